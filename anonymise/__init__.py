@@ -1,0 +1,1 @@
+"""The offline privacy core both the partner client and the hub import: no web, no database."""

@@ -1,0 +1,175 @@
+"""The data-sharing agreement as data: the model every agreement file in ``policies/`` obeys.
+
+An agreement names its parties, what each provider may upload, who may see statistics
+derived from each provider's records and at which level, and the disclosure settings that
+protect every published figure. The rules that read it live in ``anonymise.policy``.
+"""
+
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Final, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from anonymise.schema import MAX_UPLOAD_H3_RESOLUTION, GssCode
+from anonymise.vocab import PartnerType
+
+AGREEMENT_FORMAT_VERSION: Final = 1
+
+OrgId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+AgreementId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+
+
+class AgreementStatus(StrEnum):
+    draft = "draft"
+    active = "active"
+    suspended = "suspended"
+    expired = "expired"
+    revoked = "revoked"
+
+
+class PartyRole(StrEnum):
+    provider = "provider"
+    recipient = "recipient"
+
+
+class ViewerRole(StrEnum):
+    operator = "operator"
+    borough_officer = "borough_officer"
+    analyst = "analyst"
+    partner_uploader = "partner_uploader"
+
+
+class AccessLevel(StrEnum):
+    """How much of a provider's contribution a recipient may see.
+
+    ``borough_detail``: breakdowns for the recipient's own borough (and pooled London);
+    ``pooled_london``: only figures pooled across all of London.
+    """
+
+    borough_detail = "borough_detail"
+    pooled_london = "pooled_london"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Party(Strict):
+    org: OrgId
+    kind: PartnerType
+    roles: tuple[PartyRole, ...] = Field(min_length=1)
+    gss_code: GssCode | None = Field(
+        default=None, description="The borough's ONS GSS code, for local authorities."
+    )
+
+
+class Grant(Strict):
+    """One recipient rule: exactly one of ``org``, ``kind`` or ``role`` says who it covers."""
+
+    org: OrgId | None = None
+    kind: PartnerType | None = None
+    role: ViewerRole | None = None
+    level: AccessLevel
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Self:
+        if sum(x is not None for x in (self.org, self.kind, self.role)) != 1:
+            raise ValueError("a grant names exactly one of org, kind or role")
+        return self
+
+
+class ProviderRule(Strict):
+    """What one provider shares: the fields it uploads and who may see what comes of them."""
+
+    provider: OrgId
+    grants: tuple[Grant, ...] = ()
+    fields: tuple[str, ...] | None = Field(
+        default=None,
+        description="Schema fields (table.field or field) this provider may upload; null means all.",
+    )
+    narrative: bool = Field(
+        default=False, description="Whether scrubbed narrative text may be uploaded at all."
+    )
+
+
+class LocationRules(Strict):
+    upload_h3_resolution: int = Field(default=MAX_UPLOAD_H3_RESOLUTION, ge=0, le=MAX_UPLOAD_H3_RESOLUTION)
+    view_h3_resolution: int = Field(default=7, ge=0, le=MAX_UPLOAD_H3_RESOLUTION)
+
+    @model_validator(mode="after")
+    def _view_not_finer(self) -> Self:
+        if self.view_h3_resolution > self.upload_h3_resolution:
+            raise ValueError("view_h3_resolution may not be finer than upload_h3_resolution")
+        return self
+
+
+class DisclosureRules(Strict):
+    min_count: int = Field(default=5, ge=3, le=100, description="Counts 1..min_count-1 are suppressed.")
+    rounding_base: int = Field(default=5, ge=1, le=100)
+
+
+class LinkageRules(Strict):
+    cross_partner: bool = Field(
+        default=False, description="Whether pseudonyms may be matched across providers."
+    )
+    key_version: int = Field(default=1, ge=1)
+
+
+class Agreement(Strict):
+    format: int = AGREEMENT_FORMAT_VERSION
+    id: AgreementId
+    version: int = Field(ge=1)
+    title: str = Field(min_length=3, max_length=200)
+    status: AgreementStatus = AgreementStatus.draft
+    valid_from: date
+    valid_until: date
+    purposes: tuple[str, ...] = Field(min_length=1)
+    lawful_basis: str = Field(min_length=3)
+    parties: tuple[Party, ...] = Field(min_length=1)
+    sharing: tuple[ProviderRule, ...] = ()
+    location: LocationRules = LocationRules()
+    disclosure: DisclosureRules = DisclosureRules()
+    upload_min_k: int = Field(default=1, ge=1, le=50)
+    linkage: LinkageRules = LinkageRules()
+    retention_months: int = Field(default=36, ge=1, le=240)
+    demo: bool = Field(default=False, description="Demo agreements are refused outside demo mode.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems: list[str] = []
+        if self.valid_until < self.valid_from:
+            problems.append("valid_until is before valid_from")
+        orgs = [p.org for p in self.parties]
+        if len(set(orgs)) != len(orgs):
+            problems.append("a party is listed twice")
+        providers = {p.org for p in self.parties if PartyRole.provider in p.roles}
+        for i, rule in enumerate(self.sharing):
+            if rule.provider not in providers:
+                problems.append(f"sharing[{i}]: {rule.provider} is not a provider party")
+            for j, grant in enumerate(rule.grants):
+                if grant.org is not None and grant.org not in orgs:
+                    problems.append(f"sharing[{i}].grants[{j}]: {grant.org} is not a party")
+        ruled = [r.provider for r in self.sharing]
+        if len(set(ruled)) != len(ruled):
+            problems.append("a provider has two sharing rules")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def party(self, org: str) -> Party | None:
+        return next((p for p in self.parties if p.org == org), None)
+
+    def rule_for(self, provider: str) -> ProviderRule | None:
+        return next((r for r in self.sharing if r.provider == provider), None)
+
+
+def load_agreement(path: Path) -> Agreement:
+    """Read and validate an agreement YAML file."""
+    return parse_agreement(path.read_text(encoding="utf-8"))
+
+
+def parse_agreement(text: str) -> Agreement:
+    return Agreement.model_validate(yaml.safe_load(text))

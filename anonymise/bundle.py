@@ -1,0 +1,200 @@
+"""The signed bundle: one zip holding the anonymised tables (Parquet) and a signed manifest.
+
+Layout (deterministic: sorted entries, fixed timestamps, no compression of Parquet):
+
+- ``manifest.json`` — the envelope: versions, partner, agreement, quarter, row counts, the
+  SHA-256 of every table file, and the privacy report of what was removed and generalised;
+- ``manifest.sig`` — Ed25519 signature over the canonical bytes of ``manifest.json``;
+- ``<table>.parquet`` for each table of ``anonymise.schema.TABLES``.
+
+The whole zip's SHA-256 is what the upload token binds.
+"""
+
+import base64
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+from uuid import UUID
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from anonymise.schema import SCHEMA_VERSION, TABLES, Quarter, Record, TableName
+from anonymise.vocab import PartnerType
+
+BUNDLE_FORMAT: Final = 1
+MANIFEST: Final = "manifest.json"
+SIGNATURE: Final = "manifest.sig"
+MAX_BUNDLE_BYTES: Final = 200 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES: Final = 1024 * 1024 * 1024
+_ZIP_EPOCH: Final = (2000, 1, 1, 0, 0, 0)
+
+
+class BundleError(ValueError):
+    """A bundle that cannot be read, verified or trusted; the message never holds record data."""
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bundle_format: int = BUNDLE_FORMAT
+    submission_id: UUID
+    schema_version: str = SCHEMA_VERSION
+    client_version: str
+    profile_version: str = Field(description="Version of the mapping profile (crosswalk) used.")
+    partner_id: str
+    partner_type: PartnerType
+    agreement_id: str
+    agreement_version: int
+    reporting_period: Quarter
+    key_version: int = Field(ge=1, description="Linkage key version the pseudonyms were made with.")
+    h3_resolution: int | None = None
+    created_at: datetime
+    record_counts: dict[str, int]
+    files: dict[str, str] = Field(description="File name → SHA-256 hex of its bytes.")
+    privacy_report: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Counts of what was removed, generalised, coarsened or suppressed, and risk.",
+    )
+
+
+def canonical_json(data: Mapping[str, Any]) -> bytes:
+    """The exact bytes that are signed: sorted keys, no spaces, UTF-8.
+
+    >>> canonical_json({"b": 1, "a": [1, 2]})
+    b'{"a":[1,2],"b":1}'
+    """
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _arrow_schema(model: type[Record]) -> pa.Schema:
+    fields = []
+    for name, info in model.model_fields.items():
+        annotation = str(info.annotation)
+        if "tuple" in annotation:
+            fields.append(pa.field(name, pa.list_(pa.string())))
+        elif annotation in ("<class 'int'>", "int | None", "typing.Optional[int]"):
+            fields.append(pa.field(name, pa.int32()))
+        else:
+            fields.append(pa.field(name, pa.string()))
+    return pa.schema(fields)
+
+
+def table_to_parquet(table: TableName, records: Sequence[Record]) -> bytes:
+    """Serialise validated records of one table to Parquet bytes (columns in schema order)."""
+    model = TABLES[table]
+    schema = _arrow_schema(model)
+    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+    for record in records:
+        dumped = record.model_dump(mode="json")
+        for name in schema.names:
+            columns[name].append(dumped[name])
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pydict(columns, schema=schema), buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def parquet_rows(data: bytes) -> list[dict[str, Any]]:
+    """Rows of a Parquet table as plain dicts (lists for multi-valued fields)."""
+    try:
+        return pq.read_table(io.BytesIO(data)).to_pylist()  # type: ignore[no-any-return]
+    except (pa.ArrowException, OSError) as exc:
+        raise BundleError("a table file is not readable Parquet") from exc
+
+
+def write_bundle(
+    manifest_fields: Mapping[str, Any],
+    tables: Mapping[TableName, Sequence[Record]],
+    signing_key: Ed25519PrivateKey,
+) -> tuple[bytes, Manifest]:
+    """Build the bundle zip: Parquet tables, their hashes in the manifest, the manifest signed.
+
+    ``manifest_fields`` holds every manifest field except ``files`` and ``record_counts``.
+    """
+    files: dict[str, bytes] = {}
+    for table in TABLES:
+        files[f"{table}.parquet"] = table_to_parquet(table, tables.get(table, ()))
+    manifest = Manifest.model_validate(
+        {
+            **manifest_fields,
+            "record_counts": {table: len(tables.get(table, ())) for table in TABLES},
+            "files": {name: sha256_hex(data) for name, data in files.items()},
+        }
+    )
+    manifest_bytes = canonical_json(manifest.model_dump(mode="json"))
+    files[MANIFEST] = manifest_bytes
+    files[SIGNATURE] = base64.b64encode(signing_key.sign(manifest_bytes))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(".parquet") else zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[name])
+    return buffer.getvalue(), manifest
+
+
+class OpenedBundle(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    manifest: Manifest
+    manifest_bytes: bytes
+    signature: bytes
+    tables: dict[str, bytes]
+
+
+def open_bundle(data: bytes) -> OpenedBundle:
+    """Unpack and check a bundle's structure and file hashes (not yet its signature)."""
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleError(f"bundle larger than {MAX_BUNDLE_BYTES} bytes")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise BundleError("bundle is not a zip archive") from exc
+    with archive:
+        infos = archive.infolist()
+        expected = {MANIFEST, SIGNATURE} | {f"{name}.parquet" for name in TABLES}
+        names = {info.filename for info in infos}
+        if names != expected or len(infos) != len(expected):
+            raise BundleError(
+                f"bundle must hold exactly {sorted(expected)}; "
+                f"unexpected {sorted(names - expected)}, missing {sorted(expected - names)}"
+            )
+        if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
+            raise BundleError("bundle expands beyond the size limit")
+        contents = {info.filename: archive.read(info) for info in infos}
+    manifest_bytes = contents.pop(MANIFEST)
+    try:
+        signature = base64.b64decode(contents.pop(SIGNATURE), validate=True)
+        manifest = Manifest.model_validate_json(manifest_bytes)
+    except (ValueError, ValidationError) as exc:
+        raise BundleError("manifest or signature is malformed") from exc
+    if manifest.bundle_format != BUNDLE_FORMAT:
+        raise BundleError(f"bundle format {manifest.bundle_format} is not supported")
+    for name, content in contents.items():
+        if manifest.files.get(name) != sha256_hex(content):
+            raise BundleError(f"{name} does not match its SHA-256 in the manifest")
+    return OpenedBundle(
+        manifest=manifest, manifest_bytes=manifest_bytes, signature=signature, tables=contents
+    )
+
+
+def verify_signature(bundle: OpenedBundle, public_key: Ed25519PublicKey) -> None:
+    try:
+        public_key.verify(bundle.signature, bundle.manifest_bytes)
+    except InvalidSignature as exc:
+        raise BundleError("manifest signature does not verify with the partner's key") from exc
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,1 @@
+"""msht-hub: the service that receives anonymised submissions and serves pooled statistics."""

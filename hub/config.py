@@ -1,0 +1,52 @@
+"""The hub's settings, read once from MSHT_* environment variables (and secret files) and passed in."""
+
+from pathlib import Path
+from typing import Final
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_BYTES: Final = 32
+DEMO_SECRET_PREFIX: Final = "demo-only-"  # noqa: S105 - a marker that refuses demo secrets, not a secret
+
+
+class HubSettings(BaseSettings):
+    """Every knob of the hub. Secrets may come from ``MSHT_<NAME>`` or ``MSHT_<NAME>_FILE``."""
+
+    model_config = SettingsConfigDict(env_prefix="MSHT_", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///var/hub.db", description="SQLAlchemy URL.")
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL; https turns on Secure cookies.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    policies_dir: Path = Path("policies")
+    demo: bool = Field(default=False, description="Demo mode: demo secrets and demo agreements allowed.")
+
+    pseudonym_key: SecretStr | None = Field(default=None, description="The hub's own re-keying secret.")
+    pseudonym_key_file: Path | None = None
+    signing_key_file: Path | None = Field(default=None, description="Ed25519 PEM the hub signs receipts with.")
+    session_key: SecretStr | None = Field(default=None, description="Signs session and CSRF tokens.")
+    session_key_file: Path | None = None
+
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_role_claim: str = "msht_role"
+    oidc_org_claim: str = "msht_org"
+
+    session_minutes: int = 30
+    upload_token_max_seconds: int = 300
+    max_bundle_bytes: int = 200 * 1024 * 1024
+    max_rows_per_table: int = 2_000_000
+    purge_interval_hours: int = 24
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.startswith("https://")

@@ -1,0 +1,24 @@
+"""Request-scoped dependencies shared by every router: settings, the database session."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from hub.config import HubSettings
+from hub.db import session_scope
+
+
+def get_settings(request: Request) -> HubSettings:
+    settings: HubSettings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent, rolled back on error."""
+    yield from session_scope(request.app.state.sessions)
+
+
+SettingsDep = Annotated[HubSettings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,0 +1,82 @@
+"""One error base class that knows its HTTP status, and the one handler that renders it."""
+
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+class HubError(Exception):
+    """A domain error. ``detail`` is shown to the caller: ids, row numbers, column names, never values."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+
+    def __init__(self, detail: str, *, problems: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.problems = problems or []
+
+
+class NotAuthenticated(HubError):
+    status_code = 401
+    code = "not_authenticated"
+
+
+class Forbidden(HubError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(HubError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(HubError):
+    status_code = 409
+    code = "conflict"
+
+
+class TooLarge(HubError):
+    status_code = 413
+    code = "too_large"
+
+
+class Rejected(HubError):
+    """A submission refused whole: ``problems`` name table, row, column and rule."""
+
+    status_code = 422
+    code = "rejected"
+
+
+class TooManyRequests(HubError):
+    status_code = 429
+    code = "too_many_requests"
+
+
+def _body(error: HubError) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": error.code, "detail": error.detail}
+    if error.problems:
+        body["problems"] = error.problems
+    return body
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HubError)
+    async def _hub_error(request: Request, exc: HubError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(_body(exc), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes the input back; name the place and the rule only.
+        problems = [
+            {"location": ".".join(str(p) for p in err.get("loc", ())), "rule": err.get("type", "invalid")}
+            for err in exc.errors()
+        ]
+        return JSONResponse(
+            {"error": "invalid_request", "detail": "the request is not valid", "problems": problems},
+            status_code=422,
+        )

@@ -1,0 +1,328 @@
+"""Every table the hub stores, in one file, so a privacy reviewer reads all it keeps in one sitting.
+
+What is here: organisations and their users, partner signing keys and enrolment tokens,
+agreement versions, submissions (metadata and signed receipts), the anonymised records with
+pseudonyms re-keyed by the hub's own secret, the hash-chained audit log, and the small
+shared state (replay cache, sessions, rate limits) that lets several hub processes share one
+database. What is never here: linkage keys, raw identifiers, postcodes, addresses,
+coordinates, unscrubbed notes.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Timestamp = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class OrgStatus(StrEnum):
+    active = "active"
+    disabled = "disabled"
+
+
+class UserStatus(StrEnum):
+    active = "active"
+    disabled = "disabled"
+
+
+class KeyStatus(StrEnum):
+    active = "active"
+    revoked = "revoked"
+
+
+class SubmissionStatus(StrEnum):
+    active = "active"
+    superseded = "superseded"
+    withdrawn = "withdrawn"
+
+
+# --- who is who -----------------------------------------------------------------------------
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))  # anonymise.vocab.PartnerType
+    gss_code: Mapped[str | None] = mapped_column(String(9))
+    status: Mapped[str] = mapped_column(String(16), default=OrgStatus.active)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))  # anonymise.agreement.ViewerRole
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default=UserStatus.active)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ApiToken(Base):
+    """Bearer tokens for scripts; only the SHA-256 of the token is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class WebSession(Base):
+    """Server-side record of a login, so logout and disabling a user take effect everywhere."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class EnrolmentToken(Base):
+    """One-time, expiring token an operator issues so a partner can register its signing key."""
+
+    __tablename__ = "enrolment_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    used_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class PartnerKey(Base):
+    """A partner's Ed25519 public key; uploads are signed with the private half it keeps."""
+
+    __tablename__ = "partner_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    status: Mapped[str] = mapped_column(String(16), default=KeyStatus.active)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+
+class AgreementVersion(Base):
+    """One version of an agreement file; the highest version is the one that governs."""
+
+    __tablename__ = "agreement_versions"
+    __table_args__ = (UniqueConstraint("agreement_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # anonymise.agreement.AgreementStatus
+    document: Mapped[str] = mapped_column(Text)  # the YAML as loaded, validated
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+# --- submissions and the anonymised records ------------------------------------------------
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index(
+            "uq_submissions_one_active",
+            "org_id",
+            "agreement_id",
+            "quarter",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the manifest's submission_id
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    agreement_id: Mapped[str] = mapped_column(String(64), index=True)
+    agreement_version: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.active)
+    bundle_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    signing_kid: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[dict[str, object]] = mapped_column(JSON)
+    receipt: Mapped[dict[str, object]] = mapped_column(JSON)
+    record_counts: Mapped[dict[str, int]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(Timestamp)
+    superseded_by: Mapped[str | None] = mapped_column(String(36))
+    superseded_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_scope", "la_gss_code", "quarter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    org_id: Mapped[str] = mapped_column(String(64), index=True)  # the provider
+    agreement_id: Mapped[str] = mapped_column(String(64))
+    quarter: Mapped[str] = mapped_column(String(7))
+    incident_key: Mapped[str] = mapped_column(String(80), index=True)  # hub re-keyed
+    first_known_month: Mapped[str] = mapped_column(String(7))
+    source_channel: Mapped[str] = mapped_column(String(32))
+    county_lines: Mapped[str] = mapped_column(String(16))
+    premises_type: Mapped[str] = mapped_column(String(32))
+    exploitation_scope: Mapped[str] = mapped_column(String(32))
+    la_gss_code: Mapped[str | None] = mapped_column(String(9))
+    police_force_area: Mapped[str | None] = mapped_column(String(9))
+    h3_cell: Mapped[str | None] = mapped_column(String(15))
+    h3_resolution: Mapped[int | None] = mapped_column(Integer)
+    narrative: Mapped[str | None] = mapped_column(Text)  # scrubbed, and only where agreed
+
+
+class IncidentCode(Base):
+    """Multi-valued incident fields (exploitation types, sectors, control, recruitment), one row per code."""
+
+    __tablename__ = "incident_codes"
+    __table_args__ = (Index("ix_incident_codes_field_code", "field", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(48))
+
+
+class Person(Base):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[str] = mapped_column(String(36), index=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    person_seq: Mapped[int] = mapped_column(Integer)
+    # Match keys, each re-keyed by the hub's secret: never the value the partner sent.
+    mk_name_dob: Mapped[str | None] = mapped_column(String(80), index=True)
+    mk_initial_surname_dob: Mapped[str | None] = mapped_column(String(80), index=True)
+    mk_sorted_tokens_yob: Mapped[str | None] = mapped_column(String(80), index=True)
+    mk_surname_dob_sex: Mapped[str | None] = mapped_column(String(80), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    gender: Mapped[str] = mapped_column(String(32))
+    age_band: Mapped[str] = mapped_column(String(16))
+    age_group: Mapped[str] = mapped_column(String(16))
+    nationality: Mapped[str] = mapped_column(String(40))
+    relationship: Mapped[str] = mapped_column(String(32))
+
+
+class Selector(Base):
+    __tablename__ = "selectors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[str] = mapped_column(String(36), index=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    selector_key: Mapped[str] = mapped_column(String(80), index=True)  # hub re-keyed
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[str] = mapped_column(String(36), index=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    person_seq: Mapped[int | None] = mapped_column(Integer)
+    referral_type: Mapped[str] = mapped_column(String(32))
+    first_responder_type: Mapped[str] = mapped_column(String(32))
+    reasonable_grounds: Mapped[str] = mapped_column(String(16))
+    conclusive_grounds: Mapped[str] = mapped_column(String(16))
+    decision_month: Mapped[str | None] = mapped_column(String(7))
+    police_outcome: Mapped[str] = mapped_column(String(32))
+    victim_engaged_with_police: Mapped[str] = mapped_column(String(16))
+    support_provided: Mapped[str] = mapped_column(String(400))  # codes joined by "|"
+
+
+# --- audit and shared process state ---------------------------------------------------------
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained: each entry's hash covers its content and the previous hash."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+    actor: Mapped[str] = mapped_column(String(160))  # "user:<username>", "partner:<org>", "system"
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(200))
+    agreement_id: Mapped[str | None] = mapped_column(String(64))
+    providers: Mapped[list[str]] = mapped_column(JSON)  # whose data a read drew on
+    details: Mapped[dict[str, object]] = mapped_column(JSON)  # ids and counts only, never values
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class UsedTokenId(Base):
+    """JWT ids already accepted; a second use of one is a replay."""
+
+    __tablename__ = "used_token_ids"
+
+    jti: Mapped[str] = mapped_column(String(128), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+
+
+class RateCounter(Base):
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(Timestamp, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HubState(Base):
+    """Small named values shared by all hub processes (e.g. the last purge)."""
+
+    __tablename__ = "hub_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)

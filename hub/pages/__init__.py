@@ -1,0 +1,1 @@
+"""hub.pages: see router.py (HTTP), schemas.py (in/out), service.py (rules and SQL)."""

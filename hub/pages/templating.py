@@ -1,0 +1,10 @@
+"""The Jinja2 environment every hub page renders with (autoescaped; assets served by the hub itself)."""
+
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

@@ -1,0 +1,1 @@
+"""hub.submissions: see router.py (HTTP), schemas.py (in/out), service.py (rules and SQL)."""

@@ -1,0 +1,9 @@
+"""`msht-client`: the partner's commands, from CSV export to signed quarterly upload."""
+
+import typer
+
+app = typer.Typer(
+    help="Prepare, review and upload anonymised quarterly data to an msht-hub.", no_args_is_help=True
+)
+key_app = typer.Typer(help="The agreement's linkage key (never printed; fingerprint only).", no_args_is_help=True)
+app.add_typer(key_app, name="key")
