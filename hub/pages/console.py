@@ -1,0 +1,5 @@
+"""Pages: console."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Pages: dashboard."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Pages: login."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
