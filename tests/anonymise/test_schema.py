@@ -73,3 +73,28 @@ def test_h3_cell_finer_than_resolution_8_is_rejected() -> None:
     ok = h3.cell_to_parent(fine, 8)
     assert Incident(incident_pid=PID, first_known_month="2026-07", reporting_quarter="2026-Q3",
                     h3_cell=ok, h3_resolution=8).h3_cell == ok
+
+
+def test_published_json_schema_matches_the_models() -> None:
+    from pathlib import Path
+
+    from anonymise.schema_export import render
+
+    published = (Path(__file__).resolve().parents[2] / "docs" / "schema.json").read_text(encoding="utf-8")
+    assert published == render(), "docs/schema.json is stale: run python -m anonymise.schema_export"
+
+
+def test_every_field_and_code_is_documented() -> None:
+    from pathlib import Path
+
+    from anonymise.vocab import VOCABULARIES
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "schema.md").read_text(encoding="utf-8")
+    for table, model in TABLES.items():
+        for field in model.model_fields:
+            assert f"`{field}`" in doc or field in doc, f"{table}.{field} missing from docs/schema.md"
+    markers = {"unknown", "not_asked", "not_applicable", "not_specified"}
+    for vocab in VOCABULARIES.values():
+        for member in vocab:
+            if member.value not in markers and vocab.__name__ != "AgeBand":
+                assert member.value in doc, f"{vocab.__name__}.{member.value} missing from docs/schema.md"
