@@ -13,7 +13,7 @@ from typing import Annotated, Final, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from anonymise.schema import MAX_UPLOAD_H3_RESOLUTION, GssCode
+from anonymise.schema import MAX_UPLOAD_H3_RESOLUTION, TABLES, GssCode
 from anonymise.vocab import PartnerType
 
 AGREEMENT_FORMAT_VERSION: Final = 1
@@ -73,11 +73,20 @@ class Grant(Strict):
     kind: PartnerType | None = None
     role: ViewerRole | None = None
     level: AccessLevel
+    boroughs: tuple[GssCode, ...] = Field(
+        default=(),
+        description=(
+            "With borough_detail: the boroughs (GSS codes) whose detail this grant opens. "
+            "Empty means the recipient's own borough only."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_subject(self) -> Self:
         if sum(x is not None for x in (self.org, self.kind, self.role)) != 1:
             raise ValueError("a grant names exactly one of org, kind or role")
+        if self.boroughs and self.level is not AccessLevel.borough_detail:
+            raise ValueError("boroughs may only be listed on a borough_detail grant")
         return self
 
 
@@ -152,6 +161,9 @@ class Agreement(Strict):
             for j, grant in enumerate(rule.grants):
                 if grant.org is not None and grant.org not in orgs:
                     problems.append(f"sharing[{i}].grants[{j}]: {grant.org} is not a party")
+            for j, name in enumerate(rule.fields or ()):
+                if not _is_schema_field(name):
+                    problems.append(f"sharing[{i}].fields[{j}]: not a field of the common schema")
         ruled = [r.provider for r in self.sharing]
         if len(set(ruled)) != len(ruled):
             problems.append("a provider has two sharing rules")
@@ -164,6 +176,13 @@ class Agreement(Strict):
 
     def rule_for(self, provider: str) -> ProviderRule | None:
         return next((r for r in self.sharing if r.provider == provider), None)
+
+
+def _is_schema_field(name: str) -> bool:
+    table, _, field = name.rpartition(".")
+    if table:
+        return table in TABLES and field in TABLES[table].model_fields
+    return any(field in model.model_fields for model in TABLES.values())
 
 
 def load_agreement(path: Path) -> Agreement:
