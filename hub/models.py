@@ -60,6 +60,7 @@ class SubmissionStatus(StrEnum):
     active = "active"
     superseded = "superseded"
     withdrawn = "withdrawn"
+    purged = "purged"  # records deleted at the end of the agreement's retention period
 
 
 # --- who is who -----------------------------------------------------------------------------
