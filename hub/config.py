@@ -33,6 +33,12 @@ class HubSettings(BaseSettings):
     oidc_jwks_url: str | None = None
     oidc_role_claim: str = "msht_role"
     oidc_org_claim: str = "msht_org"
+    oidc_algorithms: list[str] = Field(
+        default=["RS256", "PS256", "ES256", "EdDSA"], description="Asymmetric algorithms accepted from the IdP."
+    )
+    oidc_token_type: str | None = Field(
+        default=None, description="Expected JWT `typ` header of IdP access tokens (e.g. at+jwt); unset: not checked."
+    )
 
     session_minutes: int = 30
     upload_token_max_seconds: int = 300

@@ -8,11 +8,17 @@ from sqlalchemy.orm import Session
 
 from hub.config import HubSettings
 from hub.db import session_scope
+from hub.secrets import HubSecrets
 
 
 def get_settings(request: Request) -> HubSettings:
     settings: HubSettings = request.app.state.settings
     return settings
+
+
+def get_secrets(request: Request) -> HubSecrets:
+    secrets: HubSecrets = request.app.state.secrets
+    return secrets
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -22,3 +28,4 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SecretsDep = Annotated[HubSecrets, Depends(get_secrets)]

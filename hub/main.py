@@ -1,15 +1,47 @@
 """create_app(settings): the one place the FastAPI application is assembled."""
 
-from fastapi import FastAPI
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Final
 
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import delete
+
+from hub import ratelimit, replay
 from hub.agreements.router import router as agreements_router
+from hub.audit_api import router as audit_router
+from hub.auth import SESSION_COOKIE, LoginRedirect, PageForbidden
 from hub.config import HubSettings
-from hub.db import is_migrated, make_engine, make_sessionmaker
+from hub.db import is_migrated, make_engine, make_sessionmaker, session_scope
 from hub.errors import HubError, install_handlers
+from hub.models import WebSession
 from hub.pages.router import router as pages_router
+from hub.pages.templating import STATIC_DIR, templates
 from hub.partners.router import router as partners_router
+from hub.secrets import load_secrets
 from hub.statistics.router import router as statistics_router
 from hub.submissions.router import router as submissions_router
+
+log = logging.getLogger(__name__)
+
+# Every asset is served by the hub itself: no external origin may be named here.
+CSP: Final = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 class NotMigrated(HubError):
@@ -17,22 +49,98 @@ class NotMigrated(HubError):
     code = "not_migrated"
 
 
+def _purge(app: FastAPI) -> None:
+    """Forget expired replay ids, rate counters and sessions (any process may do it; all share the DB)."""
+    from datetime import UTC, datetime
+
+    for session in session_scope(app.state.sessions):
+        used = replay.purge_expired(session)
+        counters = ratelimit.purge_expired(session)
+        session.execute(delete(WebSession).where(WebSession.expires_at < datetime.now(UTC)))
+        log.info("purged %d used token ids and %d rate counters", used, counters)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    _purge(app)
+    yield
+    app.state.engine.dispose()
+
+
+def _security_headers(settings: HubSettings) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
+    async def middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        if not request.url.path.startswith("/static/"):
+            headers.setdefault("Cache-Control", "no-store")
+        if settings.https:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        renewed = getattr(request.state, "renewed_session", None)
+        if renewed:
+            set_session_cookie(response, settings, renewed)
+        return response
+
+    return middleware
+
+
+def set_session_cookie(response: Response, settings: HubSettings, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_minutes * 60,
+        path="/",
+        secure=settings.https,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def _page_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRedirect)
+    async def _login(request: Request, exc: LoginRedirect) -> Response:
+        return RedirectResponse(exc.location, status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def _forbidden(request: Request, exc: PageForbidden) -> Response:
+        context: dict[str, Any] = {"principal": getattr(request.state, "principal", None)}
+        context["csrf_token"] = getattr(request.state, "csrf_token", "")
+        return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
+
+
 def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI:
+    secrets = load_secrets(settings)
     engine = make_engine(settings.database_url)
     if check_migrated and not is_migrated(engine):
         engine.dispose()
         raise NotMigrated("the database is not at the newest migration: run `msht-hub migrate`")
-    app = FastAPI(title="msht-hub", version="0.1.0")
+    app = FastAPI(title="msht-hub", version="0.1.0", lifespan=_lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.secrets = secrets
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     install_handlers(app)
+    _page_handlers(app)
+    app.middleware("http")(_security_headers(settings))
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs(request: Request) -> Response:
+        """The API reference, rendered here from the OpenAPI schema (no CDN-hosted Swagger UI)."""
+        return templates.TemplateResponse(request, "api_docs.html", {"api": app.openapi()})
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(partners_router)
+    app.include_router(audit_router)
     app.include_router(submissions_router)
     app.include_router(agreements_router)
     app.include_router(statistics_router)

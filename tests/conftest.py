@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from hub.config import HubSettings
 from hub.db import migrate
 from hub.models import Base
+from hub.secrets import write_signing_key
 
 PG_URL_ENV = "MSHT_TEST_DATABASE_URL"
 TEST_PSEUDONYM_KEY = "test-hub-pseudonym-key-0123456789abcdef0123456789"
@@ -109,6 +110,9 @@ def make_settings(db: str, tmp_path: Path, **overrides: Any) -> HubSettings:
         "policies_dir": Path(__file__).resolve().parent.parent / "policies",
     }
     values.update(overrides)
+    key_file = values.get("signing_key_file")
+    if "signing_key_file" not in overrides and isinstance(key_file, Path) and not key_file.exists():
+        write_signing_key(key_file)  # a fresh test key per test directory
     return HubSettings(**values)
 
 

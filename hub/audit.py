@@ -1,0 +1,183 @@
+"""The hash-chained audit log: append an entry, verify the chain, list what touched a provider's data.
+
+Each entry's hash is SHA-256 over the canonical JSON of its content (id, time, actor, action,
+target, agreement, providers, details) and the previous entry's hash. Ids are consecutive, and
+the newest id and hash are also kept in ``hub_state`` so that cutting entries off the end is
+caught too. Writers are serialised (PostgreSQL advisory lock; SQLite's BEGIN IMMEDIATE), so
+two processes never fork the chain.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from hub.models import AuditEntry, HubState
+
+GENESIS: Final = "0" * 64
+HEAD_STATE: Final = "audit_head"
+_LOCK_ID: Final = 0x6D736874_61756474  # "mshtaudt": one advisory lock for the chain
+_MAX_DETAIL_STR: Final = 200
+
+DetailValue = int | bool | str | None
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    ok: bool
+    count: int
+    first_bad_id: int | None = None
+    problem: str | None = None
+
+
+def _stamp(at: datetime) -> str:
+    if at.tzinfo is None:  # SQLite hands back naive UTC
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _content(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": _stamp(entry.at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "agreement_id": entry.agreement_id,
+        "providers": list(entry.providers),
+        "details": dict(entry.details),
+        "prev_hash": entry.prev_hash,
+    }
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    body = json.dumps(_content(entry), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _check_details(details: Mapping[str, object]) -> dict[str, Any]:
+    """Details hold ids and counts only: scalars, or lists / one-level maps of scalars."""
+    clean: dict[str, Any] = {}
+
+    def scalar(value: object, name: str) -> DetailValue:
+        if value is None or isinstance(value, bool | int):
+            return value
+        if isinstance(value, str) and len(value) <= _MAX_DETAIL_STR:
+            return value
+        raise ValueError(f"audit detail {name!r} must be an id or a count")
+
+    for name, value in details.items():
+        if isinstance(value, Mapping):
+            clean[name] = {str(k): scalar(v, name) for k, v in value.items()}
+        elif isinstance(value, list | tuple):
+            clean[name] = [scalar(v, name) for v in value]
+        else:
+            clean[name] = scalar(value, name)
+    return clean
+
+
+def _lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+
+
+def _set_head(session: Session, entry: AuditEntry) -> None:
+    value = f"{entry.id}:{entry.hash}"
+    state = session.get(HubState, HEAD_STATE)
+    if state is None:
+        session.add(HubState(name=HEAD_STATE, value=value, updated_at=entry.at))
+    else:
+        state.value = value
+        state.updated_at = entry.at
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target: str,
+    agreement_id: str | None = None,
+    providers: Sequence[str] = (),
+    details: Mapping[str, object] | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain in the caller's transaction (it commits or rolls back with it)."""
+    clean = _check_details(details or {})
+    _lock(session)
+    last = session.execute(
+        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    entry = AuditEntry(
+        id=(last.id + 1) if last else 1,
+        at=datetime.now(UTC),
+        actor=actor[:160],
+        action=action[:64],
+        target=target[:200],
+        agreement_id=agreement_id,
+        providers=sorted(set(providers)),
+        details=clean,
+        prev_hash=last.hash if last else GENESIS,
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    session.flush()
+    _set_head(session, entry)
+    return entry
+
+
+def verify(session: Session, *, batch: int = 1000) -> AuditReport:
+    """Walk the whole chain; report the first entry that was edited, removed or moved."""
+    prev_hash, expected_id, count, after = GENESIS, 1, 0, 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for entry in rows:
+            if entry.id != expected_id:
+                return AuditReport(False, count, expected_id, f"entry {expected_id} is missing")
+            if entry.prev_hash != prev_hash:
+                return AuditReport(
+                    False, count, entry.id, f"entry {entry.id} does not follow entry {entry.id - 1}"
+                )
+            if entry.hash != entry_hash(entry):
+                return AuditReport(False, count, entry.id, f"entry {entry.id} was altered")
+            prev_hash, expected_id, count = entry.hash, expected_id + 1, count + 1
+        after = rows[-1].id
+    head = session.get(HubState, HEAD_STATE)
+    expected_head = f"{count}:{prev_hash}" if count else None
+    if (head.value if head else None) != expected_head:
+        return AuditReport(
+            False, count, count + 1, f"the chain's recorded head is not entry {count}: entries were cut off the end"
+        )
+    return AuditReport(True, count)
+
+
+def recent(session: Session, *, limit: int = 50, before: int | None = None) -> list[AuditEntry]:
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if before is not None:
+        stmt = stmt.where(AuditEntry.id < before)
+    return list(session.scalars(stmt))
+
+
+def entries_touching(session: Session, provider_org: str, limit: int = 100) -> list[AuditEntry]:
+    """The newest entries whose ``providers`` include ``provider_org`` (reads drawing on its data)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        condition = AuditEntry.providers.cast(JSONB).contains([provider_org])
+    else:
+        each = func.json_each(AuditEntry.providers).table_valued("value")
+        condition = select(each.c.value).where(each.c.value == provider_org).exists()
+    stmt = select(AuditEntry).where(condition).order_by(AuditEntry.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def as_dict(entry: AuditEntry) -> dict[str, Any]:
+    return {**_content(entry), "hash": entry.hash}

@@ -1,0 +1,45 @@
+"""HTTP routes of the audit log: operators read and verify it; partners list the reads that drew on their data."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from hub import audit
+from hub.auth import CurrentPrincipal, RequireOperator
+from hub.deps import SessionDep
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+@router.get("", summary="The newest audit entries (operators)")
+def list_entries(
+    _: RequireOperator,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> list[dict[str, Any]]:
+    return [audit.as_dict(e) for e in audit.recent(session, limit=limit, before=before)]
+
+
+@router.get("/verify", summary="Check the whole hash chain (operators)")
+def verify_chain(principal: RequireOperator, session: SessionDep) -> dict[str, Any]:
+    report = audit.verify(session)
+    audit.record(
+        session, actor=principal.actor, action="audit.verify", target="audit_log",
+        details={"ok": report.ok, "count": report.count, "first_bad_id": report.first_bad_id},
+    )
+    return {"ok": report.ok, "count": report.count, "first_bad_id": report.first_bad_id, "problem": report.problem}
+
+
+@router.get("/mine", summary="Access events that touched statistics derived from your organisation's data")
+def mine(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    entries = audit.entries_touching(session, principal.org_id, limit=limit)
+    return [
+        {"id": e.id, "at": audit.as_dict(e)["at"], "actor": e.actor, "action": e.action,
+         "target": e.target, "agreement_id": e.agreement_id}
+        for e in entries
+    ]

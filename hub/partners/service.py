@@ -1,0 +1,293 @@
+"""Rules and SQL of hub.partners: organisations, users, enrolment tokens and partner keys; every change audited."""
+
+import base64
+import binascii
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from anonymise.agreement import ViewerRole
+from anonymise.vocab import PartnerType
+from hub import audit
+from hub.auth import create_api_token, hash_password, revoke_user_credentials
+from hub.errors import Conflict, HubError, NotAuthenticated, NotFound
+from hub.models import (
+    EnrolmentToken,
+    KeyStatus,
+    Organisation,
+    OrgStatus,
+    PartnerKey,
+    User,
+    UserStatus,
+)
+
+ENROL_TOKEN_PREFIX: Final = "msht-enrol-"  # noqa: S105 - a prefix, not a secret
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# --- organisations --------------------------------------------------------------------------
+
+
+def add_org(
+    session: Session, *, org_id: str, name: str, kind: PartnerType, gss_code: str | None, actor: str
+) -> Organisation:
+    if kind == PartnerType.LocalGovernmentOrganisation and gss_code is None:
+        raise HubError("a borough (LocalGovernmentOrganisation) needs its GSS code")
+    if session.get(Organisation, org_id) is not None:
+        raise Conflict(f"organisation {org_id} exists already")
+    org = Organisation(id=org_id, name=name, kind=kind.value, gss_code=gss_code, status=OrgStatus.active, created_at=_now())
+    session.add(org)
+    session.flush()
+    audit.record(session, actor=actor, action="org.add", target=f"org:{org_id}", details={"kind": kind.value, "gss_code": gss_code})
+    return org
+
+
+def list_orgs(session: Session) -> list[Organisation]:
+    return list(session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+def get_org(session: Session, org_id: str) -> Organisation:
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(f"no organisation {org_id}")
+    return org
+
+
+def set_org_status(session: Session, org_id: str, status: OrgStatus, *, actor: str) -> Organisation:
+    org = get_org(session, org_id)
+    org.status = status.value
+    if status == OrgStatus.disabled:
+        for key in active_keys(session, org_id):
+            _revoke(session, key)
+    audit.record(session, actor=actor, action=f"org.{status.value}", target=f"org:{org_id}")
+    return org
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def add_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    org_id: str,
+    role: ViewerRole,
+    password: str | None,
+    actor: str,
+) -> User:
+    org = get_org(session, org_id)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user {username} exists already")
+    if role == ViewerRole.borough_officer and org.kind != PartnerType.LocalGovernmentOrganisation:
+        raise HubError("a borough officer belongs to a borough (LocalGovernmentOrganisation)")
+    try:
+        password_hash = hash_password(password) if password is not None else None
+    except ValueError as exc:
+        raise HubError(str(exc)) from exc
+    user = User(
+        username=username,
+        display_name=display_name,
+        org_id=org.id,
+        role=role.value,
+        password_hash=password_hash,
+        status=UserStatus.active,
+        created_at=_now(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.add", target=f"user:{username}", details={"org": org.id, "role": role.value})
+    return user
+
+
+def list_users(session: Session, org_id: str | None = None) -> list[User]:
+    stmt = select(User).order_by(User.username)
+    if org_id is not None:
+        stmt = stmt.where(User.org_id == org_id)
+    return list(session.scalars(stmt))
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username}")
+    return user
+
+
+def set_user_status(session: Session, username: str, status: UserStatus, *, actor: str) -> User:
+    user = get_user(session, username)
+    user.status = status.value
+    if status == UserStatus.disabled:
+        revoke_user_credentials(session, user.id)
+    audit.record(session, actor=actor, action=f"user.{status.value}", target=f"user:{username}")
+    return user
+
+
+def set_password(session: Session, username: str, password: str, *, actor: str) -> None:
+    user = get_user(session, username)
+    try:
+        user.password_hash = hash_password(password)
+    except ValueError as exc:
+        raise HubError(str(exc)) from exc
+    revoke_user_credentials(session, user.id)
+    audit.record(session, actor=actor, action="user.password", target=f"user:{username}")
+
+
+def issue_api_token(session: Session, username: str, *, label: str, days: int, actor: str) -> str:
+    user = get_user(session, username)
+    if user.status != UserStatus.active:
+        raise Conflict(f"user {username} is disabled")
+    token = create_api_token(session, user, label=label, days=days)
+    audit.record(session, actor=actor, action="user.api_token", target=f"user:{username}", details={"days": days})
+    return token
+
+
+# --- enrolment and keys ---------------------------------------------------------------------
+
+
+def issue_enrolment_token(session: Session, org_id: str, created_by: str, ttl: timedelta) -> str:
+    """A one-time token that lets the organisation register one signing key before it expires."""
+    return issue_enrolment(session, org_id, created_by, ttl)[0]
+
+
+def issue_enrolment(
+    session: Session, org_id: str, created_by: str, ttl: timedelta
+) -> tuple[str, EnrolmentToken]:
+    org = get_org(session, org_id)
+    if org.status != OrgStatus.active:
+        raise Conflict(f"organisation {org_id} is disabled")
+    token = ENROL_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = _now()
+    row = EnrolmentToken(
+        org_id=org_id, token_sha256=_sha256(token), created_by=created_by[:120], created_at=now, expires_at=now + ttl
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, actor=created_by, action="enrolment.token", target=f"org:{org_id}",
+        details={"token_id": row.id, "ttl_seconds": int(ttl.total_seconds())},
+    )
+    return token, row
+
+
+def key_id(public_key: bytes) -> str:
+    """The RFC 7638 JWK thumbprint of an Ed25519 key: stable, and derived from the key alone."""
+    x = base64.urlsafe_b64encode(public_key).rstrip(b"=").decode()
+    jwk = '{"crv":"Ed25519","kty":"OKP","x":"' + x + '"}'
+    return base64.urlsafe_b64encode(hashlib.sha256(jwk.encode()).digest()).rstrip(b"=").decode()
+
+
+def parse_public_key(value: str) -> bytes:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise HubError("public_key must be base64") from exc
+    if len(raw) != 32:
+        raise HubError("public_key must be a raw 32-byte Ed25519 key")
+    Ed25519PublicKey.from_public_bytes(raw)
+    return raw
+
+
+def enrol(session: Session, *, token: str, public_key: str) -> PartnerKey:
+    """Consume the enrolment token (atomically: a second use fails everywhere) and register the key."""
+    raw = parse_public_key(public_key)
+    now = _now()
+    consumed = session.execute(
+        update(EnrolmentToken)
+        .where(
+            EnrolmentToken.token_sha256 == _sha256(token),
+            EnrolmentToken.used_at.is_(None),
+            EnrolmentToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(EnrolmentToken.id, EnrolmentToken.org_id)
+    ).first()
+    if consumed is None:
+        raise NotAuthenticated("the enrolment token is unknown, expired or already used")
+    org = get_org(session, consumed.org_id)
+    if org.status != OrgStatus.active:
+        raise NotAuthenticated("the enrolment token's organisation is disabled")
+    kid = key_id(raw)
+    if session.get(PartnerKey, kid) is not None:
+        raise Conflict("this public key is registered already; generate a new key pair")
+    key = PartnerKey(kid=kid, org_id=org.id, public_key=raw, status=KeyStatus.active, created_at=now)
+    session.add(key)
+    session.flush()
+    audit.record(
+        session, actor=f"partner:{org.id}", action="partner.enrol", target=f"key:{kid}",
+        details={"token_id": consumed.id},
+    )
+    return key
+
+
+def active_key(session: Session, kid: str) -> PartnerKey | None:
+    """The partner key ``kid`` if it is active and its organisation is too; None otherwise."""
+    key = session.get(PartnerKey, kid)
+    if key is None or key.status != KeyStatus.active:
+        return None
+    org = session.get(Organisation, key.org_id)
+    if org is None or org.status != OrgStatus.active:
+        return None
+    return key
+
+
+def active_keys(session: Session, org_id: str) -> list[PartnerKey]:
+    return list(
+        session.scalars(select(PartnerKey).where(PartnerKey.org_id == org_id, PartnerKey.status == KeyStatus.active))
+    )
+
+
+def list_keys(session: Session, org_id: str | None = None) -> list[PartnerKey]:
+    stmt = select(PartnerKey).order_by(PartnerKey.org_id, PartnerKey.created_at)
+    if org_id is not None:
+        stmt = stmt.where(PartnerKey.org_id == org_id)
+    return list(session.scalars(stmt))
+
+
+def _revoke(session: Session, key: PartnerKey) -> None:
+    key.status = KeyStatus.revoked
+    key.revoked_at = _now()
+
+
+def revoke_key(session: Session, kid: str, *, actor: str) -> PartnerKey:
+    key = session.get(PartnerKey, kid)
+    if key is None:
+        raise NotFound(f"no partner key {kid}")
+    if key.status == KeyStatus.revoked:
+        return key
+    _revoke(session, key)
+    audit.record(session, actor=actor, action="partner.revoke_key", target=f"key:{kid}", details={"org": key.org_id})
+    return key
+
+
+def rotate_key(session: Session, *, current_kid: str, public_key: str) -> PartnerKey:
+    """Register a new key for the organisation of ``current_kid`` (already authenticated) and revoke the old one."""
+    current = active_key(session, current_kid)
+    if current is None:
+        raise NotAuthenticated("the current key is not active")
+    raw = parse_public_key(public_key)
+    kid = key_id(raw)
+    if session.get(PartnerKey, kid) is not None:
+        raise Conflict("this public key is registered already; generate a new key pair")
+    now = _now()
+    new = PartnerKey(kid=kid, org_id=current.org_id, public_key=raw, status=KeyStatus.active, created_at=now)
+    session.add(new)
+    _revoke(session, current)
+    session.flush()
+    audit.record(
+        session, actor=f"partner:{current.org_id}", action="partner.rotate_key", target=f"key:{kid}",
+        details={"previous": current_kid},
+    )
+    return new

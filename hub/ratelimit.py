@@ -1,0 +1,43 @@
+"""Fixed-window rate limits counted in the database, so every hub process shares one count."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from hub.errors import TooManyRequests
+from hub.models import RateCounter
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def window_start(now: datetime, window: timedelta) -> datetime:
+    return EPOCH + ((now - EPOCH) // window) * window
+
+
+def count_hit(session: Session, key: str, *, window: timedelta, now: datetime | None = None) -> int:
+    """Add one to ``key``'s counter in the current window and return the new count (atomic upsert)."""
+    start = window_start(now or datetime.now(UTC), window)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    upsert = insert(RateCounter).values(key=key[:200], window_start=start, count=1)
+    stmt = upsert.on_conflict_do_update(
+        index_elements=[RateCounter.key, RateCounter.window_start],
+        set_={"count": RateCounter.count + 1},
+    ).returning(RateCounter.count)
+    return int(session.execute(stmt).scalar_one())
+
+
+def hit(session: Session, key: str, *, limit: int, window: timedelta) -> None:
+    """Count one attempt; raise TooManyRequests once ``limit`` attempts were made in the window."""
+    if count_hit(session, key, window=window) > limit:
+        raise TooManyRequests("too many attempts; wait a few minutes and try again")
+
+
+def purge_expired(session: Session, *, older_than: timedelta = timedelta(days=1)) -> int:
+    result = session.execute(
+        delete(RateCounter).where(RateCounter.window_start < datetime.now(UTC) - older_than)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
