@@ -45,8 +45,8 @@ class ViewerRole(StrEnum):
 class AccessLevel(StrEnum):
     """How much of a provider's contribution a recipient may see.
 
-    ``borough_detail``: breakdowns for the recipient's own borough (and pooled London);
-    ``pooled_london``: only figures pooled across all of London.
+    ``borough_detail``: breakdowns for the recipient's own borough, or for the boroughs the grant
+    lists (and pooled London); ``pooled_london``: only figures pooled across all of London.
     """
 
     borough_detail = "borough_detail"
@@ -111,7 +111,7 @@ class LocationRules(Strict):
     @model_validator(mode="after")
     def _view_not_finer(self) -> Self:
         if self.view_h3_resolution > self.upload_h3_resolution:
-            raise ValueError("view_h3_resolution may not be finer than upload_h3_resolution")
+            raise ValueError("view_h3_resolution: may not be finer than upload_h3_resolution")
         return self
 
 
@@ -150,10 +150,11 @@ class Agreement(Strict):
     def _consistent(self) -> Self:
         problems: list[str] = []
         if self.valid_until < self.valid_from:
-            problems.append("valid_until is before valid_from")
+            problems.append("valid_until: is before valid_from")
         orgs = [p.org for p in self.parties]
-        if len(set(orgs)) != len(orgs):
-            problems.append("a party is listed twice")
+        for i, org in enumerate(orgs):
+            if org in orgs[:i]:
+                problems.append(f"parties[{i}]: {org} is listed twice")
         providers = {p.org for p in self.parties if PartyRole.provider in p.roles}
         for i, rule in enumerate(self.sharing):
             if rule.provider not in providers:
@@ -165,8 +166,9 @@ class Agreement(Strict):
                 if not _is_schema_field(name):
                     problems.append(f"sharing[{i}].fields[{j}]: not a field of the common schema")
         ruled = [r.provider for r in self.sharing]
-        if len(set(ruled)) != len(ruled):
-            problems.append("a provider has two sharing rules")
+        for i, provider in enumerate(ruled):
+            if provider in ruled[:i]:
+                problems.append(f"sharing[{i}]: {provider} already has a sharing rule")
         if problems:
             raise ValueError("; ".join(problems))
         return self

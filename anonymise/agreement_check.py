@@ -14,8 +14,10 @@ from pydantic import ValidationError
 
 from anonymise.agreement import Agreement
 
-_PATH_IN_MESSAGE: Final = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (.*)$")
-_PATH_PART: Final = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
+_PATH_IN_MESSAGE: Final = re.compile(
+    r"^([a-z0-9_]+(?:\[\d+\])?(?:\.[a-z0-9_]+(?:\[\d+\])?)*): (.*)$"
+)
+_PATH_PART: Final = re.compile(r"([a-z0-9_]+)(?:\[(\d+)\])?")
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,11 @@ def _node_at(root: yaml.Node | None, parts: list[str | int]) -> yaml.Node | None
     for part in parts:
         if isinstance(node, yaml.MappingNode):
             node = next(
-                (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)),
+                (
+                    v
+                    for k, v in node.value
+                    if isinstance(k, yaml.ScalarNode) and k.value == str(part)
+                ),
                 None,
             )
             if node is None:
@@ -103,25 +109,30 @@ def check_agreement_text(text: str) -> list[AgreementProblem]:
             )
         ]
     if not isinstance(data, dict):
-        return [AgreementProblem(path="", line=1, column=1, message="an agreement is a YAML mapping")]
+        return [
+            AgreementProblem(path="", line=1, column=1, message="an agreement is a YAML mapping")
+        ]
     try:
         Agreement.model_validate(data)
     except ValidationError as exc:
         problems: list[AgreementProblem] = []
-        for error in exc.errors(include_input=False, include_url=False):
-            parts: list[str | int] = [p for p in error["loc"] if isinstance(p, str | int)]
+        errors = exc.errors(include_input=False, include_url=False)
+        locs = [tuple(e["loc"]) for e in errors]
+        for error in errors:
+            loc = tuple(error["loc"])
+            if error["type"] == "too_short" and any(
+                o[: len(loc)] == loc and o != loc for o in locs
+            ):
+                continue  # a container emptied by its members' own errors: report those only
+            parts: list[str | int] = [p for p in loc if isinstance(p, str | int)]
             message = str(error["msg"]).removeprefix("Value error, ")
-            if not parts:
-                for piece in message.split("; "):
-                    match = _PATH_IN_MESSAGE.match(piece)
-                    sub = _parts_of(match.group(1)) if match else []
-                    line, column = _locate(root, sub)
-                    problems.append(
-                        AgreementProblem(_dotted(sub), line, column, match.group(2) if match else piece)
-                    )
-                continue
-            line, column = _locate(root, parts)
-            problems.append(AgreementProblem(_dotted(parts), line, column, message))
+            for piece in message.split("; "):
+                match = _PATH_IN_MESSAGE.match(piece)
+                sub = parts + (_parts_of(match.group(1)) if match else [])
+                line, column = _locate(root, sub)
+                problems.append(
+                    AgreementProblem(_dotted(sub), line, column, match.group(2) if match else piece)
+                )
         return problems
     return []
 

@@ -131,7 +131,10 @@ def in_force(agreement: Agreement, today: date) -> bool:
     >>> in_force(a, date(2025, 6, 1)), in_force(a, date(2026, 1, 1))
     (True, False)
     """
-    return agreement.status is AgreementStatus.active and agreement.valid_from <= today <= agreement.valid_until
+    return (
+        agreement.status is AgreementStatus.active
+        and agreement.valid_from <= today <= agreement.valid_until
+    )
 
 
 def _field_allowed(table: str, name: str, allowed: tuple[str, ...] | None) -> bool:
@@ -181,7 +184,9 @@ def check_upload(
     """
     reasons: list[str] = []
     if agreement.demo and not demo_mode:
-        reasons.append(f"agreement {agreement.id} is a demo agreement and the hub is not in demo mode")
+        reasons.append(
+            f"agreement {agreement.id} is a demo agreement and the hub is not in demo mode"
+        )
     if agreement.status is not AgreementStatus.active:
         reasons.append(f"agreement {agreement.id} is {agreement.status.value}, not active")
     if not agreement.valid_from <= today <= agreement.valid_until:
@@ -289,7 +294,11 @@ def visible_sources(
             continue
         providers = [p.org for p in agreement.parties if PartyRole.provider in p.roles]
         if not in_force(agreement, today):
-            state = agreement.status.value if agreement.status is not AgreementStatus.active else "out of date"
+            state = (
+                agreement.status.value
+                if agreement.status is not AgreementStatus.active
+                else "out of date"
+            )
             notes.append(
                 f"agreement {agreement.id} is {state}: its "
                 f"{_plural(len(providers), 'partner is', 'partners are')} not included"

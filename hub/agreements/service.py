@@ -192,14 +192,18 @@ def set_status(
         raise NotFound(f"no agreement {agreement_id}")
     current = _from_row(latest)
     if target not in _ALLOWED_TRANSITIONS[current.status]:
-        raise Conflict(f"agreement {agreement_id} is {current.status.value} and cannot become {target.value}")
+        raise Conflict(
+            f"agreement {agreement_id} is {current.status.value} and cannot become {target.value}"
+        )
     changed = current.model_copy(update={"status": target, "version": current.version + 1})
     changed = Agreement.model_validate(changed.model_dump())  # re-run the model's checks
     _store(session, changed, _restated(latest.document, changed), actor)
     audit.record(
         session,
         actor=actor,
-        action=f"agreement.{target.value}" if target is not AgreementStatus.active else "agreement.activate",
+        action=f"agreement.{target.value}"
+        if target is not AgreementStatus.active
+        else "agreement.activate",
         target=f"agreement:{agreement_id}",
         agreement_id=agreement_id,
         details={"version": changed.version, "from": current.status.value, "to": target.value},
@@ -234,7 +238,9 @@ def _months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def purge_expired_records(session: Session, today: date, *, actor: str = "system") -> dict[str, int]:
+def purge_expired_records(
+    session: Session, today: date, *, actor: str = "system"
+) -> dict[str, int]:
     """Delete the records of every submission received before its agreement's retention period.
 
     The submission's metadata stays (status ``purged``) so the grid and the audit trail still
@@ -242,7 +248,9 @@ def purge_expired_records(session: Session, today: date, *, actor: str = "system
     """
     retention = {a.id: a.retention_months for a in current_agreements(session)}
     candidates = session.scalars(
-        select(Submission).where(Submission.status.in_([SubmissionStatus.active, SubmissionStatus.superseded]))
+        select(Submission).where(
+            Submission.status.in_([SubmissionStatus.active, SubmissionStatus.superseded])
+        )
     ).all()
     expired: list[Submission] = []
     for submission in candidates:
@@ -273,7 +281,10 @@ def purge_expired_records(session: Session, today: date, *, actor: str = "system
             target=f"agreement:{agreement_id}",
             agreement_id=agreement_id,
             providers=tuple(sorted({s.org_id for s in subs})),
-            details={"submissions": ids, "retention_months": retention.get(agreement_id, DEFAULT_RETENTION_MONTHS)},
+            details={
+                "submissions": ids,
+                "retention_months": retention.get(agreement_id, DEFAULT_RETENTION_MONTHS),
+            },
         )
     session.flush()
     return counts

@@ -1,7 +1,6 @@
 """Agreements in the hub: load, version, activate, suspend, revoke (service, CLI, API) and retention."""
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,9 +30,12 @@ def session(db_url: str) -> Iterator[Session]:
 
 def test_load_stores_a_version_with_its_hash_and_audits(session: Session) -> None:
     loaded = service.load_version(session, DEMO, actor="user:op")
-    assert loaded.id == "demo-london" and loaded.version == 1
+    assert loaded.id == "demo-london"
+    assert loaded.version == 1
     row = service.version_row(session, "demo-london", 1)
-    assert len(row.sha256) == 64 and row.document == DEMO and row.created_by == "user:op"
+    assert len(row.sha256) == 64
+    assert row.document == DEMO
+    assert row.created_by == "user:op"
     assert service.governing_agreement(session, "demo-london") == loaded
     entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "agreement.load")).all()
     assert [e.agreement_id for e in entries] == ["demo-london"]
@@ -59,15 +61,20 @@ def test_status_changes_make_new_versions_keeping_comments(session: Session) -> 
     service.load_version(session, DEMO, actor="user:op")
     suspended = service.set_status(session, "demo-london", "suspended", actor="user:op")
     assert (suspended.version, suspended.status) == (2, AgreementStatus.suspended)
-    assert service.version_row(session, "demo-london", 2).document.startswith("# The demo agreement")
+    assert service.version_row(session, "demo-london", 2).document.startswith(
+        "# The demo agreement"
+    )
     active = service.set_status(session, "demo-london", AgreementStatus.active, actor="user:op")
     assert active.version == 3
     revoked = service.set_status(session, "demo-london", "revoked", actor="user:op")
-    assert revoked.version == 4 and service.governing_agreement(session, "demo-london") == revoked
+    assert revoked.version == 4
+    assert service.governing_agreement(session, "demo-london") == revoked
     with pytest.raises(Conflict):
         service.set_status(session, "demo-london", "active", actor="user:op")
     text = service.diff(session, "demo-london", 1, 4)
-    assert "-version: 1\n" in text and "+version: 4\n" in text and "+status: revoked\n" in text
+    assert "-version: 1\n" in text
+    assert "+version: 4\n" in text
+    assert "+status: revoked\n" in text
     assert service.diff(session, "demo-london", 2, 2) == ""
     with pytest.raises(NotFound):
         service.diff(session, "demo-london", 1, 9)
