@@ -1,0 +1,140 @@
+"""Keyed pseudonyms: format, stability under formatting variants, unlinkability across keys and agreements."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anonymise.keys import LinkageKey
+from anonymise.pseudonymise import Pseudonymiser
+from anonymise.schema import PSEUDONYM_PATTERN, MatchKey
+from anonymise.vocab import SelectorKind
+
+KEY_A = LinkageKey.from_bytes(b"test-linkage-key-A-0123456789abcdef")
+KEY_B = LinkageKey.from_bytes(b"test-linkage-key-B-0123456789abcdef")
+AGR = "agr-test"
+
+names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéöçł", min_size=2, max_size=10)
+dobs = st.dates(min_value=date(1930, 1, 1), max_value=date(2020, 12, 31))
+
+
+def _surface_variants(given_name: str, surname: str, dob: date) -> list[dict[str, object]]:
+    return [
+        {"full_name": f"{given_name} {surname}", "dob": dob},
+        {"full_name": f"{surname.upper()}, {given_name.title()}", "dob": dob.strftime("%d/%m/%Y")},
+        {"full_name": f"  {given_name.upper()}   {surname}  ", "dob": dob.strftime("%Y-%m-%d")},
+        {"full_name": f"{surname.upper()} {given_name.title()}", "dob": dob.strftime("%d %B %Y")},
+        {"given": given_name.title(), "family": surname.upper(), "dob": dob.strftime("%d.%m.%Y")},
+    ]
+
+
+@settings(max_examples=60)
+@given(names, names, dobs, st.sampled_from(["F", "female", "Female ", "f"]))
+def test_person_keys_stable_under_formatting(given_name: str, surname: str, dob: date, sex: str) -> None:
+    p = Pseudonymiser(KEY_A, AGR)
+    expected = p.person_keys(full_name=f"{given_name} {surname}", dob=dob, sex="F")
+    assert all(v is not None for v in expected.values())
+    for variant in _surface_variants(given_name, surname, dob):
+        assert p.person_keys(**variant, sex=sex) == expected  # type: ignore[arg-type]
+
+
+def test_accents_do_not_matter() -> None:
+    p = Pseudonymiser(KEY_A, AGR)
+    assert p.person_keys(full_name="Zoë Łukasiewicz", dob=date(2001, 1, 2)) == p.person_keys(
+        full_name="ZOE LUKASIEWICZ", dob="02/01/2001"
+    )
+
+
+@settings(max_examples=40)
+@given(names, names, dobs)
+def test_pseudonyms_unlinkable_across_keys_and_agreements(given_name: str, surname: str, dob: date) -> None:
+    outputs: list[set[str]] = []
+    for key, agr in ((KEY_A, AGR), (KEY_B, AGR), (KEY_A, "agr-other")):
+        p = Pseudonymiser(key, agr)
+        values = {v for v in p.person_keys(full_name=f"{given_name} {surname}", dob=dob, sex="m").values() if v}
+        values.add(p.incident("ngo", "123"))
+        values.add(p.selector(SelectorKind.phone, "07700 900123") or "")
+        outputs.append(values)
+    assert not outputs[0] & outputs[1]
+    assert not outputs[0] & outputs[2]
+    assert not outputs[1] & outputs[2]
+
+
+def test_purposes_are_domain_separated() -> None:
+    p = Pseudonymiser(KEY_A, AGR)
+    # The same string in different roles never gives the same pseudonym.
+    keys = p.person_keys(full_name="a b", dob=date(2000, 1, 1), sex="m")
+    assert len(set(keys.values())) == 4
+    assert p.selector(SelectorKind.email, "x@y.org") != p.selector(SelectorKind.address, "x@y.org E1 6AN")
+    assert p.incident("ngo", "x") != p.incident("nh", "gox")
+
+
+def test_format_and_version() -> None:
+    p = Pseudonymiser(LinkageKey.from_bytes(b"test-linkage-key-A-0123456789abcdef", version=7), AGR)
+    pid = p.incident("ngo", "123")
+    assert re.fullmatch(PSEUDONYM_PATTERN, pid)
+    assert pid.startswith("v7.")
+    assert Pseudonymiser(KEY_A, AGR).incident("ngo", "123").startswith("v1.")
+
+
+def test_incident_ids_are_per_partner_and_trimmed() -> None:
+    p = Pseudonymiser(KEY_A, AGR)
+    assert p.incident("ngo-1", "123") != p.incident("ngo-2", "123")
+    assert p.incident("ngo-1", " 123 ") == p.incident("ngo-1", "123")
+    with pytest.raises(ValueError, match="local id"):
+        p.incident("ngo-1", "  ")
+
+
+def test_missing_inputs_give_none_keys() -> None:
+    p = Pseudonymiser(KEY_A, AGR)
+    none_keys = p.person_keys(full_name="Anna Kovacs")
+    assert set(none_keys.values()) == {None}
+    no_sex = p.person_keys(full_name="Anna Kovacs", dob=date(1990, 3, 12))
+    assert no_sex[MatchKey.surname_dob_sex] is None
+    assert no_sex[MatchKey.name_dob] is not None
+    mononym = p.person_keys(full_name="Anna", dob=date(1990, 3, 12), sex="f")
+    assert mononym[MatchKey.name_dob] is None
+    assert mononym[MatchKey.surname_dob_sex] is not None
+
+
+def test_selectors_stable_and_none_when_unreadable() -> None:
+    p = Pseudonymiser(KEY_A, AGR)
+    assert p.selector(SelectorKind.phone, "07700 900123") == p.selector(SelectorKind.phone, "+44 7700-900-123")
+    assert p.selector(SelectorKind.email, "Anna@Example.org") == p.selector(SelectorKind.email, "anna@example.org")
+    assert p.selector(SelectorKind.vehicle, "ab12 cde") == p.selector(SelectorKind.vehicle, "AB12CDE")
+    assert p.selector(SelectorKind.bank_account, "12-34-56 12345678") == p.selector(SelectorKind.bank_account, "123456, 12345678")
+    assert p.selector(SelectorKind.address, "12 Acacia Road, E1 6AN") == p.selector(SelectorKind.address, "12 acacia rd e16an")
+    assert p.selector(SelectorKind.phone, "n/a") is None
+    assert p.selector(SelectorKind.address, "somewhere in Newham") is None
+
+
+# Variants that the four match keys must link by at least one key (typo, transliteration, order).
+LINKED_VARIANTS = [
+    ("Mohammed Ali", "Muhammad Ali"),      # transliteration of the given name
+    ("Anna Kovacs", "Anna Kovac"),         # surname typo
+    ("Ion Popescu", "Popescu Ion"),        # swapped order without a comma
+    ("Joanna Smith", "Joana Smith"),       # given-name typo
+    ("Mary Smith", "Mary Smyth"),          # surname spelling
+    ("Elena Dragomir", "Elena Dragomír"),  # accent
+]
+
+
+@pytest.mark.parametrize(("first", "second"), LINKED_VARIANTS)
+def test_match_keys_link_spelling_variants(first: str, second: str) -> None:
+    p = Pseudonymiser(KEY_A, AGR)
+    a = p.person_keys(full_name=first, dob=date(1995, 6, 1), sex="m")
+    b = p.person_keys(full_name=second, dob="01/06/1995", sex="male")
+    assert any(a[k] is not None and a[k] == b[k] for k in MatchKey)
+
+
+def test_different_people_do_not_link() -> None:
+    p = Pseudonymiser(KEY_A, AGR)
+    a = p.person_keys(full_name="Anna Kovacs", dob=date(1995, 6, 1), sex="f")
+    others = [
+        p.person_keys(full_name="Anna Kovacs", dob=date(1995, 6, 1) + timedelta(days=400), sex="f"),
+        p.person_keys(full_name="Maria Popescu", dob=date(1995, 6, 1), sex="f"),
+    ]
+    for b in others:
+        assert not any(a[k] is not None and a[k] == b[k] for k in MatchKey)
