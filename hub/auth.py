@@ -18,7 +18,7 @@ from urllib.parse import quote
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Request, Response
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -138,6 +138,18 @@ def start_session(
     session.add(row)
     session.flush()
     return session_cookie_token(secrets_, row.id, user.username, row.expires_at), row
+
+
+def set_session_cookie(response: Response, settings: HubSettings, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_MAX_HOURS * 3600,  # the token inside expires much sooner; the row decides
+        path="/",
+        secure=settings.https,
+        httponly=True,
+        samesite="strict",
+    )
 
 
 def end_session(session: Session, sid: str) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import delete
 from hub import ratelimit, replay
 from hub.agreements.router import router as agreements_router
 from hub.audit_api import router as audit_router
-from hub.auth import SESSION_COOKIE, LoginRedirect, PageForbidden
+from hub.auth import LoginRedirect, PageForbidden, set_session_cookie
 from hub.config import HubSettings
 from hub.db import is_migrated, make_engine, make_sessionmaker, session_scope
 from hub.errors import HubError, install_handlers
@@ -88,18 +88,6 @@ def _security_headers(settings: HubSettings) -> Callable[[Request, Callable[[Req
         return response
 
     return middleware
-
-
-def set_session_cookie(response: Response, settings: HubSettings, token: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=settings.session_minutes * 60,
-        path="/",
-        secure=settings.https,
-        httponly=True,
-        samesite="strict",
-    )
 
 
 def _page_handlers(app: FastAPI) -> None:

@@ -140,3 +140,10 @@ def generate_demo_secrets(directory: Path) -> dict[str, Path]:
     else:
         _announce(f"using demo secrets from {directory}")
     return paths
+
+
+def write_secret_file(path: Path) -> None:
+    """Create a fresh random 64-hex-character secret file (0600); refuse to overwrite."""
+    if path.exists():
+        raise SecretError(f"{path} exists already; secrets are never overwritten")
+    _write_private(path, secrets.token_hex(32).encode())
