@@ -1,5 +1,95 @@
-"""HTTP routes of hub.submissions: parse, call one service function, return."""
+"""HTTP routes of hub.submissions: partner uploads, status, withdrawal; operator withdrawal; the hub's key."""
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from hub.auth import RequireOperator
+from hub.deps import SecretsDep, SessionDep, SettingsDep
+from hub.errors import HubError, TooLarge
+from hub.submissions import service
+from hub.submissions.partner_auth import PartnerCall, bearer_token
+from hub.submissions.receipts import hub_key_document
+from hub.submissions.schemas import HubKey, SignedReceipt, SubmissionList, SubmissionOut, Withdrawal
+
+router = APIRouter(prefix="/api/v1", tags=["submissions"])
+
+BUNDLE_TYPES = frozenset({"application/zip", "application/octet-stream"})
+QuarterPath = Annotated[str, Path(pattern=r"^(19|20)[0-9]{2}-Q[1-4]$")]
+
+
+class UnsupportedMediaType(HubError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+async def _bundle_body(request: Request, settings: SettingsDep) -> bytes:
+    """The raw bundle, read no further than ``max_bundle_bytes`` (413 beyond)."""
+    bearer_token(request)  # refuse anonymous callers before reading a byte of the body
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in BUNDLE_TYPES:
+        raise UnsupportedMediaType("send the bundle as Content-Type: application/zip")
+    limit = settings.max_bundle_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"the bundle is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise TooLarge(f"the bundle is larger than {limit} bytes")
+    return bytes(body)
+
+
+BundleBody = Annotated[bytes, Depends(_bundle_body)]
+
+
+@router.post(
+    "/submissions",
+    response_model=SignedReceipt,
+    status_code=201,
+    summary="Upload a signed bundle (partner token, typ msht-upload+jwt)",
+    responses={200: {"description": "The identical bundle was received before: its original receipt."}},
+)
+def upload(
+    request: Request,
+    response: Response,
+    body: BundleBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    secrets: SecretsDep,
+) -> SignedReceipt:
+    received = service.receive(session, settings, secrets, bearer_token(request), body)
+    if not received.created:
+        response.status_code = 200
+    return SignedReceipt.model_validate(received.receipt)
+
+
+@router.get("/submissions", response_model=SubmissionList, summary="The calling partner's submissions")
+def list_submissions(partner: PartnerCall, session: SessionDep) -> SubmissionList:
+    rows = service.partner_submissions(session, partner.org_id)
+    return SubmissionList(submissions=[SubmissionOut.model_validate(r, from_attributes=True) for r in rows])
+
+
+@router.post("/submissions/{quarter}/withdraw", response_model=Withdrawal, summary="Withdraw the calling partner's quarter")
+def withdraw_quarter(
+    quarter: QuarterPath,
+    partner: PartnerCall,
+    session: SessionDep,
+    agreement_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Withdrawal:
+    ids, deleted = service.withdraw_quarter(session, partner, quarter, agreement_id=agreement_id)
+    return Withdrawal(withdrawn=ids, incidents_deleted=deleted)
+
+
+@router.post("/operator/submissions/{submission_id}/withdraw", response_model=Withdrawal, summary="Withdraw a submission (operator)")
+def operator_withdraw(
+    submission_id: Annotated[str, Path(max_length=36)], operator: RequireOperator, session: SessionDep
+) -> Withdrawal:
+    ids, deleted = service.withdraw_submission(session, submission_id, actor=operator.actor)
+    return Withdrawal(withdrawn=ids, incidents_deleted=deleted)
+
+
+@router.get("/hub-key", response_model=HubKey, summary="The hub's Ed25519 public key (receipts verify with it)")
+def hub_key(secrets: SecretsDep) -> HubKey:
+    return HubKey.model_validate(hub_key_document(secrets.signing_key))

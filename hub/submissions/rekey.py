@@ -1,0 +1,63 @@
+"""Re-keying: every pseudonym a partner sends is replaced by an HMAC under the hub's own secret.
+
+A partner's pseudonym is ``HMAC(linkage key, identifier)``; the hub stores
+``h<hub key version>.HMAC(sub-key, partner pseudonym)`` where the sub-key is derived with HKDF
+from the hub pseudonym key, separately for each agreement and each field purpose. So:
+
+- a database dump holds no value any partner sent, and a dump plus one partner's linkage key
+  cannot be joined to a dictionary of names and dates of birth (the hub secret is missing);
+- equal partner pseudonyms in one agreement and purpose stay equal at the hub (linkage works);
+- pseudonyms of different agreements or purposes never collide (no joins across them).
+"""
+
+import hashlib
+import hmac
+from typing import Final
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+HUB_KEY_VERSION: Final = 1
+"""Version stamped on every re-keyed value; bump it (and re-key) when the hub key rotates."""
+
+_SALT: Final = b"msht-hub/rekey/v1"
+
+INCIDENT: Final = "incident"
+SELECTOR: Final = "selector"
+
+
+def person_purpose(match_key_field: str) -> str:
+    return f"person:{match_key_field}"
+
+
+def selector_purpose(kind: str) -> str:
+    return f"{SELECTOR}:{kind}"
+
+
+def derive_subkey(hub_key: bytes, *, agreement_id: str, purpose: str) -> bytes:
+    info = b"\x00".join((b"msht-hub rekey", agreement_id.encode(), purpose.encode()))
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=info).derive(hub_key)
+
+
+class Rekeyer:
+    """Re-keys partner pseudonyms for one agreement; sub-keys are derived once and cached."""
+
+    def __init__(self, hub_key: bytes, agreement_id: str, *, version: int = HUB_KEY_VERSION) -> None:
+        self._hub_key = hub_key
+        self._agreement_id = agreement_id
+        self._prefix = f"h{version}."
+        self._subkeys: dict[str, bytes] = {}
+
+    def _subkey(self, purpose: str) -> bytes:
+        key = self._subkeys.get(purpose)
+        if key is None:
+            key = derive_subkey(self._hub_key, agreement_id=self._agreement_id, purpose=purpose)
+            self._subkeys[purpose] = key
+        return key
+
+    def __call__(self, purpose: str, pseudonym: str) -> str:
+        digest = hmac.digest(self._subkey(purpose), pseudonym.encode("ascii"), hashlib.sha256)
+        return self._prefix + digest.hex()
+
+    def optional(self, purpose: str, pseudonym: str | None) -> str | None:
+        return None if pseudonym is None else self(purpose, pseudonym)
