@@ -26,8 +26,8 @@ from hub.submissions.receipts import verify_receipt
 from tests.conftest import make_settings
 from tests.factories import (
     PARTNER_TYP,
-    HubUnderTest,
     FakePartner,
+    HubUnderTest,
     add_agreement,
     add_partner,
     make_tables,
