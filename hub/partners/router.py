@@ -3,9 +3,9 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from hub.auth import RequireOperator
+from hub.auth import CurrentPrincipal, RequireOperator, csrf_token
 from hub.deps import SecretsDep, SessionDep
 from hub.models import OrgStatus, UserStatus
 from hub.partners import service
@@ -17,6 +17,7 @@ from hub.partners.schemas import (
     KeyOut,
     OrgIn,
     OrgOut,
+    SessionOut,
     UserIn,
     UserOut,
 )
@@ -98,3 +99,15 @@ def list_keys(
 def revoke_key(kid: str, principal: RequireOperator, session: SessionDep) -> KeyOut:
     key = service.revoke_key(session, kid, actor=principal.actor)
     return KeyOut.model_validate(key, from_attributes=True)
+
+
+@router.get("/session", summary="Who you are signed in as, and the CSRF token for cookie-authenticated writes")
+def whoami(principal: CurrentPrincipal, request: Request) -> SessionOut:
+    return SessionOut(
+        username=principal.username,
+        display_name=principal.display_name,
+        org_id=principal.org_id,
+        role=principal.role.value,
+        gss_code=principal.gss_code,
+        csrf_token=csrf_token(request) or None,
+    )

@@ -81,3 +81,12 @@ class KeyOut(BaseModel):
     status: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+class SessionOut(BaseModel):
+    username: str
+    display_name: str
+    org_id: str
+    role: str
+    gss_code: str | None
+    csrf_token: str | None = Field(description="Send as X-CSRF-Token on cookie-authenticated writes.")
