@@ -35,7 +35,10 @@ def selector_purpose(kind: str) -> str:
 
 
 def derive_subkey(hub_key: bytes, *, agreement_id: str, purpose: str) -> bytes:
-    info = b"\x00".join((b"msht-hub rekey", agreement_id.encode(), purpose.encode()))
+    # Length-prefixed parts: no two (agreement, purpose) pairs share an info string.
+    info = b"msht-hub rekey" + b"".join(
+        len(part).to_bytes(2, "big") + part for part in (agreement_id.encode(), purpose.encode())
+    )
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=info).derive(hub_key)
 
 

@@ -104,9 +104,24 @@ def validate_table(table: TableName, rows: Sequence[Mapping[str, Any]], problems
         return []
 
 
+def _known_columns(table: TableName, bundle: OpenedBundle, problems: Problems) -> list[dict[str, Any]]:
+    """The table's rows; a column the schema does not know is one problem, not one per row."""
+    rows = read_rows(bundle.tables[f"{table}.parquet"])
+    known = TABLES[table].model_fields
+    unknown = sorted({name for row in rows[:1] for name in row if name not in known})
+    for name in unknown:
+        problems.add(table, "unknown_column", column=_safe_column(name, table),
+                     message="the common schema has no such column")
+    if unknown:
+        for row in rows:
+            for name in unknown:
+                row.pop(name, None)
+    return rows
+
+
 def check_rows(bundle: OpenedBundle, problems: Problems) -> ValidTables | None:
     """Validate all tables, then the rules between rows; ``None`` when anything is wrong."""
-    records = {table: validate_table(table, read_rows(bundle.tables[f"{table}.parquet"]), problems) for table in TABLES}
+    records = {table: validate_table(table, _known_columns(table, bundle, problems), problems) for table in TABLES}
     if problems:
         return None
     tables = ValidTables(
