@@ -1,0 +1,212 @@
+"""The hash-chained audit log: appends, detects edited, removed and reordered entries, answers partners."""
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub import audit
+from hub.auth import create_api_token
+from hub.db import make_engine, make_sessionmaker, session_scope
+from hub.main import create_app
+from hub.models import AuditEntry, HubState
+from tests.conftest import make_settings
+from tests.hub.accounts import add_user
+
+
+@pytest.fixture
+def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(db_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def _write(factory: sessionmaker[Session], n: int, *, providers: tuple[str, ...] = ("ngo-one",)) -> None:
+    for session in session_scope(factory):
+        for i in range(n):
+            audit.record(
+                session, actor="user:alice", action="stats.read", target=f"borough:E0900002{i % 10}",
+                agreement_id="london-msht", providers=providers, details={"figures": i, "quarter": "2026-Q3"},
+            )
+
+
+def _verify(factory: sessionmaker[Session]) -> audit.AuditReport:
+    for session in session_scope(factory):
+        return audit.verify(session)
+    raise AssertionError
+
+
+def _sql(factory: sessionmaker[Session], statement: object) -> None:
+    for session in session_scope(factory):
+        session.execute(statement)  # type: ignore[call-overload]
+
+
+def test_empty_and_intact_chain(factory: sessionmaker[Session]) -> None:
+    assert _verify(factory) == audit.AuditReport(True, 0)
+    _write(factory, 5)
+    _write(factory, 3)
+    report = _verify(factory)
+    assert report.ok and report.count == 8
+    for session in session_scope(factory):
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [e.id for e in entries] == list(range(1, 9))
+        assert entries[0].prev_hash == audit.GENESIS
+        assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"actor": "user:mallory"}, {"action": "stats.nothing"}, {"target": "borough:E09000001"},
+     {"agreement_id": "other"}, {"providers": ["police-met"]}, {"details": {"figures": 99, "quarter": "2026-Q3"}}],
+)
+def test_edited_entry_detected(factory: sessionmaker[Session], values: dict[str, object]) -> None:
+    _write(factory, 6)
+    _sql(factory, update(AuditEntry).where(AuditEntry.id == 4).values(**values))
+    report = _verify(factory)
+    assert not report.ok and report.first_bad_id == 4 and report.count == 3
+    assert "altered" in (report.problem or "")
+
+
+def test_edited_time_detected(factory: sessionmaker[Session]) -> None:
+    _write(factory, 3)
+    for session in session_scope(factory):
+        entry = session.get(AuditEntry, 2)
+        assert entry is not None
+        entry.at = entry.at.replace(year=entry.at.year - 1)
+    assert _verify(factory).first_bad_id == 2
+
+
+def test_rehashed_edit_detected_by_next_entry(factory: sessionmaker[Session]) -> None:
+    """An editor who also recomputes the edited entry's hash breaks the link to the next entry."""
+    _write(factory, 5)
+    for session in session_scope(factory):
+        entry = session.get(AuditEntry, 3)
+        assert entry is not None
+        entry.actor = "user:mallory"
+        entry.hash = audit.entry_hash(entry)
+    report = _verify(factory)
+    assert not report.ok and report.first_bad_id == 4 and "does not follow" in (report.problem or "")
+
+
+def test_removed_entry_detected(factory: sessionmaker[Session]) -> None:
+    _write(factory, 5)
+    _sql(factory, delete(AuditEntry).where(AuditEntry.id == 2))
+    report = _verify(factory)
+    assert not report.ok and report.first_bad_id == 2 and "missing" in (report.problem or "")
+
+
+def test_removed_last_entries_detected(factory: sessionmaker[Session]) -> None:
+    _write(factory, 5)
+    _sql(factory, delete(AuditEntry).where(AuditEntry.id >= 4))
+    report = _verify(factory)
+    assert not report.ok and report.first_bad_id == 4 and "cut off" in (report.problem or "")
+    _sql(factory, delete(AuditEntry))
+    assert not _verify(factory).ok
+
+
+def test_reordered_entries_detected(factory: sessionmaker[Session]) -> None:
+    _write(factory, 5)
+    for session in session_scope(factory):  # swap the ids of entries 2 and 3
+        session.execute(update(AuditEntry).where(AuditEntry.id == 2).values(id=1000))
+        session.execute(update(AuditEntry).where(AuditEntry.id == 3).values(id=2))
+        session.execute(update(AuditEntry).where(AuditEntry.id == 1000).values(id=3))
+    report = _verify(factory)
+    assert not report.ok and report.first_bad_id == 2
+
+
+def test_details_hold_ids_and_counts_only(factory: sessionmaker[Session]) -> None:
+    for session in session_scope(factory):
+        with pytest.raises(ValueError, match="id or a count"):
+            audit.record(session, actor="system", action="x", target="y", details={"note": "n" * 500})
+        with pytest.raises(ValueError, match="id or a count"):
+            audit.record(session, actor="system", action="x", target="y", details={"nested": {"deep": {"a": 1}}})
+        with pytest.raises(ValueError, match="id or a count"):
+            audit.record(session, actor="system", action="x", target="y", details={"value": 1.5})
+        entry = audit.record(session, actor="system", action="x", target="y", details={"rows": {"incidents": 3}, "ids": ["a", "b"]})
+        assert entry.details == {"rows": {"incidents": 3}, "ids": ["a", "b"]}
+
+
+def test_entries_touching_a_provider(factory: sessionmaker[Session]) -> None:
+    _write(factory, 2, providers=("ngo-one", "police-met"))
+    _write(factory, 2, providers=("police-met",))
+    _write(factory, 1, providers=("ngo-one-two",))
+    for session in session_scope(factory):
+        assert [e.id for e in audit.entries_touching(session, "ngo-one")] == [2, 1]
+        assert [e.id for e in audit.entries_touching(session, "police-met", limit=3)] == [4, 3, 2]
+        assert audit.entries_touching(session, "ngo") == []
+
+
+def test_concurrent_writers_keep_one_chain(db_url: str) -> None:
+    """Four processes' worth of engines append at once; the chain stays linear and intact."""
+    engines: list[Engine] = [make_engine(db_url) for _ in range(4)]
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def writer(engine: Engine) -> None:
+        barrier.wait()
+        try:
+            _write(make_sessionmaker(engine), 10)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    factory = make_sessionmaker(engines[0])
+    report = _verify(factory)
+    for engine in engines:
+        engine.dispose()
+    assert report == audit.AuditReport(True, 40)
+
+
+def test_head_is_recorded(factory: sessionmaker[Session]) -> None:
+    _write(factory, 2)
+    for session in session_scope(factory):
+        head = session.get(HubState, audit.HEAD_STATE)
+        last = session.get(AuditEntry, 2)
+        assert head is not None and last is not None and head.value == f"2:{last.hash}"
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+def test_audit_api_roles(db_url: str, tmp_path: Path) -> None:
+    app = create_app(make_settings(db_url, tmp_path))
+    factory = app.state.sessions
+    tokens: dict[str, str] = {}
+    for session in session_scope(factory):
+        operator = add_user(session, "olive", "operator", "hub-ops")
+        officer = add_user(session, "bola", "borough_officer", "lb-newham")
+        uploader = add_user(session, "nadia", "partner_uploader", "ngo-one")
+        for user in (operator, officer, uploader):
+            tokens[user.username] = create_api_token(session, user, label="test")
+    _write(factory, 3, providers=("ngo-one",))
+    _write(factory, 2, providers=("police-met",))
+
+    def get(path: str, who: str) -> tuple[int, object]:
+        with TestClient(app) as client:
+            response = client.get(path, headers={"Authorization": f"Bearer {tokens[who]}"})
+            return response.status_code, response.json()
+
+    assert get("/api/v1/audit", "bola")[0] == 403
+    assert get("/api/v1/audit/verify", "nadia")[0] == 403
+    status, body = get("/api/v1/audit?limit=2", "olive")
+    assert status == 200 and [e["id"] for e in body] == [5, 4]  # type: ignore[union-attr,index]
+    status, body = get("/api/v1/audit/verify", "olive")
+    assert status == 200 and body == {"ok": True, "count": 5, "first_bad_id": None, "problem": None}
+    status, body = get("/api/v1/audit/mine", "nadia")
+    assert status == 200 and [e["id"] for e in body] == [3, 2, 1]  # type: ignore[union-attr,index]
+    assert get("/api/v1/audit/mine", "bola") == (200, [])
+    with TestClient(app) as client:
+        assert client.get("/api/v1/audit/mine").status_code == 401
+    _sql(factory, text("UPDATE audit_log SET target = 'x' WHERE id = 2"))
+    status, body = get("/api/v1/audit/verify", "olive")
+    assert body["ok"] is False and body["first_bad_id"] == 2  # type: ignore[index]
+    app.state.engine.dispose()
