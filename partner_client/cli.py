@@ -7,3 +7,7 @@ app = typer.Typer(
 )
 key_app = typer.Typer(help="The agreement's linkage key (never printed; fingerprint only).", no_args_is_help=True)
 app.add_typer(key_app, name="key")
+
+from partner_client.commands import register  # noqa: E402 - commands register onto the apps above
+
+register(app, key_app)

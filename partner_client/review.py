@@ -1,0 +1,76 @@
+"""The local review report written beside a bundle: plain words, counts and reasons, no record values."""
+
+from pathlib import Path
+from typing import Any
+
+from partner_client.config import write_private
+from partner_client.errors import Problems
+
+
+def review_lines(manifest: dict[str, Any]) -> list[str]:
+    """What the bundle holds and what was done to the export, as lines of Markdown."""
+    report = manifest.get("privacy_report", {})
+    counts = manifest.get("record_counts", {})
+    lines = [
+        f"# Review of {manifest['partner_id']} {manifest['reporting_period']}",
+        "",
+        f"- Agreement: {manifest['agreement_id']} version {manifest['agreement_version']}",
+        f"- Schema {manifest['schema_version']}, client {manifest['client_version']}, "
+        f"profile version {manifest['profile_version']}, linkage key version {manifest['key_version']}",
+        "- Records that will leave: " + ", ".join(f"{n} {t}" for t, n in counts.items()),
+        "",
+        "## What was removed",
+    ]
+    removed = report.get("removed", {})
+    for column, why in removed.get("identifier_columns", {}).items():
+        lines.append(f"- column '{column}': {why}")
+    lines.append(f"- {removed.get('columns_not_mapped', 0)} column(s) not mapped were left out")
+    for name, n in removed.get("fields_withheld_by_agreement", {}).items():
+        lines.append(f"- {name}: withheld in {n} record(s) because the agreement does not let you share it")
+    if report.get("duplicate_rows_left_out"):
+        lines.append(f"- {report['duplicate_rows_left_out']} exact duplicate row(s) left out")
+    narratives = report.get("narratives", {})
+    lines += ["", "## Free text"]
+    lines.append(
+        f"- {narratives.get('in_export', 0)} note(s) in the export; {narratives.get('scrubbed_and_sent', 0)} scrubbed and sent; "
+        f"{narratives.get('dropped_could_not_scrub', 0)} dropped because they could not be scrubbed safely; "
+        f"{narratives.get('left_out_agreement_forbids', 0)} left out because the agreement does not allow notes"
+    )
+    for kind, n in narratives.get("entities_replaced", {}).items():
+        lines.append(f"- {n} × {kind} replaced by a placeholder")
+    lines.append(f"- Name detection: {narratives.get('name_detection', '')}")
+    gen = report.get("generalised", {})
+    coarse = report.get("coarsened", {})
+    lines += [
+        "",
+        "## What was generalised and coarsened",
+        f"- {gen.get('dates_to_month', 0)} date(s) reduced to the month",
+        f"- {gen.get('dates_of_birth_to_age_band', 0)} date(s) of birth reduced to an age band and adult/child",
+        f"- {coarse.get('locations_to_h3', 0)} location(s) turned into H3 cells at resolution {coarse.get('upload_resolution')}; "
+        f"cells with fewer than {coarse.get('min_count_per_cell')} incidents moved to a larger cell or to the borough only",
+        f"- incidents by location detail: {coarse.get('incidents_by_resolution', {})}",
+        f"- {coarse.get('postcodes_not_found', 0)} postcode(s) not found in the lookup file (borough kept if given)",
+    ]
+    risk = report.get("risk", {})
+    lines += [
+        "",
+        "## Re-identification risk",
+        f"- Quasi-identifiers: {', '.join(risk.get('quasi_identifiers', []))}",
+        f"- Persons unique on them: {risk.get('unique_before', 0)} of {risk.get('persons', 0)} before, "
+        f"{risk.get('unique_after', 0)} after (agreement minimum k = {risk.get('k', 1)})",
+        f"- Nationalities generalised to region: {risk.get('nationality_generalised_to_region', 0)}; "
+        f"persons with details suppressed: {risk.get('persons_suppressed', 0)}",
+    ]
+    return lines
+
+
+def write_review(bundle: Path, manifest: dict[str, Any], problems: Problems) -> Path:
+    lines = review_lines(manifest)
+    if problems.warnings:
+        lines += ["", "## Warnings"]
+        for p in problems.warnings:
+            where = p.where()
+            lines.append(f"- {where + ': ' if where else ''}{p.message}" + (f" — {p.hint}" if p.hint else ""))
+    path = bundle.with_name(bundle.name + ".review.md")
+    write_private(path, ("\n".join(lines) + "\n").encode())
+    return path

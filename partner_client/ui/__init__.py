@@ -1,0 +1,1 @@
+"""The caseworkers' local web page: choose CSV → confirm mapping → preview → send → receipt."""
