@@ -11,3 +11,7 @@ app.add_typer(key_app, name="key")
 from partner_client.commands import register  # noqa: E402 - commands register onto the apps above
 
 register(app, key_app)
+
+from partner_client.demo_data.command import demo_data  # noqa: E402 - registered like the commands above
+
+app.command("demo-data")(demo_data)
