@@ -1,0 +1,90 @@
+"""What a recognizer is: named regex patterns as data, an optional validator, and the spans they find."""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Final
+
+__all__ = ["Pattern", "RecognizerSpec", "Span"]
+
+PRIORITY_KNOWN: Final = 100
+"""Identifiers from the record's own columns outrank every pattern."""
+PRIORITY_NER: Final = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One regular expression of a recognizer.
+
+    :param name: what it matches, for explanations.
+    :param regex: the expression; ``group`` selects the part to redact (e.g. the number after
+        the word "passport").
+    :param score: confidence of a match that passes validation, 0–1.
+    """
+
+    name: str
+    regex: str
+    score: float
+    group: int = 0
+    flags: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A found identifier: character offsets into the scanned text, placeholder type, identity key."""
+
+    start: int
+    end: int
+    entity: str
+    score: float = 1.0
+    priority: int = 0
+    key: str = ""
+    """Spans with the same entity and key get the same placeholder number within a record."""
+
+
+@dataclass(frozen=True)
+class RecognizerSpec:
+    """A recognizer: its placeholder entity type, patterns, validator and Presidio equivalent.
+
+    :param entity: the placeholder type (``PHONE`` → ``<PHONE_1>``).
+    :param patterns: the regular expressions, as data.
+    :param validate: called with the matched text; a False answer drops the match.
+    :param normalise: identity key of a match, so ``07700 900123`` and ``07700900123`` share
+        a placeholder number.
+    :param presidio_entities: the entity names Presidio uses for the same thing (for the benchmark).
+    """
+
+    entity: str
+    patterns: tuple[Pattern, ...]
+    validate: Callable[[str], bool] | None = None
+    normalise: Callable[[str], str] | None = None
+    priority: int = 50
+    presidio_entities: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    rescore: Callable[[str], float] | None = None
+    """Replaces the pattern's score for a validated match (e.g. by a public-suffix check)."""
+    _compiled: list[tuple[re.Pattern[str], Pattern]] = field(default_factory=list, repr=False, compare=False)
+
+    def compiled(self) -> list[tuple[re.Pattern[str], Pattern]]:
+        if not self._compiled:
+            self._compiled.extend((re.compile(p.regex, p.flags), p) for p in self.patterns)
+        return self._compiled
+
+    def find(self, text: str) -> Iterator[Span]:
+        """Every validated match in ``text``.
+
+        >>> spec = RecognizerSpec("NUMBER", (Pattern("digits", r"\\d{3}", 0.5),), validate=lambda s: s != "000")
+        >>> [(s.start, s.end) for s in spec.find("a 123 000 456")]
+        [(2, 5), (10, 13)]
+        """
+        for regex, pattern in self.compiled():
+            for match in regex.finditer(text):
+                start, end = match.span(pattern.group)
+                if start == end:
+                    continue
+                matched = text[start:end]
+                if self.validate is not None and not self.validate(matched):
+                    continue
+                key = self.normalise(matched) if self.normalise else re.sub(r"\W+", "", matched.casefold())
+                score = self.rescore(matched) if self.rescore else pattern.score
+                yield Span(start, end, self.entity, score, self.priority, key)

