@@ -404,3 +404,25 @@ def start_hub(settings: Any) -> HubUnderTest:
     if not hasattr(app.state, "secrets"):  # until create_app loads them itself
         app.state.secrets = load_secrets(settings)
     return HubUnderTest(app=app, client=TestClient(app), settings=settings)
+
+
+def add_user_token(session: Session, org_id: str, role: str, username: str | None = None) -> str:
+    """A user of ``org_id`` with ``role`` and an API bearer token for it (hub.auth stores its hash)."""
+    from hub.auth import create_api_token
+    from hub.models import User
+
+    now = datetime.now(UTC)
+    if session.get(Organisation, org_id) is None:
+        session.add(Organisation(id=org_id, name=f"Test {org_id}", kind="LocalGovernmentOrganisation", gss_code=None, status="active", created_at=now))
+    user = User(
+        username=username or f"{role}-{secrets.token_hex(3)}",
+        display_name=f"Test {role}",
+        org_id=org_id,
+        role=role,
+        password_hash=None,
+        status="active",
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return create_api_token(session, user, label="tests")
