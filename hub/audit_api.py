@@ -7,6 +7,8 @@ from fastapi import APIRouter, Query
 from hub import audit
 from hub.auth import CurrentPrincipal, RequireOperator
 from hub.deps import SessionDep
+from hub.models import AuditEntry
+from hub.submissions.partner_auth import PartnerCall
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -37,9 +39,19 @@ def mine(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
-    entries = audit.entries_touching(session, principal.org_id, limit=limit)
-    return [
-        {"id": e.id, "at": audit.as_dict(e)["at"], "actor": e.actor, "action": e.action,
-         "target": e.target, "agreement_id": e.agreement_id}
-        for e in entries
-    ]
+    return [_public(e) for e in audit.entries_touching(session, principal.org_id, limit=limit)]
+
+
+def _public(entry: AuditEntry) -> dict[str, Any]:
+    """What a provider sees of an access event: who read what, when, under which agreement."""
+    row = audit.as_dict(entry)
+    return {k: row[k] for k in ("id", "at", "actor", "action", "target", "agreement_id")}
+
+
+@router.get("/partner", summary="For the partner client: access events that touched this partner's data")
+def partner_events(
+    partner: PartnerCall,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    return [_public(e) for e in audit.entries_touching(session, partner.org_id, limit=limit)]

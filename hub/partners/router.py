@@ -17,10 +17,12 @@ from hub.partners.schemas import (
     KeyOut,
     OrgIn,
     OrgOut,
+    RotateIn,
     SessionOut,
     UserIn,
     UserOut,
 )
+from hub.submissions.partner_auth import PartnerCall
 
 router = APIRouter(prefix="/api/v1", tags=["partners"])
 
@@ -111,3 +113,9 @@ def whoami(principal: CurrentPrincipal, request: Request) -> SessionOut:
         gss_code=principal.gss_code,
         csrf_token=csrf_token(request) or None,
     )
+
+
+@router.post("/keys/rotate", status_code=201, summary="Replace the calling partner's key (signed with the current key)")
+def rotate_key(body: RotateIn, partner: PartnerCall, session: SessionDep, secrets: SecretsDep) -> EnrolOut:
+    key = service.rotate_key(session, current_kid=partner.kid, public_key=body.public_key)
+    return EnrolOut(kid=key.kid, org_id=key.org_id, hub_public_key=secrets.signing_public_key_b64)

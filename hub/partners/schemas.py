@@ -90,3 +90,9 @@ class SessionOut(BaseModel):
     role: str
     gss_code: str | None
     csrf_token: str | None = Field(description="Send as X-CSRF-Token on cookie-authenticated writes.")
+
+
+class RotateIn(In):
+    public_key: Annotated[str, StringConstraints(min_length=40, max_length=64)] = Field(
+        description="Base64 of the new raw 32-byte Ed25519 public key; the calling key is revoked."
+    )

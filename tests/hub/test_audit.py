@@ -1,8 +1,10 @@
 """The hash-chained audit log: appends, detects edited, removed and reordered entries, answers partners."""
 
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -50,12 +52,13 @@ def test_empty_and_intact_chain(factory: sessionmaker[Session]) -> None:
     _write(factory, 5)
     _write(factory, 3)
     report = _verify(factory)
-    assert report.ok and report.count == 8
+    assert report.ok
+    assert report.count == 8
     for session in session_scope(factory):
         entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         assert [e.id for e in entries] == list(range(1, 9))
         assert entries[0].prev_hash == audit.GENESIS
-        assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
 
 
 @pytest.mark.parametrize(
@@ -67,7 +70,9 @@ def test_edited_entry_detected(factory: sessionmaker[Session], values: dict[str,
     _write(factory, 6)
     _sql(factory, update(AuditEntry).where(AuditEntry.id == 4).values(**values))
     report = _verify(factory)
-    assert not report.ok and report.first_bad_id == 4 and report.count == 3
+    assert not report.ok
+    assert report.first_bad_id == 4
+    assert report.count == 3
     assert "altered" in (report.problem or "")
 
 
@@ -89,21 +94,27 @@ def test_rehashed_edit_detected_by_next_entry(factory: sessionmaker[Session]) ->
         entry.actor = "user:mallory"
         entry.hash = audit.entry_hash(entry)
     report = _verify(factory)
-    assert not report.ok and report.first_bad_id == 4 and "does not follow" in (report.problem or "")
+    assert not report.ok
+    assert report.first_bad_id == 4
+    assert "does not follow" in (report.problem or "")
 
 
 def test_removed_entry_detected(factory: sessionmaker[Session]) -> None:
     _write(factory, 5)
     _sql(factory, delete(AuditEntry).where(AuditEntry.id == 2))
     report = _verify(factory)
-    assert not report.ok and report.first_bad_id == 2 and "missing" in (report.problem or "")
+    assert not report.ok
+    assert report.first_bad_id == 2
+    assert "missing" in (report.problem or "")
 
 
 def test_removed_last_entries_detected(factory: sessionmaker[Session]) -> None:
     _write(factory, 5)
     _sql(factory, delete(AuditEntry).where(AuditEntry.id >= 4))
     report = _verify(factory)
-    assert not report.ok and report.first_bad_id == 4 and "cut off" in (report.problem or "")
+    assert not report.ok
+    assert report.first_bad_id == 4
+    assert "cut off" in (report.problem or "")
     _sql(factory, delete(AuditEntry))
     assert not _verify(factory).ok
 
@@ -115,7 +126,8 @@ def test_reordered_entries_detected(factory: sessionmaker[Session]) -> None:
         session.execute(update(AuditEntry).where(AuditEntry.id == 3).values(id=2))
         session.execute(update(AuditEntry).where(AuditEntry.id == 1000).values(id=3))
     report = _verify(factory)
-    assert not report.ok and report.first_bad_id == 2
+    assert not report.ok
+    assert report.first_bad_id == 2
 
 
 def test_details_hold_ids_and_counts_only(factory: sessionmaker[Session]) -> None:
@@ -171,7 +183,9 @@ def test_head_is_recorded(factory: sessionmaker[Session]) -> None:
     for session in session_scope(factory):
         head = session.get(HubState, audit.HEAD_STATE)
         last = session.get(AuditEntry, 2)
-        assert head is not None and last is not None and head.value == f"2:{last.hash}"
+        assert head is not None
+        assert last is not None
+        assert head.value == f"2:{last.hash}"
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -190,7 +204,7 @@ def test_audit_api_roles(db_url: str, tmp_path: Path) -> None:
     _write(factory, 3, providers=("ngo-one",))
     _write(factory, 2, providers=("police-met",))
 
-    def get(path: str, who: str) -> tuple[int, object]:
+    def get(path: str, who: str) -> tuple[int, Any]:
         with TestClient(app) as client:
             response = client.get(path, headers={"Authorization": f"Bearer {tokens[who]}"})
             return response.status_code, response.json()
@@ -198,15 +212,19 @@ def test_audit_api_roles(db_url: str, tmp_path: Path) -> None:
     assert get("/api/v1/audit", "bola")[0] == 403
     assert get("/api/v1/audit/verify", "nadia")[0] == 403
     status, body = get("/api/v1/audit?limit=2", "olive")
-    assert status == 200 and [e["id"] for e in body] == [5, 4]  # type: ignore[union-attr,index]
+    assert status == 200
+    assert [e["id"] for e in body] == [5, 4]
     status, body = get("/api/v1/audit/verify", "olive")
-    assert status == 200 and body == {"ok": True, "count": 5, "first_bad_id": None, "problem": None}
+    assert status == 200
+    assert body == {"ok": True, "count": 5, "first_bad_id": None, "problem": None}
     status, body = get("/api/v1/audit/mine", "nadia")
-    assert status == 200 and [e["id"] for e in body] == [3, 2, 1]  # type: ignore[union-attr,index]
+    assert status == 200
+    assert [e["id"] for e in body] == [3, 2, 1]
     assert get("/api/v1/audit/mine", "bola") == (200, [])
     with TestClient(app) as client:
         assert client.get("/api/v1/audit/mine").status_code == 401
     _sql(factory, text("UPDATE audit_log SET target = 'x' WHERE id = 2"))
     status, body = get("/api/v1/audit/verify", "olive")
-    assert body["ok"] is False and body["first_bad_id"] == 2  # type: ignore[index]
+    assert body["ok"] is False
+    assert body["first_bad_id"] == 2
     app.state.engine.dispose()

@@ -24,7 +24,8 @@ def test_loads_test_secrets(tmp_path: Path) -> None:
     assert secrets.pseudonym_key == TEST_PSEUDONYM_KEY.encode()
     assert secrets.session_key == TEST_SESSION_KEY.encode()
     assert len(secrets.signing_public_key) == 32
-    assert TEST_PSEUDONYM_KEY not in repr(secrets) and TEST_SESSION_KEY not in repr(secrets)
+    assert TEST_PSEUDONYM_KEY not in repr(secrets)
+    assert TEST_SESSION_KEY not in repr(secrets)
 
 
 @pytest.mark.parametrize("name", ["pseudonym_key", "session_key"])
@@ -67,7 +68,8 @@ def test_secret_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("MSHT_SESSION_KEY", STRONG[::-1])
     monkeypatch.setenv("MSHT_SIGNING_KEY_FILE", str(key_file))
     secrets = load_secrets(HubSettings())
-    assert secrets.pseudonym_key == STRONG.encode() and secrets.session_key == STRONG[::-1].encode()
+    assert secrets.pseudonym_key == STRONG.encode()
+    assert secrets.session_key == STRONG[::-1].encode()
 
 
 def test_signing_key_missing_refused_outside_demo(tmp_path: Path) -> None:
@@ -82,7 +84,8 @@ def test_signing_key_missing_refused_outside_demo(tmp_path: Path) -> None:
 def test_demo_generates_missing_signing_key_loudly(tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "demo.pem"
     secrets = load_secrets(_settings(tmp_path, signing_key_file=path, demo=True))
-    assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "DEMO" in capsys.readouterr().err
     assert any("DEMO" in r.getMessage() for r in caplog.records)
     again = load_secrets(_settings(tmp_path, signing_key_file=path, demo=True))
