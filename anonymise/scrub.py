@@ -25,11 +25,14 @@ from anonymise.recognizers.base import PRIORITY_NER, Span
 from anonymise.recognizers.keep import ORG_WORDS, is_kept, kept_words
 from anonymise.schema import Narrative
 
-__all__ = ["NER_MISSING_NOTICE", "Entity", "ScrubInput", "ScrubResult", "Scrubber"]
+__all__ = ["NER_MISSING_NOTICE", "NER_OFF_NOTICE", "Entity", "ScrubInput", "ScrubResult", "Scrubber"]
 
+NER_OFF_NOTICE: Final = (
+    "name detection is switched off: person names not present in any column may be missed."
+)
 NER_MISSING_NOTICE: Final = (
-    "name detection (the ner extra) is not installed: person names that are not present in "
-    "any column may be missed. Install it with `make install` or `pip install 'msht-hub[ner]'`."
+    "name detection (the ner extra) is not installed: person names not present in any "
+    "column may be missed. Install it with `make install` or `pip install 'msht-hub[ner]'`."
 )
 _NARRATIVE: Final = TypeAdapter(Narrative)
 _CHUNK: Final = 64
@@ -115,7 +118,9 @@ class Scrubber:
 
     def warnings(self) -> list[str]:
         """Notices for the user's report (e.g. that NER is not installed)."""
-        return [] if self.ner_available else [NER_MISSING_NOTICE]
+        if self.ner_available:
+            return []
+        return [NER_OFF_NOTICE if ner_model_installed(self.model) else NER_MISSING_NOTICE]
 
     def scrub(self, text: str, known: Sequence[str] = ()) -> ScrubResult:
         """Scrub one text; see :meth:`scrub_many`."""

@@ -15,3 +15,7 @@ register(app, key_app)
 from partner_client.demo_data.command import demo_data  # noqa: E402 - registered like the commands above
 
 app.command("demo-data")(demo_data)
+
+from partner_client.scrub_cmd import scrub  # noqa: E402 - registered like the commands above
+
+app.command("scrub")(scrub)

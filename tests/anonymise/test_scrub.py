@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from anonymise.known import FoldedText
 from anonymise.nlp import ner_model_installed
 from anonymise.schema import Incident
-from anonymise.scrub import NER_MISSING_NOTICE, Scrubber, ScrubInput
+from anonymise.scrub import NER_MISSING_NOTICE, NER_OFF_NOTICE, Scrubber, ScrubInput
 
 PLACEHOLDER = re.compile(r"<([A-Z_]+)_(\d+)>")
 
@@ -151,8 +151,12 @@ def test_empty_and_blank_texts(plain: Scrubber) -> None:
 
 def test_notice_without_ner(plain: Scrubber) -> None:
     assert not plain.ner_available
-    assert plain.warnings() == [NER_MISSING_NOTICE]
-    assert "may be missed" in NER_MISSING_NOTICE
+    assert plain.warnings() == [NER_OFF_NOTICE if ner_model_installed() else NER_MISSING_NOTICE]
+    assert "may be missed" in plain.warnings()[0]
+    missing = Scrubber(ner=None, model="no_such_spacy_pipeline")
+    assert not missing.ner_available
+    assert missing.warnings() == [NER_MISSING_NOTICE]
+    assert "person names not present in any column may be missed" in NER_MISSING_NOTICE
 
 
 def test_workers_give_the_same_results_in_order(plain: Scrubber) -> None:
