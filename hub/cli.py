@@ -92,6 +92,19 @@ def _actor() -> str:
 
 
 @app.command()
+def demo(
+    check: Annotated[bool, typer.Option("--check", help="Exit 0 once the pages answer, instead of serving.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Loopback port for the demo hub.")] = 8000,
+    rows: Annotated[int, typer.Option("--rows", min=20, help="Rows in each synthetic export.")] = 300,
+    workdir: Annotated[Path, typer.Option("--workdir", help="Where the demo keeps everything (wiped first).")] = Path("var/demo"),
+) -> None:
+    """Run the whole job on the embedded default: SQLite hub, demo agreement, four synthetic partners uploading."""
+    from hub.demo import run
+
+    run(workdir=workdir, port=port, rows=rows, check=check)
+
+
+@app.command()
 def keygen(directory: Annotated[Path, typer.Option("--dir", help="Where to write the three secret files.")]) -> None:
     """Create the hub's secrets (pseudonym key, session key, Ed25519 signing key) as 0600 files."""
     from hub.secrets import write_secret_file, write_signing_key

@@ -1,0 +1,220 @@
+"""`msht-hub demo`: the whole job on the embedded default, as a real partnership would run it.
+
+A SQLite hub with generated demo secrets and the demo agreement; organisations and demo logins;
+four synthetic partners (NGO, borough, hospital, police) each enrolling with a one-time token,
+preparing several quarters of their own export with `msht-client` in separate processes, and
+uploading; then the dashboard is served. Everything here announces itself as a demo.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Final
+
+import httpx
+import uvicorn
+from sqlalchemy.orm import Session
+
+from anonymise.agreement import ViewerRole, load_agreement
+from anonymise.vocab import PartnerType
+from hub.agreements import service as agreements
+from hub.config import HubSettings
+from hub.db import ROOT, make_engine, make_sessionmaker, migrate
+from hub.main import create_app
+from hub.partners import service as partners
+from hub.secrets import generate_demo_secrets
+
+DEMO_AGREEMENT: Final = ROOT / "policies" / "demo.yaml"
+PROFILES: Final = ROOT / "partner_client" / "profiles"
+QUARTERS: Final = ("2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
+CLIENT: Final = Path(sys.executable).parent / "msht-client"
+DEMO_PASSWORD: Final = "demo-only-password"  # noqa: S105 - printed to the demo user on purpose
+
+PARTNER_FILES: Final = {
+    "demo-ngo": ("ngo_cases.csv", "ngo_cases.yaml"),
+    "lb-newham": ("borough_safeguarding.csv", "borough_safeguarding.yaml"),
+    "demo-hospital": ("hospital_flags.csv", "hospital_flags.yaml"),
+    "demo-police": ("police_intel.csv", "police_intel.yaml"),
+}
+"""Each synthetic partner: its export file and the mapping profile shipped for its layout."""
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    org_id: str
+    role: ViewerRole
+    display_name: str
+
+
+LOGINS: Final = (
+    DemoLogin("operator", "hub-operator", ViewerRole.operator, "Hub operator"),
+    DemoLogin("newham", "lb-newham", ViewerRole.borough_officer, "Newham MSHT lead"),
+    DemoLogin("towerhamlets", "lb-tower-hamlets", ViewerRole.borough_officer, "Tower Hamlets MSHT lead"),
+    DemoLogin("camden", "lb-camden", ViewerRole.borough_officer, "Camden MSHT lead"),
+    DemoLogin("analyst", "hub-operator", ViewerRole.analyst, "Pan-London analyst"),
+)
+
+
+def say(message: str) -> None:
+    print(f"[demo] {message}", flush=True)  # noqa: T201 - the demo talks to the person who ran it
+
+
+@contextmanager
+def _session(settings: HubSettings) -> Iterator[Session]:
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            yield session
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def _settings(workdir: Path, port: int) -> HubSettings:
+    secret_paths = generate_demo_secrets(workdir / "secrets")
+    return HubSettings(
+        database_url=f"sqlite:///{workdir / 'hub.db'}",
+        base_url=f"http://127.0.0.1:{port}",
+        host="127.0.0.1",
+        port=port,
+        policies_dir=ROOT / "policies",
+        demo=True,
+        pseudonym_key_file=secret_paths["pseudonym_key_file"],
+        session_key_file=secret_paths["session_key_file"],
+        signing_key_file=secret_paths["signing_key_file"],
+    )
+
+
+def _seed(settings: HubSettings) -> None:
+    agreement = load_agreement(DEMO_AGREEMENT)
+    with _session(settings) as session:
+        agreements.load_version(session, DEMO_AGREEMENT.read_text(encoding="utf-8"), actor="demo")
+        for party in agreement.parties:
+            partners.add_org(
+                session,
+                org_id=party.org,
+                name=party.org.replace("-", " ").title(),
+                kind=PartnerType(party.kind),
+                gss_code=party.gss_code,
+                actor="demo",
+            )
+        for login in LOGINS:
+            partners.add_user(
+                session,
+                username=login.username,
+                display_name=login.display_name,
+                org_id=login.org_id,
+                role=login.role,
+                password=DEMO_PASSWORD,
+                actor="demo",
+            )
+
+
+class _Server:
+    def __init__(self, settings: HubSettings) -> None:
+        self.server = uvicorn.Server(
+            uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://{settings.host}:{settings.port}"
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError(f"the hub did not start on {self.url} (is the port taken?)")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def _client(*args: str, home: Path | None = None) -> None:
+    """Run `msht-client` as its own process, as the partner would on its own machine."""
+    command = [str(CLIENT), *args, *(("--home", str(home)) if home is not None else ())]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own CLI
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise RuntimeError(f"msht-client {args[0]} failed (exit {result.returncode})")
+
+
+def _partners_upload(settings: HubSettings, url: str, workdir: Path, rows: int) -> None:
+    data = workdir / "data"
+    from anonymise.keys import DEMO_LINKAGE_KEY
+
+    key_file = workdir / "demo-linkage.key"
+    key_file.write_text(DEMO_LINKAGE_KEY.hex(), encoding="ascii")
+    os.chmod(key_file, 0o600)
+    for org_id in PARTNER_FILES:
+        home = workdir / "clients" / org_id
+        with _session(settings) as session:
+            token = partners.issue_enrolment_token(session, org_id, "demo", timedelta(hours=1))
+        _client("init", "--hub", url, "--token", token, home=home)
+        _client("key", "import", str(key_file), "--demo", home=home)
+        say(f"{org_id}: enrolled (signing key made on its machine), linkage key imported")
+    for index, quarter in enumerate(QUARTERS):
+        folder = data / quarter
+        _client(
+            "demo-data", "--out", str(folder), "--seed", str(7 + index), "--rows", str(rows), "--quarter", quarter
+        )
+        for org_id, (csv_name, profile) in PARTNER_FILES.items():
+            home = workdir / "clients" / org_id
+            bundle = workdir / "bundles" / f"{org_id}-{quarter}.msht.zip"
+            bundle.parent.mkdir(parents=True, exist_ok=True)
+            _client(
+                "prepare", str(folder / csv_name), "--profile", str(PROFILES / profile),
+                "--quarter", quarter, "--out", str(bundle), "--agreement", str(DEMO_AGREEMENT), "--demo", home=home,
+            )
+            _client("upload", str(bundle), home=home)
+            say(f"{org_id}: {quarter} prepared, reviewed and uploaded")
+
+
+def _check_pages(url: str) -> None:
+    with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as web:
+        login = web.get("/login")
+        login.raise_for_status()
+        token = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        response = web.post("/login", data={"username": "newham", "password": DEMO_PASSWORD, "csrf_token": token})
+        response.raise_for_status()
+        for path in ("/", "/docs", "/healthz"):
+            web.get(path).raise_for_status()
+
+
+def run(*, workdir: Path, port: int, rows: int, check: bool) -> None:
+    say("DEMO MODE: synthetic data, generated secrets, public demo linkage key. Never use for real data.")
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    settings = _settings(workdir, port)
+    migrate(settings.database_url)
+    _seed(settings)
+    say("hub database migrated; demo agreement, organisations and logins loaded")
+    server = _Server(settings)
+    server.start()
+    try:
+        _partners_upload(settings, server.url, workdir, rows)
+        _check_pages(server.url)
+        say(f"dashboard: {server.url}/  (API reference: {server.url}/docs)")
+        for login in LOGINS:
+            say(f"  login {login.username:<13} password {DEMO_PASSWORD}  ({login.display_name})")
+        if check:
+            say("check passed: the hub answers and the pages render")
+            return
+        say("serving until Ctrl-C")
+        while server.thread.is_alive():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        server.stop()
