@@ -1,6 +1,7 @@
 """create_app(settings): the one place the FastAPI application is assembled."""
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Final
@@ -60,11 +61,27 @@ def _purge(app: FastAPI) -> None:
         log.info("purged %d used token ids and %d rate counters", used, counters)
 
 
+_lifespans_lock = threading.Lock()
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    _purge(app)
-    yield
-    app.state.engine.dispose()
+    """Purge on start; close pooled connections when the last server running this app stops.
+
+    Tests may run several servers of one app at once (one TestClient per thread); disposing the
+    pool while another still has connections checked out would leak them, hence the count.
+    """
+    with _lifespans_lock:
+        app.state.running = getattr(app.state, "running", 0) + 1
+    try:
+        _purge(app)
+        yield
+    finally:
+        with _lifespans_lock:
+            app.state.running -= 1
+            last = app.state.running == 0
+        if last:
+            app.state.engine.dispose()
 
 
 def _security_headers(settings: HubSettings) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
