@@ -250,6 +250,45 @@ def user_disable(username: Annotated[str, typer.Argument()]) -> None:
     typer.echo(f"user {username} disabled")
 
 
+@user_app.command("enable")
+def user_enable(username: Annotated[str, typer.Argument()]) -> None:
+    """Enable a disabled account again (it signs in afresh; old sessions and tokens stay revoked)."""
+    from hub.models import UserStatus
+    from hub.partners import service
+
+    with _db() as session:
+        service.set_user_status(session, username, UserStatus.active, actor=_actor())
+    typer.echo(f"user {username} enabled")
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument()],
+    password_file: Annotated[Path | None, typer.Option("--password-file")] = None,
+) -> None:
+    """Set a new password (from --password-file or a prompt); ends the user's sessions and tokens."""
+    from hub.partners import service
+
+    if password_file is not None:
+        password = password_file.read_text(encoding="utf-8").rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with _db() as session:
+        service.set_password(session, username, password, actor=_actor())
+    typer.echo(f"password of {username} changed")
+
+
+@partner_app.command("disable-org")
+def partner_disable_org(org: Annotated[str, typer.Argument()]) -> None:
+    """Disable an organisation: its keys are revoked and its users can no longer sign in."""
+    from hub.models import OrgStatus
+    from hub.partners import service
+
+    with _db() as session:
+        service.set_org_status(session, org, OrgStatus.disabled, actor=_actor())
+    typer.echo(f"organisation {org} disabled")
+
+
 # --- audit ------------------------------------------------------------------------------------
 
 

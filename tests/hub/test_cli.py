@@ -129,3 +129,25 @@ def test_keygen_writes_private_files_once(tmp_path: Path) -> None:
     before = (target / "pseudonym.key").read_bytes()
     assert run("keygen", "--dir", str(target))[0] == 1
     assert (target / "pseudonym.key").read_bytes() == before
+
+
+def test_password_change_enable_and_disable_org(env: dict[str, str], db_url: str, tmp_path: Path) -> None:
+    assert run("partner", "add-org", "ngo-a", "--name", "A", "--kind", "NGO")[0] == 0
+    assert run("user", "add", "amy", "--org", "ngo-a", "--role", "partner_uploader", input="first long password\nfirst long password\n")[0] == 0
+    token = run("user", "token", "amy")[1].strip()
+    app = create_app(make_settings(db_url, tmp_path))
+    auth = {"Authorization": f"Bearer {token}"}
+    with TestClient(app) as client:
+        assert client.get("/api/v1/session", headers=auth).status_code == 200
+        assert run("user", "password", "amy", input="second long password\nsecond long password\n")[0] == 0
+        assert client.get("/api/v1/session", headers=auth).status_code == 401  # a password change ends tokens
+        token = run("user", "token", "amy")[1].strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        assert run("user", "disable", "amy")[0] == 0
+        assert run("user", "enable", "amy")[0] == 0
+        assert client.get("/api/v1/session", headers=auth).status_code == 401  # revoked tokens stay revoked
+        token = run("user", "token", "amy")[1].strip()
+        assert client.get("/api/v1/session", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert run("partner", "disable-org", "ngo-a")[0] == 0
+        assert client.get("/api/v1/session", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    app.state.engine.dispose()
