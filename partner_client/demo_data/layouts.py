@@ -14,6 +14,7 @@ from anonymise.generalise import age_at
 from partner_client.demo_data.cases import Case, World, borough_name
 from partner_client.demo_data.notes import (
     DEMONYMS,
+    LANGUAGES,
     PREMISES,
     LabelledNote,
     NoteSubject,
@@ -50,13 +51,13 @@ class Table:
 
 
 def _note(world: World, case: Case, known: list[Identifier], column: str, *,
-          suspect: bool = False, fold: bool = False) -> tuple[str, list[Identifier]]:
+          suspect: bool = False, fold: bool = False, style: str = "caseworker") -> tuple[str, list[Identifier]]:
     subject = NoteSubject(
         case.person, case.given, case.surname, case.event,
         PREMISES[case.premises], borough_name(case.site.gss),
         tuple(value for _, _, value in known if value), case.exploitation,
     )
-    note: LabelledNote = compose_note(world.rng, subject, world.ids, suspect=suspect)
+    note: LabelledNote = compose_note(world.rng, subject, world.ids, suspect=suspect, style=style)
     text = to_cp1252(note.text) if fold else note.text
     assert len(text) == len(note.text)
     return text, [(column, kind, text[start:end]) for start, end, kind in note.spans]
@@ -93,12 +94,6 @@ NATIONALITY_TEXT: Final[dict[str, tuple[str, ...]]] = {
     "GB": ("British", "UK", "English", "British"), "VN": ("Vietnamese", "Viet Nam", "Vietnam"),
     "AL": ("Albanian", "Albania"), "ER": ("Eritrean", "Eritrea"), "SD": ("Sudanese", "Sudan"),
     "CN": ("Chinese", "China"), "PH": ("Filipino", "Philippines"),
-}
-LANGUAGES: Final = {
-    "GB": "English", "AL": "Albanian", "VN": "Vietnamese", "ER": "Tigrinya", "SD": "Arabic",
-    "RO": "Romanian", "IN": "Punjabi", "NG": "English", "PL": "Polish", "CN": "Mandarin",
-    "AF": "Pashto", "IR": "Farsi", "ET": "Amharic", "PK": "Urdu", "BG": "Bulgarian",
-    "LT": "Lithuanian", "PH": "Tagalog",
 }
 BOROUGH_SPELLINGS: Final = {"Hammersmith and Fulham": "Hammersmith & Fulham", "Barking and Dagenham": "Barking & Dagenham",
                             "Kensington and Chelsea": "Kensington & Chelsea", "Richmond upon Thames": "Richmond"}
@@ -245,7 +240,7 @@ def hospital_table(world: World, cases: list[Case]) -> Table:
             ("pt_surname", "PERSON", case.surname.upper()), ("pt_forename", "PERSON", case.given),
             ("dob", "DATE", dob), ("home_postcode", "POSTCODE", postcode if postcode != "ZZ99 3VZ" else ""),
         ]
-        notes, spans = _note(world, case, structured, "clinician_notes")
+        notes, spans = _note(world, case, structured, "clinician_notes", style="clinical")
         flag = HOSPITAL_FLAGS[case.exploitation]
         if case.county_lines:
             flag = "crim_exp_cl"
@@ -323,7 +318,7 @@ def police_table(world: World, cases: list[Case]) -> Table:
             ("Address", "ADDRESS", f"{p.house} {p.street}"), ("Postcode", "POSTCODE", p.postcode),
             ("Lat", "COORDINATE", lat), ("Long", "COORDINATE", lon),
         ]
-        notes, spans = _note(world, case, structured, "Intel Text", suspect=suspect)
+        notes, spans = _note(world, case, structured, "Intel Text", suspect=suspect, style="intel")
         role = rng.choice(["Suspect", "SUSPECT"]) if suspect else rng.choice(["Victim", "Potential Victim", "PV"])
         values = {
             "Occurrence No": occurrence, "Intel Ref": structured[1][2],

@@ -43,6 +43,12 @@ DEMONYMS: Final[dict[str, tuple[str, str]]] = {
     "ET": ("Ethiopian", "Ethiopia"), "PK": ("Pakistani", "Pakistan"), "BG": ("Bulgarian", "Bulgaria"),
     "LT": ("Lithuanian", "Lithuania"), "PH": ("Filipino", "the Philippines"),
 }
+LANGUAGES: Final[dict[str, str]] = {
+    "GB": "English", "AL": "Albanian", "VN": "Vietnamese", "ER": "Tigrinya", "SD": "Arabic",
+    "RO": "Romanian", "IN": "Punjabi", "NG": "English", "PL": "Polish", "CN": "Mandarin",
+    "AF": "Pashto", "IR": "Farsi", "ET": "Amharic", "PK": "Urdu", "BG": "Bulgarian",
+    "LT": "Lithuanian", "PH": "Tagalog",
+}
 PREMISES: Final[dict[str, str]] = {
     "hand_car_wash": "hand car wash", "nail_bar": "nail bar", "hot_food_takeaway": "takeaway",
     "convenience_store": "convenience store", "restaurant": "restaurant",
@@ -90,7 +96,7 @@ OPENINGS: Final = (
     "{given} {surname} was brought in by {other} from the {premises}, {borough}, on {date}.",
 )
 MIDDLES: Final = (
-    "{pron_cap} describes working long hours at a {premises} for no pay; a man known as {other_given} collects the wages and keeps the passport ({passport}).",
+    "{pron_cap} describes working long hours at a {premises} for no pay; someone known as {other_given} collects the wages and keeps the passport ({passport}).",
     "{pron_cap} was recruited in {country} through a job advert promising work in a {premises} and was told the journey debt was £4,000.",
     "Money was sent to account {iban} in the name of {other}, a contact of the controller.",
     "Wages are paid into sort code {sort_code} account {account}, which {pron} cannot access.",
@@ -119,6 +125,27 @@ SUSPECT: Final = (
     "Intelligence suggests {pron} arranges travel from {country} for {exploitation}.",
     "DOB {dob} per PNC; also uses the name {other}.",
 )
+CLINICAL_OPENINGS: Final = (
+    "{given} {surname} ({age}) attended ED on {date} accompanied by {other}, who answered most questions on the patient's behalf.",
+    "Pt {full} presented on {date} with an injury sustained at a {premises} in {borough}; history inconsistent.",
+    "{age}-year-old {demonym} {noun} brought in by an adult who gave the name {other_given}; {pron} avoided eye contact and did not know {poss} own address.",
+)
+CLINICAL_ENDINGS: Final = (
+    "Safeguarding team informed; MASH referral to {borough} made on {date2}.",
+    "Discussed with the safeguarding lead; Duty to Notify completed. Follow-up in clinic {date2}.",
+    "Pt discharged with leaflets in {language} and the Modern Slavery Helpline number; concerns of {exploitation}.",
+)
+INTEL_OPENINGS: Final = (
+    "Intelligence indicates {full} is being exploited at a {premises} in {borough}; first reported on {date}.",
+    "{given} {surname} stopped on {date} near a {premises}, {borough}; gave an address of {address}.",
+    "Information received that {given} ({demonym}, {age}) is controlled by {other} and working at a {premises}.",
+)
+INTEL_ENDINGS: Final = (
+    "Recommend safeguarding visit and NRM referral; intel to be developed.",
+    "Referred to the MSHT team; {given} to be treated as a potential victim of {exploitation}.",
+    "Grading reviewed {date2}; further enquiries at the {premises} in {borough}.",
+)
+STYLES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
 ENDINGS: Final = (
     "Strategy meeting booked for {date2}; NRM referral discussed and {pron} consented.",
     "Next appointment {date2} with an interpreter; {given} is anxious about the {borough} address.",
@@ -126,6 +153,14 @@ ENDINGS: Final = (
     "Duty to Notify completed as {pron} did not consent to an NRM referral; follow-up on {date2}.",
     "Police informed; crime reference to follow. {given} remains at risk of {exploitation}.",
 )
+
+
+STYLES.update({
+    "caseworker": (OPENINGS, ENDINGS),
+    "clinical": (CLINICAL_OPENINGS, CLINICAL_ENDINGS),
+    "intel": (INTEL_OPENINGS, INTEL_ENDINGS),
+})
+"""How each kind of partner opens and closes a note about a victim."""
 
 
 class _Builder:
@@ -199,11 +234,13 @@ def _phone_form(rng: random.Random, phone: str) -> str:
 
 
 def compose_note(
-    rng: random.Random, subject: NoteSubject, ids: Identifiers, *, suspect: bool = False
+    rng: random.Random, subject: NoteSubject, ids: Identifiers, *, suspect: bool = False,
+    style: str = "caseworker",
 ) -> LabelledNote:
     """About 70 words of caseworker prose on ``subject`` with every identifier labelled.
 
-    With ``suspect`` the note is a police intelligence entry about a suspect instead.
+    ``style`` is how the partner writes (``caseworker``, ``clinical``, ``intel``); with
+    ``suspect`` the note is a police intelligence entry about a suspect instead.
     """
     person = subject.person
     exploitation = subject.exploitation or person.exploitation
@@ -239,6 +276,8 @@ def compose_note(
         "url": lambda: (f"https://www.example.com/jobs/{rng.randrange(10000, 99999)}", "URL"),
         "pron": lambda: ("she" if female else "he", None), "pron_cap": lambda: ("She" if female else "He", None),
         "pron_obj": lambda: ("her" if female else "him", None),
+        "language": lambda: (LANGUAGES.get(person.nationality, "English"), "KEEP"),
+        "poss": lambda: ("her" if female else "his", None),
     }
     slots = _Slots(makers)
     out = _Builder()
@@ -250,8 +289,9 @@ def compose_note(
         middles = [t for t in rng.sample(MIDDLES, k=len(MIDDLES)) if person.nationality != "GB" or "{country}" not in t]
         if exploitation == "criminal" and rng.random() < 0.8:
             middles.append(rng.choice(CRIMINAL))
-        _render(rng.choice(OPENINGS), slots, out)
-        ending = rng.choice(ENDINGS)
+        openings, endings = STYLES[style]
+        _render(rng.choice(openings), slots, out)
+        ending = rng.choice(endings)
     while len(out.text.split()) + len(ending.split()) < 62 and middles:
         out.add(" ")
         _render(middles.pop(), slots, out)

@@ -233,3 +233,23 @@ def test_cli_writes_the_files(tmp_path: Path) -> None:
 def test_csv_stays_one_record_per_row_despite_multiline_notes(demo: DemoFiles) -> None:
     text = demo.ngo_cases.read_text(encoding="utf-8-sig")
     assert any("\n" in r["Case Notes"] for r in csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_notes_examples_run() -> None:
+    import doctest
+
+    from partner_client.demo_data import notes
+
+    failures, tried = doctest.testmod(notes)
+    assert tried > 0
+    assert failures == 0
+
+
+def test_each_partner_writes_notes_in_its_own_voice(demo: DemoFiles) -> None:
+    hospital = " ".join(r["clinician_notes"] for r in read_rows(demo.hospital_flags))
+    police = " ".join(r["Intel Text"] for r in read_rows(demo.police_intel))
+    ngo = " ".join(r["Case Notes"] for r in read_rows(demo.ngo_cases))
+    assert "drop-in" not in hospital
+    assert "Pt " in hospital or "ED" in hospital
+    assert "PNC" in police or "Intelligence" in police
+    assert "drop-in" in ngo or "outreach" in ngo
