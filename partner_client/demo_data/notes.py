@@ -169,6 +169,8 @@ class _Builder:
         self.length = 0
         self.spans: list[tuple[int, int, str]] = []
         self.kept: list[str] = []
+        self.words = 0
+        """Spaces outside slot values: close enough to the word count for sizing a note."""
 
     def add(self, text: str, kind: str | None = None) -> None:
         if kind == "KEEP":
@@ -177,6 +179,8 @@ class _Builder:
             self.spans.append((self.length, self.length + len(text), kind))
         self.parts.append(text)
         self.length += len(text)
+        if kind is None:
+            self.words += text.count(" ")
 
     @property
     def text(self) -> str:
@@ -292,7 +296,8 @@ def compose_note(
         openings, endings = STYLES[style]
         _render(rng.choice(openings), slots, out)
         ending = rng.choice(endings)
-    while len(out.text.split()) + len(ending.split()) < 62 and middles:
+    ending_words = len(ending.split())
+    while out.words + ending_words < 54 and middles:
         out.add(" ")
         _render(middles.pop(), slots, out)
     out.add(" ")
