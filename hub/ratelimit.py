@@ -31,7 +31,12 @@ def count_hit(session: Session, key: str, *, window: timedelta, now: datetime | 
 
 
 def hit(session: Session, key: str, *, limit: int, window: timedelta) -> None:
-    """Count one attempt; raise TooManyRequests once ``limit`` attempts were made in the window."""
+    """Count one attempt; raise TooManyRequests once ``limit`` attempts were made in the window.
+
+    The count is part of the caller's transaction: it is kept only if the request commits. To
+    count failed attempts (as the login page does), answer the failure with a response instead
+    of raising, so the transaction still commits.
+    """
     if count_hit(session, key, window=window) > limit:
         raise TooManyRequests("too many attempts; wait a few minutes and try again")
 
