@@ -18,11 +18,12 @@ from anonymise.agreement import Agreement
 from anonymise.bundle import utcnow, write_bundle
 from anonymise.keys import LinkageKey
 from anonymise.pseudonymise import Pseudonymiser
-from anonymise.schema import TABLES, Record, TableName
+from anonymise.schema import TABLES, Incident, Person, Record, TableName
 from anonymise.vocab import SelectorKind
 from partner_client import __version__, anon
 from partner_client.csvread import ROW_KEY, read_chunks, sniff
 from partner_client.errors import ClientError, Problem, Problems
+from partner_client.guard import NameGuard, vocabulary
 from partner_client.profile import TARGETS, IdentifierKind, Profile
 from partner_client.review import write_review
 from partner_client.rows import ParsedRow, RowReader
@@ -391,32 +392,35 @@ class Pipeline:
         cmap = self.profile.target(target)
         return cmap.columns[0] if cmap is not None and cmap.columns else None
 
+    def _guard_narratives(self, rows: list[_Row], stats: Counter[str]) -> None:
+        if not any(r.narrative for r in rows):
+            return
+        guard = NameGuard(vocabulary(r.narrative for r in rows if r.narrative))
+        for r in rows:
+            if r.narrative:
+                r.narrative = guard(r.narrative)
+        stats["narrative_words_guarded"] = guard.replaced["capitalised_word"]
+
     def _records(self, rows: list[_Row], stats: Counter[str]) -> dict[TableName, list[Record]]:
-        cells = anon.coarsen(
-            [r.cell for r in rows], self.party.agreement.disclosure.min_count, self.resolution
-        )
+        self._guard_narratives(rows, stats)
+        cells, coarsening = anon.coarsen([r.cell for r in rows], self.party.agreement.disclosure.min_count)
+        self.report["coarsened"] = coarsening
         quarter_start = quarter_bounds(self.quarter)[0].strftime("%Y-%m")
         incidents: dict[str, dict[str, Any]] = {}
         persons: list[dict[str, Any]] = []
         referrals: list[dict[str, Any]] = []
         selectors: dict[tuple[str, str, str], dict[str, Any]] = {}
         seq: Counter[str] = Counter()
-        resolutions: Counter[str] = Counter()
-        row_of: dict[int, int] = {}
         for r, cell in zip(rows, cells, strict=True):
             inc = incidents.get(r.incident_pid)
             if inc is None:
-                inc = {"incident_pid": r.incident_pid, "reporting_quarter": self.quarter, **r.incident}
+                inc = {"incident_pid": r.incident_pid, "reporting_quarter": self.quarter, **r.incident, "_row": r.row}
                 inc["first_known_month"] = r.month or quarter_start
                 if cell is not None:
                     inc["h3_cell"], inc["h3_resolution"] = cell, anon.cell_resolution(cell)
-                    resolutions[str(inc["h3_resolution"])] += 1
-                elif r.cell is not None:
-                    resolutions["borough_only"] += 1
                 if r.narrative:
                     inc["narrative"] = r.narrative
                 incidents[r.incident_pid] = inc
-                row_of[id(inc)] = r.row
             elif r.month is not None and r.month < inc["first_known_month"]:
                 inc["first_known_month"] = r.month
             person_seq = None
@@ -427,52 +431,62 @@ class Pipeline:
             if r.referral is not None:
                 referrals.append({"incident_pid": r.incident_pid, "person_seq": person_seq, **r.referral, "_row": r.row})
             for kind, pid in r.selectors:
-                selectors[(r.incident_pid, kind, pid)] = {"incident_pid": r.incident_pid, "kind": kind, "selector_pid": pid, "_row": r.row}
-        k_report = anon.enforce_k(persons, incidents, self.min_k)
-        self.report["risk"] = k_report
-        self.report["coarsened"] = {"incidents_by_resolution": dict(resolutions)}
+                selectors[(r.incident_pid, kind, pid)] = {
+                    "incident_pid": r.incident_pid, "kind": kind, "selector_pid": pid, "_row": r.row,
+                }
         raw_tables: dict[TableName, list[dict[str, Any]]] = {
-            "incidents": [{**i, "_row": row_of[id(i)]} for i in incidents.values()],
+            "incidents": list(incidents.values()),
             "persons": persons,
             "selectors": list(selectors.values()),
             "referrals": referrals,
         }
-        tables: dict[TableName, list[Record]] = {}
         if not self._selectors_allowed() and raw_tables["selectors"]:
             self.report.setdefault("withheld_fields", Counter())["selectors"] += len(raw_tables["selectors"])
             raw_tables["selectors"] = []
-        for table, items in raw_tables.items():
-            model = TABLES[table]
-            records: list[Record] = []
-            for item in items:
-                row = item.pop("_row", None)
-                item = self._restrict(table, item)
-                try:
-                    records.append(model.model_validate(item))
-                except ValidationError as exc:
-                    for err in exc.errors():
-                        field_name = ".".join(str(x) for x in err["loc"])
-                        if table == "incidents" and field_name == "narrative":
-                            item.pop("narrative", None)
-                            stats["narratives_dropped"] += 1
-                            records.append(model.model_validate(item))
-                            break
-                        self.problems.add(
-                            Problem(
-                                rule=str(err["type"]),
-                                row=row,
-                                message=f"{table}.{field_name}: {err['msg']}",
-                                hint="Check the profile's mapping for this field.",
-                            )
-                        )
-            tables[table] = records
+        tables = {table: self._validate(table, items, stats) for table, items in raw_tables.items()}
         if self.problems.errors:
             raise ClientError(
                 f"{len(self.problems.errors)} record(s) do not fit the common schema; nothing was written.",
+                hint="Check the profile's mapping for the fields named.",
                 problems=self.problems.items,
             )
-        stats.update({f"{t}_records": len(v) for t, v in tables.items()})
+        k_persons, k_incidents, k_report = anon.enforce_k(
+            [p for p in tables["persons"] if isinstance(p, Person)],
+            [i for i in tables["incidents"] if isinstance(i, Incident)],
+            self.min_k,
+        )
+        tables["persons"], tables["incidents"] = list(k_persons), list(k_incidents)
+        self.report["risk"] = k_report
         return tables
+
+    def _validate(self, table: TableName, items: list[dict[str, Any]], stats: Counter[str]) -> list[Record]:
+        model = TABLES[table]
+        records: list[Record] = []
+        for item in items:
+            row = item.pop("_row", None)
+            item = self._restrict(table, item)
+            try:
+                records.append(model.model_validate(item))
+                continue
+            except ValidationError as exc:
+                errors = exc.errors()
+            if table == "incidents" and all(err["loc"][:1] == ("narrative",) for err in errors):
+                # The schema's last line of defence found something the scrubber left: fail closed.
+                item.pop("narrative", None)
+                stats["narratives_dropped"] += 1
+                records.append(model.model_validate(item))
+                continue
+            for err in errors:
+                field_name = ".".join(str(x) for x in err["loc"])
+                self.problems.add(
+                    Problem(
+                        rule=str(err["type"]),
+                        row=row,
+                        message=f"{table}.{field_name}: {err['msg']}",
+                        hint="Check the profile's mapping for this field.",
+                    )
+                )
+        return records
 
     def _restrict(self, table: str, item: dict[str, Any]) -> dict[str, Any]:
         """Leave out fields the agreement does not let this partner share (reported, not an error)."""
@@ -519,7 +533,7 @@ class Pipeline:
                 "postcodes_not_found": stats["postcodes_not_found"],
                 "upload_resolution": self.resolution,
                 "min_count_per_cell": self.party.agreement.disclosure.min_count,
-                **self.report.get("coarsened", {}),
+                "cells": self.report.get("coarsened", {}),
             },
             "narratives": {
                 "in_export": stats["narratives_in_export"],
@@ -527,6 +541,7 @@ class Pipeline:
                 "dropped_could_not_scrub": stats["narratives_dropped"],
                 "left_out_agreement_forbids": stats["narratives_not_allowed"],
                 "entities_replaced": dict(entities),
+                "capitalised_words_replaced_by_name_guard": stats["narrative_words_guarded"],
                 "name_detection": anon.ner_note(scrubber),
             },
             "risk": self.report.get("risk", {}),

@@ -39,6 +39,11 @@ def review_lines(manifest: dict[str, Any]) -> list[str]:
     for kind, n in narratives.get("entities_replaced", {}).items():
         lines.append(f"- {n} × {kind} replaced by a placeholder")
     lines.append(f"- Name detection: {narratives.get('name_detection', '')}")
+    if narratives.get("capitalised_words_replaced_by_name_guard"):
+        lines.append(
+            f"- {narratives['capitalised_words_replaced_by_name_guard']} capitalised word(s) that might be names "
+            "were replaced as a precaution"
+        )
     gen = report.get("generalised", {})
     coarse = report.get("coarsened", {})
     lines += [

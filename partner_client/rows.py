@@ -194,10 +194,16 @@ class RowReader:
             )
         return gss
 
+    def _identifying_columns(self) -> set[str]:
+        """Columns whose values may identify someone: never listed in a message (sex is not one)."""
+        return {
+            c for kind, m in self.profile.identifiers.items() if kind != IdentifierKind.sex for c in m.columns
+        }
+
     def finish(self) -> None:
         """Report each unmapped code value once, with the rows that hold it."""
         for (name, column), bucket in self._unmapped.items():
-            too_many = len(bucket) > MAX_LISTED_VALUES or column in self.profile.identifier_columns()
+            too_many = len(bucket) > MAX_LISTED_VALUES or column in self._identifying_columns()
             if too_many:
                 self.problems.add(
                     Problem(

@@ -1,0 +1,125 @@
+"""End to end: four synthetic partners map, prepare, preview, upload and check status against a real
+hub; then every byte the hub stored is searched for every identifier in the source exports."""
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from partner_client.cli import app
+from partner_client.demo_data import DemoFiles, generate
+from tests.partner_client.live_hub import LiveHub, run_hub
+
+PROFILES = Path(__file__).resolve().parents[2] / "partner_client" / "profiles"
+LAYOUTS = {
+    # partner org id → (demo export, shipped profile)
+    "demo-ngo": ("ngo", "ngo_cases.yaml"),
+    "lb-newham": ("borough", "borough_safeguarding.yaml"),
+    "demo-hospital": ("hospital", "hospital_flags.yaml"),
+    "demo-police": ("police", "police_intel.yaml"),
+}
+MIN_LENGTH = 4
+"""Identifiers shorter than this ("Ali", "M") would match unrelated bytes; all longer ones are searched."""
+
+runner = CliRunner()
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, f"msht-client {' '.join(args[:2])} failed:\n{result.output}"
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
+    return generate(tmp_path_factory.mktemp("exports"), seed=11, rows=60)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
+    with run_hub(tmp_path_factory.mktemp("hub")) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def linkage_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("lead") / "linkage.key"
+    cli("key", "generate", "--out", str(path))
+    return path
+
+
+def _identifiers(demo: DemoFiles) -> list[tuple[str, str, str]]:
+    document: dict[str, list[dict[str, Any]]] = json.loads(demo.identifiers.read_text(encoding="utf-8"))
+    found = {
+        (file, item["type"], str(item["value"]).strip())
+        for file, items in document.items()
+        for item in items
+        if len(str(item["value"]).strip()) >= MIN_LENGTH
+    }
+    return sorted(found)
+
+
+def _pattern(value: str) -> re.Pattern[bytes]:
+    """The value as a whole word (so a name inside a longer word is not counted), any case, as stored
+    raw or JSON-escaped."""
+    forms = {value, json.dumps(value)[1:-1]}
+    alternatives = b"|".join(re.escape(f.encode()) for f in forms)
+    return re.compile(rb"(?<![A-Za-z0-9])(?:" + alternatives + rb")(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def _leaks(hub: LiveHub, identifiers: list[tuple[str, str, str]]) -> list[str]:
+    stored = hub.stored_bytes()
+    leaks = []
+    for file, kind, value in identifiers:
+        pattern = _pattern(value)
+        for path, data in stored.items():
+            if pattern.search(data):
+                leaks.append(f"{kind} from {file} in {path.name}")  # the value itself is not printed
+    return leaks
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("partner", list(LAYOUTS))
+def test_partner_flow_leaves_no_identifier_at_the_hub(
+    partner: str, demo: DemoFiles, hub: LiveHub, linkage_key: Path, tmp_path: Path
+) -> None:
+    kind, profile_name = LAYOUTS[partner]
+    export = demo.partner_files[kind]
+    home = tmp_path / "client"
+    cli("init", "--hub", hub.url, "--token", hub.enrolment_token(partner), "--home", str(home))
+    cli("key", "import", str(linkage_key), "--home", str(home))
+
+    proposed = tmp_path / "proposed.yaml"
+    cli("map", str(export), "--profile", str(proposed))
+    assert "fields:" in proposed.read_text(encoding="utf-8")
+    profile = tmp_path / profile_name
+    profile.write_text((PROFILES / profile_name).read_text(encoding="utf-8"), encoding="utf-8")
+    assert "fits" in cli("map", str(export), "--profile", str(profile), "--check")
+
+    bundle = tmp_path / "out" / "2026Q3.zip"
+    cli(
+        "prepare", str(export), "--profile", str(profile), "--quarter", "2026Q3", "--out", str(bundle),
+        "--agreement", str(hub.settings.policies_dir / "demo.yaml"), "--home", str(home),
+    )
+    assert sorted(p.name for p in bundle.parent.iterdir()) == ["2026Q3.zip", "2026Q3.zip.review.md"]
+    lines = cli("preview", str(bundle), "--json").splitlines()
+    manifest = json.loads(lines[0])["manifest"]
+    assert manifest["partner_id"] == partner
+    assert manifest["reporting_period"] == "2026-Q3"
+    assert sum(manifest["record_counts"].values()) == len(lines) - 1
+    assert "Re-identification risk" in cli("preview", str(bundle))
+
+    first = cli("upload", str(bundle), "--home", str(home))
+    assert "Receipt signature verified" in first
+    again = cli("upload", str(bundle), "--home", str(home))  # safe to repeat: same receipt
+    receipt = json.loads(first[first.index("{"):])["receipt"]
+    assert json.loads(again[again.index("{"):])["receipt"] == receipt
+    status = cli("status", "--home", str(home))
+    assert "2026-Q3" in status
+    assert "active" in status
+
+    assert _leaks(hub, _identifiers(demo)) == []
