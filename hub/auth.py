@@ -6,6 +6,7 @@ provider; else the ``msht_session`` cookie, a short-lived HS256 token naming a s
 ``WebSession`` row, so logout and disabling a user take effect in every hub process at once.
 """
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -41,7 +42,12 @@ SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 MIN_PASSWORD_CHARS: Final = 12
 
 _hasher = PasswordHasher()
-_DUMMY_HASH: Final = _hasher.hash("an unused password that equalises timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so both cases cost the same (made on first use)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ def hash_password(password: str) -> str:
 def authenticate_password(session: Session, username: str, password: str) -> User | None:
     """The active user with this username and password, or None (same work either way)."""
     user = session.scalar(select(User).where(User.username == username))
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -1,5 +1,6 @@
 """Test helpers for people: organisations, local users, signed-in TestClients (synthetic, fixed test passwords)."""
 
+import functools
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
@@ -21,6 +22,11 @@ def add_org(session: Session, org_id: str = "lb-newham", *, kind: str = "LocalGo
     return org
 
 
+@functools.cache
+def _hash(password: str) -> str:
+    return hash_password(password)  # argon2 is slow by design: hash each test password once
+
+
 def add_user(session: Session, username: str, role: ViewerRole | str, org_id: str = "lb-newham", *, password: str = PASSWORD) -> User:
     """An active user in ``org_id`` (an operator's org is created as a hub operator organisation)."""
     if session.get(Organisation, org_id) is None:
@@ -28,7 +34,7 @@ def add_user(session: Session, username: str, role: ViewerRole | str, org_id: st
             add_org(session, org_id)
         else:
             add_org(session, org_id, kind="CentralGovernmentOrganisation", gss_code=None)
-    user = User(username=username, display_name=username.title(), org_id=org_id, role=str(ViewerRole(role)), password_hash=hash_password(password), status="active", created_at=datetime.now(UTC))
+    user = User(username=username, display_name=username.title(), org_id=org_id, role=str(ViewerRole(role)), password_hash=_hash(password), status="active", created_at=datetime.now(UTC))
     session.add(user)
     session.flush()
     return user
