@@ -1,5 +1,65 @@
-"""HTTP routes of hub.statistics: parse, call one service function, return."""
+"""HTTP routes of hub.statistics: the JSON API under /api/v1/stats, CSV exports and the PDF report."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-router = APIRouter()
+from hub.auth import CurrentPrincipal
+from hub.deps import SessionDep
+from hub.statistics import service
+from hub.statistics.exports import report_pdf, tables_csv
+from hub.statistics.schemas import Breakdowns, Coverage, Hotspots, Overview, Repeats, Trends
+
+router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
+
+
+@router.get("/{scope}/overview")
+def overview(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Overview:
+    return service.overview(session, principal, scope, quarter)
+
+
+@router.get("/{scope}/trends")
+def trends(scope: str, principal: CurrentPrincipal, session: SessionDep) -> Trends:
+    return service.trends(session, principal, scope)
+
+
+@router.get("/{scope}/breakdowns")
+def breakdowns(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Breakdowns:
+    return service.breakdowns(session, principal, scope, quarter)
+
+
+@router.get("/{scope}/hotspots")
+def hotspots(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Hotspots:
+    return service.hotspots(session, principal, scope, quarter)
+
+
+@router.get("/{scope}/repeats")
+def repeats(scope: str, principal: CurrentPrincipal, session: SessionDep) -> Repeats:
+    return service.repeats(session, principal, scope)
+
+
+@router.get("/{scope}/coverage")
+def coverage(scope: str, principal: CurrentPrincipal, session: SessionDep) -> Coverage:
+    return service.coverage(session, principal, scope)
+
+
+def _download(body: str | bytes, media_type: str, filename: str) -> Response:
+    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/{scope}/breakdowns.csv")
+def breakdowns_csv(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
+    b = service.breakdowns(session, principal, scope, quarter)
+    body = tables_csv(b.tables, b.cross, scope=scope, quarter=b.quarter)
+    return _download(body, "text/csv; charset=utf-8", f"msht-{scope}-{b.quarter or 'all'}-breakdowns.csv")
+
+
+@router.get("/{scope}/hotspots.csv")
+def hotspots_csv(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
+    h = service.hotspots(session, principal, scope, quarter)
+    return _download(tables_csv([h.table], scope=scope, quarter=h.quarter), "text/csv; charset=utf-8", f"msht-{scope}-hotspots.csv")
+
+
+@router.get("/{scope}/report.pdf")
+def report(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
+    o = service.overview(session, principal, scope, quarter)
+    b = service.breakdowns(session, principal, scope, o.quarter)
+    return _download(report_pdf(o, b), "application/pdf", f"msht-{scope}-{o.quarter or 'none'}-report.pdf")

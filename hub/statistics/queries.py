@@ -1,0 +1,293 @@
+"""The aggregate SQL behind every figure: GROUP BY in the database, over allowed, active records only.
+
+Every query here starts from :func:`scoped_incidents`: incidents of *active* submissions whose
+``(agreement_id, provider)`` pair the viewer's visibility allows, in the borough asked for (or
+all of London). Each returns raw ``(key, provider, count)`` rows: per-provider counts are what
+the disclosure layer needs to stop a provider subtracting its own records. Nothing here is
+ever sent to a caller unprotected.
+"""
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, TypeVarTuple, Unpack
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from hub.models import Incident, IncidentCode, Person, Referral, Submission, SubmissionStatus
+
+LONDON: Final = "london"
+Ts = TypeVarTuple("Ts")
+
+Row = tuple[str, str, int]
+"""(category key, provider org id, count)"""
+
+INCIDENT_FIELDS: Final[dict[str, InstrumentedAttribute[str]]] = {
+    "premises_type": Incident.premises_type,
+    "county_lines": Incident.county_lines,
+    "source_channel": Incident.source_channel,
+    "exploitation_scope": Incident.exploitation_scope,
+}
+PERSON_FIELDS: Final[dict[str, InstrumentedAttribute[str]]] = {
+    "gender": Person.gender,
+    "age_band": Person.age_band,
+    "age_group": Person.age_group,
+    "nationality": Person.nationality,
+    "relationship": Person.relationship,
+}
+REFERRAL_FIELDS: Final[dict[str, InstrumentedAttribute[str]]] = {
+    "police_outcome": Referral.police_outcome,
+    "reasonable_grounds": Referral.reasonable_grounds,
+    "conclusive_grounds": Referral.conclusive_grounds,
+    "first_responder_type": Referral.first_responder_type,
+    "referral_type": Referral.referral_type,
+}
+MATCH_KEYS: Final = (
+    Person.mk_name_dob,
+    Person.mk_initial_surname_dob,
+    Person.mk_sorted_tokens_yob,
+    Person.mk_surname_dob_sex,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one statistics question may read: the borough (or London) and the allowed sources."""
+
+    area: str  # a borough GSS code or "london"
+    sources: frozenset[tuple[str, str]]
+    quarter: str | None = None
+
+    def with_quarter(self, quarter: str | None) -> "Scope":
+        return Scope(self.area, self.sources, quarter)
+
+
+def _source_filter(sources: Collection[tuple[str, str]]) -> ColumnElement[bool]:
+    pairs = sorted(sources)
+    by_agreement: dict[str, list[str]] = {}
+    for agreement, provider in pairs:
+        by_agreement.setdefault(agreement, []).append(provider)
+    if len(by_agreement) == 1:  # the common case; a plain IN uses the index on org_id
+        (agreement, providers), = by_agreement.items()
+        return and_(Incident.agreement_id == agreement, Incident.org_id.in_(providers))
+    return tuple_(Incident.agreement_id, Incident.org_id).in_(pairs)
+
+
+def scoped(stmt: Select[Unpack[Ts]], scope: Scope) -> Select[Unpack[Ts]]:
+    """Restrict a select over ``Incident`` to the scope: active submissions, allowed pairs, area."""
+    stmt = stmt.join(Submission, Submission.id == Incident.submission_id).where(
+        Submission.status == SubmissionStatus.active.value, _source_filter(scope.sources)
+    )
+    if scope.area != LONDON:
+        stmt = stmt.where(Incident.la_gss_code == scope.area)
+    if scope.quarter is not None:
+        stmt = stmt.where(Incident.quarter == scope.quarter)
+    return stmt
+
+
+def _rows(session: Session, stmt: Select[str, str, int]) -> list[Row]:
+    return [(str(k) if k is not None else "", str(o), int(n)) for k, o, n in session.execute(stmt)]
+
+
+def incidents_by_quarter(session: Session, scope: Scope) -> list[Row]:
+    stmt = select(Incident.quarter, Incident.org_id, func.count(Incident.id)).select_from(Incident)
+    return _rows(session, scoped(stmt, scope).group_by(Incident.quarter, Incident.org_id))
+
+
+def persons_by_quarter(session: Session, scope: Scope, role: str) -> list[Row]:
+    stmt = (
+        select(Incident.quarter, Incident.org_id, func.count(Person.id))
+        .select_from(Incident)
+        .join(Person, Person.incident_id == Incident.id)
+        .where(Person.role == role)
+    )
+    return _rows(session, scoped(stmt, scope).group_by(Incident.quarter, Incident.org_id))
+
+
+def incident_field(session: Session, scope: Scope, name: str) -> list[Row]:
+    column = INCIDENT_FIELDS[name]
+    stmt = select(column, Incident.org_id, func.count(Incident.id)).select_from(Incident)
+    return _rows(session, scoped(stmt, scope).group_by(column, Incident.org_id))
+
+
+def incident_codes(session: Session, scope: Scope, field: str) -> list[Row]:
+    """Multi-valued codes: incidents carrying each code (an incident may carry several)."""
+    stmt = (
+        select(IncidentCode.code, Incident.org_id, func.count(func.distinct(Incident.id)))
+        .select_from(Incident)
+        .join(IncidentCode, IncidentCode.incident_id == Incident.id)
+        .where(IncidentCode.field == field)
+    )
+    return _rows(session, scoped(stmt, scope).group_by(IncidentCode.code, Incident.org_id))
+
+
+def person_field(session: Session, scope: Scope, name: str, role: str) -> list[Row]:
+    column = PERSON_FIELDS[name]
+    stmt = (
+        select(column, Incident.org_id, func.count(Person.id))
+        .select_from(Incident)
+        .join(Person, Person.incident_id == Incident.id)
+        .where(Person.role == role)
+    )
+    return _rows(session, scoped(stmt, scope).group_by(column, Incident.org_id))
+
+
+def person_cross(session: Session, scope: Scope, row: str, col: str, role: str) -> list[tuple[str, str, str, int]]:
+    r, c = PERSON_FIELDS[row], PERSON_FIELDS[col]
+    stmt = (
+        select(r, c, Incident.org_id, func.count(Person.id))
+        .select_from(Incident)
+        .join(Person, Person.incident_id == Incident.id)
+        .where(Person.role == role)
+    )
+    result = session.execute(scoped(stmt, scope).group_by(r, c, Incident.org_id))
+    return [(str(a), str(b), str(o), int(n)) for a, b, o, n in result]
+
+
+def referral_field(session: Session, scope: Scope, name: str) -> list[Row]:
+    column = REFERRAL_FIELDS[name]
+    stmt = (
+        select(column, Incident.org_id, func.count(Referral.id))
+        .select_from(Incident)
+        .join(Referral, Referral.incident_id == Incident.id)
+    )
+    return _rows(session, scoped(stmt, scope).group_by(column, Incident.org_id))
+
+
+def incidents_with_referral(session: Session, scope: Scope, referral_types: Sequence[str]) -> list[Row]:
+    """Per referral type: incidents with at least one referral of that type."""
+    stmt = (
+        select(Referral.referral_type, Incident.org_id, func.count(func.distinct(Incident.id)))
+        .select_from(Incident)
+        .join(Referral, Referral.incident_id == Incident.id)
+        .where(Referral.referral_type.in_(list(referral_types)))
+    )
+    return _rows(session, scoped(stmt, scope).group_by(Referral.referral_type, Incident.org_id))
+
+
+def incidents_by_provider(session: Session, scope: Scope) -> list[Row]:
+    stmt = select(literal("all"), Incident.org_id, func.count(Incident.id)).select_from(Incident)
+    return _rows(session, scoped(stmt, scope).group_by(Incident.org_id))
+
+
+def hotspot_cells(session: Session, scope: Scope) -> list[tuple[str | None, str, int]]:
+    stmt = select(Incident.h3_cell, Incident.org_id, func.count(Incident.id)).select_from(Incident)
+    result = session.execute(scoped(stmt, scope).group_by(Incident.h3_cell, Incident.org_id))
+    return [(cell, str(o), int(n)) for cell, o, n in result]
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """One person row that shares a match key with another row in scope (no key values kept)."""
+
+    person_id: int
+    incident_id: int
+    agreement_id: str
+    provider: str
+    role: str
+    keys: tuple[str | None, ...]
+
+
+def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
+    """Person rows whose any match key also appears on another person row in scope.
+
+    Keys are hub re-keyed pseudonyms: they are compared here, in the database, and never leave
+    this module (the caller sees appearances grouped into people, then only counts).
+    """
+    shared: list[ColumnElement[bool]] = []
+    for key in MATCH_KEYS:
+        dup = scoped(
+            select(key).select_from(Incident).join(Person, Person.incident_id == Incident.id).where(key.is_not(None)),
+            scope,
+        ).group_by(key).having(func.count(func.distinct(Person.incident_id)) > 1)
+        shared.append(key.in_(dup))
+    stmt = scoped(
+        select(
+            Person.id, Person.incident_id, Incident.agreement_id, Incident.org_id, Person.role, *MATCH_KEYS
+        )
+        .select_from(Incident)
+        .join(Person, Person.incident_id == Incident.id)
+        .where(or_(*shared)),
+        scope,
+    )
+    return [
+        Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:]))
+        for r in session.execute(stmt)
+    ]
+
+
+def submissions_by_provider(session: Session, sources: Collection[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(provider, quarter) for every active submission of an allowed pair."""
+    pairs = sorted(sources)
+    if not pairs:
+        return []
+    stmt = (
+        select(Submission.org_id, Submission.quarter)
+        .where(Submission.status == SubmissionStatus.active.value)
+        .where(tuple_(Submission.agreement_id, Submission.org_id).in_(pairs))
+        .distinct()
+    )
+    return [(str(o), str(q)) for o, q in session.execute(stmt)]
+
+
+MARKERS: Final = ("unknown", "not_asked", "not_applicable")
+COMPLETENESS_FIELDS: Final[dict[str, InstrumentedAttribute[str | None]]] = {
+    "incidents.source_channel": Incident.source_channel,
+    "incidents.premises_type": Incident.premises_type,
+    "incidents.county_lines": Incident.county_lines,
+    "incidents.exploitation_scope": Incident.exploitation_scope,
+    "incidents.la_gss_code": Incident.la_gss_code,
+    "incidents.h3_cell": Incident.h3_cell,
+}
+PERSON_COMPLETENESS: Final[dict[str, InstrumentedAttribute[str | None]]] = {
+    "persons.gender": Person.gender,
+    "persons.age_band": Person.age_band,
+    "persons.nationality": Person.nationality,
+    "persons.relationship": Person.relationship,
+    "persons.mk_name_dob": Person.mk_name_dob,
+}
+
+
+def _filled(column: InstrumentedAttribute[str | None]) -> ColumnElement[int]:
+    return func.sum(case((and_(column.is_not(None), column.not_in(MARKERS)), 1), else_=0))
+
+
+def completeness(
+    session: Session, *, org_id: str | None, scope: Scope | None
+) -> dict[str, tuple[int, int]]:
+    """Field → (records with a real value, records): for one provider's own active records
+    (``org_id``), or for everything in a scope."""
+
+    def where(stmt: Select[Unpack[Ts]]) -> Select[Unpack[Ts]]:
+        if scope is not None:
+            return scoped(stmt, scope)
+        return stmt.join(Submission, Submission.id == Incident.submission_id).where(
+            Submission.status == SubmissionStatus.active.value, Incident.org_id == org_id
+        )
+
+    out: dict[str, tuple[int, int]] = {}
+    inc = session.execute(
+        where(select(func.count(Incident.id), *(_filled(c) for c in COMPLETENESS_FIELDS.values())).select_from(Incident))
+    ).one()
+    for i, name in enumerate(COMPLETENESS_FIELDS, start=1):
+        out[name] = (int(inc[i] or 0), int(inc[0] or 0))
+    per = session.execute(
+        where(
+            select(func.count(Person.id), *(_filled(c) for c in PERSON_COMPLETENESS.values()))
+            .select_from(Incident)
+            .join(Person, Person.incident_id == Incident.id)
+        )
+    ).one()
+    for i, name in enumerate(PERSON_COMPLETENESS, start=1):
+        out[name] = (int(per[i] or 0), int(per[0] or 0))
+    codes = session.execute(
+        where(
+            select(IncidentCode.field, func.count(func.distinct(IncidentCode.incident_id)))
+            .select_from(Incident)
+            .join(IncidentCode, IncidentCode.incident_id == Incident.id)
+            .where(IncidentCode.code.not_in(MARKERS))
+        ).group_by(IncidentCode.field)
+    ).all()
+    for field_name, n in codes:
+        out[f"incidents.{field_name}"] = (int(n), int(inc[0] or 0))
+    return out

@@ -1,0 +1,155 @@
+"""What the statistics API returns: protected figures, each table with its privacy label."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Figure(Out):
+    """One published number: ``value`` is null whenever it is suppressed; ``display`` is the text."""
+
+    key: str
+    label: str
+    value: int | None
+    display: str
+    suppressed: Literal["small", "protected"] | None = None
+
+
+class PrivacyLabel(Out):
+    scope: str
+    min_count: int
+    rounding_base: int
+    partners_included: int
+    partners_considered: int
+    agreements: list[str]
+    explanations: list[str]
+    rules: str
+
+
+class Table(Out):
+    """A one-way breakdown with its total; ``additive`` when the rows partition the total."""
+
+    id: str
+    title: str
+    unit: str
+    rows: list[Figure]
+    total: Figure
+    additive: bool
+    note: str | None = None
+    privacy: PrivacyLabel
+
+
+class CrossTable(Out):
+    id: str
+    title: str
+    unit: str
+    row_labels: list[str]
+    col_labels: list[str]
+    cells: list[list[Figure]]
+    row_totals: list[Figure]
+    col_totals: list[Figure]
+    total: Figure
+    privacy: PrivacyLabel
+
+
+class Change(Out):
+    against: Literal["previous_quarter", "same_quarter_last_year"]
+    quarter: str
+    display: str
+    percent: int | None
+
+
+class Headline(Out):
+    key: str
+    label: str
+    figure: Figure
+    changes: list[Change]
+
+
+class Rate(Out):
+    key: str
+    label: str
+    numerator: Figure
+    denominator: Figure
+    percent: int | None
+    display: str
+
+
+class Overview(Out):
+    scope: str
+    scope_name: str
+    quarter: str | None
+    quarters: list[str]
+    headlines: list[Headline]
+    rates: list[Rate]
+    tables: list[Table]
+    privacy: PrivacyLabel
+
+
+class Trend(Out):
+    key: str
+    label: str
+    points: list[Figure]
+
+
+class Trends(Out):
+    scope: str
+    quarters: list[str]
+    series: list[Trend]
+    privacy: PrivacyLabel
+
+
+class Breakdowns(Out):
+    scope: str
+    quarter: str | None
+    tables: list[Table]
+    cross: list[CrossTable]
+    rates: list[Rate]
+    privacy: PrivacyLabel
+
+
+class HotspotCell(Out):
+    cell: str
+    resolution: int
+    figure: Figure
+
+
+class Hotspots(Out):
+    scope: str
+    quarter: str | None
+    resolution: int
+    cells: list[HotspotCell]
+    table: Table
+    privacy: PrivacyLabel
+
+
+class Repeats(Out):
+    scope: str
+    linkage: str
+    table: Table
+    privacy: PrivacyLabel
+
+
+class ProviderQuarters(Out):
+    provider: str
+    quarters: list[str]
+
+
+class FieldCompleteness(Out):
+    field: str
+    percent: int | None
+    display: str
+
+
+class Coverage(Out):
+    scope: str
+    quarters: list[str]
+    providers: list[ProviderQuarters]
+    pooled: list[FieldCompleteness]
+    own_org: str
+    own: list[FieldCompleteness]
+    privacy: PrivacyLabel

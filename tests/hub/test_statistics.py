@@ -1,0 +1,183 @@
+"""Pooled statistics over the API: policy-filtered, active submissions only, protected, audited, exported safely."""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hub.db import make_engine, make_sessionmaker
+from hub.main import create_app
+from hub.models import AuditEntry, Submission
+from hub.statistics.exports import csv_safe, tables_csv
+from hub.statistics.schemas import Figure, PrivacyLabel, Table
+from tests.conftest import make_settings
+from tests.hub.accounts import add_user, login
+from tests.hub.stats_seed import CAMDEN, NEWHAM, TOWER_HAMLETS, seed
+
+
+@pytest.fixture
+def hub(db_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
+    engine = make_engine(db_url)
+    factory = make_sessionmaker(engine)
+    with factory() as s:
+        seed(s, per_quarter=30)
+        add_user(s, "newham.officer", "borough_officer", "lb-newham")
+        add_user(s, "camden.officer", "borough_officer", "lb-camden")
+        add_user(s, "police.uploader", "partner_uploader", "demo-police")
+        s.commit()
+    app = create_app(make_settings(db_url, tmp_path))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        yield client, factory
+    engine.dispose()
+
+
+def figures_in(body: Any) -> Iterator[dict[str, Any]]:
+    """Every published figure anywhere in a JSON response."""
+    if isinstance(body, dict):
+        if {"value", "display", "suppressed"} <= body.keys():
+            yield body
+        for v in body.values():
+            yield from figures_in(v)
+    elif isinstance(body, list):
+        for v in body:
+            yield from figures_in(v)
+
+
+ENDPOINTS = ("overview", "trends", "breakdowns", "hotspots", "repeats", "coverage")
+
+
+def test_officer_sees_own_borough_with_privacy_labels_and_no_small_counts(hub: tuple[TestClient, Any]) -> None:
+    client, factory = hub
+    login(client, "newham.officer")
+    for name in ENDPOINTS:
+        r = client.get(f"/api/v1/stats/{NEWHAM}/{name}")
+        assert r.status_code == 200, (name, r.text)
+        body = r.json()
+        assert body["privacy"]["min_count"] == 5
+        assert "based on 3 of 4 partners" in body["privacy"]["explanations"][0]
+        for f in figures_in(body):
+            if f["value"] is not None:
+                assert not 1 <= f["value"] < 5, (name, f)
+                assert f["value"] % 5 == 0
+            else:
+                assert f["suppressed"] in ("small", "protected")
+                assert f["display"] in ("fewer than 5", "suppressed")
+    overview = client.get(f"/api/v1/stats/{NEWHAM}/overview").json()
+    assert overview["quarter"] == "2026-Q3"
+    assert [h["key"] for h in overview["headlines"]] == ["incidents", "potential_victims"]
+    assert {c["against"] for c in overview["headlines"][0]["changes"]} == {"previous_quarter", "same_quarter_last_year"}
+    with factory() as s:
+        reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "stats.read")).all()
+        assert len(reads) == len(ENDPOINTS) + 1
+        # the hospital shares pooled London only: a Newham detail read never draws on it
+        assert all("demo-hospital" not in e.providers for e in reads)
+        assert all(e.actor == "user:newham.officer" for e in reads)
+
+
+def test_another_boroughs_detail_is_403_unless_granted(hub: tuple[TestClient, Any]) -> None:
+    client, _ = hub
+    login(client, "camden.officer")
+    # The demo agreement opens borough detail for each officer's own borough only.
+    for name in ENDPOINTS:
+        assert client.get(f"/api/v1/stats/{NEWHAM}/{name}").status_code == 403
+        assert client.get(f"/api/v1/stats/{TOWER_HAMLETS}/{name}").status_code == 403
+    assert client.get(f"/api/v1/stats/{CAMDEN}/overview").status_code == 200
+    assert client.get(f"/api/v1/stats/{NEWHAM}/breakdowns.csv").status_code == 403
+    assert client.get("/api/v1/stats/E99999999/overview").status_code == 404
+
+
+def test_provider_without_grant_and_anonymous_are_refused(hub: tuple[TestClient, Any]) -> None:
+    client, _ = hub
+    assert client.get("/api/v1/stats/london/overview").status_code == 401
+    login(client, "police.uploader")
+    assert client.get("/api/v1/stats/london/overview").status_code == 403
+
+
+def test_london_pools_every_sharing_partner(hub: tuple[TestClient, Any]) -> None:
+    client, _ = hub
+    login(client, "newham.officer")
+    body = client.get("/api/v1/stats/london/overview").json()
+    assert body["privacy"]["partners_included"] == 4
+    borough = client.get(f"/api/v1/stats/{NEWHAM}/overview").json()
+    assert body["headlines"][0]["figure"]["value"] > borough["headlines"][0]["figure"]["value"]
+
+
+def test_superseded_and_withdrawn_submissions_drop_out(hub: tuple[TestClient, Any]) -> None:
+    client, factory = hub
+    login(client, "newham.officer")
+    before = client.get("/api/v1/stats/london/trends").json()
+    with factory() as s:
+        s.execute(update(Submission).where(Submission.quarter == "2026-Q3").values(status="withdrawn"))
+        s.commit()
+    after = client.get("/api/v1/stats/london/trends").json()
+    assert before["quarters"][-1] == "2026-Q3"
+    assert after["quarters"][-1] == "2026-Q2"
+
+
+def test_same_question_same_answer(hub: tuple[TestClient, Any]) -> None:
+    client, _ = hub
+    login(client, "newham.officer")
+    a = client.get(f"/api/v1/stats/{NEWHAM}/breakdowns?quarter=2026-Q1").json()
+    b = client.get(f"/api/v1/stats/{NEWHAM}/breakdowns?quarter=2026-Q1").json()
+    assert a == b
+    assert client.get(f"/api/v1/stats/{NEWHAM}/breakdowns?quarter=2026-13").status_code == 400
+
+
+def test_hotspots_are_cells_at_the_view_resolution_or_coarser(hub: tuple[TestClient, Any]) -> None:
+    client, _ = hub
+    login(client, "newham.officer")
+    body = client.get("/api/v1/stats/london/hotspots").json()
+    assert body["resolution"] == 7
+    assert body["cells"], "the seeded data has dense areas"
+    for c in body["cells"]:
+        assert c["resolution"] <= 7
+        assert c["figure"]["value"] >= 5
+
+
+def test_repeat_people_are_counts_only(hub: tuple[TestClient, Any]) -> None:
+    client, _ = hub
+    login(client, "newham.officer")
+    body = client.get("/api/v1/stats/london/repeats").json()
+    keys = [f["key"] for f in body["table"]["rows"]]
+    assert keys == ["victims_repeat", "suspects_repeat", "victims_multi_partner", "suspects_multi_partner"]
+    text = str(body)
+    assert not re.search(r"v1\.[0-9a-f]{64}", text), "no pseudonym ever leaves"
+    assert body["table"]["rows"][0]["value"] is not None  # twelve people recur in the seed
+
+
+def test_csv_export_escapes_formula_injection(hub: tuple[TestClient, Any]) -> None:
+    client, _ = hub
+    login(client, "newham.officer")
+    r = client.get(f"/api/v1/stats/{NEWHAM}/breakdowns.csv")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0][:3] == ["scope", "quarter", "table"]
+    assert len(rows) > 20
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
+
+
+@pytest.mark.parametrize("evil", ["=HYPERLINK(\"http://x\")", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_cells_starting_like_formulas_get_an_apostrophe(evil: str) -> None:
+    assert csv_safe(evil) == "'" + evil
+    label = PrivacyLabel(scope="london", min_count=5, rounding_base=5, partners_included=1, partners_considered=1, agreements=[], explanations=[evil], rules="r")
+    t = Table(id="t", title=evil, unit="u", rows=[Figure(key="k", label=evil, value=10, display="10")], total=Figure(key="total", label="Total", value=10, display="10"), additive=True, privacy=label)
+    for row in csv.reader(io.StringIO(tables_csv([t], scope="london", quarter=None), newline="")):
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
+
+
+def test_pdf_report(hub: tuple[TestClient, Any]) -> None:
+    client, _ = hub
+    login(client, "newham.officer")
+    r = client.get(f"/api/v1/stats/{NEWHAM}/report.pdf")
+    assert r.status_code == 200
+    assert r.content.startswith(b"%PDF")
+    assert r.headers["content-type"] == "application/pdf"
