@@ -9,7 +9,7 @@ ever sent to a caller unprotected.
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, TypeVarTuple, Unpack
+from typing import Final, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -73,7 +73,7 @@ def _source_filter(sources: Collection[tuple[str, str]]) -> ColumnElement[bool]:
     return tuple_(Incident.agreement_id, Incident.org_id).in_(pairs)
 
 
-def scoped(stmt: Select[Unpack[Ts]], scope: Scope) -> Select[Unpack[Ts]]:
+def scoped(stmt: Select[*Ts], scope: Scope) -> Select[*Ts]:
     """Restrict a select over ``Incident`` to the scope: active submissions, allowed pairs, area."""
     stmt = stmt.join(Submission, Submission.id == Incident.submission_id).where(
         Submission.status == SubmissionStatus.active.value, _source_filter(scope.sources)
@@ -258,7 +258,7 @@ def completeness(
     """Field → (records with a real value, records): for one provider's own active records
     (``org_id``), or for everything in a scope."""
 
-    def where(stmt: Select[Unpack[Ts]]) -> Select[Unpack[Ts]]:
+    def where(stmt: Select[*Ts]) -> Select[*Ts]:
         if scope is not None:
             return scoped(stmt, scope)
         return stmt.join(Submission, Submission.id == Incident.submission_id).where(

@@ -43,7 +43,7 @@ BANDS = ["9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "u
 
 
 def pseudonym(rng: random.Random) -> str:
-    return "v1." + "%064x" % rng.getrandbits(256)
+    return f"v1.{rng.getrandbits(256):064x}"
 
 
 @dataclass
@@ -75,7 +75,7 @@ def seed(
     with_agreement: bool = True,
 ) -> Seeded:
     """Organisations, the demo agreement, and ``per_quarter`` incidents per provider and quarter."""
-    rng = random.Random(seed_)  # noqa: S311 - synthetic test data, not security
+    rng = random.Random(seed_)
     add_orgs(session)
     if with_agreement:
         load_agreement(session)
@@ -89,7 +89,7 @@ def seed(
             session.add(
                 Submission(
                     id=sub_id, org_id=provider, agreement_id=AGREEMENT_ID, agreement_version=1, quarter=quarter,
-                    status="active", bundle_sha256="%064x" % rng.getrandbits(256), signing_kid="test-kid",
+                    status="active", bundle_sha256=f"{rng.getrandbits(256):064x}", signing_kid="test-kid",
                     manifest={}, receipt={}, record_counts={}, received_at=datetime.now(UTC),
                 )
             )
@@ -105,7 +105,7 @@ def seed(
                     source_channel=rng.choice(["outreach", "helpline", "police_operation", "unknown"]),
                     county_lines=rng.choice(["yes", "no", "no", "unknown"]),
                     premises_type=rng.choice(PREMISES), exploitation_scope="uk_only", la_gss_code=gss,
-                    police_force_area="E23000001", h3_cell=cell if rng.random() > 0.1 else None,  # noqa: S311
+                    police_force_area="E23000001", h3_cell=cell if rng.random() > 0.1 else None,
                     h3_resolution=8,
                 )
                 session.add(incident)
@@ -117,7 +117,7 @@ def seed(
                     session.add(IncidentCode(incident_id=incident.id, field="methods_of_control", code=code))
                 for seq in range(1, rng.choice([2, 2, 3, 4]) + 1):
                     role = "potential_victim" if seq <= 2 else rng.choice(["suspect", "potential_victim"])
-                    keys = rng.choice(repeaters) if rng.random() < 0.08 else [pseudonym(rng) for _ in range(4)]  # noqa: S311
+                    keys = rng.choice(repeaters) if rng.random() < 0.08 else [pseudonym(rng) for _ in range(4)]
                     band = rng.choice(BANDS)
                     session.add(
                         Person(

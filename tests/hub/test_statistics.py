@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from hub.db import make_engine, make_sessionmaker
 from hub.main import create_app
