@@ -353,6 +353,7 @@ def page_roles(*roles: ViewerRole) -> Callable[..., Principal]:
 
 
 PagePrincipal = Annotated[Principal, Depends(page_roles())]
+OperatorPage = Annotated[Principal, Depends(page_roles(ViewerRole.operator))]
 
 
 def csrf_token(request: Request) -> str:

@@ -1,9 +1,11 @@
 """create_app(settings): the one place the FastAPI application is assembled."""
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any, Final
 
 from fastapi import FastAPI, Request, Response
@@ -12,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import delete
 
 from hub import ratelimit, replay
+from hub.agreements import retention
 from hub.agreements.router import router as agreements_router
 from hub.audit_api import router as audit_router
 from hub.auth import LoginRedirect, PageForbidden, set_session_cookie
@@ -73,10 +76,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """
     with _lifespans_lock:
         app.state.running = getattr(app.state, "running", 0) + 1
+    retention_task = asyncio.create_task(
+        retention.purge_loop(app.state.sessions, timedelta(hours=app.state.settings.purge_interval_hours))
+    )
     try:
         _purge(app)
         yield
     finally:
+        retention_task.cancel()
+        with suppress(asyncio.CancelledError):
+            await retention_task
         with _lifespans_lock:
             app.state.running -= 1
             last = app.state.running == 0
@@ -137,6 +146,10 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs(request: Request) -> Response:
