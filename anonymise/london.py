@@ -20,6 +20,7 @@ __all__ = [
     "CITY_OF_LONDON_POLICE",
     "GREATER_LONDON_SHAPE",
     "METROPOLITAN_POLICE",
+    "OUTLINE_LABEL",
     "Borough",
     "borough_cells",
     "borough_for_point",
@@ -74,6 +75,11 @@ BOROUGHS: Final[tuple[Borough, ...]] = (
 """The 32 London boroughs and the City of London, centroids approximate (to ~1 km)."""
 
 BY_GSS: Final[dict[str, Borough]] = {b.gss: b for b in BOROUGHS}
+
+OUTLINE_LABEL: Final = (
+    "Borough outlines are approximate (H3 cells nearest each borough's centre), not legal boundaries."
+)
+"""Caption to show wherever :func:`borough_outlines` is drawn."""
 
 METROPOLITAN_POLICE: Final = "E23000001"
 CITY_OF_LONDON_POLICE: Final = "E23000034"

@@ -67,10 +67,14 @@ VARIANTS: Final[dict[str, tuple[str, ...]]] = {
     "Zoë": ("Zoe",), "Renée": ("Renee",), "Hosseini": ("Hoseini",), "Okonkwo": ("Okonkow",),
 }
 NICKNAMES: Final[dict[str, str]] = {
-    "Daniel": "Danny", "Callum": "Cal", "Abigail": "Abi", "Krzysztof": "Krzys", "Aleksandra": "Ola",
-    "Tomasz": "Tomek", "Magdalena": "Magda", "Katarzyna": "Kasia", "Oluwaseun": "Seun",
-    "Mohammed": "Mo", "Samuel": "Sam", "Abdelrahman": "Abdel", "Cristian": "Cristi",
-    "Andreea": "Andi", "Elena": "Lena", "Funmilayo": "Funmi", "Ifeanyi": "Ify", "Jose": "Pepe",
+    "Daniel": "Danny", "Callum": "Cal", "Abigail": "Abi", "Jayden": "Jay", "Megan": "Meg",
+    "Krzysztof": "Krzys", "Tomasz": "Tomek", "Piotr": "Piotrek", "Magdalena": "Magda",
+    "Katarzyna": "Kasia", "Małgorzata": "Gosia", "Agnieszka": "Aga", "Joanna": "Asia",
+    "Oluwaseun": "Seun", "Funmilayo": "Funmi", "Ifeanyi": "Ify", "Adaeze": "Ada", "Chinedu": "Chi",
+    "Mohammed": "Mo", "Abdelrahman": "Abdel", "Samuel": "Sam", "Tewodros": "Teddy",
+    "Cristian": "Cristi", "Andreea": "Andi", "Elena": "Lena", "Gheorghe": "George",
+    "Dimitar": "Mitko", "Georgi": "Gosho", "Rajesh": "Raj", "Vikram": "Vicky", "Manpreet": "Manny",
+    "Jose": "Pepe", "Ramon": "Mon", "Elira": "Eli", "Valbona": "Bona", "Klodian": "Klodi",
 }
 STREETS: Final = (
     "Lorimer Road", "Cranbrook Street", "Ashgrove Avenue", "Pelham Close", "Hatherley Gardens",
