@@ -9,7 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from anonymise.schema import MATCH_KEY_FIELDS
@@ -43,102 +43,162 @@ def _batches(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dict[str, list[dict[str, Any]]]:
     """The database rows of a bundle, every pseudonym re-keyed; children still keyed by incident."""
-    sid, org = origin.submission_id, origin.org_id
+    sid, org, agreement, quarter = origin.submission_id, origin.org_id, origin.agreement_id, origin.quarter
+    i = tables.columns["incidents"]
     incidents = [
         {
             "submission_id": sid,
             "org_id": org,
-            "agreement_id": origin.agreement_id,
-            "quarter": origin.quarter,
-            "incident_key": rekey(INCIDENT, r.incident_pid),
-            "first_known_month": r.first_known_month,
-            "source_channel": r.source_channel.value,
-            "county_lines": r.county_lines.value,
-            "premises_type": r.premises_type.value,
-            "exploitation_scope": r.exploitation_scope.value,
-            "la_gss_code": r.la_gss_code,
-            "police_force_area": r.police_force_area,
-            "h3_cell": r.h3_cell,
-            "h3_resolution": r.h3_resolution,
-            "narrative": r.narrative,
+            "agreement_id": agreement,
+            "quarter": quarter,
+            "incident_key": rekey(INCIDENT, pid),
+            "first_known_month": month,
+            "source_channel": channel,
+            "county_lines": county_lines,
+            "premises_type": premises,
+            "exploitation_scope": scope,
+            "la_gss_code": gss,
+            "police_force_area": pfa,
+            "h3_cell": cell,
+            "h3_resolution": resolution,
+            "narrative": narrative,
         }
-        for r in tables.incidents
+        for pid, month, channel, county_lines, premises, scope, gss, pfa, cell, resolution, narrative in zip(
+            i["incident_pid"], i["first_known_month"], i["source_channel"], i["county_lines"], i["premises_type"],
+            i["exploitation_scope"], i["la_gss_code"], i["police_force_area"], i["h3_cell"], i["h3_resolution"],
+            i["narrative"], strict=True,
+        )
     ]
     codes = [
-        {"incident_pid": r.incident_pid, "field": name, "code": code.value}
-        for r in tables.incidents
+        {"incident_pid": pid, "field": name, "code": code}
         for name in CODE_FIELDS
-        for code in getattr(r, name)
+        for pid, values in zip(i["incident_pid"], i[name], strict=True)
+        for code in values
     ]
-    mk = {name: person_purpose(name) for name in MATCH_KEY_FIELDS.values()}
+    p = tables.columns["persons"]
+    keys = {
+        name: [rekey.optional(person_purpose(name), v) for v in p[name]] for name in MATCH_KEY_FIELDS.values()
+    }
     persons = [
         {
-            "incident_pid": r.incident_pid,
+            "incident_pid": pid,
             "submission_id": sid,
             "org_id": org,
-            "person_seq": r.person_seq,
-            "mk_name_dob": rekey.optional(mk["mk_name_dob"], r.mk_name_dob),
-            "mk_initial_surname_dob": rekey.optional(mk["mk_initial_surname_dob"], r.mk_initial_surname_dob),
-            "mk_sorted_tokens_yob": rekey.optional(mk["mk_sorted_tokens_yob"], r.mk_sorted_tokens_yob),
-            "mk_surname_dob_sex": rekey.optional(mk["mk_surname_dob_sex"], r.mk_surname_dob_sex),
-            "role": r.role.value,
-            "gender": r.gender.value,
-            "age_band": r.age_band.value,
-            "age_group": r.age_group.value,
-            "nationality": r.nationality,
-            "relationship": r.relationship.value,
+            "person_seq": seq,
+            "mk_name_dob": k1,
+            "mk_initial_surname_dob": k2,
+            "mk_sorted_tokens_yob": k3,
+            "mk_surname_dob_sex": k4,
+            "role": role,
+            "gender": gender,
+            "age_band": band,
+            "age_group": group,
+            "nationality": nationality,
+            "relationship": relationship,
         }
-        for r in tables.persons
+        for pid, seq, k1, k2, k3, k4, role, gender, band, group, nationality, relationship in zip(
+            p["incident_pid"], p["person_seq"], keys["mk_name_dob"], keys["mk_initial_surname_dob"],
+            keys["mk_sorted_tokens_yob"], keys["mk_surname_dob_sex"], p["role"], p["gender"], p["age_band"],
+            p["age_group"], p["nationality"], p["relationship"], strict=True,
+        )
     ]
+    s = tables.columns["selectors"]
     selectors = [
         {
-            "incident_pid": r.incident_pid,
+            "incident_pid": pid,
             "submission_id": sid,
             "org_id": org,
-            "kind": r.kind.value,
-            "selector_key": rekey(selector_purpose(r.kind.value), r.selector_pid),
+            "kind": kind,
+            "selector_key": rekey(selector_purpose(kind), selector),
         }
-        for r in tables.selectors
+        for pid, kind, selector in zip(s["incident_pid"], s["kind"], s["selector_pid"], strict=True)
     ]
+    r = tables.columns["referrals"]
     referrals = [
         {
-            "incident_pid": r.incident_pid,
+            "incident_pid": pid,
             "submission_id": sid,
             "org_id": org,
-            "person_seq": r.person_seq,
-            "referral_type": r.referral_type.value,
-            "first_responder_type": r.first_responder_type.value,
-            "reasonable_grounds": r.reasonable_grounds.value,
-            "conclusive_grounds": r.conclusive_grounds.value,
-            "decision_month": r.decision_month,
-            "police_outcome": r.police_outcome.value,
-            "victim_engaged_with_police": r.victim_engaged_with_police.value,
-            "support_provided": "|".join(s.value for s in r.support_provided),
+            "person_seq": seq,
+            "referral_type": kind,
+            "first_responder_type": responder,
+            "reasonable_grounds": rg,
+            "conclusive_grounds": cg,
+            "decision_month": month,
+            "police_outcome": outcome,
+            "victim_engaged_with_police": engaged,
+            "support_provided": "|".join(support),
         }
-        for r in tables.referrals
+        for pid, seq, kind, responder, rg, cg, month, outcome, engaged, support in zip(
+            r["incident_pid"], r["person_seq"], r["referral_type"], r["first_responder_type"],
+            r["reasonable_grounds"], r["conclusive_grounds"], r["decision_month"], r["police_outcome"],
+            r["victim_engaged_with_police"], r["support_provided"], strict=True,
+        )
     ]
     return {"incidents": incidents, "incident_codes": codes, "persons": persons, "selectors": selectors, "referrals": referrals}
 
 
+def _allocate_incident_ids(session: Session, count: int) -> list[int] | None:
+    """Ids for ``count`` new incidents, or None where the database must hand them out on insert."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        query = text("SELECT nextval(pg_get_serial_sequence('incidents', 'id')) FROM generate_series(1, :n)")
+        return [int(v) for v in session.execute(query, {"n": count}).scalars()]
+    if dialect == "sqlite":  # BEGIN IMMEDIATE holds the only write lock: max(id) cannot move under us
+        start = session.scalar(select(func.max(INCIDENTS.c.id))) or 0
+        return list(range(start + 1, start + 1 + count))
+    return None
+
+
+def _copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL COPY FROM STDIN, in the session's transaction."""
+    from psycopg import sql
+
+    if not rows:
+        return
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
 def insert_rows(session: Session, rows: dict[str, list[dict[str, Any]]], incident_pids: list[str]) -> None:
-    """Insert prepared rows; ``incident_pids`` gives the partner key of each incident row, in order."""
-    ids: list[int] = []
-    statement = insert(INCIDENTS).returning(INCIDENTS.c.id, sort_by_parameter_order=True)
-    for batch in _batches(rows["incidents"]):
-        ids.extend(session.execute(statement, batch).scalars().all())
+    """Insert prepared rows; ``incident_pids`` gives the partner key of each incident row, in order.
+
+    PostgreSQL: ids from the sequence in one query, then COPY. SQLite: ids counted on from the
+    current maximum under the write lock, then executemany. Elsewhere: RETURNING in order.
+    """
+    ids = _allocate_incident_ids(session, len(rows["incidents"]))
+    if ids is not None:
+        for row, new_id in zip(rows["incidents"], ids, strict=True):
+            row["id"] = new_id
+    else:
+        ids = []
+        statement = insert(INCIDENTS).returning(INCIDENTS.c.id, sort_by_parameter_order=True)
+        for batch in _batches(rows["incidents"]):
+            ids.extend(session.execute(statement, batch).scalars().all())
     id_of = dict(zip(incident_pids, ids, strict=True))
-    for name, table in (("incident_codes", CODES), ("persons", PERSONS), ("selectors", SELECTORS), ("referrals", REFERRALS)):
-        children = rows[name]
-        for child in children:
+    tables = (("incident_codes", CODES), ("persons", PERSONS), ("selectors", SELECTORS), ("referrals", REFERRALS))
+    for name, _ in tables:
+        for child in rows[name]:
             child["incident_id"] = id_of[child.pop("incident_pid")]
-        for batch in _batches(children):
-            session.execute(insert(table), batch)
+    copy = session.get_bind().dialect.name == "postgresql"
+    for name, table in (("incidents", INCIDENTS), *tables):
+        if copy:
+            _copy(session, table, rows[name])
+        elif name != "incidents" or "id" in (rows[name] or [{}])[0]:
+            for batch in _batches(rows[name]):
+                session.execute(insert(table), batch)
 
 
 def store(session: Session, tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dict[str, int]:
     """Re-key and insert every record of a checked bundle; returns rows stored per table."""
     rows = prepare_rows(tables, origin, rekey)
-    insert_rows(session, rows, [r.incident_pid for r in tables.incidents])
+    insert_rows(session, rows, tables.columns["incidents"]["incident_pid"])
     return {name: len(batch) for name, batch in rows.items()}
 
 

@@ -1,4 +1,10 @@
-"""Checking a bundle's rows: every row of every table against the common schema, then across rows.
+"""Checking a bundle's rows: every value of every row against the common schema, then across rows.
+
+Validation is column-wise: each column's *distinct* values are validated once with the schema
+field's own type (annotation, constraints and validators, exactly as the record model applies
+them), and every row holding an invalid value is reported. Record models have no rule that
+spans fields, so this accepts exactly the rows the models accept (a property test checks it),
+at a fraction of the cost of building a model per row.
 
 Problems name the table, the row (1-based, in file order), the column and the rule broken —
 never the value. The list is capped; the total says how many there were.
@@ -6,9 +12,10 @@ never the value. The list is capped; the total says how many there were.
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, cast
+from enum import Enum
+from typing import Any, Final
 
 import h3
 import pyarrow as pa
@@ -16,11 +23,20 @@ import pyarrow.parquet as pq
 from pydantic import TypeAdapter, ValidationError
 
 from anonymise.bundle import Manifest, OpenedBundle
-from anonymise.schema import TABLES, Incident, Person, Record, Referral, Selector, TableName
+from anonymise.schema import TABLES, TableName
 
 MAX_PROBLEMS: Final = 200
 _SAFE_COLUMN: Final = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_ADAPTERS: Final = {table: TypeAdapter(list[model]) for table, model in TABLES.items()}  # type: ignore[valid-type]
+_COLUMN_ADAPTERS: Final[dict[str, dict[str, TypeAdapter[list[Any]]]]] = {
+    table: {
+        name: TypeAdapter(list[info.rebuild_annotation()])  # type: ignore[misc,arg-type]
+        for name, info in model.model_fields.items()
+    }
+    for table, model in TABLES.items()
+}
+
+Columns = dict[str, list[Any]]
+"""A table as columns of database-ready values (enum codes as strings, multi-valued as tuples)."""
 
 
 @dataclass
@@ -52,17 +68,17 @@ class Problems:
 
 @dataclass(frozen=True)
 class ValidTables:
-    incidents: list[Incident]
-    persons: list[Person]
-    selectors: list[Selector]
-    referrals: list[Referral]
+    """Every table of a checked bundle, as columns of validated, database-ready values."""
+
+    columns: dict[str, Columns]
+    rows: dict[str, int]
 
     def counts(self) -> dict[str, int]:
-        return {name: len(getattr(self, name)) for name in TABLES}
+        return dict(self.rows)
 
 
-def _safe_column(name: object, table: TableName) -> str:
-    if isinstance(name, str) and (name in TABLES[table].model_fields or _SAFE_COLUMN.match(name)):
+def _safe_column(name: object, table: str) -> str:
+    if isinstance(name, str) and (name in TABLES[table].model_fields or _SAFE_COLUMN.match(name)):  # type: ignore[index]
         return name
     return "(unrecognised column)"
 
@@ -81,96 +97,147 @@ def row_counts(bundle: OpenedBundle, *, max_rows: int, problems: Problems) -> di
             problems.add(table, "row_limit", message=f"more than {max_rows} rows")
         if bundle.manifest.record_counts.get(table) != rows:
             problems.add(table, "count_mismatch", message="row count differs from the manifest")
-    extra = set(bundle.manifest.record_counts) - set(TABLES)
-    if extra:
+    if set(bundle.manifest.record_counts) - set(TABLES):
         problems.add(None, "unknown_table", message="the manifest counts a table the schema does not have")
     return counts
 
 
-def read_rows(data: bytes) -> list[dict[str, Any]]:
-    return cast(list[dict[str, Any]], pq.read_table(io.BytesIO(data)).to_pylist())
-
-
-def validate_table(table: TableName, rows: Sequence[Mapping[str, Any]], problems: Problems) -> list[Record]:
-    """Validate every row of one table; collect each error by row, column and rule."""
+def read_columns(data: bytes) -> tuple[Columns, int]:
     try:
-        return cast(list[Record], _ADAPTERS[table].validate_python(rows))
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowException, OSError):
+        raise ValueError("unreadable") from None
+    return table.to_pydict(), table.num_rows
+
+
+def _db_value(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return tuple(v.value if isinstance(v, Enum) else v for v in value)
+    return value
+
+
+def _key(value: Any) -> Hashable:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _validate_column(
+    table: str, name: str, values: list[Any], found: list[tuple[int, str, str, str]]
+) -> list[Any] | None:
+    """Database-ready values of one column, or None after adding each bad row to ``found``."""
+    adapter = _COLUMN_ADAPTERS[table][name]
+    keys = [_key(v) for v in values]
+    try:
+        distinct = list(dict.fromkeys(keys))
+    except TypeError:  # an unhashable value (a nested structure): validate row by row
+        distinct = keys
+    try:
+        valid = adapter.validate_python(distinct)
     except ValidationError as exc:
+        bad: dict[int, list[tuple[str, str]]] = {}
         for error in exc.errors(include_url=False, include_context=False, include_input=False):
-            loc = error["loc"]
-            row = loc[0] + 1 if loc and isinstance(loc[0], int) else None
-            column = _safe_column(loc[1], table) if len(loc) > 1 else None
-            problems.add(table, error["type"], row=row, column=column, message=error["msg"])
-        return []
+            bad.setdefault(int(error["loc"][0]), []).append((error["type"], error["msg"]))
+        if distinct is keys:
+            for index, errors in bad.items():
+                found.extend((index + 1, name, rule, message) for rule, message in errors)
+            return None
+        bad_keys = {distinct[index]: errors for index, errors in bad.items()}
+        for row, key in enumerate(keys, start=1):
+            for rule, message in bad_keys.get(key, ()):
+                found.append((row, name, rule, message))
+        return None
+    if distinct is keys:
+        return [_db_value(v) for v in valid]
+    mapping = {key: _db_value(v) for key, v in zip(distinct, valid, strict=True)}
+    return [mapping[key] for key in keys]
 
 
-def _known_columns(table: TableName, bundle: OpenedBundle, problems: Problems) -> list[dict[str, Any]]:
-    """The table's rows; a column the schema does not know is one problem, not one per row."""
-    rows = read_rows(bundle.tables[f"{table}.parquet"])
-    known = TABLES[table].model_fields
-    unknown = sorted({name for row in rows[:1] for name in row if name not in known})
-    for name in unknown:
+def validate_table(table: TableName, columns: Mapping[str, list[Any]], rows: int, problems: Problems) -> Columns | None:
+    """Validate every value of one table against its schema fields; None if any is wrong."""
+    fields = TABLES[table].model_fields
+    for name in sorted(set(columns) - set(fields)):
         problems.add(table, "unknown_column", column=_safe_column(name, table),
                      message="the common schema has no such column")
-    if unknown:
-        for row in rows:
-            for name in unknown:
-                row.pop(name, None)
-    return rows
+    found: list[tuple[int, str, str, str]] = []
+    out: Columns = {}
+    for name, info in fields.items():
+        values = columns.get(name)
+        if values is None:
+            if info.is_required():
+                problems.add(table, "missing_column", column=name, message="a required column is missing")
+                continue
+            values = [info.default] * rows
+        column = _validate_column(table, name, values, found) if rows else []
+        if column is not None:
+            out[name] = column
+    order = {name: i for i, name in enumerate(fields)}
+    for row, name, rule, message in sorted(found, key=lambda f: (f[0], order[f[1]])):
+        problems.add(table, rule, row=row, column=name, message=message)
+    return None if found or len(out) != len(fields) else out
 
 
 def check_rows(bundle: OpenedBundle, problems: Problems) -> ValidTables | None:
     """Validate all tables, then the rules between rows; ``None`` when anything is wrong."""
-    records = {table: validate_table(table, _known_columns(table, bundle, problems), problems) for table in TABLES}
+    columns: dict[str, Columns] = {}
+    rows: dict[str, int] = {}
+    for table in TABLES:
+        try:
+            raw, count = read_columns(bundle.tables[f"{table}.parquet"])
+        except ValueError:
+            problems.add(table, "unreadable_parquet", message="the table file is not readable Parquet")
+            continue
+        checked = validate_table(table, raw, count, problems)
+        if checked is not None:
+            columns[table], rows[table] = checked, count
     if problems:
         return None
-    tables = ValidTables(
-        incidents=cast(list[Incident], records["incidents"]),
-        persons=cast(list[Person], records["persons"]),
-        selectors=cast(list[Selector], records["selectors"]),
-        referrals=cast(list[Referral], records["referrals"]),
-    )
+    tables = ValidTables(columns=columns, rows=rows)
     _check_across(tables, bundle.manifest, problems)
     return None if problems else tables
 
 
 def _check_across(tables: ValidTables, manifest: Manifest, problems: Problems) -> None:
-    quarter = manifest.reporting_period
-    declared = manifest.h3_resolution
-    incidents: set[str] = set()
-    for i, incident in enumerate(tables.incidents, start=1):
-        if incident.incident_pid in incidents:
+    incidents = tables.columns["incidents"]
+    seen: set[str] = set()
+    for i, pid in enumerate(incidents["incident_pid"], start=1):
+        if pid in seen:
             problems.add("incidents", "duplicate_key", row=i, column="incident_pid")
-        incidents.add(incident.incident_pid)
-        if incident.reporting_quarter != quarter:
+        seen.add(pid)
+    for i, quarter in enumerate(incidents["reporting_quarter"], start=1):
+        if quarter != manifest.reporting_period:
             problems.add("incidents", "quarter_mismatch", row=i, column="reporting_quarter",
                          message="differs from the manifest's reporting period")
-        if incident.h3_cell is not None:
-            resolution = h3.get_resolution(incident.h3_cell)
-            if incident.h3_resolution != resolution:
-                problems.add("incidents", "h3_resolution_mismatch", row=i, column="h3_resolution",
-                             message="does not match the resolution of h3_cell")
-            if declared is None or resolution > declared:
-                problems.add("incidents", "h3_finer_than_manifest", row=i, column="h3_cell",
-                             message="finer than the h3_resolution the manifest declares")
-    persons: set[tuple[str, int]] = set()
-    for i, person in enumerate(tables.persons, start=1):
-        if person.incident_pid not in incidents:
+    declared = manifest.h3_resolution
+    resolution_of = {cell: h3.get_resolution(cell) for cell in set(incidents["h3_cell"]) if cell is not None}
+    for i, (cell, stated) in enumerate(zip(incidents["h3_cell"], incidents["h3_resolution"], strict=True), start=1):
+        if cell is None:
+            continue
+        if stated != resolution_of[cell]:
+            problems.add("incidents", "h3_resolution_mismatch", row=i, column="h3_resolution",
+                         message="does not match the resolution of h3_cell")
+        if declared is None or resolution_of[cell] > declared:
+            problems.add("incidents", "h3_finer_than_manifest", row=i, column="h3_cell",
+                         message="finer than the h3_resolution the manifest declares")
+    persons = tables.columns["persons"]
+    people: set[tuple[str, int]] = set()
+    for i, (pid, seq) in enumerate(zip(persons["incident_pid"], persons["person_seq"], strict=True), start=1):
+        if pid not in seen:
             problems.add("persons", "unknown_incident", row=i, column="incident_pid",
                          message="no incident in this bundle has this key")
-        key = (person.incident_pid, person.person_seq)
-        if key in persons:
+        if (pid, seq) in people:
             problems.add("persons", "duplicate_key", row=i, column="person_seq")
-        persons.add(key)
-    for i, selector in enumerate(tables.selectors, start=1):
-        if selector.incident_pid not in incidents:
+        people.add((pid, seq))
+    for i, pid in enumerate(tables.columns["selectors"]["incident_pid"], start=1):
+        if pid not in seen:
             problems.add("selectors", "unknown_incident", row=i, column="incident_pid",
                          message="no incident in this bundle has this key")
-    for i, referral in enumerate(tables.referrals, start=1):
-        if referral.incident_pid not in incidents:
+    referrals = tables.columns["referrals"]
+    for i, (pid, seq) in enumerate(zip(referrals["incident_pid"], referrals["person_seq"], strict=True), start=1):
+        if pid not in seen:
             problems.add("referrals", "unknown_incident", row=i, column="incident_pid",
                          message="no incident in this bundle has this key")
-        elif referral.person_seq is not None and (referral.incident_pid, referral.person_seq) not in persons:
+        elif seq is not None and (pid, seq) not in people:
             problems.add("referrals", "unknown_person", row=i, column="person_seq",
                          message="no person of this incident has this sequence number")
 
@@ -179,21 +246,16 @@ def present_fields(tables: ValidTables) -> dict[str, set[str]]:
     """Per table, the fields holding a non-default value in some row (what the agreement rules ask about)."""
     present: dict[str, set[str]] = {}
     for table, model in TABLES.items():
-        records: list[Record] = getattr(tables, table)
-        defaults = {
-            name: (None if info.is_required() else info.default) for name, info in model.model_fields.items()
-        }
-        found = {name for name, info in model.model_fields.items() if info.is_required() and records}
-        remaining = [name for name in defaults if name not in found]
-        for record in records:
-            if not remaining:
-                break
-            still = []
-            for name in remaining:
-                if getattr(record, name) != defaults[name]:
+        columns = tables.columns[table]
+        found: set[str] = set()
+        if tables.rows[table]:
+            for name, info in model.model_fields.items():
+                if info.is_required():
                     found.add(name)
-                else:
-                    still.append(name)
-            remaining = still
+                    continue
+                default = _db_value(info.default)
+                if any(value != default for value in columns[name]):
+                    found.add(name)
         present[table] = found
     return present
+
