@@ -207,5 +207,17 @@ def enforce_k(persons: Sequence[Person], incidents: Sequence[Incident], *, k: in
         "k": k, "persons": len(current), "nationality_generalised": generalised,
         "cells_dropped": len(dropped), "persons_suppressed": suppressed,
         "risk_before": before.as_dict(), "risk_after": after.as_dict(),
+        # Groups below k that remain must consist of suppressed persons only (borough and month).
+        "unsuppressed_below_k": _unsuppressed_below_k(current, new_incidents, k),
     }
     return KAnonymised(current, new_incidents, report)
+
+
+def _unsuppressed_below_k(persons: Sequence[Person], incidents: Sequence[Incident], k: int) -> int:
+    by_pid = {incident.incident_pid: incident for incident in incidents}
+    keys = quasi_identifier_keys(persons, incidents)
+    counts = Counter(keys)
+    return sum(
+        1 for key, person in zip(keys, persons, strict=True)
+        if counts[key] < k and not is_suppressed(person, by_pid.get(person.incident_pid))
+    )

@@ -129,3 +129,4 @@ def test_after_enforce_k_every_group_has_k_or_is_suppressed(submission: tuple[li
         if not is_suppressed(p, by_pid[p.incident_pid])
     )
     assert all(n >= k for n in suppressed_groups.values())
+    assert out.report["unsuppressed_below_k"] == 0
