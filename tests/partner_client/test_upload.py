@@ -1,0 +1,132 @@
+"""Uploading: retries with backoff on faults and 5xx, nothing half-sent, receipts verified."""
+
+import base64
+import json
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from anonymise.bundle import canonical_json
+from partner_client.config import ClientSettings, load_state, update_state
+from partner_client.errors import ClientError
+from partner_client.keystore import public_key_b64
+from partner_client.upload import AUDIENCE, UPLOAD_TYP, Hub
+from tests.partner_client.client_home import make_home
+from tests.partner_client.test_prepare import GOOD, HEADER, PROFILE
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> tuple[ClientSettings, Path, Ed25519PrivateKey]:
+    from typer.testing import CliRunner
+
+    from partner_client.cli import app
+    from tests.partner_client.client_home import DEMO_AGREEMENT
+
+    settings = make_home(tmp_path / "home")
+    hub_key = Ed25519PrivateKey.generate()
+    update_state(settings, hub_public_key=public_key_b64(hub_key))
+    (tmp_path / "p.yaml").write_text(PROFILE, encoding="utf-8")
+    (tmp_path / "e.csv").write_text("\n".join([HEADER, *GOOD]) + "\n", encoding="utf-8")
+    out = tmp_path / "b.zip"
+    result = CliRunner().invoke(
+        app,
+        ["prepare", str(tmp_path / "e.csv"), "--profile", str(tmp_path / "p.yaml"), "--quarter", "2026Q3",
+         "--out", str(out), "--agreement", str(DEMO_AGREEMENT), "--home", str(settings.home), "--no-ner"],
+    )
+    assert result.exit_code == 0, result.output
+    return settings, out, hub_key
+
+
+def _receipt(hub_key: Ed25519PrivateKey, digest: str) -> dict[str, object]:
+    receipt = {"submission_id": "s1", "quarter": "2026-Q3", "bundle_sha256": digest, "status": "accepted"}
+    return {"receipt": receipt, "signature": base64.b64encode(hub_key.sign(canonical_json(receipt))).decode()}
+
+
+def test_retries_5xx_and_network_faults_then_succeeds(bundle: tuple[ClientSettings, Path, Ed25519PrivateKey]) -> None:
+    settings, path, hub_key = bundle
+    seen: list[str] = []
+    sleeps: list[float] = []
+    state = load_state(settings)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        token = request.headers["Authorization"].removeprefix("Bearer ")
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(token, options={"verify_signature": False}, audience=AUDIENCE)
+        assert header["typ"] == UPLOAD_TYP and header["kid"] == state.kid and header["alg"] == "EdDSA"
+        assert claims["iss"] == state.org_id and claims["exp"] - claims["iat"] <= 300
+        seen.append(claims["jti"])
+        if len(seen) == 1:
+            raise httpx.ConnectError("refused")
+        if len(seen) == 2:
+            return httpx.Response(500, json={"error": "boom"})
+        return httpx.Response(201, json=_receipt(hub_key, claims["bundle_sha256"]))
+
+    body = Hub(settings, transport=httpx.MockTransport(handler), sleep=sleeps.append).upload(path)
+    assert body["receipt"]["submission_id"] == "s1"  # type: ignore[index]
+    assert len(set(seen)) == 3, "each attempt carries a fresh token id"
+    assert sleeps == [1.0, 2.0]
+
+
+def test_a_hub_that_stays_down_gets_a_clear_message(bundle: tuple[ClientSettings, Path, Ed25519PrivateKey]) -> None:
+    settings, path, _ = bundle
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503)
+
+    with pytest.raises(ClientError) as info:
+        Hub(settings, transport=httpx.MockTransport(handler), sleep=lambda s: None).upload(path)
+    assert "Nothing was accepted half-way" in info.value.message
+    assert info.value.hint is not None and "safe" in info.value.hint
+
+
+def test_a_receipt_not_signed_by_the_enrolled_hub_is_refused(bundle: tuple[ClientSettings, Path, Ed25519PrivateKey]) -> None:
+    settings, path, _ = bundle
+    impostor = Ed25519PrivateKey.generate()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        digest = jwt.decode(request.headers["Authorization"][7:], options={"verify_signature": False})["bundle_sha256"]
+        return httpx.Response(201, json=_receipt(impostor, digest))
+
+    with pytest.raises(ClientError, match="valid signature"):
+        Hub(settings, transport=httpx.MockTransport(handler)).upload(path)
+
+
+def test_refusals_name_rows_and_columns(bundle: tuple[ClientSettings, Path, Ed25519PrivateKey]) -> None:
+    settings, path, _ = bundle
+    problems = [{"table": "persons", "row": 3, "column": "gender", "rule": "enum"}]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(422, json={"error": "rejected", "detail": "bundle refused", "problems": problems})
+
+    with pytest.raises(ClientError) as info:
+        Hub(settings, transport=httpx.MockTransport(handler)).upload(path)
+    assert "422" in info.value.message
+    assert "row 3" in info.value.problems[0].message and "gender" in info.value.problems[0].message
+
+
+def test_a_damaged_bundle_is_not_sent(bundle: tuple[ClientSettings, Path, Ed25519PrivateKey]) -> None:
+    settings, path, _ = bundle
+    path.write_bytes(path.read_bytes()[:-40])
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(500)
+
+    with pytest.raises(ClientError, match="not an intact bundle"):
+        Hub(settings, transport=httpx.MockTransport(handler)).upload(path)
+    assert calls == []
+
+
+def test_tracebacks_hide_values(tmp_path: Path) -> None:
+    from partner_client.console import safe_traceback
+
+    try:
+        raise ValueError("Ardit Hoxha 07700 900001")
+    except ValueError as exc:
+        text = safe_traceback(type(exc), exc.__traceback__)
+    assert "Hoxha" not in text and "ValueError" in text
+    assert json.dumps(text)
