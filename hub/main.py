@@ -164,3 +164,8 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.include_router(statistics_router)
     app.include_router(pages_router)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app from MSHT_* settings: the factory each `msht-hub serve --workers N` process calls."""
+    return create_app(HubSettings())
