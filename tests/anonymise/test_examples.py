@@ -14,3 +14,11 @@ def test_docstring_examples(name: str) -> None:
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0, f"{name} has no examples"
     assert failures == 0
+
+
+@pytest.mark.parametrize("name", [*MODULES, "partner_client.demo_data", "partner_client.demo_data.notes"])
+def test_public_names_exist(name: str) -> None:
+    module = importlib.import_module(name)
+    assert module.__all__
+    missing = [attr for attr in module.__all__ if not hasattr(module, attr)]
+    assert missing == []
