@@ -86,19 +86,24 @@ def test_empty_file(env: dict[str, Path]) -> None:
     path = env["tmp"] / "empty.csv"
     path.write_bytes(b"")
     code, output = _prepare(env, path)
-    assert code == 1 and "is empty" in output and "What to do" in output
+    assert code == 1
+    assert "is empty" in output
+    assert "What to do" in output
     assert _nothing_written(env)
 
 
 def test_header_only(env: dict[str, Path]) -> None:
     code, output = _prepare(env, _csv(env, []))
-    assert code == 1 and "no rows" in output
+    assert code == 1
+    assert "no rows" in output
     assert _nothing_written(env)
 
 
 def test_no_recognisable_columns(env: dict[str, Path]) -> None:
     code, output = _prepare(env, _csv(env, ["1,2,3"], header="Foo,Bar,Baz"))
-    assert code == 1 and "None of the columns" in output and "map" in output
+    assert code == 1
+    assert "None of the columns" in output
+    assert "map" in output
 
 
 def test_wrong_quarter_says_which_it_probably_is(env: dict[str, Path]) -> None:
@@ -110,12 +115,14 @@ def test_wrong_quarter_says_which_it_probably_is(env: dict[str, Path]) -> None:
 
 def test_quarter_that_has_not_begun(env: dict[str, Path]) -> None:
     code, output = _prepare(env, _csv(env, GOOD), quarter="2031Q1")
-    assert code == 1 and "has not begun" in output
+    assert code == 1
+    assert "has not begun" in output
 
 
 def test_malformed_quarter(env: dict[str, Path]) -> None:
     code, output = _prepare(env, _csv(env, GOOD), quarter="summer")
-    assert code == 1 and "2026Q3" in output
+    assert code == 1
+    assert "2026Q3" in output
 
 
 def test_future_dates_name_row_and_column_not_value(env: dict[str, Path]) -> None:
@@ -123,15 +130,19 @@ def test_future_dates_name_row_and_column_not_value(env: dict[str, Path]) -> Non
     code, output = _prepare(env, _csv(env, lines))
     flat = " ".join(output.split())
     assert code == 1
-    assert "row 5" in flat and "'DOB'" in flat and "future" in flat
-    assert "2099" not in flat and "Popescu" not in flat
+    assert "row 5" in flat
+    assert "'DOB'" in flat
+    assert "future" in flat
+    assert "2099" not in flat
+    assert "Popescu" not in flat
     assert _nothing_written(env)
 
 
 def test_duplicate_rows_are_left_out_with_a_warning(env: dict[str, Path]) -> None:
     code, output = _prepare(env, _csv(env, [*GOOD, GOOD[0]]))
     assert code == 0, output
-    assert "row 5" in output and "repeats an earlier row" in " ".join(output.split())
+    assert "row 5" in output
+    assert "repeats an earlier row" in " ".join(output.split())
     manifest = _manifest(env["out"])
     assert manifest["privacy_report"]["duplicate_rows_left_out"] == 1
     assert manifest["record_counts"]["incidents"] == 3
@@ -142,7 +153,9 @@ def test_unmapped_codes_are_listed_with_their_rows(env: dict[str, Path]) -> None
     code, output = _prepare(env, _csv(env, lines))
     flat = " ".join(output.split())
     assert code == 1
-    assert "'Begging'" in flat and "rows 5, 6" in flat and "default:" in flat
+    assert "'Begging'" in flat
+    assert "rows 5, 6" in flat
+    assert "default:" in flat
     assert "Popescu" not in flat
 
 

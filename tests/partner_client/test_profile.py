@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from partner_client.errors import ClientError
-from partner_client.profile import SCHEMA_FILE, TARGETS, dump_profile, load_profile, parse_profile, profile_json_schema
+from partner_client.profile import (
+    SCHEMA_FILE,
+    TARGETS,
+    dump_profile,
+    load_profile,
+    parse_profile,
+    profile_json_schema,
+)
 
 PROFILES = sorted((Path(__file__).resolve().parents[2] / "partner_client" / "profiles").glob("*.yaml"))
 
