@@ -8,6 +8,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 
 from hub import audit, ratelimit
 from hub.auth import (
@@ -20,6 +21,7 @@ from hub.auth import (
     start_session,
 )
 from hub.deps import SecretsDep, SessionDep, SettingsDep
+from hub.models import User
 from hub.pages.templating import templates
 
 router = APIRouter()
@@ -92,6 +94,9 @@ def login(
         )
     user = authenticate_password(session, username, password)
     if user is None:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            # only for real accounts: a mistyped name (or a password typed into it) is never stored
+            audit.record(session, actor="anonymous", action="session.login_failed", target=f"user:{username}")
         return _form(request, settings, next_url=next_url, error=WRONG, status=401)
     token, _row = start_session(session, settings, secrets_, user)
     audit.record(session, actor=f"user:{user.username}", action="session.login", target=f"user:{user.username}")

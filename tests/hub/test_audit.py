@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -228,3 +230,38 @@ def test_audit_api_roles(db_url: str, tmp_path: Path) -> None:
     assert body["ok"] is False
     assert body["first_bad_id"] == 2
     app.state.engine.dispose()
+
+
+_FIELDS = {
+    "actor": st.text(min_size=1, max_size=20),
+    "action": st.text(min_size=1, max_size=20),
+    "target": st.text(min_size=1, max_size=20),
+    "agreement_id": st.none() | st.text(max_size=20),
+    "providers": st.lists(st.text(max_size=10), max_size=3),
+    "details": st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=8), max_size=3),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), size=st.integers(min_value=1, max_value=8))
+def test_any_single_edit_is_found_at_its_entry(sqlite_url: str, data: st.DataObject, size: int) -> None:
+    """Property: change any one field of any one entry; verify names exactly that entry."""
+    engine = make_engine(sqlite_url)
+    session = make_sessionmaker(engine)()
+    try:
+        for i in range(size):
+            audit.record(session, actor=f"user:u{i}", action="stats.read", target=f"t{i}", providers=["ngo-one"], details={"n": i})
+        victim = data.draw(st.integers(min_value=1, max_value=size), label="entry")
+        field = data.draw(st.sampled_from(sorted(_FIELDS)), label="field")
+        entry = session.get(AuditEntry, victim)
+        assert entry is not None
+        value = data.draw(_FIELDS[field].filter(lambda v: v != getattr(entry, field)), label="value")
+        session.execute(update(AuditEntry).where(AuditEntry.id == victim).values({field: value}))
+        session.expire_all()
+        report = audit.verify(session)
+        assert not report.ok
+        assert report.first_bad_id == victim
+    finally:
+        session.rollback()
+        session.close()
+        engine.dispose()

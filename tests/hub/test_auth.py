@@ -101,6 +101,9 @@ def test_wrong_password_and_unknown_user_look_the_same(app: FastAPI) -> None:
         assert "Wrong username or password." in unknown.text
         assert "nobody" not in unknown.text
         assert client.get("/api/v1/session").status_code == 401
+    for session in session_scope(app.state.sessions):
+        entries = session.execute(select(AuditEntry.action, AuditEntry.target)).all()
+        assert [tuple(e) for e in entries] == [("session.login_failed", "user:bola")]  # never the unknown name
 
 
 def test_disabled_user_cannot_sign_in(app: FastAPI) -> None:
