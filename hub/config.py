@@ -33,6 +33,14 @@ class HubSettings(BaseSettings):
     oidc_jwks_url: str | None = None
     oidc_role_claim: str = "msht_role"
     oidc_org_claim: str = "msht_org"
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="IdP claim value (e.g. a group) → hub role; empty: the claim holds the role itself.",
+    )
+    oidc_org_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="IdP claim value → hub organisation id; empty: the claim holds the org id itself.",
+    )
     oidc_algorithms: list[str] = Field(
         default=["RS256", "PS256", "ES256", "EdDSA"], description="Asymmetric algorithms accepted from the IdP."
     )

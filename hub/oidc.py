@@ -29,6 +29,16 @@ def jwks_client(request: Request, settings: HubSettings) -> PyJWKClient:
     return client
 
 
+def _mapped(value: object, mapping: dict[str, str]) -> str | None:
+    """The one hub value a claim maps to: a string, or a list (e.g. groups) of which exactly one maps."""
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    if not mapping:
+        hits = {v for v in values if isinstance(v, str)}
+    else:
+        hits = {mapping[v] for v in values if isinstance(v, str) and v in mapping}
+    return hits.pop() if len(hits) == 1 else None
+
+
 def principal_from_oidc(request: Request, session: Session, settings: HubSettings, token: str) -> Principal:
     """Verify an access token from the configured issuer and map its claims onto a local org and role."""
     if not (settings.oidc_issuer and settings.oidc_audience):
@@ -46,12 +56,13 @@ def principal_from_oidc(request: Request, session: Session, settings: HubSetting
         typ=settings.oidc_token_type,
         required=("exp", "iat", "aud", "iss", "sub"),
     )
-    role_value, org_id = claims.get(settings.oidc_role_claim), claims.get(settings.oidc_org_claim)
+    role_value = _mapped(claims.get(settings.oidc_role_claim), settings.oidc_role_map)
+    org_id = _mapped(claims.get(settings.oidc_org_claim), settings.oidc_org_map)
     try:
         role = ViewerRole(str(role_value))
     except ValueError as exc:
         raise NotAuthenticated(f"the token's {settings.oidc_role_claim} claim is not a hub role") from exc
-    org = session.get(Organisation, str(org_id)) if isinstance(org_id, str) else None
+    org = session.get(Organisation, org_id) if org_id is not None else None
     if org is None or org.status != OrgStatus.active:
         raise NotAuthenticated(f"the token's {settings.oidc_org_claim} claim is not an active organisation")
     username = str(claims.get("preferred_username") or claims["sub"])[:120]

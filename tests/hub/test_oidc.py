@@ -165,3 +165,22 @@ def test_identity_provider_down_is_401_not_500(db_url: str, tmp_path: Path) -> N
     token = jwt.encode({"iss": "http://127.0.0.1:9/x", "aud": AUDIENCE}, key, algorithm="RS256", headers={"kid": "k"})
     assert _me(app, token).status_code == 401
     app.state.engine.dispose()
+
+
+def test_groups_mapped_onto_roles_and_orgs(db_url: str, tmp_path: Path, idp: IdentityProvider) -> None:
+    app = create_app(make_settings(
+        db_url, tmp_path, oidc_issuer=idp.issuer, oidc_audience=AUDIENCE, oidc_jwks_url=idp.jwks_url,
+        oidc_role_claim="groups", oidc_role_map={"msht-officers": "borough_officer", "msht-admins": "operator"},
+        oidc_org_claim="org", oidc_org_map={"Hackney Council": "lb-hackney"},
+    ))
+    for session in session_scope(app.state.sessions):
+        add_org(session, "lb-hackney", gss_code="E09000012")
+    ok = _me(app, idp.token(groups=["staff", "msht-officers"], org="Hackney Council"))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["role"] == "borough_officer"
+    assert ok.json()["org_id"] == "lb-hackney"
+    ambiguous = _me(app, idp.token(groups=["msht-officers", "msht-admins"], org="Hackney Council"))
+    assert ambiguous.status_code == 401
+    assert _me(app, idp.token(groups=["staff"], org="Hackney Council")).status_code == 401
+    assert _me(app, idp.token(groups=["msht-officers"], org="lb-hackney")).status_code == 401  # only mapped values count
+    app.state.engine.dispose()
