@@ -44,6 +44,7 @@ def _symmetric(name: str, value: SecretStr | None, path: Path | None, *, demo: b
     if value is not None and path is not None:
         raise SecretError(f"{env} and {env}_FILE are both set: give one")
     if path is not None:
+        _check_mode(path, env + "_FILE")
         try:
             raw = path.read_bytes().strip()
         except OSError as exc:
@@ -69,6 +70,7 @@ def _signing_key(path: Path | None, *, demo: bool) -> Ed25519PrivateKey:
             raise SecretError("MSHT_SIGNING_KEY_FILE does not exist; create it with `msht-hub keygen`")
         _write_private(path, _new_signing_pem())
         _announce(f"generated a demo hub signing key at {path}")
+    _check_mode(path, "MSHT_SIGNING_KEY_FILE")
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
@@ -76,6 +78,15 @@ def _signing_key(path: Path | None, *, demo: bool) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise SecretError("MSHT_SIGNING_KEY_FILE must hold an Ed25519 key")
     return key
+
+
+def _check_mode(path: Path, name: str) -> None:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # reading it will say what is wrong
+    if mode & 0o077:
+        log.warning("%s is readable by other users of this machine (mode %o); chmod 600 it", name, mode & 0o777)
 
 
 def load_secrets(settings: HubSettings) -> HubSecrets:

@@ -137,3 +137,12 @@ def test_create_app_refuses_missing_secrets(sqlite_url: str, tmp_path: Path) -> 
     app = create_app(make_settings(sqlite_url, tmp_path))
     assert app.state.secrets.session_key == TEST_SESSION_KEY.encode()
     app.state.engine.dispose()
+
+
+def test_secret_file_readable_by_others_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "session.key"
+    path.write_text(STRONG)
+    path.chmod(0o644)
+    load_secrets(_settings(tmp_path, session_key=None, session_key_file=path))
+    assert any("MSHT_SESSION_KEY_FILE is readable by other users" in r.getMessage() for r in caplog.records)
+    assert STRONG not in caplog.text
