@@ -138,6 +138,11 @@ def _context(session: Session, principal: Principal, area: str, quarter: str | N
     return visibility, scope, quarters, chosen
 
 
+def overview_quarters(session: Session, principal: Principal, area: str) -> list[str]:
+    """The quarters with any allowed record in ``area`` (for the quarter picker; no figures)."""
+    return _context(session, principal, area, None)[2]
+
+
 # --- the questions --------------------------------------------------------------------------
 
 
@@ -155,9 +160,8 @@ def _exploitation(session: Session, scope: Scope, visibility: Visibility) -> Tab
     rows = figures.folded(queries.incident_codes(session, scope, "exploitation_types"))
     lines = [(k, p, n) for k, p, n in queries.incident_field(session, scope, "county_lines") if k == "yes"]
     rows += [("county_lines", p, n) for _, p, n in lines]
-    cats = [*figures.categories_for(vocab.ExploitationType, rows), "county_lines"]
-    cats.remove("county_lines")
-    cats.insert(len(cats) - 1, "county_lines")
+    cats = figures.categories_for(vocab.ExploitationType, [r for r in rows if r[0] != "county_lines"])
+    cats.append("county_lines")
     return figures.table(
         id_="exploitation_types", title="Exploitation types", unit="incidents", rows=rows, categories=cats,
         visibility=visibility, rules=visibility, additive=False,
