@@ -244,6 +244,27 @@ def user_token(
     typer.echo(token)
 
 
+@user_app.command("tokens")
+def user_tokens(username: Annotated[str, typer.Argument()]) -> None:
+    """List USERNAME's API tokens (ids, labels, dates; never the tokens)."""
+    from hub.partners import service
+
+    with _db() as session:
+        for row in service.list_api_tokens(session, username):
+            state = "revoked" if row.revoked_at else "active"
+            typer.echo(f"{row.id}\t{row.label}\t{state}\tcreated {row.created_at:%Y-%m-%d}\texpires {row.expires_at:%Y-%m-%d}")
+
+
+@user_app.command("revoke-token")
+def user_revoke_token(token_id: Annotated[int, typer.Argument(help="The id shown by `user tokens`.")]) -> None:
+    """Revoke one API token at once."""
+    from hub.partners import service
+
+    with _db() as session:
+        service.revoke_api_token(session, token_id, actor=_actor())
+    typer.echo(f"API token {token_id} revoked")
+
+
 @user_app.command("disable")
 def user_disable(username: Annotated[str, typer.Argument()]) -> None:
     """Disable an account: its sessions and API tokens stop working in every hub process."""
