@@ -17,6 +17,7 @@ from hub import audit
 from hub.auth import create_api_token, hash_password, revoke_user_credentials
 from hub.errors import Conflict, HubError, NotAuthenticated, NotFound
 from hub.models import (
+    ApiToken,
     EnrolmentToken,
     KeyStatus,
     Organisation,
@@ -152,6 +153,21 @@ def issue_api_token(session: Session, username: str, *, label: str, days: int, a
     token = create_api_token(session, user, label=label, days=days)
     audit.record(session, actor=actor, action="user.api_token", target=f"user:{username}", details={"days": days})
     return token
+
+
+def list_api_tokens(session: Session, username: str) -> list[ApiToken]:
+    user = get_user(session, username)
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def revoke_api_token(session: Session, token_id: int, *, actor: str) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"no API token {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = _now()
+        audit.record(session, actor=actor, action="user.api_token_revoked", target=f"api_token:{token_id}")
+    return row
 
 
 # --- enrolment and keys ---------------------------------------------------------------------

@@ -148,6 +148,14 @@ def test_password_change_enable_and_disable_org(env: dict[str, str], db_url: str
         assert client.get("/api/v1/session", headers=auth).status_code == 401  # revoked tokens stay revoked
         token = run("user", "token", "amy")[1].strip()
         assert client.get("/api/v1/session", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        code, out, _ = run("user", "tokens", "amy")
+        assert code == 0
+        assert token not in out
+        rows = [line.split("\t") for line in out.strip().splitlines()]
+        assert [r[2] for r in rows] == ["revoked", "revoked", "active"]
+        assert run("user", "revoke-token", rows[2][0])[0] == 0
+        assert client.get("/api/v1/session", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        token = run("user", "token", "amy")[1].strip()
         assert run("partner", "disable-org", "ngo-a")[0] == 0
         assert client.get("/api/v1/session", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     app.state.engine.dispose()
