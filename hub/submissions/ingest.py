@@ -166,11 +166,23 @@ def _copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
             copy.write_row([row[c] for c in columns])
 
 
+def _executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """The driver's own executemany with positional rows, in the session's transaction (SQLite)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    names = [table.c[column].name for column in columns]  # KeyError for a column the table lacks
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 - table and column names come from the models
+    driver = session.connection().connection.driver_connection
+    driver.executemany(statement, [tuple(row[c] for c in columns) for row in rows])  # type: ignore[union-attr]
+
+
 def insert_rows(session: Session, rows: dict[str, list[dict[str, Any]]], incident_pids: list[str]) -> None:
     """Insert prepared rows; ``incident_pids`` gives the partner key of each incident row, in order.
 
     PostgreSQL: ids from the sequence in one query, then COPY. SQLite: ids counted on from the
-    current maximum under the write lock, then executemany. Elsewhere: RETURNING in order.
+    current maximum under the write lock, then the driver's executemany. Elsewhere: Core
+    executemany, incident ids by RETURNING in parameter order.
     """
     ids = _allocate_incident_ids(session, len(rows["incidents"]))
     if ids is not None:
@@ -186,11 +198,13 @@ def insert_rows(session: Session, rows: dict[str, list[dict[str, Any]]], inciden
     for name, _ in tables:
         for child in rows[name]:
             child["incident_id"] = id_of[child.pop("incident_pid")]
-    copy = session.get_bind().dialect.name == "postgresql"
+    dialect = session.get_bind().dialect.name
     for name, table in (("incidents", INCIDENTS), *tables):
-        if copy:
+        if dialect == "postgresql":
             _copy(session, table, rows[name])
-        elif name != "incidents" or "id" in (rows[name] or [{}])[0]:
+        elif dialect == "sqlite":
+            _executemany(session, table, rows[name])
+        elif name != "incidents":
             for batch in _batches(rows[name]):
                 session.execute(insert(table), batch)
 

@@ -10,8 +10,9 @@ from the hub pseudonym key, separately for each agreement and each field purpose
 - pseudonyms of different agreements or purposes never collide (no joins across them).
 """
 
+from __future__ import annotations
+
 import hashlib
-import hmac
 from typing import Final
 
 from cryptography.hazmat.primitives import hashes
@@ -21,6 +22,7 @@ HUB_KEY_VERSION: Final = 1
 """Version stamped on every re-keyed value; bump it (and re-key) when the hub key rotates."""
 
 _SALT: Final = b"msht-hub/rekey/v1"
+_BLOCK: Final = 64  # SHA-256 block size in bytes
 
 INCIDENT: Final = "incident"
 SELECTOR: Final = "selector"
@@ -43,24 +45,40 @@ def derive_subkey(hub_key: bytes, *, agreement_id: str, purpose: str) -> bytes:
 
 
 class Rekeyer:
-    """Re-keys partner pseudonyms for one agreement; sub-keys are derived once and cached."""
+    """Re-keys partner pseudonyms for one agreement; sub-keys are derived once and cached.
+
+    HMAC-SHA256 (RFC 2104) computed from precomputed inner and outer hash states: the same
+    value as ``hmac.digest(subkey, message, "sha256")``, without re-keying per value.
+    """
 
     def __init__(self, hub_key: bytes, agreement_id: str, *, version: int = HUB_KEY_VERSION) -> None:
         self._hub_key = hub_key
         self._agreement_id = agreement_id
         self._prefix = f"h{version}."
-        self._subkeys: dict[str, bytes] = {}
+        self._states: dict[str, tuple[hashlib._Hash, hashlib._Hash]] = {}
 
-    def _subkey(self, purpose: str) -> bytes:
-        key = self._subkeys.get(purpose)
-        if key is None:
-            key = derive_subkey(self._hub_key, agreement_id=self._agreement_id, purpose=purpose)
-            self._subkeys[purpose] = key
-        return key
+    def subkey(self, purpose: str) -> bytes:
+        return derive_subkey(self._hub_key, agreement_id=self._agreement_id, purpose=purpose)
+
+    def _state(self, purpose: str) -> tuple[hashlib._Hash, hashlib._Hash]:
+        state = self._states.get(purpose)
+        if state is None:
+            key = self.subkey(purpose).ljust(_BLOCK, b"\x00")  # 32 bytes: shorter than a block, never hashed
+            state = (
+                hashlib.sha256(bytes(b ^ 0x36 for b in key)),
+                hashlib.sha256(bytes(b ^ 0x5C for b in key)),
+            )
+            self._states[purpose] = state
+        return state
 
     def __call__(self, purpose: str, pseudonym: str) -> str:
-        digest = hmac.digest(self._subkey(purpose), pseudonym.encode("ascii"), hashlib.sha256)
-        return self._prefix + digest.hex()
+        inner_state, outer_state = self._state(purpose)
+        inner = inner_state.copy()
+        inner.update(pseudonym.encode("ascii"))
+        outer = outer_state.copy()
+        outer.update(inner.digest())
+        digest: str = outer.hexdigest()
+        return self._prefix + digest
 
     def optional(self, purpose: str, pseudonym: str | None) -> str | None:
         return None if pseudonym is None else self(purpose, pseudonym)

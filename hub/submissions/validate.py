@@ -127,11 +127,12 @@ def _validate_column(
 ) -> list[Any] | None:
     """Database-ready values of one column, or None after adding each bad row to ``found``."""
     adapter = _COLUMN_ADAPTERS[table][name]
-    keys = [_key(v) for v in values]
+    listed = isinstance(next((v for v in values if v is not None), None), list)
+    keys = [_key(v) for v in values] if listed else values
     try:
         distinct = list(dict.fromkeys(keys))
     except TypeError:  # an unhashable value (a nested structure): validate row by row
-        distinct = keys
+        distinct = keys = list(keys)
     try:
         valid = adapter.validate_python(distinct)
     except ValidationError as exc:
