@@ -232,11 +232,12 @@ def ui(
     home: HomeOpt = None,
     demo: DemoOpt = False,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the address instead of opening it.")] = False,
+    agreement: Annotated[Path | None, typer.Option("--agreement", help="Agreement file (default: the one fetched at init).")] = None,
 ) -> None:
     """Open the caseworkers' page on this machine only (127.0.0.1, random port, secret link)."""
     from partner_client.ui.server import serve
 
-    serve(settings_for(home, demo), open_browser=not no_browser)
+    serve(settings_for(home, demo), open_browser=not no_browser, agreement_file=agreement)
 
 
 def register(app: typer.Typer, key_app: typer.Typer) -> None:

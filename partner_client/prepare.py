@@ -15,8 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
 from anonymise.agreement import Agreement
-from anonymise.bundle import utcnow, write_bundle
+from anonymise.bundle import Manifest, utcnow, write_bundle
 from anonymise.keys import LinkageKey
+from anonymise.policy import ALWAYS_ALLOWED_FIELDS, check_upload
 from anonymise.pseudonymise import Pseudonymiser
 from anonymise.schema import TABLES, Incident, Person, Record, TableName
 from anonymise.vocab import SelectorKind
@@ -224,6 +225,7 @@ class Pipeline:
         tables = self._records(rows, stats)
         manifest_fields = self._manifest_fields(stats, entity_counts, scrubber)
         data, manifest = write_bundle(manifest_fields, tables, signing_key)
+        self._check_agreement(manifest, tables)
         bundle_path = _write_atomic(out, data)
         review_path = write_review(out, manifest.model_dump(mode="json"), self.problems)
         return Prepared(
@@ -232,6 +234,26 @@ class Pipeline:
             manifest=manifest.model_dump(mode="json"),
             warnings=self.problems.warnings,
         )
+
+    def _check_agreement(self, manifest: Manifest, tables: dict[TableName, list[Record]]) -> None:
+        """Ask the agreement rules the hub will ask, so a refusal is known before anything is sent."""
+        present: dict[str, set[str]] = {}
+        for table, records in tables.items():
+            fields = TABLES[table].model_fields
+            present[table] = {
+                name for name, info in fields.items()
+                if records and (info.is_required() or any(getattr(r, name) != info.default for r in records))
+            }
+        decision = check_upload(
+            self.party.agreement, partner_id=self.party.partner_id, manifest=manifest,
+            present_fields=present, today=self.today, demo_mode=True,
+        )
+        if not decision.allowed:
+            raise ClientError(
+                f"Agreement {self.party.agreement.id} does not allow this upload; nothing was written.",
+                hint="Ask your hub operator; the agreement's rules are named below.",
+                problems=[Problem(rule="agreement", message=reason) for reason in decision.reasons],
+            )
 
     def _wants_narrative(self) -> bool:
         return self.profile.target("incident.narrative") is not None
@@ -494,9 +516,7 @@ class Pipeline:
             return item
         kept = {}
         for name, value in item.items():
-            if name in ("incident_pid", "person_seq", "first_known_month", "reporting_quarter", "kind", "selector_pid") or (
-                f"{table}.{name}" in self.allowed_fields or name in self.allowed_fields
-            ):
+            if name in ALWAYS_ALLOWED_FIELDS[table] or f"{table}.{name}" in self.allowed_fields or name in self.allowed_fields:
                 kept[name] = value
             else:
                 self.report.setdefault("withheld_fields", Counter())[f"{table}.{name}"] += 1

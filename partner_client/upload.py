@@ -143,8 +143,9 @@ def _refusal(response: httpx.Response, body: dict[str, Any]) -> ClientError:
     detail = body.get("detail", "")
     problems = []
     for p in body.get("problems", []):
-        where = ", ".join(f"{k} {p[k]}" for k in ("table", "row", "column") if k in p)
-        problems.append(Problem(rule=str(p.get("rule", "refused")), message=f"{where}: {p.get('rule', '')}".strip(": ")))
+        where = ", ".join(f"{k} {p[k]}" for k in ("table", "row", "column") if p.get(k) is not None)
+        text = str(p.get("message") or p.get("rule", "refused"))
+        problems.append(Problem(rule=str(p.get("rule", "refused")), message=f"{where}: {text}" if where else text))
     hints = {
         401: "Your key was not accepted: it may have been revoked. Ask your hub operator, then run `msht-client init` again.",
         403: "The agreement does not allow this upload; see the reasons above and ask your hub operator.",
