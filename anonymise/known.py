@@ -10,24 +10,23 @@ addresses as a whole, by comma part and by street.
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
 import phonenumbers
 
-from anonymise.normalise import POSTCODE_RE, fold, normalise_email, normalise_phone
+from anonymise.normalise import POSTCODE_RE, fold, normalise_email, normalise_phone, parse_dob
 from anonymise.recognizers import REGISTRY
 from anonymise.recognizers.base import PRIORITY_KNOWN, Span
 from anonymise.recognizers.keep import is_kept, kept_words
+from anonymise.recognizers.nhs_number import nhs_checksum_ok
 
-__all__ = ["FoldedText", "KnownIdentifiers"]
+__all__ = ["FoldedText", "KnownIdentifiers", "classify", "within_one_edit"]
 
-_TOKEN_SPLIT: Final = re.compile(r"[\s,;/()\[\]\"]+|(?<=\w)[-.](?=\w)")
-_APOSTROPHE: Final = "['’‘`´ʼ]"
 _FUZZY_MIN: Final = 5
-_SEPARATORS: Final = r"[\s./-]?"
-_STRUCTURED: Final = ("EMAIL", "URL", "IP_ADDRESS", "IBAN", "BANK_ACCOUNT", "NHS_NUMBER", "NI_NUMBER", "PASSPORT", "VEHICLE", "POSTCODE", "PHONE", "DATE")
+_NON_ASCII: Final = re.compile(r"[^\x00-\x7f]")
+_DATE_SHAPE: Final = re.compile(r"\d{1,4}[/. -]\d{1,2}[/. -]\d{2,4}|\d{5}|\d{8}")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -52,6 +51,13 @@ class FoldedText:
             self.folded = text.lower()
             self._starts = None
             return
+        table = {ord(c): _fold_char(c) for c in set(_NON_ASCII.findall(text))}
+        if all(len(v) == 1 for v in table.values()):
+            folded = text.translate(table).lower()
+            if len(folded) == len(text):  # one character for one: offsets are unchanged
+                self.folded = folded
+                self._starts = None
+                return
         pieces: list[str] = []
         starts: list[int] = []
         for index, char in enumerate(text):
@@ -73,46 +79,82 @@ class FoldedText:
         return original_start, original_end
 
 
+_TOKEN: Final = re.compile(r"[^\W_]+")
+_DIGIT_RUN: Final = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d\s().\-/]{4,}\d(?!\w)")
+_PART_SPLIT: Final = re.compile(r"[\s,;/()\[\]\"]+|(?<=\w)-(?=\w)")
+
+Phrase = tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
-class _Alternative:
-    regex: str
+class _Target:
     entity: str
     key: str
 
 
-def _flexible(text: str, separators: str = _SEPARATORS) -> str:
-    """A literal that tolerates different separators between its letters and digits."""
-    chars = [c for c in text if c.isalnum()]
-    return separators.join(re.escape(c) for c in chars)
+def _tokens(text: str) -> Phrase:
+    return tuple(_TOKEN.findall(fold(text)))
 
 
-def _phrase(text: str) -> str:
-    words = [w for w in re.split(r"[\s,]+", fold(text)) if w]
-    return r"[\s,]+".join(re.escape(w) for w in words)
+def within_one_edit(a: str, b: str) -> bool:
+    """Whether two words differ by at most one inserted, deleted or substituted character.
+
+    >>> within_one_edit("kovacs", "kovac"), within_one_edit("hassan", "hasan"), within_one_edit("anna", "emma")
+    (True, True, False)
+    """
+    if a == b:
+        return True
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
 
 
-def _phone_regex(value: str) -> str | None:
-    e164 = normalise_phone(value)
-    if e164 is None:
-        return None
-    number = phonenumbers.parse(e164)
-    national = str(number.national_number)
-    digits = r"[\s().-]{0,2}".join(national)
-    cc = str(number.country_code)
-    return rf"(?:(?:\+|00)\s?{cc}[\s().-]{{0,3}}(?:0[\s)]{{0,2}})?|0[\s().-]{{0,2}})?{digits}"
+@functools.lru_cache(maxsize=65536)
+def classify(value: str) -> str:
+    """What kind of identifier a column value is: EMAIL, PHONE, POSTCODE, ADDRESS, a recognizer's type, ID_NUMBER or PERSON.
 
+    :param value: one value from a structured column.
 
-def _name_token_regex(token: str) -> str:
-    parts = [p for p in re.split(_APOSTROPHE, token) if p]
-    return f"{_APOSTROPHE}?".join(re.escape(p) for p in parts)
-
-
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+    >>> classify("Kovács, Anna"), classify("07700 900123"), classify("12 Acacia Road, E1 6AN")
+    ('PERSON', 'PHONE', 'ADDRESS')
+    >>> classify("943 476 5919"), classify("21/07/1987"), classify("AB12 CDE")
+    ('NHS_NUMBER', 'DATE', 'VEHICLE')
+    """
+    value = value.strip()
+    if "@" in value and normalise_email(value) is not None:
+        return "EMAIL"
+    digits = sum(c.isdigit() for c in value)
+    if digits == 0:
+        return "PERSON"
+    if POSTCODE_RE.fullmatch(value):
+        return "POSTCODE"
+    if not re.search(r"[^\d\s().+/-]", value):
+        if digits == 10 and nhs_checksum_ok(value):
+            return "NHS_NUMBER"
+        if digits <= 8 and _DATE_SHAPE.fullmatch(value) and parse_dob(value) is not None:
+            return "DATE"
+        if digits >= 9 and _split_phone(value) is not None:
+            return "PHONE"
+        if _whole_match("bank_account", value):
+            return "BANK_ACCOUNT"
+        return "ID_NUMBER"
+    for name in ("iban", "ni_number", "vehicle", "ip_address", "url", "bank_account", "passport", "date"):
+        if _whole_match(name, value):
+            return REGISTRY[name].entity
+    if _looks_like_address(value):
+        return "ADDRESS"
+    return "ID_NUMBER"
 
 
 class KnownIdentifiers:
-    """The identifiers of one record, compiled for searching its free text.
+    """The identifiers of one record, prepared for searching its free text.
 
     :param known: every identifier value from the record's structured columns — names of all
         persons (one string per person), phones, emails, addresses, postcodes, case numbers…
@@ -120,143 +162,179 @@ class KnownIdentifiers:
     >>> known = KnownIdentifiers(["Kovács, Anna", "07700 900123"])
     >>> text = "ANNA's phone +44 7700-900-123; Kovacs left."
     >>> [(text[s.start:s.end], s.entity) for s in known.find(text)]
-    [('ANNA', 'PERSON'), ('+44 7700-900-123', 'PHONE'), ('Kovacs', 'PERSON')]
+    [('ANNA', 'PERSON'), ('Kovacs', 'PERSON'), ('+44 7700-900-123', 'PHONE')]
     """
 
     def __init__(self, known: Iterable[str]) -> None:
-        alternatives: list[_Alternative] = []
+        self._phrases: dict[str, list[tuple[Phrase, _Target]]] = {}
+        self._numbers: dict[str, _Target] = {}
+        self._phones: dict[str, tuple[str, _Target]] = {}
         self.name_tokens: dict[str, str] = {}
-        self._fuzzy: dict[str, str] = {}
-        for index, value in enumerate(v.strip() for v in known if v and v.strip()):
-            alternatives.extend(self._alternatives(index, value))
-        alternatives = [a for a in alternatives if a.regex]
-        self._groups = alternatives
-        self._regex: re.Pattern[str] | None = None
-        if alternatives:
-            ordered = sorted(range(len(alternatives)), key=lambda i: -len(alternatives[i].regex))
-            source = "|".join(f"(?P<g{i}>{alternatives[i].regex})" for i in ordered)
-            self._regex = re.compile(rf"(?<!\w)(?:{source})(?!\w)")
+        self._fuzzy: dict[str, list[tuple[str, str]]] = {}
+        for index, value in enumerate(v.strip() for v in known if isinstance(v, str) and v.strip()):
+            self._add(index, value)
+        for phrases in self._phrases.values():
+            phrases.sort(key=lambda item: -len(item[0]))
 
-    def _alternatives(self, index: int, value: str) -> list[_Alternative]:
-        email = normalise_email(value) if "@" in value else None
-        if email is not None:
-            local = email.split("@")[0]
-            out = [_Alternative(re.escape(fold(email)), "EMAIL", email)]
-            if len(local) >= 4:
-                out.append(_Alternative(re.escape(fold(local)), "EMAIL", email))
-            return out
-        entity = _structured_entity(value)
-        if entity == "PHONE":
-            phone = _phone_regex(value)
-            return [_Alternative(phone or _flexible(value), "PHONE", normalise_phone(value) or value)]
-        if entity == "POSTCODE":
-            return [_Alternative(_postcode_regex(value), "POSTCODE", value.upper().replace(" ", ""))]
-        if entity is not None:
-            return [_Alternative(_flexible(fold(value)), entity, re.sub(r"\W", "", value.upper()))]
-        if _looks_like_address(value):
-            return self._address_alternatives(value)
-        if not any(c.isalpha() for c in value):
-            return [_Alternative(_flexible(value), "ID_NUMBER", re.sub(r"\W", "", value))]
-        return self._name_alternatives(index, value)
+    def _phrase(self, phrase: Phrase, entity: str, key: str) -> None:
+        if phrase and (len(phrase) > 1 or len(phrase[0]) >= 2):
+            self._phrases.setdefault(phrase[0], []).append((phrase, _Target(entity, key)))
 
-    def _name_alternatives(self, index: int, value: str) -> list[_Alternative]:
-        key = f"known-person-{index}"
-        out: list[_Alternative] = []
-        for token in _TOKEN_SPLIT.split(fold(value)):
-            token = token.strip("'’.")
-            bare = re.sub(_APOSTROPHE, "", token)
-            if len(bare) < 2 or not any(c.isalpha() for c in bare):
-                continue
-            out.append(_Alternative(_name_token_regex(token), "PERSON", key))
-            if bare != token:
-                out.append(_Alternative(re.escape(bare), "PERSON", key))
-            self.name_tokens.setdefault(bare, key)
-            if len(bare) >= _FUZZY_MIN and bare not in kept_words():
-                self._fuzzy.setdefault(bare, key)
-                for deletion in _deletions(bare):
-                    self._fuzzy.setdefault(deletion, key)
-        return out
+    def _number(self, digits: str, entity: str, key: str) -> None:
+        if len(digits) >= 5:
+            self._numbers.setdefault(digits, _Target(entity, key))
 
-    def _address_alternatives(self, value: str) -> list[_Alternative]:
+    def _add(self, index: int, value: str) -> None:
+        kind = classify(value)
+        if kind == "PERSON":
+            self._add_name(index, value)
+            return
         key = re.sub(r"\W", "", fold(value))
-        out = [_Alternative(_phrase(value), "ADDRESS", key)]
+        if kind == "EMAIL":
+            email = normalise_email(value) or value
+            self._phrase(_tokens(email), "EMAIL", email)
+            local = email.split("@")[0]
+            if len(re.sub(r"\W", "", local)) >= 4:
+                self._phrase(_tokens(local), "EMAIL", email)
+            return
+        if kind == "PHONE":
+            country, national = _split_phone(value) or ("", re.sub(r"\D", "", value))
+            e164 = f"+{country}{national}"
+            self._phones[national] = (country, _Target("PHONE", e164))
+            self._phrase(_tokens(value), "PHONE", e164)
+            return
+        if kind == "ADDRESS":
+            self._add_address(value, key)
+            return
+        tokens = _tokens(value)
+        self._phrase(tokens, kind, key)
+        self._phrase(("".join(tokens),), kind, key)
+        self._number("".join(c for c in value if c.isdigit()), kind, key)
+        for group in re.findall(r"\d{6,}", value):
+            self._number(group, kind, key)
+
+    def _add_name(self, index: int, value: str) -> None:
+        key = f"known-person-{index}"
+        for part in _PART_SPLIT.split(fold(value)):
+            tokens = tuple(_TOKEN.findall(part))
+            if not tokens:
+                continue
+            joined = "".join(tokens)
+            candidates = {tokens, (joined,)} | {(t,) for t in tokens if len(t) >= 3}
+            for phrase in candidates:
+                self._phrase(phrase, "PERSON", key)
+            for token in {joined, *(t for t in tokens if len(t) >= 3)}:
+                if len(token) < 2:
+                    continue
+                self.name_tokens.setdefault(token, key)
+                if len(token) >= _FUZZY_MIN and token not in kept_words():
+                    # Indexed by first letter: typos rarely hit it, and it keeps "crown" from "Brown".
+                    self._fuzzy.setdefault(token[0], []).append((token, key))
+
+    def _add_address(self, value: str, key: str) -> None:
+        self._phrase(_tokens(value), "ADDRESS", key)
         for part in value.split(","):
             part = part.strip()
             if not part or is_kept(part):
                 continue
-            if POSTCODE_RE.fullmatch(part):
-                out.append(_Alternative(_postcode_regex(part), "POSTCODE", part.upper().replace(" ", "")))
+            postcode = POSTCODE_RE.fullmatch(part)
+            if postcode:
+                self._add_postcode(part)
                 continue
-            out.append(_Alternative(_phrase(part), "ADDRESS", key))
+            self._phrase(_tokens(part), "ADDRESS", key)
             street = re.sub(r"^(?:flat|apartment|unit)?\s*\d+[a-z]?\s*", "", fold(part))
-            if street and street != fold(part) and len(street) > 3 and not is_kept(street):
-                out.append(_Alternative(_phrase(street), "ADDRESS", key))
+            if street != fold(part) and len(street) > 3 and not is_kept(street):
+                self._phrase(_tokens(street), "ADDRESS", key)
         for match in POSTCODE_RE.finditer(value):
-            out.append(_Alternative(_postcode_regex(match[0]), "POSTCODE", match[0].upper().replace(" ", "")))
-        return out
+            self._add_postcode(match[0])
 
-    def find(self, text: str, folded: FoldedText | None = None) -> list[Span]:
-        """Every occurrence of a known identifier in ``text``, with offsets into ``text``."""
-        if self._regex is None:
+    def _add_postcode(self, value: str) -> None:
+        match = POSTCODE_RE.search(value)
+        if match is None:
+            return
+        key = f"{match[1]}{match[2]}".upper()
+        self._phrase((match[1].lower(), match[2].lower()), "POSTCODE", key)
+        self._phrase((key.lower(),), "POSTCODE", key)
+
+    def find(self, text: str, folded: FoldedText | None = None, *, fuzzy: bool = True) -> list[Span]:
+        """Every occurrence of a known identifier in ``text``, with offsets into ``text``.
+
+        :param fuzzy: also match words one edit away from a known name token (five letters or more).
+        """
+        if not (self._phrases or self._numbers or self._phones):
             return []
         view = folded or FoldedText(text)
         spans: list[Span] = []
-        for match in self._regex.finditer(view.folded):
-            group = match.lastgroup
-            if group is None:  # pragma: no cover - every alternative is a named group
-                continue
-            alternative = self._groups[int(group[1:])]
-            start, end = view.original_span(*match.span())
-            spans.append(Span(start, end, alternative.entity, 1.0, PRIORITY_KNOWN, alternative.key))
-        if self._fuzzy:
-            spans.extend(self._fuzzy_spans(view, spans))
+        tokens = [(m.start(), m.end(), m[0]) for m in _TOKEN.finditer(view.folded)]
+        i = 0
+        while i < len(tokens):
+            word = tokens[i][2]
+            step = 1
+            for phrase, target in self._phrases.get(word, ()):
+                n = len(phrase)
+                if n == 1 or tuple(t[2] for t in tokens[i : i + n]) == phrase:
+                    start, end = view.original_span(tokens[i][0], tokens[i + n - 1][1])
+                    spans.append(Span(start, end, target.entity, 1.0, PRIORITY_KNOWN, target.key))
+                    step = n
+                    break
+            else:
+                key = self._fuzzy_key(word) if fuzzy and self._fuzzy and len(word) >= _FUZZY_MIN - 1 else None
+                if key is not None:
+                    start, end = view.original_span(tokens[i][0], tokens[i][1])
+                    spans.append(Span(start, end, "PERSON", 0.8, PRIORITY_KNOWN, key))
+            i += step
+        if self._numbers or self._phones:
+            spans.extend(self._number_spans(view))
         return spans
 
-    def _fuzzy_spans(self, view: FoldedText, exact: Sequence[Span]) -> Iterable[Span]:
-        taken = {(s.start, s.end) for s in exact}
-        for match in re.finditer(r"\w{4,}", view.folded):
-            word = match[0]
-            if word in self.name_tokens or word in kept_words():
-                continue
-            candidates = [word, *_deletions(word)]
-            key = next((self._fuzzy[c] for c in candidates if c in self._fuzzy), None)
-            if key is None:
-                continue
-            # Same first letter: typos rarely hit it, and it keeps "crown" apart from "Brown".
-            if not any(t[0] == word[0] and abs(len(t) - len(word)) <= 1 for t, k in self.name_tokens.items() if k == key):
-                continue
-            start, end = view.original_span(*match.span())
-            if (start, end) not in taken:
-                yield Span(start, end, "PERSON", 0.8, PRIORITY_KNOWN, key)
+    def _number_spans(self, view: FoldedText) -> Iterable[Span]:
+        for match in _DIGIT_RUN.finditer(view.folded):
+            digits = "".join(c for c in match[0] if c.isdigit())
+            target = self._numbers.get(digits)
+            if target is None:
+                for national, (country, phone) in self._phones.items():
+                    if digits.endswith(national) and digits[: -len(national)] in {"", "0", country, country + "0", "00" + country, "00" + country + "0"}:
+                        target = phone
+                        break
+            if target is not None:
+                start, end = view.original_span(*match.span())
+                yield Span(start, end, target.entity, 1.0, PRIORITY_KNOWN, target.key)
+
+    def _fuzzy_key(self, word: str) -> str | None:
+        candidates = self._fuzzy.get(word[0])
+        if not candidates or word in self.name_tokens or word.isdigit() or word in kept_words():
+            return None
+        for token, key in candidates:
+            if abs(len(token) - len(word)) <= 1 and within_one_edit(token, word):
+                return key
+        return None
 
     def survivors(self, text: str) -> list[str]:
         """Kinds of known identifiers still present in ``text`` (for the fail-closed check)."""
-        return sorted({s.entity for s in self.find(text) if s.score >= 1.0})
+        return sorted({s.entity for s in self.find(text, fuzzy=False)})
 
 
-def _postcode_regex(value: str) -> str:
-    match = POSTCODE_RE.search(value)
-    if match is None:
-        return _flexible(fold(value))
-    return rf"{re.escape(match[1].lower())}\s*{re.escape(match[2].lower())}"
+def _split_phone(value: str) -> tuple[str, str] | None:
+    """(country code, national number) of a possible phone number; UK national numbers without a full parse.
+
+    >>> _split_phone("07700 900123"), _split_phone("+40 721 234 567"), _split_phone("12")
+    (('44', '7700900123'), ('40', '721234567'), None)
+    """
+    digits = re.sub(r"\D", "", value)
+    if not value.lstrip().startswith("+") and digits.startswith("0") and not digits.startswith("00"):
+        return ("44", digits[1:]) if len(digits) in (10, 11) and digits[1] != "0" else None
+    e164 = normalise_phone(value)
+    if e164 is None:
+        return None
+    number = phonenumbers.parse(e164)
+    return str(number.country_code), str(number.national_number)
 
 
-def _structured_entity(value: str) -> str | None:
-    """The type of a value that one structured recognizer matches as a whole."""
-    for name in _STRUCTURED_RECOGNIZERS:
-        spec = REGISTRY[name]
-        for span in spec.find(value):
-            if span.end - span.start >= 0.8 * len(value.strip()):
-                return spec.entity
-    return None
-
-
-_STRUCTURED_RECOGNIZERS: Final = tuple(
-    name for name, spec in REGISTRY.items() if spec.entity in _STRUCTURED
-)
+def _whole_match(recognizer: str, value: str) -> bool:
+    """Whether one recognizer matches (nearly) the whole value."""
+    return any(span.end - span.start >= 0.8 * len(value) for span in REGISTRY[recognizer].find(value))
 
 
 def _looks_like_address(value: str) -> bool:
-    has_digit = any(c.isdigit() for c in value)
     has_alpha = any(c.isalpha() for c in value)
-    return has_digit and has_alpha and ("," in value or POSTCODE_RE.search(value) is not None or len(value.split()) >= 3)
+    return has_alpha and ("," in value or POSTCODE_RE.search(value) is not None or len(value.split()) >= 3)

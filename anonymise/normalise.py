@@ -51,6 +51,8 @@ def fold(text: str) -> str:
     >>> fold("Zoë ÅSTRÖM-Łukasz")
     'zoe astrom-lukasz'
     """
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKC", text).casefold().translate(_EXTRA_FOLDS)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))

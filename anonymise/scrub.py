@@ -22,6 +22,7 @@ from anonymise.known import FoldedText, KnownIdentifiers
 from anonymise.nlp import DEFAULT_NER_MODEL, load_ner, ner_model_installed
 from anonymise.recognizers import REGISTRY, RecognizerSpec
 from anonymise.recognizers.base import PRIORITY_NER, Span
+from anonymise.recognizers.capitalised_name import FUNCTION_WORDS
 from anonymise.recognizers.keep import ORG_WORDS, is_kept, kept_words
 from anonymise.schema import Narrative
 
@@ -35,9 +36,12 @@ NER_MISSING_NOTICE: Final = (
     "column may be missed. Install it with `make install` or `pip install 'msht-hub[ner]'`."
 )
 _NARRATIVE: Final = TypeAdapter(Narrative)
-_CHUNK: Final = 64
+_MIN_CHUNK: Final = 32
+_MAX_CHUNK: Final = 256
 _NER_BATCH: Final = 64
 _POSSESSIVE: Final = re.compile(r"['’]s?$")
+_NAME_WORD: Final = re.compile(r"[^\W\d_]+")
+_PLACEHOLDER: Final = re.compile(r"<[A-Z_]+_[0-9]+>")
 _PLACEHOLDER_ENTITIES: Final = {"NER_ORG_AS_PERSON": "PERSON"}
 
 
@@ -132,9 +136,10 @@ class Scrubber:
         :param items: the texts, each with its record's known identifiers.
         """
         items = list(items)
-        if self._workers > 1 and len(items) >= 2 * _CHUNK:
+        if self._workers > 1 and len(items) >= 2 * _MIN_CHUNK:
             pool = self._get_pool()
-            chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+            size = max(_MIN_CHUNK, min(_MAX_CHUNK, -(-len(items) // (4 * self._workers))))
+            chunks = [items[i : i + size] for i in range(0, len(items), size)]
             return [result for chunk in pool.map(_scrub_chunk, chunks) for result in chunk]
         return self._scrub_batch(items)
 
@@ -180,13 +185,14 @@ class Scrubber:
             spans.extend(spec.find(text))
         spans.extend(_link_to_known(s, text, known) for s in ner_spans)
         spans = [s for s in spans if not _kept_person(s, text, known)]
+        spans.extend(_repeat_mentions(spans, text))
         merged = _merge(spans, text)
         out, entities = _render(text, merged)
         try:
             _NARRATIVE.validate_python(out)
         except ValidationError as exc:
             return ScrubResult(None, entities, _reason(exc))
-        survivors = known.survivors(out)
+        survivors = known.survivors(_PLACEHOLDER.sub(" ", out))
         if survivors:
             return ScrubResult(None, entities, f"a known {survivors[0].lower()} survived scrubbing")
         return ScrubResult(out, entities, None)
@@ -243,6 +249,24 @@ def _kept_person(span: Span, text: str, known: KnownIdentifiers) -> bool:
     if span.entity != "PERSON" or span.key.startswith("known-person-"):
         return False
     return is_kept(text[span.start : span.end])
+
+
+def _repeat_mentions(spans: Sequence[Span], text: str) -> list[Span]:
+    """Other mentions of a discovered name's words: "Tomas Jankauskas … Tomas is believed to …"."""
+    words: dict[str, str] = {}
+    for span in spans:
+        if span.entity == "PERSON" and not span.key.startswith("known-person-"):
+            for word in _NAME_WORD.findall(text[span.start : span.end]):
+                lower = word.lower()
+                if len(word) >= 3 and word[0].isupper() and lower not in kept_words() and lower not in FUNCTION_WORDS:
+                    words.setdefault(word, span.key)
+    if not words:
+        return []
+    return [
+        Span(m.start(), m.end(), "PERSON", 0.6, PRIORITY_NER, words[m[0]])
+        for m in _NAME_WORD.finditer(text)
+        if m[0] in words
+    ]
 
 
 def _merge(spans: Iterable[Span], text: str) -> list[Span]:

@@ -5,6 +5,7 @@ from typing import Final
 from anonymise.recognizers import (
     address,
     bank_account,
+    capitalised_name,
     coordinate,
     date,
     email,
@@ -40,6 +41,7 @@ REGISTRY: Final[dict[str, RecognizerSpec]] = {
     "vehicle": vehicle.RECOGNIZER,
     "phone": phone.RECOGNIZER,
     "titled_person": titled_person.RECOGNIZER,
+    "capitalised_name": capitalised_name.RECOGNIZER,
     "id_number": id_number.RECOGNIZER,
 }
 """Recognizer name → specification. Add a recognizer by adding a module and a line here."""

@@ -12,6 +12,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("sort code after keyword", r"\bsort\s*code:?\s*(\d{6}|\d{2}[- ]\d{2}[- ]\d{2})\b", 0.8, group=1, flags=re.IGNORECASE),
     ),
     normalise=lambda s: re.sub(r"\D", "", s),
+    gate=r"\d\d",
     priority=72,
     presidio_entities=("UK_BANK_ACCOUNT",),
 )

@@ -63,11 +63,17 @@ class RecognizerSpec:
     context: tuple[str, ...] = ()
     rescore: Callable[[str], float] | None = None
     """Replaces the pattern's score for a validated match (e.g. by a public-suffix check)."""
+    gate: str | None = None
+    """A cheap regular expression every match needs somewhere in the text; without it the
+    patterns are not run at all (speed only: it must never reject a text a pattern would match)."""
     _compiled: list[tuple[re.Pattern[str], Pattern]] = field(default_factory=list, repr=False, compare=False)
+    _gate: list[re.Pattern[str]] = field(default_factory=list, repr=False, compare=False)
 
     def compiled(self) -> list[tuple[re.Pattern[str], Pattern]]:
         if not self._compiled:
             self._compiled.extend((re.compile(p.regex, p.flags), p) for p in self.patterns)
+            if self.gate is not None:
+                self._gate.append(re.compile(self.gate))
         return self._compiled
 
     def find(self, text: str) -> Iterator[Span]:
@@ -77,7 +83,10 @@ class RecognizerSpec:
         >>> [(s.start, s.end) for s in spec.find("a 123 000 456")]
         [(2, 5), (10, 13)]
         """
-        for regex, pattern in self.compiled():
+        compiled = self.compiled()
+        if self._gate and self._gate[0].search(text) is None:
+            return
+        for regex, pattern in compiled:
             for match in regex.finditer(text):
                 start, end = match.span(pattern.group)
                 if start == end:

@@ -22,6 +22,7 @@ RECOGNIZER = RecognizerSpec(
     patterns=(Pattern("email", r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", 0.9, flags=re.UNICODE),),
     rescore=email_score,
     normalise=lambda s: s.lower(),
+    gate=r"@",
     priority=80,
     presidio_entities=("EMAIL_ADDRESS",),
 )

@@ -23,6 +23,7 @@ RECOGNIZER = RecognizerSpec(
     patterns=(Pattern("iban", r"\b[A-Z]{2}\d{2} ?(?:[A-Z0-9]{4} ?){2,7}[A-Z0-9]{1,4}\b", 0.9),),
     validate=iban_ok,
     normalise=lambda s: re.sub(r"\s", "", s.upper()),
+    gate=r"[A-Z]{2}\d\d",
     priority=75,
     presidio_entities=("IBAN_CODE",),
 )

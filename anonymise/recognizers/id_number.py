@@ -16,5 +16,6 @@ RECOGNIZER = RecognizerSpec(
         Pattern("reference", r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{2,}(?:[/-][A-Z0-9]+)*[/-]\d{3,}\b", 0.5),
     ),
     normalise=lambda s: re.sub(r"\W", "", s.upper()),
+    gate=r"\d",
     priority=20,
 )

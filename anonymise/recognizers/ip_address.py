@@ -20,6 +20,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("ipv6", r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}(?::|[0-9a-fA-F]{1,4})(?:[0-9a-fA-F:]*)(?![\w:])", 0.7),
     ),
     validate=_ip_ok,
+    gate=r"\d\.\d|:[0-9a-fA-F]*:",
     priority=74,
     presidio_entities=("IP_ADDRESS",),
 )

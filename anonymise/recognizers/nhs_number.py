@@ -22,6 +22,7 @@ RECOGNIZER = RecognizerSpec(
     patterns=(Pattern("nhs number", r"(?<![\w+])\d{3}[- ]?\d{3}[- ]?\d{4}(?!\w)", 0.9),),
     validate=nhs_checksum_ok,
     normalise=lambda s: "".join(c for c in s if c.isdigit()),
+    gate=r"\d\d\d",
     priority=70,
     presidio_entities=("UK_NHS",),
     context=("nhs", "national health service"),

@@ -15,6 +15,7 @@ RECOGNIZER = RecognizerSpec(
         ),
     ),
     normalise=lambda s: re.sub(r"\s", "", s.upper()),
+    gate=r"\d\d ?[A-Da-d]\b",
     priority=70,
     presidio_entities=("UK_NINO",),
 )

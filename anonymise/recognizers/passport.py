@@ -18,6 +18,7 @@ RECOGNIZER = RecognizerSpec(
     ),
     validate=lambda s: any(c.isdigit() for c in s),
     normalise=lambda s: s.upper(),
+    gate=r"(?i)passport|\d{9}",
     priority=68,
     presidio_entities=("UK_PASSPORT", "US_PASSPORT"),
 )

@@ -5,8 +5,31 @@ from anonymise.recognizers.base import Pattern, RecognizerSpec
 
 
 def _phone_ok(text: str) -> bool:
-    digits = sum(c.isdigit() for c in text)
-    return 9 <= digits <= 15 and normalise_phone(text, "GB") is not None
+    digits = "".join(c for c in text if c.isdigit())
+    if not 9 <= len(digits) <= 15:
+        return False
+    if text.lstrip("(").startswith("0") and not text.startswith("00"):
+        # UK national format: a trunk 0 and 9 or 10 more digits is a possible number.
+        return len(digits) in (10, 11) and digits[1] != "0"
+    return normalise_phone(text, "GB") is not None
+
+
+def phone_key(text: str) -> str:
+    """The same key for every way of writing one number, without a full parse.
+
+    >>> phone_key("07700 900123") == phone_key("+44 (0)7700-900-123") == phone_key("0044 7700900123")
+    True
+    """
+    digits = "".join(c for c in text if c.isdigit())
+    if text.startswith("+"):
+        pass
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = "44" + digits[1:]
+    if digits.startswith("440"):
+        digits = "44" + digits[3:]
+    return digits
 
 
 RECOGNIZER = RecognizerSpec(
@@ -16,7 +39,8 @@ RECOGNIZER = RecognizerSpec(
         Pattern("uk national", r"(?<![\w+])\(?0\d(?:[ ().-]{0,2}\d){8,10}(?!\w)", 0.75),
     ),
     validate=_phone_ok,
-    normalise=lambda s: normalise_phone(s, "GB") or s,
+    normalise=phone_key,
+    gate=r"\d",
     priority=60,
     presidio_entities=("PHONE_NUMBER",),
 )

@@ -10,6 +10,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("uk postcode", r"\b(?:[A-Z]{1,2}[0-9][A-Z0-9]?|GIR) ?[0-9][A-Z]{2}\b", 0.8, flags=re.IGNORECASE),
     ),
     normalise=lambda s: re.sub(r"\s", "", s.upper()),
+    gate=r"\d[A-Za-z]{2}\b",
     priority=65,
     presidio_entities=("UK_POSTCODE",),
 )

@@ -5,6 +5,7 @@ dropped by the scrubber's keep filter.
 """
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
+from anonymise.recognizers.capitalised_name import FUNCTION_WORDS
 
 _CAP = r"(?:[A-Z][a-zà-ÿ'’-]+|[A-Z]{2,})"
 _NAMES = rf"({_CAP}(?:\s+{_CAP}){{0,2}})"
@@ -19,8 +20,21 @@ RECOGNIZER = RecognizerSpec(
             0.6,
             group=1,
         ),
+        Pattern(
+            "role apposition",
+            rf"\b(?:[Ff]riend|[Ll]andlord|[Ll]andlady|[Bb]oss|[Mm]anager|[Cc]ontroller|[Dd]river|[Aa]gent|[Cc]ousin|[Bb]rother|[Ss]ister|[Uu]ncle|[Aa]unt|[Bb]oyfriend|[Gg]irlfriend|[Hh]usband|[Ww]ife|[Pp]artner|[Ee]mployer|[Oo]wner|[Rr]ecruiter|[Mm]other|[Ff]ather|[Ss]on|[Dd]aughter|[Nn]eighbour|[Cc]olleague|[Aa]ssociate|[Cc]ontact|[Ss]upervisor|[Ff]oreman),?\s+{_NAMES}",
+            0.55,
+            group=1,
+        ),
+        Pattern(
+            "subject of a telling verb",
+            r"(?:^|[.!?;:]\s+|\n)([A-Z][^\W\d_]+)(?=\s+(?:is|was|has|had|drives|drove|said|says|told|tells|took|takes|runs|ran|works|worked|lives|lived|came|comes|collected|collects|owns|owned|controls|controlled|manages|managed|paid|pays|keeps|kept|brought|brings|threatened|threatens|arranged|arranges|organised|organises|recruited|recruits|moved|moves)\b)",
+            0.45,
+            group=1,
+        ),
         Pattern("signed", rf"(?:^|\n)\s*(?:[Ss]igned|[Ff]rom|[Bb]y):?\s+{_NAMES}", 0.5, group=1),
     ),
+    validate=lambda s: s.split()[0].lower() not in FUNCTION_WORDS,
     priority=40,
     presidio_entities=("PERSON",),
 )

@@ -20,6 +20,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("social handle", r"(?<![\w@])@[A-Za-z0-9_.]{3,30}\b", 0.5),
     ),
     validate=_url_ok,
+    gate=r"(?i)http|www\.|/|@",
     priority=78,
     presidio_entities=("URL",),
 )

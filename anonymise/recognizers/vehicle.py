@@ -14,6 +14,7 @@ RECOGNIZER = RecognizerSpec(
     ),
     validate=lambda s: any(c.isdigit() for c in s) and any(c.isalpha() for c in s),
     normalise=lambda s: re.sub(r"\s", "", s.upper()),
+    gate=r"\d",
     priority=62,
     presidio_entities=("UK_VEHICLE_REGISTRATION",),
 )

@@ -60,6 +60,11 @@ def with_ner() -> Scrubber:
         ("case ref 20231187 closed", "20231187", "ID_NUMBER"),
         ("Mr Hoxha collected her", "Hoxha", "PERSON"),
         ("a man known as Bekim Gashi", "Bekim Gashi", "PERSON"),
+        ("The landlord, Megan Hughes, came round", "Megan Hughes", "PERSON"),
+        ("she was brought in by Tomas Jankauskas from the site", "Tomas Jankauskas", "PERSON"),
+        ("Seen in Ilford. Darius drives the workers.", "Darius", "PERSON"),
+        ("with Connor O'Connor, who said", "Connor O'Connor", "PERSON"),
+        ("friend Thị Hoa Nguyễn, still there", "Thị Hoa Nguyễn", "PERSON"),
     ],
 )
 def test_uk_recognizers(plain: Scrubber, text: str, secret: str, entity: str) -> None:
@@ -78,6 +83,8 @@ def test_uk_recognizers(plain: Scrubber, text: str, secret: str, entity: str) ->
         "Forced labour at a nail bar and a hand car wash; county lines and cannabis farm.",
         "Referred to the NRM by the Salvation Army in March 2024; reasonable grounds decision.",
         "Vietnamese boy aged 16 found in a takeaway in Croydon by Metropolitan Police.",
+        "The Salvation Army and the Home Office were told. Richmond upon Thames MASH referred her.",
+        "Eritrean and Sudanese men at a car wash in Barking and Dagenham, Waltham Forest and Hammersmith and Fulham.",
     ],
 )
 def test_vocabulary_is_kept(plain: Scrubber, text: str) -> None:
@@ -102,6 +109,11 @@ def test_known_identifiers_in_every_surface_form(plain: Scrubber) -> None:
     folded = FoldedText(result.text).folded
     for token in ["anna", "maria", "kovacs", "kovac", "sean", "obrien", "o’brien", "7700", "900123", "anna.k", "acacia", "e16an", "ab12cde"]:
         assert token not in folded, token
+
+
+def test_repeat_mentions_of_a_discovered_name(plain: Scrubber) -> None:
+    text = "She came with Tomas Jankauskas on Monday. Later Tomas took her phone; Jankauskas left."
+    assert plain.scrub(text).text == "She came with <PERSON_1> on Monday. Later <PERSON_1> took her phone; <PERSON_1> left."
 
 
 def test_placeholders_are_consistent_within_a_record(plain: Scrubber) -> None:
