@@ -12,7 +12,7 @@ never the value. The list is capped; the total says how many there were.
 
 import io
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final
@@ -118,8 +118,10 @@ def _db_value(value: Any) -> Any:
     return value
 
 
-def _key(value: Any) -> Hashable:
-    return tuple(value) if isinstance(value, list) else value
+def _plain(value: object) -> bool:
+    if value is None or type(value) is str:
+        return True
+    return type(value) is tuple and all(type(v) is str for v in value)
 
 
 def _validate_column(
@@ -128,7 +130,7 @@ def _validate_column(
     """Database-ready values of one column, or None after adding each bad row to ``found``."""
     adapter = _COLUMN_ADAPTERS[table][name]
     listed = isinstance(next((v for v in values if v is not None), None), list)
-    keys = [_key(v) for v in values] if listed else values
+    keys = [tuple(v) if isinstance(v, list) else v for v in values] if listed else values
     try:
         distinct = list(dict.fromkeys(keys))
     except TypeError:  # an unhashable value (a nested structure): validate row by row
@@ -150,6 +152,8 @@ def _validate_column(
         return None
     if distinct is keys:
         return [_db_value(v) for v in valid]
+    if valid == distinct and all(_plain(k) for k in distinct):
+        return keys  # strings (and tuples of strings) that validate as themselves: already database-ready
     mapping = {key: _db_value(v) for key, v in zip(distinct, valid, strict=True)}
     return [mapping[key] for key in keys]
 
