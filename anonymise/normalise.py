@@ -185,17 +185,17 @@ def parse_dob(text: str, formats: Sequence[str] | None = None, *, today: date | 
 
 
 def normalise_sex(value: str | None) -> str | None:
-    """``m``, ``f`` or ``x`` from the spellings partners use; None when unknown.
+    """``m``, ``f`` or ``x`` from the spellings partners use (NHS codes 1 and 2 too); None when unknown.
 
-    >>> normalise_sex("Female"), normalise_sex(" M "), normalise_sex("not recorded")
-    ('f', 'm', None)
+    >>> normalise_sex("Female"), normalise_sex(" M "), normalise_sex("2"), normalise_sex("not recorded")
+    ('f', 'm', 'f', None)
     """
     if value is None:
         return None
     v = fold(value).strip()
-    if v in {"m", "male", "man", "boy"}:
+    if v in {"m", "male", "man", "boy", "1"}:
         return "m"
-    if v in {"f", "female", "woman", "girl"}:
+    if v in {"f", "female", "woman", "girl", "2"}:
         return "f"
     if v in {"x", "non-binary", "nonbinary", "other"}:
         return "x"
