@@ -60,3 +60,17 @@ def test_presidio_email_recognizer_made_offline(network_calls: list[tuple[str, A
     found = EmailRecognizer().analyze(TEXTS[0], ["EMAIL_ADDRESS"])
     assert len(found) == 2
     assert network_calls == []
+
+
+def test_presidio_uk_engine_is_offline_and_uk_only(network_calls: list[tuple[str, Any]]) -> None:
+    from anonymise.presidio_uk import KnownRecognizer, uk_analyzer
+
+    offline.tld_extractor.cache_clear()
+    engine = uk_analyzer(ner=False)
+    names = {r.name for r in engine.registry.recognizers}
+    assert names
+    assert all(n.startswith("msht_") for n in names)  # no US SSN, no Australian TFN, …
+    text = "Anna rang 07700 900123 from E1 6AN; NHS 943 476 5919; a.k@example.co.uk"
+    found = {(text[r.start : r.end], r.entity_type) for r in engine.analyze(text, language="en", ad_hoc_recognizers=[KnownRecognizer(["Anna Smith"])])}
+    assert {("Anna", "PERSON"), ("07700 900123", "PHONE"), ("E1 6AN", "POSTCODE"), ("943 476 5919", "NHS_NUMBER"), ("a.k@example.co.uk", "EMAIL")} <= found
+    assert network_calls == []
