@@ -22,13 +22,12 @@ from typing import Annotated, Any, Final
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.config import HubSettings
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import NotAuthenticated
-from hub.models import KeyStatus, Organisation, OrgStatus, PartnerKey
+from hub.partners.service import active_key
 from hub.replay import remember_jti
 from hub.tokens import decode_jwt
 
@@ -60,19 +59,6 @@ def bearer_token(request: Request) -> str:
     return credential.strip()
 
 
-def _active_key(session: Session, kid: str) -> PartnerKey | None:
-    row = session.scalars(
-        select(PartnerKey)
-        .join(Organisation, Organisation.id == PartnerKey.org_id)
-        .where(
-            PartnerKey.kid == kid,
-            PartnerKey.status == KeyStatus.active,
-            Organisation.status == OrgStatus.active,
-        )
-    ).first()
-    return row
-
-
 def authenticate(
     session: Session,
     settings: HubSettings,
@@ -89,7 +75,7 @@ def authenticate(
     kid = header.get("kid")
     if not isinstance(kid, str) or not 0 < len(kid) <= 64:
         raise NotAuthenticated("token names no registered key (kid)")
-    key = _active_key(session, kid)
+    key = active_key(session, kid)
     if key is None:
         raise NotAuthenticated("token key is unknown or revoked")
     public_key = Ed25519PublicKey.from_public_bytes(key.public_key)
