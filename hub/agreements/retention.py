@@ -6,6 +6,7 @@ sure only one of them purges in each interval, whichever wakes first.
 
 import asyncio
 import logging
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -39,9 +40,9 @@ def purge_if_due(session: Session, now: datetime, interval: timedelta) -> dict[s
 
 
 def run_once(sessions: sessionmaker[Session], interval: timedelta) -> dict[str, int] | None:
-    for session in session_scope(sessions):
+    """One check in its own transaction, committed when it returns."""
+    with contextmanager(session_scope)(sessions) as session:
         return purge_if_due(session, datetime.now(UTC), interval)
-    return None
 
 
 async def purge_loop(sessions: sessionmaker[Session], interval: timedelta) -> None:

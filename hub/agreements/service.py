@@ -31,7 +31,7 @@ from hub.models import (
 
 DEFAULT_RETENTION_MONTHS: Final = Agreement.model_fields["retention_months"].default
 
-_ALLOWED_TRANSITIONS: Final[dict[AgreementStatus, frozenset[AgreementStatus]]] = {
+ALLOWED_TRANSITIONS: Final[dict[AgreementStatus, frozenset[AgreementStatus]]] = {
     AgreementStatus.draft: frozenset({AgreementStatus.active, AgreementStatus.revoked}),
     AgreementStatus.active: frozenset(
         {AgreementStatus.suspended, AgreementStatus.revoked, AgreementStatus.expired}
@@ -182,6 +182,15 @@ def _restated(text: str, agreement: Agreement) -> str:
     return yaml.safe_dump(agreement.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 
+def next_version_text(row: AgreementVersion) -> str:
+    """A stored version's text with its version raised by one: the start of an edit."""
+    pattern = re.compile(_TOP_LEVEL.format(key="version"), re.MULTILINE)
+    bumped = f"version: {row.version + 1}"
+    if pattern.search(row.document):
+        return pattern.sub(bumped, row.document, count=1)
+    return f"{bumped}\n{row.document}"
+
+
 def set_status(
     session: Session, agreement_id: str, status: AgreementStatus | str, *, actor: str
 ) -> Agreement:
@@ -191,7 +200,7 @@ def set_status(
     if latest is None:
         raise NotFound(f"no agreement {agreement_id}")
     current = _from_row(latest)
-    if target not in _ALLOWED_TRANSITIONS[current.status]:
+    if target not in ALLOWED_TRANSITIONS[current.status]:
         raise Conflict(
             f"agreement {agreement_id} is {current.status.value} and cannot become {target.value}"
         )

@@ -1,5 +1,464 @@
-"""Pages: console."""
+"""Pages: the operator console — organisations and users, enrolment tokens, agreements, submissions, audit.
 
-from fastapi import APIRouter
+Operators only (everyone else gets the 403 page). Every change goes through the same service
+function as the API and is written to the audit log there. Nothing here shows record-level
+data: submissions appear as metadata (who, which quarter, when, how many rows).
+"""
 
-router = APIRouter()
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response, UploadFile
+from fastapi.responses import RedirectResponse
+from sqlalchemy import func, select
+
+from anonymise.agreement import AgreementStatus, Party, ViewerRole
+from anonymise.agreement_check import check_agreement_text
+from anonymise.vocab import PartnerType
+from hub import audit
+from hub.agreements import service as agreements
+from hub.agreements.schemas import MAX_DOCUMENT_CHARS
+from hub.auth import CsrfForm, Principal, csrf_token, page_roles
+from hub.deps import SessionDep
+from hub.errors import HubError, NotFound
+from hub.models import (
+    AgreementVersion,
+    Organisation,
+    Submission,
+    SubmissionStatus,
+    User,
+    UserStatus,
+)
+from hub.pages.console_grid import build_grid
+from hub.pages.templating import templates
+from hub.partners import service as partners
+from hub.submissions import service as submissions
+
+router = APIRouter(prefix="/console")
+
+Operator = Annotated[Principal, Depends(page_roles(ViewerRole.operator))]
+AgreementIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+
+NOTICES: Final = {
+    "org-added": "Organisation added.",
+    "user-added": "User added.",
+    "user-disabled": "User disabled; their sessions and tokens are ended.",
+    "user-enabled": "User enabled.",
+    "loaded": "New agreement version stored.",
+    "activated": "Agreement activated (new version).",
+    "suspended": "Agreement suspended (new version): its records left every view.",
+    "revoked": "Agreement revoked (new version): its records left every view.",
+    "withdrawn": "Submission withdrawn: its records are deleted.",
+    "purged": "Retention purge done.",
+}
+VERBS: Final = {
+    "activate": (AgreementStatus.active, "activated"),
+    "suspend": (AgreementStatus.suspended, "suspended"),
+    "revoke": (AgreementStatus.revoked, "revoked"),
+}
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _page(
+    request: Request, name: str, operator: Principal, context: dict[str, Any], status: int = 200
+) -> Response:
+    notice = request.query_params.get("notice")
+    base = {
+        "principal": operator,
+        "csrf_token": csrf_token(request),
+        "notice": NOTICES.get(notice or ""),
+    }
+    return templates.TemplateResponse(request, name, base | context, status_code=status)
+
+
+def _done(url: str, notice: str) -> Response:
+    return RedirectResponse(f"{url}?notice={notice}", status_code=303)
+
+
+def _failed(
+    request: Request, session: SessionDep, operator: Principal, exc: HubError, back: str
+) -> Response:
+    session.rollback()
+    context = {"error": exc.detail, "problems": exc.problems, "back": back}
+    return _page(request, "console_error.html", operator, context, status=exc.status_code)
+
+
+# --- overview ----------------------------------------------------------------------------------
+
+
+@router.get("")
+def home(request: Request, operator: Operator, session: SessionDep) -> Response:
+    current = agreements.current_agreements(session)
+    grid = build_grid(current, session.scalars(select(Submission)).all(), _today())
+    report = audit.verify(session)
+    counts = {
+        "organisations": session.scalar(select(func.count()).select_from(Organisation)) or 0,
+        "users": session.scalar(select(func.count()).select_from(User)) or 0,
+        "agreements": len(current),
+        "active_submissions": session.scalar(
+            select(func.count())
+            .select_from(Submission)
+            .where(Submission.status == SubmissionStatus.active)
+        )
+        or 0,
+    }
+    context = {
+        "counts": counts,
+        "agreements": current,
+        "missing": grid.missing_now(),
+        "report": report,
+    }
+    return _page(request, "console_home.html", operator, context)
+
+
+# --- organisations, users, enrolment tokens ------------------------------------------------------
+
+
+@router.get("/organisations")
+def organisations(request: Request, operator: Operator, session: SessionDep) -> Response:
+    context = {
+        "orgs": partners.list_orgs(session),
+        "users": partners.list_users(session),
+        "keys": partners.list_keys(session),
+        "kinds": [k.value for k in PartnerType],
+        "roles": [r.value for r in ViewerRole],
+    }
+    return _page(request, "console_orgs.html", operator, context)
+
+
+@router.post("/organisations")
+def add_organisation(
+    request: Request,
+    operator: Operator,
+    _csrf: CsrfForm,
+    session: SessionDep,
+    org_id: Annotated[str, Form(max_length=64)],
+    name: Annotated[str, Form(max_length=200)],
+    kind: Annotated[str, Form(max_length=40)],
+    gss_code: Annotated[str, Form(max_length=9)] = "",
+) -> Response:
+    try:
+        # The agreement model's Party checks the id and GSS code patterns.
+        Party(org=org_id, kind=PartnerType(kind), roles=("provider",), gss_code=gss_code or None)
+        partners.add_org(
+            session,
+            org_id=org_id,
+            name=name.strip(),
+            kind=PartnerType(kind),
+            gss_code=gss_code or None,
+            actor=operator.actor,
+        )
+    except HubError as exc:
+        return _failed(request, session, operator, exc, "/console/organisations")
+    except ValueError:
+        return _failed(
+            request,
+            session,
+            operator,
+            HubError("the organisation id, kind or GSS code is not valid"),
+            "/console/organisations",
+        )
+    return _done("/console/organisations", "org-added")
+
+
+@router.post("/users")
+def add_user(
+    request: Request,
+    operator: Operator,
+    _csrf: CsrfForm,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=120)],
+    display_name: Annotated[str, Form(max_length=200)],
+    org_id: Annotated[str, Form(max_length=64)],
+    role: Annotated[str, Form(max_length=32)],
+    password: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    try:
+        partners.add_user(
+            session,
+            username=username,
+            display_name=display_name.strip(),
+            org_id=org_id,
+            role=ViewerRole(role),
+            password=password or None,
+            actor=operator.actor,
+        )
+    except HubError as exc:
+        return _failed(request, session, operator, exc, "/console/organisations")
+    except ValueError:
+        return _failed(
+            request,
+            session,
+            operator,
+            HubError("the role is unknown, or the password is shorter than 12 characters"),
+            "/console/organisations",
+        )
+    return _done("/console/organisations", "user-added")
+
+
+@router.post("/users/{username}/{action}")
+def user_status(
+    request: Request,
+    operator: Operator,
+    _csrf: CsrfForm,
+    session: SessionDep,
+    username: Annotated[str, Path(max_length=120)],
+    action: Annotated[str, Path(pattern="^(disable|enable)$")],
+) -> Response:
+    status = UserStatus.disabled if action == "disable" else UserStatus.active
+    try:
+        partners.set_user_status(session, username, status, actor=operator.actor)
+    except HubError as exc:
+        return _failed(request, session, operator, exc, "/console/organisations")
+    return _done("/console/organisations", f"user-{action}d")
+
+
+@router.post("/organisations/{org_id}/enrolment-token")
+def enrolment_token(
+    request: Request,
+    operator: Operator,
+    _csrf: CsrfForm,
+    session: SessionDep,
+    org_id: Annotated[str, Path(max_length=64)],
+    ttl_hours: Annotated[int, Form(ge=1, le=24 * 14)] = 72,
+) -> Response:
+    try:
+        token = partners.issue_enrolment_token(
+            session, org_id, operator.actor, timedelta(hours=ttl_hours)
+        )
+    except HubError as exc:
+        return _failed(request, session, operator, exc, "/console/organisations")
+    context = {"org_id": org_id, "token": token, "ttl_hours": ttl_hours}
+    return _page(request, "console_token.html", operator, context)
+
+
+# --- agreements ----------------------------------------------------------------------------------
+
+
+def _agreements_page(
+    request: Request,
+    session: SessionDep,
+    operator: Principal,
+    *,
+    document: str = "",
+    problems: list[Any] | None = None,
+    checked: bool = False,
+    status: int = 200,
+) -> Response:
+    """The list and the load form; problems are shown in place (status 200: the page rendered fine)."""
+    context = {
+        "agreements": agreements.current_agreements(session),
+        "document": document,
+        "problems": problems or [],
+        "checked": checked,
+    }
+    return _page(request, "console_agreements.html", operator, context, status=status)
+
+
+@router.get("/agreements")
+def agreements_page(request: Request, operator: Operator, session: SessionDep) -> Response:
+    return _agreements_page(request, session, operator)
+
+
+@router.post("/agreements")
+async def upload_agreement(
+    request: Request,
+    operator: Operator,
+    _csrf: CsrfForm,
+    session: SessionDep,
+    document: Annotated[str, Form(max_length=MAX_DOCUMENT_CHARS)] = "",
+    file: UploadFile | None = None,
+    action: Annotated[str, Form(pattern="^(validate|load)$")] = "load",
+) -> Response:
+    if file is not None and file.filename:
+        raw = await file.read(MAX_DOCUMENT_CHARS + 1)
+        if len(raw) > MAX_DOCUMENT_CHARS:
+            return _agreements_page(
+                request, session, operator, problems=[_whole("the file is too large")], status=413
+            )
+        try:
+            document = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _agreements_page(
+                request,
+                session,
+                operator,
+                problems=[_whole("the file is not UTF-8 text")],
+                status=422,
+            )
+    if not document.strip():
+        return _agreements_page(
+            request,
+            session,
+            operator,
+            problems=[_whole("paste an agreement or choose a file")],
+            status=422,
+        )
+    problems = check_agreement_text(document)
+    if problems or action == "validate":
+        rows = [
+            {"path": p.path, "line": p.line, "column": p.column, "rule": p.message}
+            for p in problems
+        ]
+        return _agreements_page(
+            request,
+            session,
+            operator,
+            document=document,
+            problems=rows,
+            checked=True,
+        )
+    try:
+        loaded = agreements.load_version(session, document, actor=operator.actor)
+    except HubError as exc:
+        session.rollback()
+        return _agreements_page(
+            request,
+            session,
+            operator,
+            document=document,
+            problems=[_whole(exc.detail)],
+            status=exc.status_code,
+        )
+    return _done(f"/console/agreements/{loaded.id}", "loaded")
+
+
+def _whole(rule: str) -> dict[str, Any]:
+    return {"path": "", "line": None, "column": None, "rule": rule}
+
+
+@router.get("/agreements/{agreement_id}")
+def agreement_page(
+    request: Request, operator: Operator, session: SessionDep, agreement_id: AgreementIdPath
+) -> Response:
+    agreement = agreements.governing_agreement(session, agreement_id)
+    if agreement is None:
+        return _failed(request, session, operator, _not_found(agreement_id), "/console/agreements")
+    rows = agreements.versions(session, agreement_id)
+    context = {
+        "agreement": agreement,
+        "versions": rows,
+        "document": rows[0].document,
+        "verbs": [
+            verb
+            for verb, (status, _) in VERBS.items()
+            if status in agreements.ALLOWED_TRANSITIONS[agreement.status]
+        ],
+    }
+    return _page(request, "console_agreement.html", operator, context)
+
+
+def _not_found(agreement_id: str) -> HubError:
+    return NotFound(f"no agreement {agreement_id}")
+
+
+@router.get("/agreements/{agreement_id}/edit")
+def edit_agreement(
+    request: Request, operator: Operator, session: SessionDep, agreement_id: AgreementIdPath
+) -> Response:
+    latest = agreements.versions(session, agreement_id)
+    if not latest:
+        return _failed(request, session, operator, _not_found(agreement_id), "/console/agreements")
+    return _agreements_page(
+        request, session, operator, document=agreements.next_version_text(latest[0])
+    )
+
+
+@router.get("/agreements/{agreement_id}/diff")
+def diff_page(
+    request: Request,
+    operator: Operator,
+    session: SessionDep,
+    agreement_id: AgreementIdPath,
+    v1: Annotated[int, Query(ge=1)],
+    v2: Annotated[int, Query(ge=1)],
+) -> Response:
+    try:
+        text = agreements.diff(session, agreement_id, v1, v2)
+    except HubError as exc:
+        return _failed(request, session, operator, exc, f"/console/agreements/{agreement_id}")
+    lines = [(_line_kind(line), line.rstrip("\n")) for line in text.splitlines(keepends=True)]
+    context = {"agreement_id": agreement_id, "v1": v1, "v2": v2, "lines": lines}
+    return _page(request, "console_diff.html", operator, context)
+
+
+def _line_kind(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return "head"
+    return {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
+
+
+@router.post("/agreements/{agreement_id}/{verb}")
+def change_status(
+    request: Request,
+    operator: Operator,
+    _csrf: CsrfForm,
+    session: SessionDep,
+    agreement_id: AgreementIdPath,
+    verb: Annotated[str, Path(pattern="^(activate|suspend|revoke)$")],
+) -> Response:
+    status, notice = VERBS[verb]
+    try:
+        agreements.set_status(session, agreement_id, status, actor=operator.actor)
+    except HubError as exc:
+        return _failed(request, session, operator, exc, f"/console/agreements/{agreement_id}")
+    return _done(f"/console/agreements/{agreement_id}", notice)
+
+
+# --- submissions and withdrawals ---------------------------------------------------------------
+
+
+@router.get("/submissions")
+def submissions_page(request: Request, operator: Operator, session: SessionDep) -> Response:
+    current = agreements.current_agreements(session)
+    rows = session.scalars(select(Submission).order_by(Submission.received_at.desc())).all()
+    grid = build_grid(current, rows, _today())
+    recent = [
+        s for s in rows if s.status in (SubmissionStatus.active, SubmissionStatus.superseded)
+    ][:200]
+    context = {"grid": grid, "recent": recent}
+    return _page(request, "console_submissions.html", operator, context)
+
+
+@router.post("/submissions/{submission_id}/withdraw")
+def withdraw(
+    request: Request,
+    operator: Operator,
+    _csrf: CsrfForm,
+    session: SessionDep,
+    submission_id: Annotated[str, Path(max_length=36)],
+) -> Response:
+    try:
+        submissions.withdraw_submission(session, submission_id, actor=operator.actor)
+    except HubError as exc:
+        return _failed(request, session, operator, exc, "/console/submissions")
+    return _done("/console/submissions", "withdrawn")
+
+
+@router.post("/purge")
+def purge(request: Request, operator: Operator, _csrf: CsrfForm, session: SessionDep) -> Response:
+    agreements.purge_expired_records(session, _today(), actor=operator.actor)
+    return _done("/console/submissions", "purged")
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    operator: Operator,
+    session: SessionDep,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    entries = audit.recent(session, limit=100, before=before)
+    context = {
+        "report": audit.verify(session),
+        "entries": [audit.as_dict(e) for e in entries],
+        "older": entries[-1].id if len(entries) == 100 else None,
+        "versions": session.scalar(select(func.count()).select_from(AgreementVersion)) or 0,
+    }
+    return _page(request, "console_audit.html", operator, context)

@@ -410,3 +410,21 @@ def test_revoking_changes_the_next_statistics_response(
     client.post("/api/v1/agreements/demo-london/revoke", headers=bearer(tokens["operator"]))
     revoked = client.get(f"/api/v1/stats/{NEWHAM}/overview", headers=bearer(tokens["officer"]))
     assert "agreement demo-london is revoked" in " ".join(revoked.json()["privacy"]["explanations"])
+
+
+def test_run_once_commits_the_purge_and_its_marker(db_url: str) -> None:
+    engine = make_engine(db_url)
+    factory = make_sessionmaker(engine)
+    with factory() as s:
+        add_orgs(s)
+        service.load_version(s, DEMO.replace("retention_months: 36", "retention_months: 1"), actor="t")
+        _submission(s, "old-1", datetime.now(UTC) - timedelta(days=90))
+        s.commit()
+    counts = retention.run_once(factory, timedelta(hours=24))
+    assert counts is not None
+    assert counts["submissions"] == 1
+    assert retention.run_once(factory, timedelta(hours=24)) is None  # another process, same day
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Incident)) == 0
+        assert s.get(HubState, retention.STATE) is not None
+    engine.dispose()

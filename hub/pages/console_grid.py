@@ -1,0 +1,135 @@
+"""The operator's submissions grid: providers × quarters, each cell received, late, superseded, missing or due.
+
+Built from submission metadata and the current agreements only (no record is read). A quarter's
+return is due ``DEADLINE_DAYS`` after the quarter ends; a return received after that is late,
+and no active return once the deadline has passed is missing.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+
+from anonymise.agreement import Agreement, PartyRole
+from anonymise.policy import quarter_bounds
+from hub.models import Submission, SubmissionStatus
+
+DEADLINE_DAYS: Final = 30
+QUARTERS_SHOWN: Final = 6
+
+
+@dataclass
+class Cell:
+    state: str  # received | late | missing | due | withdrawn | purged | not_covered
+    submissions: list[Submission] = field(default_factory=list)
+
+    @property
+    def resubmissions(self) -> int:
+        return sum(1 for s in self.submissions if s.status == SubmissionStatus.superseded)
+
+    @property
+    def active(self) -> Submission | None:
+        return next((s for s in self.submissions if s.status == SubmissionStatus.active), None)
+
+    @property
+    def label(self) -> str:
+        text = {
+            "received": "received",
+            "late": "late",
+            "missing": "missing",
+            "due": "due",
+            "withdrawn": "withdrawn",
+            "purged": "purged",
+            "not_covered": "—",
+        }[self.state]
+        if self.resubmissions:
+            text += f" (supersedes {self.resubmissions})"
+        return text
+
+
+@dataclass
+class Row:
+    agreement_id: str
+    org_id: str
+    cells: list[Cell]
+
+
+@dataclass
+class Grid:
+    quarters: list[str]
+    rows: list[Row]
+    current: str
+
+    def missing_now(self) -> list[Row]:
+        """Rows whose newest quarter whose deadline has passed has no return."""
+        return [r for r in self.rows if any(c.state == "missing" for c in r.cells[-2:])]
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def recent_quarters(today: date, count: int = QUARTERS_SHOWN) -> list[str]:
+    """The ``count`` quarters ending with the current one, oldest first.
+
+    >>> recent_quarters(date(2026, 2, 1), 3)
+    ['2025-Q3', '2025-Q4', '2026-Q1']
+    """
+    year, q = today.year, (today.month - 1) // 3 + 1
+    out: list[str] = []
+    for _ in range(count):
+        out.append(f"{year}-Q{q}")
+        year, q = (year - 1, 4) if q == 1 else (year, q - 1)
+    return out[::-1]
+
+
+def deadline(quarter: str) -> date:
+    return quarter_bounds(quarter)[1] + timedelta(days=DEADLINE_DAYS)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _cell(agreement: Agreement, quarter: str, subs: list[Submission], today: date) -> Cell:
+    first, last = quarter_bounds(quarter)
+    if last < agreement.valid_from or first > agreement.valid_until:
+        return Cell("not_covered", subs)
+    active = next((s for s in subs if s.status == SubmissionStatus.active), None)
+    if active is not None:
+        received = _aware(active.received_at).date()
+        return Cell("late" if received > deadline(quarter) else "received", subs)
+    if any(s.status == SubmissionStatus.purged for s in subs):
+        return Cell("purged", subs)
+    if any(s.status == SubmissionStatus.withdrawn for s in subs):
+        return Cell("withdrawn", subs)
+    return Cell("missing" if today > deadline(quarter) else "due", subs)
+
+
+def build_grid(
+    agreements: Sequence[Agreement], submissions: Sequence[Submission], today: date
+) -> Grid:
+    """One row per (agreement, provider party), one column per recent quarter."""
+    quarters = recent_quarters(today)
+    by_key: dict[tuple[str, str, str], list[Submission]] = {}
+    for s in submissions:
+        by_key.setdefault((s.agreement_id, s.org_id, s.quarter), []).append(s)
+    rows: list[Row] = []
+    for agreement in sorted(agreements, key=lambda a: a.id):
+        for party in agreement.parties:
+            if PartyRole.provider not in party.roles:
+                continue
+            cells = [
+                _cell(
+                    agreement,
+                    q,
+                    sorted(
+                        by_key.get((agreement.id, party.org, q), []),
+                        key=lambda s: _aware(s.received_at),
+                    ),
+                    today,
+                )
+                for q in quarters
+            ]
+            rows.append(Row(agreement.id, party.org, cells))
+    return Grid(quarters=quarters, rows=rows, current=quarter_of(today))
