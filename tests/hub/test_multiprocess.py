@@ -1,0 +1,146 @@
+"""Two real hub processes (uvicorn) on one database: an upload token used at one is refused at the other.
+
+Run on PostgreSQL (how the hub grows past one machine; skipped without MSHT_TEST_DATABASE_URL)
+and on one SQLite file (two processes on one machine share it the same way).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from hub.db import make_engine, make_sessionmaker, session_scope
+from hub.models import Incident, Submission
+from tests.conftest import TEST_PSEUDONYM_KEY, TEST_SESSION_KEY, make_settings
+from tests.factories import FakePartner, add_agreement, add_partner, make_tables
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def hubs(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    make_settings(db_url, tmp_path)  # writes the hub signing key file both processes read
+    env = os.environ | {
+        "MSHT_DATABASE_URL": db_url,
+        "MSHT_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
+        "MSHT_SESSION_KEY": TEST_SESSION_KEY,
+        "MSHT_SIGNING_KEY_FILE": str(tmp_path / "hub-signing.pem"),
+    }
+    procs, urls = [], []
+    for _ in range(2):
+        port = _port()
+        procs.append(
+            subprocess.Popen(
+                [str(BIN / "msht-hub"), "serve"],
+                env=env | {"MSHT_PORT": str(port)},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url, proc in zip(urls, procs, strict=True):
+            for _ in range(600):
+                if proc.poll() is not None:
+                    raise AssertionError(proc.stderr.read().decode() if proc.stderr else "hub exited")
+                try:
+                    if httpx.get(f"{url}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            else:
+                raise AssertionError("hub did not start")
+        yield urls[0], urls[1]
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+            if proc.stderr:
+                proc.stderr.close()
+
+
+def _arrange(url: str) -> FakePartner:
+    engine = make_engine(url)
+    try:
+        for session in session_scope(make_sessionmaker(engine)):
+            partner = add_partner(session, "ngo-one")
+            add_agreement(session, ["ngo-one"])
+        return partner
+    finally:
+        engine.dispose()
+
+
+def _state(url: str) -> tuple[list[str], int]:
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            statuses = sorted(session.scalars(select(Submission.status)))
+            incidents = session.scalar(select(func.count()).select_from(Incident)) or 0
+        return statuses, incidents
+    finally:
+        engine.dispose()
+
+
+def _post(url: str, bundle: bytes, token: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/api/v1/submissions",
+        content=bundle,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/zip"},
+        timeout=60,
+    )
+
+
+def test_an_upload_token_used_at_one_process_is_refused_at_the_other(db_url: str, hubs: tuple[str, str]) -> None:
+    partner = _arrange(db_url)
+    a, b = hubs
+    bundle = partner.bundle(make_tables(3))
+    token = partner.token(bundle=bundle)
+    first = _post(a, bundle, token)
+    assert first.status_code == 201, first.text
+    replay = _post(b, bundle, token)
+    assert replay.status_code == 401
+    assert replay.json()["detail"] == "token already used"
+    assert _state(db_url) == (["active"], 3)
+    again = _post(b, bundle, partner.token(bundle=bundle))  # a fresh token: the original receipt, from B
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert _state(db_url) == (["active"], 3)
+
+
+def test_concurrent_uploads_to_two_processes_leave_one_active(db_url: str, hubs: tuple[str, str]) -> None:
+    partner = _arrange(db_url)
+    bundles = [partner.bundle(make_tables(30, seed=s)) for s in range(4)]
+    tokens = [partner.token(bundle=b) for b in bundles]
+    barrier = threading.Barrier(len(bundles))
+    results: list[httpx.Response | None] = [None] * len(bundles)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = _post(hubs[i % 2], bundles[i], tokens[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(bundles))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = [r.status_code for r in results if r is not None]
+    assert len(codes) == len(bundles)
+    assert set(codes) <= {201, 409}, codes
+    statuses, _ = _state(db_url)
+    assert statuses.count("active") == 1
+    assert len(statuses) == codes.count(201)
