@@ -15,6 +15,7 @@ the check, never the token's contents.
 """
 
 import hmac
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
@@ -35,6 +36,8 @@ AUDIENCE: Final = "msht-hub"
 UPLOAD_TYP: Final = "msht-upload+jwt"
 PARTNER_TYP: Final = "msht-partner+jwt"
 ALGORITHMS: Final = ("EdDSA",)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,16 @@ def authenticate(
     bundle_sha256: str | None = None,
 ) -> Partner:
     """Verify a partner token end to end and remember its ``jti``; raise NotAuthenticated otherwise."""
+    try:
+        return _authenticate(session, settings, token, typ=typ, bundle_sha256=bundle_sha256)
+    except NotAuthenticated as exc:
+        log.info("partner token refused (%s): %s", typ, exc.detail)  # the hub's own wording, no token content
+        raise
+
+
+def _authenticate(
+    session: Session, settings: HubSettings, token: str, *, typ: str, bundle_sha256: str | None
+) -> Partner:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
