@@ -245,9 +245,15 @@ def _propagate(
                 lo[total], changed = sum_lo, True
             if sum_hi < hi[total]:
                 hi[total], changed = sum_hi, True
+            finite_hi = sum(hi[j] for j in members if hi[j] != inf)
+            unbounded = sum(1 for j in members if hi[j] == inf)
             for i in members:
-                others_hi = sum(hi[j] for j in members if j != i)
-                others_lo = sum(lo[j] for j in members if j != i)
+                # the others' bounds: the line's sums without member i (infinity counted apart)
+                if hi[i] == inf:
+                    others_hi = inf if unbounded > 1 else finite_hi
+                else:
+                    others_hi = inf if unbounded else finite_hi - hi[i]
+                others_lo = sum_lo - lo[i]
                 new_lo = lo[total] - others_hi
                 new_hi = hi[total] - others_lo
                 if new_lo > lo[i]:

@@ -291,3 +291,52 @@ def completeness(
     for field_name, n in codes:
         out[f"incidents.{field_name}"] = (int(n), int(inc[0] or 0))
     return out
+
+
+def person_profile(session: Session, scope: Scope, role: str) -> list[tuple[str, str, str, str, str, int]]:
+    """(gender, age_group, age_band, nationality, provider, persons): one scan feeds every person table."""
+    cols = (Person.gender, Person.age_group, Person.age_band, Person.nationality)
+    stmt = (
+        select(*cols, Incident.org_id, func.count(Person.id))
+        .select_from(Incident)
+        .join(Person, Person.incident_id == Incident.id)
+        .where(Person.role == role)
+    )
+    result = session.execute(scoped(stmt, scope).group_by(*cols, Incident.org_id))
+    return [(str(a), str(b), str(c), str(d), str(o), int(n)) for a, b, c, d, o, n in result]
+
+
+def referral_profile(session: Session, scope: Scope) -> list[tuple[str, str, str, str, int]]:
+    """(police outcome, reasonable grounds, conclusive grounds, provider, referrals) in one scan."""
+    cols = (Referral.police_outcome, Referral.reasonable_grounds, Referral.conclusive_grounds)
+    stmt = select(*cols, Incident.org_id, func.count(Referral.id)).select_from(Incident).join(
+        Referral, Referral.incident_id == Incident.id
+    )
+    result = session.execute(scoped(stmt, scope).group_by(*cols, Incident.org_id))
+    return [(str(a), str(b), str(c), str(o), int(n)) for a, b, c, o, n in result]
+
+
+def all_codes(session: Session, scope: Scope, fields: Sequence[str]) -> list[tuple[str, str, str, int]]:
+    """(field, code, provider, incidents) for several multi-valued fields in one scan."""
+    stmt = (
+        select(IncidentCode.field, IncidentCode.code, Incident.org_id, func.count(func.distinct(Incident.id)))
+        .select_from(Incident)
+        .join(IncidentCode, IncidentCode.incident_id == Incident.id)
+        .where(IncidentCode.field.in_(list(fields)))
+    )
+    result = session.execute(scoped(stmt, scope).group_by(IncidentCode.field, IncidentCode.code, Incident.org_id))
+    return [(str(f), str(c), str(o), int(n)) for f, c, o, n in result]
+
+
+def submitted_quarters(session: Session, scope: Scope) -> list[str]:
+    """Quarters with an active submission from an allowed source (a tiny table: no record scan)."""
+    pairs = sorted(scope.sources)
+    if not pairs:
+        return []
+    stmt = (
+        select(Submission.quarter)
+        .where(Submission.status == SubmissionStatus.active.value)
+        .where(tuple_(Submission.agreement_id, Submission.org_id).in_(pairs))
+        .distinct()
+    )
+    return sorted(str(q) for q in session.scalars(stmt))

@@ -11,9 +11,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Final, Literal
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anonymise import vocab
+from anonymise.agreement import Agreement
 from anonymise.disclosure import protect_series
 from anonymise.london import BY_GSS
 from anonymise.policy import LONDON, Viewer, Visibility, visible_sources
@@ -21,6 +23,7 @@ from hub import audit
 from hub.agreements.service import current_agreements
 from hub.auth import Principal
 from hub.errors import Forbidden, HubError, NotFound
+from hub.models import AgreementVersion
 from hub.statistics import figures, queries
 from hub.statistics.hotspots import hotspot_table
 from hub.statistics.queries import Scope
@@ -55,6 +58,33 @@ def scope_name(area: str) -> str:
     return "London (all boroughs)" if area == LONDON else BY_GSS[area].name
 
 
+_PARSED: dict[str, Agreement] = {}
+
+
+def governing_agreements(session: Session) -> list[Agreement]:
+    """``current_agreements``, parsing each stored version once per process (keyed by its
+    SHA-256): parsing YAML on every statistics call cost more than the GROUP BYs."""
+    newest = (
+        select(AgreementVersion.agreement_id, func.max(AgreementVersion.version).label("v"))
+        .group_by(AgreementVersion.agreement_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(AgreementVersion.sha256)
+        .join(newest, (AgreementVersion.agreement_id == newest.c.agreement_id) & (AgreementVersion.version == newest.c.v))
+        .order_by(AgreementVersion.agreement_id)
+    ).scalars().all()
+    if any(sha not in _PARSED for sha in rows):
+        for agreement in current_agreements(session):
+            row = session.execute(
+                select(AgreementVersion.sha256).where(
+                    AgreementVersion.agreement_id == agreement.id, AgreementVersion.version == agreement.version
+                )
+            ).scalar_one()
+            _PARSED[row] = agreement
+    return [_PARSED[sha] for sha in rows]
+
+
 def viewer_of(principal: Principal) -> Viewer:
     return Viewer(principal.org_id, principal.org_kind, str(principal.role), principal.gss_code)
 
@@ -64,7 +94,7 @@ def visibility_for(session: Session, principal: Principal, area: str, today: dat
     if area != LONDON and area not in BY_GSS:
         raise NotFound("no such borough: use a London GSS code (E09…) or 'london'")
     day = today or datetime.now(UTC).date()
-    visibility = visible_sources(current_agreements(session), viewer_of(principal), scope=area, today=day)
+    visibility = visible_sources(governing_agreements(session), viewer_of(principal), scope=area, today=day)
     if not visibility.sources and area != principal.gss_code:
         what = "pooled London figures" if area == LONDON else "this borough's detail"
         raise Forbidden(f"no agreement shares {what} with your organisation")
@@ -88,10 +118,6 @@ def _audit(session: Session, principal: Principal, what: str, visibility: Visibi
         providers=sorted(visibility.providers),
         details={"scope": visibility.scope, "quarter": quarter, "agreements": agreements},
     )
-
-
-def _quarters(rows: Iterable[tuple[str, str, int]]) -> list[str]:
-    return sorted({q for q, _, n in rows if n > 0})
 
 
 def _shift(quarter: str, back: int) -> str:
@@ -132,8 +158,7 @@ def _changes(trend: Trend, quarter: str) -> list[Change]:
 def _context(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Visibility, Scope, list[str], str | None]:
     visibility = visibility_for(session, principal, area)
     scope = Scope(area, visibility.sources)
-    rows = queries.incidents_by_quarter(session, scope) if scope.sources else []
-    quarters = _quarters(rows)
+    quarters = queries.submitted_quarters(session, scope)
     chosen = _check_quarter(quarter) or (quarters[-1] if quarters else None)
     return visibility, scope, quarters, chosen
 
@@ -146,8 +171,11 @@ def overview_quarters(session: Session, principal: Principal, area: str) -> list
 # --- the questions --------------------------------------------------------------------------
 
 
-def _rates(session: Session, scope: Scope, visibility: Visibility) -> list[Rate]:
-    incidents = {p: n for _, p, n in queries.incidents_by_provider(session, scope)}
+def _rates(
+    session: Session, scope: Scope, visibility: Visibility, totals: Sequence[tuple[str, str, int]] | None = None
+) -> list[Rate]:
+    rows = totals if totals is not None else queries.incidents_by_provider(session, scope)
+    incidents = {p: n for _, p, n in rows}
     referred = queries.incidents_with_referral(session, scope, ["nrm", "duty_to_notify"])
     out = []
     for code, label in (("nrm", "Referred to the NRM"), ("duty_to_notify", "Duty to Notify report")):
@@ -156,8 +184,13 @@ def _rates(session: Session, scope: Scope, visibility: Visibility) -> list[Rate]
     return out
 
 
-def _exploitation(session: Session, scope: Scope, visibility: Visibility) -> Table:
-    rows = figures.folded(queries.incident_codes(session, scope, "exploitation_types"))
+def _exploitation(
+    session: Session, scope: Scope, visibility: Visibility, raw: Sequence[tuple[str, str, int]] | None = None,
+    totals: Sequence[tuple[str, str, int]] | None = None,
+) -> Table:
+    if raw is None:
+        raw = queries.incident_codes(session, scope, "exploitation_types")
+    rows = figures.folded(raw)
     lines = [(k, p, n) for k, p, n in queries.incident_field(session, scope, "county_lines") if k == "yes"]
     rows += [("county_lines", p, n) for _, p, n in lines]
     cats = figures.categories_for(vocab.ExploitationType, [r for r in rows if r[0] != "county_lines"])
@@ -165,7 +198,7 @@ def _exploitation(session: Session, scope: Scope, visibility: Visibility) -> Tab
     return figures.table(
         id_="exploitation_types", title="Exploitation types", unit="incidents", rows=rows, categories=cats,
         visibility=visibility, rules=visibility, additive=False,
-        total_rows=queries.incidents_by_provider(session, scope),
+        total_rows=totals if totals is not None else queries.incidents_by_provider(session, scope),
         labels={"county_lines": "of which county lines (flagged)"},
         note="An incident may involve several types, so the rows add up to more than the total.",
     )
@@ -179,8 +212,12 @@ def _incident_table(session: Session, scope: Scope, visibility: Visibility, name
     )
 
 
-def _person_table(session: Session, scope: Scope, visibility: Visibility, name: str, title: str, voc: Iterable[str] | None) -> Table:
-    raw = queries.person_field(session, scope, name, VICTIM)
+def _person_table(
+    session: Session, scope: Scope, visibility: Visibility, name: str, title: str, voc: Iterable[str] | None,
+    raw: Sequence[tuple[str, str, int]] | None = None,
+) -> Table:
+    if raw is None:
+        raw = queries.person_field(session, scope, name, VICTIM)
     if voc is None:  # nationality: the top N, the rest as "other"
         totals: dict[str, int] = {}
         for k, _, n in raw:
@@ -198,18 +235,23 @@ def _person_table(session: Session, scope: Scope, visibility: Visibility, name: 
     )
 
 
-def _codes_table(session: Session, scope: Scope, visibility: Visibility, field: str, title: str, voc: Iterable[str]) -> Table:
-    rows = figures.folded(queries.incident_codes(session, scope, field))
+def _codes_table(
+    session: Session, scope: Scope, visibility: Visibility, field: str, title: str, voc: Iterable[str],
+    raw: Sequence[tuple[str, str, int]], totals: Sequence[tuple[str, str, int]],
+) -> Table:
+    rows = figures.folded(raw)
     return figures.table(
         id_=field, title=title, unit="incidents", rows=rows, categories=figures.categories_for(voc, rows),
         visibility=visibility, rules=visibility, additive=False,
-        total_rows=queries.incidents_by_provider(session, scope),
+        total_rows=totals,
         note="An incident may record several, so the rows add up to more than the total.",
     )
 
 
-def _referral_table(session: Session, scope: Scope, visibility: Visibility, name: str, title: str, voc: Iterable[str]) -> Table:
-    rows = figures.folded(queries.referral_field(session, scope, name))
+def _referral_table(
+    visibility: Visibility, name: str, title: str, voc: Iterable[str], raw: Sequence[tuple[str, str, int]]
+) -> Table:
+    rows = figures.folded(raw)
     return figures.table(
         id_=name, title=title, unit="referrals", rows=rows, categories=figures.categories_for(voc, rows),
         visibility=visibility, rules=visibility,
@@ -233,9 +275,10 @@ def overview(session: Session, principal: Principal, area: str, quarter: str | N
             if point is not None and chosen is not None:
                 headlines.append(Headline(key=key, label=label, figure=point, changes=_changes(trend, chosen)))
         q_scope = scope.with_quarter(chosen)
-        rates = _rates(session, q_scope, visibility)
+        totals = [("all", p, n) for q, p, n in series[0][2] if q == chosen]
+        rates = _rates(session, q_scope, visibility, totals)
         tables = [
-            _exploitation(session, q_scope, visibility),
+            _exploitation(session, q_scope, visibility, totals=totals),
             _person_table(session, q_scope, visibility, "age_group", "Adults and children", vocab.AgeGroup),
         ]
     _audit(session, principal, "overview", visibility, chosen)
@@ -267,22 +310,35 @@ def breakdowns(session: Session, principal: Principal, area: str, quarter: str |
     cross = []
     rates: list[Rate] = []
     if scope.sources:
+        totals = queries.incidents_by_provider(session, q)
+        codes = queries.all_codes(session, q, ["exploitation_types", "methods_of_control"])
+        people = queries.person_profile(session, q, VICTIM)
+        referrals = queries.referral_profile(session, q)
+
+        def codes_of(field: str) -> list[tuple[str, str, int]]:
+            return [(c, o, n) for f, c, o, n in codes if f == field]
+
+        def people_by(i: int) -> list[tuple[str, str, int]]:
+            return [(str(r[i]), str(r[4]), int(r[5])) for r in people]
+
+        def referrals_by(i: int) -> list[tuple[str, str, int]]:
+            return [(str(r[i]), str(r[3]), int(r[4])) for r in referrals]
+
         tables = [
-            _exploitation(session, q, visibility),
-            _person_table(session, q, visibility, "age_group", "Adults and children", vocab.AgeGroup),
-            _person_table(session, q, visibility, "age_band", "Age band at exploitation", vocab.AgeBand),
-            _person_table(session, q, visibility, "gender", "Gender", vocab.Gender),
-            _person_table(session, q, visibility, "nationality", "Nationality", None),
+            _exploitation(session, q, visibility, codes_of("exploitation_types"), totals),
+            _person_table(session, q, visibility, "age_group", "Adults and children", vocab.AgeGroup, people_by(1)),
+            _person_table(session, q, visibility, "age_band", "Age band at exploitation", vocab.AgeBand, people_by(2)),
+            _person_table(session, q, visibility, "gender", "Gender", vocab.Gender, people_by(0)),
+            _person_table(session, q, visibility, "nationality", "Nationality", None, people_by(3)),
             _incident_table(session, q, visibility, "premises_type", "Premises", vocab.PremisesType),
-            _codes_table(session, q, visibility, "methods_of_control", "Methods of control", vocab.ControlMethod),
-            _referral_table(session, q, visibility, "reasonable_grounds", "Reasonable grounds decisions", vocab.GroundsDecision),
-            _referral_table(session, q, visibility, "conclusive_grounds", "Conclusive grounds decisions", vocab.GroundsDecision),
-            _referral_table(session, q, visibility, "police_outcome", "Police outcomes", vocab.PoliceOutcome),
+            _codes_table(session, q, visibility, "methods_of_control", "Methods of control", vocab.ControlMethod, codes_of("methods_of_control"), totals),
+            _referral_table(visibility, "reasonable_grounds", "Reasonable grounds decisions", vocab.GroundsDecision, referrals_by(1)),
+            _referral_table(visibility, "conclusive_grounds", "Conclusive grounds decisions", vocab.GroundsDecision, referrals_by(2)),
+            _referral_table(visibility, "police_outcome", "Police outcomes", vocab.PoliceOutcome, referrals_by(0)),
         ]
         genders = ["female", "male", "other_gender", figures.NOT_RECORDED]
-        raw = queries.person_cross(session, q, "gender", "age_group", VICTIM)
         folded_rows = [
-            (a if a in ("female", "male") or a in figures.MARKERS else "other_gender", b, p, n) for a, b, p, n in raw
+            (a if a in ("female", "male") or a in figures.MARKERS else "other_gender", b, o, n) for a, b, _, _, o, n in people
         ]
         cross = [
             figures.cross_table(
@@ -290,7 +346,7 @@ def breakdowns(session: Session, principal: Principal, area: str, quarter: str |
                 row_cats=genders, col_cats=["adult", "child", figures.NOT_RECORDED], visibility=visibility, rules=visibility,
             )
         ]
-        rates = _rates(session, q, visibility)
+        rates = _rates(session, q, visibility, totals)
     _audit(session, principal, "breakdowns", visibility, chosen)
     return Breakdowns(scope=area, quarter=chosen, tables=tables, cross=cross, rates=rates, privacy=figures.privacy(visibility, visibility.providers))
 

@@ -1,0 +1,278 @@
+"""Benchmark the dashboard API against bare SQL GROUP BY on the same data, SQLite and PostgreSQL.
+
+Loads N synthetic incidents (about 2.5 persons, 2.5 incident codes and one referral each) into
+a fresh migrated database per engine (PostgreSQL: a new database on 127.0.0.1:5432, dropped
+afterwards), then times every dashboard API call through the real app (bearer token, policy,
+GROUP BY, disclosure control, audit entry, JSON) for a borough and for pooled London, beside
+the same aggregations run as bare ``GROUP BY`` statements in the same run.
+
+    .venv/bin/python bench/stats.py                      # 1,000,000 incidents, both engines
+    .venv/bin/python bench/stats.py --incidents 20000    # a quick run
+
+Targets (issue 7): p95 under 200 ms on PostgreSQL and within 2x of the bare query.
+Match keys are shortened to 16 hex digits here (the hub stores 64) to keep the load quick.
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import h3
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from anonymise.london import BY_GSS  # noqa: E402
+from hub.agreements import service as agreements  # noqa: E402
+from hub.auth import create_api_token, hash_password  # noqa: E402
+from hub.config import HubSettings  # noqa: E402
+from hub.db import make_engine, make_sessionmaker, migrate  # noqa: E402
+from hub.main import create_app  # noqa: E402
+from hub.models import Incident, IncidentCode, Organisation, Person, Referral, Submission, User  # noqa: E402
+from hub.secrets import write_signing_key  # noqa: E402
+
+PROVIDERS = ("demo-ngo", "lb-newham", "demo-hospital", "demo-police")
+ORGS = {
+    "demo-ngo": ("NGO", None),
+    "lb-newham": ("LocalGovernmentOrganisation", "E09000025"),
+    "demo-hospital": ("HealthServiceOrganisation", None),
+    "demo-police": ("LawEnforcement", None),
+    "lb-tower-hamlets": ("LocalGovernmentOrganisation", "E09000030"),
+    "lb-camden": ("LocalGovernmentOrganisation", "E09000007"),
+    "hub-operator": ("CentralGovernmentOrganisation", None),
+}
+QUARTERS = [f"{y}-Q{q}" for y in (2025, 2026) for q in (1, 2, 3, 4)]
+NEWHAM = "E09000025"
+EXPLOITATION = ["criminal", "labour", "sexual", "domestic_servitude", "other", "unknown"]
+CONTROL = ["debt_bondage", "threats", "withholds_documents", "restricts_movement", "physical_abuse"]
+PREMISES = ["hand_car_wash", "nail_bar", "private_household", "street", "brothel_residential", "hot_food_takeaway", "care_home", "unknown"]
+NATIONALITY = ["GB", "AL", "VN", "RO", "ER", "SD", "NG", "IN", "PL", "IR", "EG", "CN", "unknown"]
+BANDS = ["0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "unknown"]
+BATCH = 50_000
+
+
+def _key(rng: random.Random) -> str:
+    return f"v1.{rng.getrandbits(64):016x}"
+
+
+def generate(n: int, seed: int = 1) -> Iterator[tuple[str, list[dict[str, object]]]]:
+    """Yield (table, rows) batches: incidents first, then their persons, codes and referrals."""
+    rng = random.Random(seed)
+    boroughs = sorted(BY_GSS)
+    cells = {g: list(h3.grid_disk(h3.latlng_to_cell(BY_GSS[g].lat, BY_GSS[g].lon, 8), 6)) for g in boroughs}
+    pool = [[_key(rng) for _ in range(4)] for _ in range(max(100, n // 40))]
+    subs = {(p, q): str(uuid.uuid4()) for p in PROVIDERS for q in QUARTERS}
+    yield "submissions", [
+        {
+            "id": sid, "org_id": p, "agreement_id": "demo-london", "agreement_version": 1, "quarter": q,
+            "status": "active", "bundle_sha256": uuid.uuid4().hex * 2, "signing_kid": "bench",
+            "manifest": {}, "receipt": {}, "record_counts": {}, "received_at": datetime.now(UTC),
+        }
+        for (p, q), sid in subs.items()
+    ]
+    pid = cid = 0
+    inc: list[dict[str, object]] = []
+    per: list[dict[str, object]] = []
+    cod: list[dict[str, object]] = []
+    ref: list[dict[str, object]] = []
+    for i in range(1, n + 1):
+        p, q = rng.choice(PROVIDERS), rng.choice(QUARTERS)
+        g = rng.choice(boroughs)
+        sid = subs[(p, q)]
+        inc.append({
+            "id": i, "submission_id": sid, "org_id": p, "agreement_id": "demo-london", "quarter": q,
+            "incident_key": _key(rng), "first_known_month": f"{q[:4]}-{3 * int(q[-1]) - 2:02d}",
+            "source_channel": rng.choice(["outreach", "helpline", "police_operation", "unknown"]),
+            "county_lines": rng.choice(["yes", "no", "no", "unknown"]), "premises_type": rng.choice(PREMISES),
+            "exploitation_scope": "uk_only", "la_gss_code": g, "police_force_area": "E23000001",
+            "h3_cell": rng.choice(cells[g]), "h3_resolution": 8, "narrative": None,
+        })
+        for code in {rng.choice(EXPLOITATION) for _ in range(rng.choice((1, 1, 2)))}:
+            cid += 1
+            cod.append({"id": cid, "incident_id": i, "field": "exploitation_types", "code": code})
+        for code in {rng.choice(CONTROL) for _ in range(rng.choice((0, 1, 2)))}:
+            cid += 1
+            cod.append({"id": cid, "incident_id": i, "field": "methods_of_control", "code": code})
+        for seq in range(1, rng.choice((2, 2, 3, 3)) + 1):
+            pid += 1
+            keys = rng.choice(pool) if rng.random() < 0.05 else [_key(rng) for _ in range(4)]
+            band = rng.choice(BANDS)
+            per.append({
+                "id": pid, "incident_id": i, "submission_id": sid, "org_id": p, "person_seq": seq,
+                "mk_name_dob": keys[0], "mk_initial_surname_dob": keys[1], "mk_sorted_tokens_yob": keys[2],
+                "mk_surname_dob_sex": keys[3], "role": "potential_victim" if seq < 3 else "suspect",
+                "gender": rng.choice(["female", "male", "male", "unknown"]), "age_band": band,
+                "age_group": "child" if band in ("0-8", "9-17") else "adult", "nationality": rng.choice(NATIONALITY),
+                "relationship": "unknown",
+            })
+        ref.append({
+            "id": i, "incident_id": i, "submission_id": sid, "org_id": p, "person_seq": 1,
+            "referral_type": rng.choice(["nrm", "nrm", "duty_to_notify", "none", "unknown"]),
+            "first_responder_type": "police", "reasonable_grounds": rng.choice(["positive", "negative", "pending"]),
+            "conclusive_grounds": rng.choice(["positive", "pending", "unknown"]), "decision_month": None,
+            "police_outcome": rng.choice(["crime_recorded", "arrest", "no_further_action", "unknown"]),
+            "victim_engaged_with_police": "unknown", "support_provided": "",
+        })
+        if len(inc) >= BATCH or i == n:
+            yield "incidents", inc
+            yield "persons", per
+            yield "incident_codes", cod
+            yield "referrals", ref
+            inc, per, cod, ref = [], [], [], []
+
+
+TABLES = {"submissions": Submission, "incidents": Incident, "persons": Person, "incident_codes": IncidentCode, "referrals": Referral}
+
+
+def load(engine: Engine, n: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with engine.begin() as conn:
+        for org, (kind, gss) in ORGS.items():
+            conn.execute(insert(Organisation).values(id=org, name=org, kind=kind, gss_code=gss, status="active", created_at=datetime.now(UTC)))
+        for table, rows in generate(n):
+            if rows:
+                conn.execute(insert(TABLES[table]), rows)
+                counts[table] = counts.get(table, 0) + len(rows)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    return counts
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
+
+
+def timed(call: Callable[[], object], repeat: int) -> tuple[float, float]:
+    call()  # warm
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples), percentile(samples, 0.95)
+
+
+BARE_FROM = "FROM incidents i JOIN submissions s ON s.id = i.submission_id AND s.status = 'active' {where}"
+BARE = {
+    "overview": [
+        "SELECT i.quarter, count(*) " + BARE_FROM + " GROUP BY i.quarter",
+        "SELECT i.quarter, count(*) " + BARE_FROM.replace("{where}", "JOIN persons p ON p.incident_id = i.id {where} AND p.role = 'potential_victim'") + " GROUP BY i.quarter",
+        "SELECT c.code, count(*) " + BARE_FROM.replace("{where}", "JOIN incident_codes c ON c.incident_id = i.id {where} AND c.field = 'exploitation_types' AND i.quarter = :q") + " GROUP BY c.code",
+        "SELECT r.referral_type, count(DISTINCT i.id) " + BARE_FROM.replace("{where}", "JOIN referrals r ON r.incident_id = i.id {where} AND i.quarter = :q") + " GROUP BY r.referral_type",
+    ],
+    "trends": [
+        "SELECT i.quarter, count(*) " + BARE_FROM + " GROUP BY i.quarter",
+        "SELECT i.quarter, p.role, count(*) " + BARE_FROM.replace("{where}", "JOIN persons p ON p.incident_id = i.id {where}") + " GROUP BY i.quarter, p.role",
+    ],
+    "breakdowns": [
+        "SELECT p.gender, p.age_group, p.age_band, p.nationality, count(*) " + BARE_FROM.replace("{where}", "JOIN persons p ON p.incident_id = i.id {where} AND i.quarter = :q") + " GROUP BY p.gender, p.age_group, p.age_band, p.nationality",
+        "SELECT c.field, c.code, count(*) " + BARE_FROM.replace("{where}", "JOIN incident_codes c ON c.incident_id = i.id {where} AND i.quarter = :q") + " GROUP BY c.field, c.code",
+        "SELECT i.premises_type, count(*) " + BARE_FROM.replace("{where}", "{where} AND i.quarter = :q") + " GROUP BY i.premises_type",
+        "SELECT r.police_outcome, r.reasonable_grounds, r.conclusive_grounds, count(*) " + BARE_FROM.replace("{where}", "JOIN referrals r ON r.incident_id = i.id {where} AND i.quarter = :q") + " GROUP BY r.police_outcome, r.reasonable_grounds, r.conclusive_grounds",
+    ],
+    "hotspots": ["SELECT i.h3_cell, count(*) " + BARE_FROM.replace("{where}", "{where} AND i.quarter = :q") + " GROUP BY i.h3_cell"],
+    "repeats": [
+        "SELECT count(*) FROM (SELECT p.mk_name_dob " + BARE_FROM.replace("{where}", "JOIN persons p ON p.incident_id = i.id {where}") + " GROUP BY p.mk_name_dob HAVING count(DISTINCT p.incident_id) > 1) x"
+    ],
+    "coverage": [
+        "SELECT count(*), sum(CASE WHEN i.premises_type NOT IN ('unknown','not_asked','not_applicable') THEN 1 ELSE 0 END) " + BARE_FROM,
+        "SELECT count(*), sum(CASE WHEN p.gender NOT IN ('unknown','not_asked','not_applicable') THEN 1 ELSE 0 END) " + BARE_FROM.replace("{where}", "JOIN persons p ON p.incident_id = i.id {where}"),
+    ],
+}
+
+
+def bench_engine(name: str, url: str, n: int, repeat: int, workdir: Path) -> list[tuple[str, ...]]:
+    migrate(url)
+    engine = make_engine(url)
+    t0 = time.perf_counter()
+    counts = load(engine, n)
+    print(f"[{name}] loaded {counts} in {time.perf_counter() - t0:.0f} s", flush=True)
+    with make_sessionmaker(engine)() as s:
+        agreements.load_version(s, (ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8"), actor="bench")
+        user = User(username="bench.officer", display_name="Bench", org_id="lb-newham", role="borough_officer",
+                    password_hash=hash_password("bench password not used"), status="active", created_at=datetime.now(UTC))
+        s.add(user)
+        s.flush()
+        token = create_api_token(s, user, label="bench")
+        s.commit()
+    if not (workdir / "sign.pem").exists():
+        write_signing_key(workdir / "sign.pem")
+    settings = HubSettings(
+        database_url=url, pseudonym_key="bench-hub-pseudonym-key-0123456789abcdef0123",
+        session_key="bench-hub-session-key-0123456789abcdef01234567", signing_key_file=workdir / "sign.pem",
+        policies_dir=ROOT / "policies",
+    )
+    rows: list[tuple[str, ...]] = []
+    quarter = QUARTERS[-1]
+    plain = create_engine(url)  # bare queries: no hub session hooks (SQLite's BEGIN IMMEDIATE)
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client, plain.connect() as conn:
+        client.headers["Authorization"] = f"Bearer {token}"
+        for scope, where in ((NEWHAM, f"WHERE i.la_gss_code = '{NEWHAM}'"), ("london", "WHERE 1 = 1")):
+            for endpoint, sqls in BARE.items():
+                path = f"/api/v1/stats/{scope}/{endpoint}"
+
+                def api(path: str = path) -> object:
+                    r = client.get(path)
+                    assert r.status_code == 200, r.text
+                    return r.content
+
+                def bare(sqls: list[str] = sqls, where: str = where) -> object:
+                    out = [conn.execute(text(q.replace("{where}", where)), {"q": quarter}).all() for q in sqls]
+                    conn.rollback()
+                    return out
+
+                a50, a95 = timed(api, repeat)
+                b50, b95 = timed(bare, repeat)
+                rows.append((name, scope, endpoint, f"{a50:.1f}", f"{a95:.1f}", f"{b50:.1f}", f"{b95:.1f}", f"{a95 / b95:.2f}"))
+                print("  ".join(rows[-1]), flush=True)
+    plain.dispose()
+    engine.dispose()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--engines", default="postgresql,sqlite")
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    results: list[tuple[str, ...]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for engine_name in args.engines.split(","):
+            if engine_name == "sqlite":
+                results += bench_engine("sqlite", f"sqlite:///{work / 'bench.db'}", args.incidents, args.repeat, work)
+            elif engine_name == "postgresql":
+                db = f"msht_bench_{uuid.uuid4().hex[:8]}"
+                admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+                with admin.connect() as c:
+                    c.execute(text(f'CREATE DATABASE "{db}"'))
+                try:
+                    url = make_url(args.pg_url).set(database=db).render_as_string(hide_password=False)
+                    results += bench_engine("postgresql", url, args.incidents, args.repeat, work)
+                finally:
+                    with admin.connect() as c:
+                        c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+                    admin.dispose()
+    print(f"\n{args.incidents:,} incidents; {args.repeat} calls each; milliseconds")
+    header = ("engine", "scope", "call", "api p50", "api p95", "bare p50", "bare p95", "p95 ratio")
+    widths = [max(len(h), *(len(r[i]) for r in results)) for i, h in enumerate(header)]
+    for row in (header, *results):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    print("targets: PostgreSQL api p95 < 200 ms and p95 ratio <= 2")
+
+
+if __name__ == "__main__":
+    main()
