@@ -21,8 +21,9 @@ _FUNCTION_WORDS_TEXT: Final = """the a an in on at by with from to for of and or
 FUNCTION_WORDS: Final = frozenset(_FUNCTION_WORDS_TEXT.split())
 """Capitalised words that start sentences or name roles, never a person's name."""
 
-_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽƠƯẠ-Ỹ"
-_WORD = rf"[{_UPPER}][^\W\d_]*(?:['’-][{_UPPER}]?[^\W\d_]+)?"
+# Upper-case letters of the Latin alphabets partners' clients write their names in.
+UPPER: Final = "A-ZÀ-ÖØ-ÞȘȚĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽƠƯẠ-Ỹ"
+_WORD = rf"[{UPPER}][^\W\d_]*(?:['’-][{UPPER}]?[^\W\d_]+)?"
 
 
 def _is_name_sequence(text: str) -> bool:

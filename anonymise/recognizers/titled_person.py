@@ -5,9 +5,9 @@ dropped by the scrubber's keep filter.
 """
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
-from anonymise.recognizers.capitalised_name import FUNCTION_WORDS
+from anonymise.recognizers.capitalised_name import FUNCTION_WORDS, UPPER
 
-_CAP = r"(?:[A-Z][a-zà-ÿ'’-]+|[A-Z]{2,})"
+_CAP = rf"(?:[{UPPER}][^\W\d_]*(?:['’-][{UPPER}]?[^\W\d_]+)*)"
 _NAMES = rf"({_CAP}(?:\s+{_CAP}){{0,2}})"
 
 RECOGNIZER = RecognizerSpec(

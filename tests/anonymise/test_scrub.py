@@ -65,6 +65,8 @@ def with_ner() -> Scrubber:
         ("Seen in Ilford. Darius drives the workers.", "Darius", "PERSON"),
         ("with Connor O'Connor, who said", "Connor O'Connor", "PERSON"),
         ("friend Thị Hoa Nguyễn, still there", "Thị Hoa Nguyễn", "PERSON"),
+        ("someone known as Ionuț collects the wages", "Ionuț", "PERSON"),
+        ("Mr Ștefan Țurcanu drove", "Ștefan Țurcanu", "PERSON"),
     ],
 )
 def test_uk_recognizers(plain: Scrubber, text: str, secret: str, entity: str) -> None:
