@@ -1,5 +1,6 @@
 """Turning a cell's text into vocabulary codes: the profile's own mapping first, then exact codes."""
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -50,6 +51,7 @@ CODE_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def norm(text: str) -> str:
     """Case, accents, punctuation and spacing ignored.
 
@@ -83,7 +85,7 @@ def resolve(cmap: ColumnMap, vocab: type[StrEnum], raw: str, *, multi: bool) -> 
         return mapped if mapped is not None else ["unknown"]
     parts = _split(raw, cmap.split) if multi else [raw]
     codes: list[str] = []
-    codes_set = {m.value for m in vocab}
+    codes_set = _codes(vocab)
     for part in parts:
         if not part.strip():
             continue
@@ -104,12 +106,26 @@ def resolve(cmap: ColumnMap, vocab: type[StrEnum], raw: str, *, multi: bool) -> 
     return codes or ["unknown"]
 
 
+_TABLES: dict[int, tuple[ColumnMap, dict[str, list[str]]]] = {}
+
+
+def _table(cmap: ColumnMap) -> dict[str, list[str]]:
+    entry = _TABLES.get(id(cmap))
+    if entry is None or entry[0] is not cmap:
+        table = {norm(k): [v] if isinstance(v, str) else list(v) for k, v in cmap.values.items()}
+        entry = _TABLES[id(cmap)] = (cmap, table)
+    return entry[1]
+
+
+@functools.cache
+def _codes(vocab: type[StrEnum]) -> frozenset[str]:
+    return frozenset(m.value for m in vocab)
+
+
 def lookup(cmap: ColumnMap, value: str) -> list[str] | None:
-    key = norm(value)
-    for source, mapped in cmap.values.items():
-        if norm(source) == key:
-            return [mapped] if isinstance(mapped, str) else list(mapped)
-    return None
+    """The codes the profile maps this value to (case, accents and spacing ignored), if any."""
+    found = _table(cmap).get(norm(value))
+    return list(found) if found is not None else None
 
 
 def _split(raw: str, separator: str | None) -> list[str]:

@@ -77,6 +77,7 @@ class RowReader:
         self.formats = tuple(profile.csv.date_formats) + DEFAULT_DATE_FORMATS
         self._unmapped: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         self._unmapped_counts: dict[tuple[str, str], int] = defaultdict(int)
+        self._resolved: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def _cell(self, raw: dict[str, str], cmap: ColumnMap) -> str:
         return " ".join(raw.get(c, "") for c in cmap.columns if raw.get(c, "")).strip()
@@ -144,8 +145,14 @@ class RowReader:
                 parsed.borough = self._borough(raw, cmap, row)
             elif spec.vocab is not None:
                 text = self._cell(raw, cmap)
+                cached = self._resolved.get((name, text))
+                if cached is not None:
+                    parsed.codes[name] = list(cached)
+                    continue
                 try:
                     parsed.codes[name] = coding.resolve(cmap, spec.vocab, text, multi=spec.kind == "codes")
+                    if len(self._resolved) < 100_000:
+                        self._resolved[(name, text)] = tuple(parsed.codes[name])
                 except Unmapped as exc:
                     key = (name, cmap.columns[0])
                     self._unmapped_counts[key] += 1
