@@ -57,7 +57,7 @@ class Prepared:
     warnings: list[Problem] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One row after anonymisation: only values that may leave, plus the cell for coarsening."""
 
