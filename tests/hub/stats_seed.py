@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Final
 
 import h3
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anonymise.london import BY_GSS
@@ -142,3 +143,41 @@ def seed(
                         )
     session.flush()
     return Seeded(incidents=n_inc, persons=n_per, submissions=subs)
+
+
+def add_incidents(
+    session: Session, *, provider: str, quarter: str, gss: str, n: int, premises: str = "nail_bar", seed_: int = 1
+) -> None:
+    """``n`` plain incidents (one potential victim each) for one provider, quarter and borough,
+    in the provider's active submission for that quarter: for tests that need exact counts."""
+    rng = random.Random(f"{provider}{quarter}{gss}{seed_}")
+    existing = session.scalar(
+        select(Submission.id).where(Submission.org_id == provider, Submission.quarter == quarter, Submission.status == "active")
+    )
+    sub_id = existing or str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    if existing is None:
+        session.add(
+            Submission(
+                id=sub_id, org_id=provider, agreement_id=AGREEMENT_ID, agreement_version=1, quarter=quarter, status="active",
+                bundle_sha256=f"{rng.getrandbits(256):064x}", signing_kid="test-kid", manifest={}, receipt={},
+                record_counts={}, received_at=datetime.now(UTC),
+            )
+        )
+        session.flush()
+    for _ in range(n):
+        incident = Incident(
+            submission_id=sub_id, org_id=provider, agreement_id=AGREEMENT_ID, quarter=quarter, incident_key=pseudonym(rng),
+            first_known_month=f"{quarter[:4]}-{3 * int(quarter[-1]) - 2:02d}", source_channel="outreach", county_lines="no",
+            premises_type=premises, exploitation_scope="uk_only", la_gss_code=gss, police_force_area="E23000001",
+            h3_cell=None, h3_resolution=None,
+        )
+        session.add(incident)
+        session.flush()
+        session.add(IncidentCode(incident_id=incident.id, field="exploitation_types", code="labour"))
+        session.add(
+            Person(
+                incident_id=incident.id, submission_id=sub_id, org_id=provider, person_seq=1, role="potential_victim",
+                gender="female", age_band="30-38", age_group="adult", nationality="RO", relationship="unknown",
+            )
+        )
+    session.flush()

@@ -18,7 +18,7 @@ from hub.statistics.exports import csv_safe, tables_csv
 from hub.statistics.schemas import Figure, PrivacyLabel, Table
 from tests.conftest import make_settings
 from tests.hub.accounts import add_user, login
-from tests.hub.stats_seed import CAMDEN, NEWHAM, TOWER_HAMLETS, seed
+from tests.hub.stats_seed import CAMDEN, NEWHAM, TOWER_HAMLETS, add_incidents, seed
 
 
 @pytest.fixture
@@ -180,3 +180,38 @@ def test_pdf_report(hub: tuple[TestClient, Any]) -> None:
     assert r.status_code == 200
     assert r.content.startswith(b"%PDF")
     assert r.headers["content-type"] == "application/pdf"
+
+
+@pytest.fixture
+def exact(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """Newham, 2026-Q1: lb-newham (a provider, and the viewer's organisation) sent 20 nail-bar
+    incidents; the NGO sent 2 more nail-bar and 30 hand-car-wash incidents."""
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as s:
+        seed(s, providers=())
+        add_incidents(s, provider="lb-newham", quarter="2026-Q1", gss=NEWHAM, n=20, premises="nail_bar")
+        add_incidents(s, provider="demo-ngo", quarter="2026-Q1", gss=NEWHAM, n=2, premises="nail_bar")
+        add_incidents(s, provider="demo-ngo", quarter="2026-Q1", gss=NEWHAM, n=30, premises="hand_car_wash", seed_=2)
+        add_user(s, "newham.officer", "borough_officer", "lb-newham")
+        s.commit()
+    with TestClient(create_app(make_settings(db_url, tmp_path)), base_url="http://127.0.0.1") as client:
+        yield client
+    engine.dispose()
+
+
+def test_provider_cannot_subtract_its_own_records(exact: TestClient) -> None:
+    """22 nail-bar incidents, 20 of them Newham's own: publishing "20" (rounded) would tell
+    Newham the NGO had about 2; the cell is protected, and so is a complement, so it cannot be
+    recovered from the total either."""
+    login(exact, "newham.officer")
+    body = exact.get(f"/api/v1/stats/{NEWHAM}/breakdowns?quarter=2026-Q1").json()
+    premises = next(t for t in body["tables"] if t["id"] == "premises_type")
+    rows = {f["key"]: f for f in premises["rows"]}
+    assert rows["nail_bar"]["value"] is None
+    assert rows["nail_bar"]["suppressed"] == "protected"
+    hidden = [f for f in [*premises["rows"], premises["total"]] if f["value"] is None]
+    assert len(hidden) >= 2, "a lone hidden cell would be total minus the rest"
+    # the same figure for London is protected the same way (the viewer's records are in it too)
+    london = exact.get("/api/v1/stats/london/breakdowns?quarter=2026-Q1").json()
+    nail = next(f for t in london["tables"] if t["id"] == "premises_type" for f in t["rows"] if f["key"] == "nail_bar")
+    assert nail["value"] is None
