@@ -7,7 +7,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from anonymise.nlp import DEFAULT_NER_MODEL
+from anonymise.nlp import DEFAULT_NER_MODEL, NerUnavailable
 from anonymise.scrub import Scrubber, ScrubInput
 
 _BATCH = 256
@@ -97,7 +97,11 @@ def scrub(
     "end"}]} with offsets into the input text. A text that cannot be scrubbed safely is dropped
     ("text": null and the reason); a bad line gets {"error": "line N: ..."} and never echoes its text.
     """
-    scrubber = Scrubber(ner=ner, model=model, workers=workers)
+    try:
+        scrubber = Scrubber(ner=ner, model=model, workers=workers)
+    except NerUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     for notice in scrubber.warnings():
         typer.echo(f"note: {notice}", err=True)
     try:

@@ -77,6 +77,13 @@ def test_dropped_texts_say_why() -> None:
     assert out[0]["dropped"] == "longer than 4000 characters after scrubbing"
 
 
+def test_missing_model_is_a_clear_error() -> None:
+    result = runner.invoke(app, ["scrub", "--ner", "--model", "no_such_spacy_pipeline"], input="{}\n")
+    assert result.exit_code == 2
+    assert "no_such_spacy_pipeline" in result.stderr
+    assert "not installed" in result.stderr
+
+
 def test_registered_in_help() -> None:
     assert "scrub" in runner.invoke(app, ["--help"]).stdout
 
