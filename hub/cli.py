@@ -362,6 +362,10 @@ def agreement_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
                 typer.echo(f"{file}: {where}{problem['path'] or '(document)'}: {problem['rule']}", err=True)
             raise
     typer.echo(f"loaded {agreement.id} version {agreement.version} ({agreement.status.value})")
+    if agreement.demo and not settings().demo:
+        typer.echo(
+            "WARNING: this is a demo agreement: uploads under it are refused unless MSHT_DEMO=true", err=True
+        )
 
 
 @agreement_app.command("validate")

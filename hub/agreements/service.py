@@ -6,6 +6,7 @@ unit of work does. Every change appends an audit entry.
 
 import difflib
 import hashlib
+import logging
 import re
 from datetime import UTC, date, datetime
 from typing import Final
@@ -28,6 +29,8 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RETENTION_MONTHS: Final = Agreement.model_fields["retention_months"].default
 
@@ -148,6 +151,8 @@ def load_version(session: Session, text: str, *, actor: str) -> Agreement:
             f"a new file must carry a higher version"
         )
     _store(session, agreement, text, actor)
+    if agreement.demo:
+        log.warning("agreement %s is a demo agreement: uploads need demo mode", agreement.id)
     audit.record(
         session,
         actor=actor,

@@ -242,7 +242,9 @@ def cli(*args: str) -> tuple[int, str, str]:
 def test_cli_load_list_show_status_diff_and_purge(cli_env: str, tmp_path: Path) -> None:
     file = tmp_path / "demo.yaml"
     file.write_text(DEMO, encoding="utf-8")
-    assert cli("agreement", "load", str(file)) == (0, "loaded demo-london version 1 (active)\n", "")
+    code, out, err = cli("agreement", "load", str(file))
+    assert (code, out) == (0, "loaded demo-london version 1 (active)\n")
+    assert "WARNING: this is a demo agreement" in err
     code, _, err = cli("agreement", "load", str(file))
     assert code == 1
     assert "already at version 1" in err
