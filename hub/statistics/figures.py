@@ -76,7 +76,7 @@ def figure(cell: Cell, key: str, label: str, min_count: int) -> Figure:
     )
 
 
-def _checked(table: ProtectedTable, what: str) -> ProtectedTable:
+def checked(table: ProtectedTable, what: str) -> ProtectedTable:
     problems = check_table(table)
     if not problems:
         return table
@@ -155,7 +155,7 @@ def table(
             provider_totals=[total_by[p] for p in all_providers],
         )
         providers = sorted({*providers, *(p for p, v in total_by.items() if v)})
-    protected = _checked(protected, id_)
+    protected = checked(protected, id_)
     names = labels or {}
     figures = [
         figure(protected.cells[i], c, names.get(c, label_for(c)), rules.min_count) for i, c in enumerate(categories)
@@ -189,7 +189,7 @@ def cross_table(
             continue
         grid[i][j] += n
         per[p][i][j] += n
-    protected = _checked(protect_table(grid, rules, providers=[per[p] for p in providers]), id_)
+    protected = checked(protect_table(grid, rules, providers=[per[p] for p in providers]), id_)
     r, c = len(row_cats), len(col_cats)
     m = rules.min_count
     cells = [
@@ -227,7 +227,7 @@ def rate(
     yes = sum(with_.values())
     total = sum(all_.values())
     per = [[with_.get(p, 0), all_[p] - with_.get(p, 0)] for p in providers]
-    protected = _checked(protect_series([yes, total - yes], rules, providers=per), key)
+    protected = checked(protect_series([yes, total - yes], rules, providers=per), key)
     num = figure(protected.cells[0], key, label, rules.min_count)
     den = figure(protected.cells[2], "total", "Total", rules.min_count)
     percent = round(100 * num.value / den.value) if num.value is not None and den.value else None

@@ -131,7 +131,7 @@ def _per_quarter_series(
 ) -> Trend:
     """Quarterly counts, each protected on its own (a time series has no published total)."""
     pooled, per, _ = figures.pivot(rows, quarters)
-    protected = protect_series(pooled, visibility, providers=per, additive=False, total=0)
+    protected = figures.checked(protect_series(pooled, visibility, providers=per, additive=False, total=0), key)
     points = [
         figures.figure(protected.cells[i], q, q, visibility.min_count) for i, q in enumerate(quarters)
     ]
