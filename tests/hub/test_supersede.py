@@ -174,3 +174,23 @@ def test_concurrent_identical_uploads_store_one_submission(hub: HubUnderTest, pa
     assert len({r.json()["receipt"]["submission_id"] for r in results}) == 1
     assert len(submissions(hub)) == 1
     assert active_incidents(hub) == 20
+
+
+@pytest.mark.slow
+def test_the_unique_index_holds_even_without_the_quarter_lock(
+    hub: HubUnderTest, partner: FakePartner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Belt and braces: with the advisory lock switched off, the partial unique index refuses a second active."""
+    from hub.submissions import service
+
+    monkeypatch.setattr(service, "_lock_quarter", lambda *args, **kwargs: None)
+    assert hub.upload(partner, partner.bundle(make_tables(5, seed=100))).status_code == 201
+    bundles = [partner.bundle(make_tables(20, seed=s)) for s in range(4)]
+    results = _race(hub, [(partner, b) for b in bundles])
+    codes = [r.status_code for r in results]
+    assert set(codes) <= {201, 409}, [r.text for r in results]
+    assert sum(1 for status, _ in submissions(hub).values() if status == "active") == 1
+    assert active_incidents(hub) == 20
+    with hub.session() as session:
+        stored = set(session.scalars(select(Incident.submission_id).distinct()))
+    assert len(stored) == 1 + codes.count(201)  # refused uploads left no records
