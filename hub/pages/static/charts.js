@@ -75,7 +75,7 @@
     });
     var max = 1;
     series.forEach(function (s) { s.points.forEach(function (p) { if (p.value !== null && p.value > max) { max = p.value; } }); });
-    var W = 640, H = 280, L = 48, R = 16, T = 16, B = 40;
+    var W = 640, H = 280, L = 48, R = 40, T = 22, B = 40;
     var svg = el("svg", { viewBox: "0 0 " + W + " " + H, "class": "line-chart", "aria-hidden": "true", focusable: "false" });
     var x = function (i) { return L + (labels.length < 2 ? 0 : i * (W - L - R) / (labels.length - 1)); };
     var y = function (v) { return H - B - v * (H - T - B) / max; };
