@@ -63,21 +63,33 @@ def _identifiers(demo: DemoFiles) -> list[tuple[str, str, str]]:
     return sorted(found)
 
 
+def _forms(value: str) -> set[str]:
+    return {value, json.dumps(value)[1:-1]}
+
+
 def _pattern(value: str) -> re.Pattern[bytes]:
     """The value as a whole word (so a name inside a longer word is not counted), any case, as stored
     raw or JSON-escaped."""
-    forms = {value, json.dumps(value)[1:-1]}
+    forms = _forms(value)
     alternatives = b"|".join(re.escape(f.encode()) for f in forms)
     return re.compile(rb"(?<![A-Za-z0-9])(?:" + alternatives + rb")(?![A-Za-z0-9])", re.IGNORECASE)
 
 
+_WORD = re.compile(rb"[a-z0-9]+")
+
+
 def _leaks(hub: LiveHub, identifiers: list[tuple[str, str, str]]) -> list[str]:
     stored = hub.stored_bytes()
+    # A cheap index first (every lower-case word of every file), then the exact whole-word search
+    # only for identifiers whose every word occurs somewhere.
+    words = {path: set(_WORD.findall(data.lower())) for path, data in stored.items()}
     leaks = []
     for file, kind, value in identifiers:
+        token_sets = [_WORD.findall(form.lower().encode()) for form in _forms(value)]
         pattern = _pattern(value)
         for path, data in stored.items():
-            if pattern.search(data):
+            candidate = any(all(t in words[path] for t in tokens) for tokens in token_sets)
+            if candidate and pattern.search(data):
                 leaks.append(f"{kind} from {file} in {path.name}")  # the value itself is not printed
     return leaks
 
@@ -123,3 +135,12 @@ def test_partner_flow_leaves_no_identifier_at_the_hub(
     assert "active" in status
 
     assert _leaks(hub, _identifiers(demo)) == []
+
+
+def test_the_leak_search_finds_a_planted_identifier(tmp_path: Path) -> None:
+    """The search above must be able to fail: an identifier planted in a stored file is found,
+    in any case and JSON-escaped, and a name inside a longer word is not counted."""
+    (tmp_path / "hub.db").write_bytes(b'...\x00{"note": "seen with Ren\\u00e9e DAVIES"}...ORGANISATION')
+    fake = LiveHub(url="", settings=None, directory=tmp_path)  # type: ignore[arg-type]
+    found = _leaks(fake, [("f.csv", "PERSON", "Renée Davies"), ("f.csv", "PERSON", "Anisa"), ("f.csv", "PERSON", "Blerta")])
+    assert found == ["PERSON from f.csv in hub.db"]
