@@ -138,3 +138,39 @@ def test_different_people_do_not_link() -> None:
     ]
     for b in others:
         assert not any(a[k] is not None and a[k] == b[k] for k in MatchKey)
+
+
+_ascii_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10)
+
+
+@st.composite
+def _variant(draw: st.DrawFn) -> tuple[str, str, str]:
+    given_name, surname = draw(_ascii_names), draw(_ascii_names)
+    original = f"{given_name.title()} {surname.title()}"
+    kind = draw(st.sampled_from(["swap", "given_typo", "given_transposition", "accent", "comma", "case"]))
+    if kind == "swap":
+        variant = f"{surname.title()} {given_name.title()}"
+    elif kind == "given_typo":
+        i = draw(st.integers(1, len(given_name) - 1))
+        variant = f"{given_name[:i]}{given_name[i + 1:]} {surname}".title()
+    elif kind == "given_transposition":
+        i = draw(st.integers(1, len(given_name) - 2))
+        g = given_name[:i] + given_name[i + 1] + given_name[i] + given_name[i + 2:]
+        variant = f"{g} {surname}".title()
+    elif kind == "accent":
+        variant = f"{given_name.replace('e', 'é').title()} {surname.replace('o', 'ö').title()}"
+    elif kind == "comma":
+        variant = f"{surname.upper()}, {given_name.title()}"
+    else:
+        variant = original.upper()
+    return original, variant, kind
+
+
+@settings(max_examples=200)
+@given(_variant(), dobs)
+def test_any_variant_links_by_at_least_one_key(case: tuple[str, str, str], dob: date) -> None:
+    original, variant, _ = case
+    p = Pseudonymiser(KEY_A, AGR)
+    a = p.person_keys(full_name=original, dob=dob, sex="f")
+    b = p.person_keys(full_name=variant, dob=dob.strftime("%d/%m/%Y"), sex="female")
+    assert any(a[k] is not None and a[k] == b[k] for k in MatchKey)
