@@ -4,6 +4,8 @@ import hashlib
 import hmac
 from datetime import date, timedelta
 
+import pytest
+
 from anonymise.keys import DEMO_LINKAGE_KEY, LinkageKey
 from anonymise.normalise import normalise_name
 from anonymise.pseudonymise import Pseudonymiser
@@ -43,6 +45,7 @@ def _sha(name: str, iso: str) -> str:
     return hashlib.sha256(f"{name}|{iso}".encode()).hexdigest()
 
 
+@pytest.mark.slow
 def test_dictionary_attack_recovers_unkeyed_hashes_but_not_ours() -> None:
     unkeyed = {_unkeyed(n, d) for n, d in VICTIMS}
     assert _attack(unkeyed, _sha) == len(VICTIMS)  # 100 % of unkeyed SHA-256 recovered

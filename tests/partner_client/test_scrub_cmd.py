@@ -89,6 +89,7 @@ def test_registered_in_help() -> None:
 
 
 @pytest.mark.ner
+@pytest.mark.slow
 def test_console_script_with_ner() -> None:
     if not ner_model_installed():
         pytest.skip("the ner extra's spaCy pipeline is not installed")
