@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -174,3 +175,48 @@ def test_any_variant_links_by_at_least_one_key(case: tuple[str, str, str], dob: 
     a = p.person_keys(full_name=original, dob=dob, sex="f")
     b = p.person_keys(full_name=variant, dob=dob.strftime("%d/%m/%Y"), sex="female")
     assert any(a[k] is not None and a[k] == b[k] for k in MatchKey)
+
+
+def test_match_keys_on_the_synthetic_partners_ground_truth(tmp_path: Path) -> None:
+    """Repeat persons across the four demo partners link; the exact keys make no false link."""
+    import csv
+    import itertools
+    from collections import defaultdict
+
+    from partner_client.demo_data import generate
+
+    generate(tmp_path, seed=3, rows=150)
+    layouts = {
+        "ngo_cases.csv": ("utf-8-sig", ",", "Client Name", None, None, "DOB", "Gender"),
+        "borough_safeguarding.csv": ("cp1252", ";", None, "First Name", "Last Name", "D.O.B.", "Sex"),
+        "hospital_flags.csv": ("utf-8", "\t", None, "pt_forename", "pt_surname", "dob", "sex"),
+        "police_intel.csv": ("utf-8", ",", None, "Forename(s)", "Surname", "DOB", "Sex"),
+    }
+    with (tmp_path / "ground_truth.csv").open(encoding="utf-8") as handle:
+        truth = {(r["file"], int(r["row"])): r["person_id"] for r in csv.DictReader(handle)}
+    p = Pseudonymiser(KEY_A, AGR)
+    rows: list[tuple[str, dict[MatchKey, str | None]]] = []
+    for name, (encoding, delimiter, full, given_col, family, dob, sex) in layouts.items():
+        with (tmp_path / name).open(encoding=encoding, newline="") as handle:
+            for number, record in enumerate(csv.DictReader(handle, delimiter=delimiter), start=1):
+                keys = p.person_keys(
+                    full_name=record[full] if full else None,
+                    given=record[given_col] if given_col else None,
+                    family=record[family] if family else None,
+                    dob=record[dob] or None,
+                    sex=record[sex] or None,
+                )
+                rows.append((truth[(name, number)], keys))
+    by_value: dict[tuple[MatchKey, str], list[int]] = defaultdict(list)
+    for index, (_, keys) in enumerate(rows):
+        for key, value in keys.items():
+            if value is not None:
+                by_value[(key, value)].append(index)
+    false_links = {key for (key, _), members in by_value.items() if len({rows[i][0] for i in members}) > 1}
+    assert false_links <= {MatchKey.sorted_tokens_yob}  # only the year-of-birth key may collide
+    linked = {pair for members in by_value.values() for pair in itertools.combinations(members, 2)}
+    dated = [i for i, (_, keys) in enumerate(rows) if keys[MatchKey.sorted_tokens_yob] is not None]
+    true_pairs = [(a, b) for a, b in itertools.combinations(dated, 2) if rows[a][0] == rows[b][0]]
+    assert len(true_pairs) >= 20
+    recall = sum(pair in linked for pair in true_pairs) / len(true_pairs)
+    assert recall >= 0.85, f"only {recall:.0%} of the true pairs with dates of birth link"
