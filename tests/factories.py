@@ -398,11 +398,8 @@ def start_hub(settings: Any) -> HubUnderTest:
     from fastapi.testclient import TestClient
 
     from hub.main import create_app
-    from hub.secrets import load_secrets
 
     app = create_app(settings)
-    if not hasattr(app.state, "secrets"):  # until create_app loads them itself
-        app.state.secrets = load_secrets(settings)
     return HubUnderTest(app=app, client=TestClient(app), settings=settings)
 
 

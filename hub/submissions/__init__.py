@@ -1,1 +1,1 @@
-"""hub.submissions: see router.py (HTTP), schemas.py (in/out), service.py (rules and SQL)."""
+"""hub.submissions: partner uploads — partner_auth (tokens), validate, rekey, ingest, receipts, service (rules), router (HTTP)."""

@@ -78,9 +78,20 @@ def authenticate(
         raise
 
 
-def _authenticate(
-    session: Session, settings: HubSettings, token: str, *, typ: str, bundle_sha256: str | None
-) -> Partner:
+def verify_token(session: Session, settings: HubSettings, token: str, *, typ: str) -> Partner:
+    """Check key, signature, type, audience, issuer and lifetime — but neither body nor ``jti``.
+
+    Uploads call this before reading the body, so only an enrolled partner can make the hub read
+    a large request; :func:`authenticate` then checks everything.
+    """
+    try:
+        return _verify(session, settings, token, typ=typ)
+    except NotAuthenticated as exc:
+        log.info("partner token refused (%s): %s", typ, exc.detail)
+        raise
+
+
+def _verify(session: Session, settings: HubSettings, token: str, *, typ: str) -> Partner:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
@@ -102,6 +113,14 @@ def _authenticate(
         max_lifetime=settings.upload_token_max_seconds,
         required=("exp", "iat", "aud", "iss", "jti"),
     )
+    return Partner(org_id=key.org_id, kid=kid, public_key=public_key, claims=claims)
+
+
+def _authenticate(
+    session: Session, settings: HubSettings, token: str, *, typ: str, bundle_sha256: str | None
+) -> Partner:
+    partner = _verify(session, settings, token, typ=typ)
+    claims = partner.claims
     if bundle_sha256 is not None:
         bound = claims.get("bundle_sha256")
         if not isinstance(bound, str) or not hmac.compare_digest(bound.lower(), bundle_sha256):
@@ -109,13 +128,24 @@ def _authenticate(
     jti = claims.get("jti")
     if not isinstance(jti, str):
         raise NotAuthenticated("token id (jti) is missing")
-    remember_jti(session, jti=jti, issuer=key.org_id, expires_at=datetime.fromtimestamp(claims["exp"], UTC))
-    return Partner(org_id=key.org_id, kid=kid, public_key=public_key, claims=claims)
+    remember_jti(session, jti=jti, issuer=partner.org_id, expires_at=datetime.fromtimestamp(claims["exp"], UTC))
+    return partner
 
 
 def _partner_call(request: Request, session: SessionDep, settings: SettingsDep) -> Partner:
     return authenticate(session, settings, bearer_token(request), typ=PARTNER_TYP)
 
 
+def _upload_caller(request: Request, settings: SettingsDep) -> Partner:
+    # Its own short transaction, not the request's: on SQLite a transaction holds the write lock,
+    # which must not stay taken while a large body streams in.
+    token = bearer_token(request)
+    with request.app.state.sessions() as session:
+        return verify_token(session, settings, token, typ=UPLOAD_TYP)
+
+
 PartnerCall = Annotated[Partner, Depends(_partner_call)]
 """A dependency: the partner behind a ``msht-partner+jwt`` token (status, withdraw)."""
+
+UploadCaller = Annotated[Partner, Depends(_upload_caller)]
+"""A dependency: a valid ``msht-upload+jwt`` token, checked before the body is read."""

@@ -8,7 +8,7 @@ from hub.auth import RequireOperator
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.errors import HubError, TooLarge
 from hub.submissions import service
-from hub.submissions.partner_auth import PartnerCall, bearer_token
+from hub.submissions.partner_auth import PartnerCall, UploadCaller, bearer_token
 from hub.submissions.receipts import hub_key_document
 from hub.submissions.schemas import HubKey, SignedReceipt, SubmissionList, SubmissionOut, Withdrawal
 
@@ -23,9 +23,9 @@ class UnsupportedMediaType(HubError):
     code = "unsupported_media_type"
 
 
-async def _bundle_body(request: Request, settings: SettingsDep) -> bytes:
-    """The raw bundle, read no further than ``max_bundle_bytes`` (413 beyond)."""
-    bearer_token(request)  # refuse anonymous callers before reading a byte of the body
+async def _bundle_body(request: Request, settings: SettingsDep, _caller: UploadCaller) -> bytes:
+    """The raw bundle, read no further than ``max_bundle_bytes`` (413 beyond), and only for a caller
+    whose upload token verifies (its body hash and ``jti`` are checked once the body is here)."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in BUNDLE_TYPES:
         raise UnsupportedMediaType("send the bundle as Content-Type: application/zip")

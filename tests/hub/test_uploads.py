@@ -242,3 +242,18 @@ def test_disabled_partner_organisation_is_refused(hub: HubUnderTest, partner: Fa
     hub.arrange(disable)
     bundle = partner.bundle()
     _refused(hub, partner, bundle, partner.token(bundle=bundle))
+
+
+def test_an_unauthenticated_body_is_not_read(db_url: str, tmp_path: Path) -> None:
+    small = start_hub(make_settings(db_url, tmp_path, max_bundle_bytes=1000))
+    try:
+        partner = small.arrange(add_partner, "ngo-one")
+        small.arrange(add_agreement, ["ngo-one"])
+        bundle = partner.bundle()
+        forged = partner.token(bundle=bundle, signing_key=Ed25519PrivateKey.generate())
+        response = small.upload(partner, bundle, token=forged)
+        assert response.status_code == 401  # refused on the token, before the size of the body mattered
+        assert_nothing_stored(small)
+    finally:
+        small.client.close()
+        small.app.state.engine.dispose()
