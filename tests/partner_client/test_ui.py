@@ -1,6 +1,7 @@
 """The caseworkers' page, driven in headless Chromium: choose CSV → mapping → preview → Send → receipt,
 against a real hub; the page is loopback-only, needs its token, and leaves no file behind."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def test_the_page_refuses_requests_without_its_token(ui: RunningUI) -> None:
 def test_caseworker_sends_a_quarter_through_the_page(
     ui: RunningUI, hub: LiveHub, chromium_path: str, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     exports = generate(tmp_path / "exports", seed=5, rows=40)
     workspace = ui.workspace.directory
@@ -74,7 +75,7 @@ def test_caseworker_sends_a_quarter_through_the_page(
         page.locator("#step2").wait_for(state="visible")
         assert page.locator("#columns select").count() == 19
         page.select_option("#example", "police_intel")
-        page.wait_for_function("document.querySelector('#profile').value.includes('demo-police-1')")
+        expect(page.locator("#profile")).to_have_value(re.compile("demo-police-1"))
         page.select_option("select[data-column='Grading']", "ignore")
         page.fill("#quarter", "2026Q3")
         page.click("#prepare")
