@@ -200,6 +200,10 @@ def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> N
     page.click("#activate")
     expect(page.locator("#status")).to_have_text("active")
     expect(page.locator("#version")).to_have_text("2")
+    page.click("text=Edit (new version)")
+    edited = page.locator("#document").input_value()
+    assert "\nversion: 3\n" in edited
+    assert "status: active" in edited
 
     # Suspend the demo agreement, compare its versions, and see statistics change at once.
     officer = {"Authorization": f"Bearer {hub.officer_token}"}
