@@ -4,7 +4,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import timedelta
 from typing import Any, Final
 
@@ -57,7 +57,7 @@ def _purge(app: FastAPI) -> None:
     """Forget expired replay ids, rate counters and sessions (any process may do it; all share the DB)."""
     from datetime import UTC, datetime
 
-    for session in session_scope(app.state.sessions):
+    with contextmanager(session_scope)(app.state.sessions) as session:
         used = replay.purge_expired(session)
         counters = ratelimit.purge_expired(session)
         session.execute(delete(WebSession).where(WebSession.expires_at < datetime.now(UTC)))

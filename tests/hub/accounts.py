@@ -1,6 +1,7 @@
 """Test helpers for people: organisations, local users, signed-in TestClients (synthetic, fixed test passwords)."""
 
 import functools
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
@@ -8,9 +9,13 @@ from sqlalchemy.orm import Session
 
 from anonymise.agreement import ViewerRole
 from hub.auth import hash_password
+from hub.db import session_scope
 from hub.models import Organisation, User
 
 PASSWORD = "correct horse battery staple"
+
+transaction = contextmanager(session_scope)
+"""``with transaction(factory) as session:`` commits or rolls back, and always closes the session."""
 
 
 def add_org(session: Session, org_id: str = "lb-newham", *, kind: str = "LocalGovernmentOrganisation", gss_code: str | None = "E09000025") -> Organisation:

@@ -11,12 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 import hub.main
-from hub.db import session_scope
 from hub.main import CSP, create_app
 from hub.models import UsedTokenId, WebSession
 from hub.replay import remember_jti
 from tests.conftest import make_settings
-from tests.hub.accounts import add_user
+from tests.hub.accounts import add_user, transaction
 
 # API routes anyone may call.
 PUBLIC_API = {
@@ -101,14 +100,14 @@ def test_api_refuses_anonymous_callers(app: FastAPI) -> None:
 
 def test_startup_purges_expired_shared_state(app: FastAPI) -> None:
     now = datetime.now(UTC)
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         user = add_user(session, "olive", "operator", "hub-ops")
         remember_jti(session, jti="old", issuer="x", expires_at=now - timedelta(hours=1))
         remember_jti(session, jti="live", issuer="x", expires_at=now + timedelta(hours=1))
         session.add(WebSession(id="s-old", user_id=user.id, csrf_token="c", created_at=now - timedelta(hours=2), expires_at=now - timedelta(hours=1)))
     with TestClient(app):
         pass
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         assert list(session.scalars(select(UsedTokenId.jti))) == ["live"]
         assert session.scalar(select(func.count()).select_from(WebSession)) == 0
 

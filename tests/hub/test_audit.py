@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub import audit
 from hub.auth import create_api_token
-from hub.db import make_engine, make_sessionmaker, session_scope
+from hub.db import make_engine, make_sessionmaker
 from hub.main import create_app
 from hub.models import AuditEntry, HubState
 from tests.conftest import make_settings
-from tests.hub.accounts import add_user
+from tests.hub.accounts import add_user, transaction
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
 
 
 def _write(factory: sessionmaker[Session], n: int, *, providers: tuple[str, ...] = ("ngo-one",)) -> None:
-    for session in session_scope(factory):
+    with transaction(factory) as session:
         for i in range(n):
             audit.record(
                 session, actor="user:alice", action="stats.read", target=f"borough:E0900002{i % 10}",
@@ -39,13 +39,13 @@ def _write(factory: sessionmaker[Session], n: int, *, providers: tuple[str, ...]
 
 
 def _verify(factory: sessionmaker[Session]) -> audit.AuditReport:
-    for session in session_scope(factory):
+    with transaction(factory) as session:
         return audit.verify(session)
     raise AssertionError
 
 
 def _sql(factory: sessionmaker[Session], statement: object) -> None:
-    for session in session_scope(factory):
+    with transaction(factory) as session:
         session.execute(statement)  # type: ignore[call-overload]
 
 
@@ -56,7 +56,7 @@ def test_empty_and_intact_chain(factory: sessionmaker[Session]) -> None:
     report = _verify(factory)
     assert report.ok
     assert report.count == 8
-    for session in session_scope(factory):
+    with transaction(factory) as session:
         entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         assert [e.id for e in entries] == list(range(1, 9))
         assert entries[0].prev_hash == audit.GENESIS
@@ -80,7 +80,7 @@ def test_edited_entry_detected(factory: sessionmaker[Session], values: dict[str,
 
 def test_edited_time_detected(factory: sessionmaker[Session]) -> None:
     _write(factory, 3)
-    for session in session_scope(factory):
+    with transaction(factory) as session:
         entry = session.get(AuditEntry, 2)
         assert entry is not None
         entry.at = entry.at.replace(year=entry.at.year - 1)
@@ -90,7 +90,7 @@ def test_edited_time_detected(factory: sessionmaker[Session]) -> None:
 def test_rehashed_edit_detected_by_next_entry(factory: sessionmaker[Session]) -> None:
     """An editor who also recomputes the edited entry's hash breaks the link to the next entry."""
     _write(factory, 5)
-    for session in session_scope(factory):
+    with transaction(factory) as session:
         entry = session.get(AuditEntry, 3)
         assert entry is not None
         entry.actor = "user:mallory"
@@ -123,7 +123,7 @@ def test_removed_last_entries_detected(factory: sessionmaker[Session]) -> None:
 
 def test_reordered_entries_detected(factory: sessionmaker[Session]) -> None:
     _write(factory, 5)
-    for session in session_scope(factory):  # swap the ids of entries 2 and 3
+    with transaction(factory) as session:  # swap the ids of entries 2 and 3
         session.execute(update(AuditEntry).where(AuditEntry.id == 2).values(id=1000))
         session.execute(update(AuditEntry).where(AuditEntry.id == 3).values(id=2))
         session.execute(update(AuditEntry).where(AuditEntry.id == 1000).values(id=3))
@@ -133,7 +133,7 @@ def test_reordered_entries_detected(factory: sessionmaker[Session]) -> None:
 
 
 def test_details_hold_ids_and_counts_only(factory: sessionmaker[Session]) -> None:
-    for session in session_scope(factory):
+    with transaction(factory) as session:
         with pytest.raises(ValueError, match="id or a count"):
             audit.record(session, actor="system", action="x", target="y", details={"note": "n" * 500})
         with pytest.raises(ValueError, match="id or a count"):
@@ -148,7 +148,7 @@ def test_entries_touching_a_provider(factory: sessionmaker[Session]) -> None:
     _write(factory, 2, providers=("ngo-one", "police-met"))
     _write(factory, 2, providers=("police-met",))
     _write(factory, 1, providers=("ngo-one-two",))
-    for session in session_scope(factory):
+    with transaction(factory) as session:
         assert [e.id for e in audit.entries_touching(session, "ngo-one")] == [2, 1]
         assert [e.id for e in audit.entries_touching(session, "police-met", limit=3)] == [4, 3, 2]
         assert audit.entries_touching(session, "ngo") == []
@@ -182,7 +182,7 @@ def test_concurrent_writers_keep_one_chain(db_url: str) -> None:
 
 def test_head_is_recorded(factory: sessionmaker[Session]) -> None:
     _write(factory, 2)
-    for session in session_scope(factory):
+    with transaction(factory) as session:
         head = session.get(HubState, audit.HEAD_STATE)
         last = session.get(AuditEntry, 2)
         assert head is not None
@@ -197,7 +197,7 @@ def test_audit_api_roles(db_url: str, tmp_path: Path) -> None:
     app = create_app(make_settings(db_url, tmp_path))
     factory = app.state.sessions
     tokens: dict[str, str] = {}
-    for session in session_scope(factory):
+    with transaction(factory) as session:
         operator = add_user(session, "olive", "operator", "hub-ops")
         officer = add_user(session, "bola", "borough_officer", "lb-newham")
         uploader = add_user(session, "nadia", "partner_uploader", "ngo-one")

@@ -14,12 +14,11 @@ from sqlalchemy import select, text, update
 
 from anonymise.agreement import ViewerRole
 from hub.auth import CsrfForm, PagePrincipal, Principal, create_api_token, csrf_token, page_roles
-from hub.db import session_scope
 from hub.main import create_app
 from hub.models import ApiToken, AuditEntry, WebSession
 from hub.pages.login import safe_next
 from tests.conftest import make_settings
-from tests.hub.accounts import PASSWORD, add_user, csrf_of, login
+from tests.hub.accounts import PASSWORD, add_user, csrf_of, login, transaction
 
 probe = APIRouter()
 
@@ -47,7 +46,7 @@ def _csrf(principal: PagePrincipal, request: Request) -> dict[str, str]:
 def _app(db_url: str, tmp_path: Path, **overrides: object) -> FastAPI:
     app = create_app(make_settings(db_url, tmp_path, **overrides))
     app.include_router(probe)
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         add_user(session, "olive", ViewerRole.operator, "hub-ops")
         add_user(session, "bola", ViewerRole.borough_officer, "lb-newham")
     return app
@@ -101,13 +100,13 @@ def test_wrong_password_and_unknown_user_look_the_same(app: FastAPI) -> None:
         assert "Wrong username or password." in unknown.text
         assert "nobody" not in unknown.text
         assert client.get("/api/v1/session").status_code == 401
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         entries = session.execute(select(AuditEntry.action, AuditEntry.target)).all()
         assert [tuple(e) for e in entries] == [("session.login_failed", "user:bola")]  # never the unknown name
 
 
 def test_disabled_user_cannot_sign_in(app: FastAPI) -> None:
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         session.execute(text("UPDATE users SET status = 'disabled' WHERE username = 'bola'"))
     with TestClient(app) as client:
         assert _post_login(client, "bola", PASSWORD).status_code == 401
@@ -131,7 +130,7 @@ def test_login_attempts_rate_limited_in_the_database(app: FastAPI) -> None:
         assert response.status_code == 429
         assert "Too many" in response.text
     # a second "process" sharing the database sees the same count
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         assert session.execute(text("SELECT max(count) FROM rate_counters")).scalar_one() == 11
     with TestClient(app) as client:
         assert _post_login(client, "olive", PASSWORD).status_code == 303
@@ -204,7 +203,7 @@ def test_logout_ends_the_session_everywhere(db_url: str, tmp_path: Path) -> None
         assert response.headers["location"] == "/login"
         assert b.get("/api/v1/session").status_code == 401  # the copied cookie is dead too
         assert a.get("/api/v1/session").status_code == 401
-    for session in session_scope(first.state.sessions):
+    with transaction(first.state.sessions) as session:
         actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
         assert actions == ["session.login", "session.logout"]
     first.state.engine.dispose()
@@ -219,7 +218,7 @@ def test_logout_needs_csrf(app: FastAPI) -> None:
 
 
 def test_disabling_a_user_ends_sessions_and_tokens(app: FastAPI) -> None:
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         bola = session.scalar(text("SELECT id FROM users WHERE username = 'bola'"))
         from hub.models import User
 
@@ -249,7 +248,7 @@ def test_forged_or_expired_session_cookie_is_not_a_session(app: FastAPI) -> None
         assert client.get("/api/v1/session").status_code == 401
     with TestClient(app) as client:
         login(client, "bola")
-        for session in session_scope(app.state.sessions):
+        with transaction(app.state.sessions) as session:
             session.execute(update(WebSession).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
         assert client.get("/api/v1/session").status_code == 401
 
@@ -259,7 +258,7 @@ def test_session_renewed_while_in_use(db_url: str, tmp_path: Path) -> None:
     with TestClient(app) as client:
         login(client, "bola")
         first = client.cookies["msht_session"]
-        for session in session_scope(app.state.sessions):  # 10 of 30 minutes left: past half-life
+        with transaction(app.state.sessions) as session:  # 10 of 30 minutes left: past half-life
             session.execute(update(WebSession).values(expires_at=datetime.now(UTC) + timedelta(minutes=10)))
         response = client.get("/api/v1/session")
         assert response.status_code == 200
@@ -267,7 +266,7 @@ def test_session_renewed_while_in_use(db_url: str, tmp_path: Path) -> None:
         renewed = jwt.decode(client.cookies["msht_session"], options={"verify_signature": False})
         assert renewed["exp"] >= jwt.decode(first, options={"verify_signature": False})["exp"]
         assert renewed["exp"] > (datetime.now(UTC) + timedelta(minutes=29)).timestamp()
-        for session in session_scope(app.state.sessions):
+        with transaction(app.state.sessions) as session:
             row = session.scalars(select(WebSession)).one()
             left = row.expires_at.replace(tzinfo=UTC) - datetime.now(UTC)
             assert timedelta(minutes=29) < left <= timedelta(minutes=30)
@@ -277,11 +276,11 @@ def test_session_renewed_while_in_use(db_url: str, tmp_path: Path) -> None:
 def test_api_tokens_stored_as_sha256_only(app: FastAPI) -> None:
     from hub.models import User
 
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         user = session.scalars(select(User).where(User.username == "olive")).one()
         token = create_api_token(session, user, label="nightly export", days=1)
     assert token.startswith("msht_")
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         row = session.scalars(select(ApiToken)).one()
         assert row.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
         dump = " ".join(str(v) for v in session.execute(text("SELECT * FROM api_tokens")).one())
@@ -293,7 +292,7 @@ def test_api_tokens_stored_as_sha256_only(app: FastAPI) -> None:
         assert client.get("/api/v1/orgs", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
         assert client.get("/api/v1/orgs", headers={"Authorization": f"Basic {token}"}).status_code == 401
         assert client.get("/api/v1/orgs", headers={"Authorization": "Bearer not-an-api-token"}).status_code == 401
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         session.execute(update(ApiToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     with TestClient(app) as client:
         response = client.get("/api/v1/orgs", headers={"Authorization": f"Bearer {token}"})

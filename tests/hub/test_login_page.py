@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from hub.db import session_scope
 from hub.main import create_app
 from tests.conftest import make_settings
-from tests.hub.accounts import PASSWORD, add_user
+from tests.hub.accounts import PASSWORD, add_user, transaction
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture
 def hub_url(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
     app = create_app(make_settings(sqlite_url, tmp_path))
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         add_user(session, "bola", "borough_officer", "lb-newham")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -16,10 +16,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from hub.db import session_scope
 from hub.main import create_app
 from tests.conftest import make_settings
-from tests.hub.accounts import add_org, add_user
+from tests.hub.accounts import add_org, add_user, transaction
 
 AUDIENCE = "msht-hub-api"
 
@@ -80,7 +79,7 @@ def app(db_url: str, tmp_path: Path, idp: IdentityProvider) -> Iterator[FastAPI]
     app = create_app(
         make_settings(db_url, tmp_path, oidc_issuer=idp.issuer, oidc_audience=AUDIENCE, oidc_jwks_url=idp.jwks_url, oidc_token_type="at+jwt")
     )
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         add_org(session, "lb-hackney", gss_code="E09000012")
     yield app
     app.state.engine.dispose()
@@ -145,7 +144,7 @@ def test_wrong_token_type_refused(app: FastAPI, idp: IdentityProvider) -> None:
 
 
 def test_disabled_local_account_wins_over_the_token(app: FastAPI, idp: IdentityProvider) -> None:
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         user = add_user(session, "hana@hackney.example", "borough_officer", "lb-hackney")
         user.status = "disabled"
     assert _me(app, idp.token()).status_code == 401
@@ -173,7 +172,7 @@ def test_groups_mapped_onto_roles_and_orgs(db_url: str, tmp_path: Path, idp: Ide
         oidc_role_claim="groups", oidc_role_map={"msht-officers": "borough_officer", "msht-admins": "operator"},
         oidc_org_claim="org", oidc_org_map={"Hackney Council": "lb-hackney"},
     ))
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         add_org(session, "lb-hackney", gss_code="E09000012")
     ok = _me(app, idp.token(groups=["staff", "msht-officers"], org="Hackney Council"))
     assert ok.status_code == 200, ok.text

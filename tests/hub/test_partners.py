@@ -17,13 +17,12 @@ from sqlalchemy import select, text, update
 
 from hub import audit
 from hub.auth import create_api_token
-from hub.db import session_scope
 from hub.main import create_app
 from hub.models import AuditEntry, EnrolmentToken, PartnerKey
 from hub.partners import service
 from tests.conftest import make_settings
 from tests.factories import PARTNER_TYP, FakePartner, upload_token
-from tests.hub.accounts import add_user
+from tests.hub.accounts import add_user, transaction
 
 
 @pytest.fixture
@@ -35,7 +34,7 @@ def app(db_url: str, tmp_path: Path) -> Iterator[FastAPI]:
 
 @pytest.fixture
 def operator(app: FastAPI) -> dict[str, str]:
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         user = add_user(session, "olive", "operator", "hub-ops")
         token = create_api_token(session, user, label="test")
     return {"Authorization": f"Bearer {token}"}
@@ -58,7 +57,7 @@ def _add_ngo(client: TestClient, auth: dict[str, str], org: str = "ngo-one") -> 
 
 
 def _actions(app: FastAPI) -> list[str]:
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         return list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
     raise AssertionError
 
@@ -102,7 +101,7 @@ def test_enrolment_token_is_one_time_and_stored_hashed(app: FastAPI, operator: d
         assert again.status_code == 401
         keys = client.get("/api/v1/keys?org=ngo-one", headers=operator).json()
         assert [k["kid"] for k in keys] == [body["kid"]]
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         row = session.scalars(select(EnrolmentToken)).one()
         assert row.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
         assert row.used_at is not None
@@ -116,12 +115,12 @@ def test_expired_and_unknown_tokens_refused(app: FastAPI, operator: dict[str, st
     with TestClient(app) as client:
         _add_ngo(client, operator)
         token = _enrol_token(client, operator)
-        for session in session_scope(app.state.sessions):
+        with transaction(app.state.sessions) as session:
             session.execute(update(EnrolmentToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
         key = _b64_public(Ed25519PrivateKey.generate())
         assert client.post("/api/v1/enrol", json={"token": token, "public_key": key}).status_code == 401
         assert client.post("/api/v1/enrol", json={"token": "msht-enrol-" + "x" * 40, "public_key": key}).status_code == 401
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         assert session.scalars(select(PartnerKey)).all() == []
 
 
@@ -156,7 +155,7 @@ def test_concurrent_enrolment_with_one_token_registers_one_key(app: FastAPI, ope
     for t in threads:
         t.join()
     assert sorted(statuses) == [201, 401, 401, 401]
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         assert len(session.scalars(select(PartnerKey)).all()) == 1
 
 
@@ -181,7 +180,7 @@ def test_revoke_by_operator(app: FastAPI, operator: dict[str, str]) -> None:
             headers={"Authorization": f"Bearer {upload_token(partner, typ=PARTNER_TYP)}"},
         )
         assert rotate.status_code == 401  # a revoked key cannot rotate itself back in
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         assert service.active_key(session, partner.kid) is None
     assert _actions(app)[-1] == "partner.revoke_key"
 
@@ -199,7 +198,7 @@ def test_rotation_signed_by_current_key(app: FastAPI, operator: dict[str, str]) 
         assert replay.status_code == 401
         keys = {k["kid"]: k["status"] for k in client.get("/api/v1/keys", headers=operator).json()}
         assert keys == {partner.kid: "revoked", new_kid: "active"}
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         assert service.active_key(session, partner.kid) is None
         assert service.active_key(session, new_kid) is not None
 
@@ -217,12 +216,12 @@ def test_disabling_org_revokes_its_keys(app: FastAPI, operator: dict[str, str]) 
         assert client.post("/api/v1/orgs/ngo-one/disable", headers=operator).json()["status"] == "disabled"
         response = client.post("/api/v1/orgs/ngo-one/enrolment-tokens", json={}, headers=operator)
         assert response.status_code == 409
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         assert service.active_key(session, partner.kid) is None
 
 
 def test_partner_api_needs_operator(app: FastAPI) -> None:
-    for session in session_scope(app.state.sessions):
+    with transaction(app.state.sessions) as session:
         officer = add_user(session, "bola", "borough_officer", "lb-newham")
         token = create_api_token(session, officer, label="t")
     with TestClient(app) as client:
@@ -236,7 +235,7 @@ def test_partner_lists_access_events_on_its_data(app: FastAPI, operator: dict[st
     with TestClient(app) as client:
         _add_ngo(client, operator)
         partner = _enrol(client, operator)
-        for session in session_scope(app.state.sessions):
+        with transaction(app.state.sessions) as session:
             audit.record(session, actor="user:bola", action="stats.read", target="borough:E09000025", agreement_id="london", providers=["ngo-one", "police-met"])
             audit.record(session, actor="user:bola", action="stats.read", target="borough:E09000025", agreement_id="london", providers=["police-met"])
         response = client.get("/api/v1/audit/partner", headers={"Authorization": f"Bearer {upload_token(partner, typ=PARTNER_TYP)}"})

@@ -13,11 +13,11 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.db import make_engine, make_sessionmaker, session_scope
+from hub.db import make_engine, make_sessionmaker
 from hub.partners import service
 from tests.conftest import TEST_PSEUDONYM_KEY, TEST_SESSION_KEY, make_settings
 from tests.factories import PARTNER_TYP, FakePartner, upload_token
-from tests.hub.accounts import PASSWORD, add_user
+from tests.hub.accounts import PASSWORD, add_user, transaction
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -70,7 +70,7 @@ def hubs(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
 def test_two_processes_share_sessions_limits_and_token_ids(db_url: str, hubs: tuple[str, str]) -> None:
     engine = make_engine(db_url)
     private = Ed25519PrivateKey.generate()
-    for session in session_scope(make_sessionmaker(engine)):
+    with transaction(make_sessionmaker(engine)) as session:
         add_user(session, "bola", "borough_officer", "lb-newham")
         token = service.issue_enrolment_token(session, "lb-newham", "test", timedelta(hours=1))
     engine.dispose()

@@ -16,11 +16,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.db import make_engine, make_sessionmaker, session_scope
+from hub.db import make_engine, make_sessionmaker
 from hub.errors import NotAuthenticated
 from hub.models import UsedTokenId
 from hub.replay import purge_expired, remember_jti
 from hub.tokens import decode_jwt
+from tests.hub.accounts import transaction
 
 SECRET = b"test-only-session-key-0123456789abcdef0123"
 AUD, ISS, TYP = "msht-hub", "partner-x", "msht-upload+jwt"
@@ -187,13 +188,13 @@ def test_jti_replay_refused_across_processes(db_url: str) -> None:
     expires = datetime.now(UTC) + timedelta(minutes=5)
     first, second = make_engine(db_url), make_engine(db_url)
     try:
-        for session in session_scope(make_sessionmaker(first)):
+        with transaction(make_sessionmaker(first)) as session:
             remember_jti(session, jti="abc", issuer="ngo-one", expires_at=expires)
-        for session in session_scope(make_sessionmaker(second)):
+        with transaction(make_sessionmaker(second)) as session:
             with pytest.raises(NotAuthenticated, match="already used"):
                 remember_jti(session, jti="abc", issuer="ngo-one", expires_at=expires)
             remember_jti(session, jti="abd", issuer="ngo-one", expires_at=expires)  # the transaction survives
-        for session in session_scope(make_sessionmaker(first)):
+        with transaction(make_sessionmaker(first)) as session:
             assert {u.jti for u in session.query(UsedTokenId)} == {"abc", "abd"}
     finally:
         first.dispose()
@@ -210,7 +211,7 @@ def test_jti_concurrent_use_only_one_wins(db_url: str) -> None:
     def attempt() -> None:
         barrier.wait()
         try:
-            for session in session_scope(factory):
+            with transaction(factory) as session:
                 remember_jti(session, jti="race", issuer="ngo-one", expires_at=expires)
             results.append("ok")
         except NotAuthenticated:
@@ -229,7 +230,7 @@ def test_jti_concurrent_use_only_one_wins(db_url: str) -> None:
 
 def test_jti_too_long_or_empty_refused(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
-    for session in session_scope(make_sessionmaker(engine)):
+    with transaction(make_sessionmaker(engine)) as session:
         for jti in ("", "x" * 129):
             with pytest.raises(NotAuthenticated):
                 remember_jti(session, jti=jti, issuer="i", expires_at=datetime.now(UTC))
@@ -239,12 +240,12 @@ def test_jti_too_long_or_empty_refused(sqlite_url: str) -> None:
 def test_purge_forgets_only_expired(db_url: str) -> None:
     engine = make_engine(db_url)
     now = datetime.now(UTC)
-    for session in session_scope(make_sessionmaker(engine)):
+    with transaction(make_sessionmaker(engine)) as session:
         remember_jti(session, jti="old", issuer="i", expires_at=now - timedelta(minutes=1))
         remember_jti(session, jti="new", issuer="i", expires_at=now + timedelta(minutes=5))
-    for session in session_scope(make_sessionmaker(engine)):
+    with transaction(make_sessionmaker(engine)) as session:
         assert purge_expired(session) == 1
-    for session in session_scope(make_sessionmaker(engine)):
+    with transaction(make_sessionmaker(engine)) as session:
         assert [u.jti for u in session.query(UsedTokenId)] == ["new"]
     engine.dispose()
 
