@@ -54,12 +54,13 @@ BundleBody = Annotated[bytes, Depends(_bundle_body)]
 def upload(
     request: Request,
     response: Response,
+    caller: UploadCaller,
     body: BundleBody,
     session: SessionDep,
     settings: SettingsDep,
     secrets: SecretsDep,
 ) -> SignedReceipt:
-    received = service.receive(session, settings, secrets, bearer_token(request), body)
+    received = service.receive(session, settings, secrets, bearer_token(request), body, caller=caller)
     if not received.created:
         response.status_code = 200
     return SignedReceipt.model_validate(received.receipt)

@@ -7,6 +7,7 @@ Logs carry ids, counts and rule names only.
 """
 
 import hashlib
+import hmac
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from hub.errors import Conflict, Forbidden, NotAuthenticated, NotFound, Rejected
 from hub.models import Submission, SubmissionStatus
 from hub.secrets import HubSecrets
 from hub.submissions import ingest
-from hub.submissions.partner_auth import UPLOAD_TYP, Partner, authenticate
+from hub.submissions.partner_auth import UPLOAD_TYP, Partner, authenticate, verify_token
 from hub.submissions.receipts import sign_receipt
 from hub.submissions.rekey import Rekeyer
 from hub.submissions.validate import Problems, ValidTables, check_rows, present_fields, row_counts
@@ -74,31 +75,44 @@ def receive(
     token: str,
     body: bytes,
     *,
+    caller: Partner | None = None,
     today: date | None = None,
 ) -> Received:
-    """Authenticate, verify, check and ingest one bundle; return the hub's signed receipt."""
+    """Authenticate, verify, check and ingest one bundle; return the hub's signed receipt.
+
+    ``caller`` is the token already verified (without body or ``jti``) before the body was read.
+    The bundle is opened and every row validated before the request's transaction touches the
+    database, so no lock is held during that work (SQLite's is database-wide).
+    """
     digest = sha256_hex(body)
-    partner = authenticate(session, settings, token, typ=UPLOAD_TYP, bundle_sha256=digest)
+    if caller is None:
+        caller = verify_token(session, settings, token, typ=UPLOAD_TYP)
+    bound = caller.claims.get("bundle_sha256")
+    if not isinstance(bound, str) or not hmac.compare_digest(bound.lower(), digest):
+        raise NotAuthenticated("token is not bound to this bundle (bundle_sha256)")
     try:
         bundle = open_bundle(body)
     except BundleError as exc:
-        _reject(partner, _bundle_problem(str(exc)))
+        _reject(caller, _bundle_problem(str(exc)))
     try:
-        verify_signature(bundle, partner.public_key)
+        verify_signature(bundle, caller.public_key)
     except BundleError as exc:
         raise NotAuthenticated("the manifest signature does not verify with the token's key") from exc
     manifest = bundle.manifest
-    if manifest.partner_id != partner.org_id:
+    if manifest.partner_id != caller.org_id:
         raise Forbidden("the bundle's manifest names another partner")
-    earlier = _by_digest(session, digest)
-    if earlier is not None:
-        return _again(earlier, partner)
-
     problems = Problems()
     row_counts(bundle, max_rows=settings.max_rows_per_table, problems=problems)
     if problems:
-        _reject(partner, problems, too_large=any(p["rule"] == "row_limit" for p in problems.items))
+        _reject(caller, problems, too_large=any(p["rule"] == "row_limit" for p in problems.items))
     tables = check_rows(bundle, problems)
+
+    partner = authenticate(session, settings, token, typ=UPLOAD_TYP, bundle_sha256=digest)
+    if partner.kid != caller.kid:
+        raise NotAuthenticated("token key changed during the request")
+    earlier = _by_digest(session, digest)
+    if earlier is not None:
+        return _again(earlier, partner)
     agreement = governing_agreement(session, manifest.agreement_id)
     if agreement is None:
         problems.add(None, "agreement_unknown", message="the hub holds no agreement with this id")
