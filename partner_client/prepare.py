@@ -456,6 +456,8 @@ class Pipeline:
                 selectors[(r.incident_pid, kind, pid)] = {
                     "incident_pid": r.incident_pid, "kind": kind, "selector_pid": pid, "_row": r.row,
                 }
+        rows.clear()  # every row now lives in the dicts below; let the originals go (memory)
+        cells.clear()
         raw_tables: dict[TableName, list[dict[str, Any]]] = {
             "incidents": list(incidents.values()),
             "persons": persons,
@@ -465,7 +467,11 @@ class Pipeline:
         if not self._selectors_allowed() and raw_tables["selectors"]:
             self.report.setdefault("withheld_fields", Counter())["selectors"] += len(raw_tables["selectors"])
             raw_tables["selectors"] = []
-        tables = {table: self._validate(table, items, stats) for table, items in raw_tables.items()}
+        incidents.clear()
+        selectors.clear()
+        tables: dict[TableName, list[Record]] = {}
+        for table in list(raw_tables):
+            tables[table] = self._validate(table, raw_tables.pop(table), stats)
         if self.problems.errors:
             raise ClientError(
                 f"{len(self.problems.errors)} record(s) do not fit the common schema; nothing was written.",
@@ -484,7 +490,9 @@ class Pipeline:
     def _validate(self, table: TableName, items: list[dict[str, Any]], stats: Counter[str]) -> list[Record]:
         model = TABLES[table]
         records: list[Record] = []
-        for item in items:
+        for index in range(len(items)):
+            item = items[index]
+            items[index] = {}  # free each source dict as soon as its record exists (memory)
             row = item.pop("_row", None)
             item = self._restrict(table, item)
             try:
