@@ -253,17 +253,18 @@ def _filled(column: InstrumentedAttribute[str | None]) -> ColumnElement[int]:
 
 
 def completeness(
-    session: Session, *, org_id: str | None, scope: Scope | None
+    session: Session, *, org_id: str | None, scope: Scope | None, quarter: str | None = None
 ) -> dict[str, tuple[int, int]]:
     """Field → (records with a real value, records): for one provider's own active records
-    (``org_id``), or for everything in a scope."""
+    (``org_id``) of a quarter, or for everything in a scope."""
 
     def where(stmt: Select[*Ts]) -> Select[*Ts]:
         if scope is not None:
             return scoped(stmt, scope)
-        return stmt.join(Submission, Submission.id == Incident.submission_id).where(
+        stmt = stmt.join(Submission, Submission.id == Incident.submission_id).where(
             Submission.status == SubmissionStatus.active.value, Incident.org_id == org_id
         )
+        return stmt.where(Incident.quarter == quarter) if quarter is not None else stmt
 
     out: dict[str, tuple[int, int]] = {}
     inc = session.execute(

@@ -147,6 +147,7 @@ class FieldCompleteness(Out):
 
 class Coverage(Out):
     scope: str
+    quarter: str | None
     quarters: list[str]
     providers: list[ProviderQuarters]
     pooled: list[FieldCompleteness]

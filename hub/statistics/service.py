@@ -435,14 +435,15 @@ def _percent(filled: int, total: int, min_count: int) -> FieldCompleteness:
 
 
 def coverage(session: Session, principal: Principal, area: str) -> Coverage:
-    visibility, scope, _, _ = _context(session, principal, area, None)
+    visibility, scope, _, latest = _context(session, principal, area, None)
+    q_scope = scope.with_quarter(latest)
     sent: dict[str, set[str]] = {}
     for provider, q in queries.submissions_by_provider(session, visibility.sources):
         sent.setdefault(provider, set()).add(q)
     all_q = sorted({q for qs in sent.values() for q in qs})
     pooled = []
     if scope.sources:
-        for name, (filled, total) in sorted(queries.completeness(session, org_id=None, scope=scope).items()):
+        for name, (filled, total) in sorted(queries.completeness(session, org_id=None, scope=q_scope).items()):
             f = _percent(filled, total, visibility.min_count)
             # Pooled shares are rounded to 5 points so they cannot be turned back into counts.
             if f.percent is not None:
@@ -450,11 +451,12 @@ def coverage(session: Session, principal: Principal, area: str) -> Coverage:
             pooled.append(f.model_copy(update={"field": name}))
     own = [
         _percent(filled, total, 1).model_copy(update={"field": name})
-        for name, (filled, total) in sorted(queries.completeness(session, org_id=principal.org_id, scope=None).items())
+        for name, (filled, total) in sorted(queries.completeness(session, org_id=principal.org_id, scope=None, quarter=latest).items())
     ]
-    _audit(session, principal, "coverage", visibility, None)
+    _audit(session, principal, "coverage", visibility, latest)
     return Coverage(
         scope=area,
+        quarter=latest,
         quarters=all_q,
         providers=[ProviderQuarters(provider=p, quarters=sorted(qs)) for p, qs in sorted(sent.items())],
         pooled=pooled,
