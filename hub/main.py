@@ -90,7 +90,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.running -= 1
             last = app.state.running == 0
         if last:
+            await _quiesce(app)
             app.state.engine.dispose()
+
+
+async def _quiesce(app: FastAPI, *, timeout: float = 30.0) -> None:
+    """Wait for connections still out (e.g. a purge thread the cancel could not stop) to come back.
+
+    Disposing the pool under a checked-out connection would leak that connection.
+    """
+    pool = app.state.engine.pool
+    checkedout = getattr(pool, "checkedout", None)
+    if checkedout is None:
+        return
+    deadline = asyncio.get_running_loop().time() + timeout
+    while checkedout() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
 
 
 def _security_headers(settings: HubSettings) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:

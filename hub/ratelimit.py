@@ -1,8 +1,14 @@
-"""Fixed-window rate limits counted in the database, so every hub process shares one count."""
+"""Rate limits counted in the database, so every hub process shares one count.
 
+Sliding-window counter: the current fixed window's count plus the previous window's, weighted by
+how much of it still lies within one window of now (rounded up), so a burst straddling a window
+boundary is counted whole.
+"""
+
+import math
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,8 +24,9 @@ def window_start(now: datetime, window: timedelta) -> datetime:
 
 
 def count_hit(session: Session, key: str, *, window: timedelta, now: datetime | None = None) -> int:
-    """Add one to ``key``'s counter in the current window and return the new count (atomic upsert)."""
-    start = window_start(now or datetime.now(UTC), window)
+    """Add one to ``key``'s counter and return the attempts made within the last ``window``."""
+    now = now or datetime.now(UTC)
+    start = window_start(now, window)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     upsert = insert(RateCounter).values(key=key[:200], window_start=start, count=1)
@@ -27,7 +34,14 @@ def count_hit(session: Session, key: str, *, window: timedelta, now: datetime | 
         index_elements=[RateCounter.key, RateCounter.window_start],
         set_={"count": RateCounter.count + 1},
     ).returning(RateCounter.count)
-    return int(session.execute(stmt).scalar_one())
+    current = int(session.execute(stmt).scalar_one())
+    previous = session.scalar(
+        select(RateCounter.count).where(RateCounter.key == key[:200], RateCounter.window_start == start - window)
+    )
+    if not previous:
+        return current
+    still_inside = 1 - (now - start) / window
+    return current + math.ceil(previous * still_inside)
 
 
 def hit(session: Session, key: str, *, limit: int, window: timedelta) -> None:
