@@ -1,5 +1,6 @@
 """The partner's commands (init, key, map, prepare, preview, upload, status, withdraw, ui), registered in cli.py."""
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -161,6 +162,7 @@ def prepare(
             agreement_file=agreement,
             ner=False if no_ner else None,
             progress=progress,
+            workers=os.cpu_count() or 1,  # scrubbing uses every core; the page scrubs in-process
         )
     for problem in prepared.warnings:
         show_problem(problem, console)

@@ -96,6 +96,7 @@ def prepare_bundle(
     ner: bool | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    workers: int | None = None,
 ) -> Prepared:
     state = load_state(settings)
     agreement = load_agreement_for(settings, state.org_id, agreement_file)
@@ -110,7 +111,7 @@ def prepare_bundle(
         linkage_key=key,
         today=today,
         ner=ner,
-        workers=settings.workers,
+        workers=settings.workers if settings.workers is not None else workers,
         progress=progress,
     )
     return pipeline.run(csv_path, out, load_signing_key(settings))
