@@ -26,6 +26,15 @@ COMMON: Final = frozenset(
 )
 """Words so common they are never a name on their own (checked in lower case)."""
 
+_CASEWORK_WORDS: Final = (
+    "money wages strategy meeting police referred referral contact follow duty notify support case "
+    "client victim worker workers landlord employer interpreter appointment hospital school family "
+    "friend cousin uncle aunt mother father brother sister son daughter wife husband partner "
+    "boyfriend girlfriend intelligence advert seen known associated found said says told"
+)
+CASEWORK: Final = frozenset(_CASEWORK_WORDS.split())
+"""Words casework notes begin sentences with; never names on their own."""
+
 ACRONYMS: Final = frozenset(
     ["NRM", "MASH", "GP", "NHS", "ESOL", "PNC", "DTN", "NI", "IP", "ID", "UK", "EU", "A&E", "ED", "CCTV", "MARAC", "YOT", "SPOC", "CSE", "CCE", "LA", "ASB", "CPS", "HMO", "DWP", "HMRC", "UKVI", "BRP", "DOB", "NFA", "CIN", "CP", "IDVA", "ISVA", "MSHT", "SOS", "PV", "PVs", "IOM", "UN", "CID"]
 )
@@ -43,7 +52,7 @@ class NameGuard:
     """Replaces capitalised words that nothing vouches for; counts what it replaced."""
 
     def __init__(self, export_vocabulary: frozenset[str]) -> None:
-        self.ordinary = export_vocabulary | COMMON | kept_words()
+        self.ordinary = export_vocabulary | COMMON | CASEWORK | kept_words()
         self.replaced: Counter[str] = Counter()
 
     def _vouched(self, word: str) -> bool:
