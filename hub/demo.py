@@ -174,7 +174,7 @@ def _partners_upload(settings: HubSettings, url: str, workdir: Path, rows: int) 
             bundle.parent.mkdir(parents=True, exist_ok=True)
             _client(
                 "prepare", str(folder / csv_name), "--profile", str(PROFILES / profile),
-                "--quarter", quarter, "--out", str(bundle), "--agreement", str(DEMO_AGREEMENT), "--demo", home=home,
+                "--quarter", quarter, "--out", str(bundle), "--demo", home=home,
             )
             _client("upload", str(bundle), home=home)
             say(f"{org_id}: {quarter} prepared, reviewed and uploaded")

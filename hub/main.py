@@ -15,6 +15,7 @@ from sqlalchemy import delete
 
 from hub import ratelimit, replay
 from hub.agreements import retention
+from hub.agreements.router import partner_router as agreements_partner_router
 from hub.agreements.router import router as agreements_router
 from hub.audit_api import router as audit_router
 from hub.auth import LoginRedirect, PageForbidden, set_session_cookie
@@ -176,6 +177,7 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.include_router(audit_router)
     app.include_router(submissions_router)
     app.include_router(agreements_router)
+    app.include_router(agreements_partner_router)
     app.include_router(statistics_router)
     app.include_router(pages_router)
     return app

@@ -99,6 +99,8 @@ def prepare_bundle(
     workers: int | None = None,
 ) -> Prepared:
     state = load_state(settings)
+    if agreement_file is None:
+        fetch_agreements(settings)  # best effort: pick up a new version if the hub answers; offline is fine
     agreement = load_agreement_for(settings, state.org_id, agreement_file)
     party = agreement.party(state.org_id)
     assert party is not None  # load_agreement_for only returns agreements naming the partner

@@ -13,6 +13,8 @@ from hub.agreements.schemas import (
     AgreementSummary,
     DiffOut,
     DocumentIn,
+    PartnerAgreement,
+    PartnerAgreements,
     Problem,
     PurgeOut,
     ValidationOut,
@@ -22,8 +24,10 @@ from hub.agreements.schemas import (
 from hub.auth import RequireOperator
 from hub.deps import SessionDep
 from hub.errors import NotFound
+from hub.submissions.partner_auth import PartnerCall
 
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
+partner_router = APIRouter(prefix="/api/v1/partner", tags=["agreements"])
 
 AgreementIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
@@ -127,3 +131,18 @@ for _status, _verb in (
     (AgreementStatus.expired, "expire"),
 ):
     _status_route(_status, _verb)
+
+
+@partner_router.get(
+    "/agreements",
+    response_model=PartnerAgreements,
+    summary="The current version of every agreement naming the calling partner (partner token)",
+)
+def partner_agreements(partner: PartnerCall, session: SessionDep) -> PartnerAgreements:
+    rows = service.party_documents(session, partner.org_id)
+    return PartnerAgreements(
+        agreements=[
+            PartnerAgreement(id=row.agreement_id, version=row.version, status=row.status, document=row.document)
+            for row in rows
+        ]
+    )

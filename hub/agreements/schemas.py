@@ -94,3 +94,14 @@ class DiffOut(BaseModel):
 
 class PurgeOut(BaseModel):
     counts: dict[str, int]
+
+
+class PartnerAgreement(BaseModel):
+    id: str
+    version: int
+    status: str
+    document: str
+
+
+class PartnerAgreements(BaseModel):
+    agreements: list[PartnerAgreement]

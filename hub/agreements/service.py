@@ -90,6 +90,12 @@ def current_agreements(session: Session) -> list[Agreement]:
     return [_from_row(row) for row in rows]
 
 
+def party_documents(session: Session, org_id: str) -> list[AgreementVersion]:
+    """The current version of every agreement naming ``org_id`` as a party (what its client needs)."""
+    rows = [_latest_row(session, agreement.id) for agreement in current_agreements(session)]
+    return [row for row in rows if row is not None and _from_row(row).party(org_id) is not None]
+
+
 def versions(session: Session, agreement_id: str) -> list[AgreementVersion]:
     """Every stored version of an agreement, newest first."""
     return list(

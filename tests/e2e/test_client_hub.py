@@ -102,7 +102,8 @@ def test_partner_flow_leaves_no_identifier_at_the_hub(
     kind, profile_name = LAYOUTS[partner]
     export = demo.partner_files[kind]
     home = tmp_path / "client"
-    cli("init", "--hub", hub.url, "--token", hub.enrolment_token(partner), "--home", str(home))
+    enrolled = cli("init", "--hub", hub.url, "--token", hub.enrolment_token(partner), "--home", str(home))
+    assert "Agreements: demo-" in enrolled  # init fetched the agreement naming this partner
     cli("key", "import", str(linkage_key), "--home", str(home))
 
     proposed = tmp_path / "proposed.yaml"
@@ -115,7 +116,7 @@ def test_partner_flow_leaves_no_identifier_at_the_hub(
     bundle = tmp_path / "out" / "2026Q3.zip"
     cli(
         "prepare", str(export), "--profile", str(profile), "--quarter", "2026Q3", "--out", str(bundle),
-        "--agreement", str(hub.settings.policies_dir / "demo.yaml"), "--home", str(home),
+        "--home", str(home),
     )
     assert sorted(p.name for p in bundle.parent.iterdir()) == ["2026Q3.zip", "2026Q3.zip.review.md"]
     lines = cli("preview", str(bundle), "--json").splitlines()
