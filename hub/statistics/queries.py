@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hub.models import Incident, IncidentCode, Person, Referral, Submission, SubmissionStatus
@@ -191,29 +191,36 @@ class Appearance:
 def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
     """Person rows whose any match key also appears on another person row in scope.
 
-    Keys are hub re-keyed pseudonyms: they are compared here, in the database, and never leave
-    this module (the caller sees appearances grouped into people, then only counts).
+    One query per match key, each a hash join of the scoped persons to that key's duplicated
+    values (an ``OR`` of four ``IN`` subqueries made PostgreSQL re-run a subplan per row).
+    Keys are hub re-keyed pseudonyms: they are compared here and never leave this module
+    (the caller groups appearances into people and publishes counts only).
     """
-    shared: list[ColumnElement[bool]] = []
+    found: dict[int, Appearance] = {}
     for key in MATCH_KEYS:
-        dup = scoped(
-            select(key).select_from(Incident).join(Person, Person.incident_id == Incident.id).where(key.is_not(None)),
-            scope,
-        ).group_by(key).having(func.count(func.distinct(Person.incident_id)) > 1)
-        shared.append(key.in_(dup))
-    stmt = scoped(
-        select(
-            Person.id, Person.incident_id, Incident.agreement_id, Incident.org_id, Person.role, *MATCH_KEYS
+        dup = (
+            scoped(
+                select(key.label("k"))
+                .select_from(Incident)
+                .join(Person, Person.incident_id == Incident.id)
+                .where(key.is_not(None)),
+                scope,
+            )
+            .group_by(key)
+            .having(func.count(func.distinct(Person.incident_id)) > 1)
+            .subquery()
         )
-        .select_from(Incident)
-        .join(Person, Person.incident_id == Incident.id)
-        .where(or_(*shared)),
-        scope,
-    )
-    return [
-        Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:]))
-        for r in session.execute(stmt)
-    ]
+        stmt = scoped(
+            select(Person.id, Person.incident_id, Incident.agreement_id, Incident.org_id, Person.role, *MATCH_KEYS)
+            .select_from(Incident)
+            .join(Person, Person.incident_id == Incident.id)
+            .join(dup, dup.c.k == key),
+            scope,
+        )
+        for r in session.execute(stmt):
+            if int(r[0]) not in found:
+                found[int(r[0])] = Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:]))
+    return [found[i] for i in sorted(found)]
 
 
 def submissions_by_provider(session: Session, sources: Collection[tuple[str, str]]) -> list[tuple[str, str]]:
