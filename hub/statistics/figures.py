@@ -51,8 +51,11 @@ def fold_markers(code: str) -> str:
     return NOT_RECORDED if code in MARKERS or code == "" else code
 
 
+SEVERAL = "(several)"
+
+
 def privacy(visibility: Visibility, contributors: Iterable[str]) -> PrivacyLabel:
-    included = set(contributors)
+    included = {c for c in contributors if c != SEVERAL}  # "(several)" groups real providers, it is not one
     return PrivacyLabel(
         scope=visibility.scope,
         min_count=visibility.min_count,
@@ -135,7 +138,9 @@ def table(
     total_rows: Sequence[tuple[str, str, int]] = (),
     labels: dict[str, str] | None = None,
     note: str | None = None,
+    contributors: Iterable[str] | None = None,
 ) -> Table:
+    """``contributors`` overrides the partners named in the privacy label (rows may group several)."""
     pooled, per, providers = pivot(rows, categories)
     if additive:
         protected = protect_series(pooled, rules, providers=per)
@@ -163,7 +168,7 @@ def table(
     total = figure(protected.cells[-1], "total", "Total", rules.min_count)
     return Table(
         id=id_, title=title, unit=unit, rows=figures, total=total, additive=additive, note=note,
-        privacy=privacy(visibility, providers),
+        privacy=privacy(visibility, providers if contributors is None else contributors),
     )
 
 

@@ -419,6 +419,7 @@ def repeats(session: Session, principal: Principal, area: str) -> Repeats:
         id_="repeats", title="Repeat people (counts only)", unit="people", rows=rows, categories=cats,
         visibility=visibility, rules=visibility, additive=False, total_rows=[], labels=labels,
         note="People are matched by hub re-keyed match keys only; nobody is named or listed.",
+        contributors={p for *_, provs in people for p in provs},
     )
     linkage = (
         "Cross-partner linkage is allowed by the agreement." if any_linkage

@@ -151,6 +151,8 @@ def test_repeat_people_are_counts_only(hub: tuple[TestClient, Any]) -> None:
     text = str(body)
     assert not re.search(r"v1\.[0-9a-f]{64}", text), "no pseudonym ever leaves"
     assert body["table"]["rows"][0]["value"] is not None  # twelve people recur in the seed
+    label = body["privacy"]
+    assert 0 < label["partners_included"] <= label["partners_considered"]  # "(several)" is not a partner
 
 
 def test_csv_export_escapes_formula_injection(hub: tuple[TestClient, Any]) -> None:
