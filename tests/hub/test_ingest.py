@@ -2,7 +2,6 @@
 
 import logging
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +26,6 @@ from tests.factories import (
     start_hub,
     zip_files,
 )
-
-
-@pytest.fixture
-def hub(db_url: str, tmp_path: Path) -> Iterator[HubUnderTest]:
-    running = start_hub(make_settings(db_url, tmp_path))
-    yield running
-    running.client.close()
-    running.app.state.engine.dispose()
-
-
-@pytest.fixture
-def partner(hub: HubUnderTest) -> FakePartner:
-    made: FakePartner = hub.arrange(add_partner, "ngo-one")
-    hub.arrange(add_agreement, ["ngo-one", "ngo-two"])
-    return made
 
 
 def rows_of(n: int = 3, **kwargs: Any) -> dict[str, list[dict[str, Any]]]:

@@ -1,21 +1,9 @@
 """A partner's client fetches the current version of every agreement naming it, and nothing else."""
 
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 
 from anonymise.agreement import parse_agreement
-from tests.conftest import make_settings
-from tests.factories import PARTNER_TYP, HubUnderTest, add_agreement, add_partner, start_hub
-
-
-@pytest.fixture
-def hub(db_url: str, tmp_path: Path) -> Iterator[HubUnderTest]:
-    running = start_hub(make_settings(db_url, tmp_path))
-    yield running
-    running.client.close()
-    running.app.state.engine.dispose()
+from tests.factories import PARTNER_TYP, HubUnderTest, add_agreement, add_partner
 
 
 def test_partner_gets_only_the_current_agreements_naming_it(hub: HubUnderTest) -> None:

@@ -2,10 +2,7 @@
 
 import hashlib
 import hmac
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -14,8 +11,8 @@ from anonymise.schema import Incident as IncidentRecord
 from anonymise.schema import Person as PersonRecord
 from hub.models import Person
 from hub.submissions.rekey import Rekeyer, derive_subkey, person_purpose
-from tests.conftest import TEST_PSEUDONYM_KEY, make_settings
-from tests.factories import FakePartner, HubUnderTest, add_agreement, add_partner, start_hub
+from tests.conftest import TEST_PSEUDONYM_KEY
+from tests.factories import FakePartner, HubUnderTest, add_agreement, add_partner
 
 HUB_KEY = TEST_PSEUDONYM_KEY.encode()
 PSEUDONYMS = st.from_regex(r"\Av[0-9]{1,4}\.[0-9a-f]{64}\Z")
@@ -41,14 +38,6 @@ def test_rekeying_links_within_an_agreement_and_purpose_only() -> None:
 def test_subkey_inputs_cannot_be_shifted_between_agreement_and_purpose() -> None:
     assert derive_subkey(HUB_KEY, agreement_id="a", purpose="b\x00c") != derive_subkey(HUB_KEY, agreement_id="a\x00b", purpose="c")
     assert derive_subkey(HUB_KEY, agreement_id="ab", purpose="c") != derive_subkey(HUB_KEY, agreement_id="a", purpose="bc")
-
-
-@pytest.fixture
-def hub(db_url: str, tmp_path: Path) -> Iterator[HubUnderTest]:
-    running = start_hub(make_settings(db_url, tmp_path))
-    yield running
-    running.client.close()
-    running.app.state.engine.dispose()
 
 
 def test_a_dump_plus_a_linkage_key_joins_nobody(hub: HubUnderTest) -> None:

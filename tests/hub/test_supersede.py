@@ -1,8 +1,6 @@
 """Resubmission supersedes atomically, the identical bundle is idempotent, concurrent uploads leave one active."""
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,30 +8,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from hub.models import AuditEntry, Incident, Person, Submission
-from tests.conftest import make_settings
 from tests.factories import (
     FakePartner,
     HubUnderTest,
-    add_agreement,
     add_partner,
     make_tables,
-    start_hub,
 )
-
-
-@pytest.fixture
-def hub(db_url: str, tmp_path: Path) -> Iterator[HubUnderTest]:
-    running = start_hub(make_settings(db_url, tmp_path))
-    yield running
-    running.client.close()
-    running.app.state.engine.dispose()
-
-
-@pytest.fixture
-def partner(hub: HubUnderTest) -> FakePartner:
-    made: FakePartner = hub.arrange(add_partner, "ngo-one")
-    hub.arrange(add_agreement, ["ngo-one", "ngo-two"])
-    return made
 
 
 def submissions(hub: HubUnderTest) -> dict[str, tuple[str, str | None]]:

@@ -2,7 +2,6 @@
 
 import base64
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,21 +33,6 @@ from tests.factories import (
     start_hub,
     unsigned_token,
 )
-
-
-@pytest.fixture
-def hub(db_url: str, tmp_path: Path) -> Iterator[HubUnderTest]:
-    running = start_hub(make_settings(db_url, tmp_path))
-    yield running
-    running.client.close()
-    running.app.state.engine.dispose()
-
-
-@pytest.fixture
-def partner(hub: HubUnderTest) -> FakePartner:
-    made: FakePartner = hub.arrange(add_partner, "ngo-one")
-    hub.arrange(add_agreement, ["ngo-one", "ngo-two"])
-    return made
 
 
 def stored_counts(hub: HubUnderTest) -> dict[str, int]:

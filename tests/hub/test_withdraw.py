@@ -1,13 +1,10 @@
 """Listing and withdrawal: a partner sees only its own submissions; withdrawal deletes the records at once."""
 
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from hub.models import AuditEntry, Incident, IncidentCode, Person, Referral, Selector, Submission
-from tests.conftest import make_settings
 from tests.factories import (
     PARTNER_TYP,
     FakePartner,
@@ -16,16 +13,7 @@ from tests.factories import (
     add_partner,
     add_user_token,
     make_tables,
-    start_hub,
 )
-
-
-@pytest.fixture
-def hub(db_url: str, tmp_path: Path) -> Iterator[HubUnderTest]:
-    running = start_hub(make_settings(db_url, tmp_path))
-    yield running
-    running.client.close()
-    running.app.state.engine.dispose()
 
 
 @pytest.fixture
