@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from hub.config import HubSettings
-from hub.db import is_migrated, make_engine, make_sessionmaker
+from hub.db import is_migrated, make_engine, make_sessionmaker, session_scope
 from hub.db import migrate as run_migrations
 from hub.errors import HubError, Rejected
 
@@ -75,17 +75,7 @@ def _db() -> Iterator[Session]:
         engine.dispose()
 
 
-@contextmanager
-def from_session(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+from_session = contextmanager(session_scope)
 
 
 def _actor() -> str:
