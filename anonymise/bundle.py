@@ -14,10 +14,12 @@ import base64
 import hashlib
 import io
 import json
+import shutil
 import zipfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final
+from pathlib import Path
+from typing import Any, BinaryIO, Final
 from uuid import UUID
 
 import pyarrow as pa
@@ -103,6 +105,56 @@ def table_to_parquet(table: TableName, records: Sequence[Record]) -> bytes:
     buffer = io.BytesIO()
     pq.write_table(pa.Table.from_pydict(columns, schema=schema), buffer, compression="zstd")
     return buffer.getvalue()
+
+
+def arrow_schema(table: TableName) -> pa.Schema:
+    """The Parquet schema of one table: columns in schema order, as :func:`table_to_parquet` writes."""
+    return _arrow_schema(TABLES[table])
+
+
+def dumped_to_arrow(table: TableName, dumped: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Records already dumped with ``model_dump(mode="json")`` as an Arrow table of ``table``'s schema."""
+    schema = arrow_schema(table)
+    return pa.Table.from_pydict({name: [d[name] for d in dumped] for name in schema.names}, schema=schema)
+
+
+def write_bundle_files(
+    out: BinaryIO,
+    manifest_fields: Mapping[str, Any],
+    tables: Mapping[TableName, Path],
+    counts: Mapping[TableName, int],
+    signing_key: Ed25519PrivateKey,
+) -> Manifest:
+    """Like :func:`write_bundle`, from Parquet files on disk (``{"incidents": path, …}``) into ``out``.
+
+    For large submissions: no table is held in memory. ``counts`` are the tables' row counts.
+    """
+    hashes: dict[str, str] = {}
+    paths = {f"{table}.parquet": tables[table] for table in TABLES}
+    for name, path in paths.items():
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        hashes[name] = digest.hexdigest()
+    manifest = Manifest.model_validate(
+        {**manifest_fields, "record_counts": {table: counts.get(table, 0) for table in TABLES}, "files": hashes}
+    )
+    manifest_bytes = canonical_json(manifest.model_dump(mode="json"))
+    small = {MANIFEST: manifest_bytes, SIGNATURE: base64.b64encode(signing_key.sign(manifest_bytes))}
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in sorted([*small, *hashes]):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            if name in small:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, small[name])
+                continue
+            path = paths[name]
+            info.compress_type = zipfile.ZIP_STORED
+            info.file_size = path.stat().st_size
+            with path.open("rb") as src, archive.open(info, "w", force_zip64=info.file_size > 2**31) as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    return manifest
 
 
 def parquet_rows(data: bytes) -> list[dict[str, Any]]:

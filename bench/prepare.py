@@ -7,6 +7,11 @@ references. Each prepare runs in its own process, so its peak memory is its own.
 
     .venv/bin/python bench/prepare.py              # 100,000 rows
     .venv/bin/python bench/prepare.py --rows 5000  # a quick look
+    .venv/bin/python bench/prepare.py --memory     # peak memory of prepare on a ~200 MB export
+
+With ``--memory`` the export is tiled to ``--memory-mb`` megabytes (notes left empty unless
+``--notes``, so the run measures holding the tables rather than the scrubber's speed) and one
+prepare without NER runs in a child process; its peak RSS is printed beside the file's size.
 """
 
 import argparse
@@ -30,8 +35,8 @@ from partner_client.keystore import import_linkage_key, new_signing_key, public_
 BASE_ROWS = 5_000
 
 
-def build_export(directory: Path, rows: int, seed: int) -> Path:
-    files = generate(directory / "base", seed=seed, rows=min(rows, BASE_ROWS))
+def build_export(directory: Path, rows: int, seed: int, *, megabytes: float | None = None, notes: bool = True) -> Path:
+    files = generate(directory / "base", seed=seed, rows=BASE_ROWS if megabytes is not None else min(rows, BASE_ROWS))
     source = files.ngo_cases
     with source.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
@@ -39,13 +44,19 @@ def build_export(directory: Path, rows: int, seed: int) -> Path:
         base = list(reader)
     out = directory / "ngo_cases_big.csv"
     ref = header.index("Case Ref")
+    note = header.index("Case Notes")
+    limit = int(megabytes * 1e6) if megabytes is not None else None
     with out.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        for n in range(rows):
+        n = 0
+        while (n < rows) if limit is None else (n % 1000 or handle.tell() < limit):
             row = list(base[n % len(base)])
             row[ref] = f"{row[ref]}-{n // len(base)}"
+            if not notes:
+                row[note] = ""
             writer.writerow(row)
+            n += 1
     (directory / "postcodes.csv").write_bytes(files.postcodes.read_bytes())
     return out
 
@@ -86,11 +97,33 @@ def run_prepare(export: Path, home: Path, out: Path, *, ner: bool) -> float:
     return elapsed
 
 
+def memory(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-prepare-memory-") as tmp:
+        directory = Path(tmp)
+        export = build_export(directory, 0, args.seed, megabytes=args.memory_mb, notes=args.notes)
+        with export.open("rb") as handle:
+            rows = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 22), b"")) - 1
+        make_home(directory / "home")
+        size_mb = export.stat().st_size / 1e6
+        print(f"export: {rows:,} rows, {size_mb:.1f} MB, {'a note on every row' if args.notes else 'notes empty'}")
+        elapsed = run_prepare(export, directory / "home", directory / "out.zip", ner=False)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        bundle_mb = (directory / "out.zip").stat().st_size / 1e6
+        print(f"prepare without NER: {elapsed:.1f} s, {rows / elapsed:,.0f} rows/s, bundle {bundle_mb:.1f} MB")
+        print(f"peak RSS {peak:,.0f} MB for a {size_mb:.0f} MB export ({peak / size_mb:.1f}× the file); limit 2,048 MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--memory", action="store_true", help="peak memory of one prepare on a large export")
+    parser.add_argument("--memory-mb", type=float, default=200.0, help="size of the --memory export")
+    parser.add_argument("--notes", action="store_true", help="with --memory: keep a note on every row")
     args = parser.parse_args()
+    if args.memory:
+        memory(args)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-prepare-") as tmp:
         directory = Path(tmp)
         export = build_export(directory, args.rows, args.seed)

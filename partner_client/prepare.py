@@ -1,33 +1,38 @@
 """`prepare`: read → map → validate → pseudonymise → scrub → coarsen → generalise → enforce k → bundle."""
 
 import hashlib
+import itertools
 import os
+import shutil
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 from uuid import uuid4
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
 from anonymise.agreement import Agreement
-from anonymise.bundle import Manifest, utcnow, write_bundle
+from anonymise.bundle import Manifest, utcnow, write_bundle_files
 from anonymise.keys import LinkageKey
 from anonymise.policy import ALWAYS_ALLOWED_FIELDS, check_upload
 from anonymise.pseudonymise import Pseudonymiser
-from anonymise.schema import TABLES, Incident, Person, Record, TableName
+from anonymise.schema import TABLES, Record, TableName
 from anonymise.vocab import SelectorKind
-from partner_client import __version__, anon
+from partner_client import __version__, anon, kanon
 from partner_client.csvread import ROW_KEY, read_chunks, sniff
 from partner_client.errors import ClientError, Problem, Problems
 from partner_client.guard import NameGuard, vocabulary
 from partner_client.profile import TARGETS, IdentifierKind, Profile
 from partner_client.review import write_review
 from partner_client.rows import ParsedRow, RowReader
+from partner_client.spill import Spill, TableFiles, Workspace
 
 Progress = Callable[[str, int, int], None]
 """(stage, done, total) — the CLI draws a bar, the web page a percentage."""
@@ -166,6 +171,10 @@ class Pipeline:
         return fmt
 
     def run(self, csv_path: Path, out: Path, signing_key: Ed25519PrivateKey) -> Prepared:
+        with Workspace() as work:
+            return self._run(csv_path, out, signing_key, work.path)
+
+    def _run(self, csv_path: Path, out: Path, signing_key: Ed25519PrivateKey, work: Path) -> Prepared:
         fmt = self._check_start(csv_path)
         total = _count_lines(csv_path)
         lookup = anon.postcode_lookup(self.profile, self.profile_dir, csv_path.parent)
@@ -177,7 +186,8 @@ class Pipeline:
         )
         reader = RowReader(self.profile, self.problems, today=self.today)
         seen: set[bytes] = set()
-        rows: list[_Row] = []
+        rows = Spill(work, "rows")
+        index = _Index(quarter_bounds(self.quarter)[0].strftime("%Y-%m"), quarter_bounds(self.quarter)[1].strftime("%Y-%m"))
         stats: Counter[str] = Counter()
         entity_counts: Counter[str] = Counter()
         done = 0
@@ -204,17 +214,24 @@ class Pipeline:
                 seen.add(digest)
                 parsed_chunk.append(reader.read(raw, row_number))
             narratives = self._scrub(scrubber, parsed_chunk, stats, entity_counts)
-            for parsed, narrative in zip(parsed_chunk, narratives, strict=True):
-                rows.append(self._anonymise(parsed, narrative, pseudo, lookup, stats))
+            prepared = [
+                self._anonymise(parsed, narrative, pseudo, lookup, stats)
+                for parsed, narrative in zip(parsed_chunk, narratives, strict=True)
+            ]
+            del parsed_chunk, narratives
+            index.add(prepared)
+            rows.write([_row_json(r) for r in prepared])
+            del prepared
             done += len(chunk.rows)
             self.progress("anonymising", min(done, total), total)
+        seen.clear()
         reader.finish()
         if stats["rows_read"] == 0:
             raise ClientError(
                 f"{csv_path.name} has a header but no rows.",
                 hint="Export the quarter's records again; the file holds column names only.",
             )
-        self._check_quarter(rows, stats)
+        self._check_quarter(index, stats)
         if self.problems.errors:
             raise ClientError(
                 f"{len(self.problems.errors)} problem(s) stop this export from being prepared; nothing was written.",
@@ -222,11 +239,13 @@ class Pipeline:
                 problems=self.problems.items,
             )
         self.progress("building bundle", total, total)
-        tables = self._records(rows, stats)
+        files, present = self._tables(rows, index, stats, work)
         manifest_fields = self._manifest_fields(stats, entity_counts, scrubber)
-        data, manifest = write_bundle(manifest_fields, tables, signing_key)
-        self._check_agreement(manifest, tables)
-        bundle_path = _write_atomic(out, data)
+        with (work / "bundle.zip").open("w+b") as handle:
+            manifest = write_bundle_files(handle, manifest_fields, files.paths, files.counts, signing_key)
+            self._check_agreement(manifest, present)
+            handle.seek(0)
+            bundle_path = _write_atomic(out, handle)
         review_path = write_review(out, manifest.model_dump(mode="json"), self.problems)
         return Prepared(
             bundle_path=bundle_path,
@@ -235,15 +254,8 @@ class Pipeline:
             warnings=self.problems.warnings,
         )
 
-    def _check_agreement(self, manifest: Manifest, tables: dict[TableName, list[Record]]) -> None:
+    def _check_agreement(self, manifest: Manifest, present: dict[str, set[str]]) -> None:
         """Ask the agreement rules the hub will ask, so a refusal is known before anything is sent."""
-        present: dict[str, set[str]] = {}
-        for table, records in tables.items():
-            fields = TABLES[table].model_fields
-            present[table] = {
-                name for name, info in fields.items()
-                if records and (info.is_required() or any(getattr(r, name) != info.default for r in records))
-            }
         decision = check_upload(
             self.party.agreement, partner_id=self.party.partner_id, manifest=manifest,
             present_fields=present, today=self.today, demo_mode=True,
@@ -374,30 +386,26 @@ class Pipeline:
             stats["dates_to_month"] += 1
         return _Row(p.row, incident_pid, month, incident, person, referral, selectors, cell, narrative)
 
-    def _check_quarter(self, rows: list[_Row], stats: Counter[str]) -> None:
-        start, end = quarter_bounds(self.quarter)
-        first_month, last_month = start.strftime("%Y-%m"), end.strftime("%Y-%m")
-        months = Counter(r.month for r in rows if r.month is not None)
-        if months and not any(first_month <= m <= last_month for m in months):
+    def _check_quarter(self, index: "_Index", stats: Counter[str]) -> None:
+        months = index.months
+        if months and not any(index.first_month <= m <= index.last_month for m in months):
             common = months.most_common(1)[0][0]
             year, month = int(common[:4]), int(common[5:])
             raise ClientError(
                 f"None of the rows' dates falls in {self.quarter}; most are in {year}-Q{(month - 1) // 3 + 1}.",
                 hint=f"Check --quarter: did you mean --quarter {year}Q{(month - 1) // 3 + 1}?",
             )
-        for r in rows:
-            if r.month is not None and r.month > last_month:
-                self.problems.add(
-                    Problem(
-                        rule="after_quarter",
-                        row=r.row,
-                        column=self._column("incident.first_known_date"),
-                        message=f"the date is after the end of {self.quarter}",
-                        hint="Export only records known by the quarter's end, or choose the right quarter.",
-                    )
+        for row in index.after_quarter:
+            self.problems.add(
+                Problem(
+                    rule="after_quarter",
+                    row=row,
+                    column=self._column("incident.first_known_date"),
+                    message=f"the date is after the end of {self.quarter}",
+                    hint="Export only records known by the quarter's end, or choose the right quarter.",
                 )
-            if r.month is None:
-                stats["rows_without_date"] += 1
+            )
+        stats["rows_without_date"] += index.without_date
         if stats["rows_without_date"]:
             self.problems.add(
                 Problem(
@@ -414,78 +422,123 @@ class Pipeline:
         cmap = self.profile.target(target)
         return cmap.columns[0] if cmap is not None and cmap.columns else None
 
-    def _guard_narratives(self, rows: list[_Row], stats: Counter[str]) -> None:
-        if not any(r.narrative for r in rows):
-            return
-        guard = NameGuard(vocabulary(r.narrative for r in rows if r.narrative))
-        for r in rows:
-            if r.narrative:
-                r.narrative = guard(r.narrative)
-        stats["narrative_words_guarded"] = guard.replaced["capitalised_word"]
+    def _guard(self, rows: Spill) -> NameGuard | None:
+        """The name guard, with the vocabulary of every scrubbed note in this export (one pass over them)."""
+        texts = (item[_NARRATIVE_AT] for chunk in rows for item in chunk if item[_NARRATIVE_AT])
+        first = next(texts, None)
+        if first is None:
+            return None
+        return NameGuard(vocabulary(itertools.chain([first], texts)))
 
-    def _records(self, rows: list[_Row], stats: Counter[str]) -> dict[TableName, list[Record]]:
-        self._guard_narratives(rows, stats)
-        cells, coarsening = anon.coarsen([r.cell for r in rows], self.party.agreement.disclosure.min_count)
+    def _tables(self, rows: Spill, index: "_Index", stats: Counter[str], work: Path) -> tuple[TableFiles, dict[str, set[str]]]:
+        """Rows → validated records, chunk by chunk; k on compact tuples; then the Parquet files.
+
+        Only what needs the whole submission stays in memory: each row's H3 cell (coarsening),
+        each incident's first month and person count, selector digests (duplicates) and each
+        person's quasi-identifiers (k).
+        """
+        guard = self._guard(rows)
+        cells, coarsening = anon.coarsen(index.cells, self.party.agreement.disclosure.min_count)
+        index.cells = []
         self.report["coarsened"] = coarsening
-        quarter_start = quarter_bounds(self.quarter)[0].strftime("%Y-%m")
-        incidents: dict[str, dict[str, Any]] = {}
-        persons: list[dict[str, Any]] = []
-        referrals: list[dict[str, Any]] = []
-        selectors: dict[tuple[str, str, str], dict[str, Any]] = {}
-        seq: Counter[str] = Counter()
-        for r, cell in zip(rows, cells, strict=True):
-            inc = incidents.get(r.incident_pid)
-            if inc is None:
-                inc = {"incident_pid": r.incident_pid, "reporting_quarter": self.quarter, **r.incident, "_row": r.row}
-                inc["first_known_month"] = r.month or quarter_start
-                if cell is not None:
-                    inc["h3_cell"], inc["h3_resolution"] = cell, anon.cell_resolution(cell)
-                if r.narrative:
-                    inc["narrative"] = r.narrative
-                incidents[r.incident_pid] = inc
-            elif r.month is not None and r.month < inc["first_known_month"]:
-                inc["first_known_month"] = r.month
-            person_seq = None
-            if r.person is not None:
-                seq[r.incident_pid] += 1
-                person_seq = seq[r.incident_pid]
-                persons.append({"incident_pid": r.incident_pid, "person_seq": person_seq, **r.person, "_row": r.row})
-            if r.referral is not None:
-                referrals.append({"incident_pid": r.incident_pid, "person_seq": person_seq, **r.referral, "_row": r.row})
-            for kind, pid in r.selectors:
-                selectors[(r.incident_pid, kind, pid)] = {
-                    "incident_pid": r.incident_pid, "kind": kind, "selector_pid": pid, "_row": r.row,
-                }
-        rows.clear()  # every row now lives in the dicts below; let the originals go (memory)
+        selectors_allowed = self._selectors_allowed()
+        incidents = index.incidents  # pid → first month until the incident is emitted, then its person count
+        seen_selectors: set[bytes] = set()
+        qi = kanon.QuasiIdentifiers()
+        validated = Spill(work, "records")
+        position = 0
+        for items in rows:
+            chunk = [_Row(*item) for item in items]
+            del items
+            raw: dict[TableName, list[dict[str, Any]]] = {"incidents": [], "persons": [], "selectors": [], "referrals": []}
+            for r in chunk:
+                cell = cells[position]
+                position += 1
+                pid = sys.intern(r.incident_pid)
+                state = incidents[pid]
+                if isinstance(state, str):
+                    inc = {"incident_pid": pid, "reporting_quarter": self.quarter, **r.incident, "_row": r.row}
+                    inc["first_known_month"] = state
+                    if cell is not None:
+                        inc["h3_cell"], inc["h3_resolution"] = cell, anon.cell_resolution(cell)
+                    if r.narrative:
+                        inc["narrative"] = guard(r.narrative) if guard is not None else r.narrative
+                    raw["incidents"].append(inc)
+                    incidents[pid] = state = 0
+                person_seq = None
+                if r.person is not None:
+                    incidents[pid] = person_seq = state + 1
+                    raw["persons"].append({"incident_pid": pid, "person_seq": person_seq, **r.person, "_row": r.row})
+                if r.referral is not None:
+                    raw["referrals"].append({"incident_pid": pid, "person_seq": person_seq, **r.referral, "_row": r.row})
+                for kind, spid in r.selectors:
+                    digest = hashlib.blake2b(f"{pid}\x1f{kind}\x1f{spid}".encode(), digest_size=16).digest()
+                    if digest in seen_selectors:
+                        continue
+                    seen_selectors.add(digest)
+                    if selectors_allowed:
+                        raw["selectors"].append({"incident_pid": pid, "kind": kind, "selector_pid": spid, "_row": r.row})
+                    else:
+                        self.report.setdefault("withheld_fields", Counter())["selectors"] += 1
+            del chunk
+            out: list[tuple[TableName, list[dict[str, Any]]]] = []
+            for table, items in raw.items():
+                dumped = [record.model_dump(mode="json") for record in self._validate(table, items, stats)]
+                if table == "persons":
+                    qi.persons.extend(
+                        [sys.intern(d["incident_pid"]), d["age_band"], d["age_group"], d["gender"], d["nationality"]]
+                        for d in dumped
+                    )
+                elif table == "incidents":
+                    for d in dumped:
+                        qi.incidents[sys.intern(d["incident_pid"])] = [d["h3_cell"], d["la_gss_code"], d["first_known_month"]]
+                out.append((table, dumped))
+            if not self.problems.errors:
+                validated.write(out)
+            del raw, out
+        if guard is not None:
+            stats["narrative_words_guarded"] = guard.replaced["capitalised_word"]
+        rows.remove()
         cells.clear()
-        raw_tables: dict[TableName, list[dict[str, Any]]] = {
-            "incidents": list(incidents.values()),
-            "persons": persons,
-            "selectors": list(selectors.values()),
-            "referrals": referrals,
-        }
-        if not self._selectors_allowed() and raw_tables["selectors"]:
-            self.report.setdefault("withheld_fields", Counter())["selectors"] += len(raw_tables["selectors"])
-            raw_tables["selectors"] = []
         incidents.clear()
-        selectors.clear()
-        tables: dict[TableName, list[Record]] = {}
-        for table in list(raw_tables):
-            tables[table] = self._validate(table, raw_tables.pop(table), stats)
+        seen_selectors.clear()
         if self.problems.errors:
             raise ClientError(
                 f"{len(self.problems.errors)} record(s) do not fit the common schema; nothing was written.",
                 hint="Check the profile's mapping for the fields named.",
                 problems=self.problems.items,
             )
-        k_persons, k_incidents, k_report = anon.enforce_k(
-            [p for p in tables["persons"] if isinstance(p, Person)],
-            [i for i in tables["incidents"] if isinstance(i, Incident)],
-            self.min_k,
-        )
-        tables["persons"], tables["incidents"] = list(k_persons), list(k_incidents)
-        self.report["risk"] = k_report
-        return tables
+        decision = kanon.enforce_k(qi, self.min_k)
+        del qi
+        self.report["risk"] = decision.report
+        files = TableFiles(work, tuple(TABLES))
+        present: dict[str, set[str]] = {table: set() for table in TABLES}
+        defaults = {table: _json_defaults(table) for table in TABLES}
+        person_number = 0
+        try:
+            for spilled in validated:
+                for table, dumped in spilled:
+                    if table == "persons":
+                        for d in dumped:
+                            change = decision.persons.get(person_number)
+                            person_number += 1
+                            if change is not None:
+                                d.update(change)
+                    elif table == "incidents" and decision.dropped_cells:
+                        for d in dumped:
+                            if d["incident_pid"] in decision.dropped_cells:
+                                d["h3_cell"] = d["h3_resolution"] = None
+                    required, optional = defaults[table]
+                    if dumped:
+                        present[table].update(required)
+                    for name, default in optional.items():
+                        if name not in present[table] and any(d[name] != default for d in dumped):
+                            present[table].add(name)
+                    files.write(table, dumped)
+        finally:
+            files.close()
+        validated.remove()
+        return files, present
 
     def _validate(self, table: TableName, items: list[dict[str, Any]], stats: Counter[str]) -> list[Record]:
         model = TABLES[table]
@@ -592,13 +645,71 @@ class Pipeline:
         }
 
 
-def _write_atomic(out: Path, data: bytes) -> Path:
+_NARRATIVE_AT: Final = 8
+"""Position of ``narrative`` in a spilled row."""
+
+
+def _row_json(r: _Row) -> list[Any]:
+    """A row as the JSON list the spill keeps (``_Row(*item)`` reads it back)."""
+    return [r.row, r.incident_pid, r.month, r.incident, r.person, r.referral, r.selectors, r.cell, r.narrative]
+
+
+class _Index:
+    """What the whole submission needs from every row, kept compact while the rows go to disk."""
+
+    def __init__(self, first_month: str, last_month: str) -> None:
+        self.first_month = first_month
+        self.last_month = last_month
+        self.months: Counter[str] = Counter()
+        self.after_quarter: list[int] = []
+        self.without_date = 0
+        self.cells: list[str | None] = []
+        self.incidents: dict[str, str | int] = {}
+        """incident pid → its first known month (the first row's, or the quarter's first, or any
+        earlier month of a later row)."""
+
+    def add(self, rows: list[_Row]) -> None:
+        for r in rows:
+            month = sys.intern(r.month) if r.month is not None else None
+            if month is None:
+                self.without_date += 1
+            else:
+                self.months[month] += 1
+                if month > self.last_month:
+                    self.after_quarter.append(r.row)
+            self.cells.append(sys.intern(r.cell) if r.cell is not None else None)
+            pid = sys.intern(r.incident_pid)
+            known = self.incidents.get(pid)
+            if known is None:
+                self.incidents[pid] = month or self.first_month
+            elif month is not None and isinstance(known, str) and month < known:
+                self.incidents[pid] = month
+
+
+def _json_defaults(table: TableName) -> tuple[set[str], dict[str, Any]]:
+    """A table's required fields, and each optional field's default as ``model_dump(mode="json")`` writes it."""
+    required: set[str] = set()
+    optional: dict[str, Any] = {}
+    for name, info in TABLES[table].model_fields.items():
+        if info.is_required():
+            required.add(name)
+            continue
+        default = info.get_default(call_default_factory=True)
+        if isinstance(default, Enum):
+            default = default.value
+        elif isinstance(default, tuple):
+            default = [item.value if isinstance(item, Enum) else item for item in default]
+        optional[name] = default
+    return required, optional
+
+
+def _write_atomic(out: Path, source: BinaryIO) -> Path:
     """Write the bundle next to its final name and rename, so a failure leaves no partial bundle."""
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".bundle-", dir=out.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            shutil.copyfileobj(source, handle, 1 << 20)
         os.chmod(tmp, 0o600)
         os.replace(tmp, out)
     except BaseException:

@@ -1,0 +1,132 @@
+"""The upload minimum k on compact quasi-identifier tuples, so a large export needs no record objects in memory.
+
+The same rounds, steps and report as :func:`anonymise.risk.enforce_k` (a property test holds the
+two together), computed on one small list per person and per incident instead of pydantic
+records; the caller applies the resulting changes while it writes the tables.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Final
+
+from anonymise.countries import region_of
+from anonymise.risk import SUPPRESSED
+from anonymise.schema import MARKER_CODES
+
+AGE_BAND: Final = 1
+AGE_GROUP: Final = 2
+GENDER: Final = 3
+NATIONALITY: Final = 4
+CELL: Final = 0
+GSS: Final = 1
+MONTH: Final = 2
+
+
+@dataclass
+class QuasiIdentifiers:
+    """One ``[incident_pid, age_band, age_group, gender, nationality]`` per person, one
+    ``[h3_cell, la_gss_code, first_known_month]`` per incident (by pid)."""
+
+    persons: list[list[str]] = field(default_factory=list)
+    incidents: dict[str, list[str | None]] = field(default_factory=dict)
+
+
+@dataclass
+class KDecision:
+    """What enforcing k changed: person index → new values, incidents whose cell is dropped."""
+
+    persons: dict[int, dict[str, str]]
+    dropped_cells: set[str]
+    report: dict[str, object]
+
+
+def _key(person: list[str], incidents: dict[str, list[str | None]]) -> tuple[str, ...]:
+    incident = incidents.get(person[0])
+    if incident is None:
+        location, month = "none", "none"
+    else:
+        location = incident[CELL] or incident[GSS] or "none"
+        month = str(incident[MONTH])
+    return (person[AGE_BAND], person[AGE_GROUP], person[GENDER], person[NATIONALITY], str(location), month)
+
+
+def _suppressed(person: list[str], incidents: dict[str, list[str | None]]) -> bool:
+    incident = incidents.get(person[0])
+    hidden = all(person[i] in MARKER_CODES for i in (AGE_BAND, AGE_GROUP, GENDER, NATIONALITY))
+    return hidden and (incident is None or incident[CELL] is None)
+
+
+def _risk(qi: QuasiIdentifiers, k: int) -> dict[str, object]:
+    counts = Counter(_key(p, qi.incidents) for p in qi.persons)
+    records = sum(counts.values())
+    unique = sum(n for n in counts.values() if n == 1)
+    below = sum(n for n in counts.values() if n < k)
+    return {
+        "k": k, "records": records, "classes": len(counts), "unique": unique, "below_k": below,
+        "unique_share": round(unique / records if records else 0.0, 4),
+        "below_k_share": round(below / records if records else 0.0, 4),
+    }
+
+
+def enforce_k(qi: QuasiIdentifiers, k: int) -> KDecision:
+    """Generalise nationality, drop cells, then suppress until every group holds k persons.
+
+    Changes ``qi`` in place to the values that will leave; see :func:`anonymise.risk.enforce_k`.
+
+    >>> pid = "v1." + "a" * 64
+    >>> qi = QuasiIdentifiers([[pid, "unknown", "unknown", "unknown", c] for c in ("AL", "AL", "GR")],
+    ...                       {pid: [None, None, "2026-07"]})
+    >>> decision = enforce_k(qi, 2)
+    >>> [p[4] for p in qi.persons], decision.report["persons_suppressed"]
+    (['AL', 'AL', 'unknown'], 1)
+    """
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    before = _risk(qi, k)
+    persons, incidents = qi.persons, qi.incidents
+    steps = bytearray(len(persons))
+    changed: dict[int, dict[str, str]] = {}
+    generalised = suppressed = 0
+    dropped: set[str] = set()
+    while True:
+        counts = Counter(_key(p, incidents) for p in persons)
+        unsafe = [
+            n for n, person in enumerate(persons)
+            if counts[_key(person, incidents)] < k and not _suppressed(person, incidents)
+        ]
+        if not unsafe:
+            break
+        for n in unsafe:
+            person = persons[n]
+            if steps[n] == 0:
+                steps[n] = 1
+                region = region_of(person[NATIONALITY])
+                if region != person[NATIONALITY]:
+                    person[NATIONALITY] = region
+                    changed.setdefault(n, {})["nationality"] = region
+                    generalised += 1
+                continue
+            if steps[n] == 1:
+                steps[n] = 2
+                incident = incidents.get(person[0])
+                if incident is not None and incident[CELL] is not None:
+                    incident[CELL] = None
+                    dropped.add(person[0])
+                continue
+            steps[n] = 3
+            person[AGE_BAND] = person[AGE_GROUP] = person[GENDER] = "unknown"
+            person[NATIONALITY] = SUPPRESSED
+            changed[n] = {"age_band": "unknown", "age_group": "unknown", "gender": "unknown", "nationality": SUPPRESSED}
+            suppressed += 1
+    after = _risk(qi, k)
+    counts = Counter(_key(p, incidents) for p in persons)
+    unsuppressed_below = sum(
+        1 for p in persons if counts[_key(p, incidents)] < k and not _suppressed(p, incidents)
+    )
+    report: dict[str, object] = {
+        "k": k, "persons": len(persons), "nationality_generalised": generalised,
+        "cells_dropped": len(dropped), "persons_suppressed": suppressed,
+        "risk_before": before, "risk_after": after,
+        "unsuppressed_below_k": unsuppressed_below,
+    }
+    return KDecision(changed, dropped, report)

@@ -1,0 +1,80 @@
+"""Chunks of prepared rows kept on disk between passes, so a large export never sits in memory whole.
+
+Everything lives in one private temporary directory (0700, created by :class:`Workspace`) that is
+removed when the run ends, however it ends. Only anonymised values are spilled (pseudonyms, codes,
+months, cells, scrubbed notes); raw cells are never written.
+"""
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from anonymise.bundle import arrow_schema, dumped_to_arrow
+from anonymise.schema import TableName
+
+
+class Workspace:
+    """A private temporary directory, removed on exit (also after an error or Ctrl-C)."""
+
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="msht-prepare-"))
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Spill:
+    """Chunks (lists of JSON values) written one per file, read back in the order written."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.directory = directory
+        self.name = name
+        self.files: list[Path] = []
+
+    def write(self, chunk: list[Any]) -> None:
+        path = self.directory / f"{self.name}-{len(self.files):05d}.json"
+        with path.open("w", encoding="utf-8") as handle:
+            # dumps, not dump: only the one-shot encoder is the C one.
+            handle.write(json.dumps(chunk, ensure_ascii=False, separators=(",", ":")))
+        self.files.append(path)
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for path in self.files:
+            with path.open(encoding="utf-8") as handle:
+                chunk: list[Any] = json.load(handle)
+            yield chunk
+
+    def remove(self) -> None:
+        for path in self.files:
+            path.unlink(missing_ok=True)
+        self.files = []
+
+
+class TableFiles:
+    """One Parquet writer per table, fed chunk by chunk with dumped records."""
+
+    def __init__(self, directory: Path, tables: tuple[TableName, ...]) -> None:
+        self.paths = {table: directory / f"{table}.parquet" for table in tables}
+        self.counts = dict.fromkeys(tables, 0)
+        self._writers = {
+            table: pq.ParquetWriter(str(path), arrow_schema(table), compression="zstd")
+            for table, path in self.paths.items()
+        }
+
+    def write(self, table: TableName, dumped: list[dict[str, Any]]) -> None:
+        if dumped:
+            self._writers[table].write_table(dumped_to_arrow(table, dumped))
+            self.counts[table] += len(dumped)
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()

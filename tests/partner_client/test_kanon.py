@@ -1,0 +1,62 @@
+"""The client's k on compact tuples makes exactly the changes and report of anonymise.risk.enforce_k."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anonymise.geo import to_cell
+from anonymise.risk import enforce_k
+from anonymise.schema import Incident, Person
+from anonymise.vocab import AgeBand, AgeGroup, Gender
+from partner_client import kanon
+
+CELLS = [None, to_cell(51.52, 0.03, 7), to_cell(51.46, -0.12, 7)]
+BOROUGHS = [None, "E09000025", "E09000022"]
+MONTHS = ["2026-07", "2026-08"]
+BANDS = [AgeBand.a9_17, AgeBand.a18_20, AgeBand.unknown]
+GENDERS = [Gender.female, Gender.male, Gender.unknown]
+NATIONALITIES = ["GB", "AL", "VN", "ER", "unknown"]
+
+incident_st = st.tuples(st.sampled_from(CELLS), st.sampled_from(BOROUGHS), st.sampled_from(MONTHS))
+person_st = st.tuples(st.integers(0, 7), st.sampled_from(BANDS), st.sampled_from(GENDERS), st.sampled_from(NATIONALITIES))
+
+
+def pid(n: int) -> str:
+    return f"v1.{n:064x}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(incident_st, min_size=1, max_size=8), st.lists(person_st, max_size=30), st.integers(1, 5))
+def test_same_changes_and_report_as_the_core(
+    incident_rows: list[tuple[str | None, str | None, str]],
+    person_rows: list[tuple[int, AgeBand, Gender, str]],
+    k: int,
+) -> None:
+    incidents = [
+        Incident(incident_pid=pid(n), first_known_month=month, reporting_quarter="2026-Q3", la_gss_code=gss,
+                 h3_cell=cell, h3_resolution=7 if cell else None)
+        for n, (cell, gss, month) in enumerate(incident_rows)
+    ]
+    persons = []
+    for seq, (n, band, gender, nationality) in enumerate(person_rows, 1):
+        group = AgeGroup.unknown if band is AgeBand.unknown else AgeGroup.child if band is AgeBand.a9_17 else AgeGroup.adult
+        # Persons of an incident that is not in the submission are allowed (location "none").
+        persons.append(Person(incident_pid=pid(n), person_seq=seq, age_band=band, age_group=group, gender=gender,
+                              nationality=nationality))
+    expected = enforce_k(persons, incidents, k=k)
+
+    qi = kanon.QuasiIdentifiers(
+        [[p.incident_pid, p.age_band.value, p.age_group.value, p.gender.value, p.nationality] for p in persons],
+        {i.incident_pid: [i.h3_cell, i.la_gss_code, i.first_known_month] for i in incidents},
+    )
+    decision = kanon.enforce_k(qi, k)
+
+    assert decision.report == expected.report
+    for n, (before, after) in enumerate(zip(persons, expected.persons, strict=True)):
+        changed = {
+            name: getattr(after, name).value if name != "nationality" else after.nationality
+            for name in ("age_band", "age_group", "gender", "nationality")
+            if getattr(after, name) != getattr(before, name)
+        }
+        assert {k_: v for k_, v in decision.persons.get(n, {}).items() if getattr(before, k_) != v} == changed
+    dropped = {i.incident_pid for i, j in zip(incidents, expected.incidents, strict=True) if i.h3_cell != j.h3_cell}
+    assert decision.dropped_cells == dropped
