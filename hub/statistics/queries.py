@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Final, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from hub.models import Incident, IncidentCode, Person, Referral, Submission, SubmissionStatus
 
@@ -191,34 +191,38 @@ class Appearance:
 def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
     """Person rows whose any match key also appears on another person row in scope.
 
-    One query per match key, each a hash join of the scoped persons to that key's duplicated
-    values (an ``OR`` of four ``IN`` subqueries made PostgreSQL re-run a subplan per row).
+    One query per match key: the scoped persons whose key value is also on a person row of
+    another incident anywhere (a correlated ``EXISTS`` that PostgreSQL runs as a hash semi-join
+    over the persons table alone, or as index probes for a small borough). That is a superset;
+    the rows are then kept only where the value spans two or more incidents *within the scope*,
+    which is exact because every in-scope row carrying such a value was fetched. (The earlier
+    shape — a scoped ``GROUP BY … HAVING count(DISTINCT incident)`` joined back to the scoped
+    persons — scanned and joined the scope twice per key and sorted every key value.)
     Keys are hub re-keyed pseudonyms: they are compared here and never leave this module
     (the caller groups appearances into people and publishes counts only).
     """
     found: dict[int, Appearance] = {}
-    for key in MATCH_KEYS:
-        dup = (
-            scoped(
-                select(key.label("k"))
-                .select_from(Incident)
-                .join(Person, Person.incident_id == Incident.id)
-                .where(key.is_not(None)),
-                scope,
-            )
-            .group_by(key)
-            .having(func.count(func.distinct(Person.incident_id)) > 1)
-            .subquery()
+    for index, key in enumerate(MATCH_KEYS):
+        other = aliased(Person)
+        elsewhere = (
+            select(literal(1))
+            .select_from(other)
+            .where(getattr(other, key.key) == key, other.incident_id != Person.incident_id)
+            .exists()
         )
         stmt = scoped(
             select(Person.id, Person.incident_id, Incident.agreement_id, Incident.org_id, Person.role, *MATCH_KEYS)
             .select_from(Incident)
             .join(Person, Person.incident_id == Incident.id)
-            .join(dup, dup.c.k == key),
+            .where(key.is_not(None), elsewhere),
             scope,
         )
-        for r in session.execute(stmt):
-            if int(r[0]) not in found:
+        rows = session.connection().execute(stmt).all()
+        incidents: dict[str, set[int]] = {}
+        for r in rows:
+            incidents.setdefault(str(r[5 + index]), set()).add(int(r[1]))
+        for r in rows:
+            if len(incidents[str(r[5 + index])]) > 1 and int(r[0]) not in found:
                 found[int(r[0])] = Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:]))
     return [found[i] for i in sorted(found)]
 
