@@ -12,7 +12,7 @@ result must pass the schema's narrative guard, or the text is dropped with the r
 import concurrent.futures
 import multiprocessing
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -135,13 +135,24 @@ class Scrubber:
 
         :param items: the texts, each with its record's known identifiers.
         """
+        return self.submit_many(items)()
+
+    def submit_many(self, items: Sequence[ScrubInput]) -> Callable[[], list[ScrubResult]]:
+        """Start :meth:`scrub_many` on the worker processes and return at once; call the answer for the results.
+
+        The caller can prepare the next batch meanwhile. Without workers the texts are scrubbed
+        before this returns.
+
+        :param items: the texts, each with its record's known identifiers.
+        """
         items = list(items)
         if self._workers > 1 and len(items) >= 2 * _MIN_CHUNK:
             pool = self._get_pool()
             size = max(_MIN_CHUNK, min(_MAX_CHUNK, -(-len(items) // (4 * self._workers))))
-            chunks = [items[i : i + size] for i in range(0, len(items), size)]
-            return [result for chunk in pool.map(_scrub_chunk, chunks) for result in chunk]
-        return self._scrub_batch(items)
+            futures = [pool.submit(_scrub_chunk, items[i : i + size]) for i in range(0, len(items), size)]
+            return lambda: [result for future in futures for result in future.result()]
+        results = self._scrub_batch(items)
+        return lambda: results
 
     def close(self) -> None:
         """Stop the worker processes, if any were started."""

@@ -1,7 +1,7 @@
 """The one place `prepare` calls the anonymise core: geocoding, generalising, k, scrubbing."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -138,18 +138,29 @@ def make_scrubber(ner: bool | None, workers: int | None, model: str | None = Non
     return scrub.Scrubber(ner=ner, workers=workers)
 
 
-def scrub_many(
-    scrubber: scrub.Scrubber | None, items: list[tuple[str, list[str]]]
-) -> list[tuple[str | None, list[str], bool]]:
+Scrubbed = list[tuple[str | None, list[str], bool]]
+
+
+def scrub_many(scrubber: scrub.Scrubber | None, items: list[tuple[str, list[str]]]) -> Scrubbed:
     """(scrubbed text or None, entity types replaced, dropped) per input; fail closed."""
+    return submit_scrub(scrubber, items)()
+
+
+def submit_scrub(scrubber: scrub.Scrubber | None, items: list[tuple[str, list[str]]]) -> Callable[[], Scrubbed]:
+    """Like :func:`scrub_many`, started on the scrubber's workers; call the answer to wait for the results."""
     if scrubber is None:
-        return [(None, [], True) for _ in items]
-    results = scrubber.scrub_many([scrub.ScrubInput(text, known) for text, known in items])
-    out = []
-    for result in results:
-        kinds = [str(e.type) for e in result.entities]
-        out.append((result.text, kinds, bool(result.dropped) or result.text is None))
-    return out
+        dropped: Scrubbed = [(None, [], True) for _ in items]
+        return lambda: dropped
+    wait = scrubber.submit_many([scrub.ScrubInput(text, known) for text, known in items])
+
+    def results() -> Scrubbed:
+        out: Scrubbed = []
+        for result in wait():
+            kinds = [str(e.type) for e in result.entities]
+            out.append((result.text, kinds, bool(result.dropped) or result.text is None))
+        return out
+
+    return results
 
 
 def ner_note(scrubber: scrub.Scrubber | None) -> str:

@@ -191,6 +191,18 @@ class Pipeline:
         stats: Counter[str] = Counter()
         entity_counts: Counter[str] = Counter()
         done = 0
+        pending: tuple[list[ParsedRow], Callable[[], list[str | None]], int] | None = None
+
+        def finish(parsed_chunk: list[ParsedRow], narratives: Callable[[], list[str | None]], rows_in_chunk: int) -> int:
+            prepared = [
+                self._anonymise(parsed, narrative, pseudo, lookup, stats)
+                for parsed, narrative in zip(parsed_chunk, narratives(), strict=True)
+            ]
+            parsed_chunk.clear()
+            index.add(prepared)
+            rows.write([_row_json(r) for r in prepared])
+            return rows_in_chunk
+
         for chunk in read_chunks(csv_path, fmt):
             parsed_chunk: list[ParsedRow] = []
             for raw in chunk.rows:
@@ -213,17 +225,16 @@ class Pipeline:
                     continue
                 seen.add(digest)
                 parsed_chunk.append(reader.read(raw, row_number))
+            # The workers scrub this chunk while this process anonymises the one before.
             narratives = self._scrub(scrubber, parsed_chunk, stats, entity_counts)
-            prepared = [
-                self._anonymise(parsed, narrative, pseudo, lookup, stats)
-                for parsed, narrative in zip(parsed_chunk, narratives, strict=True)
-            ]
-            del parsed_chunk, narratives
-            index.add(prepared)
-            rows.write([_row_json(r) for r in prepared])
-            del prepared
-            done += len(chunk.rows)
+            if pending is not None:
+                done += finish(*pending)
+                self.progress("anonymising", min(done, total), total)
+            pending = (parsed_chunk, narratives, len(chunk.rows))
+        if pending is not None:
+            done += finish(*pending)
             self.progress("anonymising", min(done, total), total)
+        pending = None
         seen.clear()
         reader.finish()
         if stats["rows_read"] == 0:
@@ -272,22 +283,29 @@ class Pipeline:
 
     def _scrub(
         self, scrubber: Any, parsed: list[ParsedRow], stats: Counter[str], entities: Counter[str]
-    ) -> list[str | None]:
+    ) -> Callable[[], list[str | None]]:
+        """Start scrubbing a chunk's notes; the answer waits for them (one per row, None if none leaves)."""
         out: list[str | None] = [None] * len(parsed)
-        todo = [(i, p) for i, p in enumerate(parsed) if p.narrative]
+        todo = [i for i, p in enumerate(parsed) if p.narrative]
         stats["narratives_in_export"] += len(todo)
         if not self.narrative_allowed:
             stats["narratives_not_allowed"] += len(todo)
+            return lambda: out
+        if not todo:
+            return lambda: out
+        wait = anon.submit_scrub(scrubber, [(parsed[i].narrative or "", parsed[i].known()) for i in todo])
+
+        def results() -> list[str | None]:
+            for i, (text, kinds, dropped) in zip(todo, wait(), strict=True):
+                entities.update(kinds)
+                if dropped or text is None:
+                    stats["narratives_dropped"] += 1
+                    continue
+                out[i] = text
+                stats["narratives_scrubbed"] += 1
             return out
-        results = anon.scrub_many(scrubber, [(p.narrative or "", p.known()) for _, p in todo])
-        for (i, _), (text, kinds, dropped) in zip(todo, results, strict=True):
-            entities.update(kinds)
-            if dropped or text is None:
-                stats["narratives_dropped"] += 1
-                continue
-            out[i] = text
-            stats["narratives_scrubbed"] += 1
-        return out
+
+        return results
 
     def _anonymise(
         self,
