@@ -117,6 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-ner", action="store_true", help="time prepare without NER only")
     parser.add_argument("--memory", action="store_true", help="peak memory of one prepare on a large export")
     parser.add_argument("--memory-mb", type=float, default=200.0, help="size of the --memory export")
     parser.add_argument("--notes", action="store_true", help="with --memory: keep a note on every row")
@@ -134,7 +135,9 @@ def main() -> None:
         print(f"{'run':<34}{'seconds':>10}{'rows/s':>12}{'× baseline':>12}")
         print(f"{'baseline: csv read + write':<34}{seconds:>10.2f}{rows / seconds:>12,.0f}{1:>12.2f}")
         runs = [("prepare without NER (--no-ner)", False)]
-        if ner_model_installed():
+        if args.skip_ner:
+            print("prepare with NER: skipped (--skip-ner)")
+        elif ner_model_installed():
             runs.append(("prepare with NER (spaCy)", True))
         else:
             print("prepare with NER: skipped, the ner extra is not installed")

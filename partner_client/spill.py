@@ -33,14 +33,22 @@ class Workspace:
 
 
 class Spill:
-    """Chunks (lists of JSON values) written one per file, read back in the order written."""
+    """Chunks (lists of JSON values) written one per file, read back in the order written.
+
+    The first chunk stays in memory (an export of one chunk never touches the disk); memory
+    stays bounded by one chunk.
+    """
 
     def __init__(self, directory: Path, name: str) -> None:
         self.directory = directory
         self.name = name
         self.files: list[Path] = []
+        self._first: list[Any] | None = None
 
     def write(self, chunk: list[Any]) -> None:
+        if self._first is None and not self.files:
+            self._first = chunk
+            return
         path = self.directory / f"{self.name}-{len(self.files):05d}.json"
         with path.open("w", encoding="utf-8") as handle:
             # dumps, not dump: only the one-shot encoder is the C one.
@@ -48,12 +56,15 @@ class Spill:
         self.files.append(path)
 
     def __iter__(self) -> Iterator[list[Any]]:
+        if self._first is not None:
+            yield self._first
         for path in self.files:
             with path.open(encoding="utf-8") as handle:
                 chunk: list[Any] = json.load(handle)
             yield chunk
 
     def remove(self) -> None:
+        self._first = None
         for path in self.files:
             path.unlink(missing_ok=True)
         self.files = []
