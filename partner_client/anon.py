@@ -1,5 +1,6 @@
 """The one place `prepare` calls the anonymise core: geocoding, generalising, k, scrubbing."""
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,8 +36,9 @@ def age_group(age: int) -> str:
 # --- nationality -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def nationality_code(text: str) -> str:
-    """An ISO 3166-1 alpha-2 code for what the export wrote, or ``unknown``."""
+    """An ISO 3166-1 alpha-2 code for what the export wrote, or ``unknown`` (cached: exports repeat them)."""
     code = countries.nationality_code(text)
     if code is None:
         return "unknown"

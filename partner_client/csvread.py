@@ -2,6 +2,7 @@
 
 import codecs
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -180,3 +181,7 @@ def parse_date(value: str, formats: tuple[str, ...] = DEFAULT_DATE_FORMATS) -> d
         except ValueError:
             continue
     return None
+
+
+cached_parse_date: Final = functools.lru_cache(maxsize=1 << 14)(parse_date)
+""":func:`parse_date` for the rows of an export, which repeat their dates."""

@@ -138,6 +138,8 @@ class Pipeline:
         self.resolution = party.agreement.location.upload_h3_resolution
         self.min_k = party.agreement.upload_min_k
         self.report: dict[str, Any] = {}
+        self._maps_persons = any(n.startswith("person.") for n in profile.fields)
+        self._quarter_end = quarter_bounds(quarter)[1]
 
     # --- the steps -------------------------------------------------------------------------
 
@@ -350,7 +352,7 @@ class Pipeline:
         if pfa is not None:
             incident["police_force_area"] = pfa
         person: dict[str, Any] | None = None
-        has_person = any(n.startswith("person.") for n in self.profile.fields) or any(
+        has_person = self._maps_persons or any(
             k in p.ids for k in (IdentifierKind.full_name, IdentifierKind.given_name, IdentifierKind.family_name)
         ) or p.dob is not None
         if has_person:
@@ -367,7 +369,7 @@ class Pipeline:
             for key, value in keys.items():
                 if value is not None:
                     person[f"mk_{key.value}"] = value
-            on = p.event_date or quarter_bounds(self.quarter)[1]
+            on = p.event_date or self._quarter_end
             if p.dob is not None:
                 age: int | None = anon.age_at(p.dob, on)
                 stats["dob_to_age_band"] += 1

@@ -9,7 +9,7 @@ from typing import Final
 from anonymise.london import BOROUGHS
 from partner_client import coding
 from partner_client.coding import Unmapped
-from partner_client.csvread import DEFAULT_DATE_FORMATS, parse_date
+from partner_client.csvread import DEFAULT_DATE_FORMATS, cached_parse_date
 from partner_client.errors import Problem, Problems
 from partner_client.mapping import MAX_LISTED_VALUES
 from partner_client.profile import TARGETS, ColumnMap, IdentifierKind, Profile
@@ -86,7 +86,7 @@ class RowReader:
         text = self._cell(raw, cmap)
         if coding.is_blank(text):
             return None
-        value = parse_date(text, tuple(cmap.formats) + self.formats)
+        value = cached_parse_date(text, tuple(cmap.formats) + self.formats)
         column = cmap.columns[0]
         if value is None:
             self.problems.add(
