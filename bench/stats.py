@@ -85,8 +85,10 @@ def generate(n: int, seed: int = 1) -> Iterator[tuple[str, list[dict[str, object
     per: list[dict[str, object]] = []
     cod: list[dict[str, object]] = []
     ref: list[dict[str, object]] = []
-    for i in range(1, n + 1):
-        p, q = rng.choice(PROVIDERS), rng.choice(QUARTERS)
+    # The hub ingests one submission (a provider's quarter) at a time, so its incidents and
+    # their persons sit together in id order; the load keeps that layout.
+    order = sorted(((rng.choice(PROVIDERS), rng.choice(QUARTERS)) for _ in range(n)), key=lambda pq: (pq[1], pq[0]))
+    for i, (p, q) in enumerate(order, start=1):
         g = rng.choice(boroughs)
         sid = subs[(p, q)]
         inc.append({

@@ -104,6 +104,34 @@ def persons_by_quarter(session: Session, scope: Scope, role: str) -> list[Row]:
     return _rows(session, scoped(stmt, scope).group_by(Incident.quarter, Incident.org_id))
 
 
+def persons_by_quarter_and_role(session: Session, scope: Scope, roles: Sequence[str]) -> dict[str, list[Row]]:
+    """Role → ``persons_by_quarter`` rows, for several roles in one scan of the persons."""
+    stmt = (
+        select(Person.role, Incident.quarter, Incident.org_id, func.count(Person.id))
+        .select_from(Incident)
+        .join(Person, Person.incident_id == Incident.id)
+        .where(Person.role.in_(list(roles)))
+    )
+    out: dict[str, list[Row]] = {role: [] for role in roles}
+    for role, quarter, org, n in session.execute(scoped(stmt, scope).group_by(Person.role, Incident.quarter, Incident.org_id)):
+        out[str(role)].append((str(quarter), str(org), int(n)))
+    return out
+
+
+def person_field_by_quarter(session: Session, scope: Scope, name: str, role: str) -> list[tuple[str, str, str, int]]:
+    """(quarter, value, provider, persons): ``person_field`` for every quarter in one scan; summed
+    over the values it is ``persons_by_quarter``."""
+    column = PERSON_FIELDS[name]
+    stmt = (
+        select(Incident.quarter, column, Incident.org_id, func.count(Person.id))
+        .select_from(Incident)
+        .join(Person, Person.incident_id == Incident.id)
+        .where(Person.role == role)
+    )
+    result = session.execute(scoped(stmt, scope).group_by(Incident.quarter, column, Incident.org_id))
+    return [(str(q), str(k) if k is not None else "", str(o), int(n)) for q, k, o, n in result]
+
+
 def incident_field(session: Session, scope: Scope, name: str) -> list[Row]:
     column = INCIDENT_FIELDS[name]
     stmt = select(column, Incident.org_id, func.count(Incident.id)).select_from(Incident)

@@ -265,9 +265,13 @@ def overview(session: Session, principal: Principal, area: str, quarter: str | N
     tables: list[Table] = []
     if scope.sources:
         all_q = sorted({*quarters, *([chosen] if chosen else [])})
+        ages = queries.person_field_by_quarter(session, scope, "age_group", VICTIM)  # one scan, two uses
+        victims: dict[tuple[str, str], int] = {}
+        for q, _, o, n in ages:
+            victims[(q, o)] = victims.get((q, o), 0) + n
         series = [
             ("incidents", "Incidents", queries.incidents_by_quarter(session, scope)),
-            ("potential_victims", "Potential victims", queries.persons_by_quarter(session, scope, VICTIM)),
+            ("potential_victims", "Potential victims", [(q, o, n) for (q, o), n in victims.items()]),
         ]
         for key, label, rows in series:
             trend = _per_quarter_series(rows, all_q, visibility, key, label)
@@ -279,7 +283,10 @@ def overview(session: Session, principal: Principal, area: str, quarter: str | N
         rates = _rates(session, q_scope, visibility, totals)
         tables = [
             _exploitation(session, q_scope, visibility, totals=totals),
-            _person_table(session, q_scope, visibility, "age_group", "Adults and children", vocab.AgeGroup),
+            _person_table(
+                session, q_scope, visibility, "age_group", "Adults and children", vocab.AgeGroup,
+                [(k, o, n) for q, k, o, n in ages if q == chosen],
+            ),
         ]
     _audit(session, principal, "overview", visibility, chosen)
     return Overview(
@@ -296,8 +303,9 @@ def trends(session: Session, principal: Principal, area: str) -> Trends:
         while full[-1] != quarters[-1]:
             full.append(_shift(full[-1], -1))
         series.append(_per_quarter_series(queries.incidents_by_quarter(session, scope), full, visibility, "incidents", "Incidents"))
-        series.append(_per_quarter_series(queries.persons_by_quarter(session, scope, VICTIM), full, visibility, "potential_victims", "Potential victims"))
-        series.append(_per_quarter_series(queries.persons_by_quarter(session, scope, SUSPECT), full, visibility, "suspects", "Suspects"))
+        people = queries.persons_by_quarter_and_role(session, scope, [VICTIM, SUSPECT])
+        series.append(_per_quarter_series(people[VICTIM], full, visibility, "potential_victims", "Potential victims"))
+        series.append(_per_quarter_series(people[SUSPECT], full, visibility, "suspects", "Suspects"))
         quarters = full
     _audit(session, principal, "trends", visibility, None)
     return Trends(scope=area, quarters=quarters, series=series, privacy=figures.privacy(visibility, visibility.providers))
