@@ -11,8 +11,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Final
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from anonymise.bundle import arrow_schema, dumped_to_arrow
@@ -70,6 +71,10 @@ class Spill:
         self.files = []
 
 
+ROW_GROUP_ROWS: Final = 200_000
+"""Rows buffered (as Arrow, compactly) per Parquet row group: small groups compress worse."""
+
+
 class TableFiles:
     """One Parquet writer per table, fed chunk by chunk with dumped records."""
 
@@ -80,12 +85,24 @@ class TableFiles:
             table: pq.ParquetWriter(str(path), arrow_schema(table), compression="zstd")
             for table, path in self.paths.items()
         }
+        self._buffered: dict[TableName, list[pa.Table]] = {table: [] for table in tables}
 
     def write(self, table: TableName, dumped: list[dict[str, Any]]) -> None:
         if dumped:
-            self._writers[table].write_table(dumped_to_arrow(table, dumped))
+            self._buffered[table].append(dumped_to_arrow(table, dumped))
             self.counts[table] += len(dumped)
+            if sum(t.num_rows for t in self._buffered[table]) >= ROW_GROUP_ROWS:
+                self._flush(table)
+
+    def _flush(self, table: TableName) -> None:
+        if self._buffered[table]:
+            combined = pa.concat_tables(self._buffered[table])
+            self._buffered[table] = []
+            self._writers[table].write_table(combined, row_group_size=max(combined.num_rows, 1))
 
     def close(self) -> None:
-        for writer in self._writers.values():
-            writer.close()
+        for table, writer in self._writers.items():
+            try:
+                self._flush(table)
+            finally:
+                writer.close()
