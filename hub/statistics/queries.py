@@ -223,21 +223,34 @@ def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
     another incident anywhere (a correlated ``EXISTS`` that PostgreSQL runs as a hash semi-join
     over the persons table alone, or as index probes for a small borough). That is a superset;
     the rows are then kept only where the value spans two or more incidents *within the scope*,
-    which is exact because every in-scope row carrying such a value was fetched. (The earlier
+    which is exact because every in-scope row carrying such a value was fetched. On SQLite,
+    whose planner probes an index per row for the ``EXISTS``, the rows are instead those whose
+    value spans two incidents in scope, found by a scoped ``GROUP BY`` (the filter then keeps them
+    all). (The earlier
     shape — a scoped ``GROUP BY … HAVING count(DISTINCT incident)`` joined back to the scoped
     persons — scanned and joined the scope twice per key and sorted every key value.)
     Keys are hub re-keyed pseudonyms: they are compared here and never leave this module
     (the caller groups appearances into people and publishes counts only).
     """
     found: dict[int, Appearance] = {}
+    sqlite = session.get_bind().dialect.name == "sqlite"
     for index, key in enumerate(MATCH_KEYS):
         other = aliased(Person)
-        elsewhere = (
+        elsewhere: ColumnElement[bool] = (
             select(literal(1))
             .select_from(other)
             .where(getattr(other, key.key) == key, other.incident_id != Person.incident_id)
             .exists()
         )
+        if sqlite:  # SQLite runs the EXISTS as one index probe per scoped row: a scoped GROUP BY is faster there
+            elsewhere = key.in_(
+                scoped(
+                    select(key).select_from(Incident).join(Person, Person.incident_id == Incident.id).where(key.is_not(None)),
+                    scope,
+                )
+                .group_by(key)
+                .having(func.min(Person.incident_id) != func.max(Person.incident_id))  # two incidents or more
+            )
         stmt = scoped(
             select(Person.id, Person.incident_id, Incident.agreement_id, Incident.org_id, Person.role, *MATCH_KEYS)
             .select_from(Incident)
