@@ -199,7 +199,10 @@ class Submission(Base):
 
 class Incident(Base):
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_scope", "la_gss_code", "quarter"),)
+    __table_args__ = (
+        Index("ix_incidents_scope", "la_gss_code", "quarter"),
+        Index("ix_incidents_quarter_org", "quarter", "org_id"),  # London by quarter; a provider's own quarter
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 23:08:57.859554
+Create Date: 2026-11-22 01:07:53.212661
 """
 from collections.abc import Sequence
 
@@ -187,6 +187,7 @@ def upgrade() -> None:
     with op.batch_alter_table('incidents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_incidents_incident_key'), ['incident_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_incidents_org_id'), ['org_id'], unique=False)
+        batch_op.create_index('ix_incidents_quarter_org', ['quarter', 'org_id'], unique=False)
         batch_op.create_index('ix_incidents_scope', ['la_gss_code', 'quarter'], unique=False)
         batch_op.create_index(batch_op.f('ix_incidents_submission_id'), ['submission_id'], unique=False)
 
@@ -315,6 +316,7 @@ def downgrade() -> None:
     with op.batch_alter_table('incidents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_incidents_submission_id'))
         batch_op.drop_index('ix_incidents_scope')
+        batch_op.drop_index('ix_incidents_quarter_org')
         batch_op.drop_index(batch_op.f('ix_incidents_org_id'))
         batch_op.drop_index(batch_op.f('ix_incidents_incident_key'))
 
