@@ -9,9 +9,9 @@ ever sent to a caller unprotected.
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Final, TypeVarTuple
+from typing import Any, Final, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from hub.models import Incident, IncidentCode, Person, Referral, Submission, SubmissionStatus
@@ -219,31 +219,50 @@ class Appearance:
 def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
     """Person rows whose any match key also appears on another person row in scope.
 
-    One query per match key: the scoped persons whose key value is also on a person row of
-    another incident anywhere (a correlated ``EXISTS`` that PostgreSQL runs as a hash semi-join
-    over the persons table alone, or as index probes for a small borough). That is a superset;
-    the rows are then kept only where the value spans two or more incidents *within the scope*,
-    which is exact because every in-scope row carrying such a value was fetched. On SQLite,
-    whose planner probes an index per row for the ``EXISTS``, the rows are instead those whose
-    value spans two incidents in scope, found by a scoped ``GROUP BY`` (the filter then keeps them
-    all). (The earlier
-    shape — a scoped ``GROUP BY … HAVING count(DISTINCT incident)`` joined back to the scoped
-    persons — scanned and joined the scope twice per key and sorted every key value.)
+    The database returns a superset: scoped persons whose key value is also on a person row
+    of another incident anywhere (a correlated ``EXISTS``: for London, one query per key that
+    PostgreSQL runs as a hash semi-join over the persons table alone; for one borough, one
+    query for all keys, an index probe per scoped row). Rows are then kept only where the value
+    spans two or more incidents *within the scope* — exact, because every in-scope row carrying
+    such a value was fetched. SQLite probes an index per row for the ``EXISTS`` whatever the
+    scope, so there each key's values spanning two incidents come from a scoped ``GROUP BY``.
+    (The earlier shape joined a scoped ``GROUP BY … HAVING count(DISTINCT incident)`` back to
+    the scoped persons: two scans, a join and a sort of every key value per key.)
     Keys are hub re-keyed pseudonyms: they are compared here and never leave this module
     (the caller groups appearances into people and publishes counts only).
     """
     found: dict[int, Appearance] = {}
     sqlite = session.get_bind().dialect.name == "sqlite"
-    for index, key in enumerate(MATCH_KEYS):
+    columns = (Person.id, Person.incident_id, Incident.agreement_id, Incident.org_id, Person.role, *MATCH_KEYS)
+
+    def elsewhere(key: InstrumentedAttribute[str | None]) -> ColumnElement[bool]:
         other = aliased(Person)
-        elsewhere: ColumnElement[bool] = (
+        return (
             select(literal(1))
             .select_from(other)
             .where(getattr(other, key.key) == key, other.incident_id != Person.incident_id)
             .exists()
         )
+
+    def keep(rows: Sequence[Any], index: int) -> None:
+        incidents: dict[str, set[int]] = {}
+        for r in rows:
+            if r[5 + index] is not None:
+                incidents.setdefault(str(r[5 + index]), set()).add(int(r[1]))
+        for r in rows:
+            if r[5 + index] is not None and len(incidents[str(r[5 + index])]) > 1 and int(r[0]) not in found:
+                found[int(r[0])] = Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:]))
+
+    base = select(*columns).select_from(Incident).join(Person, Person.incident_id == Incident.id)
+    if not sqlite and scope.area != LONDON:  # one borough: index probes per scoped row, all keys in one scan
+        rows = session.connection().execute(scoped(base.where(or_(*(elsewhere(k) for k in MATCH_KEYS))), scope)).all()
+        for index in range(len(MATCH_KEYS)):
+            keep(rows, index)
+        return [found[i] for i in sorted(found)]
+    for index, key in enumerate(MATCH_KEYS):
+        condition = elsewhere(key)
         if sqlite:  # SQLite runs the EXISTS as one index probe per scoped row: a scoped GROUP BY is faster there
-            elsewhere = key.in_(
+            condition = key.in_(
                 scoped(
                     select(key).select_from(Incident).join(Person, Person.incident_id == Incident.id).where(key.is_not(None)),
                     scope,
@@ -251,20 +270,7 @@ def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
                 .group_by(key)
                 .having(func.min(Person.incident_id) != func.max(Person.incident_id))  # two incidents or more
             )
-        stmt = scoped(
-            select(Person.id, Person.incident_id, Incident.agreement_id, Incident.org_id, Person.role, *MATCH_KEYS)
-            .select_from(Incident)
-            .join(Person, Person.incident_id == Incident.id)
-            .where(key.is_not(None), elsewhere),
-            scope,
-        )
-        rows = session.connection().execute(stmt).all()
-        incidents: dict[str, set[int]] = {}
-        for r in rows:
-            incidents.setdefault(str(r[5 + index]), set()).add(int(r[1]))
-        for r in rows:
-            if len(incidents[str(r[5 + index])]) > 1 and int(r[0]) not in found:
-                found[int(r[0])] = Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:]))
+        keep(session.connection().execute(scoped(base.where(key.is_not(None), condition), scope)).all(), index)
     return [found[i] for i in sorted(found)]
 
 
