@@ -6,7 +6,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,6 +15,9 @@ from sqlalchemy.engine import make_url
 from hub.config import HubSettings
 from hub.db import migrate
 from hub.models import Base
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 from hub.secrets import write_signing_key
 
 PG_URL_ENV = "MSHT_TEST_DATABASE_URL"
@@ -122,3 +125,16 @@ def chromium_path() -> str:
     if path is None:
         pytest.skip("browser tests need Debian's chromium (.ci/run installs it)")
     return path
+
+
+@pytest.fixture
+def browser(chromium_path: str) -> Iterator["Browser"]:
+    """Headless Debian Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -1,9 +1,6 @@
 """The operator console in headless Chromium against a real hub, and 403 for non-operators on every operator route."""
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,12 +9,11 @@ from typing import Any, cast
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +25,7 @@ from hub.db import make_engine, make_sessionmaker, migrate
 from hub.main import create_app
 from hub.models import AuditEntry, Incident, Organisation, Person, Submission, User
 from hub.pages.console_grid import recent_quarters
+from tests.browser import SCREENSHOTS, open_watched, serve
 from tests.conftest import make_settings
 from tests.hub.accounts import PASSWORD, add_user, login
 from tests.hub.stats_seed import seed
@@ -36,15 +33,7 @@ from tests.hub.stats_seed import seed
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 DEMO = (ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @dataclass
@@ -69,56 +58,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         token = create_api_token(s, officer, label="test")
         s.commit()
     app = create_app(make_settings(url, directory, demo=True))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the hub did not start in time"
-        assert thread.is_alive(), "the hub stopped while starting"
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    assert httpx.get(f"{base}/healthz").status_code == 200
-    yield Hub(base, app, factory, token)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve(app) as base:
+        yield Hub(base, app, factory, token)
     engine.dispose()
-
-
-@pytest.fixture
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@dataclass
-class Watched:
-    page: Page
-    requests: list[str]
-    errors: list[str]
-
-
-def _open(browser: Browser) -> Watched:
-    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    watched = Watched(page, [], [])
-
-    def on_request(request: Request) -> None:
-        watched.requests.append(request.url)
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            watched.errors.append(message.text)
-
-    page.on("request", on_request)
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: watched.errors.append(str(exc)))
-    return watched
 
 
 def _sign_in(page: Page, hub: Hub, username: str) -> None:
@@ -140,7 +82,7 @@ def _actions(hub: Hub) -> list[str]:
 
 
 def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> None:
-    w = _open(browser)
+    w = open_watched(browser)
     page = w.page
     _sign_in(page, hub, "olive")
     assert page.url == f"{hub.url}/console"

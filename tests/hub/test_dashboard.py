@@ -1,34 +1,21 @@
 """The dashboard in headless Chromium against a real hub: every page renders its charts and map,
 nothing leaves 127.0.0.1, no console errors, and another borough's detail is refused."""
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
+from playwright.sync_api import Browser
 
 from hub.db import make_engine, make_sessionmaker, migrate
 from hub.main import create_app
+from tests.browser import SCREENSHOTS, Watched, open_watched, serve
 from tests.conftest import make_settings
 from tests.hub.accounts import PASSWORD, add_user
 from tests.hub.stats_seed import CAMDEN, NEWHAM, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PAGES = {
     "overview": ("", 2),
     "trends": ("/trends", 1),
@@ -58,56 +45,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         add_user(s, "camden.officer", "borough_officer", "lb-camden")
         s.commit()
     engine.dispose()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(make_settings(url, directory)), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the hub did not start in time"
-        assert thread.is_alive(), "the hub stopped while starting"
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    assert httpx.get(f"{base}/healthz").status_code == 200
-    yield Hub(base)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-
-
-@pytest.fixture
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@dataclass
-class Watched:
-    page: Page
-    requests: list[str]
-    errors: list[str]
-
-
-def _open(browser: Browser, *, width: int = 1366, height: int = 900) -> Watched:
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    watched = Watched(page, [], [])
-
-    def on_request(request: Request) -> None:
-        watched.requests.append(request.url)
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            watched.errors.append(message.text)
-
-    page.on("request", on_request)
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: watched.errors.append(str(exc)))
-    return watched
+    with serve(create_app(make_settings(url, directory))) as base:
+        yield Hub(base)
 
 
 def _goto(w: Watched, url: str) -> int:
@@ -126,7 +65,7 @@ def _sign_in(w: Watched, hub: Hub, username: str) -> None:
 
 def test_borough_officer_sees_every_page_with_charts_and_map(hub: Hub, browser: Browser) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    w = _open(browser)
+    w = open_watched(browser)
     _sign_in(w, hub, "newham.officer")
     assert w.page.url == f"{hub.url}/dashboard/{NEWHAM}", "the landing page sends an officer to their borough"
     for name, (suffix, charts) in PAGES.items():
@@ -159,7 +98,7 @@ def test_borough_officer_sees_every_page_with_charts_and_map(hub: Hub, browser: 
 
 
 def test_tablet_layout(hub: Hub, browser: Browser) -> None:
-    w = _open(browser, width=768, height=1024)
+    w = open_watched(browser, width=768, height=1024)
     _sign_in(w, hub, "newham.officer")
     w.page.goto(f"{hub.url}/dashboard/{NEWHAM}/breakdowns")
     w.page.wait_for_load_state("networkidle")
@@ -175,7 +114,7 @@ def test_tablet_layout(hub: Hub, browser: Browser) -> None:
 
 
 def test_officer_of_another_borough_gets_403(hub: Hub, browser: Browser) -> None:
-    w = _open(browser)
+    w = open_watched(browser)
     _sign_in(w, hub, "camden.officer")
     assert w.page.url == f"{hub.url}/dashboard/{CAMDEN}"
     for suffix, _ in PAGES.values():
