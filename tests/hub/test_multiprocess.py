@@ -4,14 +4,7 @@ Run on PostgreSQL (how the hub grows past one machine; skipped without MSHT_TEST
 and on one SQLite file (two processes on one machine share it the same way).
 """
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,60 +12,9 @@ from sqlalchemy import func, select
 
 from hub.db import make_engine, make_sessionmaker, session_scope
 from hub.models import Incident, Submission
-from tests.conftest import TEST_PSEUDONYM_KEY, TEST_SESSION_KEY, make_settings
 from tests.factories import FakePartner, add_agreement, add_partner, make_tables
 
 pytestmark = pytest.mark.slow
-BIN = Path(sys.executable).parent
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def hubs(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    make_settings(db_url, tmp_path)  # writes the hub signing key file both processes read
-    env = os.environ | {
-        "MSHT_DATABASE_URL": db_url,
-        "MSHT_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
-        "MSHT_SESSION_KEY": TEST_SESSION_KEY,
-        "MSHT_SIGNING_KEY_FILE": str(tmp_path / "hub-signing.pem"),
-    }
-    procs, urls = [], []
-    for _ in range(2):
-        port = _port()
-        procs.append(
-            subprocess.Popen(
-                [str(BIN / "msht-hub"), "serve"],
-                env=env | {"MSHT_PORT": str(port)},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-        )
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url, proc in zip(urls, procs, strict=True):
-            for _ in range(600):
-                if proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read().decode() if proc.stderr else "hub exited")
-                try:
-                    if httpx.get(f"{url}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            else:
-                raise AssertionError("hub did not start")
-        yield urls[0], urls[1]
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=30)
-            if proc.stderr:
-                proc.stderr.close()
-
 
 def _arrange(url: str) -> FakePartner:
     engine = make_engine(url)
