@@ -85,6 +85,9 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
         return None
     if user is None or not user.password_hash or user.status != UserStatus.active:
         return None
+    org = session.get(Organisation, user.org_id)
+    if org is None or org.status != OrgStatus.active:
+        return None  # a disabled organisation's users sign in nowhere (principal_for refuses them too)
     if _hasher.check_needs_rehash(stored):
         user.password_hash = _hasher.hash(password)
     return user

@@ -24,6 +24,7 @@ from hub.errors import HubError, NotFound
 from hub.models import (
     AgreementVersion,
     Organisation,
+    OrgStatus,
     Submission,
     SubmissionStatus,
     User,
@@ -41,6 +42,9 @@ AgreementIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
 NOTICES: Final = {
     "org-added": "Organisation added.",
+    "org-disabled": "Organisation disabled: its signing keys are revoked and its users can no longer sign in.",
+    "org-enabled": "Organisation enabled; it needs a new enrolment token to register a signing key.",
+    "key-revoked": "Signing key revoked: uploads signed with it are refused.",
     "user-added": "User added.",
     "user-disabled": "User disabled; their sessions and tokens are ended.",
     "user-enabled": "User enabled.",
@@ -233,6 +237,40 @@ def enrolment_token(
         return _failed(request, session, operator, exc, "/console/organisations")
     context = {"org_id": org_id, "token": token, "ttl_hours": ttl_hours}
     return _page(request, "console_token.html", operator, context)
+
+
+@router.post("/organisations/{org_id}/{action}")
+def org_status(
+    request: Request,
+    operator: Operator,
+    _csrf: CsrfForm,
+    session: SessionDep,
+    org_id: Annotated[str, Path(max_length=64)],
+    action: Annotated[str, Path(pattern="^(disable|enable)$")],
+) -> Response:
+    status = OrgStatus.disabled if action == "disable" else OrgStatus.active
+    try:
+        if org_id == operator.org_id:
+            raise HubError("you cannot change your own organisation's status")
+        partners.set_org_status(session, org_id, status, actor=operator.actor)
+    except HubError as exc:
+        return _failed(request, session, operator, exc, "/console/organisations")
+    return _done("/console/organisations", f"org-{action}d")
+
+
+@router.post("/keys/{kid}/revoke")
+def revoke_key(
+    request: Request,
+    operator: Operator,
+    _csrf: CsrfForm,
+    session: SessionDep,
+    kid: Annotated[str, Path(max_length=64)],
+) -> Response:
+    try:
+        partners.revoke_key(session, kid, actor=operator.actor)
+    except HubError as exc:
+        return _failed(request, session, operator, exc, "/console/organisations")
+    return _done("/console/organisations", "key-revoked")
 
 
 # --- agreements ----------------------------------------------------------------------------------

@@ -109,6 +109,13 @@ def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> N
     token = page.locator("#enrolment-token").inner_text().strip()
     assert len(token) >= 20
     _shot(page, "enrolment-token")
+    page.goto(f"{hub.url}/console/organisations")
+    page.locator("#orgs tr[data-org=ngo-newcomer] button:has-text('Disable')").click()
+    expect(page.locator(".notice")).to_contain_text("Organisation disabled")
+    expect(page.locator("#orgs tr[data-org=ngo-newcomer] td").nth(4)).to_have_text("disabled")
+    page.locator("#orgs tr[data-org=ngo-newcomer] button:has-text('Enable')").click()
+    expect(page.locator(".notice")).to_contain_text("Organisation enabled")
+    expect(page.locator("#orgs tr[data-org=ngo-newcomer] td").nth(4)).to_have_text("active")
     with hub.sessions() as s:
         assert s.get(Organisation, "ngo-newcomer") is not None
         nina = s.scalar(select(User).where(User.username == "nina"))
@@ -202,6 +209,8 @@ def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> N
     actions = _actions(hub)
     for action in (
         "org.add",
+        "org.disabled",
+        "org.active",
         "user.add",
         "agreement.load",
         "agreement.activate",
