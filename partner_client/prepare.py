@@ -18,6 +18,7 @@ from uuid import uuid4
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
+from anonymise import kanon
 from anonymise.agreement import Agreement
 from anonymise.bundle import Manifest, utcnow, write_bundle_files
 from anonymise.keys import LinkageKey
@@ -25,7 +26,7 @@ from anonymise.policy import ALWAYS_ALLOWED_FIELDS, check_upload
 from anonymise.pseudonymise import Pseudonymiser
 from anonymise.schema import TABLES, Record, TableName
 from anonymise.vocab import SelectorKind
-from partner_client import __version__, anon, kanon
+from partner_client import __version__, anon
 from partner_client.csvread import ROW_KEY, read_chunks, sniff
 from partner_client.errors import ClientError, Problem, Problems
 from partner_client.guard import NameGuard, vocabulary

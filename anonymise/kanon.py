@@ -1,8 +1,10 @@
-"""The upload minimum k on compact quasi-identifier tuples, so a large export needs no record objects in memory.
+"""The upload minimum k on compact quasi-identifier tuples: enforced by the client, re-checked by the hub.
 
 The same rounds, steps and report as :func:`anonymise.risk.enforce_k` (a property test holds the
 two together), computed on one small list per person and per incident instead of pydantic
-records; the caller applies the resulting changes while it writes the tables.
+records, so a large export needs no record objects in memory; the client applies the resulting
+changes while it writes the tables. :func:`below_k` is the check both sides share: the client's
+output passes it by construction, and the hub refuses a bundle that does not.
 """
 
 from collections import Counter
@@ -13,6 +15,16 @@ from anonymise.countries import region_of
 from anonymise.risk import SUPPRESSED
 from anonymise.schema import MARKER_CODES
 
+__all__ = [
+    "INCIDENT_QUASI_IDENTIFIERS",
+    "PERSON_QUASI_IDENTIFIERS",
+    "BelowK",
+    "KDecision",
+    "QuasiIdentifiers",
+    "below_k",
+    "enforce_k",
+]
+
 AGE_BAND: Final = 1
 AGE_GROUP: Final = 2
 GENDER: Final = 3
@@ -20,6 +32,11 @@ NATIONALITY: Final = 4
 CELL: Final = 0
 GSS: Final = 1
 MONTH: Final = 2
+
+PERSON_QUASI_IDENTIFIERS: Final = ("age_band", "age_group", "gender", "nationality")
+"""Columns of ``persons`` that are quasi-identifiers, in the order of a person's list after its pid."""
+INCIDENT_QUASI_IDENTIFIERS: Final = ("h3_cell", "la_gss_code", "first_known_month")
+"""Columns of ``incidents`` that are quasi-identifiers (the location is the cell, else the borough)."""
 
 
 @dataclass
@@ -130,3 +147,51 @@ def enforce_k(qi: QuasiIdentifiers, k: int) -> KDecision:
         "unsuppressed_below_k": unsuppressed_below,
     }
     return KDecision(changed, dropped, report)
+
+
+@dataclass(frozen=True)
+class BelowK:
+    """How many persons (and groups of them) share their quasi-identifiers with fewer than k-1 others."""
+
+    k: int
+    persons: int
+    groups: int
+
+    def __bool__(self) -> bool:
+        return self.persons > 0
+
+
+def below_k(qi: QuasiIdentifiers, k: int) -> BelowK:
+    """Persons in a quasi-identifier group smaller than ``k``, not counting fully suppressed persons.
+
+    A person whose age band, age group, gender and nationality are all unknown and whose incident
+    has no cell shows nothing but a borough and a month; :func:`enforce_k` may leave such persons
+    in a small group, so they do not count. Anything else below ``k`` is what the agreement's
+    ``upload_min_k`` forbids: someone who knows a victim's age, nationality, area and month could
+    find their record.
+
+    :param qi: the submission's persons and incidents as compact tuples (unchanged here).
+    :param k: the agreement's ``upload_min_k``; with 1 nothing is ever below it.
+
+    >>> pid = "v1." + "a" * 64
+    >>> qi = QuasiIdentifiers([[pid, "18-20", "adult", "female", c] for c in ("AL", "AL", "GR")],
+    ...                       {pid: [None, "E09000025", "2026-07"]})
+    >>> below_k(qi, 2)
+    BelowK(k=2, persons=1, groups=1)
+    >>> bool(below_k(qi, 1)), bool(below_k(qi, 2))
+    (False, True)
+    >>> _ = enforce_k(qi, 2)
+    >>> below_k(qi, 2)
+    BelowK(k=2, persons=0, groups=0)
+    """
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    if k == 1:
+        return BelowK(k, 0, 0)
+    keys = [_key(p, qi.incidents) for p in qi.persons]
+    counts = Counter(keys)
+    small = [
+        key for key, person in zip(keys, qi.persons, strict=True)
+        if counts[key] < k and not _suppressed(person, qi.incidents)
+    ]
+    return BelowK(k, len(small), len(set(small)))

@@ -1,13 +1,15 @@
-"""The client's k on compact tuples makes exactly the changes and report of anonymise.risk.enforce_k."""
+"""k on compact tuples (what the client enforces and the hub re-checks) agrees with anonymise.risk."""
+
+import doctest
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from anonymise import kanon
 from anonymise.geo import to_cell
-from anonymise.risk import enforce_k
+from anonymise.risk import _unsuppressed_below_k, enforce_k
 from anonymise.schema import Incident, Person
 from anonymise.vocab import AgeBand, AgeGroup, Gender
-from partner_client import kanon
 
 CELLS = [None, to_cell(51.52, 0.03, 7), to_cell(51.46, -0.12, 7)]
 BOROUGHS = [None, "E09000025", "E09000022"]
@@ -60,3 +62,34 @@ def test_same_changes_and_report_as_the_core(
         assert {k_: v for k_, v in decision.persons.get(n, {}).items() if getattr(before, k_) != v} == changed
     dropped = {i.incident_pid for i, j in zip(incidents, expected.incidents, strict=True) if i.h3_cell != j.h3_cell}
     assert decision.dropped_cells == dropped
+    # What the client sends passes the check the hub makes, and the check counts what the core counts.
+    assert not kanon.below_k(qi, k)
+    assert kanon.below_k(_qi(persons, incidents), k).persons == _unsuppressed_below_k(persons, incidents, k)
+
+
+def _qi(persons: list[Person], incidents: list[Incident]) -> kanon.QuasiIdentifiers:
+    return kanon.QuasiIdentifiers(
+        [[p.incident_pid, p.age_band.value, p.age_group.value, p.gender.value, p.nationality] for p in persons],
+        {i.incident_pid: [i.h3_cell, i.la_gss_code, i.first_known_month] for i in incidents},
+    )
+
+
+def test_docstring_examples_and_public_names() -> None:
+    failures, tried = doctest.testmod(kanon)
+    assert tried > 0
+    assert failures == 0
+    assert [name for name in kanon.__all__ if not hasattr(kanon, name)] == []
+
+
+def test_below_k_counts_persons_and_groups_and_ignores_suppressed_persons() -> None:
+    month = [None, "E09000025", "2026-07"]
+    qi = kanon.QuasiIdentifiers(
+        [[pid(0), "18-20", "adult", "female", "AL"], [pid(0), "18-20", "adult", "female", "AL"],
+         [pid(0), "21-23", "adult", "male", "VN"], [pid(1), "unknown", "unknown", "unknown", "unknown"]],
+        {pid(0): month, pid(1): [None, "E09000022", "2026-07"]},
+    )
+    assert kanon.below_k(qi, 2) == kanon.BelowK(k=2, persons=1, groups=1)
+    assert kanon.below_k(qi, 3) == kanon.BelowK(k=3, persons=3, groups=2)
+    assert not kanon.below_k(qi, 1)
+    qi.incidents[pid(1)][0] = CELLS[1]  # a cell makes the unknown person identifiable by place again
+    assert kanon.below_k(qi, 2).persons == 2
