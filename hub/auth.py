@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from anonymise.agreement import ViewerRole
+from hub import ratelimit
 from hub.config import HubSettings
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.errors import Forbidden, NotAuthenticated
@@ -251,6 +252,18 @@ def _from_api_token(session: Session, token: str) -> Principal:
     return principal_for(session, user)
 
 
+def _api_token_principal(request: Request, session: Session, settings: HubSettings, token: str) -> Principal:
+    """``_from_api_token``, refused (429) for a client address past its hourly failed attempts."""
+    key = "bearer-failure:" + _sha256(request.client.host if request.client else "unknown")[:32]
+    ratelimit.check(session, key, limit=settings.bearer_failures_per_hour)
+    try:
+        return _from_api_token(session, token)
+    except NotAuthenticated:
+        session.rollback()  # the request fails anyway; release SQLite's write lock for the count
+        ratelimit.guard(request.app.state.sessions, key, limit=settings.bearer_failures_per_hour)
+        raise
+
+
 # --- dependencies ---------------------------------------------------------------------------
 
 
@@ -271,7 +284,7 @@ def resolve_principal(
         token = _bearer(request)
         if token is not None:
             if token.startswith(API_TOKEN_PREFIX):
-                return _from_api_token(session, token)
+                return _api_token_principal(request, session, settings, token)
             if settings.oidc_issuer:
                 from hub.oidc import principal_from_oidc
 

@@ -53,6 +53,16 @@ class HubSettings(BaseSettings):
     max_bundle_bytes: int = 200 * 1024 * 1024
     max_rows_per_table: int = 2_000_000
     purge_interval_hours: int = 24
+    upload_limit_per_hour: int = Field(
+        default=60, ge=1, description="Uploads one partner organisation may attempt per hour; beyond, 429."
+    )
+    enrol_limit_per_hour: int = Field(
+        default=20, ge=1, description="Enrolment-token redemptions one client address may attempt per hour; beyond, 429."
+    )
+    bearer_failures_per_hour: int = Field(
+        default=20, ge=1,
+        description="Failed API-token bearer attempts one client address may make per hour; then 429 for its API-token calls.",
+    )
 
     @field_validator("database_url")
     @classmethod

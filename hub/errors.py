@@ -52,8 +52,14 @@ class Rejected(HubError):
 
 
 class TooManyRequests(HubError):
+    """Over a rate limit: ``retry_after`` seconds go out as the Retry-After header."""
+
     status_code = 429
     code = "too_many_requests"
+
+    def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 def _body(error: HubError) -> dict[str, Any]:
@@ -67,6 +73,8 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def _hub_error(request: Request, exc: HubError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(_body(exc), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

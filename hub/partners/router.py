@@ -5,8 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from hub import ratelimit
 from hub.auth import CurrentPrincipal, RequireOperator, csrf_token
-from hub.deps import SecretsDep, SessionDep
+from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.models import OrgStatus, UserStatus
 from hub.partners import service
 from hub.partners.schemas import (
@@ -85,7 +86,11 @@ def disable_user(username: str, principal: RequireOperator, session: SessionDep)
 
 
 @router.post("/enrol", status_code=201, summary="Register a partner's Ed25519 public key with a one-time token")
-def enrol(body: EnrolIn, session: SessionDep, secrets: SecretsDep) -> EnrolOut:
+def enrol(
+    body: EnrolIn, request: Request, session: SessionDep, settings: SettingsDep, secrets: SecretsDep
+) -> EnrolOut:
+    client = request.client.host if request.client else "unknown"
+    ratelimit.guard(request.app.state.sessions, f"enrol:{client}", limit=settings.enrol_limit_per_hour)
     key = service.enrol(session, token=body.token, public_key=body.public_key)
     return EnrolOut(kid=key.kid, org_id=key.org_id, hub_public_key=secrets.signing_public_key_b64)
 

@@ -3,7 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
+from hub import ratelimit
 from hub.auth import RequireOperator
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.errors import HubError, TooLarge
@@ -24,9 +26,13 @@ class UnsupportedMediaType(HubError):
     code = "unsupported_media_type"
 
 
-async def _bundle_body(request: Request, settings: SettingsDep, _caller: UploadCaller) -> bytes:
+async def _bundle_body(request: Request, settings: SettingsDep, caller: UploadCaller) -> bytes:
     """The raw bundle, read no further than ``max_bundle_bytes`` (413 beyond), and only for a caller
-    whose upload token verifies (its body hash and ``jti`` are checked once the body is here)."""
+    whose upload token verifies (its body hash and ``jti`` are checked once the body is here) and
+    whose organisation is within its hourly upload limit (429 before the body is read)."""
+    await run_in_threadpool(
+        ratelimit.guard, request.app.state.sessions, f"upload:{caller.org_id}", limit=settings.upload_limit_per_hour
+    )
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in BUNDLE_TYPES:
         raise UnsupportedMediaType("send the bundle as Content-Type: application/zip")
