@@ -193,7 +193,14 @@ def upload(
     """Sign and send a bundle; safe to repeat; prints the hub's signed receipt."""
     body = Hub(settings_for(home)).upload(bundle)
     receipt = body["receipt"]
-    console.print(f"✓ Accepted by the hub: submission {receipt['submission_id']} for {receipt['quarter']}")
+    if receipt.get("status") == "superseded":
+        console.print(
+            f"! The hub received this bundle before (submission {receipt['submission_id']} for {receipt['quarter']}), "
+            f"but a later bundle superseded it ({receipt.get('superseded_by')}): its records no longer count.",
+            markup=False,
+        )
+    else:
+        console.print(f"✓ Accepted by the hub: submission {receipt['submission_id']} for {receipt['quarter']}")
     console.print("  Receipt signature verified with the hub's key.")
     echo_json(body)
 

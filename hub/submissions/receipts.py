@@ -4,19 +4,26 @@ A receipt is ``{"receipt": {...}, "signature": base64}``: the signature is Ed255
 canonical JSON (sorted keys, no spaces, UTF-8; ``anonymise.bundle.canonical_json``) of the
 ``receipt`` object. ``GET /api/v1/hub-key`` publishes the key; ``key_id`` in every receipt is
 the first 16 hex digits of the SHA-256 of the raw public key.
+
+A re-sent bundle is answered with its original receipt while its submission is active. Once a
+later bundle superseded it, the answer is the same receipt with ``status: "superseded"``,
+``superseded_by`` and ``superseded_at``, signed afresh, so a partner retrying an old bundle
+learns that its records no longer count (the stored receipt stays as first issued).
 """
 
 import base64
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy.orm import Session
 
 from anonymise.bundle import canonical_json
+from hub.models import Submission, SubmissionStatus
 
 RECEIPT_FORMAT: Final = 1
 
@@ -74,8 +81,32 @@ def sign_receipt(
         "supersedes": supersedes,
         "key_id": key_id(key),
     }
+    return _signed(key, receipt)
+
+
+def _signed(key: Ed25519PrivateKey, receipt: dict[str, Any]) -> dict[str, Any]:
     signature = base64.b64encode(key.sign(canonical_json(receipt))).decode()
     return {"receipt": receipt, "signature": signature}
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def resent_receipt(session: Session, key: Ed25519PrivateKey, original: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer to a re-sent bundle: ``original`` while its submission is active, else re-signed with its status now."""
+    receipt = original["receipt"]
+    submission = session.get(Submission, receipt["submission_id"])
+    if submission is None or submission.status != SubmissionStatus.superseded:
+        return dict(original)
+    now: dict[str, Any] = {
+        **receipt,
+        "status": "superseded",
+        "superseded_by": submission.superseded_by,
+        "superseded_at": _aware(submission.superseded_at).isoformat() if submission.superseded_at else None,
+        "key_id": key_id(key),
+    }
+    return _signed(key, now)
 
 
 def verify_receipt(signed: Mapping[str, Any], public_key: Ed25519PublicKey) -> bool:

@@ -12,7 +12,7 @@ from hub.errors import HubError, TooLarge
 from hub.submissions import service
 from hub.submissions.min_k import refuse_below_k
 from hub.submissions.partner_auth import PartnerCall, UploadCaller, bearer_token
-from hub.submissions.receipts import hub_key_document
+from hub.submissions.receipts import hub_key_document, resent_receipt
 from hub.submissions.schemas import HubKey, SignedReceipt, SubmissionList, SubmissionOut, Withdrawal
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
@@ -56,7 +56,12 @@ BundleBody = Annotated[bytes, Depends(_bundle_body)]
     response_model=SignedReceipt,
     status_code=201,
     summary="Upload a signed bundle (partner token, typ msht-upload+jwt)",
-    responses={200: {"description": "The identical bundle was received before: its original receipt."}},
+    responses={
+        200: {
+            "description": "The identical bundle was received before: its original receipt, or, once a later "
+            "bundle superseded it, that receipt re-signed with status superseded and superseded_by."
+        }
+    },
 )
 def upload(
     request: Request,
@@ -69,9 +74,10 @@ def upload(
 ) -> SignedReceipt:
     refuse_below_k(request.app.state.sessions, caller, body)
     received = service.receive(session, settings, secrets, bearer_token(request), body, caller=caller)
-    if not received.created:
-        response.status_code = 200
-    return SignedReceipt.model_validate(received.receipt)
+    if received.created:
+        return SignedReceipt.model_validate(received.receipt)
+    response.status_code = 200
+    return SignedReceipt.model_validate(resent_receipt(session, secrets.signing_key, received.receipt))
 
 
 @router.get("/submissions", response_model=SubmissionList, summary="The calling partner's submissions")

@@ -1,13 +1,16 @@
 """Resubmission supersedes atomically, the identical bundle is idempotent, concurrent uploads leave one active."""
 
 import threading
+from datetime import datetime
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from hub.models import AuditEntry, Incident, Person, Submission
+from hub.submissions.receipts import verify_receipt
 from tests.factories import (
     FakePartner,
     HubUnderTest,
@@ -82,11 +85,35 @@ def test_repeating_a_superseded_bundle_does_not_reinstate_it(hub: HubUnderTest, 
     old = partner.bundle(make_tables(2, seed=1))
     first = hub.upload(partner, old).json()
     second = hub.upload(partner, partner.bundle(make_tables(4, seed=2))).json()
+    before = audit_actions(hub)
     again = hub.upload(partner, old)
     assert again.status_code == 200
-    assert again.json() == first
+    answer = again.json()
+    # The answer says what is true now, under a signature that verifies with the hub's key.
+    receipt = answer["receipt"]
+    assert receipt["status"] == "superseded"
+    assert receipt["superseded_by"] == second["receipt"]["submission_id"]
+    assert datetime.fromisoformat(receipt["superseded_at"]).tzinfo is not None
+    new_fields = ("superseded_by", "superseded_at")
+    assert {k: v for k, v in receipt.items() if k not in new_fields} == first["receipt"] | {"status": "superseded"}
+    assert verify_receipt(answer, _hub_key(hub))
+    assert not verify_receipt({"receipt": first["receipt"], "signature": answer["signature"]}, _hub_key(hub))
     assert submissions(hub)[second["receipt"]["submission_id"]] == ("active", None)
     assert active_incidents(hub) == 4
+    assert audit_actions(hub) == before
+    with hub.session() as session:  # the stored receipt stays as first issued
+        stored = session.get(Submission, first["receipt"]["submission_id"])
+        assert stored is not None
+        assert stored.receipt == first
+    # The active bundle, sent again, still gets its original receipt.
+    latest = hub.upload(partner, partner.bundle(make_tables(1, seed=3)))
+    assert hub.upload(partner, old).json()["receipt"]["superseded_by"] == second["receipt"]["submission_id"]
+    assert latest.status_code == 201
+
+
+def _hub_key(hub: HubUnderTest) -> Ed25519PublicKey:
+    key: Ed25519PublicKey = hub.app.state.secrets.signing_key.public_key()
+    return key
 
 
 def test_reused_submission_id_with_other_content_is_a_conflict(hub: HubUnderTest, partner: FakePartner) -> None:

@@ -68,7 +68,7 @@ def test_retries_5xx_and_network_faults_then_succeeds(bundle: tuple[ClientSettin
         return httpx.Response(201, json=_receipt(hub_key, claims["bundle_sha256"]))
 
     body = Hub(settings, transport=httpx.MockTransport(handler), sleep=sleeps.append).upload(path)
-    assert body["receipt"]["submission_id"] == "s1"  # type: ignore[index]
+    assert body["receipt"]["submission_id"] == "s1"
     assert len(set(seen)) == 3, "each attempt carries a fresh token id"
     assert sleeps == [1.0, 2.0]
 
@@ -84,6 +84,32 @@ def test_a_hub_that_stays_down_gets_a_clear_message(bundle: tuple[ClientSettings
     assert "Nothing was accepted half-way" in info.value.message
     assert info.value.hint is not None
     assert "safe" in info.value.hint
+
+
+def test_a_resent_bundle_that_was_superseded_verifies_and_says_so(
+    bundle: tuple[ClientSettings, Path, Ed25519PrivateKey], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from partner_client import commands
+    from partner_client.cli import app
+
+    settings, path, hub_key = bundle
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        digest = jwt.decode(request.headers["Authorization"][7:], options={"verify_signature": False})["bundle_sha256"]
+        receipt = {"submission_id": "s1", "quarter": "2026-Q3", "bundle_sha256": digest, "status": "superseded",
+                   "superseded_by": "s2", "superseded_at": "2026-11-22T10:00:00+00:00"}
+        signature = base64.b64encode(hub_key.sign(canonical_json(receipt))).decode()
+        return httpx.Response(200, json={"receipt": receipt, "signature": signature})
+
+    body = Hub(settings, transport=httpx.MockTransport(handler)).upload(path)
+    assert body["receipt"]["status"] == "superseded"
+    monkeypatch.setattr(commands, "Hub", lambda s: Hub(s, transport=httpx.MockTransport(handler)))
+    result = CliRunner().invoke(app, ["upload", str(path), "--home", str(settings.home)])
+    assert result.exit_code == 0, result.output
+    assert "superseded it (s2)" in result.output
+    assert "Accepted by the hub" not in result.output
 
 
 def test_a_receipt_not_signed_by_the_enrolled_hub_is_refused(bundle: tuple[ClientSettings, Path, Ed25519PrivateKey]) -> None:
