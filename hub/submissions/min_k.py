@@ -5,9 +5,8 @@ trust that and counts the same groups with the same function (``anonymise.kanon.
 bundle with any person in a group smaller than k (fully suppressed persons aside) is refused
 whole, with one problem that names the table, the columns and the rule — never a value.
 
-It runs before ``service.receive`` and reads only the seven quasi-identifier columns. Whatever
-it cannot judge (a bundle that does not open or verify, values of the wrong type, an unknown
-agreement or another version of it) it leaves to ``receive``, which refuses those itself.
+``service.receive`` calls it with the agreement checks, once the bundle has opened, verified and
+been validated; it reads only the seven quasi-identifier columns.
 """
 
 import io
@@ -17,9 +16,9 @@ from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy.orm import Session, sessionmaker
 
-from anonymise.bundle import BundleError, OpenedBundle, open_bundle, verify_signature
+from anonymise.agreement import Agreement
+from anonymise.bundle import OpenedBundle
 from anonymise.kanon import (
     INCIDENT_QUASI_IDENTIFIERS,
     PERSON_QUASI_IDENTIFIERS,
@@ -27,9 +26,7 @@ from anonymise.kanon import (
     below_k,
 )
 from anonymise.schema import TABLES, TableName
-from hub.agreements.service import governing_agreement
-from hub.errors import Rejected
-from hub.submissions.partner_auth import Partner
+from hub.submissions.validate import Problems
 
 RULE: Final = "upload_min_k"
 COLUMNS: Final = ", ".join(PERSON_QUASI_IDENTIFIERS)
@@ -70,40 +67,26 @@ def quasi_identifiers(bundle: OpenedBundle) -> QuasiIdentifiers | None:
     return qi
 
 
-def refuse_below_k(sessions: sessionmaker[Session], caller: Partner, body: bytes) -> None:
-    """Raise Rejected (422) when the bundle breaks its agreement's ``upload_min_k``; else return."""
-    try:
-        bundle = open_bundle(body)
-        verify_signature(bundle, caller.public_key)
-    except BundleError:
-        return
-    manifest = bundle.manifest
-    if manifest.partner_id != caller.org_id:
-        return
-    with sessions() as session:  # its own short read: no write lock while the columns are counted
-        agreement = governing_agreement(session, manifest.agreement_id)
-    if agreement is None or agreement.version != manifest.agreement_version or agreement.upload_min_k == 1:
+def check_min_k(bundle: OpenedBundle, agreement: Agreement, problems: Problems, *, org_id: str) -> None:
+    """Add one problem when the bundle breaks its agreement's ``upload_min_k``."""
+    k = agreement.upload_min_k
+    if k == 1:
         return
     qi = quasi_identifiers(bundle)
     if qi is None:
-        return
-    found = below_k(qi, agreement.upload_min_k)
+        return  # values of the wrong type: row validation has named them already
+    found = below_k(qi, k)
     if not found:
         return
-    k = agreement.upload_min_k
     log.info("upload from %s rejected: rule %s (k=%d, %d person(s) in %d group(s))",
-             caller.org_id, RULE, k, found.persons, found.groups)
-    problem = {
-        "table": "persons",
-        "row": None,
-        "column": COLUMNS,
-        "rule": RULE,
-        "message": (
+             org_id, RULE, k, found.persons, found.groups)
+    problems.add(
+        "persons", RULE, column=COLUMNS,
+        message=(
             f"{found.persons} person(s) in {found.groups} group(s) share their {COLUMNS}, incident "
             f"location (incidents.h3_cell, else la_gss_code) and incidents.first_known_month with "
             f"fewer than {k - 1} other(s); agreement {agreement.id} requires groups of at least {k} "
             f"(upload_min_k). Prepare the bundle again with msht-client, which generalises or "
             f"suppresses them."
         ),
-    }
-    raise Rejected("the bundle was refused whole: 1 problem(s); nothing was stored", problems=[problem])
+    )

@@ -10,7 +10,6 @@ from hub.auth import RequireOperator
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.errors import HubError, TooLarge
 from hub.submissions import service
-from hub.submissions.min_k import refuse_below_k
 from hub.submissions.partner_auth import PartnerCall, UploadCaller, bearer_token
 from hub.submissions.receipts import hub_key_document, resent_receipt
 from hub.submissions.schemas import HubKey, SignedReceipt, SubmissionList, SubmissionOut, Withdrawal
@@ -72,7 +71,6 @@ def upload(
     settings: SettingsDep,
     secrets: SecretsDep,
 ) -> SignedReceipt:
-    refuse_below_k(request.app.state.sessions, caller, body)
     received = service.receive(session, settings, secrets, bearer_token(request), body, caller=caller)
     if received.created:
         return SignedReceipt.model_validate(received.receipt)

@@ -27,6 +27,7 @@ from hub.errors import Conflict, Forbidden, NotAuthenticated, NotFound, Rejected
 from hub.models import Submission, SubmissionStatus
 from hub.secrets import HubSecrets
 from hub.submissions import ingest
+from hub.submissions.min_k import check_min_k
 from hub.submissions.partner_auth import UPLOAD_TYP, Partner, authenticate, verify_token
 from hub.submissions.receipts import sign_receipt
 from hub.submissions.rekey import Rekeyer
@@ -127,6 +128,8 @@ def receive(
         )
         for reason in decision.reasons:
             problems.add(None, "agreement", message=reason)
+        if not decision.reasons:
+            check_min_k(bundle, agreement, problems, org_id=partner.org_id)
     if problems or tables is None or agreement is None:
         _reject(partner, problems)
 
