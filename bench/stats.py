@@ -10,6 +10,9 @@ the same aggregations run as bare ``GROUP BY`` statements in the same run.
     .venv/bin/python bench/stats.py --incidents 20000    # a quick run
 
 Targets (issue 7): p95 under 200 ms on PostgreSQL and within 2x of the bare query.
+The API reads the per-submission summary counts ingest keeps (built here in one go after the
+load, timed); the bare queries scan the records. "api first" is the first call of each kind,
+before anything is kept between calls (repeat people are kept until the data change).
 Match keys are shortened to 16 hex digits here (the hub stores 64) to keep the load quick.
 """
 
@@ -40,6 +43,7 @@ from hub.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from hub.main import create_app  # noqa: E402
 from hub.models import Incident, IncidentCode, Organisation, Person, Referral, Submission, User  # noqa: E402
 from hub.secrets import write_signing_key  # noqa: E402
+from hub.statistics import summaries  # noqa: E402
 
 PROVIDERS = ("demo-ngo", "lb-newham", "demo-hospital", "demo-police")
 ORGS = {
@@ -145,6 +149,11 @@ def load(engine: Engine, n: int) -> dict[str, int]:
             if rows:
                 conn.execute(insert(TABLES[table]), rows)
                 counts[table] = counts.get(table, 0) + len(rows)
+    t0 = time.perf_counter()
+    with make_sessionmaker(engine)() as s:  # what ingest does per submission, here for all at once
+        counts["stat_counts"] = summaries.rebuild(s)
+        s.commit()
+    print(f"summaries built in {time.perf_counter() - t0:.1f} s", flush=True)
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return counts
@@ -155,14 +164,17 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
-def timed(call: Callable[[], object], repeat: int) -> tuple[float, float]:
-    call()  # warm
+def timed(call: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    """(first call, p50, p95) in ms: the first call is cold (nothing kept between calls yet)."""
+    t0 = time.perf_counter()
+    call()
+    first = (time.perf_counter() - t0) * 1000
     samples = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         call()
         samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples), percentile(samples, 0.95)
+    return first, statistics.median(samples), percentile(samples, 0.95)
 
 
 BARE_FROM = "FROM incidents i JOIN submissions s ON s.id = i.submission_id AND s.status = 'active' {where}"
@@ -234,9 +246,9 @@ def bench_engine(name: str, url: str, n: int, repeat: int, workdir: Path) -> lis
                     conn.rollback()
                     return out
 
-                a50, a95 = timed(api, repeat)
-                b50, b95 = timed(bare, repeat)
-                rows.append((name, scope, endpoint, f"{a50:.1f}", f"{a95:.1f}", f"{b50:.1f}", f"{b95:.1f}", f"{a95 / b95:.2f}"))
+                a1, a50, a95 = timed(api, repeat)
+                _, b50, b95 = timed(bare, repeat)
+                rows.append((name, scope, endpoint, f"{a1:.1f}", f"{a50:.1f}", f"{a95:.1f}", f"{b50:.1f}", f"{b95:.1f}", f"{a95 / b95:.2f}"))
                 print("  ".join(rows[-1]), flush=True)
     plain.dispose()
     engine.dispose()
@@ -269,7 +281,7 @@ def main() -> None:
                         c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
                     admin.dispose()
     print(f"\n{args.incidents:,} incidents; {args.repeat} calls each; milliseconds")
-    header = ("engine", "scope", "call", "api p50", "api p95", "bare p50", "bare p95", "p95 ratio")
+    header = ("engine", "scope", "call", "api first", "api p50", "api p95", "bare p50", "bare p95", "p95 ratio")
     widths = [max(len(h), *(len(r[i]) for r in results)) for i, h in enumerate(header)]
     for row in (header, *results):
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))

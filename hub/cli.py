@@ -19,10 +19,12 @@ partner_app = typer.Typer(help="Organisations, enrolment tokens and partner keys
 user_app = typer.Typer(help="Local user accounts.", no_args_is_help=True)
 agreement_app = typer.Typer(help="Data-sharing agreements.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+stats_app = typer.Typer(help="The summary counts the statistics are read from.", no_args_is_help=True)
 app.add_typer(partner_app, name="partner")
 app.add_typer(user_app, name="user")
 app.add_typer(agreement_app, name="agreement")
 app.add_typer(audit_app, name="audit")
+app.add_typer(stats_app, name="stats")
 
 
 def settings() -> HubSettings:
@@ -32,9 +34,14 @@ def settings() -> HubSettings:
 @app.command()
 def migrate() -> None:
     """Bring the database to the newest migration (the hub refuses to serve an unmigrated one)."""
+    from hub.statistics import summaries
+
     s = settings()
     run_migrations(s.database_url)
-    typer.echo("database migrated")
+    with _db() as session:  # submissions stored before the summaries existed get theirs now
+        missing = summaries.missing(session)
+        summaries.refresh(session, missing)
+    typer.echo("database migrated" + (f"; summaries computed for {len(missing)} submission(s)" if missing else ""))
 
 
 @app.command()
@@ -234,6 +241,18 @@ def purge() -> None:
     with _db() as session:
         counts = service.purge_expired_records(session, datetime.now(UTC).date(), actor=_actor())
     typer.echo("purged " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+@stats_app.command("rebuild")
+def stats_rebuild() -> None:
+    """Recompute every summary count and the repeat-people index from the stored records."""
+    from hub import audit
+    from hub.statistics import summaries
+
+    with _db() as session:
+        rows = summaries.rebuild(session)
+        audit.record(session, actor=_actor(), action="stats.rebuild", target="stats:summaries", details={"rows": rows})
+    typer.echo(f"summaries rebuilt: {rows} rows")
 
 
 # Commands for organisations, users, partner keys and the audit log live in hub/cli_accounts.py;

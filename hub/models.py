@@ -284,6 +284,57 @@ class Referral(Base):
     support_provided: Mapped[str] = mapped_column(String(400))  # codes joined by "|"
 
 
+# --- summaries the statistics read (derived from the records above, rebuilt at will) -------
+
+
+class StatCount(Base):
+    """Per-submission aggregate counts, written in the same transaction as the submission's records.
+
+    One row per (submission, area, measure, category): the area is a borough GSS code, ``""``
+    for records without one, or ``"london"`` for the submission's whole total. Counts of
+    records, never records; the statistics API sums these over the active submissions a viewer
+    may see, then applies disclosure control, exactly as it would over the records themselves.
+    """
+
+    __tablename__ = "stat_counts"
+    __table_args__ = (Index("ix_stat_counts_lookup", "submission_id", "measure", "area", "quarter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(36))
+    area: Mapped[str] = mapped_column(String(9))
+    quarter: Mapped[str] = mapped_column(String(7))
+    measure: Mapped[str] = mapped_column(String(40))
+    k1: Mapped[str] = mapped_column(String(48), default="")
+    k2: Mapped[str] = mapped_column(String(48), default="")
+    k3: Mapped[str] = mapped_column(String(48), default="")
+    k4: Mapped[str] = mapped_column(String(48), default="")
+    k5: Mapped[str] = mapped_column(String(48), default="")
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class LinkedPerson(Base):
+    """Person rows sharing a match key with a person of another incident: the repeat-people index.
+
+    Copies of ``persons`` columns (the hub re-keyed match keys included), kept so that counting
+    repeat people reads these few rows instead of probing every person. A superset: rows are
+    added at ingest and removed with their submission's records, never when the row they matched
+    goes, so the statistics re-check every match within the viewer's scope.
+    """
+
+    __tablename__ = "linked_persons"
+    __table_args__ = (Index("ix_linked_persons_scope", "submission_id", "area"),)
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(36))
+    area: Mapped[str] = mapped_column(String(9))
+    incident_id: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(32))
+    mk_name_dob: Mapped[str | None] = mapped_column(String(80))
+    mk_initial_surname_dob: Mapped[str | None] = mapped_column(String(80))
+    mk_sorted_tokens_yob: Mapped[str | None] = mapped_column(String(80))
+    mk_surname_dob_sex: Mapped[str | None] = mapped_column(String(80))
+
+
 # --- audit and shared process state ---------------------------------------------------------
 
 

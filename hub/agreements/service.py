@@ -29,6 +29,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
+from hub.statistics import summaries
 
 log = logging.getLogger(__name__)
 
@@ -284,6 +285,7 @@ def purge_expired_records(
         by_agreement.setdefault(submission.agreement_id, []).append(submission)
     for agreement_id, subs in sorted(by_agreement.items()):
         ids = [s.id for s in subs]
+        summaries.forget(session, ids)
         incident_ids = select(Incident.id).where(Incident.submission_id.in_(ids))
         session.execute(delete(IncidentCode).where(IncidentCode.incident_id.in_(incident_ids)))
         for table, model in (("persons", Person), ("selectors", Selector), ("referrals", Referral)):

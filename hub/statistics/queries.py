@@ -1,53 +1,36 @@
-"""The aggregate SQL behind every figure: GROUP BY in the database, over allowed, active records only.
+"""The aggregate SQL behind every figure: sums of per-submission summary counts, over allowed, active submissions only.
 
-Every query here starts from :func:`scoped_incidents`: incidents of *active* submissions whose
-``(agreement_id, provider)`` pair the viewer's visibility allows, in the borough asked for (or
-all of London). Each returns raw ``(key, provider, count)`` rows: per-provider counts are what
-the disclosure layer needs to stop a provider subtracting its own records. Nothing here is
-ever sent to a caller unprotected.
+Every query here reads ``stat_counts`` (see :mod:`hub.statistics.summaries`, written with each
+submission's records) for *active* submissions whose ``(agreement_id, provider)`` pair the
+viewer's visibility allows, in the borough asked for (or all of London). Each returns raw
+``(key, provider, count)`` rows: per-provider counts are what the disclosure layer needs to stop
+a provider subtracting its own records. Nothing here is ever sent to a caller unprotected.
 """
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, TypeVarTuple
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
+from sqlalchemy.orm import Session
 
-from hub.models import Incident, IncidentCode, Person, Referral, Submission, SubmissionStatus
-
-LONDON: Final = "london"
-Ts = TypeVarTuple("Ts")
+from hub.models import LinkedPerson, StatCount, Submission, SubmissionStatus
+from hub.statistics.summaries import INCIDENT_FILLED, LONDON, MARKERS, PERSON_FILLED
 
 Row = tuple[str, str, int]
 """(category key, provider org id, count)"""
 
-INCIDENT_FIELDS: Final[dict[str, InstrumentedAttribute[str]]] = {
-    "premises_type": Incident.premises_type,
-    "county_lines": Incident.county_lines,
-    "source_channel": Incident.source_channel,
-    "exploitation_scope": Incident.exploitation_scope,
+# field name -> the summary column holding it (see the profiles in hub.statistics.summaries)
+INCIDENT_FIELDS: Final = {"premises_type": "k1", "county_lines": "k2", "source_channel": "k3", "exploitation_scope": "k4"}
+PERSON_FIELDS: Final = {"gender": "k2", "age_group": "k3", "age_band": "k4", "nationality": "k5"}
+REFERRAL_FIELDS: Final = {
+    "police_outcome": "k1", "reasonable_grounds": "k2", "conclusive_grounds": "k3", "referral_type": "k4",
+    "first_responder_type": "k5",
 }
-PERSON_FIELDS: Final[dict[str, InstrumentedAttribute[str]]] = {
-    "gender": Person.gender,
-    "age_band": Person.age_band,
-    "age_group": Person.age_group,
-    "nationality": Person.nationality,
-    "relationship": Person.relationship,
-}
-REFERRAL_FIELDS: Final[dict[str, InstrumentedAttribute[str]]] = {
-    "police_outcome": Referral.police_outcome,
-    "reasonable_grounds": Referral.reasonable_grounds,
-    "conclusive_grounds": Referral.conclusive_grounds,
-    "first_responder_type": Referral.first_responder_type,
-    "referral_type": Referral.referral_type,
-}
-MATCH_KEYS: Final = (
-    Person.mk_name_dob,
-    Person.mk_initial_surname_dob,
-    Person.mk_sorted_tokens_yob,
-    Person.mk_surname_dob_sex,
-)
+MATCH_KEYS: Final = ("mk_name_dob", "mk_initial_surname_dob", "mk_sorted_tokens_yob", "mk_surname_dob_sex")
+COMPLETENESS_FIELDS: Final = tuple(INCIDENT_FILLED)
+PERSON_COMPLETENESS: Final = tuple(PERSON_FILLED)
+__all__ = ["LONDON", "MARKERS", "Row", "Scope"]
 
 
 @dataclass(frozen=True)
@@ -67,141 +50,102 @@ def _source_filter(sources: Collection[tuple[str, str]]) -> ColumnElement[bool]:
     by_agreement: dict[str, list[str]] = {}
     for agreement, provider in pairs:
         by_agreement.setdefault(agreement, []).append(provider)
-    if len(by_agreement) == 1:  # the common case; a plain IN uses the index on org_id
+    if len(by_agreement) == 1:  # the common case: a plain IN
         (agreement, providers), = by_agreement.items()
-        return and_(Incident.agreement_id == agreement, Incident.org_id.in_(providers))
-    return tuple_(Incident.agreement_id, Incident.org_id).in_(pairs)
+        return and_(Submission.agreement_id == agreement, Submission.org_id.in_(providers))
+    return tuple_(Submission.agreement_id, Submission.org_id).in_(pairs)
 
 
-def scoped(stmt: Select[*Ts], scope: Scope) -> Select[*Ts]:
-    """Restrict a select over ``Incident`` to the scope: active submissions, allowed pairs, area."""
-    stmt = stmt.join(Submission, Submission.id == Incident.submission_id).where(
-        Submission.status == SubmissionStatus.active.value, _source_filter(scope.sources)
+def _active(stmt: Select[Any], scope: Scope) -> Select[Any]:
+    """Restrict a select joined to ``Submission`` to the scope's active, allowed submissions."""
+    return stmt.where(Submission.status == SubmissionStatus.active.value, _source_filter(scope.sources))
+
+
+def _summed(
+    session: Session, scope: Scope | None, measure: str, keys: Sequence[str], *where: ColumnElement[bool],
+    org_id: str | None = None, quarter: str | None = None,
+) -> list[tuple[Any, ...]]:
+    """``(key…, provider, count)``: the measure's counts summed over the scope's submissions,
+    grouped by the summary columns ``keys``; or over one provider's own active submissions."""
+    cols = [getattr(StatCount, k) for k in keys]
+    stmt: Select[Any] = (
+        select(*cols, Submission.org_id, func.sum(StatCount.n))
+        .select_from(StatCount)
+        .join(Submission, Submission.id == StatCount.submission_id)
+        .where(StatCount.measure == measure, *where)
     )
-    if scope.area != LONDON:
-        stmt = stmt.where(Incident.la_gss_code == scope.area)
-    if scope.quarter is not None:
-        stmt = stmt.where(Incident.quarter == scope.quarter)
-    return stmt
+    if scope is not None:
+        if not scope.sources:
+            return []
+        stmt = _active(stmt, scope).where(StatCount.area == scope.area)
+        quarter = scope.quarter
+    else:
+        stmt = stmt.where(Submission.status == SubmissionStatus.active.value, Submission.org_id == org_id, StatCount.area == LONDON)
+    if quarter is not None:
+        stmt = stmt.where(StatCount.quarter == quarter)
+    return [(*r[:-1], int(r[-1])) for r in session.execute(stmt.group_by(*cols, Submission.org_id))]
 
 
-def _rows(session: Session, stmt: Select[str, str, int]) -> list[Row]:
-    return [(str(k) if k is not None else "", str(o), int(n)) for k, o, n in session.execute(stmt)]
+def _rows(rows: list[tuple[Any, ...]]) -> list[Row]:
+    return [(str(k), str(o), n) for k, o, n in rows]
 
 
 def incidents_by_quarter(session: Session, scope: Scope) -> list[Row]:
-    stmt = select(Incident.quarter, Incident.org_id, func.count(Incident.id)).select_from(Incident)
-    return _rows(session, scoped(stmt, scope).group_by(Incident.quarter, Incident.org_id))
+    return _rows(_summed(session, scope, "incidents", ["quarter"]))
 
 
 def persons_by_quarter(session: Session, scope: Scope, role: str) -> list[Row]:
-    stmt = (
-        select(Incident.quarter, Incident.org_id, func.count(Person.id))
-        .select_from(Incident)
-        .join(Person, Person.incident_id == Incident.id)
-        .where(Person.role == role)
-    )
-    return _rows(session, scoped(stmt, scope).group_by(Incident.quarter, Incident.org_id))
+    return _rows(_summed(session, scope, "person_profile", ["quarter"], StatCount.k1 == role))
 
 
 def persons_by_quarter_and_role(session: Session, scope: Scope, roles: Sequence[str]) -> dict[str, list[Row]]:
-    """Role → ``persons_by_quarter`` rows, for several roles in one scan of the persons."""
-    stmt = (
-        select(Person.role, Incident.quarter, Incident.org_id, func.count(Person.id))
-        .select_from(Incident)
-        .join(Person, Person.incident_id == Incident.id)
-        .where(Person.role.in_(list(roles)))
-    )
+    """Role → ``persons_by_quarter`` rows, for several roles in one query."""
     out: dict[str, list[Row]] = {role: [] for role in roles}
-    for role, quarter, org, n in session.execute(scoped(stmt, scope).group_by(Person.role, Incident.quarter, Incident.org_id)):
-        out[str(role)].append((str(quarter), str(org), int(n)))
+    for role, quarter, org, n in _summed(session, scope, "person_profile", ["k1", "quarter"], StatCount.k1.in_(list(roles))):
+        out[str(role)].append((str(quarter), str(org), n))
     return out
 
 
 def person_field_by_quarter(session: Session, scope: Scope, name: str, role: str) -> list[tuple[str, str, str, int]]:
-    """(quarter, value, provider, persons): ``person_field`` for every quarter in one scan; summed
-    over the values it is ``persons_by_quarter``."""
-    column = PERSON_FIELDS[name]
-    stmt = (
-        select(Incident.quarter, column, Incident.org_id, func.count(Person.id))
-        .select_from(Incident)
-        .join(Person, Person.incident_id == Incident.id)
-        .where(Person.role == role)
-    )
-    result = session.execute(scoped(stmt, scope).group_by(Incident.quarter, column, Incident.org_id))
-    return [(str(q), str(k) if k is not None else "", str(o), int(n)) for q, k, o, n in result]
+    """(quarter, value, provider, persons): ``person_field`` for every quarter in one query;
+    summed over the values it is ``persons_by_quarter``."""
+    rows = _summed(session, scope, "person_profile", ["quarter", PERSON_FIELDS[name]], StatCount.k1 == role)
+    return [(str(q), str(k), str(o), n) for q, k, o, n in rows]
 
 
 def incident_field(session: Session, scope: Scope, name: str) -> list[Row]:
-    column = INCIDENT_FIELDS[name]
-    stmt = select(column, Incident.org_id, func.count(Incident.id)).select_from(Incident)
-    return _rows(session, scoped(stmt, scope).group_by(column, Incident.org_id))
+    return _rows(_summed(session, scope, "incident_profile", [INCIDENT_FIELDS[name]]))
 
 
 def incident_codes(session: Session, scope: Scope, field: str) -> list[Row]:
     """Multi-valued codes: incidents carrying each code (an incident may carry several)."""
-    stmt = (
-        select(IncidentCode.code, Incident.org_id, func.count(func.distinct(Incident.id)))
-        .select_from(Incident)
-        .join(IncidentCode, IncidentCode.incident_id == Incident.id)
-        .where(IncidentCode.field == field)
-    )
-    return _rows(session, scoped(stmt, scope).group_by(IncidentCode.code, Incident.org_id))
+    return _rows(_summed(session, scope, "codes", ["k2"], StatCount.k1 == field))
 
 
 def person_field(session: Session, scope: Scope, name: str, role: str) -> list[Row]:
-    column = PERSON_FIELDS[name]
-    stmt = (
-        select(column, Incident.org_id, func.count(Person.id))
-        .select_from(Incident)
-        .join(Person, Person.incident_id == Incident.id)
-        .where(Person.role == role)
-    )
-    return _rows(session, scoped(stmt, scope).group_by(column, Incident.org_id))
+    return _rows(_summed(session, scope, "person_profile", [PERSON_FIELDS[name]], StatCount.k1 == role))
 
 
 def person_cross(session: Session, scope: Scope, row: str, col: str, role: str) -> list[tuple[str, str, str, int]]:
-    r, c = PERSON_FIELDS[row], PERSON_FIELDS[col]
-    stmt = (
-        select(r, c, Incident.org_id, func.count(Person.id))
-        .select_from(Incident)
-        .join(Person, Person.incident_id == Incident.id)
-        .where(Person.role == role)
-    )
-    result = session.execute(scoped(stmt, scope).group_by(r, c, Incident.org_id))
-    return [(str(a), str(b), str(o), int(n)) for a, b, o, n in result]
+    rows = _summed(session, scope, "person_profile", [PERSON_FIELDS[row], PERSON_FIELDS[col]], StatCount.k1 == role)
+    return [(str(a), str(b), str(o), n) for a, b, o, n in rows]
 
 
 def referral_field(session: Session, scope: Scope, name: str) -> list[Row]:
-    column = REFERRAL_FIELDS[name]
-    stmt = (
-        select(column, Incident.org_id, func.count(Referral.id))
-        .select_from(Incident)
-        .join(Referral, Referral.incident_id == Incident.id)
-    )
-    return _rows(session, scoped(stmt, scope).group_by(column, Incident.org_id))
+    return _rows(_summed(session, scope, "referral_profile", [REFERRAL_FIELDS[name]]))
 
 
 def incidents_with_referral(session: Session, scope: Scope, referral_types: Sequence[str]) -> list[Row]:
     """Per referral type: incidents with at least one referral of that type."""
-    stmt = (
-        select(Referral.referral_type, Incident.org_id, func.count(func.distinct(Incident.id)))
-        .select_from(Incident)
-        .join(Referral, Referral.incident_id == Incident.id)
-        .where(Referral.referral_type.in_(list(referral_types)))
-    )
-    return _rows(session, scoped(stmt, scope).group_by(Referral.referral_type, Incident.org_id))
+    return _rows(_summed(session, scope, "referred", ["k1"], StatCount.k1.in_(list(referral_types))))
 
 
 def incidents_by_provider(session: Session, scope: Scope) -> list[Row]:
-    stmt = select(literal("all"), Incident.org_id, func.count(Incident.id)).select_from(Incident)
-    return _rows(session, scoped(stmt, scope).group_by(Incident.org_id))
+    return [("all", str(o), n) for o, n in _summed(session, scope, "incidents", [])]
 
 
 def hotspot_cells(session: Session, scope: Scope) -> list[tuple[str | None, str, int]]:
-    stmt = select(Incident.h3_cell, Incident.org_id, func.count(Incident.id)).select_from(Incident)
-    result = session.execute(scoped(stmt, scope).group_by(Incident.h3_cell, Incident.org_id))
-    return [(cell, str(o), int(n)) for cell, o, n in result]
+    return [(str(cell) or None, str(o), n) for cell, o, n in _summed(session, scope, "h3", ["k1"])]
 
 
 @dataclass(frozen=True)
@@ -217,61 +161,39 @@ class Appearance:
 
 
 def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
-    """Person rows whose any match key also appears on another person row in scope.
+    """Person rows in scope whose match key also appears on a person row of another incident in scope.
 
-    The database returns a superset: scoped persons whose key value is also on a person row
-    of another incident anywhere (a correlated ``EXISTS``: for London, one query per key that
-    PostgreSQL runs as a hash semi-join over the persons table alone; for one borough, one
-    query for all keys, an index probe per scoped row). Rows are then kept only where the value
-    spans two or more incidents *within the scope* — exact, because every in-scope row carrying
-    such a value was fetched. SQLite probes an index per row for the ``EXISTS`` whatever the
-    scope, so there each key's values spanning two incidents come from a scoped ``GROUP BY``.
-    (The earlier shape joined a scoped ``GROUP BY … HAVING count(DISTINCT incident)`` back to
-    the scoped persons: two scans, a join and a sort of every key value per key.)
-    Keys are hub re-keyed pseudonyms: they are compared here and never leave this module
-    (the caller groups appearances into people and publishes counts only).
+    Reads ``linked_persons`` (rows sharing a key with another incident anywhere, kept at ingest:
+    a superset) for the scope's active submissions, then keeps a row only where a value spans
+    two or more incidents *within the scope* — exact, because every in-scope row carrying such
+    a value is linked, so all of them were fetched. Keys are hub re-keyed pseudonyms: they are
+    compared here and never leave this module (the caller groups appearances into people and
+    publishes counts only).
     """
-    found: dict[int, Appearance] = {}
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    columns = (Person.id, Person.incident_id, Incident.agreement_id, Incident.org_id, Person.role, *MATCH_KEYS)
-
-    def elsewhere(key: InstrumentedAttribute[str | None]) -> ColumnElement[bool]:
-        other = aliased(Person)
-        return (
-            select(literal(1))
-            .select_from(other)
-            .where(getattr(other, key.key) == key, other.incident_id != Person.incident_id)
-            .exists()
-        )
-
-    def keep(rows: Sequence[Any], index: int) -> None:
-        incidents: dict[str, set[int]] = {}
-        for r in rows:
-            if r[5 + index] is not None:
-                incidents.setdefault(str(r[5 + index]), set()).add(int(r[1]))
-        for r in rows:
-            if r[5 + index] is not None and len(incidents[str(r[5 + index])]) > 1 and int(r[0]) not in found:
-                found[int(r[0])] = Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:]))
-
-    base = select(*columns).select_from(Incident).join(Person, Person.incident_id == Incident.id)
-    if not sqlite and scope.area != LONDON:  # one borough: index probes per scoped row, all keys in one scan
-        rows = session.connection().execute(scoped(base.where(or_(*(elsewhere(k) for k in MATCH_KEYS))), scope)).all()
-        for index in range(len(MATCH_KEYS)):
-            keep(rows, index)
-        return [found[i] for i in sorted(found)]
-    for index, key in enumerate(MATCH_KEYS):
-        condition = elsewhere(key)
-        if sqlite:  # SQLite runs the EXISTS as one index probe per scoped row: a scoped GROUP BY is faster there
-            condition = key.in_(
-                scoped(
-                    select(key).select_from(Incident).join(Person, Person.incident_id == Incident.id).where(key.is_not(None)),
-                    scope,
-                )
-                .group_by(key)
-                .having(func.min(Person.incident_id) != func.max(Person.incident_id))  # two incidents or more
-            )
-        keep(session.connection().execute(scoped(base.where(key.is_not(None), condition), scope)).all(), index)
-    return [found[i] for i in sorted(found)]
+    if not scope.sources:
+        return []
+    keys = [getattr(LinkedPerson, k) for k in MATCH_KEYS]
+    stmt = _active(
+        select(
+            LinkedPerson.person_id, LinkedPerson.incident_id, Submission.agreement_id, Submission.org_id,
+            LinkedPerson.role, *keys,
+        ).join(Submission, Submission.id == LinkedPerson.submission_id),
+        scope,
+    )
+    if scope.area != LONDON:
+        stmt = stmt.where(LinkedPerson.area == scope.area)
+    rows = session.execute(stmt).all()
+    spans: dict[tuple[int, str], set[int]] = {}
+    for r in rows:
+        for k in range(len(MATCH_KEYS)):
+            if r[5 + k] is not None:
+                spans.setdefault((k, r[5 + k]), set()).add(r[1])
+    found = [
+        Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:]))
+        for r in rows
+        if any(r[5 + k] is not None and len(spans[(k, r[5 + k])]) > 1 for k in range(len(MATCH_KEYS)))
+    ]
+    return sorted(found, key=lambda a: a.person_id)
 
 
 def submissions_by_provider(session: Session, sources: Collection[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -288,103 +210,55 @@ def submissions_by_provider(session: Session, sources: Collection[tuple[str, str
     return [(str(o), str(q)) for o, q in session.execute(stmt)]
 
 
-MARKERS: Final = ("unknown", "not_asked", "not_applicable")
-COMPLETENESS_FIELDS: Final[dict[str, InstrumentedAttribute[str | None]]] = {
-    "incidents.source_channel": Incident.source_channel,
-    "incidents.premises_type": Incident.premises_type,
-    "incidents.county_lines": Incident.county_lines,
-    "incidents.exploitation_scope": Incident.exploitation_scope,
-    "incidents.la_gss_code": Incident.la_gss_code,
-    "incidents.h3_cell": Incident.h3_cell,
-}
-PERSON_COMPLETENESS: Final[dict[str, InstrumentedAttribute[str | None]]] = {
-    "persons.gender": Person.gender,
-    "persons.age_band": Person.age_band,
-    "persons.nationality": Person.nationality,
-    "persons.relationship": Person.relationship,
-    "persons.mk_name_dob": Person.mk_name_dob,
-}
-
-
-def _filled(column: InstrumentedAttribute[str | None]) -> ColumnElement[int]:
-    return func.sum(case((and_(column.is_not(None), column.not_in(MARKERS)), 1), else_=0))
-
-
 def completeness(
     session: Session, *, org_id: str | None, scope: Scope | None, quarter: str | None = None
 ) -> dict[str, tuple[int, int]]:
     """Field → (records with a real value, records): for one provider's own active records
     (``org_id``) of a quarter, or for everything in a scope."""
 
-    def where(stmt: Select[*Ts]) -> Select[*Ts]:
-        if scope is not None:
-            return scoped(stmt, scope)
-        stmt = stmt.join(Submission, Submission.id == Incident.submission_id).where(
-            Submission.status == SubmissionStatus.active.value, Incident.org_id == org_id
-        )
-        return stmt.where(Incident.quarter == quarter) if quarter is not None else stmt
+    def summed(measure: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        return _summed(session, scope, measure, keys, org_id=org_id, quarter=quarter)
 
+    incidents = sum(n for _, n in summed("incidents", []))
+    persons = sum(n for *_, n in summed("person_profile", ["k1"]))
+    filled: dict[str, int] = {}
+    for name, _, n in summed("filled", ["k1"]):
+        filled[str(name)] = filled.get(str(name), 0) + n
     out: dict[str, tuple[int, int]] = {}
-    inc = session.execute(
-        where(select(func.count(Incident.id), *(_filled(c) for c in COMPLETENESS_FIELDS.values())).select_from(Incident))
-    ).one()
-    for i, name in enumerate(COMPLETENESS_FIELDS, start=1):
-        out[name] = (int(inc[i] or 0), int(inc[0] or 0))
-    per = session.execute(
-        where(
-            select(func.count(Person.id), *(_filled(c) for c in PERSON_COMPLETENESS.values()))
-            .select_from(Incident)
-            .join(Person, Person.incident_id == Incident.id)
-        )
-    ).one()
-    for i, name in enumerate(PERSON_COMPLETENESS, start=1):
-        out[name] = (int(per[i] or 0), int(per[0] or 0))
-    codes = session.execute(
-        where(
-            select(IncidentCode.field, func.count(func.distinct(IncidentCode.incident_id)))
-            .select_from(Incident)
-            .join(IncidentCode, IncidentCode.incident_id == Incident.id)
-            .where(IncidentCode.code.not_in(MARKERS))
-        ).group_by(IncidentCode.field)
-    ).all()
-    for field_name, n in codes:
-        out[f"incidents.{field_name}"] = (int(n), int(inc[0] or 0))
+    for name in COMPLETENESS_FIELDS:
+        out[name] = (filled.get(name, 0), incidents)
+    for name in PERSON_COMPLETENESS:
+        out[name] = (filled.get(name, 0), persons)
+    for name, n in filled.items():
+        if "." not in name:  # a multi-valued field: incidents with any real code
+            out[f"incidents.{name}"] = (n, incidents)
     return out
 
 
 def person_profile(session: Session, scope: Scope, role: str) -> list[tuple[str, str, str, str, str, int]]:
-    """(gender, age_group, age_band, nationality, provider, persons): one scan feeds every person table."""
-    cols = (Person.gender, Person.age_group, Person.age_band, Person.nationality)
-    stmt = (
-        select(*cols, Incident.org_id, func.count(Person.id))
-        .select_from(Incident)
-        .join(Person, Person.incident_id == Incident.id)
-        .where(Person.role == role)
-    )
-    result = session.execute(scoped(stmt, scope).group_by(*cols, Incident.org_id))
-    return [(str(a), str(b), str(c), str(d), str(o), int(n)) for a, b, c, d, o, n in result]
+    """(gender, age_group, age_band, nationality, provider, persons): one query feeds every person table."""
+    rows = _summed(session, scope, "person_profile", ["k2", "k3", "k4", "k5"], StatCount.k1 == role)
+    return [(str(a), str(b), str(c), str(d), str(o), n) for a, b, c, d, o, n in rows]
 
 
 def referral_profile(session: Session, scope: Scope) -> list[tuple[str, str, str, str, int]]:
-    """(police outcome, reasonable grounds, conclusive grounds, provider, referrals) in one scan."""
-    cols = (Referral.police_outcome, Referral.reasonable_grounds, Referral.conclusive_grounds)
-    stmt = select(*cols, Incident.org_id, func.count(Referral.id)).select_from(Incident).join(
-        Referral, Referral.incident_id == Incident.id
-    )
-    result = session.execute(scoped(stmt, scope).group_by(*cols, Incident.org_id))
-    return [(str(a), str(b), str(c), str(o), int(n)) for a, b, c, o, n in result]
+    """(police outcome, reasonable grounds, conclusive grounds, provider, referrals) in one query."""
+    rows = _summed(session, scope, "referral_profile", ["k1", "k2", "k3"])
+    return [(str(a), str(b), str(c), str(o), n) for a, b, c, o, n in rows]
 
 
 def all_codes(session: Session, scope: Scope, fields: Sequence[str]) -> list[tuple[str, str, str, int]]:
-    """(field, code, provider, incidents) for several multi-valued fields in one scan."""
-    stmt = (
-        select(IncidentCode.field, IncidentCode.code, Incident.org_id, func.count(func.distinct(Incident.id)))
-        .select_from(Incident)
-        .join(IncidentCode, IncidentCode.incident_id == Incident.id)
-        .where(IncidentCode.field.in_(list(fields)))
-    )
-    result = session.execute(scoped(stmt, scope).group_by(IncidentCode.field, IncidentCode.code, Incident.org_id))
-    return [(str(f), str(c), str(o), int(n)) for f, c, o, n in result]
+    """(field, code, provider, incidents) for several multi-valued fields in one query."""
+    rows = _summed(session, scope, "codes", ["k1", "k2"], StatCount.k1.in_(list(fields)))
+    return [(str(f), str(c), str(o), n) for f, c, o, n in rows]
+
+
+def active_submissions(session: Session, scope: Scope) -> list[str]:
+    """Ids of the active submissions of the scope's allowed sources, sorted (a tiny table)."""
+    if not scope.sources:
+        return []
+    stmt = _active(select(Submission.id), scope).order_by(Submission.id)
+    return [str(i) for i in session.scalars(stmt)]
 
 
 def submitted_quarters(session: Session, scope: Scope) -> list[str]:

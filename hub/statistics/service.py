@@ -7,6 +7,8 @@ audit entry naming the providers whose data the answer drew on. Nothing here com
 """
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Final, Literal
@@ -24,7 +26,7 @@ from hub.agreements.service import current_agreements
 from hub.auth import Principal
 from hub.errors import Forbidden, HubError, NotFound
 from hub.models import AgreementVersion
-from hub.statistics import figures, queries
+from hub.statistics import figures, queries, summaries
 from hub.statistics.hotspots import hotspot_table
 from hub.statistics.queries import Scope
 from hub.statistics.schemas import (
@@ -401,9 +403,40 @@ def _people(appearances: Sequence[queries.Appearance], visibility: Visibility) -
     return list(groups.values())
 
 
+_REPEATS: "OrderedDict[tuple[object, ...], list[tuple[str, set[int], set[str]]]]" = OrderedDict()
+_REPEATS_LOCK = threading.Lock()
+REPEATS_CACHED: Final = 64
+
+
+def _repeat_people(session: Session, scope: Scope, visibility: Visibility) -> list[tuple[str, set[int], set[str]]]:
+    """``_people`` of the scope, kept per process until any submission's summaries change.
+
+    Grouping people is the one figure that cannot be summed from per-submission counts (who
+    links to whom depends on which records are in scope), so its answer is kept, keyed on the
+    question (area, allowed sources, each agreement's linkage rule) and the summaries'
+    generation, which every ingest, withdrawal and purge changes, and the active submissions it
+    draws on: a stale answer is never served.
+    """
+    if not scope.sources:
+        return []
+    generation = summaries.generation(session)  # read before the records: see summaries._bump
+    active = tuple(queries.active_submissions(session, scope))
+    key = (generation, active, scope.area, scope.sources, tuple(sorted(visibility.linkage.items())))
+    with _REPEATS_LOCK:
+        if key in _REPEATS:
+            _REPEATS.move_to_end(key)
+            return _REPEATS[key]
+    people = _people(queries.repeat_candidates(session, scope), visibility)
+    with _REPEATS_LOCK:
+        _REPEATS[key] = people
+        while len(_REPEATS) > REPEATS_CACHED:
+            _REPEATS.popitem(last=False)
+    return people
+
+
 def repeats(session: Session, principal: Principal, area: str) -> Repeats:
     visibility, scope, _, _ = _context(session, principal, area, None)
-    people = _people(queries.repeat_candidates(session, scope), visibility) if scope.sources else []
+    people = _repeat_people(session, scope, visibility)
     keys = [
         ("victims_repeat", "Potential victims seen in more than one incident", VICTIM, 2, 1),
         ("suspects_repeat", "Suspects seen in more than one incident", SUSPECT, 2, 1),

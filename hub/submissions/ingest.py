@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from anonymise.schema import MATCH_KEY_FIELDS
 from hub.models import Incident, IncidentCode, Person, Referral, Selector
+from hub.statistics import summaries
 from hub.submissions.rekey import INCIDENT, Rekeyer, person_purpose, selector_purpose
 from hub.submissions.validate import ValidTables
 
@@ -213,6 +214,7 @@ def store(session: Session, tables: ValidTables, origin: Provenance, rekey: Reke
     """Re-key and insert every record of a checked bundle; returns rows stored per table."""
     rows = prepare_rows(tables, origin, rekey)
     insert_rows(session, rows, tables.columns["incidents"]["incident_pid"])
+    summaries.refresh(session, [origin.submission_id])
     return {name: len(batch) for name, batch in rows.items()}
 
 
@@ -221,6 +223,7 @@ def delete_records(session: Session, submission_ids: Collection[str]) -> int:
     if not submission_ids:
         return 0
     ids = list(submission_ids)
+    summaries.forget(session, ids)
     incident_ids = select(INCIDENTS.c.id).where(INCIDENTS.c.submission_id.in_(ids))
     session.execute(delete(CODES).where(CODES.c.incident_id.in_(incident_ids)))
     for table in (PERSONS, SELECTORS, REFERRALS):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from anonymise.london import BY_GSS
 from hub.agreements import service as agreements
 from hub.models import Incident, IncidentCode, Organisation, Person, Referral, Submission
+from hub.statistics import summaries
 
 REPO: Final = Path(__file__).resolve().parents[2]
 DEMO_AGREEMENT: Final = REPO / "policies" / "demo.yaml"
@@ -142,6 +143,7 @@ def seed(
                             )
                         )
     session.flush()
+    summaries.refresh(session, subs)  # as ingest does
     return Seeded(incidents=n_inc, persons=n_per, submissions=subs)
 
 
@@ -181,3 +183,4 @@ def add_incidents(
             )
         )
     session.flush()
+    summaries.refresh(session, [sub_id])

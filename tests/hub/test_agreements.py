@@ -28,6 +28,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
+from hub.statistics import summaries
 from tests.conftest import TEST_PSEUDONYM_KEY, TEST_SESSION_KEY, make_settings
 from tests.hub.accounts import add_user
 from tests.hub.stats_seed import NEWHAM, add_orgs, seed
@@ -162,6 +163,7 @@ def _submission(session: Session, sid: str, received: datetime, org: str = "demo
         )
     )
     session.flush()
+    summaries.refresh(session, [sid])
 
 
 def test_purge_deletes_records_past_retention_keeps_metadata_and_audits(session: Session) -> None:

@@ -18,6 +18,7 @@ from hub.main import create_app
 from hub.models import AuditEntry, Submission
 from hub.statistics.exports import csv_safe, tables_csv
 from hub.statistics.schemas import Figure, PrivacyLabel, Table
+from hub.submissions.service import withdraw_submission
 from tests.conftest import make_settings
 from tests.hub.accounts import add_user, login
 from tests.hub.stats_seed import CAMDEN, NEWHAM, TOWER_HAMLETS, add_incidents, seed
@@ -153,6 +154,27 @@ def test_repeat_people_are_counts_only(hub: tuple[TestClient, Any]) -> None:
     assert body["table"]["rows"][0]["value"] is not None  # twelve people recur in the seed
     label = body["privacy"]
     assert 0 < label["partners_included"] <= label["partners_considered"]  # "(several)" is not a partner
+
+
+def test_repeat_people_follow_a_withdrawal_at_once(hub: tuple[TestClient, Any]) -> None:
+    """The repeat-people answer is kept between calls: a withdrawal must still change the next one."""
+    client, factory = hub
+    login(client, "newham.officer")
+
+    def repeat_victims() -> int | None:
+        body = client.get("/api/v1/stats/london/repeats").json()
+        return next(f["value"] for f in body["table"]["rows"] if f["key"] == "victims_repeat")
+
+    before = repeat_victims()
+    assert before is not None
+    assert repeat_victims() == before  # same question, same answer (kept)
+    with factory() as s:
+        ids = list(s.scalars(select(Submission.id).where(Submission.org_id != "lb-newham")))
+        for sid in ids:
+            withdraw_submission(s, sid, actor="test")
+        s.commit()
+    after = repeat_victims()
+    assert after != before
 
 
 def test_csv_export_escapes_formula_injection(hub: tuple[TestClient, Any]) -> None:
