@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint typecheck clean migration-regen bench
+.PHONY: install demo test lint typecheck clean migration bench
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 1; }
@@ -38,9 +38,9 @@ bench: install
 	$(BIN)/python bench/prepare.py
 	$(BIN)/python bench/stats.py
 
-# Regenerate the single initial migration from hub/models.py (founding phase only).
-migration-regen: install
-	$(BIN)/python -m hub.dev_migrations
+# Write the next migration from what hub/models.py adds to head: make migration MESSAGE="what changed"
+migration: install
+	$(BIN)/python -m hub.dev_migrations $(MESSAGE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

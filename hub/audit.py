@@ -86,14 +86,21 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
 
 
-def _set_head(session: Session, entry: AuditEntry) -> None:
-    value = f"{entry.id}:{entry.hash}"
-    state = session.get(HubState, HEAD_STATE)
-    if state is None:
-        session.add(HubState(name=HEAD_STATE, value=value, updated_at=entry.at))
-    else:
-        state.value = value
-        state.updated_at = entry.at
+def _head(session: Session) -> tuple[HubState | None, int, str]:
+    """The chain's head row, locked until the transaction ends (PostgreSQL: ``FOR UPDATE``;
+    SQLite: every transaction already holds the write lock), with the newest id and hash."""
+    def locked() -> HubState | None:
+        return session.scalars(select(HubState).where(HubState.name == HEAD_STATE).with_for_update()).first()
+
+    state = locked()
+    if state is None:  # the very first entry: no row to lock yet, so serialise on the advisory lock
+        _lock(session)
+        state = locked()  # another writer may have made it while we waited
+    if state is not None:
+        last_id, _, last_hash = state.value.partition(":")
+        return state, int(last_id), last_hash
+    last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return None, (last.id if last else 0), (last.hash if last else GENESIS)
 
 
 def record(
@@ -106,14 +113,15 @@ def record(
     providers: Sequence[str] = (),
     details: Mapping[str, object] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain in the caller's transaction (it commits or rolls back with it)."""
+    """Append one entry to the chain in the caller's transaction (it commits or rolls back with it).
+
+    Three round trips (lock and read the head, insert, move the head): every statistics read
+    is audited, so this is on the dashboard's hot path.
+    """
     clean = _check_details(details or {})
-    _lock(session)
-    last = session.execute(
-        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).first()
+    state, last_id, last_hash = _head(session)
     entry = AuditEntry(
-        id=(last.id + 1) if last else 1,
+        id=last_id + 1,
         at=datetime.now(UTC),
         actor=actor[:160],
         action=action[:64],
@@ -121,12 +129,18 @@ def record(
         agreement_id=agreement_id,
         providers=sorted(set(providers)),
         details=clean,
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=last_hash,
     )
     entry.hash = entry_hash(entry)
     session.add(entry)
     session.flush()
-    _set_head(session, entry)
+    value = f"{entry.id}:{entry.hash}"
+    if state is None:
+        session.add(HubState(name=HEAD_STATE, value=value, updated_at=entry.at))
+    else:
+        state.value = value
+        state.updated_at = entry.at
+    session.flush()  # the next entry in this transaction reads the head from the database
     return entry
 
 

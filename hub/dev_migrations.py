@@ -1,23 +1,23 @@
-"""Founding-phase helper: regenerate the single initial migration from hub/models.py."""
+"""Developer helper: write the next dated Alembic migration from the difference between hub/models.py and head."""
 
+import sys
 import tempfile
 from pathlib import Path
 
 from alembic import command
+from alembic.script import ScriptDirectory
 
-from hub.db import ROOT, alembic_config, migrate
-
-VERSIONS = ROOT / "migrations" / "versions"
+from hub.db import alembic_config, migrate
 
 
-def main() -> None:
-    for old in VERSIONS.glob("*_initial*.py"):
-        old.unlink()
+def main(message: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'empty.db'}"
-        migrate(url)  # nothing to apply once the old file is gone
-        command.revision(alembic_config(url), message="initial", autogenerate=True, rev_id="0001")
+        migrate(url)  # an empty database at head: autogenerate then sees only what the models added
+        config = alembic_config(url)
+        head = ScriptDirectory.from_config(config).get_current_head() or "0000"
+        command.revision(config, message=message, autogenerate=True, rev_id=f"{int(head) + 1:04d}")
 
 
 if __name__ == "__main__":
-    main()
+    main(" ".join(sys.argv[1:]) or "schema change")

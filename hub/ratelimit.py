@@ -28,6 +28,10 @@ def window_start(now: datetime, window: timedelta) -> datetime:
     return EPOCH + ((now - EPOCH) // window) * window
 
 
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+
+
 def _previous(session: Session, key: str, start: datetime, window: timedelta) -> int:
     value = session.scalar(
         select(RateCounter.count).where(RateCounter.key == key[:200], RateCounter.window_start == start - window)
@@ -105,11 +109,14 @@ def check(session: Session, key: str, *, limit: int, window: timedelta = HOUR) -
     """Raise TooManyRequests if ``key`` already used its ``limit`` attempts; count nothing."""
     now = datetime.now(UTC)
     start = window_start(now, window)
-    current = int(
-        session.scalar(select(RateCounter.count).where(RateCounter.key == key[:200], RateCounter.window_start == start))
-        or 0
+    rows = session.execute(  # both windows in one round trip: this runs on every bearer call
+        select(RateCounter.window_start, RateCounter.count).where(
+            RateCounter.key == key[:200], RateCounter.window_start.in_([start, start - window])
+        )
     )
-    if _estimate(current, _previous(session, key, start, window), now, start, window) >= limit:
+    found = {_aware(at): int(n) for at, n in rows}
+    current, previous = found.get(start, 0), found.get(start - window, 0)
+    if _estimate(current, previous, now, start, window) >= limit:
         raise TooManyRequests(
             "too many failed attempts from this address; wait and try again",
             retry_after=retry_after(max(current, limit), limit=limit, window=window, now=now),
