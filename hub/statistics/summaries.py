@@ -79,8 +79,6 @@ REFERRAL_PROFILE: Final = (
     Referral.police_outcome, Referral.reasonable_grounds, Referral.conclusive_grounds, Referral.referral_type,
     Referral.first_responder_type,
 )
-Key = str | ColumnElement[str] | InstrumentedAttribute[str] | InstrumentedAttribute[str | None]
-"""A category column, or a constant (a field name) for measures of one value per row."""
 EMPTY: Final[ColumnElement[str]] = literal_column("''")  # inline, so SELECT and GROUP BY render the same expression
 KEYS: Final = ("k1", "k2", "k3", "k4", "k5")
 COLUMNS: Final = ("submission_id", "area", "quarter", "measure", *KEYS, "n")
@@ -94,23 +92,13 @@ def _filled(column: InstrumentedAttribute[str | None]) -> ColumnElement[int]:
     return func.sum(case((and_(column.is_not(None), column.not_in(MARKERS)), 1), else_=0))
 
 
-def _measure(
-    name: str,
-    keys: Sequence[Key],
-    count: ColumnElement[int],
-    base: Select[Any],
-    submissions: Collection[str] | None,
-    *,
-    rollup: bool,
-) -> Select[Any]:
-    """``SELECT submission, area, quarter, measure, k1..k5, n … GROUP BY`` over ``base``'s joins:
-    per borough, or (``rollup``) for the submission as a whole, area ``"london"``."""
-    grouped = [func.coalesce(k, EMPTY) for k in keys if not isinstance(k, str)]
-    cats = [literal(k) if isinstance(k, str) else func.coalesce(k, EMPTY) for k in keys]
-    area: ColumnElement[str] = literal(LONDON) if rollup else _area()
+def _measure(name: str, keys: Sequence[ColumnElement[str] | InstrumentedAttribute[str] | InstrumentedAttribute[str | None]],
+             count: ColumnElement[int], base: Select[Any], submissions: Collection[str] | None) -> Select[Any]:
+    """``SELECT submission, area, quarter, measure, k1..k5, n … GROUP BY`` over ``base``'s joins, per borough."""
+    cats = [func.coalesce(k, EMPTY) for k in keys]
     stmt = base.with_only_columns(
         Incident.submission_id,
-        area.label("area"),
+        _area().label("area"),
         Incident.quarter,
         literal(name).label("measure"),
         *(c.label(KEYS[i]) for i, c in enumerate(cats)),
@@ -119,33 +107,50 @@ def _measure(
     )
     if submissions is not None:
         stmt = stmt.where(Incident.submission_id.in_(list(submissions)))
-    group = [Incident.submission_id, Incident.quarter, *grouped]
-    return stmt.group_by(*group) if rollup else stmt.group_by(*group, _area())
+    return stmt.group_by(Incident.submission_id, Incident.quarter, _area(), *cats)
 
 
-def _statements(submissions: Collection[str] | None, rollup: bool) -> list[Select[Any]]:
+def _bases() -> tuple[Select[Any], Select[Any], Select[Any], Select[Any]]:
     incidents = select(Incident.id).select_from(Incident)
-    persons = incidents.join(Person, Person.incident_id == Incident.id)
-    codes = incidents.join(IncidentCode, IncidentCode.incident_id == Incident.id)
-    referrals = incidents.join(Referral, Referral.incident_id == Incident.id)
+    return (
+        incidents,
+        incidents.join(Person, Person.incident_id == Incident.id),
+        incidents.join(IncidentCode, IncidentCode.incident_id == Incident.id),
+        incidents.join(Referral, Referral.incident_id == Incident.id),
+    )
 
-    def m(name: str, keys: Sequence[Key],
-          count: ColumnElement[int], base: Select[Any]) -> Select[Any]:
-        return _measure(name, keys, count, base, submissions, rollup=rollup)
 
-    out = [
-        m("incidents", [], func.count(Incident.id), incidents),
-        m("incident_profile", INCIDENT_PROFILE, func.count(Incident.id), incidents),
-        m("h3", [Incident.h3_cell], func.count(Incident.id), incidents),
-        m("person_profile", PERSON_PROFILE, func.count(Person.id), persons),
-        m("codes", [IncidentCode.field, IncidentCode.code], func.count(func.distinct(Incident.id)), codes),
-        m("referral_profile", REFERRAL_PROFILE, func.count(Referral.id), referrals),
-        m("referred", [Referral.referral_type], func.count(func.distinct(Incident.id)), referrals),
-        m("filled", [IncidentCode.field], func.count(func.distinct(Incident.id)),
-          codes.where(IncidentCode.code.not_in(MARKERS))),
+def _statements(submissions: Collection[str] | None) -> list[Select[Any]]:
+    incidents, persons, codes, referrals = _bases()
+    distinct = func.count(func.distinct(Incident.id))
+    return [
+        _measure("incidents", [], func.count(Incident.id), incidents, submissions),
+        _measure("incident_profile", INCIDENT_PROFILE, func.count(Incident.id), incidents, submissions),
+        _measure("h3", [Incident.h3_cell], func.count(Incident.id), incidents, submissions),
+        _measure("person_profile", PERSON_PROFILE, func.count(Person.id), persons, submissions),
+        _measure("codes", [IncidentCode.field, IncidentCode.code], distinct, codes, submissions),
+        _measure("referral_profile", REFERRAL_PROFILE, func.count(Referral.id), referrals, submissions),
+        _measure("referred", [Referral.referral_type], distinct, referrals, submissions),
+        _measure("filled", [IncidentCode.field], distinct, codes.where(IncidentCode.code.not_in(MARKERS)), submissions),
     ]
-    out += [m("filled", [name], _filled(column), incidents) for name, column in INCIDENT_FILLED.items()]
-    out += [m("filled", [name], _filled(column), persons) for name, column in PERSON_FILLED.items()]
+
+
+def _filled_rows(session: Session, submissions: Collection[str] | None) -> list[dict[str, object]]:
+    """Records with a real value, per field: one scan per table, one row per field."""
+    incidents, persons, _, _ = _bases()
+    out: list[dict[str, object]] = []
+    for base, fields in ((incidents, INCIDENT_FILLED), (persons, PERSON_FILLED)):
+        stmt = base.with_only_columns(
+            Incident.submission_id, _area(), Incident.quarter, *(_filled(c) for c in fields.values())
+        ).group_by(Incident.submission_id, Incident.quarter, _area())
+        if submissions is not None:
+            stmt = stmt.where(Incident.submission_id.in_(list(submissions)))
+        for sid, area, quarter, *sums in session.execute(stmt):
+            out += [
+                {"submission_id": sid, "area": area, "quarter": quarter, "measure": "filled", "k1": name,
+                 "k2": "", "k3": "", "k4": "", "k5": "", "n": int(n or 0)}
+                for name, n in zip(fields, sums, strict=True)
+            ]
     return out
 
 
@@ -175,9 +180,19 @@ def forget(session: Session, submission_ids: Collection[str]) -> None:
 
 
 def _write_counts(session: Session, submissions: Collection[str] | None) -> None:
-    for rollup in (False, True):
-        selects = _statements(submissions, rollup)
-        session.execute(insert(StatCount).from_select(list(COLUMNS), union_all(*selects)))
+    session.execute(insert(StatCount).from_select(list(COLUMNS), union_all(*_statements(submissions))))
+    filled = _filled_rows(session, submissions)
+    if filled:
+        session.execute(insert(StatCount), filled)
+    # London: every incident lies in one area, so even distinct-incident counts add up across areas
+    keys = [getattr(StatCount, k) for k in KEYS]
+    london = select(
+        StatCount.submission_id, literal(LONDON), StatCount.quarter, StatCount.measure, *keys, func.sum(StatCount.n)
+    ).where(StatCount.area != LONDON)
+    if submissions is not None:
+        london = london.where(StatCount.submission_id.in_(list(submissions)))
+    london = london.group_by(StatCount.submission_id, StatCount.quarter, StatCount.measure, *keys)
+    session.execute(insert(StatCount).from_select(list(COLUMNS), london))
 
 
 def _link(session: Session, submissions: Collection[str] | None) -> None:
