@@ -2,8 +2,8 @@
 
 Loads N synthetic incidents (about 2.5 persons, 2.5 incident codes and one referral each) into
 a fresh migrated database per engine (PostgreSQL: a new database on 127.0.0.1:5432, dropped
-afterwards), then times every dashboard API call through the real app (bearer token, policy,
-GROUP BY, disclosure control, audit entry, JSON) for a borough and for pooled London, beside
+afterwards), then times every dashboard API call over HTTP to the real app served by uvicorn (bearer token,
+policy, summed summaries, disclosure control, audit entry, JSON) for a borough and for pooled London, beside
 the same aggregations run as bare ``GROUP BY`` statements in the same run.
 
     .venv/bin/python bench/stats.py                      # 1,000,000 incidents, both engines
@@ -18,17 +18,21 @@ Match keys are shortened to 16 hex digits here (the hub stores 64) to keep the l
 
 import argparse
 import random
+import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import h3
-from fastapi.testclient import TestClient
+import httpx
+import uvicorn
 from sqlalchemy import Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
 
@@ -159,6 +163,24 @@ def load(engine: Engine, n: int) -> dict[str, int]:
     return counts
 
 
+@contextmanager
+def serving(app: object) -> Iterator[str]:
+    """The app under uvicorn on a loopback port, as in production: calls go over real HTTP."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
@@ -230,8 +252,7 @@ def bench_engine(name: str, url: str, n: int, repeat: int, workdir: Path) -> lis
     rows: list[tuple[str, ...]] = []
     quarter = QUARTERS[-1]
     plain = create_engine(url)  # bare queries: no hub session hooks (SQLite's BEGIN IMMEDIATE)
-    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client, plain.connect() as conn:
-        client.headers["Authorization"] = f"Bearer {token}"
+    with serving(create_app(settings)) as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client, plain.connect() as conn:
         for scope, where in ((NEWHAM, f"WHERE i.la_gss_code = '{NEWHAM}'"), ("london", "WHERE 1 = 1")):
             for endpoint, sqls in BARE.items():
                 path = f"/api/v1/stats/{scope}/{endpoint}"

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hub.models import LinkedPerson, StatCount, Submission, SubmissionStatus
-from hub.statistics.summaries import INCIDENT_FILLED, LONDON, MARKERS, PERSON_FILLED
+from hub.statistics.summaries import H3_LEVELS, INCIDENT_FILLED, LONDON, MARKERS, PERSON_FILLED
 
 Row = tuple[str, str, int]
 """(category key, provider org id, count)"""
@@ -144,8 +144,14 @@ def incidents_by_provider(session: Session, scope: Scope) -> list[Row]:
     return [("all", str(o), n) for o, n in _summed(session, scope, "incidents", [])]
 
 
-def hotspot_cells(session: Session, scope: Scope) -> list[tuple[str | None, str, int]]:
-    return [(str(cell) or None, str(o), n) for cell, o, n in _summed(session, scope, "h3", ["k1"])]
+def hotspot_cells(session: Session, scope: Scope, resolution: int = 15) -> list[tuple[str | None, str, int]]:
+    """(cell, provider, incidents), cells at ``resolution`` where the summaries keep it (coarser
+    ones as stored; finer, or below the coarsest kept, the caller lifts)."""
+    column = "k1"
+    for i, level in enumerate(H3_LEVELS, start=2):
+        if resolution <= level:
+            column = f"k{i}"
+    return [(str(cell) or None, str(o), n) for cell, o, n in _summed(session, scope, "h3", [column])]
 
 
 @dataclass(frozen=True)

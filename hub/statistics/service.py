@@ -364,7 +364,7 @@ def breakdowns(session: Session, principal: Principal, area: str, quarter: str |
 def hotspots(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Hotspots:
     visibility, scope, _, chosen = _context(session, principal, area, quarter)
     q = scope.with_quarter(chosen)
-    rows = queries.hotspot_cells(session, q) if scope.sources else []
+    rows = queries.hotspot_cells(session, q, visibility.view_h3_resolution) if scope.sources else []
     cells, table = hotspot_table(rows, visibility)
     _audit(session, principal, "hotspots", visibility, chosen)
     return Hotspots(

@@ -19,6 +19,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import h3
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -80,6 +81,7 @@ REFERRAL_PROFILE: Final = (
     Referral.first_responder_type,
 )
 EMPTY: Final[ColumnElement[str]] = literal_column("''")  # inline, so SELECT and GROUP BY render the same expression
+H3_LEVELS: Final = (7, 6, 5)  # parents kept beside each stored cell (k2, k3, k4)
 KEYS: Final = ("k1", "k2", "k3", "k4", "k5")
 COLUMNS: Final = ("submission_id", "area", "quarter", "measure", *KEYS, "n")
 
@@ -126,13 +128,37 @@ def _statements(submissions: Collection[str] | None) -> list[Select[Any]]:
     return [
         _measure("incidents", [], func.count(Incident.id), incidents, submissions),
         _measure("incident_profile", INCIDENT_PROFILE, func.count(Incident.id), incidents, submissions),
-        _measure("h3", [Incident.h3_cell], func.count(Incident.id), incidents, submissions),
         _measure("person_profile", PERSON_PROFILE, func.count(Person.id), persons, submissions),
         _measure("codes", [IncidentCode.field, IncidentCode.code], distinct, codes, submissions),
         _measure("referral_profile", REFERRAL_PROFILE, func.count(Referral.id), referrals, submissions),
         _measure("referred", [Referral.referral_type], distinct, referrals, submissions),
         _measure("filled", [IncidentCode.field], distinct, codes.where(IncidentCode.code.not_in(MARKERS)), submissions),
     ]
+
+
+def _row(sid: str, area: str, quarter: str, measure: str, keys: Sequence[str], n: int) -> dict[str, object]:
+    return {"submission_id": sid, "area": area, "quarter": quarter, "measure": measure, "n": n,
+            **{k: keys[i] if i < len(keys) else "" for i, k in enumerate(KEYS)}}
+
+
+def _h3_rows(session: Session, submissions: Collection[str] | None) -> list[dict[str, object]]:
+    """Incidents per H3 cell as stored (k1), and its parents at the resolutions in ``H3_LEVELS``
+    (k2…): a hotspot map then groups by the column of the viewer's resolution in SQL."""
+    stmt = (
+        select(Incident.submission_id, _area(), Incident.quarter, Incident.h3_cell, func.count(Incident.id))
+        .group_by(Incident.submission_id, Incident.quarter, _area(), Incident.h3_cell)
+    )
+    if submissions is not None:
+        stmt = stmt.where(Incident.submission_id.in_(list(submissions)))
+    out = []
+    for sid, area, quarter, cell, n in session.execute(stmt):
+        if cell is None:
+            keys = [""] * (1 + len(H3_LEVELS))
+        else:
+            native = h3.get_resolution(cell)
+            keys = [cell, *(h3.cell_to_parent(cell, r) if native > r else cell for r in H3_LEVELS)]
+        out.append(_row(sid, area, quarter, "h3", keys, int(n)))
+    return out
 
 
 def _filled_rows(session: Session, submissions: Collection[str] | None) -> list[dict[str, object]]:
@@ -146,11 +172,7 @@ def _filled_rows(session: Session, submissions: Collection[str] | None) -> list[
         if submissions is not None:
             stmt = stmt.where(Incident.submission_id.in_(list(submissions)))
         for sid, area, quarter, *sums in session.execute(stmt):
-            out += [
-                {"submission_id": sid, "area": area, "quarter": quarter, "measure": "filled", "k1": name,
-                 "k2": "", "k3": "", "k4": "", "k5": "", "n": int(n or 0)}
-                for name, n in zip(fields, sums, strict=True)
-            ]
+            out += [_row(sid, area, quarter, "filled", [name], int(n or 0)) for name, n in zip(fields, sums, strict=True)]
     return out
 
 
@@ -181,9 +203,9 @@ def forget(session: Session, submission_ids: Collection[str]) -> None:
 
 def _write_counts(session: Session, submissions: Collection[str] | None) -> None:
     session.execute(insert(StatCount).from_select(list(COLUMNS), union_all(*_statements(submissions))))
-    filled = _filled_rows(session, submissions)
-    if filled:
-        session.execute(insert(StatCount), filled)
+    computed = _filled_rows(session, submissions) + _h3_rows(session, submissions)
+    if computed:
+        session.execute(insert(StatCount), computed)
     # London: every incident lies in one area, so even distinct-incident counts add up across areas
     keys = [getattr(StatCount, k) for k in KEYS]
     london = select(

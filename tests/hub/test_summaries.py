@@ -4,6 +4,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+import h3
 import pytest
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -83,6 +84,13 @@ def _assert_same(session: Session, scope: Scope) -> None:
     for name in queries.INCIDENT_FIELDS:
         checks.append((name, _as_counter(queries.incident_field(session, scope, name)),
                        _raw(session, scope, [getattr(Incident, name)], func.count(Incident.id))))
+    raw_cells = _raw(session, scope, [Incident.h3_cell], func.count(Incident.id))
+    for resolution in (7, 6, 5, 3):  # cells lifted to the viewer's resolution in SQL (3: lifted later)
+        lifted: Counter[tuple[Any, ...]] = Counter()
+        for (cell, org), n in raw_cells.items():
+            up = max(resolution, 5)
+            lifted[(h3.cell_to_parent(cell, up) if cell and h3.get_resolution(cell) > up else cell, org)] += n
+        checks.append((f"hotspots at {resolution}", _as_counter(queries.hotspot_cells(session, scope, resolution)), lifted))
     for label, ours, theirs in checks:
         assert ours == +theirs, (label, scope)
     ours_filled = queries.completeness(session, org_id=None, scope=scope)
