@@ -95,13 +95,13 @@ def incidents_by_quarter(session: Session, scope: Scope) -> list[Row]:
 
 
 def persons_by_quarter(session: Session, scope: Scope, role: str) -> list[Row]:
-    return _rows(_summed(session, scope, "person_profile", ["quarter"], StatCount.k1 == role))
+    return _rows(_summed(session, scope, "persons", ["quarter"], StatCount.k1 == role))
 
 
 def persons_by_quarter_and_role(session: Session, scope: Scope, roles: Sequence[str]) -> dict[str, list[Row]]:
     """Role → ``persons_by_quarter`` rows, for several roles in one query."""
     out: dict[str, list[Row]] = {role: [] for role in roles}
-    for role, quarter, org, n in _summed(session, scope, "person_profile", ["k1", "quarter"], StatCount.k1.in_(list(roles))):
+    for role, quarter, org, n in _summed(session, scope, "persons", ["k1", "quarter"], StatCount.k1.in_(list(roles))):
         out[str(role)].append((str(quarter), str(org), n))
     return out
 
@@ -109,7 +109,9 @@ def persons_by_quarter_and_role(session: Session, scope: Scope, roles: Sequence[
 def person_field_by_quarter(session: Session, scope: Scope, name: str, role: str) -> list[tuple[str, str, str, int]]:
     """(quarter, value, provider, persons): ``person_field`` for every quarter in one query;
     summed over the values it is ``persons_by_quarter``."""
-    rows = _summed(session, scope, "person_profile", ["quarter", PERSON_FIELDS[name]], StatCount.k1 == role)
+    # every quarter: the narrow "persons" counts (role, adult/child) where they answer it
+    measure, column = ("persons", "k2") if name == "age_group" else ("person_profile", PERSON_FIELDS[name])
+    rows = _summed(session, scope, measure, ["quarter", column], StatCount.k1 == role)
     return [(str(q), str(k), str(o), n) for q, k, o, n in rows]
 
 
@@ -226,7 +228,7 @@ def completeness(
         return _summed(session, scope, measure, keys, org_id=org_id, quarter=quarter)
 
     incidents = sum(n for _, n in summed("incidents", []))
-    persons = sum(n for *_, n in summed("person_profile", ["k1"]))
+    persons = sum(n for *_, n in summed("persons", ["k1"]))
     filled: dict[str, int] = {}
     for name, _, n in summed("filled", ["k1"]):
         filled[str(name)] = filled.get(str(name), 0) + n

@@ -403,22 +403,40 @@ def _people(appearances: Sequence[queries.Appearance], visibility: Visibility) -
     return list(groups.values())
 
 
-_REPEATS: "OrderedDict[tuple[object, ...], list[tuple[str, set[int], set[str]]]]" = OrderedDict()
+REPEAT_KEYS: Final = (
+    ("victims_repeat", "Potential victims seen in more than one incident", VICTIM, 2, 1),
+    ("suspects_repeat", "Suspects seen in more than one incident", SUSPECT, 2, 1),
+    ("victims_multi_partner", "Potential victims known to two or more partners", VICTIM, 1, 2),
+    ("suspects_multi_partner", "Suspects known to two or more partners", SUSPECT, 1, 2),
+)
+RepeatCounts = tuple[list[tuple[str, str, int]], frozenset[str]]
+"""(key, owning provider or "(several)", people), and every provider the people came from"""
+_REPEATS: "OrderedDict[tuple[object, ...], RepeatCounts]" = OrderedDict()
 _REPEATS_LOCK = threading.Lock()
 REPEATS_CACHED: Final = 64
 
 
-def _repeat_people(session: Session, scope: Scope, visibility: Visibility) -> list[tuple[str, set[int], set[str]]]:
-    """``_people`` of the scope, kept per process until any submission's summaries change.
+def _count_people(people: Sequence[tuple[str, set[int], set[str]]]) -> RepeatCounts:
+    counts: dict[tuple[str, str], int] = {}
+    for key, _, role, min_incidents, min_partners in REPEAT_KEYS:
+        for r, incidents, provs in people:
+            if r == role and len(incidents) >= min_incidents and len(provs) >= min_partners:
+                owner = next(iter(provs)) if len(provs) == 1 else "(several)"
+                counts[(key, owner)] = counts.get((key, owner), 0) + 1
+    return [(k, o, n) for (k, o), n in sorted(counts.items())], frozenset(p for *_, provs in people for p in provs)
+
+
+def _repeat_counts(session: Session, scope: Scope, visibility: Visibility) -> RepeatCounts:
+    """Repeat people of the scope, counted, and kept per process until any submission changes.
 
     Grouping people is the one figure that cannot be summed from per-submission counts (who
     links to whom depends on which records are in scope), so its answer is kept, keyed on the
-    question (area, allowed sources, each agreement's linkage rule) and the summaries'
-    generation, which every ingest, withdrawal and purge changes, and the active submissions it
-    draws on: a stale answer is never served.
+    question (area, allowed sources, each agreement's linkage rule), the summaries' generation,
+    which every ingest, withdrawal and purge changes, and the active submissions it draws on:
+    a stale answer is never served.
     """
     if not scope.sources:
-        return []
+        return [], frozenset()
     generation = summaries.generation(session)  # read before the records: see summaries._bump
     active = tuple(queries.active_submissions(session, scope))
     key = (generation, active, scope.area, scope.sources, tuple(sorted(visibility.linkage.items())))
@@ -426,33 +444,21 @@ def _repeat_people(session: Session, scope: Scope, visibility: Visibility) -> li
         if key in _REPEATS:
             _REPEATS.move_to_end(key)
             return _REPEATS[key]
-    people = _people(queries.repeat_candidates(session, scope), visibility)
+    counted = _count_people(_people(queries.repeat_candidates(session, scope), visibility))
     with _REPEATS_LOCK:
-        _REPEATS[key] = people
+        _REPEATS[key] = counted
         while len(_REPEATS) > REPEATS_CACHED:
             _REPEATS.popitem(last=False)
-    return people
+    return counted
 
 
 def repeats(session: Session, principal: Principal, area: str) -> Repeats:
     visibility, scope, _, _ = _context(session, principal, area, None)
-    people = _repeat_people(session, scope, visibility)
-    keys = [
-        ("victims_repeat", "Potential victims seen in more than one incident", VICTIM, 2, 1),
-        ("suspects_repeat", "Suspects seen in more than one incident", SUSPECT, 2, 1),
-        ("victims_multi_partner", "Potential victims known to two or more partners", VICTIM, 1, 2),
-        ("suspects_multi_partner", "Suspects known to two or more partners", SUSPECT, 1, 2),
-    ]
+    counts, contributors = _repeat_counts(session, scope, visibility)
     any_linkage = any(visibility.linkage_allowed(a) for a, _ in visibility.sources)
     providers = sorted(visibility.providers)
-    counts: list[tuple[str, str, int]] = []
-    for key, _, role, min_incidents, min_partners in keys:
-        for r, incidents, provs in people:
-            if r == role and len(incidents) >= min_incidents and len(provs) >= min_partners:
-                owner = next(iter(provs)) if len(provs) == 1 else "(several)"
-                counts.append((key, owner, 1))
-    cats = [k for k, *_ in keys]
-    labels = {k: label for k, label, *_ in keys}
+    cats = [k for k, *_ in REPEAT_KEYS]
+    labels = {k: label for k, label, *_ in REPEAT_KEYS}
     if not any_linkage:
         counts = [c for c in counts if not c[0].endswith("multi_partner")]
     rows = [(k, p if p in providers else "(several)", n) for k, p, n in counts]
@@ -460,7 +466,7 @@ def repeats(session: Session, principal: Principal, area: str) -> Repeats:
         id_="repeats", title="Repeat people (counts only)", unit="people", rows=rows, categories=cats,
         visibility=visibility, rules=visibility, additive=False, total_rows=[], labels=labels,
         note="People are matched by hub re-keyed match keys only; nobody is named or listed.",
-        contributors={p for *_, provs in people for p in provs},
+        contributors=set(contributors),
     )
     linkage = (
         "Cross-partner linkage is allowed by the agreement." if any_linkage

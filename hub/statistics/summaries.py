@@ -129,6 +129,7 @@ def _statements(submissions: Collection[str] | None) -> list[Select[Any]]:
         _measure("incidents", [], func.count(Incident.id), incidents, submissions),
         _measure("incident_profile", INCIDENT_PROFILE, func.count(Incident.id), incidents, submissions),
         _measure("person_profile", PERSON_PROFILE, func.count(Person.id), persons, submissions),
+        _measure("persons", (Person.role, Person.age_group), func.count(Person.id), persons, submissions),
         _measure("codes", [IncidentCode.field, IncidentCode.code], distinct, codes, submissions),
         _measure("referral_profile", REFERRAL_PROFILE, func.count(Referral.id), referrals, submissions),
         _measure("referred", [Referral.referral_type], distinct, referrals, submissions),
