@@ -42,6 +42,15 @@ def make_token(state: ClientState, key: Ed25519PrivateKey, typ: str, **claims: A
     return jwt.encode(payload, key, algorithm="EdDSA", headers={"kid": state.kid, "typ": typ})
 
 
+MAX_RETRY_AFTER_SECONDS: Final = 120  # a longer wait asked by the hub ends the command with a clear message
+
+
+def _retry_after(response: httpx.Response) -> int | None:
+    """The hub's Retry-After in seconds (429 answers carry one), or None."""
+    value = response.headers.get("retry-after", "")
+    return int(value) if value.isdigit() else None
+
+
 class Hub:
     """The hub as the client sees it: a few calls, each with a fresh token, retried when that is safe."""
 
@@ -75,6 +84,15 @@ class Hub:
                 if response.status_code < 500 and response.status_code != 429:
                     return response
                 last = f"the hub answered {response.status_code}"
+                wait = _retry_after(response) if response.status_code == 429 else None
+                if wait is not None and wait > MAX_RETRY_AFTER_SECONDS:
+                    raise ClientError(
+                        f"The hub is limiting requests from your organisation for now: try again in about "
+                        f"{max(1, round(wait / 60))} minute(s). Nothing was accepted half-way.",
+                        hint="Repeating the command later is safe. If you did not send many uploads, tell your hub operator.",
+                    )
+                if wait is not None:
+                    delay = max(delay, float(wait))  # the hub said how long; never sooner than our own backoff
             if attempt < self.settings.upload_attempts:
                 self.sleep(delay)
                 delay *= 2

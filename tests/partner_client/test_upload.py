@@ -73,6 +73,40 @@ def test_retries_5xx_and_network_faults_then_succeeds(bundle: tuple[ClientSettin
     assert sleeps == [1.0, 2.0]
 
 
+def test_a_short_retry_after_is_waited_for_then_the_upload_goes_through(
+    bundle: tuple[ClientSettings, Path, Ed25519PrivateKey],
+) -> None:
+    settings, path, hub_key = bundle
+    sleeps: list[float] = []
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(429, headers={"Retry-After": "7"}, json={"error": "rate_limited"})
+        claims = jwt.decode(request.headers["Authorization"].removeprefix("Bearer "), options={"verify_signature": False}, audience=AUDIENCE)
+        return httpx.Response(201, json=_receipt(hub_key, claims["bundle_sha256"]))
+
+    Hub(settings, transport=httpx.MockTransport(handler), sleep=sleeps.append).upload(path)
+    assert sleeps == [7.0], "the hub's Retry-After, not the 1 s backoff"
+
+
+def test_a_long_retry_after_ends_the_command_with_when_to_try_again(
+    bundle: tuple[ClientSettings, Path, Ed25519PrivateKey],
+) -> None:
+    settings, path, _ = bundle
+    sleeps: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "1800"}, json={"error": "rate_limited"})
+
+    with pytest.raises(ClientError) as info:
+        Hub(settings, transport=httpx.MockTransport(handler), sleep=sleeps.append).upload(path)
+    assert sleeps == [], "no point sleeping half an hour inside the command"
+    assert "about 30 minute(s)" in info.value.message
+    assert "Nothing was accepted half-way" in info.value.message
+
+
 def test_a_hub_that_stays_down_gets_a_clear_message(bundle: tuple[ClientSettings, Path, Ed25519PrivateKey]) -> None:
     settings, path, _ = bundle
 
