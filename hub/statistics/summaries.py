@@ -32,6 +32,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    text,
     union,
     union_all,
     update,
@@ -51,6 +52,7 @@ from hub.models import (
 
 LONDON: Final = "london"
 GENERATION: Final = "stats_generation"
+_LINK_LOCK: Final = 0x6D736874_6C696E6B  # "mshtlink"
 MARKERS: Final = ("unknown", "not_asked", "not_applicable")
 MATCH_KEYS: Final = (
     Person.mk_name_dob,
@@ -260,6 +262,10 @@ def refresh(session: Session, submission_ids: Collection[str]) -> None:
     session.execute(delete(StatCount).where(StatCount.submission_id.in_(ids)))
     session.execute(delete(LinkedPerson).where(LinkedPerson.submission_id.in_(ids)))
     _write_counts(session, ids)
+    if session.get_bind().dialect.name == "postgresql":
+        # Two uploads stored at once cannot see each other's rows: linking waits for the other
+        # to commit, then sees it (SQLite's write lock already serialises whole transactions).
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LINK_LOCK})
     _link(session, ids)
     _bump(session)
 

@@ -185,3 +185,64 @@ def test_migrate_computes_missing_summaries(tmp_path: Any, monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     assert "summaries rebuilt" in result.output
     engine.dispose()
+
+
+def _submission_with_person(session: Session, sid: str, org: str, key: str) -> int:
+    from datetime import UTC, datetime
+
+    session.add(Submission(id=sid, org_id=org, agreement_id="demo-london", agreement_version=1, quarter=QUARTERS[-1],
+                           status="active", bundle_sha256=sid.replace("-", "").ljust(64, "0"), signing_kid="k",
+                           manifest={}, receipt={}, record_counts={}, received_at=datetime.now(UTC)))
+    session.flush()
+    incident = Incident(submission_id=sid, org_id=org, agreement_id="demo-london", quarter=QUARTERS[-1], incident_key="k" + sid,
+                        first_known_month="2026-07", source_channel="outreach", county_lines="no", premises_type="street",
+                        exploitation_scope="uk_only", la_gss_code=NEWHAM)
+    session.add(incident)
+    session.flush()
+    person = Person(incident_id=incident.id, submission_id=sid, org_id=org, person_seq=1, mk_name_dob=key, role="potential_victim",
+                    gender="female", age_band="24-26", age_group="adult", nationality="GB", relationship="unknown")
+    session.add(person)
+    session.flush()
+    return person.id
+
+
+def test_two_uploads_stored_at_once_still_link_their_people(db_url: str) -> None:
+    """Each upload's transaction cannot see the other's rows; linking must not miss the pair."""
+    import threading
+
+    engine = make_engine(db_url)
+    factory = make_sessionmaker(engine)
+    with factory() as s:
+        seed(s, per_quarter=1, quarters=QUARTERS[-1:], providers=())
+        s.commit()
+    first_linked = threading.Event()
+    ids: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def upload(sid: str, org: str, *, first: bool) -> None:
+        try:
+            with factory() as s:
+                if not first:
+                    first_linked.wait(10)
+                ids[sid] = _submission_with_person(s, sid, org, "v1.shared-by-two-uploads")
+                summaries.refresh(s, [sid])
+                if first:
+                    first_linked.set()
+                    threading.Event().wait(0.5)  # the other upload links meanwhile (or waits for us)
+                s.commit()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=upload, args=("00000000-0000-4000-8000-00000000000a", "demo-ngo"), kwargs={"first": True}),
+        threading.Thread(target=upload, args=("00000000-0000-4000-8000-00000000000b", "demo-police"), kwargs={"first": False}),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with factory() as s:
+        linked = set(s.scalars(select(LinkedPerson.person_id)))
+    engine.dispose()
+    assert set(ids.values()) <= linked
