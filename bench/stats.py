@@ -33,7 +33,7 @@ from pathlib import Path
 import h3
 import httpx
 import uvicorn
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,18 +228,21 @@ BARE = {
 }
 
 
-def bench_engine(name: str, url: str, n: int, repeat: int, workdir: Path) -> list[tuple[str, ...]]:
-    migrate(url)
+def bench_engine(name: str, url: str, n: int, repeat: int, workdir: Path, *, fill: bool = True) -> list[tuple[str, ...]]:
     engine = make_engine(url)
-    t0 = time.perf_counter()
-    counts = load(engine, n)
-    print(f"[{name}] loaded {counts} in {time.perf_counter() - t0:.0f} s", flush=True)
+    if fill:
+        migrate(url)
+        t0 = time.perf_counter()
+        counts = load(engine, n)
+        print(f"[{name}] loaded {counts} in {time.perf_counter() - t0:.0f} s", flush=True)
     with make_sessionmaker(engine)() as s:
-        agreements.load_version(s, (ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8"), actor="bench")
-        user = User(username="bench.officer", display_name="Bench", org_id="lb-newham", role="borough_officer",
-                    password_hash=hash_password("bench password not used"), status="active", created_at=datetime.now(UTC))
-        s.add(user)
-        s.flush()
+        user = s.scalar(select(User).where(User.username == "bench.officer"))  # a kept database has it
+        if user is None:
+            agreements.load_version(s, (ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8"), actor="bench")
+            user = User(username="bench.officer", display_name="Bench", org_id="lb-newham", role="borough_officer",
+                        password_hash=hash_password("bench password not used"), status="active", created_at=datetime.now(UTC))
+            s.add(user)
+            s.flush()
         token = create_api_token(s, user, label="bench")
         s.commit()
     if not (workdir / "sign.pem").exists():
@@ -282,6 +285,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--engines", default="postgresql,sqlite")
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--pg-database", help="use this database, loading it only if it does not exist yet")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database for another run")
     args = parser.parse_args()
     results: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -290,16 +295,21 @@ def main() -> None:
             if engine_name == "sqlite":
                 results += bench_engine("sqlite", f"sqlite:///{work / 'bench.db'}", args.incidents, args.repeat, work)
             elif engine_name == "postgresql":
-                db = f"msht_bench_{uuid.uuid4().hex[:8]}"
+                db = args.pg_database or f"msht_bench_{uuid.uuid4().hex[:8]}"
                 admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
                 with admin.connect() as c:
-                    c.execute(text(f'CREATE DATABASE "{db}"'))
+                    exists = c.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": db}).first() is not None
+                    if not exists:
+                        c.execute(text(f'CREATE DATABASE "{db}"'))
                 try:
                     url = make_url(args.pg_url).set(database=db).render_as_string(hide_password=False)
-                    results += bench_engine("postgresql", url, args.incidents, args.repeat, work)
+                    results += bench_engine("postgresql", url, args.incidents, args.repeat, work, fill=not exists)
                 finally:
-                    with admin.connect() as c:
-                        c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+                    if args.keep:
+                        print(f"kept PostgreSQL database {db} (--pg-database {db} reuses it)")
+                    else:
+                        with admin.connect() as c:
+                            c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
                     admin.dispose()
     print(f"\n{args.incidents:,} incidents; {args.repeat} calls each; milliseconds")
     header = ("engine", "scope", "call", "api first", "api p50", "api p95", "bare p50", "bare p95", "p95 ratio")

@@ -242,16 +242,21 @@ def create_api_token(session: Session, user: User, *, label: str, days: int = 90
     return token
 
 
-def _from_api_token(session: Session, token: str) -> Principal:
-    found = session.execute(  # token, user and organisation in one round trip: every API call does this
-        select(ApiToken, User, Organisation)
+def _from_api_token(session: Session, token: str, limit: ratelimit.Usage | None = None) -> Principal:
+    """The token's principal; with ``limit``, refused (429) for an address past its failed
+    attempts, read in the same round trip: every API call does this."""
+    columns = (limit.current, limit.previous) if limit is not None else ()
+    found = session.execute(
+        select(ApiToken, User, Organisation, *columns)
         .join(User, User.id == ApiToken.user_id)
         .join(Organisation, Organisation.id == User.org_id)
         .where(ApiToken.token_sha256 == _sha256(token))
     ).first()
     if found is None:
         raise NotAuthenticated("the API token is not valid")
-    row, user, _org = found  # the organisation is now in the session: principal_for reads it from there
+    row, user, _org, *used = found  # the organisation is now in the session: principal_for reads it from there
+    if limit is not None:
+        limit.refuse_if_spent(*used)
     if row.revoked_at is not None or _aware(row.expires_at) <= _now():
         raise NotAuthenticated("the API token is not valid")
     return principal_for(session, user)
@@ -260,9 +265,8 @@ def _from_api_token(session: Session, token: str) -> Principal:
 def _api_token_principal(request: Request, session: Session, settings: HubSettings, token: str) -> Principal:
     """``_from_api_token``, refused (429) for a client address past its hourly failed attempts."""
     key = "bearer-failure:" + _sha256(request.client.host if request.client else "unknown")[:32]
-    ratelimit.check(session, key, limit=settings.bearer_failures_per_hour)
     try:
-        return _from_api_token(session, token)
+        return _from_api_token(session, token, ratelimit.usage(key, limit=settings.bearer_failures_per_hour))
     except NotAuthenticated:
         session.rollback()  # the request fails anyway; release SQLite's write lock for the count
         ratelimit.guard(request.app.state.sessions, key, limit=settings.bearer_failures_per_hour)

@@ -10,9 +10,10 @@ attempts (per client address). Over a limit the answer is 429 with ``Retry-After
 """
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ScalarSelect, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -105,22 +106,42 @@ def guard(sessions: sessionmaker[Session], key: str, *, limit: int, window: time
         hit(session, key, limit=limit, window=window)
 
 
-def check(session: Session, key: str, *, limit: int, window: timedelta = HOUR) -> None:
-    """Raise TooManyRequests if ``key`` already used its ``limit`` attempts; count nothing."""
+@dataclass(frozen=True)
+class Usage:
+    """Two scalar subqueries (this window's and the previous window's count of ``key``) to
+    select beside other columns, so a check costs no round trip of its own."""
+
+    key: str
+    limit: int
+    window: timedelta
+    now: datetime
+    start: datetime
+    current: ScalarSelect[int]
+    previous: ScalarSelect[int]
+
+    def refuse_if_spent(self, current: int | None, previous: int | None) -> None:
+        if _estimate(int(current or 0), int(previous or 0), self.now, self.start, self.window) >= self.limit:
+            raise TooManyRequests(
+                "too many failed attempts from this address; wait and try again",
+                retry_after=retry_after(max(int(current or 0), self.limit), limit=self.limit, window=self.window, now=self.now),
+            )
+
+
+def usage(key: str, *, limit: int, window: timedelta = HOUR) -> Usage:
     now = datetime.now(UTC)
     start = window_start(now, window)
-    rows = session.execute(  # both windows in one round trip: this runs on every bearer call
-        select(RateCounter.window_start, RateCounter.count).where(
-            RateCounter.key == key[:200], RateCounter.window_start.in_([start, start - window])
-        )
-    )
-    found = {_aware(at): int(n) for at, n in rows}
-    current, previous = found.get(start, 0), found.get(start - window, 0)
-    if _estimate(current, previous, now, start, window) >= limit:
-        raise TooManyRequests(
-            "too many failed attempts from this address; wait and try again",
-            retry_after=retry_after(max(current, limit), limit=limit, window=window, now=now),
-        )
+
+    def count(at: datetime) -> ScalarSelect[int]:
+        return select(RateCounter.count).where(RateCounter.key == key[:200], RateCounter.window_start == at).scalar_subquery()
+
+    return Usage(key, limit, window, now, start, count(start), count(start - window))
+
+
+def check(session: Session, key: str, *, limit: int, window: timedelta = HOUR) -> None:
+    """Raise TooManyRequests if ``key`` already used its ``limit`` attempts; count nothing."""
+    used = usage(key, limit=limit, window=window)
+    current, previous = session.execute(select(used.current, used.previous)).one()
+    used.refuse_if_spent(current, previous)
 
 
 def purge_expired(session: Session, *, older_than: timedelta = timedelta(days=1)) -> int:
