@@ -2,7 +2,7 @@
 
 Loads N synthetic incidents (about 2.5 persons, 2.5 incident codes and one referral each) into
 a fresh migrated database per engine (PostgreSQL: a new database on 127.0.0.1:5432, dropped
-afterwards), then times every dashboard API call over HTTP to the real app served by uvicorn (bearer token,
+afterwards), then times every dashboard API call over HTTP to ``msht-hub serve`` in its own process (bearer token,
 policy, summed summaries, disclosure control, audit entry, JSON) for a borough and for pooled London, beside
 the same aggregations run as bare ``GROUP BY`` statements in the same run.
 
@@ -17,12 +17,13 @@ Match keys are shortened to 16 hex digits here (the hub stores 64) to keep the l
 """
 
 import argparse
+import os
 import random
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,7 +33,6 @@ from pathlib import Path
 
 import h3
 import httpx
-import uvicorn
 from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -44,7 +44,6 @@ from hub.agreements import service as agreements  # noqa: E402
 from hub.auth import create_api_token, hash_password  # noqa: E402
 from hub.config import HubSettings  # noqa: E402
 from hub.db import make_engine, make_sessionmaker, migrate  # noqa: E402
-from hub.main import create_app  # noqa: E402
 from hub.models import Incident, IncidentCode, Organisation, Person, Referral, Submission, User  # noqa: E402
 from hub.secrets import write_signing_key  # noqa: E402
 from hub.statistics import summaries  # noqa: E402
@@ -164,21 +163,44 @@ def load(engine: Engine, n: int) -> dict[str, int]:
 
 
 @contextmanager
-def serving(app: object) -> Iterator[str]:
-    """The app under uvicorn on a loopback port, as in production: calls go over real HTTP."""
+def serving(settings: HubSettings) -> Iterator[str]:
+    """``msht-hub serve`` in its own process on a loopback port, as in production: calls go over
+    real HTTP and the server shares no interpreter (nor its lock) with this benchmark."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    assert settings.pseudonym_key is not None
+    assert settings.session_key is not None
+    env = {
+        **os.environ,
+        "MSHT_DATABASE_URL": settings.database_url,
+        "MSHT_PSEUDONYM_KEY": settings.pseudonym_key.get_secret_value(),
+        "MSHT_SESSION_KEY": settings.session_key.get_secret_value(),
+        "MSHT_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "MSHT_POLICIES_DIR": str(settings.policies_dir),
+        "MSHT_HOST": "127.0.0.1",
+        "MSHT_PORT": str(port),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from hub.cli import app; app()", "serve"], env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the hub did not start")
+            time.sleep(0.1)
+        yield base
     finally:
-        server.should_exit = True
-        thread.join()
+        server.terminate()
+        server.wait(30)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -255,7 +277,7 @@ def bench_engine(name: str, url: str, n: int, repeat: int, workdir: Path, *, fil
     rows: list[tuple[str, ...]] = []
     quarter = QUARTERS[-1]
     plain = create_engine(url)  # bare queries: no hub session hooks (SQLite's BEGIN IMMEDIATE)
-    with serving(create_app(settings)) as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client, plain.connect() as conn:
+    with serving(settings) as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client, plain.connect() as conn:
         for scope, where in ((NEWHAM, f"WHERE i.la_gss_code = '{NEWHAM}'"), ("london", "WHERE 1 = 1")):
             for endpoint, sqls in BARE.items():
                 path = f"/api/v1/stats/{scope}/{endpoint}"
