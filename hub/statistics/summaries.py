@@ -128,10 +128,8 @@ def _statements(submissions: Collection[str] | None) -> list[Select[Any]]:
     incidents, persons, codes, referrals = _bases()
     distinct = func.count(func.distinct(Incident.id))
     return [
-        _measure("incidents", [], func.count(Incident.id), incidents, submissions),
         _measure("incident_profile", INCIDENT_PROFILE, func.count(Incident.id), incidents, submissions),
         _measure("person_profile", PERSON_PROFILE, func.count(Person.id), persons, submissions),
-        _measure("persons", (Person.role, Person.age_group), func.count(Person.id), persons, submissions),
         _measure("codes", [IncidentCode.field, IncidentCode.code], distinct, codes, submissions),
         _measure("referral_profile", REFERRAL_PROFILE, func.count(Referral.id), referrals, submissions),
         _measure("referred", [Referral.referral_type], distinct, referrals, submissions),
@@ -165,17 +163,55 @@ def _h3_rows(session: Session, submissions: Collection[str] | None) -> list[dict
 
 
 def _filled_rows(session: Session, submissions: Collection[str] | None) -> list[dict[str, object]]:
-    """Records with a real value, per field: one scan per table, one row per field."""
-    incidents, persons, _, _ = _bases()
+    """Persons with a real relationship and name-and-DOB key: the two filled counts no profile holds."""
+    _, persons, _, _ = _bases()
+    extra = {name: PERSON_FILLED[name] for name in ("persons.relationship", "persons.mk_name_dob")}
+    stmt = persons.with_only_columns(
+        Incident.submission_id, _area(), Incident.quarter, *(_filled(c) for c in extra.values())
+    ).group_by(Incident.submission_id, Incident.quarter, _area())
+    if submissions is not None:
+        stmt = stmt.where(Incident.submission_id.in_(list(submissions)))
     out: list[dict[str, object]] = []
-    for base, fields in ((incidents, INCIDENT_FILLED), (persons, PERSON_FILLED)):
-        stmt = base.with_only_columns(
-            Incident.submission_id, _area(), Incident.quarter, *(_filled(c) for c in fields.values())
-        ).group_by(Incident.submission_id, Incident.quarter, _area())
+    for sid, area, quarter, *sums in session.execute(stmt):
+        out += [_row(sid, area, quarter, "filled", [name], int(n or 0)) for name, n in zip(extra, sums, strict=True)]
+    return out
+
+
+# Counts read off the profiles already summarised (a few hundred rows) instead of the records:
+# measure -> (from measure, category columns kept, a filled field and the column it is in)
+_DERIVED: Final = (
+    ("incidents", "incident_profile", (), None),
+    ("persons", "person_profile", ("k1", "k3"), None),
+    ("filled", "incident_profile", (), ("incidents.premises_type", "k1")),
+    ("filled", "incident_profile", (), ("incidents.county_lines", "k2")),
+    ("filled", "incident_profile", (), ("incidents.source_channel", "k3")),
+    ("filled", "incident_profile", (), ("incidents.exploitation_scope", "k4")),
+    ("filled", "incident_profile", (), ("incidents.la_gss_code", "area")),
+    ("filled", "h3", (), ("incidents.h3_cell", "k1")),
+    ("filled", "person_profile", (), ("persons.gender", "k2")),
+    ("filled", "person_profile", (), ("persons.age_band", "k4")),
+    ("filled", "person_profile", (), ("persons.nationality", "k5")),
+)
+
+
+def _derived(submissions: Collection[str] | None) -> list[Select[Any]]:
+    out: list[Select[Any]] = []
+    for measure, source, kept, filled in _DERIVED:
+        cols = [getattr(StatCount, k) for k in kept]
+        if filled is None:
+            n: ColumnElement[int] = func.sum(StatCount.n)
+            keys: list[ColumnElement[str]] = cols
+        else:
+            value = getattr(StatCount, filled[1])
+            n = func.sum(case((value.not_in((*MARKERS, "")), StatCount.n), else_=0))
+            keys = [literal(filled[0])]
+        stmt: Select[Any] = select(
+            StatCount.submission_id, StatCount.area, StatCount.quarter, literal(measure),
+            *(k.label(KEYS[i]) for i, k in enumerate(keys)), *(literal("").label(k) for k in KEYS[len(keys):]), n,
+        ).where(StatCount.measure == source)
         if submissions is not None:
-            stmt = stmt.where(Incident.submission_id.in_(list(submissions)))
-        for sid, area, quarter, *sums in session.execute(stmt):
-            out += [_row(sid, area, quarter, "filled", [name], int(n or 0)) for name, n in zip(fields, sums, strict=True)]
+            stmt = stmt.where(StatCount.submission_id.in_(list(submissions)))
+        out.append(stmt.group_by(StatCount.submission_id, StatCount.area, StatCount.quarter, *cols))
     return out
 
 
@@ -209,6 +245,7 @@ def _write_counts(session: Session, submissions: Collection[str] | None) -> None
     computed = _filled_rows(session, submissions) + _h3_rows(session, submissions)
     if computed:
         session.execute(insert(StatCount), computed)
+    session.execute(insert(StatCount).from_select(list(COLUMNS), union_all(*_derived(submissions))))
     # London: every incident lies in one area, so even distinct-incident counts add up across areas
     keys = [getattr(StatCount, k) for k in KEYS]
     london = select(

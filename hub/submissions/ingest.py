@@ -74,7 +74,7 @@ def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dic
         {"incident_pid": pid, "field": name, "code": code}
         for name in CODE_FIELDS
         for pid, values in zip(i["incident_pid"], i[name], strict=True)
-        for code in values
+        for code in dict.fromkeys(values)  # each code once per incident: the summaries count rows
     ]
     p = tables.columns["persons"]
     keys = {
