@@ -205,10 +205,11 @@ def _derived(submissions: Collection[str] | None) -> list[Select[Any]]:
             value = getattr(StatCount, filled[1])
             n = func.sum(case((value.not_in((*MARKERS, "")), StatCount.n), else_=0))
             keys = [literal(filled[0])]
-        stmt: Select[Any] = select(
+        columns: list[Any] = [
             StatCount.submission_id, StatCount.area, StatCount.quarter, literal(measure),
             *(k.label(KEYS[i]) for i, k in enumerate(keys)), *(literal("").label(k) for k in KEYS[len(keys):]), n,
-        ).where(StatCount.measure == source)
+        ]
+        stmt = select(*columns).where(StatCount.measure == source)
         if submissions is not None:
             stmt = stmt.where(StatCount.submission_id.in_(list(submissions)))
         out.append(stmt.group_by(StatCount.submission_id, StatCount.area, StatCount.quarter, *cols))
