@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hub.models import LinkedPerson, StatCount, Submission, SubmissionStatus
-from hub.statistics.summaries import H3_LEVELS, INCIDENT_FILLED, LONDON, MARKERS, PERSON_FILLED
+from hub.statistics.summaries import H3_LEVELS, INCIDENT_FILLED, LONDON, PERSON_FILLED
 
 Row = tuple[str, str, int]
 """(category key, provider org id, count)"""
@@ -23,14 +23,9 @@ Row = tuple[str, str, int]
 # field name -> the summary column holding it (see the profiles in hub.statistics.summaries)
 INCIDENT_FIELDS: Final = {"premises_type": "k1", "county_lines": "k2", "source_channel": "k3", "exploitation_scope": "k4"}
 PERSON_FIELDS: Final = {"gender": "k2", "age_group": "k3", "age_band": "k4", "nationality": "k5"}
-REFERRAL_FIELDS: Final = {
-    "police_outcome": "k1", "reasonable_grounds": "k2", "conclusive_grounds": "k3", "referral_type": "k4",
-    "first_responder_type": "k5",
-}
 MATCH_KEYS: Final = ("mk_name_dob", "mk_initial_surname_dob", "mk_sorted_tokens_yob", "mk_surname_dob_sex")
 COMPLETENESS_FIELDS: Final = tuple(INCIDENT_FILLED)
 PERSON_COMPLETENESS: Final = tuple(PERSON_FILLED)
-__all__ = ["LONDON", "MARKERS", "Row", "Scope"]
 
 
 @dataclass(frozen=True)
@@ -126,15 +121,6 @@ def incident_codes(session: Session, scope: Scope, field: str) -> list[Row]:
 
 def person_field(session: Session, scope: Scope, name: str, role: str) -> list[Row]:
     return _rows(_summed(session, scope, "person_profile", [PERSON_FIELDS[name]], StatCount.k1 == role))
-
-
-def person_cross(session: Session, scope: Scope, row: str, col: str, role: str) -> list[tuple[str, str, str, int]]:
-    rows = _summed(session, scope, "person_profile", [PERSON_FIELDS[row], PERSON_FIELDS[col]], StatCount.k1 == role)
-    return [(str(a), str(b), str(o), n) for a, b, o, n in rows]
-
-
-def referral_field(session: Session, scope: Scope, name: str) -> list[Row]:
-    return _rows(_summed(session, scope, "referral_profile", [REFERRAL_FIELDS[name]]))
 
 
 def incidents_with_referral(session: Session, scope: Scope, referral_types: Sequence[str]) -> list[Row]:
