@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hub.models import LinkedPerson, StatCount, Submission, SubmissionStatus
+from hub.statistics import summaries
 from hub.statistics.summaries import H3_LEVELS, INCIDENT_FILLED, LONDON, PERSON_FILLED
 
 Row = tuple[str, str, int]
@@ -23,7 +24,7 @@ Row = tuple[str, str, int]
 # field name -> the summary column holding it (see the profiles in hub.statistics.summaries)
 INCIDENT_FIELDS: Final = {"premises_type": "k1", "county_lines": "k2", "source_channel": "k3", "exploitation_scope": "k4"}
 PERSON_FIELDS: Final = {"gender": "k2", "age_group": "k3", "age_band": "k4", "nationality": "k5"}
-MATCH_KEYS: Final = ("mk_name_dob", "mk_initial_surname_dob", "mk_sorted_tokens_yob", "mk_surname_dob_sex")
+MATCH_KEYS: Final = tuple(key.key for key in summaries.MATCH_KEYS)
 COMPLETENESS_FIELDS: Final = tuple(INCIDENT_FILLED)
 PERSON_COMPLETENESS: Final = tuple(PERSON_FILLED)
 

@@ -231,13 +231,17 @@ def generation(session: Session) -> str:
     return session.scalar(select(HubState.value).where(HubState.name == GENERATION)) or "0"
 
 
+def _drop(session: Session, ids: list[str]) -> None:
+    session.execute(delete(StatCount).where(StatCount.submission_id.in_(ids)))
+    session.execute(delete(LinkedPerson).where(LinkedPerson.submission_id.in_(ids)))
+
+
 def forget(session: Session, submission_ids: Collection[str]) -> None:
     """Drop the summaries of these submissions (their records are being deleted)."""
     ids = list(submission_ids)
     if not ids:
         return
-    session.execute(delete(StatCount).where(StatCount.submission_id.in_(ids)))
-    session.execute(delete(LinkedPerson).where(LinkedPerson.submission_id.in_(ids)))
+    _drop(session, ids)
     _bump(session)
 
 
@@ -297,8 +301,7 @@ def refresh(session: Session, submission_ids: Collection[str]) -> None:
     ids = list(submission_ids)
     if not ids:
         return
-    session.execute(delete(StatCount).where(StatCount.submission_id.in_(ids)))
-    session.execute(delete(LinkedPerson).where(LinkedPerson.submission_id.in_(ids)))
+    _drop(session, ids)
     _write_counts(session, ids)
     if session.get_bind().dialect.name == "postgresql":
         # Two uploads stored at once cannot see each other's rows: linking waits for the other
