@@ -5,7 +5,7 @@ bundle. The golden file keeps, per demo partner, a digest of each table's rows a
 without what differs per run (submission id, time, file hashes). If you changed what `prepare`
 sends on purpose, regenerate it and say why in the commit:
 
-    .venv/bin/python -m tests.partner_client.test_prepare_golden
+    .venv/bin/python -m tests.partner_client.prepare.test_prepare_golden
 """
 
 import hashlib
@@ -28,7 +28,7 @@ from partner_client.demo_data import generate
 from partner_client.prepare import Party, Pipeline
 from partner_client.profile import load_profile
 
-REPO: Final = Path(__file__).resolve().parents[2]
+REPO: Final = Path(__file__).resolve().parents[3]
 GOLDEN: Final = Path(__file__).with_name("prepare_golden.json")
 PARTNERS: Final = {
     "demo-ngo": ("ngo_cases.csv", "ngo_cases.yaml"),

@@ -16,7 +16,7 @@ from hub.models import Incident, IncidentCode, LinkedPerson, Person, Referral, S
 from hub.statistics import queries, summaries
 from hub.statistics.queries import LONDON, Scope
 from hub.submissions import ingest
-from tests.hub.stats_seed import CAMDEN, NEWHAM, QUARTERS, TOWER_HAMLETS, add_incidents, seed
+from tests.factories.stats_seed import CAMDEN, NEWHAM, QUARTERS, TOWER_HAMLETS, add_incidents, seed
 
 PROVIDERS = ("demo-ngo", "lb-newham", "demo-hospital", "demo-police")
 ALL = frozenset(("demo-london", p) for p in PROVIDERS)

@@ -11,7 +11,7 @@ from hub.db import make_engine, make_sessionmaker
 from hub.models import Incident, Person, Submission
 from hub.statistics import queries, summaries
 from hub.statistics.queries import LONDON, Scope
-from tests.hub.stats_seed import CAMDEN, NEWHAM, QUARTERS, add_incidents, seed
+from tests.factories.stats_seed import CAMDEN, NEWHAM, QUARTERS, add_incidents, seed
 
 ALL = frozenset({("demo-london", p) for p in ("demo-ngo", "lb-newham", "demo-hospital", "demo-police")})
 
