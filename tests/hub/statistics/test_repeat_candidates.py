@@ -12,7 +12,7 @@ from hub.models import Incident, Person, Submission
 from hub.records import summaries
 from hub.statistics import queries
 from hub.statistics.queries import LONDON, Scope
-from tests.hub.stats_seed import CAMDEN, NEWHAM, QUARTERS, add_incidents, seed
+from tests.factories.stats_seed import CAMDEN, NEWHAM, QUARTERS, add_incidents, seed
 
 ALL = frozenset({("demo-london", p) for p in ("demo-ngo", "lb-newham", "demo-hospital", "demo-police")})
 

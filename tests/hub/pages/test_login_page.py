@@ -11,7 +11,7 @@ import uvicorn
 
 from hub.main import create_app
 from tests.conftest import make_settings
-from tests.hub.accounts import PASSWORD, add_user, transaction
+from tests.factories.accounts import PASSWORD, add_user, transaction
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -17,7 +17,7 @@ from hub.records import summaries
 from hub.statistics import queries
 from hub.statistics.queries import LONDON, Scope
 from hub.submissions import ingest
-from tests.hub.stats_seed import CAMDEN, NEWHAM, QUARTERS, TOWER_HAMLETS, add_incidents, seed
+from tests.factories.stats_seed import CAMDEN, NEWHAM, QUARTERS, TOWER_HAMLETS, add_incidents, seed
 
 PROVIDERS = ("demo-ngo", "lb-newham", "demo-hospital", "demo-police")
 ALL = frozenset(("demo-london", p) for p in PROVIDERS)

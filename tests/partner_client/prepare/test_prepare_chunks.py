@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from partner_client import prepare
 from partner_client.cli import app
 from partner_client.csvread import read_chunks
-from tests.partner_client.client_home import DEMO_AGREEMENT, make_home
-from tests.partner_client.test_prepare import GOOD, HEADER, PROFILE
+from tests.factories.client_home import DEMO_AGREEMENT, make_home
+from tests.partner_client.prepare.test_prepare import GOOD, HEADER, PROFILE
 
 # Case R1 again in a later chunk with an earlier month, a duplicate row, a person without a phone.
 ROWS = [

@@ -18,7 +18,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from hub.main import create_app
 from tests.conftest import make_settings
-from tests.hub.accounts import add_org, add_user, transaction
+from tests.factories.accounts import add_org, add_user, transaction
 
 AUDIENCE = "msht-hub-api"
 

@@ -27,12 +27,12 @@ from hub.models import AuditEntry, Incident, Organisation, Person, Submission, U
 from hub.pages.console_grid import recent_quarters
 from tests.browser import SCREENSHOTS, open_watched, serve
 from tests.conftest import make_settings
-from tests.hub.accounts import PASSWORD, add_user, login
-from tests.hub.stats_seed import seed
+from tests.factories.accounts import PASSWORD, add_user, login
+from tests.factories.stats_seed import seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEMO = (ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8")
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hub.models import AuditEntry, Organisation, PartnerKey
 from tests.factories import FakePartner, HubUnderTest, make_tables
-from tests.hub.accounts import PASSWORD, add_user, login, transaction
+from tests.factories.accounts import PASSWORD, add_user, login, transaction
 
 
 def _operator(hub: HubUnderTest) -> tuple[TestClient, str]:

@@ -7,7 +7,7 @@ from anonymise.agreement import parse_agreement
 from hub.models import Submission
 from hub.pages.console_grid import build_grid, recent_quarters
 
-DEMO = (Path(__file__).resolve().parents[2] / "policies" / "demo.yaml").read_text(encoding="utf-8")
+DEMO = (Path(__file__).resolve().parents[3] / "policies" / "demo.yaml").read_text(encoding="utf-8")
 
 
 def _sub(sid: str, org: str, status: str, received: datetime) -> Submission:

@@ -22,7 +22,7 @@ from hub.partners import service as partners
 from hub.secrets import write_signing_key
 from tests.conftest import make_settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DEMO_AGREEMENT = REPO / "policies" / "demo.yaml"
 
 ORGS: dict[str, tuple[PartnerType, str | None]] = {

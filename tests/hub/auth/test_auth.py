@@ -18,7 +18,7 @@ from hub.main import create_app
 from hub.models import ApiToken, AuditEntry, WebSession
 from hub.pages.login import safe_next
 from tests.conftest import make_settings
-from tests.hub.accounts import PASSWORD, add_user, csrf_of, login, transaction
+from tests.factories.accounts import PASSWORD, add_user, csrf_of, login, transaction
 
 probe = APIRouter()
 

@@ -20,8 +20,8 @@ from hub.statistics.exports import csv_safe, tables_csv
 from hub.statistics.schemas import Figure, PrivacyLabel, Table
 from hub.submissions.service import withdraw_submission
 from tests.conftest import make_settings
-from tests.hub.accounts import add_user, login
-from tests.hub.stats_seed import CAMDEN, NEWHAM, TOWER_HAMLETS, add_incidents, seed
+from tests.factories.accounts import add_user, login
+from tests.factories.stats_seed import CAMDEN, NEWHAM, TOWER_HAMLETS, add_incidents, seed
 
 
 @pytest.fixture

@@ -30,10 +30,10 @@ from hub.models import (
 )
 from hub.records import summaries
 from tests.conftest import TEST_PSEUDONYM_KEY, TEST_SESSION_KEY, make_settings
-from tests.hub.accounts import add_user
-from tests.hub.stats_seed import NEWHAM, add_orgs, seed
+from tests.factories.accounts import add_user
+from tests.factories.stats_seed import NEWHAM, add_orgs, seed
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEMO = (ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8")
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from partner_client.cli import app
-from tests.partner_client.client_home import DEMO_AGREEMENT, make_home
+from tests.factories.client_home import DEMO_AGREEMENT, make_home
 
 PROFILE = """\
 profile_format: 1

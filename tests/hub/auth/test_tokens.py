@@ -21,7 +21,7 @@ from hub.auth.tokens import decode_jwt
 from hub.db import make_engine, make_sessionmaker
 from hub.errors import NotAuthenticated
 from hub.models import UsedTokenId
-from tests.hub.accounts import transaction
+from tests.factories.accounts import transaction
 
 SECRET = b"test-only-session-key-0123456789abcdef0123"
 AUD, ISS, TYP = "msht-hub", "partner-x", "msht-upload+jwt"

@@ -17,7 +17,14 @@ from hub.db import make_engine, make_sessionmaker, migrate
 from hub.errors import Forbidden
 from hub.models import Incident, IncidentCode, Person, Submission
 from hub.statistics import service as statistics
-from tests.hub.stats_seed import CAMDEN, DEMO_AGREEMENT, NEWHAM, PROVIDERS, add_incidents, add_orgs
+from tests.factories.stats_seed import (
+    CAMDEN,
+    DEMO_AGREEMENT,
+    NEWHAM,
+    PROVIDERS,
+    add_incidents,
+    add_orgs,
+)
 
 LGO = "LocalGovernmentOrganisation"
 VIEWER = Principal(None, "c", "C", "lb-camden", LGO, CAMDEN, ViewerRole.borough_officer)

@@ -11,8 +11,8 @@ from hub.db import make_engine, make_sessionmaker, migrate
 from hub.main import create_app
 from tests.browser import SCREENSHOTS, Watched, open_watched, serve
 from tests.conftest import make_settings
-from tests.hub.accounts import PASSWORD, add_user
-from tests.hub.stats_seed import CAMDEN, NEWHAM, seed
+from tests.factories.accounts import PASSWORD, add_user
+from tests.factories.stats_seed import CAMDEN, NEWHAM, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -22,7 +22,7 @@ from hub.models import AuditEntry, EnrolmentToken, PartnerKey
 from hub.partners import service
 from tests.conftest import make_settings
 from tests.factories import PARTNER_TYP, FakePartner, upload_token
-from tests.hub.accounts import add_user, transaction
+from tests.factories.accounts import add_user, transaction
 
 
 @pytest.fixture
