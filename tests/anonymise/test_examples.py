@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["anonymise.london", "anonymise.geo", "anonymise.generalise", "anonymise.countries", "anonymise.risk"]
+MODULES = ["anonymise.london", "anonymise.geo", "anonymise.generalise", "anonymise.countries", "anonymise.risk", "anonymise.identifiers"]
 
 
 @pytest.mark.parametrize("name", MODULES)
