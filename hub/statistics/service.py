@@ -23,7 +23,7 @@ from anonymise.london import BY_GSS
 from anonymise.policy import LONDON, Viewer, Visibility, visible_sources
 from hub import audit
 from hub.agreements.service import current_agreements
-from hub.auth import Principal
+from hub.auth.principal import Principal
 from hub.errors import Forbidden, HubError, NotFound
 from hub.models import AgreementVersion
 from hub.records import summaries
