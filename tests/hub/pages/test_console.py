@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anonymise.agreement import ViewerRole
 from hub import audit
 from hub.agreements import service as agreements
-from hub.auth import create_api_token
+from hub.auth.api_tokens import create_api_token
 from hub.db import make_engine, make_sessionmaker, migrate
 from hub.main import create_app
 from hub.models import AuditEntry, Incident, Organisation, Person, Submission, User

@@ -270,7 +270,7 @@ def test_no_response_ever_holds_a_small_count(small_db: Any, counts: list[int], 
     """Random small datasets (4 providers x 2 boroughs): every figure of every answer is 0, a
     rounded count of at least the threshold, or suppressed — and each table passed the checker."""
     from anonymise.agreement import ViewerRole
-    from hub.auth import Principal
+    from hub.auth.principal import Principal
     from hub.models import Incident, IncidentCode, Person
     from hub.statistics import service
 

@@ -140,16 +140,31 @@ def test_malformed_quarter(env: dict[str, Path]) -> None:
     assert "2026Q3" in output
 
 
-def test_future_dates_name_row_and_column_not_value(env: dict[str, Path]) -> None:
-    lines = [*GOOD, "R4,01/09/2026,Ana Popescu,07/03/2099,F,Romanian,Labour,Newham,"]
+def test_a_bad_date_of_birth_drops_only_that_rows_keys(env: dict[str, Path]) -> None:
+    lines = [*GOOD, "R4,01/09/2026,Ana Popescu,07/03/2099,F,Romanian,Labour,Newham,",
+             "R5,02/09/2026,Ion Rusu,19450493,M,Moldovan,Labour,Newham,"]
+    code, output = _prepare(env, _csv(env, lines))
+    flat = " ".join(output.split())
+    assert code == 0, output
+    review = " ".join(env["out"].with_name("b.zip.review.md").read_text(encoding="utf-8").split())
+    for text in (flat, review):
+        assert "row 5" in text
+        assert "row 6" in text
+        assert "'DOB'" in text
+        for value in ("2099", "19450493", "Popescu", "Rusu"):
+            assert value not in text
+    persons = _table(env["out"], "persons")
+    assert len(persons) == 5
+    assert [p["mk_name_dob"] is None for p in persons] == [False, False, False, True, True]
+
+
+def test_a_date_of_birth_column_mostly_unreadable_is_an_error(env: dict[str, Path]) -> None:
+    lines = [line.replace("01/02/1990", "1990|02|01").replace("11/12/2004", "2004|12|11") for line in GOOD]
     code, output = _prepare(env, _csv(env, lines))
     flat = " ".join(output.split())
     assert code == 1
-    assert "row 5" in flat
+    assert "2 of 3 values" in flat
     assert "'DOB'" in flat
-    assert "future" in flat
-    assert "2099" not in flat
-    assert "Popescu" not in flat
     assert _nothing_written(env)
 
 
@@ -183,6 +198,11 @@ def test_a_profile_default_maps_unknown_codes(env: dict[str, Path]) -> None:
 def _manifest(bundle: Path) -> dict[str, object]:
     with zipfile.ZipFile(bundle) as archive:
         return json.loads(archive.read("manifest.json"))  # type: ignore[no-any-return]
+
+
+def _table(bundle: Path, table: str) -> list[dict[str, object]]:
+    with zipfile.ZipFile(bundle) as archive:
+        return pq.read_table(io.BytesIO(archive.read(f"{table}.parquet"))).to_pylist()  # type: ignore[no-any-return]
 
 
 def _bundle_strings(bundle: Path) -> set[str]:
