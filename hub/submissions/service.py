@@ -26,6 +26,7 @@ from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
 from hub.config import HubSettings
 from hub.errors import Conflict, Forbidden, NotAuthenticated, NotFound, Rejected, TooLarge
 from hub.models import Submission, SubmissionStatus
+from hub.records import store as records
 from hub.secrets import HubSecrets
 from hub.submissions import ingest
 from hub.submissions.min_k import check_min_k
@@ -251,7 +252,7 @@ def partner_submissions(session: Session, org_id: str) -> list[Submission]:
 
 def _withdraw(session: Session, submissions: list[Submission], *, actor: str) -> int:
     now = _now()
-    deleted = ingest.delete_records(session, [s.id for s in submissions])
+    deleted = records.delete(session, [s.id for s in submissions])["incidents"]
     for submission in submissions:
         submission.status = SubmissionStatus.withdrawn
         submission.withdrawn_at = now

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 from hub.cli import app as cli_app
 from hub.db import make_engine, make_sessionmaker, migrate
 from hub.models import Incident, IncidentCode, LinkedPerson, Person, Referral, StatCount, Submission
+from hub.records import store as records
 from hub.records import summaries
 from hub.statistics import queries
 from hub.statistics.queries import LONDON, Scope
-from hub.submissions import ingest
 from tests.factories.stats_seed import CAMDEN, NEWHAM, QUARTERS, TOWER_HAMLETS, add_incidents, seed
 
 PROVIDERS = ("demo-ngo", "lb-newham", "demo-hospital", "demo-police")
@@ -112,7 +112,7 @@ def _dataset(session: Session) -> None:
 
     submission("demo-hospital", QUARTERS[-1]).status = "superseded"  # its summaries stay; it must drop out
     withdrawn = submission("demo-police", QUARTERS[-2])
-    ingest.delete_records(session, [withdrawn.id])
+    records.delete(session, [withdrawn.id])
     withdrawn.status = "withdrawn"
     session.flush()
 
