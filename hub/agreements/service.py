@@ -12,24 +12,15 @@ from datetime import UTC, date, datetime
 from typing import Final
 
 import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anonymise.agreement import Agreement, AgreementStatus, parse_agreement
 from anonymise.agreement_check import AgreementInvalid, parse_agreement_checked
 from hub import audit
 from hub.errors import Conflict, NotFound, Rejected
-from hub.models import (
-    AgreementVersion,
-    Incident,
-    IncidentCode,
-    Person,
-    Referral,
-    Selector,
-    Submission,
-    SubmissionStatus,
-)
-from hub.statistics import summaries
+from hub.models import AgreementVersion, Submission, SubmissionStatus
+from hub.records import store as records
 
 log = logging.getLogger(__name__)
 
@@ -285,14 +276,9 @@ def purge_expired_records(
         by_agreement.setdefault(submission.agreement_id, []).append(submission)
     for agreement_id, subs in sorted(by_agreement.items()):
         ids = [s.id for s in subs]
-        summaries.forget(session, ids)
-        incident_ids = select(Incident.id).where(Incident.submission_id.in_(ids))
-        session.execute(delete(IncidentCode).where(IncidentCode.incident_id.in_(incident_ids)))
-        for table, model in (("persons", Person), ("selectors", Selector), ("referrals", Referral)):
-            result = session.execute(delete(model).where(model.submission_id.in_(ids)))
-            counts[table] += result.rowcount  # type: ignore[attr-defined]
-        result = session.execute(delete(Incident).where(Incident.submission_id.in_(ids)))
-        counts["incidents"] += result.rowcount  # type: ignore[attr-defined]
+        deleted = records.delete(session, ids)
+        for table in ("incidents", "persons", "selectors", "referrals"):
+            counts[table] += deleted[table]
         for submission in subs:
             submission.status = SubmissionStatus.purged
         counts["submissions"] += len(subs)

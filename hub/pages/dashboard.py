@@ -18,7 +18,8 @@ from fastapi.responses import RedirectResponse
 from anonymise.agreement import ViewerRole
 from anonymise.london import BOROUGHS, BY_GSS, borough_outlines
 from anonymise.policy import LONDON
-from hub.auth import PageForbidden, PagePrincipal, Principal, csrf_token
+from hub.auth.pages import PageForbidden, PagePrincipal, csrf_token
+from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import Forbidden
 from hub.pages.templating import templates

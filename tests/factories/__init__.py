@@ -405,7 +405,7 @@ def start_hub(settings: Any) -> HubUnderTest:
 
 def add_user_token(session: Session, org_id: str, role: str, username: str | None = None) -> str:
     """A user of ``org_id`` with ``role`` and an API bearer token for it (hub.auth stores its hash)."""
-    from hub.auth import create_api_token
+    from hub.auth.api_tokens import create_api_token
     from hub.models import User
 
     now = datetime.now(UTC)
