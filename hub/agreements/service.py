@@ -9,27 +9,18 @@ import hashlib
 import logging
 import re
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Any, Final
 
 import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from anonymise.agreement import Agreement, AgreementStatus, parse_agreement
 from anonymise.agreement_check import AgreementInvalid, parse_agreement_checked
 from hub import audit
 from hub.errors import Conflict, NotFound, Rejected
-from hub.models import (
-    AgreementVersion,
-    Incident,
-    IncidentCode,
-    Person,
-    Referral,
-    Selector,
-    Submission,
-    SubmissionStatus,
-)
-from hub.statistics import summaries
+from hub.models import AgreementVersion, Submission, SubmissionStatus
+from hub.records import store as records
 
 log = logging.getLogger(__name__)
 
@@ -72,23 +63,38 @@ def governing_agreement(session: Session, agreement_id: str) -> Agreement | None
     return _from_row(row) if row is not None else None
 
 
-def current_agreements(session: Session) -> list[Agreement]:
-    """The current version of every agreement the hub holds, any status, ordered by id."""
+def _current(*columns: Any) -> Select[Any]:
+    """``columns`` of every agreement's current (highest) version, ordered by agreement id."""
     newest = (
         select(AgreementVersion.agreement_id, func.max(AgreementVersion.version).label("v"))
         .group_by(AgreementVersion.agreement_id)
         .subquery()
     )
-    rows = session.scalars(
-        select(AgreementVersion)
+    return (
+        select(*columns)
         .join(
             newest,
             (AgreementVersion.agreement_id == newest.c.agreement_id)
             & (AgreementVersion.version == newest.c.v),
         )
         .order_by(AgreementVersion.agreement_id)
-    ).all()
-    return [_from_row(row) for row in rows]
+    )
+
+
+def current_versions(session: Session) -> list[AgreementVersion]:
+    """The stored current version of every agreement, any status, ordered by id."""
+    return list(session.scalars(_current(AgreementVersion)).all())
+
+
+def current_digests(session: Session) -> list[str]:
+    """The SHA-256 of every agreement's current version, ordered by id: a cheap key for a
+    cache of parsed agreements (no document is read)."""
+    return list(session.scalars(_current(AgreementVersion.sha256)).all())
+
+
+def current_agreements(session: Session) -> list[Agreement]:
+    """The current version of every agreement the hub holds, any status, ordered by id."""
+    return [_from_row(row) for row in current_versions(session)]
 
 
 def party_documents(session: Session, org_id: str) -> list[AgreementVersion]:
@@ -285,14 +291,9 @@ def purge_expired_records(
         by_agreement.setdefault(submission.agreement_id, []).append(submission)
     for agreement_id, subs in sorted(by_agreement.items()):
         ids = [s.id for s in subs]
-        summaries.forget(session, ids)
-        incident_ids = select(Incident.id).where(Incident.submission_id.in_(ids))
-        session.execute(delete(IncidentCode).where(IncidentCode.incident_id.in_(incident_ids)))
-        for table, model in (("persons", Person), ("selectors", Selector), ("referrals", Referral)):
-            result = session.execute(delete(model).where(model.submission_id.in_(ids)))
-            counts[table] += result.rowcount  # type: ignore[attr-defined]
-        result = session.execute(delete(Incident).where(Incident.submission_id.in_(ids)))
-        counts["incidents"] += result.rowcount  # type: ignore[attr-defined]
+        deleted = records.delete(session, ids)
+        for table in ("incidents", "persons", "selectors", "referrals"):
+            counts[table] += deleted[table]
         for submission in subs:
             submission.status = SubmissionStatus.purged
         counts["submissions"] += len(subs)

@@ -18,7 +18,8 @@ from anonymise.vocab import PartnerType
 from hub import audit
 from hub.agreements import service as agreements
 from hub.agreements.schemas import MAX_DOCUMENT_CHARS
-from hub.auth import CsrfForm, Principal, csrf_token, page_roles
+from hub.auth.pages import CsrfForm, csrf_token, page_roles
+from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import HubError, NotFound
 from hub.models import (

@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 from anonymise.agreement import ViewerRole
 from anonymise.vocab import PartnerType
 from hub import audit
-from hub.auth import create_api_token, hash_password, revoke_user_credentials
+from hub.auth.api_tokens import create_api_token
+from hub.auth.partner import active_key
+from hub.auth.passwords import hash_password
+from hub.auth.web_sessions import revoke_user_credentials
 from hub.errors import Conflict, HubError, NotAuthenticated, NotFound
 from hub.models import (
     ApiToken,
@@ -245,17 +248,6 @@ def enrol(session: Session, *, token: str, public_key: str) -> PartnerKey:
         session, actor=f"partner:{org.id}", action="partner.enrol", target=f"key:{kid}",
         details={"token_id": consumed.id},
     )
-    return key
-
-
-def active_key(session: Session, kid: str) -> PartnerKey | None:
-    """The partner key ``kid`` if it is active and its organisation is too; None otherwise."""
-    key = session.get(PartnerKey, kid)
-    if key is None or key.status != KeyStatus.active:
-        return None
-    org = session.get(Organisation, key.org_id)
-    if org is None or org.status != OrgStatus.active:
-        return None
     return key
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from partner_client.cli import app
 from partner_client.demo_data import DemoFiles, generate
-from tests.partner_client.live_hub import LiveHub, run_hub
+from tests.hubs import LiveHub, run_hub
 
 PROFILES = Path(__file__).resolve().parents[2] / "partner_client" / "profiles"
 LAYOUTS = {
@@ -135,7 +135,10 @@ def test_partner_flow_leaves_no_identifier_at_the_hub(
     assert "2026-Q3" in status
     assert "active" in status
 
-    assert _leaks(hub, _identifiers(demo)) == []
+    identifiers = _identifiers(demo)
+    assert len(identifiers) > 50, "the search below must have identifiers to look for"
+    assert any(p.name == "hub.db" for p in hub.stored_bytes()), "and stored bytes to look in"
+    assert _leaks(hub, identifiers) == []
 
 
 def test_the_leak_search_finds_a_planted_identifier(tmp_path: Path) -> None:

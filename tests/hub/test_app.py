@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 import hub.main
+from hub.auth.replay import remember_jti
 from hub.main import CSP, create_app
 from hub.models import UsedTokenId, WebSession
-from hub.replay import remember_jti
 from tests.conftest import make_settings
-from tests.hub.accounts import add_user, transaction
+from tests.factories.accounts import add_user, transaction
 
 # API routes anyone may call.
 PUBLIC_API = {
@@ -41,6 +41,7 @@ def test_healthz(app: FastAPI) -> None:
 
 
 def test_csp_names_no_external_origin() -> None:
+    assert "default-src" in CSP
     for directive in CSP.split(";"):
         name, *sources = directive.split()
         assert all(s in {"'self'", "'none'", "data:"} for s in sources), name
