@@ -116,7 +116,7 @@ def case_style(text: str) -> CaseStyle:
     """How a note is written: normally, all in capitals, or all in lower case.
 
     >>> case_style("Met Anna at the drop-in."), case_style("MET ANNA AT THE DROP-IN"), case_style("met anna at the drop in")
-    (<CaseStyle.mixed: 'mixed'>, <CaseStyle.all_caps: 'upper'>, <CaseStyle.all_lower: 'lower'>)
+    (<CaseStyle.mixed: 'mixed'>, <CaseStyle.all_caps: 'all_caps'>, <CaseStyle.all_lower: 'all_lower'>)
     """
     words = [w for w in _TOKEN.findall(text) if len(w) >= 2]
     if not words:
