@@ -11,8 +11,10 @@ recognizer has already removed is looked up in the word model (:mod:`anonymise.l
   context cue says it is a name: a title or kinship word before it (``aunty Comfort``, ``Mrs
   Potter``), a naming phrase (``called``, ``known as``), a name beside it (``NGUYEN Van Duc``),
   "with"/"and" before a given name in a note without capitals, or a capital letter inside a
-  sentence of a normally written note; otherwise it is left *undecided*, for NER to settle
-  (:class:`Decision`). Without NER an undecided given name at a sentence start goes too.
+  sentence of a normally written note, or a given name starting a sentence ("Faith said …");
+  otherwise it is left *undecided*, for NER to settle (:class:`Decision`);
+* a proper noun no gazetteer holds (``Calais``, ``Southend``) is kept only when NER calls it a
+  place or a nationality; without NER it goes.
 
 The text's case is read first (:func:`case_style`): in a note written all in capitals or all in
 lower case capital letters say nothing, and only the lexicon and the cues decide.
@@ -182,6 +184,7 @@ class NameWords:
         self.lex = lex or lexicon()
         self.domain = domain_words()
         self.ner_available = ner_available
+        self._plain = _plain_words(self.lex, self.domain)
 
     def warm(self) -> None:
         """Build the typo index now (before worker processes fork), not on the first note."""
@@ -207,16 +210,21 @@ class NameWords:
             if start in quoted and folded not in self.lex.common and folded not in self.domain:
                 verdicts.append((Verdict.name, "a nickname in quotes"))
                 continue
+            if folded in self._plain and surface.isascii() and (i == 0 or tokens[i - 1][3] not in _CUES):
+                verdicts.append(_ORDINARY)  # the common case, without the checks below
+                continue
             verdicts.append(self._verdict(text, tokens, i, surface, folded, style))
-        self._beside_names(text, tokens, verdicts, spans)
+        self._beside_names(text, tokens, verdicts, spans, style)
         for (start, end, _, _), (verdict, reason) in zip(tokens, verdicts, strict=True):
             find = WordFind(start, end, verdict, reason)
             if verdict in (Verdict.name, Verdict.unknown):
                 decision.names.append(find)
+            elif reason.startswith("given name"):
+                decision.names.append(find)  # fail closed, NER or not: "Faith said …"
             elif verdict in (Verdict.undecided, Verdict.proper):
                 if self.ner_available:
                     decision.undecided.append(find)
-                elif verdict is Verdict.proper or reason.startswith("given name"):
+                elif verdict is Verdict.proper:
                     decision.names.append(WordFind(start, end, verdict, reason + " (no NER: removed)"))
         return decision
 
@@ -273,7 +281,8 @@ class NameWords:
         return Verdict.undecided, "name that is also a word"
 
     def _beside_names(
-        self, text: str, tokens: list[tuple[int, int, str, str]], verdicts: list[tuple[Verdict, str]], spans: list[tuple[int, int]]
+        self, text: str, tokens: list[tuple[int, int, str, str]], verdicts: list[tuple[Verdict, str]],
+        spans: list[tuple[int, int]], style: CaseStyle,
     ) -> None:
         """Given names that are also words, and short capitals, next to a name are part of it ("NGUYEN Van DUC", "Bui Thi Hong").
 
@@ -282,7 +291,6 @@ class NameWords:
         """
         person_like = {Verdict.name, Verdict.unknown}
         lex = self.lex
-        style = case_style(text) if tokens else CaseStyle.mixed
 
         def candidate(i: int, j: int) -> bool:
             """Whether word i may join the name at j beside it."""
@@ -326,6 +334,16 @@ class NameWords:
 
     def _typo(self, folded: str) -> bool:
         return any(d in _deletes(self.lex) for d in _one_deletes(folded)) or folded in _deletes(self.lex)
+
+
+_ORDINARY: Final = (Verdict.keep, "ordinary word")
+_CUES: Final = TITLES | NAMING | {"as", "is"}
+
+
+@functools.cache
+def _plain_words(lex: Lexicon, domain: frozenset[str]) -> frozenset[str]:
+    """Ordinary words that are no name and no domain word: kept unless a cue word comes before them."""
+    return frozenset(w for w in lex.ordinary if w not in domain and not lex.is_name(w))
 
 
 def _same_case(a: str, b: str) -> bool:
