@@ -88,6 +88,7 @@ _DOMAIN_TEXT: Final = """
     dont didnt doesnt cant wont wouldnt couldnt shouldnt isnt wasnt arent werent hasnt havent hadnt
     aint shes hes theyre youre im ive ill thats whats theres lets wanna gotta gonna dunno innit
     txt msg msgs tmrw tmw tomoz tonite 2nite wk wks thurs thur tues tue weds wed fri sat sun mon
+    jan feb mar apr jun jul aug sep sept oct nov dec
     btp mps glaa gmp wmp nwcu ucu rota'd
     paeds ob gyn obgyn ent a&e cos coc
     """
