@@ -43,6 +43,8 @@ _CONTRACTION: Final = re.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m))$", re.I
 _BASES: Final = {"ca": "can", "wo": "will", "sha": "shall", "ai": "am"}
 _QUOTED: Final = re.compile(r"(?:(?<=\s)|^)[\"“‘']([^\W\d_][^\s\"”’']*(?:\s[^\W\d_][^\s\"”’']*)?)[\"”’'](?!\w)")
 """One or two words alone in quotes: a nickname ("pinky", “Skinny”)."""
+_AGE_AFTER: Final = re.compile(r"\s*\(\d{1,2}\s*(?:[MFmf]|yrs?|y/?o)?\)")
+"""A name followed by an age: "Precious (15)", "Will (17M)"."""
 _FOREIGN_LETTERS: Final = re.compile(r"[^\x00-\x7fàâçèéêëîïôûùüÿæœ]")
 _SENTENCE_END: Final = re.compile(r"[.!?:;\n•\-–—*(\[\"“]\s*$|^\s*$")
 
@@ -265,6 +267,8 @@ class NameWords:
         named = prev in NAMING or (len(before) == 2 and " ".join(before) in {"known as", "name is", "goes by", "called as"})
         if named and (folded not in lex.common or capital):
             return Verdict.name, "after a naming word"
+        if _AGE_AFTER.match(text, tokens[i][1]) and folded not in lex.common:
+            return Verdict.name, "an age in brackets after it"
         if not is_name:
             return Verdict.keep, "ordinary word"
         # A name that is also an ordinary word, with no cue before it.

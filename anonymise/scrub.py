@@ -105,8 +105,9 @@ class Scrubber:
     :param words: the fail-closed word pass (:mod:`anonymise.namewords`): every word that is
         not an ordinary English word or domain vocabulary is removed as a possible name.
         Switching it off lets unseen names through; only for comparisons.
-    :param business_names: keep business and premises names (only when the agreement allows
-        them: a named nail bar in a small town can identify the victims who worked there).
+    :param business_names: keep business and premises names whole (only when the agreement
+        allows them: a named nail bar in a small town can identify the victims who worked there).
+        A name from the record's own columns inside one is still removed.
 
     >>> s = Scrubber(ner=False)
     >>> s.scrub("Anna rang 07700 900123 about Kovács.", known=["Anna Kovacs"]).text
@@ -128,10 +129,8 @@ class Scrubber:
         self._nlp: Any = load_ner(model) if ner else None
         self.model = model
         self._workers = max(1, workers or 1)
-        registry = dict(REGISTRY if recognizers is None else recognizers)
-        if business_names:
-            registry.pop("business", None)
-        self._recognizers = tuple(registry.values())
+        self._recognizers = tuple((REGISTRY if recognizers is None else recognizers).values())
+        self._business_names = business_names
         self._words = NameWords(ner_available=self._nlp is not None) if words else None
         for spec in self._recognizers:
             spec.compiled()
@@ -218,6 +217,10 @@ class Scrubber:
         if self._words is not None:
             decision = self._words.decide(text, [(s.start, s.end) for s in spans if s.entity != "PERSON" or s.key.startswith("known-")])
             spans.extend(_word_span(w) for w in decision.names)
+        if self._business_names:
+            # Allowed: a business name stays whole, words and all (its words were covered above).
+            kept = [(s.start, s.end) for s in spans if s.entity == "BUSINESS"]
+            spans = [s for s in spans if s.key.startswith("known-") or not any(a <= s.start and s.end <= b for a, b in kept)]
         return _Found(known, spans, decision)
 
     def _settle_with_ner(self, items: Sequence[ScrubInput], found: list["_Found"]) -> None:

@@ -22,7 +22,7 @@ def _address_like(text: str) -> bool:
     first = text.strip().split()[0].lower()
     if first in _NOT_A_STREET_NAME:
         return False
-    if text[:1].islower() and not text[:1].isdigit():
+    if not any(c.isdigit() for c in text) and (text[:1].islower() or text.isupper()):
         from anonymise.lexicon import lexicon
 
         return first not in lexicon().common

@@ -12,6 +12,7 @@ The generic premises word alone ("a nail bar", "the car wash") is kept vocabular
 import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
+from anonymise.recognizers.keep import kept_words
 
 
 def _words(text: str) -> list[str]:
@@ -37,7 +38,7 @@ TYPE_WORDS = (
     "academy", "community school", "school", "college", "university", "nursery", "church", "mosque", "temple",
     "gym", "fitness", "studios?", "lounge", "bar", "club", "pub", "arts", "music", "media", "guardians",
     "reflexology", "valet", "valeting", "workforce", "supplies", "apparel", "garden", "grill", "packhouse", "recovery",
-    "management", "facilities", "makers", "mill", "labour", "crew", "hands", "touch", "palace", "house of beauty",
+    "management", "facilities", "makers", "mill", "crew", "hands", "touch", "palace", "house of beauty",
 )
 """Words that end a business or premises name (lower case; regular expressions)."""
 
@@ -57,7 +58,7 @@ _STOP = frozenset(
 def _business_like(text: str) -> bool:
     """Not a sentence that ends in a premises word ("CHILDREN NOT IN SCHOOL", "the nail bar")."""
     words = re.findall(r"[^\W\d_]+", text.lower())
-    if not words or words[0] in _STOP:
+    if not words or words[0] in _STOP or all(w in kept_words() for w in words):
         return False
     return sum(w in _STOP and w not in ("and", "of") for w in words) == 0
 

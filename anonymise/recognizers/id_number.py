@@ -37,7 +37,12 @@ _NOT_A_REFERENCE = re.compile(
 )
 
 
+_DURATION = re.compile(r"(?i)\d{1,3}-(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?)(?:-olds?)?")
+
+
 def _reference_like(text: str) -> bool:
+    if _DURATION.fullmatch(text):
+        return False
     digits = sum(c.isdigit() for c in text)
     if " " in text:
         return digits >= 7 or (digits >= 4 and bool(re.match(r"[A-Za-z]", text)))
