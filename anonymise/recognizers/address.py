@@ -11,10 +11,11 @@ _STREET = (
 )
 _NAME = r"(?:[A-Z][\w'’-]+\s+){1,3}"
 
-_NOT_A_STREET_NAME = frozenset(
+_NOT_A_STREET_NAME_TEXT = (
     "the a an high main this that same our their his her my your its back side front wrong other next last "
-    "busy quiet long short private public a&e ring slip bus car".split()
+    "busy quiet long short private public a&e ring slip bus car"
 )
+_NOT_A_STREET_NAME = frozenset(_NOT_A_STREET_NAME_TEXT.split())
 
 
 def _address_like(text: str) -> bool:

@@ -260,7 +260,9 @@ def test_business_names_go_unless_the_agreement_allows_them() -> None:
     text = "She worked at Sparkle Nails Stratford and later at the Sunrise Care Home."
     assert Scrubber(ner=False).scrub(text).text == "She worked at <BUSINESS_1> Stratford and later at the <BUSINESS_2>."
     kept = Scrubber(ner=False, business_names=True).scrub(text).text
-    assert kept is not None and "Sparkle Nails" in kept and "Sunrise Care Home" in kept
+    assert kept is not None
+    assert "Sparkle Nails" in kept
+    assert "Sunrise Care Home" in kept
 
 
 def test_agreement_setting_for_business_names_is_off_by_default() -> None:
@@ -286,8 +288,10 @@ def test_mother_and_child_who_share_a_surname_stay_two_people() -> None:
     text = "Child: Precious Okafor. Mother Joy Okafor believed in Lagos. Precious says Okafor is her name."
     out = Scrubber(ner=False).scrub(text).text
     assert out is not None
-    assert out.count("<PERSON_1>") >= 2 and "<PERSON_2>" in out
-    assert "Joy" not in out and "Precious" not in out
+    assert out.count("<PERSON_1>") >= 2
+    assert "<PERSON_2>" in out
+    assert "Joy" not in out
+    assert "Precious" not in out
 
 
 @pytest.mark.parametrize(
@@ -320,7 +324,8 @@ def test_names_go_in_any_case(text: str) -> None:
 def test_fail_closed_identifiers(text: str, entity: str) -> None:
     result = Scrubber(ner=False).scrub(text)
     assert any(e.type == entity for e in result.entities)
-    assert result.text is not None and f"<{entity}_1>" in result.text
+    assert result.text is not None
+    assert f"<{entity}_1>" in result.text
 
 
 def test_names_that_are_words_go_after_a_cue_and_stay_otherwise() -> None:
