@@ -240,6 +240,8 @@ class NameWords:
         if folded in self.domain or (parts and all(p in self.domain for p in parts)):
             return Verdict.keep, "domain word"
         ordinary = folded in lex.ordinary or (len(parts) > 1 and all(p in lex.ordinary for p in parts))
+        if not ordinary and surface.islower() and folded.endswith("s") and folded[:-1] in lex.ordinary:
+            ordinary = True  # a plural SCOWL lacks ("voicemails")
         if ordinary and not surface.isascii() and _FOREIGN_LETTERS.search(surface):
             ordinary = False  # "Thế", "Hằng": no English word is written so
         is_name = lex.is_name(folded)
