@@ -382,14 +382,17 @@ def test_borough_officer_gets_403_on_every_operator_page_and_api(console_hub: Co
         assert sub.status == "active"
 
 
-def _audit_details(hub: Hub, action: str) -> list[dict[str, Any]]:
+def _audit_details(hub: ConsoleHub, action: str) -> list[dict[str, Any]]:
     with hub.sessions() as s:
         return [dict(d) for d in s.scalars(select(AuditEntry.details).where(AuditEntry.action == action))]
 
 
-def test_changes_that_cannot_be_undone_ask_why_and_errors_keep_the_form(hub: Hub, browser: Browser) -> None:
+def test_changes_that_cannot_be_undone_ask_why_and_errors_keep_the_form(
+    fresh_console_hub: ConsoleHub, browser: Browser
+) -> None:
     """Withdraw, disable, revoke, suspend, purge: a confirmation page, a typed reason (into the
     audit log), nothing done without it; a bad form comes back with an error summary and the input."""
+    hub = fresh_console_hub
     w = open_watched(browser)
     page = w.page
     _sign_in(page, hub, "olive")
