@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,10 +26,11 @@ from hub.db import make_engine, make_sessionmaker, migrate
 from hub.main import create_app
 from hub.models import AuditEntry, Incident, Organisation, Person, Submission, User
 from hub.pages.console_grid import recent_quarters
-from tests.browser import SCREENSHOTS, open_watched, serve
+from tests.browser import SCREENSHOTS, open_watched
 from tests.conftest import make_settings
 from tests.factories.accounts import PASSWORD, add_user, login
 from tests.factories.stats_seed import seed
+from tests.hubs import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,16 +39,16 @@ DEMO = (ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8")
 
 
 @dataclass
-class Hub:
+class ConsoleHub:
     url: str
     app: FastAPI
     sessions: sessionmaker[Session]
     officer_token: str
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    directory = tmp_path_factory.mktemp("console")
+@contextmanager
+def _console_hub(directory: Path) -> Iterator[ConsoleHub]:
+    """A seeded hub (demo mode) served on a loopback port, with an operator and a borough officer."""
     url = f"sqlite:///{directory / 'hub.db'}"
     migrate(url)
     engine = make_engine(url)
@@ -59,11 +61,26 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         s.commit()
     app = create_app(make_settings(url, directory, demo=True))
     with serve(app) as base:
-        yield Hub(base, app, factory, token)
+        yield ConsoleHub(base, app, factory, token)
     engine.dispose()
 
 
-def _sign_in(page: Page, hub: Hub, username: str) -> None:
+@pytest.fixture(scope="module")
+def console_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleHub]:
+    """Shared by the tests that only read (and check at their end that nothing changed)."""
+    with _console_hub(tmp_path_factory.mktemp("console")) as hub:
+        yield hub
+
+
+@pytest.fixture
+def fresh_console_hub(tmp_path: Path) -> Iterator[ConsoleHub]:
+    """Its own hub for the test that changes one (organisations, agreements, a withdrawal), so no
+    other test sees what it did, whatever the order."""
+    with _console_hub(tmp_path) as hub:
+        yield hub
+
+
+def _sign_in(page: Page, hub: ConsoleHub, username: str) -> None:
     page.goto(f"{hub.url}/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -76,12 +93,13 @@ def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=True)
 
 
-def _actions(hub: Hub) -> list[str]:
+def _actions(hub: ConsoleHub) -> list[str]:
     with hub.sessions() as s:
         return list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
-def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> None:
+def test_operator_console_flows(fresh_console_hub: ConsoleHub, browser: Browser, tmp_path: Path) -> None:
+    hub = fresh_console_hub
     w = open_watched(browser)
     page = w.page
     _sign_in(page, hub, "olive")
@@ -229,7 +247,8 @@ def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> N
     assert w.errors == []
 
 
-def test_console_shows_no_record_level_data(hub: Hub) -> None:
+def test_console_shows_no_record_level_data(console_hub: ConsoleHub) -> None:
+    hub = console_hub
     """Pseudonymous keys and record fields never reach an operator page."""
     with hub.sessions() as s:
         keys = list(s.scalars(select(Submission.id)))
@@ -307,7 +326,8 @@ def _url(route: Route, submission_id: str) -> str:
     return path + "?v1=1&v2=1"
 
 
-def test_borough_officer_gets_403_on_every_operator_page_and_api(hub: Hub) -> None:
+def test_borough_officer_gets_403_on_every_operator_page_and_api(console_hub: ConsoleHub) -> None:
+    hub = console_hub
     routes = _routes(hub.app)
     assert any(r.path == "/healthz" for r in routes)
     operator_routes = [r for r in routes if _operator_only(r)]

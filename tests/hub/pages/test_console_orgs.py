@@ -6,8 +6,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hub.models import AuditEntry, Organisation, PartnerKey
-from tests.factories import FakePartner, HubUnderTest, make_tables
+from tests.factories import FakePartner, make_tables
 from tests.factories.accounts import PASSWORD, add_user, login, transaction
+from tests.hubs import HubUnderTest
 
 
 def _operator(hub: HubUnderTest) -> tuple[TestClient, str]:
