@@ -15,8 +15,13 @@ import yaml
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import Agreement, AgreementStatus, parse_agreement
-from anonymise.agreement_check import AgreementInvalid, parse_agreement_checked
+from anonymise import (
+    Agreement,
+    AgreementInvalid,
+    AgreementStatus,
+    parse_agreement,
+    parse_agreement_checked,
+)
 from hub import audit
 from hub.errors import Conflict, NotFound, Rejected
 from hub.models import AgreementVersion, Submission, SubmissionStatus

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from anonymise.agreement import ViewerRole
-from anonymise.vocab import PartnerType
+from anonymise import PartnerType, ViewerRole
 from hub.cli.context import actor, database
 
 partner_app = typer.Typer(help="Organisations, enrolment tokens and partner keys.", no_args_is_help=True)

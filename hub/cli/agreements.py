@@ -35,7 +35,7 @@ def agreement_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
 @app.command("validate")
 def agreement_validate(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
     """Check FILE without storing it; each problem is printed with its line and field path."""
-    from anonymise.agreement_check import check_agreement_text
+    from anonymise import check_agreement_text
 
     problems = check_agreement_text(file.read_text(encoding="utf-8"))
     for problem in problems:

@@ -12,9 +12,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response, Up
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 
-from anonymise.agreement import AgreementStatus, ViewerRole
-from anonymise.agreement_check import check_agreement_text
-from anonymise.vocab import PartnerType
+from anonymise import AgreementStatus, PartnerType, ViewerRole, check_agreement_text
 from hub import audit
 from hub.agreements import service as agreements
 from hub.agreements.schemas import MAX_DOCUMENT_CHARS

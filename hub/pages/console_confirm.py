@@ -14,7 +14,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
-from anonymise.agreement import AgreementStatus, ViewerRole
+from anonymise import AgreementStatus, ViewerRole
 from hub.agreements import service as agreements
 from hub.auth.pages import CsrfForm, csrf_token, page_roles
 from hub.auth.principal import Principal

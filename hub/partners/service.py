@@ -11,8 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import ViewerRole
-from anonymise.vocab import PartnerType
+from anonymise import PartnerType, ViewerRole
 from hub import audit
 from hub.auth.api_tokens import create_api_token
 from hub.auth.partner import active_key

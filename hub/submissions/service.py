@@ -18,8 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anonymise.bundle import BundleError, open_bundle, sha256_hex, verify_signature
-from anonymise.policy import check_upload
+from anonymise import BundleError, check_upload, open_bundle, sha256_hex, verify_signature
 from hub import audit
 from hub.agreements.service import governing_agreement
 from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
