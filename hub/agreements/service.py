@@ -102,6 +102,10 @@ def current_agreements(session: Session) -> list[Agreement]:
     return [_from_row(row) for row in current_versions(session)]
 
 
+def count_versions(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AgreementVersion)) or 0)
+
+
 def party_documents(session: Session, org_id: str) -> list[AgreementVersion]:
     """The current version of every agreement naming ``org_id`` as a party (what its client needs)."""
     rows = [_latest_row(session, agreement.id) for agreement in current_agreements(session)]
