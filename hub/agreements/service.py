@@ -210,7 +210,12 @@ def next_version_text(row: AgreementVersion) -> str:
 
 
 def set_status(
-    session: Session, agreement_id: str, status: AgreementStatus | str, *, actor: str
+    session: Session,
+    agreement_id: str,
+    status: AgreementStatus | str,
+    *,
+    actor: str,
+    reason: str | None = None,
 ) -> Agreement:
     """Activate, suspend, expire or revoke: the change is stored as a new version and audited."""
     target = AgreementStatus(status)
@@ -233,7 +238,8 @@ def set_status(
         else "agreement.activate",
         target=f"agreement:{agreement_id}",
         agreement_id=agreement_id,
-        details={"version": changed.version, "from": current.status.value, "to": target.value},
+        details={"version": changed.version, "from": current.status.value, "to": target.value}
+        | ({"reason": reason} if reason else {}),
     )
     return changed
 
@@ -266,7 +272,7 @@ def _months_before(day: date, months: int) -> date:
 
 
 def purge_expired_records(
-    session: Session, today: date, *, actor: str = "system"
+    session: Session, today: date, *, actor: str = "system", reason: str | None = None
 ) -> dict[str, int]:
     """Delete the records of every submission received before its agreement's retention period.
 
@@ -307,7 +313,8 @@ def purge_expired_records(
             details={
                 "submissions": ids,
                 "retention_months": retention.get(agreement_id, DEFAULT_RETENTION_MONTHS),
-            },
+            }
+            | ({"reason": reason} if reason else {}),
         )
     session.flush()
     return counts

@@ -69,13 +69,15 @@ def get_org(session: Session, org_id: str) -> Organisation:
     return org
 
 
-def set_org_status(session: Session, org_id: str, status: OrgStatus, *, actor: str) -> Organisation:
+def set_org_status(
+    session: Session, org_id: str, status: OrgStatus, *, actor: str, reason: str | None = None
+) -> Organisation:
     org = get_org(session, org_id)
     org.status = status.value
     if status == OrgStatus.disabled:
         for key in active_keys(session, org_id):
             _revoke(session, key)
-    audit.record(session, actor=actor, action=f"org.{status.value}", target=f"org:{org_id}")
+    audit.record(session, actor=actor, action=f"org.{status.value}", target=f"org:{org_id}", details=_why(reason))
     return org
 
 
@@ -130,12 +132,14 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def set_user_status(session: Session, username: str, status: UserStatus, *, actor: str) -> User:
+def set_user_status(
+    session: Session, username: str, status: UserStatus, *, actor: str, reason: str | None = None
+) -> User:
     user = get_user(session, username)
     user.status = status.value
     if status == UserStatus.disabled:
         revoke_user_credentials(session, user.id)
-    audit.record(session, actor=actor, action=f"user.{status.value}", target=f"user:{username}")
+    audit.record(session, actor=actor, action=f"user.{status.value}", target=f"user:{username}", details=_why(reason))
     return user
 
 
@@ -269,14 +273,15 @@ def _revoke(session: Session, key: PartnerKey) -> None:
     key.revoked_at = _now()
 
 
-def revoke_key(session: Session, kid: str, *, actor: str) -> PartnerKey:
+def revoke_key(session: Session, kid: str, *, actor: str, reason: str | None = None) -> PartnerKey:
     key = session.get(PartnerKey, kid)
     if key is None:
         raise NotFound(f"no partner key {kid}")
     if key.status == KeyStatus.revoked:
         return key
     _revoke(session, key)
-    audit.record(session, actor=actor, action="partner.revoke_key", target=f"key:{kid}", details={"org": key.org_id})
+    audit.record(session, actor=actor, action="partner.revoke_key", target=f"key:{kid}",
+                 details={"org": key.org_id} | _why(reason))
     return key
 
 
@@ -299,3 +304,8 @@ def rotate_key(session: Session, *, current_kid: str, public_key: str) -> Partne
         details={"previous": current_kid},
     )
     return new
+
+
+def _why(reason: str | None) -> dict[str, object]:
+    """The operator's typed reason for a change that cannot be undone, kept in the audit entry."""
+    return {"reason": reason} if reason else {}
