@@ -101,12 +101,12 @@ def test_caseworker_sends_a_quarter_through_the_page(
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_the_page_shows_every_scrubbed_note_in_full(tmp_path: Path, hub: LiveHub, chromium_path: str) -> None:
+def test_the_page_shows_every_scrubbed_note_in_full(tmp_path: Path, live_hub: LiveHub, chromium_path: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     home = tmp_path / "ngo"
     runner = CliRunner()
-    result = runner.invoke(app, ["init", "--hub", hub.url, "--token", hub.enrolment_token("demo-ngo"), "--home", str(home)])
+    result = runner.invoke(app, ["init", "--hub", live_hub.url, "--token", live_hub.enrolment_token("demo-ngo"), "--home", str(home)])
     assert result.exit_code == 0, result.output
     key = tmp_path / "ngo.key"
     assert runner.invoke(app, ["key", "generate", "--out", str(key)]).exit_code == 0
