@@ -29,7 +29,7 @@ from typing import Final
 
 from anonymise.lexicon import Lexicon, lexicon
 from anonymise.normalise import fold
-from anonymise.recognizers.keep import kept_words
+from anonymise.recognizers.keep import BUSINESS, NATIONALITIES, PLACES, VOCABULARY, kept_words
 
 
 def _words(text: str) -> list[str]:
@@ -90,7 +90,7 @@ _DOMAIN_TEXT: Final = """
     dont didnt doesnt cant wont wouldnt couldnt shouldnt isnt wasnt arent werent hasnt havent hadnt
     aint shes hes theyre youre im ive ill thats whats theres lets wanna gotta gonna dunno innit
     txt msg msgs tmrw tmw tomoz tonite 2nite wk wks thurs thur tues tue weds wed fri sat sun mon
-    jan feb mar apr jun jul aug sep sept oct nov dec
+    jan feb apr jul aug sep sept oct nov dec
     btp mps glaa gmp wmp nwcu ucu rota'd
     paeds ob gyn obgyn ent a&e cos coc
     """
@@ -108,7 +108,12 @@ def domain_words() -> frozenset[str]:
 
 @functools.cache
 def _domain_words() -> frozenset[str]:
-    return frozenset({fold(w) for w in _DOMAIN_TEXT.split()} | {fold(w) for w in kept_words()})
+    listed = {fold(w) for block in (NATIONALITIES, PLACES, BUSINESS, VOCABULARY, _DOMAIN_TEXT) for w in block.split()}
+    # Words of the world's country names (Saba, Jordan, Chad, Northern Mariana Islands) that are
+    # also given names or surnames are names first.
+    countries = {fold(w) for w in kept_words()} - listed
+    lex = lexicon()
+    return frozenset(listed | {w for w in countries if not lex.is_name(w)})
 
 
 class CaseStyle(StrEnum):
@@ -266,7 +271,8 @@ class NameWords:
         titled = prev in TITLES and (style is not CaseStyle.mixed or capital)
         if titled and (folded not in lex.common or prev in HONORIFICS):
             return Verdict.name, f"after '{prev}'"
-        named = prev in NAMING or (len(before) == 2 and " ".join(before) in {"known as", "name is", "goes by", "called as"})
+        named = prev in NAMING or (len(before) == 2 and " ".join(before) in {"known as", "name is", "goes by", "called as", "this is", "it is"})
+        named = named or (prev in ("its", "it's", "im", "i'm") and style is not CaseStyle.mixed)  # "hi its peace from the clinic"
         if named and (folded not in lex.common or capital):
             return Verdict.name, "after a naming word"
         if _AGE_AFTER.match(text, tokens[i][1]) and folded not in lex.common:
@@ -312,7 +318,7 @@ class NameWords:
                 # A given name before the name ("Faith Robinson", "Comfort Adeyemi"), a surname after it ("Gary Young").
                 if i < j:
                     return folded in lex.forenames or folded not in lex.common
-                return lex.is_name(folded)
+                return lex.is_name(folded) or (folded not in lex.common and not _sentence_start(text, tokens[i][0]))
             if text[tokens[min(i, j)][1] : tokens[max(i, j)][0]].startswith(",") and j < i and folded not in lex.common:
                 return True  # "IGBINEDION, BLESSING": surname, given name
             if folded in lex.common:
