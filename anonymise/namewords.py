@@ -41,7 +41,7 @@ __all__ = ["CaseStyle", "Decision", "NameWords", "WordFind", "case_style", "doma
 _TOKEN: Final = re.compile(r"(?<![\w'’])[^\W\d_]+(?:['’][^\W\d_]+)*(?![\w])")
 _CONTRACTION: Final = re.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m))$", re.IGNORECASE)
 _BASES: Final = {"ca": "can", "wo": "will", "sha": "shall", "ai": "am"}
-_QUOTED: Final = re.compile(r"(?:(?<=\s)|^)[\"“‘']([^\W\d_][^\s\"”’']*(?:\s[^\W\d_][^\s\"”’']*)?)[\"”’'](?!\w)")
+_QUOTED: Final = re.compile(r"[\"“‘']([^\W\d_][^\s\"”’']*(?:\s[^\W\d_][^\s\"”’']*)?)[\"”’'](?!\w)")
 """One or two words alone in quotes: a nickname ("pinky", “Skinny”)."""
 _AGE_AFTER: Final = re.compile(r"\s*\(\d{1,2}\s*(?:[MFmf]|yrs?|y/?o)?\)")
 """A name followed by an age: "Precious (15)", "Will (17M)"."""
@@ -204,15 +204,22 @@ class NameWords:
         spans = sorted(covered)
         tokens: list[tuple[int, int, str, str]] = []  # start, end, surface, folded
         for m in _TOKEN.finditer(text):
-            surface = _CONTRACTION.sub("", m[0])
-            if not surface or surface.lower() in {"s", "t", "d", "ll", "re", "ve", "m"}:
+            surface = m[0]
+            if "'" in surface or "’" in surface:
+                surface = _CONTRACTION.sub("", surface)
+                if not surface:
+                    continue
+            elif len(surface) == 1:
                 continue
             folded = fold(surface)
             tokens.append((m.start(), m.start() + len(surface), surface, _BASES.get(folded, folded)))
-        quoted = {m.start(1) for m in _QUOTED.finditer(text)}
+        covered_at = bytearray(len(text))
+        for a, b in spans:
+            covered_at[a:b] = b"\x01" * (b - a)
+        quoted = {m.start(1) for m in _QUOTED.finditer(text) if m.start() == 0 or text[m.start() - 1].isspace()}
         verdicts: list[tuple[Verdict, str]] = []
         for i, (start, end, surface, folded) in enumerate(tokens):
-            if _inside(start, end, spans):
+            if 1 in covered_at[start:end]:
                 verdicts.append((Verdict.keep, "covered"))
                 continue
             if start in quoted and folded not in self.lex.common and folded not in self.domain:
@@ -224,16 +231,15 @@ class NameWords:
             verdicts.append(self._verdict(text, tokens, i, surface, folded, style))
         self._beside_names(text, tokens, verdicts, spans, style)
         for (start, end, _, _), (verdict, reason) in zip(tokens, verdicts, strict=True):
+            if verdict is Verdict.keep or verdict is Verdict.acronym:
+                continue
             find = WordFind(start, end, verdict, reason)
-            if verdict in (Verdict.name, Verdict.unknown):
-                decision.names.append(find)
-            elif reason.startswith("given name"):
-                decision.names.append(find)  # fail closed, NER or not: "Faith said …"
-            elif verdict in (Verdict.undecided, Verdict.proper):
-                if self.ner_available:
-                    decision.undecided.append(find)
-                elif verdict is Verdict.proper:
-                    decision.names.append(WordFind(start, end, verdict, reason + " (no NER: removed)"))
+            if verdict in (Verdict.name, Verdict.unknown) or reason.startswith("given name"):
+                decision.names.append(find)  # a given name starting a sentence goes, NER or not: "Faith said …"
+            elif self.ner_available:
+                decision.undecided.append(find)
+            elif verdict is Verdict.proper:
+                decision.names.append(WordFind(start, end, verdict, reason + " (no NER: removed)"))
         return decision
 
     def _verdict(
