@@ -12,9 +12,7 @@ from typing import Any, Final
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from anonymise.agreement import ViewerRole
-from anonymise.london import BY_GSS
-from anonymise.policy import LONDON
+from anonymise import BY_GSS, LONDON, ViewerRole
 from hub.auth.pages import PageForbidden, PagePrincipal, csrf_token
 from hub.auth.principal import Principal
 from hub.deps import SessionDep

@@ -13,7 +13,7 @@ from typing import Final
 
 import h3
 
-from anonymise.policy import LONDON
+from anonymise import LONDON
 from hub.statistics.places import Boundary, Polygon, boundaries, thames
 from hub.statistics.schemas import HotspotCell
 
