@@ -14,6 +14,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from anonymise.perturb import KeyedCount
 from hub.models import LinkedPerson, StatCount, Submission, SubmissionStatus
 from hub.records import summaries
 from hub.records.summaries import H3_LEVELS, INCIDENT_FILLED, LONDON, PERSON_FILLED
@@ -65,7 +66,7 @@ def _summed(
     grouped by the summary columns ``keys``; or over one provider's own active submissions."""
     cols = [getattr(StatCount, k) for k in keys]
     stmt: Select[Any] = (
-        select(*cols, Submission.org_id, func.sum(StatCount.n))
+        select(*cols, Submission.org_id, func.sum(StatCount.n), func.sum(StatCount.key_sum))
         .select_from(StatCount)
         .join(Submission, Submission.id == StatCount.submission_id)
         .where(StatCount.measure == measure, *where)
@@ -79,7 +80,8 @@ def _summed(
         stmt = stmt.where(Submission.status == SubmissionStatus.active.value, Submission.org_id == org_id, StatCount.area == LONDON)
     if quarter is not None:
         stmt = stmt.where(StatCount.quarter == quarter)
-    return [(*r[:-1], int(r[-1])) for r in session.execute(stmt.group_by(*cols, Submission.org_id))]
+    # each count carries its records' key sum (anonymise.perturb.KeyedCount): its cell key
+    return [(*r[:-2], KeyedCount(int(r[-2]), int(r[-1] or 0))) for r in session.execute(stmt.group_by(*cols, Submission.org_id))]
 
 
 def _rows(rows: list[tuple[Any, ...]]) -> list[Row]:

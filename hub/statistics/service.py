@@ -330,10 +330,10 @@ def breakdowns(session: Session, principal: Principal, area: str, quarter: str |
             return [(c, o, n) for f, c, o, n in codes if f == field]
 
         def people_by(i: int) -> list[tuple[str, str, int]]:
-            return [(str(r[i]), str(r[4]), int(r[5])) for r in people]
+            return [(str(r[i]), str(r[4]), r[5]) for r in people]
 
         def referrals_by(i: int) -> list[tuple[str, str, int]]:
-            return [(str(r[i]), str(r[3]), int(r[4])) for r in referrals]
+            return [(str(r[i]), str(r[3]), r[4]) for r in referrals]
 
         tables = [
             _exploitation(session, q, visibility, codes_of("exploitation_types"), totals),
