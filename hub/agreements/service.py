@@ -9,10 +9,10 @@ import hashlib
 import logging
 import re
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Any, Final
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from anonymise.agreement import Agreement, AgreementStatus, parse_agreement
@@ -63,23 +63,38 @@ def governing_agreement(session: Session, agreement_id: str) -> Agreement | None
     return _from_row(row) if row is not None else None
 
 
-def current_agreements(session: Session) -> list[Agreement]:
-    """The current version of every agreement the hub holds, any status, ordered by id."""
+def _current(*columns: Any) -> Select[Any]:
+    """``columns`` of every agreement's current (highest) version, ordered by agreement id."""
     newest = (
         select(AgreementVersion.agreement_id, func.max(AgreementVersion.version).label("v"))
         .group_by(AgreementVersion.agreement_id)
         .subquery()
     )
-    rows = session.scalars(
-        select(AgreementVersion)
+    return (
+        select(*columns)
         .join(
             newest,
             (AgreementVersion.agreement_id == newest.c.agreement_id)
             & (AgreementVersion.version == newest.c.v),
         )
         .order_by(AgreementVersion.agreement_id)
-    ).all()
-    return [_from_row(row) for row in rows]
+    )
+
+
+def current_versions(session: Session) -> list[AgreementVersion]:
+    """The stored current version of every agreement, any status, ordered by id."""
+    return list(session.scalars(_current(AgreementVersion)).all())
+
+
+def current_digests(session: Session) -> list[str]:
+    """The SHA-256 of every agreement's current version, ordered by id: a cheap key for a
+    cache of parsed agreements (no document is read)."""
+    return list(session.scalars(_current(AgreementVersion.sha256)).all())
+
+
+def current_agreements(session: Session) -> list[Agreement]:
+    """The current version of every agreement the hub holds, any status, ordered by id."""
+    return [_from_row(row) for row in current_versions(session)]
 
 
 def party_documents(session: Session, org_id: str) -> list[AgreementVersion]:

@@ -23,7 +23,7 @@ from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import Forbidden
 from hub.pages.templating import templates
-from hub.statistics import service
+from hub.statistics import access, service
 from hub.statistics.schemas import HotspotCell
 
 router = APIRouter()
@@ -61,7 +61,7 @@ def _render(request: Request, principal: Principal, area: str, page: str, templa
             "principal": principal,
             "csrf_token": csrf_token(request),
             "area": area,
-            "area_name": service.scope_name(area) if area == LONDON or area in BY_GSS else area,
+            "area_name": access.scope_name(area) if area == LONDON or area in BY_GSS else area,
             "page": page,
             "pages": PAGES,
             "scopes": scopes,

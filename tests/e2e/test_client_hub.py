@@ -135,7 +135,10 @@ def test_partner_flow_leaves_no_identifier_at_the_hub(
     assert "2026-Q3" in status
     assert "active" in status
 
-    assert _leaks(hub, _identifiers(demo)) == []
+    identifiers = _identifiers(demo)
+    assert len(identifiers) > 50, "the search below must have identifiers to look for"
+    assert any(p.name == "hub.db" for p in hub.stored_bytes()), "and stored bytes to look in"
+    assert _leaks(hub, identifiers) == []
 
 
 def test_the_leak_search_finds_a_planted_identifier(tmp_path: Path) -> None:

@@ -224,6 +224,7 @@ def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> N
         assert audit.verify(s).ok
 
     # Nothing left the hub; no script errors.
+    assert w.requests
     assert all(u.startswith(hub.url) or u.startswith("data:") for u in w.requests), w.requests
     assert w.errors == []
 
@@ -235,6 +236,8 @@ def test_console_shows_no_record_level_data(hub: Hub) -> None:
         incident_keys = list(s.scalars(select(Incident.incident_key).limit(50)))
         person_keys = [k for k in s.scalars(select(Person.mk_name_dob).limit(50)) if k]
     assert keys
+    assert incident_keys
+    assert person_keys
     client = httpx.Client(base_url=hub.url)
     login(cast(TestClient, client), "olive")
     for path in (

@@ -92,7 +92,9 @@ def _assert_same(session: Session, scope: Scope) -> None:
             up = max(resolution, 5)
             lifted[(h3.cell_to_parent(cell, up) if cell and h3.get_resolution(cell) > up else cell, org)] += n
         checks.append((f"hotspots at {resolution}", _as_counter(queries.hotspot_cells(session, scope, resolution)), lifted))
+    assert checks
     for label, ours, theirs in checks:
+        assert +theirs, f"{label} in {scope}: the GROUP BY found nothing, so the comparison would hold on nothing"
         assert ours == +theirs, (label, scope)
     ours_filled = queries.completeness(session, org_id=None, scope=scope)
     inc = session.execute(_scoped(select(func.count(Incident.id), _filled(Incident.premises_type), _filled(Incident.h3_cell)).select_from(Incident), scope)).one()
