@@ -155,6 +155,7 @@ class Appearance:
     provider: str
     role: str
     keys: tuple[str | None, ...]
+    record_key: int = 0
 
 
 def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
@@ -173,7 +174,7 @@ def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
     stmt = _active(
         select(
             LinkedPerson.person_id, LinkedPerson.incident_id, Submission.agreement_id, Submission.org_id,
-            LinkedPerson.role, *keys,
+            LinkedPerson.role, *keys, LinkedPerson.record_key,
         ).join(Submission, Submission.id == LinkedPerson.submission_id),
         scope,
     )
@@ -186,7 +187,7 @@ def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
             if r[5 + k] is not None:
                 spans.setdefault((k, r[5 + k]), set()).add(r[1])
     found = [
-        Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:]))
+        Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:-1]), int(r[-1] or 0))
         for r in rows
         if any(r[5 + k] is not None and len(spans[(k, r[5 + k])]) > 1 for k in range(len(MATCH_KEYS)))
     ]
