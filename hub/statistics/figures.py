@@ -29,8 +29,9 @@ MARKERS: Final = ("unknown", "not_asked", "not_applicable")
 NOT_RECORDED: Final = "not_recorded"
 OTHER: Final = "other"
 RULES_TEXT: Final = (
-    "Counts from 1 to {n1} are shown as 'fewer than {n}'; other counts are rounded to the "
-    "nearest {b}; totals come from unrounded counts; further cells are suppressed where a "
+    "Counts from 1 to {n1} are shown as 'fewer than {n}'; other counts are shown as a multiple "
+    "of {b} with a little consistent noise (cell-key perturbation: the same figure everywhere, "
+    "tables need not add up); totals are perturbed on their own; further cells are suppressed where a "
     "hidden count could be worked out by subtraction, including by a partner subtracting its "
     "own records."
 )
