@@ -79,7 +79,7 @@ def _solve(bounds: Sequence[Window], lines: Sequence[Line], target: int, sign: i
         return None
     if result.status != 0:
         raise ValueError("the published constraints are infeasible: they cannot all be true")
-    return round(sign * result.fun)
+    return round(sign * float(result.fun))
 
 
 def intervals(bounds: Sequence[Window], lines: Sequence[Line], targets: Sequence[int]) -> dict[int, Window]:
