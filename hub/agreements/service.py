@@ -15,8 +15,13 @@ import yaml
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import Agreement, AgreementStatus, parse_agreement
-from anonymise.agreement_check import AgreementInvalid, parse_agreement_checked
+from anonymise import (
+    Agreement,
+    AgreementInvalid,
+    AgreementStatus,
+    parse_agreement,
+    parse_agreement_checked,
+)
 from hub import audit
 from hub.errors import Conflict, NotFound, Rejected
 from hub.models import AgreementVersion, Submission, SubmissionStatus
@@ -95,6 +100,10 @@ def current_digests(session: Session) -> list[str]:
 def current_agreements(session: Session) -> list[Agreement]:
     """The current version of every agreement the hub holds, any status, ordered by id."""
     return [_from_row(row) for row in current_versions(session)]
+
+
+def count_versions(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AgreementVersion)) or 0)
 
 
 def party_documents(session: Session, org_id: str) -> list[AgreementVersion]:
@@ -210,7 +219,12 @@ def next_version_text(row: AgreementVersion) -> str:
 
 
 def set_status(
-    session: Session, agreement_id: str, status: AgreementStatus | str, *, actor: str
+    session: Session,
+    agreement_id: str,
+    status: AgreementStatus | str,
+    *,
+    actor: str,
+    reason: str | None = None,
 ) -> Agreement:
     """Activate, suspend, expire or revoke: the change is stored as a new version and audited."""
     target = AgreementStatus(status)
@@ -233,7 +247,8 @@ def set_status(
         else "agreement.activate",
         target=f"agreement:{agreement_id}",
         agreement_id=agreement_id,
-        details={"version": changed.version, "from": current.status.value, "to": target.value},
+        details={"version": changed.version, "from": current.status.value, "to": target.value}
+        | ({"reason": reason} if reason else {}),
     )
     return changed
 
@@ -266,7 +281,7 @@ def _months_before(day: date, months: int) -> date:
 
 
 def purge_expired_records(
-    session: Session, today: date, *, actor: str = "system"
+    session: Session, today: date, *, actor: str = "system", reason: str | None = None
 ) -> dict[str, int]:
     """Delete the records of every submission received before its agreement's retention period.
 
@@ -307,7 +322,8 @@ def purge_expired_records(
             details={
                 "submissions": ids,
                 "retention_months": retention.get(agreement_id, DEFAULT_RETENTION_MONTHS),
-            },
+            }
+            | ({"reason": reason} if reason else {}),
         )
     session.flush()
     return counts

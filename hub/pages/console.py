@@ -10,11 +10,8 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
 
-from anonymise.agreement import AgreementStatus, Party, ViewerRole
-from anonymise.agreement_check import check_agreement_text
-from anonymise.vocab import PartnerType
+from anonymise import AgreementStatus, PartnerType, ViewerRole, check_agreement_text
 from hub import audit
 from hub.agreements import service as agreements
 from hub.agreements.schemas import MAX_DOCUMENT_CHARS
@@ -23,15 +20,13 @@ from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import HubError, NotFound
 from hub.models import (
-    AgreementVersion,
-    Organisation,
     OrgStatus,
-    Submission,
     SubmissionStatus,
-    User,
     UserStatus,
 )
 from hub.pages.console_grid import build_grid
+from hub.pages.errors import PageFailed, attempt
+from hub.pages.forms import FieldError, org_errors, user_errors
 from hub.pages.templating import templates
 from hub.partners import service as partners
 from hub.submissions import service as submissions
@@ -83,12 +78,8 @@ def _done(url: str, notice: str) -> Response:
     return RedirectResponse(f"{url}?notice={notice}", status_code=303)
 
 
-def _failed(
-    request: Request, session: SessionDep, operator: Principal, exc: HubError, back: str
-) -> Response:
-    session.rollback()
-    context = {"error": exc.detail, "problems": exc.problems, "back": back}
-    return _page(request, "console_error.html", operator, context, status=exc.status_code)
+def _joined(session: SessionDep) -> dict[str, date]:
+    return {o.id: o.created_at.date() for o in partners.list_orgs(session)}
 
 
 # --- overview ----------------------------------------------------------------------------------
@@ -97,23 +88,21 @@ def _failed(
 @router.get("")
 def home(request: Request, operator: Operator, session: SessionDep) -> Response:
     current = agreements.current_agreements(session)
-    grid = build_grid(current, session.scalars(select(Submission)).all(), _today())
-    report = audit.verify(session)
+    grid = build_grid(current, submissions.all_submissions(session), _today(), _joined(session))
+    report = audit.verify_recent(session)
     counts = {
-        "organisations": session.scalar(select(func.count()).select_from(Organisation)) or 0,
-        "users": session.scalar(select(func.count()).select_from(User)) or 0,
+        "organisations": partners.count_orgs(session),
+        "users": partners.count_users(session),
         "agreements": len(current),
-        "active_submissions": session.scalar(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.status == SubmissionStatus.active)
-        )
-        or 0,
+        "active_submissions": submissions.count_active(session),
     }
     context = {
         "counts": counts,
         "agreements": current,
-        "missing": grid.missing_now(),
+        "missing": grid.missing(),
+        "tally": grid.tally(),
+        "quarters": grid.quarters,
+        "names": {o.id: o.name for o in partners.list_orgs(session)},
         "report": report,
     }
     return _page(request, "console_home.html", operator, context)
@@ -122,16 +111,34 @@ def home(request: Request, operator: Operator, session: SessionDep) -> Response:
 # --- organisations, users, enrolment tokens ------------------------------------------------------
 
 
-@router.get("/organisations")
-def organisations(request: Request, operator: Operator, session: SessionDep) -> Response:
+def _orgs_page(
+    request: Request,
+    session: SessionDep,
+    operator: Principal,
+    *,
+    form: str = "",
+    values: dict[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+    status: int = 200,
+) -> Response:
+    """The organisations page; a failed form (``form``: add-org or add-user) is open again with its
+    values and an error summary."""
     context = {
         "orgs": partners.list_orgs(session),
         "users": partners.list_users(session),
         "keys": partners.list_keys(session),
         "kinds": [k.value for k in PartnerType],
         "roles": [r.value for r in ViewerRole],
+        "form": form,
+        "values": values or {},
+        "errors": errors or [],
     }
-    return _page(request, "console_orgs.html", operator, context)
+    return _page(request, "console_orgs.html", operator, context, status=status)
+
+
+@router.get("/organisations")
+def organisations(request: Request, operator: Operator, session: SessionDep) -> Response:
+    return _orgs_page(request, session, operator)
 
 
 @router.post("/organisations")
@@ -140,32 +147,28 @@ def add_organisation(
     operator: Operator,
     _csrf: CsrfForm,
     session: SessionDep,
-    org_id: Annotated[str, Form(max_length=64)],
-    name: Annotated[str, Form(max_length=200)],
-    kind: Annotated[str, Form(max_length=40)],
+    org_id: Annotated[str, Form(max_length=64)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "",
     gss_code: Annotated[str, Form(max_length=9)] = "",
 ) -> Response:
-    try:
-        # The agreement model's Party checks the id and GSS code patterns.
-        Party(org=org_id, kind=PartnerType(kind), roles=("provider",), gss_code=gss_code or None)
-        partners.add_org(
-            session,
-            org_id=org_id,
-            name=name.strip(),
-            kind=PartnerType(kind),
-            gss_code=gss_code or None,
-            actor=operator.actor,
-        )
-    except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
-    except ValueError:
-        return _failed(
-            request,
-            session,
-            operator,
-            HubError("the organisation id, kind or GSS code is not valid"),
-            "/console/organisations",
-        )
+    values = {"org_id": org_id, "org_name": name, "org_kind": kind, "gss_code": gss_code}
+    errors = org_errors(org_id, name, kind, gss_code)
+    if not errors:
+        try:
+            with attempt(session):
+                partners.add_org(
+                    session,
+                    org_id=org_id,
+                    name=name.strip(),
+                    kind=PartnerType(kind),
+                    gss_code=gss_code or None,
+                    actor=operator.actor,
+                )
+        except HubError as exc:
+            errors = [FieldError("org_id", exc.detail)]
+    if errors:
+        return _orgs_page(request, session, operator, form="add-org", values=values, errors=errors)
     return _done("/console/organisations", "org-added")
 
 
@@ -175,50 +178,51 @@ def add_user(
     operator: Operator,
     _csrf: CsrfForm,
     session: SessionDep,
-    username: Annotated[str, Form(max_length=120)],
-    display_name: Annotated[str, Form(max_length=200)],
-    org_id: Annotated[str, Form(max_length=64)],
-    role: Annotated[str, Form(max_length=32)],
+    username: Annotated[str, Form(max_length=120)] = "",
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    org_id: Annotated[str, Form(max_length=64)] = "",
+    role: Annotated[str, Form(max_length=32)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    try:
-        partners.add_user(
-            session,
-            username=username,
-            display_name=display_name.strip(),
-            org_id=org_id,
-            role=ViewerRole(role),
-            password=password or None,
-            actor=operator.actor,
-        )
-    except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
-    except ValueError:
-        return _failed(
-            request,
-            session,
-            operator,
-            HubError("the role is unknown, or the password is shorter than 12 characters"),
-            "/console/organisations",
-        )
+    # the password is never sent back into the page
+    values = {"username": username, "display_name": display_name, "user_org": org_id, "role": role}
+    errors = user_errors(username, display_name, password)
+    if role not in {r.value for r in ViewerRole}:
+        errors.append(FieldError("role", "Choose a role"))
+    if not errors:
+        try:
+            with attempt(session):
+                partners.add_user(
+                    session,
+                    username=username,
+                    display_name=display_name.strip(),
+                    org_id=org_id,
+                    role=ViewerRole(role),
+                    password=password or None,
+                    actor=operator.actor,
+                )
+        except HubError as exc:
+            errors = [FieldError("user_org" if "organisation" in exc.detail else "username", exc.detail)]
+        except ValueError:
+            errors = [FieldError("password", "The password is not accepted: use at least 12 characters")]
+    if errors:
+        return _orgs_page(request, session, operator, form="add-user", values=values, errors=errors)
     return _done("/console/organisations", "user-added")
 
 
-@router.post("/users/{username}/{action}")
-def user_status(
+@router.post("/users/{username}/enable")
+def user_enable(
     request: Request,
     operator: Operator,
     _csrf: CsrfForm,
     session: SessionDep,
     username: Annotated[str, Path(max_length=120)],
-    action: Annotated[str, Path(pattern="^(disable|enable)$")],
 ) -> Response:
-    status = UserStatus.disabled if action == "disable" else UserStatus.active
     try:
-        partners.set_user_status(session, username, status, actor=operator.actor)
+        partners.set_user_status(session, username, UserStatus.active, actor=operator.actor)
     except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
-    return _done("/console/organisations", f"user-{action}d")
+        raise PageFailed(exc, "/console/organisations") from exc
+    return _done("/console/organisations", "user-enabled")
 
 
 @router.post("/organisations/{org_id}/enrolment-token")
@@ -235,43 +239,24 @@ def enrolment_token(
             session, org_id, operator.actor, timedelta(hours=ttl_hours)
         )
     except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
+        raise PageFailed(exc, "/console/organisations") from exc
     context = {"org_id": org_id, "token": token, "ttl_hours": ttl_hours}
     return _page(request, "console_token.html", operator, context)
 
 
-@router.post("/organisations/{org_id}/{action}")
-def org_status(
+@router.post("/organisations/{org_id}/enable")
+def org_enable(
     request: Request,
     operator: Operator,
     _csrf: CsrfForm,
     session: SessionDep,
     org_id: Annotated[str, Path(max_length=64)],
-    action: Annotated[str, Path(pattern="^(disable|enable)$")],
-) -> Response:
-    status = OrgStatus.disabled if action == "disable" else OrgStatus.active
-    try:
-        if org_id == operator.org_id:
-            raise HubError("you cannot change your own organisation's status")
-        partners.set_org_status(session, org_id, status, actor=operator.actor)
-    except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
-    return _done("/console/organisations", f"org-{action}d")
-
-
-@router.post("/keys/{kid}/revoke")
-def revoke_key(
-    request: Request,
-    operator: Operator,
-    _csrf: CsrfForm,
-    session: SessionDep,
-    kid: Annotated[str, Path(max_length=64)],
 ) -> Response:
     try:
-        partners.revoke_key(session, kid, actor=operator.actor)
+        partners.set_org_status(session, org_id, OrgStatus.active, actor=operator.actor)
     except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
-    return _done("/console/organisations", "key-revoked")
+        raise PageFailed(exc, "/console/organisations") from exc
+    return _done("/console/organisations", "org-enabled")
 
 
 # --- agreements ----------------------------------------------------------------------------------
@@ -351,9 +336,9 @@ async def upload_agreement(
             checked=True,
         )
     try:
-        loaded = agreements.load_version(session, document, actor=operator.actor)
+        with attempt(session):
+            loaded = agreements.load_version(session, document, actor=operator.actor)
     except HubError as exc:
-        session.rollback()
         return _agreements_page(
             request,
             session,
@@ -375,7 +360,7 @@ def agreement_page(
 ) -> Response:
     agreement = agreements.governing_agreement(session, agreement_id)
     if agreement is None:
-        return _failed(request, session, operator, _not_found(agreement_id), "/console/agreements")
+        raise PageFailed(_not_found(agreement_id), "/console/agreements")
     rows = agreements.versions(session, agreement_id)
     context = {
         "agreement": agreement,
@@ -400,7 +385,7 @@ def edit_agreement(
 ) -> Response:
     latest = agreements.versions(session, agreement_id)
     if not latest:
-        return _failed(request, session, operator, _not_found(agreement_id), "/console/agreements")
+        raise PageFailed(_not_found(agreement_id), "/console/agreements")
     return _agreements_page(
         request, session, operator, document=agreements.next_version_text(latest[0])
     )
@@ -418,7 +403,7 @@ def diff_page(
     try:
         text = agreements.diff(session, agreement_id, v1, v2)
     except HubError as exc:
-        return _failed(request, session, operator, exc, f"/console/agreements/{agreement_id}")
+        raise PageFailed(exc, f"/console/agreements/{agreement_id}") from exc
     lines = [(_line_kind(line), line.rstrip("\n")) for line in text.splitlines(keepends=True)]
     context = {"agreement_id": agreement_id, "v1": v1, "v2": v2, "lines": lines}
     return _page(request, "console_diff.html", operator, context)
@@ -430,21 +415,19 @@ def _line_kind(line: str) -> str:
     return {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
 
 
-@router.post("/agreements/{agreement_id}/{verb}")
-def change_status(
+@router.post("/agreements/{agreement_id}/activate")
+def activate(
     request: Request,
     operator: Operator,
     _csrf: CsrfForm,
     session: SessionDep,
     agreement_id: AgreementIdPath,
-    verb: Annotated[str, Path(pattern="^(activate|suspend|revoke)$")],
 ) -> Response:
-    status, notice = VERBS[verb]
     try:
-        agreements.set_status(session, agreement_id, status, actor=operator.actor)
+        agreements.set_status(session, agreement_id, AgreementStatus.active, actor=operator.actor)
     except HubError as exc:
-        return _failed(request, session, operator, exc, f"/console/agreements/{agreement_id}")
-    return _done(f"/console/agreements/{agreement_id}", notice)
+        raise PageFailed(exc, f"/console/agreements/{agreement_id}") from exc
+    return _done(f"/console/agreements/{agreement_id}", "activated")
 
 
 # --- submissions and withdrawals ---------------------------------------------------------------
@@ -453,34 +436,13 @@ def change_status(
 @router.get("/submissions")
 def submissions_page(request: Request, operator: Operator, session: SessionDep) -> Response:
     current = agreements.current_agreements(session)
-    rows = session.scalars(select(Submission).order_by(Submission.received_at.desc())).all()
-    grid = build_grid(current, rows, _today())
+    rows = submissions.all_submissions(session)
+    grid = build_grid(current, rows, _today(), _joined(session))
     recent = [
         s for s in rows if s.status in (SubmissionStatus.active, SubmissionStatus.superseded)
     ][:200]
     context = {"grid": grid, "recent": recent}
     return _page(request, "console_submissions.html", operator, context)
-
-
-@router.post("/submissions/{submission_id}/withdraw")
-def withdraw(
-    request: Request,
-    operator: Operator,
-    _csrf: CsrfForm,
-    session: SessionDep,
-    submission_id: Annotated[str, Path(max_length=36)],
-) -> Response:
-    try:
-        submissions.withdraw_submission(session, submission_id, actor=operator.actor)
-    except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/submissions")
-    return _done("/console/submissions", "withdrawn")
-
-
-@router.post("/purge")
-def purge(request: Request, operator: Operator, _csrf: CsrfForm, session: SessionDep) -> Response:
-    agreements.purge_expired_records(session, _today(), actor=operator.actor)
-    return _done("/console/submissions", "purged")
 
 
 # --- audit log ---------------------------------------------------------------------------------
@@ -498,6 +460,6 @@ def audit_page(
         "report": audit.verify(session),
         "entries": [audit.as_dict(e) for e in entries],
         "older": entries[-1].id if len(entries) == 100 else None,
-        "versions": session.scalar(select(func.count()).select_from(AgreementVersion)) or 0,
+        "versions": agreements.count_versions(session),
     }
     return _page(request, "console_audit.html", operator, context)

@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import ViewerRole
-from anonymise.vocab import PartnerType
+from anonymise import PartnerType, ViewerRole
 from hub import audit
 from hub.auth.api_tokens import create_api_token
 from hub.auth.partner import active_key
@@ -62,6 +61,18 @@ def list_orgs(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
 
 
+def count_orgs(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Organisation)) or 0)
+
+
+def count_users(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def user_exists(session: Session, username: str) -> bool:
+    return session.scalar(select(User.id).where(User.username == username)) is not None
+
+
 def get_org(session: Session, org_id: str) -> Organisation:
     org = session.get(Organisation, org_id)
     if org is None:
@@ -69,13 +80,15 @@ def get_org(session: Session, org_id: str) -> Organisation:
     return org
 
 
-def set_org_status(session: Session, org_id: str, status: OrgStatus, *, actor: str) -> Organisation:
+def set_org_status(
+    session: Session, org_id: str, status: OrgStatus, *, actor: str, reason: str | None = None
+) -> Organisation:
     org = get_org(session, org_id)
     org.status = status.value
     if status == OrgStatus.disabled:
         for key in active_keys(session, org_id):
             _revoke(session, key)
-    audit.record(session, actor=actor, action=f"org.{status.value}", target=f"org:{org_id}")
+    audit.record(session, actor=actor, action=f"org.{status.value}", target=f"org:{org_id}", details=_why(reason))
     return org
 
 
@@ -130,12 +143,14 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def set_user_status(session: Session, username: str, status: UserStatus, *, actor: str) -> User:
+def set_user_status(
+    session: Session, username: str, status: UserStatus, *, actor: str, reason: str | None = None
+) -> User:
     user = get_user(session, username)
     user.status = status.value
     if status == UserStatus.disabled:
         revoke_user_credentials(session, user.id)
-    audit.record(session, actor=actor, action=f"user.{status.value}", target=f"user:{username}")
+    audit.record(session, actor=actor, action=f"user.{status.value}", target=f"user:{username}", details=_why(reason))
     return user
 
 
@@ -269,14 +284,15 @@ def _revoke(session: Session, key: PartnerKey) -> None:
     key.revoked_at = _now()
 
 
-def revoke_key(session: Session, kid: str, *, actor: str) -> PartnerKey:
+def revoke_key(session: Session, kid: str, *, actor: str, reason: str | None = None) -> PartnerKey:
     key = session.get(PartnerKey, kid)
     if key is None:
         raise NotFound(f"no partner key {kid}")
     if key.status == KeyStatus.revoked:
         return key
     _revoke(session, key)
-    audit.record(session, actor=actor, action="partner.revoke_key", target=f"key:{kid}", details={"org": key.org_id})
+    audit.record(session, actor=actor, action="partner.revoke_key", target=f"key:{kid}",
+                 details={"org": key.org_id} | _why(reason))
     return key
 
 
@@ -299,3 +315,8 @@ def rotate_key(session: Session, *, current_kid: str, public_key: str) -> Partne
         details={"previous": current_kid},
     )
     return new
+
+
+def _why(reason: str | None) -> dict[str, object]:
+    """The operator's typed reason for a change that cannot be undone, kept in the audit entry."""
+    return {"reason": reason} if reason else {}

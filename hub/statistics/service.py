@@ -11,8 +11,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from anonymise import vocab
-from anonymise.policy import Visibility
+from anonymise import Visibility, vocab
 from hub import audit
 from hub.auth.principal import Principal
 from hub.records import summaries
@@ -21,7 +20,7 @@ from hub.statistics import tables as assembly
 from hub.statistics.caching import BoundedCache
 from hub.statistics.hotspots import hotspot_table
 from hub.statistics.linkage import REPEAT_KEYS, SEVERAL, RepeatCounts
-from hub.statistics.queries import Scope
+from hub.statistics.queries import Count, Scope
 from hub.statistics.schemas import (
     Breakdowns,
     Coverage,
@@ -71,11 +70,12 @@ def overview(session: Session, principal: Principal, area: str, quarter: str | N
         all_q = sorted({*quarters, *([chosen] if chosen else [])})
         ages = queries.person_field_by_quarter(session, scope, "age_group", VICTIM)  # one scan, two uses
         victims: dict[tuple[str, str], int] = {}
-        for q, _, o, n in ages:
-            victims[(q, o)] = victims.get((q, o), 0) + n
-        series = [
-            ("incidents", "Incidents", queries.incidents_by_quarter(session, scope)),
-            ("potential_victims", "Potential victims", [(q, o, n) for (q, o), n in victims.items()]),
+        for a in ages:
+            victims[(a.quarter, a.provider)] = victims.get((a.quarter, a.provider), 0) + a.n
+        incidents = queries.incidents_by_quarter(session, scope)
+        series: list[tuple[str, str, list[Count]]] = [
+            ("incidents", "Incidents", incidents),
+            ("potential_victims", "Potential victims", [Count(q, o, n) for (q, o), n in victims.items()]),
         ]
         for key, label, rows in series:
             trend = assembly.per_quarter_series(rows, all_q, visibility, key, label)
@@ -83,13 +83,13 @@ def overview(session: Session, principal: Principal, area: str, quarter: str | N
             if point is not None and chosen is not None:
                 headlines.append(Headline(key=key, label=label, figure=point, changes=assembly.changes(trend, chosen)))
         q_scope = scope.with_quarter(chosen)
-        totals = [("all", p, n) for q, p, n in series[0][2] if q == chosen]
+        totals = [Count("all", c.provider, c.n) for c in incidents if c.key == chosen]
         rates = assembly.rates(session, q_scope, visibility, totals)
         tables = [
             assembly.exploitation(session, q_scope, visibility, totals=totals),
             assembly.person_table(
                 session, q_scope, visibility, "age_group", "Adults and children", vocab.AgeGroup,
-                [(k, o, n) for q, k, o, n in ages if q == chosen],
+                [Count(a.key, a.provider, a.n) for a in ages if a.quarter == chosen],
             ),
         ]
     _audit(session, principal, "overview", visibility, chosen)
@@ -127,30 +127,31 @@ def breakdowns(session: Session, principal: Principal, area: str, quarter: str |
         people = queries.person_profile(session, q, VICTIM)
         referrals = queries.referral_profile(session, q)
 
-        def codes_of(field: str) -> list[tuple[str, str, int]]:
-            return [(c, o, n) for f, c, o, n in codes if f == field]
+        def codes_of(field: str) -> list[Count]:
+            return [Count(c.code, c.provider, c.n) for c in codes if c.field == field]
 
-        def people_by(i: int) -> list[tuple[str, str, int]]:
-            return [(str(r[i]), str(r[4]), r[5]) for r in people]
+        def people_by(name: str) -> list[Count]:
+            return [Count(str(getattr(p, name)), p.provider, p.n) for p in people]
 
-        def referrals_by(i: int) -> list[tuple[str, str, int]]:
-            return [(str(r[i]), str(r[3]), r[4]) for r in referrals]
+        def referrals_by(name: str) -> list[Count]:
+            return [Count(str(getattr(r, name)), r.provider, r.n) for r in referrals]
 
         tables = [
             assembly.exploitation(session, q, visibility, codes_of("exploitation_types"), totals),
-            assembly.person_table(session, q, visibility, "age_group", "Adults and children", vocab.AgeGroup, people_by(1)),
-            assembly.person_table(session, q, visibility, "age_band", "Age band at exploitation", vocab.AgeBand, people_by(2)),
-            assembly.person_table(session, q, visibility, "gender", "Gender", vocab.Gender, people_by(0)),
-            assembly.person_table(session, q, visibility, "nationality", "Nationality", None, people_by(3)),
+            assembly.person_table(session, q, visibility, "age_group", "Adults and children", vocab.AgeGroup, people_by("age_group")),
+            assembly.person_table(session, q, visibility, "age_band", "Age band at exploitation", vocab.AgeBand, people_by("age_band")),
+            assembly.person_table(session, q, visibility, "gender", "Gender", vocab.Gender, people_by("gender")),
+            assembly.person_table(session, q, visibility, "nationality", "Nationality", None, people_by("nationality")),
             assembly.incident_table(session, q, visibility, "premises_type", "Premises", vocab.PremisesType),
             assembly.codes_table(session, q, visibility, "methods_of_control", "Methods of control", vocab.ControlMethod, codes_of("methods_of_control"), totals),
-            assembly.referral_table(visibility, "reasonable_grounds", "Reasonable grounds decisions", vocab.GroundsDecision, referrals_by(1)),
-            assembly.referral_table(visibility, "conclusive_grounds", "Conclusive grounds decisions", vocab.GroundsDecision, referrals_by(2)),
-            assembly.referral_table(visibility, "police_outcome", "Police outcomes", vocab.PoliceOutcome, referrals_by(0)),
+            assembly.referral_table(visibility, "reasonable_grounds", "Reasonable grounds decisions", vocab.GroundsDecision, referrals_by("reasonable_grounds")),
+            assembly.referral_table(visibility, "conclusive_grounds", "Conclusive grounds decisions", vocab.GroundsDecision, referrals_by("conclusive_grounds")),
+            assembly.referral_table(visibility, "police_outcome", "Police outcomes", vocab.PoliceOutcome, referrals_by("police_outcome")),
         ]
         genders = ["female", "male", "other_gender", figures.NOT_RECORDED]
         folded_rows = [
-            (a if a in ("female", "male") or a in figures.MARKERS else "other_gender", b, o, n) for a, b, _, _, o, n in people
+            (p.gender if p.gender in ("female", "male") or p.gender in figures.MARKERS else "other_gender", p.age_group, p.provider, p.n)
+            for p in people
         ]
         cross = [
             figures.cross_table(

@@ -9,9 +9,7 @@ from typing import Final, Literal
 
 from sqlalchemy.orm import Session
 
-from anonymise import vocab
-from anonymise.disclosure import protect_series
-from anonymise.policy import Visibility
+from anonymise import Visibility, protect_series, vocab
 from hub.statistics import figures, queries
 from hub.statistics.queries import Scope
 from hub.statistics.schemas import Change, FieldCompleteness, Rate, Table, Trend
@@ -78,7 +76,7 @@ def exploitation(
     rows = figures.folded(raw)
     lines = [(k, p, n) for k, p, n in queries.incident_field(session, scope, "county_lines") if k == "yes"]
     rows += [("county_lines", p, n) for _, p, n in lines]
-    cats = figures.categories_for(vocab.ExploitationType, [r for r in rows if r[0] != "county_lines"])
+    cats = figures.categories_for(vocab.ExploitationType, [(k, p, n) for k, p, n in rows if k != "county_lines"])
     cats.append("county_lines")
     return figures.table(
         id_="exploitation_types", title="Exploitation types", unit="incidents", rows=rows, categories=cats,

@@ -18,8 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anonymise.bundle import BundleError, open_bundle, sha256_hex, verify_signature
-from anonymise.policy import check_upload
+from anonymise import BundleError, check_upload, open_bundle, sha256_hex, verify_signature
 from hub import audit
 from hub.agreements.service import governing_agreement
 from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
@@ -257,6 +256,23 @@ def _ingest(
 # --- listing and withdrawal ------------------------------------------------------------------
 
 
+def all_submissions(session: Session) -> list[Submission]:
+    """Every submission's metadata, newest first (the operator's grid and list; no records)."""
+    return list(session.scalars(select(Submission).order_by(Submission.received_at.desc())))
+
+
+def count_active(session: Session) -> int:
+    stmt = select(func.count()).select_from(Submission).where(Submission.status == SubmissionStatus.active)
+    return int(session.scalar(stmt) or 0)
+
+
+def get_submission(session: Session, submission_id: str) -> Submission:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("no submission has this id")
+    return submission
+
+
 def partner_submissions(session: Session, org_id: str) -> list[Submission]:
     return list(
         session.scalars(
@@ -267,7 +283,7 @@ def partner_submissions(session: Session, org_id: str) -> list[Submission]:
     )
 
 
-def _withdraw(session: Session, submissions: list[Submission], *, actor: str) -> int:
+def _withdraw(session: Session, submissions: list[Submission], *, actor: str, reason: str | None = None) -> int:
     now = _now()
     deleted = records.delete(session, [s.id for s in submissions])["incidents"]
     for submission in submissions:
@@ -277,7 +293,8 @@ def _withdraw(session: Session, submissions: list[Submission], *, actor: str) ->
     for submission in submissions:
         audit.record(session, actor=actor, action="submission.withdrawn", target=f"submission:{submission.id}",
                      agreement_id=submission.agreement_id, providers=(submission.org_id,),
-                     details={"quarter": submission.quarter, "records": dict(submission.record_counts)})
+                     details={"quarter": submission.quarter, "records": dict(submission.record_counts)}
+                     | ({"reason": reason} if reason else {}))
     log.info("%s withdrew %d submission(s), %d incident(s) deleted", actor, len(submissions), deleted)
     return deleted
 
@@ -304,7 +321,9 @@ def withdraw_quarter(
     return [s.id for s in found], _withdraw(session, found, actor=partner.actor)
 
 
-def withdraw_submission(session: Session, submission_id: str, *, actor: str) -> tuple[list[str], int]:
+def withdraw_submission(
+    session: Session, submission_id: str, *, actor: str, reason: str | None = None
+) -> tuple[list[str], int]:
     """An operator withdraws one submission by id; withdrawing twice changes nothing."""
     submission = session.get(Submission, submission_id)
     if submission is None:
@@ -313,4 +332,4 @@ def withdraw_submission(session: Session, submission_id: str, *, actor: str) -> 
     session.refresh(submission, with_for_update=True)
     if submission.status not in (SubmissionStatus.active, SubmissionStatus.superseded):
         return [], 0
-    return [submission.id], _withdraw(session, [submission], actor=actor)
+    return [submission.id], _withdraw(session, [submission], actor=actor, reason=reason)

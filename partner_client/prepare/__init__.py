@@ -1,4 +1,4 @@
-"""`prepare`: an export read through its profile, anonymised row by row, checked whole and written as a signed bundle.
+"""`prepare`: an export read through its profile, anonymised row by row, written as a signed bundle.
 
 Each step is a module with its own input and output types, driven in order by `run.Pipeline`:
 `read` (check the export, read chunks, leave out repeated rows, map through the profile) →

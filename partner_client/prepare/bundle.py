@@ -1,5 +1,7 @@
-"""`prepare`'s last step: the manifest with its privacy report, the agreement's rules asked as the hub
-will ask them, and the signed bundle written whole or not at all."""
+"""`prepare`'s bundle step: privacy report, manifest, the agreement's rules, the signed file.
+
+The agreement's rules are asked as the hub will ask them; the bundle is written whole or not at all.
+"""
 
 import os
 import shutil

@@ -1,5 +1,4 @@
-"""What the whole submission needs from every row, kept compact while the rows go to disk; the quarter
-checked on it once every row is read."""
+"""What the whole submission needs from every row, kept while the rows go to disk; the quarter checked on it."""
 
 import sys
 from collections import Counter

@@ -1,5 +1,8 @@
-"""`prepare`'s first steps, read → map: check the export fits the profile, agreement and quarter, then
-read it in chunks, leave out repeated rows and map each row through the profile (`rows.RowReader`)."""
+"""`prepare`'s read → map steps: the export checked, read in chunks, repeated rows left out, rows mapped.
+
+The export must fit the profile, the agreement and the quarter; each row is mapped through the
+profile by `rows.RowReader`, the reader `map --check` uses.
+"""
 
 import hashlib
 from collections import Counter

@@ -1,5 +1,7 @@
-"""`prepare`'s anonymise-row step: one mapped row → only what may leave (pseudonyms, codes, month, age
-band, nationality code, borough, H3 cell, scrubbed note), with the figures the privacy report counts."""
+"""`prepare`'s anonymise-row step: one mapped row → only what may leave, and the figures the report counts.
+
+What may leave: pseudonyms, codes, month, age band, nationality code, borough, H3 cell, scrubbed note.
+"""
 
 import functools
 from collections import Counter

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from anonymise.keys import LinkageKey
 from anonymise.pseudonymise import Pseudonymiser
 from anonymise.scrub import Scrubber
+from partner_client.csvread import CsvFormat
 from partner_client.errors import ClientError, Problem, Problems
 from partner_client.prepare import bundle, locate
 from partner_client.prepare.index import SubmissionIndex, check_quarter
@@ -75,23 +76,12 @@ class Pipeline:
 
     def _run(self, csv_path: Path, out: Path, signing_key: Ed25519PrivateKey, work: Path) -> Prepared:
         fmt = check_export(csv_path, self.profile, self.party, self.quarter, self.today)
-        total = count_lines(csv_path)
         counts: Counter[str] = Counter()
         anonymiser = self._anonymiser(csv_path, counts)
         scrubber = self._scrubber()
         notes = NoteScrubber(scrubber, allowed=self.party.narrative_allowed, counts=counts)
-        reader = ExportReader(self.profile, self.problems, counts, today=self.today)
-        rows = Spill(work, "rows")
-        index = SubmissionIndex(self.quarter)
-        done = 0
-        for chunk, scrubbed in _one_behind(reader.chunks(csv_path, fmt), notes.submit):
-            prepared = [anonymiser.anonymise(p, n) for p, n in zip(chunk.rows, scrubbed(), strict=True)]
-            chunk.rows.clear()
-            index.add(prepared)
-            rows.write([r.to_spill() for r in prepared])
-            done += chunk.read
-            self.progress("anonymising", min(done, total), total)
-        reader.finish(csv_path)
+        total = count_lines(csv_path)
+        rows, index = self._anonymise(csv_path, fmt, work, anonymiser, notes, total)
         check_quarter(index, self.quarter, self.problems, counts, date_column=self._column("incident.first_known_date"))
         if self.problems.errors:
             raise ClientError(
@@ -104,6 +94,24 @@ class Pipeline:
         tables = builder.build(rows, index)
         removed = bundle.Removed(counts, notes.entities, builder.withheld, ner_note(scrubber))
         return self._write(out, work, tables, removed, signing_key)
+
+    def _anonymise(
+        self, csv_path: Path, fmt: CsvFormat, work: Path, anonymiser: RowAnonymiser, notes: NoteScrubber, total: int
+    ) -> tuple[Spill, SubmissionIndex]:
+        """read → map → scrub → anonymise row, chunk by chunk: the rows spilled to disk and their index."""
+        reader = ExportReader(self.profile, self.problems, anonymiser.counts, today=self.today)
+        rows = Spill(work, "rows")
+        index = SubmissionIndex(self.quarter)
+        done = 0
+        for chunk, scrubbed in _one_behind(reader.chunks(csv_path, fmt), notes.submit):
+            prepared = [anonymiser.anonymise(p, n) for p, n in zip(chunk.rows, scrubbed(), strict=True)]
+            chunk.rows.clear()
+            index.add(prepared)
+            rows.write([r.to_spill() for r in prepared])
+            done += chunk.read
+            self.progress("anonymising", min(done, total), total)
+        reader.finish(csv_path)
+        return rows, index
 
     def _scrubber(self) -> Scrubber | None:
         """A scrubber only when the profile maps notes and the agreement lets them leave."""

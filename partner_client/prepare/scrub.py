@@ -1,5 +1,7 @@
-"""`prepare`'s scrub step: each chunk's notes scrubbed on the scrubber's workers (while the chunk before
-is anonymised), each row's own identifiers removed too; a note that cannot be scrubbed is dropped."""
+"""`prepare`'s scrub step: each chunk's notes scrubbed on workers while the chunk before is anonymised.
+
+Each row's own identifiers are removed from its note too; a note that cannot be scrubbed is dropped.
+"""
 
 from collections import Counter
 from collections.abc import Callable

@@ -1,5 +1,8 @@
-"""`prepare`'s tables-and-k step: anonymised rows → records validated against the common schema, only
-the agreement's fields, small cells coarsened, k-anonymity enforced, then the Parquet tables."""
+"""`prepare`'s tables-and-k step: anonymised rows → validated records, k enforced, Parquet tables.
+
+Records are validated against the common schema and hold only the agreement's fields; small cells
+are coarsened and k-anonymity enforced (`anonymise.kanon`) before the tables are written.
+"""
 
 import hashlib
 import itertools

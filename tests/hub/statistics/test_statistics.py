@@ -25,7 +25,8 @@ from tests.factories.stats_seed import CAMDEN, NEWHAM, TOWER_HAMLETS, add_incide
 
 
 @pytest.fixture
-def hub(db_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
+def stats_api(db_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
+    """A TestClient on a hub seeded with pooled records (4 providers x 5 quarters x 30), and its sessions."""
     engine = make_engine(db_url)
     factory = make_sessionmaker(engine)
     with factory() as s:
@@ -55,8 +56,8 @@ def figures_in(body: Any) -> Iterator[dict[str, Any]]:
 ENDPOINTS = ("overview", "trends", "breakdowns", "hotspots", "repeats", "coverage")
 
 
-def test_officer_sees_own_borough_with_privacy_labels_and_no_small_counts(hub: tuple[TestClient, Any]) -> None:
-    client, factory = hub
+def test_officer_sees_own_borough_with_privacy_labels_and_no_small_counts(stats_api: tuple[TestClient, Any]) -> None:
+    client, factory = stats_api
     login(client, "newham.officer")
     for name in ENDPOINTS:
         r = client.get(f"/api/v1/stats/{NEWHAM}/{name}")
@@ -83,8 +84,8 @@ def test_officer_sees_own_borough_with_privacy_labels_and_no_small_counts(hub: t
         assert all(e.actor == "user:newham.officer" for e in reads)
 
 
-def test_another_boroughs_detail_is_403_unless_granted(hub: tuple[TestClient, Any]) -> None:
-    client, _ = hub
+def test_another_boroughs_detail_is_403_unless_granted(stats_api: tuple[TestClient, Any]) -> None:
+    client, _ = stats_api
     login(client, "camden.officer")
     # The demo agreement opens borough detail for each officer's own borough only.
     for name in ENDPOINTS:
@@ -95,15 +96,15 @@ def test_another_boroughs_detail_is_403_unless_granted(hub: tuple[TestClient, An
     assert client.get("/api/v1/stats/E99999999/overview").status_code == 404
 
 
-def test_provider_without_grant_and_anonymous_are_refused(hub: tuple[TestClient, Any]) -> None:
-    client, _ = hub
+def test_provider_without_grant_and_anonymous_are_refused(stats_api: tuple[TestClient, Any]) -> None:
+    client, _ = stats_api
     assert client.get("/api/v1/stats/london/overview").status_code == 401
     login(client, "police.uploader")
     assert client.get("/api/v1/stats/london/overview").status_code == 403
 
 
-def test_london_pools_every_sharing_partner(hub: tuple[TestClient, Any]) -> None:
-    client, _ = hub
+def test_london_pools_every_sharing_partner(stats_api: tuple[TestClient, Any]) -> None:
+    client, _ = stats_api
     login(client, "newham.officer")
     body = client.get("/api/v1/stats/london/overview").json()
     assert body["privacy"]["partners_included"] == 4
@@ -111,8 +112,8 @@ def test_london_pools_every_sharing_partner(hub: tuple[TestClient, Any]) -> None
     assert body["headlines"][0]["figure"]["value"] > borough["headlines"][0]["figure"]["value"]
 
 
-def test_superseded_and_withdrawn_submissions_drop_out(hub: tuple[TestClient, Any]) -> None:
-    client, factory = hub
+def test_superseded_and_withdrawn_submissions_drop_out(stats_api: tuple[TestClient, Any]) -> None:
+    client, factory = stats_api
     login(client, "newham.officer")
     before = client.get("/api/v1/stats/london/trends").json()
     with factory() as s:
@@ -123,8 +124,8 @@ def test_superseded_and_withdrawn_submissions_drop_out(hub: tuple[TestClient, An
     assert after["quarters"][-1] == "2026-Q2"
 
 
-def test_same_question_same_answer(hub: tuple[TestClient, Any]) -> None:
-    client, _ = hub
+def test_same_question_same_answer(stats_api: tuple[TestClient, Any]) -> None:
+    client, _ = stats_api
     login(client, "newham.officer")
     a = client.get(f"/api/v1/stats/{NEWHAM}/breakdowns?quarter=2026-Q1").json()
     b = client.get(f"/api/v1/stats/{NEWHAM}/breakdowns?quarter=2026-Q1").json()
@@ -132,8 +133,8 @@ def test_same_question_same_answer(hub: tuple[TestClient, Any]) -> None:
     assert client.get(f"/api/v1/stats/{NEWHAM}/breakdowns?quarter=2026-13").status_code == 400
 
 
-def test_hotspots_are_cells_at_the_view_resolution_or_coarser(hub: tuple[TestClient, Any]) -> None:
-    client, _ = hub
+def test_hotspots_are_cells_at_the_view_resolution_or_coarser(stats_api: tuple[TestClient, Any]) -> None:
+    client, _ = stats_api
     login(client, "newham.officer")
     body = client.get("/api/v1/stats/london/hotspots").json()
     assert body["resolution"] == 7
@@ -143,8 +144,8 @@ def test_hotspots_are_cells_at_the_view_resolution_or_coarser(hub: tuple[TestCli
         assert c["figure"]["value"] >= 5
 
 
-def test_repeat_people_are_counts_only(hub: tuple[TestClient, Any]) -> None:
-    client, _ = hub
+def test_repeat_people_are_counts_only(stats_api: tuple[TestClient, Any]) -> None:
+    client, _ = stats_api
     login(client, "newham.officer")
     body = client.get("/api/v1/stats/london/repeats").json()
     keys = [f["key"] for f in body["table"]["rows"]]
@@ -156,9 +157,9 @@ def test_repeat_people_are_counts_only(hub: tuple[TestClient, Any]) -> None:
     assert 0 < label["partners_included"] <= label["partners_considered"]  # "(several)" is not a partner
 
 
-def test_repeat_people_follow_a_withdrawal_at_once(hub: tuple[TestClient, Any]) -> None:
+def test_repeat_people_follow_a_withdrawal_at_once(stats_api: tuple[TestClient, Any]) -> None:
     """The repeat-people answer is kept between calls: a withdrawal must still change the next one."""
-    client, factory = hub
+    client, factory = stats_api
     login(client, "newham.officer")
 
     def repeats() -> tuple[dict[str, int | None], int]:
@@ -180,8 +181,8 @@ def test_repeat_people_follow_a_withdrawal_at_once(hub: tuple[TestClient, Any]) 
     assert repeats() == ({"victims_repeat": 10, "suspects_repeat": 0, "victims_multi_partner": 0, "suspects_multi_partner": 0}, 1)
 
 
-def test_csv_export_escapes_formula_injection(hub: tuple[TestClient, Any]) -> None:
-    client, _ = hub
+def test_csv_export_escapes_formula_injection(stats_api: tuple[TestClient, Any]) -> None:
+    client, _ = stats_api
     login(client, "newham.officer")
     r = client.get(f"/api/v1/stats/{NEWHAM}/breakdowns.csv")
     assert r.status_code == 200
@@ -202,8 +203,8 @@ def test_csv_cells_starting_like_formulas_get_an_apostrophe(evil: str) -> None:
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
 
 
-def test_pdf_report(hub: tuple[TestClient, Any]) -> None:
-    client, _ = hub
+def test_pdf_report(stats_api: tuple[TestClient, Any]) -> None:
+    client, _ = stats_api
     login(client, "newham.officer")
     r = client.get(f"/api/v1/stats/{NEWHAM}/report.pdf")
     assert r.status_code == 200

@@ -16,16 +16,15 @@ from hub.submissions.validate import MAX_PROBLEMS, Problems, validate_table
 from tests.conftest import make_settings
 from tests.factories import (
     FakePartner,
-    HubUnderTest,
     add_agreement,
     add_partner,
     all_pseudonyms,
     make_tables,
     raw_bundle,
     record_rows,
-    start_hub,
     zip_files,
 )
+from tests.hubs import HubUnderTest, start_hub
 
 
 def rows_of(n: int = 3, **kwargs: Any) -> dict[str, list[dict[str, Any]]]:
