@@ -18,7 +18,8 @@ from anonymise.disclosure import protect_series, publish, round_count
 from anonymise.perturb import KEY_RANGE, KeyedCount, generate
 from hub.models import AuditEntry, Submission
 from hub.statistics import figures
-from tests.factories import FakePartner, HubUnderTest, add_partner, add_user_token, make_tables
+from tests.factories import FakePartner, add_partner, add_user_token, make_tables
+from tests.hubs import HubUnderTest
 
 ENDPOINTS = ("overview", "trends", "breakdowns", "hotspots", "repeats", "coverage")
 RULES = DisclosureRules()
