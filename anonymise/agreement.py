@@ -102,6 +102,14 @@ class ProviderRule(Strict):
     narrative: bool = Field(
         default=False, description="Whether scrubbed narrative text may be uploaded at all."
     )
+    business_names: bool = Field(
+        default=False,
+        description=(
+            "Whether business and premises names (a named nail bar, car wash, care home) may stay in "
+            "scrubbed narratives. Off: they are replaced by <BUSINESS_n>; in a small town a named "
+            "premises identifies the people who worked there."
+        ),
+    )
 
 
 class LocationRules(Strict):
