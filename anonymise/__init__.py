@@ -46,7 +46,7 @@ from anonymise.kanon import (
     below_k,
 )
 from anonymise.keys import DEMO_LINKAGE_KEY
-from anonymise.london import BOROUGHS, BY_GSS, borough_outlines
+from anonymise.london import BY_GSS
 from anonymise.policy import (
     LONDON,
     Viewer,
@@ -59,7 +59,6 @@ from anonymise.schema import MATCH_KEY_FIELDS, TABLES, GssCode, TableName
 from anonymise.vocab import PartnerType
 
 __all__ = [
-    "BOROUGHS",
     "BY_GSS",
     "DEMO_LINKAGE_KEY",
     "INCIDENT_QUASI_IDENTIFIERS",
@@ -86,7 +85,6 @@ __all__ = [
     "ViewerRole",
     "Visibility",
     "below_k",
-    "borough_outlines",
     "canonical_json",
     "check_agreement_text",
     "check_table",
