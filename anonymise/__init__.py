@@ -47,6 +47,7 @@ from anonymise.kanon import (
 )
 from anonymise.keys import DEMO_LINKAGE_KEY
 from anonymise.london import BY_GSS
+from anonymise.perturb import KeyedCount, record_key
 from anonymise.policy import (
     LONDON,
     Viewer,
@@ -72,6 +73,7 @@ __all__ = [
     "BundleError",
     "Cell",
     "GssCode",
+    "KeyedCount",
     "Manifest",
     "OpenedBundle",
     "OrgId",
@@ -98,6 +100,7 @@ __all__ = [
     "protect_table",
     "public_status",
     "quarter_bounds",
+    "record_key",
     "sha256_hex",
     "verify_signature",
     "visible_sources",
