@@ -16,6 +16,7 @@ import io
 import json
 import shutil
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,26 +206,57 @@ class OpenedBundle(BaseModel):
     tables: dict[str, bytes]
 
 
+MAX_MANIFEST_BYTES: Final = 64 * 1024
+"""A manifest is a few kilobytes of counts and codes; anything larger is refused unread."""
+MAX_EXPANSION: Final = 20
+"""A compressed member may expand to this many times its compressed size (plus 1 MiB), by what is read."""
+_MEMBER_LIMITS: Final = {MANIFEST: MAX_MANIFEST_BYTES, SIGNATURE: 1024}
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+    """One member's bytes, read no further than its limit: the header's sizes are not trusted."""
+    limit = min(budget, _MEMBER_LIMITS.get(info.filename, budget))
+    if info.compress_type == zipfile.ZIP_STORED:
+        limit = min(limit, info.compress_size)
+    else:
+        limit = min(limit, info.compress_size * MAX_EXPANSION + (1 << 20))
+    out = bytearray()
+    try:
+        with archive.open(info) as member:
+            while block := member.read(min(1 << 20, limit + 1 - len(out))):
+                out.extend(block)
+                if len(out) > limit:
+                    raise BundleError("a file in the bundle expands beyond the size limit")
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        if isinstance(exc, BundleError):
+            raise
+        raise BundleError("a file in the bundle is damaged: its size or CRC does not match") from exc
+    return bytes(out)
+
+
 def open_bundle(data: bytes) -> OpenedBundle:
     """Unpack and check a bundle's structure and file hashes (not yet its signature)."""
     if len(data) > MAX_BUNDLE_BYTES:
         raise BundleError(f"bundle larger than {MAX_BUNDLE_BYTES} bytes")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
         raise BundleError("bundle is not a zip archive") from exc
     with archive:
         infos = archive.infolist()
         expected = {MANIFEST, SIGNATURE} | {f"{name}.parquet" for name in TABLES}
         names = {info.filename for info in infos}
         if names != expected or len(infos) != len(expected):
-            raise BundleError(
+            unexpected = len(infos) - len(names & expected)
+            raise BundleError(  # the members' own names are never repeated: they are the sender's text
                 f"bundle must hold exactly {sorted(expected)}; "
-                f"unexpected {sorted(names - expected)}, missing {sorted(expected - names)}"
+                f"{unexpected} unexpected member(s), missing {sorted(expected - names)}"
             )
-        if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-            raise BundleError("bundle expands beyond the size limit")
-        contents = {info.filename: archive.read(info) for info in infos}
+        budget = MAX_UNCOMPRESSED_BYTES
+        contents: dict[str, bytes] = {}
+        for info in infos:
+            contents[info.filename] = _read_member(archive, info, budget)
+            budget -= len(contents[info.filename])
     manifest_bytes = contents.pop(MANIFEST)
     try:
         signature = base64.b64decode(contents.pop(SIGNATURE), validate=True)

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from anonymise.agreement import ViewerRole
-from hub import ratelimit
+from hub import passwords, ratelimit
 from hub.config import HubSettings
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.errors import Forbidden, NotAuthenticated
@@ -40,7 +40,6 @@ SESSION_MAX_HOURS: Final = 12
 API_TOKEN_PREFIX: Final = "msht_"  # noqa: S105 - a prefix, not a secret
 CSRF_HEADER: Final = "x-csrf-token"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
-MIN_PASSWORD_CHARS: Final = 12
 
 _hasher = PasswordHasher()
 
@@ -71,15 +70,15 @@ class Principal:
 
 
 def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
-    return _hasher.hash(password)
+    """The argon2 hash of an acceptable password (``hub.passwords``); PasswordRefused otherwise."""
+    return _hasher.hash(passwords.checked(password))
 
 
 def authenticate_password(session: Session, username: str, password: str) -> User | None:
     """The active user with this username and password, or None (same work either way)."""
     user = session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    password = passwords.normalise(password)
     try:
         _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -242,34 +241,38 @@ def create_api_token(session: Session, user: User, *, label: str, days: int = 90
     return token
 
 
-def _from_api_token(session: Session, token: str, limit: ratelimit.Usage | None = None) -> Principal:
-    """The token's principal; with ``limit``, refused (429) for an address past its failed
-    attempts, read in the same round trip: every API call does this."""
-    columns = (limit.current, limit.previous) if limit is not None else ()
+def _from_api_token(session: Session, token: str) -> Principal:
+    """The token's principal: token, user and organisation in one query (every API call does this)."""
     found = session.execute(
-        select(ApiToken, User, Organisation, *columns)
+        select(ApiToken, User, Organisation)
         .join(User, User.id == ApiToken.user_id)
         .join(Organisation, Organisation.id == User.org_id)
         .where(ApiToken.token_sha256 == _sha256(token))
     ).first()
     if found is None:
         raise NotAuthenticated("the API token is not valid")
-    row, user, _org, *used = found  # the organisation is now in the session: principal_for reads it from there
-    if limit is not None:
-        limit.refuse_if_spent(*used)
+    row, user, _org = found  # the organisation is now in the session: principal_for reads it from there
     if row.revoked_at is not None or _aware(row.expires_at) <= _now():
         raise NotAuthenticated("the API token is not valid")
     return principal_for(session, user)
 
 
-def _api_token_principal(request: Request, session: Session, settings: HubSettings, token: str) -> Principal:
-    """``_from_api_token``, refused (429) for a client address past its hourly failed attempts."""
+def count_bearer_failure(request: Request, session: Session, settings: HubSettings) -> None:
+    """Count one failed bearer attempt of the client address; 429 once it made too many this hour.
+
+    Only failures are counted and refused: a valid token is never locked out by someone else's
+    guesses from the same address (a shared NAT, a proxy).
+    """
     key = "bearer-failure:" + _sha256(request.client.host if request.client else "unknown")[:32]
+    session.rollback()  # the request fails anyway; release SQLite's write lock for the count
+    ratelimit.guard(request.app.state.sessions, key, limit=settings.bearer_failures_per_hour)
+
+
+def _api_token_principal(request: Request, session: Session, settings: HubSettings, token: str) -> Principal:
     try:
-        return _from_api_token(session, token, ratelimit.usage(key, limit=settings.bearer_failures_per_hour))
+        return _from_api_token(session, token)
     except NotAuthenticated:
-        session.rollback()  # the request fails anyway; release SQLite's write lock for the count
-        ratelimit.guard(request.app.state.sessions, key, limit=settings.bearer_failures_per_hour)
+        count_bearer_failure(request, session, settings)
         raise
 
 
@@ -297,7 +300,11 @@ def resolve_principal(
             if settings.oidc_issuer:
                 from hub.oidc import principal_from_oidc
 
-                return principal_from_oidc(request, session, settings, token)
+                try:
+                    return principal_from_oidc(request, session, settings, token)
+                except NotAuthenticated:
+                    count_bearer_failure(request, session, settings)
+                    raise
             raise NotAuthenticated("the bearer token is not valid")
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:

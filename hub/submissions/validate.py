@@ -11,7 +11,6 @@ never the value. The list is capped; the total says how many there were.
 """
 
 import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -26,7 +25,6 @@ from anonymise.bundle import Manifest, OpenedBundle
 from anonymise.schema import TABLES, TableName
 
 MAX_PROBLEMS: Final = 200
-_SAFE_COLUMN: Final = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _COLUMN_ADAPTERS: Final[dict[str, dict[str, TypeAdapter[list[Any]]]]] = {
     table: {
         name: TypeAdapter(list[info.rebuild_annotation()])  # type: ignore[misc,arg-type]
@@ -77,10 +75,9 @@ class ValidTables:
         return dict(self.rows)
 
 
-def _safe_column(name: object, table: str) -> str:
-    if isinstance(name, str) and (name in TABLES[table].model_fields or _SAFE_COLUMN.match(name)):  # type: ignore[index]
-        return name
-    return "(unrecognised column)"
+def _unknown_column(position: int) -> str:
+    """How a column the schema lacks is named: by its position only (its name is the sender's text)."""
+    return f"(column {position}, not in the schema)"
 
 
 def row_counts(bundle: OpenedBundle, *, max_rows: int, problems: Problems) -> dict[TableName, int]:
@@ -161,9 +158,10 @@ def _validate_column(
 def validate_table(table: TableName, columns: Mapping[str, list[Any]], rows: int, problems: Problems) -> Columns | None:
     """Validate every value of one table against its schema fields; None if any is wrong."""
     fields = TABLES[table].model_fields
-    for name in sorted(set(columns) - set(fields)):
-        problems.add(table, "unknown_column", column=_safe_column(name, table),
-                     message="the common schema has no such column")
+    for position, name in enumerate(columns, start=1):
+        if name not in fields:
+            problems.add(table, "unknown_column", column=_unknown_column(position),
+                         message="the common schema has no such column")
     found: list[tuple[int, str, str, str]] = []
     out: Columns = {}
     for name, info in fields.items():
