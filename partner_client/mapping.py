@@ -9,13 +9,13 @@ from typing import Final
 
 from anonymise.vocab import Gender
 from partner_client import coding
+from partner_client.coding import MAX_LISTED_VALUES
 from partner_client.csvread import ROW_KEY, read_chunks, sniff
 from partner_client.errors import ClientError, Problem, Problems
 from partner_client.profile import TARGETS, ColumnMap, IdentifierKind, Profile
+from partner_client.rows import RowReader
 
 SAMPLE_ROWS: Final = 5_000
-MAX_LISTED_VALUES: Final = 60
-"""A coded column with more distinct unmapped values than this is not a code list: values are not listed."""
 
 # Header words partners' systems use. Identifier columns come first: a column that could be a
 # name is always treated as an identifier, never as a field that leaves.
@@ -34,7 +34,12 @@ HEADER_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "id:location_postcode": ("location postcode", "location post code", "exploitation postcode", "incident postcode", "premises postcode"),
     "id:latitude": ("lat", "latitude", "y coord"),
     "id:longitude": ("lon", "long", "longitude", "lng", "x coord"),
-    "id:other": ("nhs number", "nhs no", "ni number", "nino", "passport", "mrn", "hospital number", "pnc id", "crn"),
+    "id:nhs_number": ("nhs number", "nhs no", "nhs num", "nhs id"),
+    "id:ni_number": ("ni number", "nino", "ni no", "national insurance number", "national insurance no"),
+    "id:passport": ("passport", "passport number", "passport no"),
+    "id:ukvi_reference": ("home office reference", "ho reference", "ho ref", "ukvi reference", "ukvi ref", "uan"),
+    "id:pnc_id": ("pnc id", "pnc number", "pnc no", "pncid"),
+    "id:other": ("mrn", "hospital number", "crn"),
     "incident.local_id": ("case ref", "ref no", "reference number", "occurrence no", "attendance id", "case id", "case reference", "reference", "incident id", "incident ref", "log id", "log ref", "occurrence", "crime ref", "case number", "ref", "attendance id"),
     "incident.first_known_date": ("date referred", "date received", "arrival datetime", "report date", "arrival date", "referral date", "date reported", "reported date", "date opened", "opened", "date", "incident date", "attendance date", "date of concern", "log date", "first contact"),
     "incident.source_channel": ("source", "referral source", "referred by", "channel", "how referred", "source of referral"),
@@ -175,8 +180,6 @@ def propose(path: Path, *, version: str = "1") -> Proposal:
 
 def check(profile: Profile, path: Path) -> Problems:
     """Everything a profile gets wrong about a file: missing columns, unmapped codes, unread dates."""
-    from partner_client.rows import RowReader  # the same reader `prepare` uses
-
     fmt = sniff(path)
     problems = Problems()
     missing = sorted(c for c in profile.columns_used() if c not in fmt.headers)
@@ -202,7 +205,7 @@ def check(profile: Profile, path: Path) -> Problems:
                 hint="Map it if it holds a schema field, or list it under `ignore:` to silence this.",
             )
         )
-    reader = RowReader(profile, problems)
+    reader = RowReader(profile, problems)  # the same reader `prepare` uses
     for chunk in read_chunks(path, fmt):
         for row in chunk.rows:
             reader.read(row, int(row[ROW_KEY]))

@@ -1,17 +1,17 @@
 """One export row read through a profile into typed values, with every problem named by row and column."""
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from anonymise.identifiers import IdKind, normalise_id
 from anonymise.london import BOROUGHS
 from partner_client import coding
-from partner_client.coding import Unmapped
+from partner_client.coding import MAX_LISTED_VALUES, Unmapped
 from partner_client.csvread import DEFAULT_DATE_FORMATS, cached_parse_date
 from partner_client.errors import Problem, Problems
-from partner_client.mapping import MAX_LISTED_VALUES
 from partner_client.profile import TARGETS, ColumnMap, IdentifierKind, Profile
 
 
@@ -40,6 +40,24 @@ def borough_code(text: str) -> str | None:
 _GSS: Final = re.compile(r"^[ENSW][0-9]{8}$")
 _MAX_LISTED_ROWS: Final = 10
 
+ID_KINDS: Final = {
+    IdentifierKind.nhs_number: IdKind.nhs_number,
+    IdentifierKind.ni_number: IdKind.ni_number,
+    IdentifierKind.passport: IdKind.passport,
+    IdentifierKind.ukvi_reference: IdKind.ukvi_reference,
+    IdentifierKind.pnc_id: IdKind.pnc_id,
+}
+"""Identifier columns read as ID numbers: a value that is not one is dropped from that row only."""
+
+_ID_WORDS: Final = {
+    IdentifierKind.dob: "date of birth",
+    IdentifierKind.nhs_number: "NHS number",
+    IdentifierKind.ni_number: "National Insurance number",
+    IdentifierKind.passport: "passport number",
+    IdentifierKind.ukvi_reference: "Home Office / UKVI reference",
+    IdentifierKind.pnc_id: "PNC id",
+}
+
 
 @dataclass
 class ParsedRow:
@@ -54,6 +72,8 @@ class ParsedRow:
     decision_date: date | None = None
     ids: dict[IdentifierKind, list[str]] = field(default_factory=dict)
     dob: date | None = None
+    id_numbers: dict[IdKind, list[str]] = field(default_factory=dict)
+    """Well-formed ID numbers in canonical form (what match keys are made of)."""
 
     def first(self, kind: IdentifierKind) -> str | None:
         values = self.ids.get(kind)
@@ -78,6 +98,8 @@ class RowReader:
         self._unmapped: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         self._unmapped_counts: dict[tuple[str, str], int] = defaultdict(int)
         self._resolved: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._identifier_seen: Counter[tuple[IdentifierKind, str]] = Counter()
+        self._identifier_failed: Counter[tuple[IdentifierKind, str]] = Counter()
 
     def _cell(self, raw: dict[str, str], cmap: ColumnMap) -> str:
         return " ".join(raw.get(c, "") for c in cmap.columns if raw.get(c, "")).strip()
@@ -117,10 +139,14 @@ class RowReader:
         p = self.profile
         for kind, cmap in p.identifiers.items():
             if kind == IdentifierKind.dob:
-                parsed.dob = self._date(raw, cmap, row, "date of birth")
+                parsed.dob = self._dob(raw, cmap, row)
                 continue
             values = [raw.get(c, "").strip() for c in cmap.columns]
-            parsed.ids[kind] = [v for v in values if v and not coding.is_blank(v)]
+            values = [v for v in values if v and not coding.is_blank(v)]
+            id_kind = ID_KINDS.get(kind)
+            if id_kind is not None:
+                parsed.id_numbers[id_kind] = self._id_numbers(kind, id_kind, values, row, cmap.columns[0])
+            parsed.ids[kind] = values  # raw, malformed ones too: the scrubber removes them from notes
         for name, cmap in p.fields.items():
             spec = TARGETS[name]
             if spec.kind == "id":
@@ -160,6 +186,68 @@ class RowReader:
                     if len(bucket) <= MAX_LISTED_VALUES or exc.value in bucket:
                         bucket[exc.value].append(row)
         return parsed
+
+    def _dob(self, raw: dict[str, str], cmap: ColumnMap, row: int) -> date | None:
+        """A date of birth, or None: an unreadable or future one only drops the keys that need it."""
+        text = self._cell(raw, cmap)
+        if coding.is_blank(text):
+            return None
+        column = cmap.columns[0]
+        self._identifier_seen[(IdentifierKind.dob, column)] += 1
+        value = cached_parse_date(text, tuple(cmap.formats) + self.formats)
+        if value is not None and value <= self.today:
+            return value
+        self._identifier_failed[(IdentifierKind.dob, column)] += 1
+        what = "not a date in any known format" if value is None else "in the future"
+        self.problems.add(
+            Problem(
+                rule="unusable_dob",
+                severity="warning",
+                row=row,
+                column=column,
+                message=f"the date of birth is {what}; this row is sent without the match keys that need it",
+                hint="Correct it in your case system; if many rows fail, add the column's format under `formats:`.",
+            )
+        )
+        return None
+
+    def _id_numbers(
+        self, kind: IdentifierKind, id_kind: IdKind, values: list[str], row: int, column: str
+    ) -> list[str]:
+        """The well-formed ID numbers of a cell, canonical; each other one is named by row and column."""
+        out: list[str] = []
+        for value in values:
+            self._identifier_seen[(kind, column)] += 1
+            canonical = normalise_id(id_kind, value)
+            if canonical is not None:
+                out.append(canonical)
+                continue
+            self._identifier_failed[(kind, column)] += 1
+            self.problems.add(
+                Problem(
+                    rule="unusable_id_number",
+                    severity="warning",
+                    row=row,
+                    column=column,
+                    message=f"the {_ID_WORDS[kind]} is not well formed; this row is sent without its match key",
+                    hint="Correct it in your case system, or map the column to another identifier kind.",
+                )
+            )
+        return out
+
+    def _check_identifier_columns(self) -> None:
+        """A column where most values cannot be read is a wrong mapping or format: an error."""
+        for (kind, column), seen in self._identifier_seen.items():
+            failed = self._identifier_failed[(kind, column)]
+            if failed * 2 > seen:
+                self.problems.add(
+                    Problem(
+                        rule="identifier_format",
+                        column=column,
+                        message=f"{failed} of {seen} values in this column are not a usable {_ID_WORDS[kind]}",
+                        hint="Check the profile: is this the right column for it, and (for dates) its format under `formats:`?",
+                    )
+                )
 
     def _age(self, text: str, row: int, column: str) -> int | None:
         if coding.is_blank(text):
@@ -208,7 +296,8 @@ class RowReader:
         }
 
     def finish(self) -> None:
-        """Report each unmapped code value once, with the rows that hold it."""
+        """Report each unmapped code value once, with the rows that hold it; and unreadable identifier columns."""
+        self._check_identifier_columns()
         for (name, column), bucket in self._unmapped.items():
             too_many = len(bucket) > MAX_LISTED_VALUES or column in self._identifying_columns()
             if too_many:

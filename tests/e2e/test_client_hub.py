@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from partner_client.cli import app
 from partner_client.demo_data import DemoFiles, generate
-from tests.partner_client.live_hub import LiveHub, run_hub
+from tests.hubs import LiveHub, run_hub
 
 PROFILES = Path(__file__).resolve().parents[2] / "partner_client" / "profiles"
 LAYOUTS = {

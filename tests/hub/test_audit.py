@@ -19,7 +19,7 @@ from hub.db import make_engine, make_sessionmaker
 from hub.main import create_app
 from hub.models import AuditEntry, HubState
 from tests.conftest import make_settings
-from tests.hub.accounts import add_user, transaction
+from tests.factories.accounts import add_user, transaction
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hub.db import make_engine, make_sessionmaker
 from hub.partners import service
 from tests.factories import PARTNER_TYP, FakePartner, upload_token
-from tests.hub.accounts import PASSWORD, add_user, transaction
+from tests.factories.accounts import PASSWORD, add_user, transaction
 
 pytestmark = pytest.mark.slow
 

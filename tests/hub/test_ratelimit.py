@@ -7,7 +7,7 @@ import pytest
 from hub.db import make_engine, make_sessionmaker
 from hub.errors import TooManyRequests
 from hub.ratelimit import count_hit, hit, window_start
-from tests.hub.accounts import transaction
+from tests.factories.accounts import transaction
 
 WINDOW = timedelta(minutes=15)
 

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from partner_client.cli import app
-from tests.partner_client.live_hub import run_hub
+from tests.hubs import run_hub
 
 
 def test_init_enrols_and_keeps_keys_private(tmp_path: Path) -> None:
@@ -28,7 +28,7 @@ def test_init_enrols_and_keeps_keys_private(tmp_path: Path) -> None:
 
 def test_status_withdraw_and_a_hub_that_goes_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from partner_client.demo_data import generate
-    from tests.partner_client.live_hub import DEMO_AGREEMENT
+    from tests.hubs import DEMO_AGREEMENT
 
     monkeypatch.setenv("MSHT_CLIENT_BACKOFF_SECONDS", "0")
     monkeypatch.setenv("MSHT_CLIENT_UPLOAD_ATTEMPTS", "2")

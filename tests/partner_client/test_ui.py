@@ -13,7 +13,7 @@ from partner_client.cli import app
 from partner_client.config import ClientSettings
 from partner_client.demo_data import generate
 from partner_client.ui.server import RunningUI, start
-from tests.partner_client.live_hub import DEMO_AGREEMENT, LiveHub, run_hub
+from tests.hubs import DEMO_AGREEMENT, LiveHub, run_hub
 
 BROWSER_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run",

@@ -14,8 +14,8 @@ from partner_client.config import ClientSettings, load_state, update_state
 from partner_client.errors import ClientError
 from partner_client.keystore import public_key_b64
 from partner_client.upload import AUDIENCE, UPLOAD_TYP, Hub
-from tests.partner_client.client_home import make_home
-from tests.partner_client.test_prepare import GOOD, HEADER, PROFILE
+from tests.factories.client_home import make_home
+from tests.partner_client.prepare.test_prepare import GOOD, HEADER, PROFILE
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def bundle(tmp_path: Path) -> tuple[ClientSettings, Path, Ed25519PrivateKey]:
     from typer.testing import CliRunner
 
     from partner_client.cli import app
-    from tests.partner_client.client_home import DEMO_AGREEMENT
+    from tests.factories.client_home import DEMO_AGREEMENT
 
     settings = make_home(tmp_path / "home")
     hub_key = Ed25519PrivateKey.generate()

@@ -1,0 +1,123 @@
+"""The console's organisation buttons: disabling and enabling an organisation, revoking a partner key."""
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from hub.models import AuditEntry, Organisation, PartnerKey
+from tests.factories import FakePartner, HubUnderTest, make_tables
+from tests.factories.accounts import PASSWORD, add_user, login, transaction
+
+
+def _operator(hub: HubUnderTest) -> tuple[TestClient, str]:
+    """A TestClient signed in as an operator, and the CSRF token its pages embed."""
+    hub.arrange(add_user, "olive", "operator", "hub-operator")
+    login(hub.client, "olive")
+    page = hub.client.get("/console/organisations")
+    assert page.status_code == 200, page.text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None
+    return hub.client, found.group(1)
+
+
+def _actions(hub: HubUnderTest) -> list[str]:
+    with hub.session() as s:
+        return list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def _signs_in(hub: HubUnderTest, username: str) -> bool:
+    client = TestClient(hub.app)
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": client.cookies.get("msht_login_csrf"), "next": "/"},
+        follow_redirects=False,
+    )
+    signed_in = response.status_code == 303 and client.get("/api/v1/session").status_code == 200
+    client.close()
+    return signed_in
+
+
+def test_page_lists_each_organisations_keys_with_buttons(hub: HubUnderTest, partner: FakePartner) -> None:
+    client, _ = _operator(hub)
+    page = client.get("/console/organisations").text
+    row = re.search(rf'<tr data-org="ngo-one" data-kid="{partner.kid}">.*?</tr>', page, re.S)
+    assert row is not None
+    assert "active" in row.group(0)
+    assert f'action="/console/keys/{partner.kid}/revoke"' in row.group(0)
+    assert 'action="/console/organisations/ngo-one/disable"' in page
+    # No button that would lock the operator's own organisation out.
+    assert 'action="/console/organisations/hub-operator/disable"' not in page
+
+
+def test_disabling_an_organisation_stops_its_uploads_and_sign_ins(hub: HubUnderTest, partner: FakePartner) -> None:
+    client, csrf = _operator(hub)
+    hub.arrange(add_user, "nora", "partner_uploader", "ngo-one")
+    assert _signs_in(hub, "nora")
+    assert hub.upload(partner, partner.bundle(make_tables(3, seed=1))).status_code == 201
+
+    response = client.post("/console/organisations/ngo-one/disable", data={"csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/organisations?notice=org-disabled"
+    page = client.get(response.headers["location"]).text
+    assert "Organisation disabled" in page
+    assert 'action="/console/organisations/ngo-one/enable"' in page
+    assert f'action="/console/keys/{partner.kid}/revoke"' not in page  # its key went with it
+
+    refused = hub.upload(partner, partner.bundle(make_tables(3, seed=2)))
+    assert refused.status_code == 401
+    assert not _signs_in(hub, "nora")
+    with hub.session() as s:
+        org = s.get(Organisation, "ngo-one")
+        key = s.get(PartnerKey, partner.kid)
+        assert org is not None
+        assert org.status == "disabled"
+        assert key is not None
+        assert key.status == "revoked"
+    assert "org.disabled" in _actions(hub)
+
+    response = client.post("/console/organisations/ngo-one/enable", data={"csrf_token": csrf}, follow_redirects=True)
+    assert "Organisation enabled" in response.text
+    assert _signs_in(hub, "nora")
+    # Enabling does not bring a revoked key back: the partner enrols a new one.
+    assert hub.upload(partner, partner.bundle(make_tables(3, seed=3))).status_code == 401
+    assert "org.active" in _actions(hub)
+
+
+def test_revoking_a_key_refuses_uploads_signed_with_it(hub: HubUnderTest, partner: FakePartner) -> None:
+    client, csrf = _operator(hub)
+    assert hub.upload(partner, partner.bundle(make_tables(3, seed=1))).status_code == 201
+
+    response = client.post(f"/console/keys/{partner.kid}/revoke", data={"csrf_token": csrf}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Signing key revoked" in response.text
+    row = re.search(rf'<tr data-org="ngo-one" data-kid="{partner.kid}">.*?</tr>', response.text, re.S)
+    assert row is not None
+    assert "revoked" in row.group(0)
+    assert "Revoke</button>" not in row.group(0)
+
+    refused = hub.upload(partner, partner.bundle(make_tables(3, seed=2)))
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]
+    with hub.session() as s:
+        org = s.get(Organisation, "ngo-one")
+        assert org is not None
+        assert org.status == "active"
+    assert _actions(hub)[-1] == "partner.revoke_key"
+
+
+def test_buttons_need_the_csrf_token_and_name_unknown_targets(hub: HubUnderTest, partner: FakePartner) -> None:
+    client, csrf = _operator(hub)
+    assert client.post("/console/organisations/ngo-one/disable", data={}).status_code == 403
+    assert client.post(f"/console/keys/{partner.kid}/revoke", data={"csrf_token": "wrong"}).status_code == 403
+    with transaction(hub.app.state.sessions) as s:
+        key = s.get(PartnerKey, partner.kid)
+        assert key is not None
+        assert key.status == "active"
+    missing = client.post("/console/keys/no-such-key/revoke", data={"csrf_token": csrf})
+    assert missing.status_code == 404
+    assert "no partner key has this id" in missing.text
+    own = client.post("/console/organisations/hub-operator/disable", data={"csrf_token": csrf})
+    assert own.status_code == 400
+    assert _actions(hub).count("org.disabled") == 0

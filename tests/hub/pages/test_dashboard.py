@@ -1,0 +1,124 @@
+"""The dashboard in headless Chromium against a real hub: every page renders its charts and map,
+nothing leaves 127.0.0.1, no console errors, and another borough's detail is refused."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Browser
+
+from hub.db import make_engine, make_sessionmaker, migrate
+from hub.main import create_app
+from tests.browser import SCREENSHOTS, Watched, open_watched, serve
+from tests.conftest import make_settings
+from tests.factories.accounts import PASSWORD, add_user
+from tests.factories.stats_seed import CAMDEN, NEWHAM, seed
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PAGES = {
+    "overview": ("", 2),
+    "trends": ("/trends", 1),
+    "hotspots": ("/hotspots", 0),
+    "breakdowns": ("/breakdowns", 8),
+    "repeats": ("/repeats", 1),
+    "coverage": ("/coverage", 2),
+    "report": ("/report", 0),
+}
+"""page → (path suffix, at least this many drawn charts)"""
+
+
+@dataclass
+class Hub:
+    url: str
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    directory = tmp_path_factory.mktemp("dash")
+    url = f"sqlite:///{directory / 'hub.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as s:
+        seed(s, per_quarter=30)
+        add_user(s, "newham.officer", "borough_officer", "lb-newham")
+        add_user(s, "camden.officer", "borough_officer", "lb-camden")
+        s.commit()
+    engine.dispose()
+    with serve(create_app(make_settings(url, directory))) as base:
+        yield Hub(base)
+
+
+def _goto(w: Watched, url: str) -> int:
+    response = w.page.goto(url)
+    assert response is not None
+    return response.status
+
+
+def _sign_in(w: Watched, hub: Hub, username: str) -> None:
+    w.page.goto(f"{hub.url}/")
+    w.page.fill("#username", username)
+    w.page.fill("#password", PASSWORD)
+    w.page.click("button[type=submit]")
+    w.page.wait_for_load_state("networkidle")
+
+
+def test_borough_officer_sees_every_page_with_charts_and_map(hub: Hub, browser: Browser) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    w = open_watched(browser)
+    _sign_in(w, hub, "newham.officer")
+    assert w.page.url == f"{hub.url}/dashboard/{NEWHAM}", "the landing page sends an officer to their borough"
+    for name, (suffix, charts) in PAGES.items():
+        assert _goto(w, f"{hub.url}/dashboard/{NEWHAM}{suffix}") == 200, name
+        w.page.wait_for_load_state("networkidle")
+        assert w.page.locator("h1").inner_text() == "Newham"
+        assert w.page.locator("[data-privacy]").count() >= 1, f"{name}: privacy label"
+        drawn = w.page.locator(".chart[data-drawn] svg").count()
+        assert drawn >= charts, f"{name}: {drawn} charts drawn"
+        if charts:
+            # each chart has its data table beside it
+            assert w.page.locator("table.figures").count() >= charts
+        if name == "hotspots":
+            assert w.page.locator("svg[data-map] polygon.borough").count() >= 33
+            cells = w.page.locator("svg[data-map] polygon.cell")
+            assert cells.count() >= 1
+            cells.first.focus()
+            assert "incidents" in w.page.locator("[data-map-tip]").inner_text()
+        text = w.page.locator("main").inner_text()
+        for n in range(1, 5):
+            assert f" {n} incidents" not in text
+        w.page.screenshot(path=str(SCREENSHOTS / f"dashboard_{name}.png"), full_page=True)
+    assert _goto(w, f"{hub.url}/dashboard/london") == 200
+    w.page.screenshot(path=str(SCREENSHOTS / "dashboard_london.png"), full_page=True)
+    assert _goto(w, f"{hub.url}/dashboard/london/hotspots") == 200
+    w.page.screenshot(path=str(SCREENSHOTS / "dashboard_london_hotspots.png"), full_page=True)
+    assert w.errors == []
+    assert w.requests
+    assert [u for u in w.requests if not u.startswith(f"{hub.url}/")] == []
+
+
+def test_tablet_layout(hub: Hub, browser: Browser) -> None:
+    w = open_watched(browser, width=768, height=1024)
+    _sign_in(w, hub, "newham.officer")
+    w.page.goto(f"{hub.url}/dashboard/{NEWHAM}/breakdowns")
+    w.page.wait_for_load_state("networkidle")
+    # nothing wider than the screen: no sideways scrolling on a tablet
+    overflow = w.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    wide = w.page.evaluate(
+        "Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > "
+        "document.documentElement.clientWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)"
+    )
+    assert overflow <= 0, wide
+    w.page.screenshot(path=str(SCREENSHOTS / "dashboard_breakdowns_tablet.png"), full_page=True)
+    assert w.errors == []
+
+
+def test_officer_of_another_borough_gets_403(hub: Hub, browser: Browser) -> None:
+    w = open_watched(browser)
+    _sign_in(w, hub, "camden.officer")
+    assert w.page.url == f"{hub.url}/dashboard/{CAMDEN}"
+    for suffix, _ in PAGES.values():
+        assert _goto(w, f"{hub.url}/dashboard/{NEWHAM}{suffix}") == 403
+    api = w.page.request.get(f"{hub.url}/api/v1/stats/{NEWHAM}/overview")
+    assert api.status == 403
+    w.page.screenshot(path=str(SCREENSHOTS / "dashboard_forbidden.png"))
