@@ -66,6 +66,12 @@ class HubSettings(BaseSettings):
         description="Failed API-token bearer attempts one client address may make per hour; then 429 for its API-token calls.",
     )
 
+    ingest_statement_timeout_seconds: int = Field(
+        default=120, ge=5, description="PostgreSQL: longest any one statement of an upload's ingest may run; beyond, the upload fails whole.",
+    )
+    ingest_lock_wait_seconds: int = Field(
+        default=30, ge=1, description="PostgreSQL: longest an upload waits for its quarter's lock; beyond, 503 with Retry-After.",
+    )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Addresses or networks of reverse proxies whose X-Forwarded-For is believed (comma-separated); empty: none.",

@@ -90,8 +90,9 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def _hub_error(request: Request, exc: HubError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
-            headers = {"Retry-After": str(exc.retry_after)}
+        retry = getattr(exc, "retry_after", None)
+        if isinstance(retry, int):
+            headers = {"Retry-After": str(retry)}
         return JSONResponse(_body(exc), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

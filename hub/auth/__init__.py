@@ -78,11 +78,16 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
     """The active user with this username and password, or None (same work either way)."""
     user = session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
-    password = passwords.normalise(password)
+    typed, password = password, passwords.normalise(password)
     try:
         _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
+        try:  # a hash made before passwords were normalised
+            if typed == password:
+                return None
+            _hasher.verify(stored, typed)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
     if user is None or not user.password_hash or user.status != UserStatus.active:
         return None
     org = session.get(Organisation, user.org_id)

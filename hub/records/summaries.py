@@ -307,6 +307,11 @@ def refresh(session: Session, submission_ids: Collection[str]) -> None:
         # Two uploads stored at once cannot see each other's rows: linking waits for the other
         # to commit, then sees it (SQLite's write lock already serialises whole transactions).
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LINK_LOCK})
+        # Fresh statistics for the tables linking reads: planned on stale ones (a bulk load
+        # after the last ANALYZE) the anti-join below was estimated at one row and ran as a
+        # nested loop for minutes. ANALYZE counts this transaction's own new rows; it runs
+        # under the link lock, which already serialises this step.
+        session.execute(text("ANALYZE persons, incidents, linked_persons"))
     _link(session, ids)
     _bump(session)
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import TypeAdapter, ValidationError
 
-from anonymise.bundle import Manifest, OpenedBundle
+from anonymise.bundle import Manifest, OpenedBundle, arrow_schema
 from anonymise.schema import TABLES, TableName
 
 MAX_PROBLEMS: Final = 200
@@ -99,12 +99,41 @@ def row_counts(bundle: OpenedBundle, *, max_rows: int, problems: Problems) -> di
     return counts
 
 
-def read_columns(data: bytes) -> tuple[Columns, int]:
+def _kind(data_type: pa.DataType) -> str:
+    if pa.types.is_integer(data_type):
+        return "integer"
+    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
+        return "text"
+    if pa.types.is_dictionary(data_type):
+        return _kind(data_type.value_type)
+    if pa.types.is_list(data_type) or pa.types.is_large_list(data_type):
+        inner = _kind(data_type.value_type)
+        return "list of text" if inner in ("text", "empty") else "other"
+    if pa.types.is_null(data_type):
+        return "empty"
+    return "other"
+
+
+def check_types(table: TableName, schema: pa.Schema, problems: Problems) -> bool:
+    """Every known column stored with the Parquet type the schema writes: no coercion (a person_seq
+    sent as text, an h3_resolution as a float, a flag as a boolean is refused, not converted)."""
+    expected = {f.name: _kind(f.type) for f in arrow_schema(table)}
+    ok = True
+    for name, data_type in zip(schema.names, schema.types, strict=True):
+        want = expected.get(name)
+        got = _kind(data_type)
+        if want is not None and got not in (want, "empty"):
+            problems.add(table, "column_type", column=name, message=f"stored as {got} where the schema needs {want}")
+            ok = False
+    return ok
+
+
+def read_columns(data: bytes) -> tuple[Columns, int, pa.Schema]:
     try:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowException, OSError):
         raise ValueError("unreadable") from None
-    return table.to_pydict(), table.num_rows
+    return table.to_pydict(), table.num_rows, table.schema
 
 
 def _db_value(value: Any) -> Any:
@@ -186,9 +215,11 @@ def check_rows(bundle: OpenedBundle, problems: Problems) -> ValidTables | None:
     rows: dict[str, int] = {}
     for table in TABLES:
         try:
-            raw, count = read_columns(bundle.tables[f"{table}.parquet"])
+            raw, count, schema = read_columns(bundle.tables[f"{table}.parquet"])
         except ValueError:
             problems.add(table, "unreadable_parquet", message="the table file is not readable Parquet")
+            continue
+        if not check_types(table, schema, problems):
             continue
         checked = validate_table(table, raw, count, problems)
         if checked is not None:

@@ -157,9 +157,19 @@ def submit_scrub(scrubber: scrub.Scrubber | None, items: list[tuple[str, list[st
     return results
 
 
-def ner_note(scrubber: scrub.Scrubber | None) -> str:
+NER_NOTES: Final = {
+    "no_free_text": "no free text was sent",
+    "ner_and_columns": "person names detected by the spaCy pipeline as well as from the record's columns",
+    "columns_only": "names not present in any column may be missed: the NER extra is not installed",
+}
+"""The manifest carries the code; the review shows the words."""
+
+
+def ner_code(scrubber: scrub.Scrubber | None) -> str:
     if scrubber is None:
-        return "no free text was sent"
-    if scrubber.ner_available:
-        return "person names detected by the spaCy pipeline as well as from the record's columns"
-    return "names not present in any column may be missed: the NER extra is not installed"
+        return "no_free_text"
+    return "ner_and_columns" if scrubber.ner_available else "columns_only"
+
+
+def ner_note(scrubber: scrub.Scrubber | None) -> str:
+    return NER_NOTES[ner_code(scrubber)]

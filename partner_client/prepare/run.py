@@ -264,7 +264,7 @@ class Pipeline(RowSteps, TableSteps):
     def _manifest_fields(self, stats: Counter[str], entities: Counter[str], scrubber: Any) -> dict[str, Any]:
         withheld = dict(self.report.get("withheld_fields", {}))
         used = self.profile.columns_used()
-        removed = {c: "identifier: used only to make pseudonyms, locate and scrub; never sent" for c in sorted(self.profile.identifier_columns())}
+        removed = len(self.profile.identifier_columns())  # a count: the hub's manifest is counts and codes only
         privacy: dict[str, Any] = {
             "rows_read": stats["rows_read"],
             "duplicate_rows_left_out": stats["duplicate_rows"],
@@ -274,7 +274,7 @@ class Pipeline(RowSteps, TableSteps):
                 "fields_withheld_by_agreement": withheld,
             },
             "pseudonymised": {
-                "method": "HMAC-SHA256 under the agreement's linkage key (HKDF sub-keys per purpose)",
+                "method": "hmac_sha_hkdf",  # HMAC-SHA256 under the agreement's linkage key, HKDF sub-keys per purpose
                 "key_version": self.key.version,
                 "key_fingerprint": self.key.fingerprint(),
             },
@@ -297,7 +297,7 @@ class Pipeline(RowSteps, TableSteps):
                 "left_out_agreement_forbids": stats["narratives_not_allowed"],
                 "entities_replaced": dict(entities),
                 "capitalised_words_replaced_by_name_guard": stats["narrative_words_guarded"],
-                "name_detection": anon.ner_note(scrubber),
+                "name_detection": anon.ner_code(scrubber),
             },
             "risk": self.report.get("risk", {}),
             "columns_used": len(used),

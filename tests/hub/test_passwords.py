@@ -4,7 +4,7 @@ import pytest
 
 from hub.passwords import PasswordRefused, checked
 from tests.factories import HubUnderTest, add_user_token
-from tests.hub.accounts import add_user
+from tests.factories.accounts import add_user
 
 ZWSP = "\u200b"
 
@@ -38,7 +38,7 @@ def test_the_api_refuses_the_attack_passwords(hub: HubUnderTest, password: str) 
 
 
 def test_a_fullwidth_password_signs_in_with_its_ascii_twin(hub: HubUnderTest) -> None:
-    from tests.hub.accounts import login
+    from tests.factories.accounts import login
 
     hub.arrange(add_user, "wide", "analyst", "ngo-a", password="ｃｏｒｒｅｃｔ ｈｏｒｓｅ ｂａｔｔｅｒｙ")
     login(hub.client, "wide", "correct horse battery")

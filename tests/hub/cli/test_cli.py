@@ -73,6 +73,10 @@ def test_operator_workflow(env: dict[str, str], db_url: str, tmp_path: Path) -> 
         assert f"{kid}\tlb-hackney\tactive" in out
         assert run("partner", "revoke-key", kid)[0] == 0
         assert f"{kid}\tlb-hackney\trevoked" in run("partner", "keys")[1]
+        code, _, err = run("user", "disable", "olive")
+        assert code == 1  # the hub's last active operator (issue 17, L6)
+        assert "without an active operator" in err
+        assert run("user", "add", "omar", "--org", "hub-ops", "--role", "operator", "--no-password")[0] == 0
         assert run("user", "disable", "olive")[0] == 0
         assert client.get("/api/v1/orgs", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     app.state.engine.dispose()
