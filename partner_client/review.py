@@ -1,11 +1,17 @@
 """The local review report written beside a bundle: plain words, counts and reasons, no record values."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from partner_client.config import write_private
 from partner_client.errors import Problems
-from partner_client.prepare.locate import NER_NOTES
+
+NER_NOTES: Final = {
+    "no_free_text": "no free text was sent",
+    "ner_and_columns": "person names detected by the spaCy pipeline as well as from the record's columns",
+    "columns_only": "names not present in any column may be missed: the NER extra is not installed",
+}
+"""The privacy report carries the code (the hub's manifest is counts and codes only); the review shows these words."""
 
 
 def review_lines(manifest: dict[str, Any]) -> list[str]:

@@ -13,14 +13,8 @@ from anonymise.bundle import sha256_hex
 from anonymise.schema import Incident, Person, Record, TableName
 from hub.models import AgreementVersion, Submission
 from tests.anonymise.kanon_oracle import enforce_k
-from tests.factories import (
-    FakePartner,
-    HubUnderTest,
-    add_partner,
-    agreement_document,
-    make_tables,
-    record_rows,
-)
+from tests.factories import FakePartner, add_partner, agreement_document, make_tables, record_rows
+from tests.hubs import HubUnderTest
 
 
 def _add_agreement_with_k(session: Session, providers: list[str], k: int) -> None:

@@ -4,6 +4,7 @@ nothing half-written; and a bundle never holds a value that `preview --json` doe
 import io
 import json
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -13,6 +14,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from partner_client.cli import app
+from partner_client.config import ClientSettings
+from partner_client.errors import ClientError
+from partner_client.profile import load_profile
+from partner_client.session import prepare_bundle
 from tests.factories.client_home import DEMO_AGREEMENT, make_home
 
 PROFILE = """\
@@ -114,9 +119,19 @@ def test_wrong_quarter_says_which_it_probably_is(env: dict[str, Path]) -> None:
 
 
 def test_quarter_that_has_not_begun(env: dict[str, Path]) -> None:
-    code, output = _prepare(env, _csv(env, GOOD), quarter="2031Q1")
-    assert code == 1
-    assert "has not begun" in output
+    """Judged against the partner's calendar day, given here (never the wall clock): refused on the
+    last day before 2027Q1, not on its first day (where these 2026Q3 rows are the wrong quarter instead)."""
+    settings = ClientSettings(home=env["home"])
+
+    def prepare_on(today: date) -> ClientError:
+        with pytest.raises(ClientError) as refused:
+            prepare_bundle(settings, _csv(env, GOOD), load_profile(env["profile"]), env["tmp"], "2027-Q1", env["out"],
+                           agreement_file=DEMO_AGREEMENT, ner=False, today=today)
+        return refused.value
+
+    assert prepare_on(date(2026, 12, 31)).message == "The quarter 2027-Q1 has not begun yet."
+    assert prepare_on(date(2027, 1, 1)).message.startswith("None of the rows' dates falls in 2027-Q1; most are in 2026-Q3.")
+    assert _nothing_written(env)
 
 
 def test_malformed_quarter(env: dict[str, Path]) -> None:

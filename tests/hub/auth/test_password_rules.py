@@ -2,7 +2,7 @@
 
 import pytest
 
-from hub.passwords import PasswordRefused, checked
+from hub.auth.password_rules import PasswordRefused, checked
 from tests.factories import HubUnderTest, add_user_token
 from tests.factories.accounts import add_user
 
