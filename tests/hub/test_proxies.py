@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tests.conftest import TEST_PSEUDONYM_KEY, TEST_SESSION_KEY, make_settings
-from tests.factories import HubUnderTest, add_user_token
-from tests.hub.conftest import _free_port
+from tests.factories import add_user_token
+from tests.hubs import HubUnderTest, _free_port
 
 
 def test_failed_bearer_attempts_never_lock_out_a_valid_token(hub: HubUnderTest) -> None:

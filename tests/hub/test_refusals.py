@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from hub.main import SecurityHeaders, create_app
 from tests.conftest import make_settings
-from tests.factories import FakePartner, HubUnderTest, add_user_token, make_tables
+from tests.factories import FakePartner, add_user_token, make_tables
+from tests.hubs import HubUnderTest
 
 INT32_PAST = 2**31
 SECRET_LOOKING = "john_smith_07700900123"

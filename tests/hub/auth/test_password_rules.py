@@ -3,8 +3,9 @@
 import pytest
 
 from hub.auth.password_rules import PasswordRefused, checked
-from tests.factories import HubUnderTest, add_user_token
+from tests.factories import add_user_token
 from tests.factories.accounts import add_user
+from tests.hubs import HubUnderTest
 
 ZWSP = "\u200b"
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.factories import HubUnderTest, add_user_token
+from tests.factories import add_user_token
+from tests.hubs import HubUnderTest
 
 
 def test_an_operator_cannot_disable_themselves_or_the_last_operator(hub: HubUnderTest) -> None:

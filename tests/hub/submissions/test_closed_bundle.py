@@ -13,7 +13,6 @@ from anonymise.bundle import MANIFEST, SIGNATURE, Manifest, canonical_json, sha2
 from anonymise.schema import TABLES
 from tests.factories import (
     FakePartner,
-    HubUnderTest,
     make_tables,
     manifest_fields,
     raw_table,
@@ -21,6 +20,7 @@ from tests.factories import (
     zip_files,
 )
 from tests.hub.submissions.test_ingest import nothing_stored, rows_of
+from tests.hubs import HubUnderTest
 
 PII = ("Jane Okafor", "07700 900123", "E15 1AA", "1990-03-03")
 

@@ -9,14 +9,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import make_settings
-from tests.factories import (
-    FakePartner,
-    HubUnderTest,
-    add_agreement,
-    add_partner,
-    make_tables,
-    start_hub,
-)
+from tests.factories import FakePartner, add_agreement, add_partner, make_tables
+from tests.hubs import HubUnderTest, start_hub
 
 
 @pytest.fixture
