@@ -395,7 +395,7 @@ def agreement_page(
 
 
 def _not_found(agreement_id: str) -> HubError:
-    return NotFound(f"no agreement {agreement_id}")
+    return NotFound("no agreement has this id")
 
 
 @router.get("/agreements/{agreement_id}/edit")

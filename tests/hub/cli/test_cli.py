@@ -82,7 +82,7 @@ def test_operator_workflow(env: dict[str, str], db_url: str, tmp_path: Path) -> 
     app.state.engine.dispose()
     code, out, _ = run("audit", "verify")
     assert code == 0
-    assert "intact: 9 entries" in out
+    assert "intact: 10 entries" in out
     code, out, _ = run("audit", "tail", "-n", "3")
     lines = out.strip().splitlines()
     assert [line.split("\t")[3] for line in lines] == ["partner.enrol", "partner.revoke_key", "user.disabled"]
