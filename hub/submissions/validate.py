@@ -21,8 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import TypeAdapter, ValidationError
 
-from anonymise.bundle import Manifest, OpenedBundle, arrow_schema
-from anonymise.schema import TABLES, TableName
+from anonymise import TABLES, Manifest, OpenedBundle, TableName, arrow_schema
 
 MAX_PROBLEMS: Final = 200
 _COLUMN_ADAPTERS: Final[dict[str, dict[str, TypeAdapter[list[Any]]]]] = {

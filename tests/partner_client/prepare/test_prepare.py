@@ -18,34 +18,8 @@ from partner_client.config import ClientSettings
 from partner_client.errors import ClientError
 from partner_client.profile import load_profile
 from partner_client.session import prepare_bundle
-from tests.factories.client_home import DEMO_AGREEMENT, make_home
+from tests.factories.client_home import DEMO_AGREEMENT, GOOD, HEADER, PROFILE, make_home
 
-PROFILE = """\
-profile_format: 1
-version: t-1
-fields:
-  incident.local_id: {column: Ref}
-  incident.first_known_date: {column: Opened}
-  incident.exploitation_types:
-    column: Type
-    values: {Labour: labour, Sexual: sexual}
-  person.role: {default: potential_victim}
-  person.gender:
-    column: Sex
-    values: {M: male, F: female}
-  person.nationality: {column: Nationality}
-  incident.borough: {column: Borough}
-identifiers:
-  full_name: {column: Name}
-  dob: {column: DOB}
-  phone: {column: Phone}
-"""
-HEADER = "Ref,Opened,Name,DOB,Sex,Nationality,Type,Borough,Phone"
-GOOD = [
-    "R1,03/07/2026,Ardit Hoxha,01/02/1990,M,Albanian,Labour,Newham,07700 900001",
-    "R2,15/08/2026,Mai Nguyen,11/12/2004,F,Vietnamese,Sexual,Tower Hamlets,07700 900002",
-    "R3,20/09/2026,Tesfaye Woldu,05/05/1999,M,Eritrean,Labour,Camden,",
-]
 runner = CliRunner()
 
 

@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 from partner_client.cli import app
 from partner_client.csvread import read_chunks
 from partner_client.prepare import read as prepare_read
-from tests.factories.client_home import DEMO_AGREEMENT, make_home
-from tests.partner_client.prepare.test_prepare import GOOD, HEADER, PROFILE
+from tests.factories.client_home import DEMO_AGREEMENT, GOOD, HEADER, PROFILE, make_home
 
 # Case R1 again in a later chunk with an earlier month, a duplicate row, a person without a phone.
 ROWS = [
