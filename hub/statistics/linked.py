@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from anonymise.intervals import Line, Window, intervals, window
+from anonymise.intervals import Line, Window, intervals, protect, window
 
-__all__ = ["Constraints", "constraints", "narrowed"]
+__all__ = ["Constraints", "constraints", "hidden", "narrowed", "to_hide"]
 
 OTHER_GENDER: Final = "other_gender"
 SPLIT_GENDERS: Final = ("female", "male", "not_recorded")
@@ -107,3 +107,57 @@ def narrowed(c: Constraints, *, narrow: int = 2) -> dict[str, Window]:
     """Cells shown as "fewer than N" that the whole system pins or narrows to ``narrow`` or less."""
     found = intervals(c.windows, c.lines, sorted(c.small))
     return {c.names[i]: w for i, w in found.items() if w[1] is not None and w[1] - w[0] <= narrow}
+
+
+def _named(body: Mapping[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Every figure of a response that is a cell of the system, with its name (as in :func:`constraints`)."""
+    for h in body.get("headlines", []):
+        yield f"{'incidents' if h['key'] == 'incidents' else 'potential victims'}:total", h["figure"]
+    tables = [*body.get("tables", []), *([body["table"]] if body.get("table") else [])]
+    for t in tables:
+        yield f"{t['unit']}:total", t["total"]
+        if t["additive"]:
+            yield from ((f"{t['unit']}:{t['id']}:{f['key']}", f) for f in t["rows"])
+    for t in body.get("cross", []):
+        unit = t["unit"]
+        yield from ((f"{unit}:gender:{f['key']}", f) for f in t["row_totals"])
+        yield from ((f"{unit}:age_group:{f['key']}", f) for f in t["col_totals"])
+        yield f"{unit}:total", t["total"]
+        yield from ((f"{unit}:gender_by_age_group:{f['key']}", f) for row in t["cells"] for f in row)
+    for r in body.get("rates", []):
+        yield "incidents:total", r["denominator"]
+        yield f"incidents:rate:{r['key']}", r["numerator"]
+    for cell in body.get("cells", []):
+        yield f"incidents:hotspots:{cell['figure']['key']}", cell["figure"]
+
+
+def to_hide(responses: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+    """The cells to hide as well, everywhere, so that no small cell of the system can be narrowed
+    to +-1 (``anonymise.intervals.protect``; smallest published cells first)."""
+    c = constraints(responses)
+    if not c.small:
+        return frozenset()
+    size = [w[0] for w in c.windows]
+    try:
+        extra = protect(c.windows, c.lines, sorted(c.small), size)
+    except ValueError:  # inconsistent windows: fail closed, hiding every cell on a line with a small one
+        extra = sorted({i for line in c.lines if c.small & {*line.members, line.total} for i in (*line.members, line.total)})
+    return frozenset(c.names[i] for i in extra)
+
+
+def hidden(body: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    """``body`` with every figure of a cell in ``names`` protected, and what was computed from them
+    (rates, changes against other quarters, mapped hotspot cells) withdrawn with it."""
+    for name, figure in _named(body):
+        if name in names:  # shown, or "fewer than N" that must lose its label too
+            figure.update(value=None, display="suppressed", suppressed="protected")
+    for r in body.get("rates", []):
+        if r["numerator"]["value"] is None or not r["denominator"]["value"]:
+            r.update(percent=None, display="not available (small numbers)")
+    for h in body.get("headlines", []):
+        if h["figure"]["value"] is None:
+            for change in h.get("changes", []):
+                change.update(percent=None, display=f"no comparison with {change['quarter']} (no or small figures)")
+    if "cells" in body:
+        body["cells"] = [cell for cell in body["cells"] if cell["figure"]["value"] is not None]
+    return body

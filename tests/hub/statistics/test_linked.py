@@ -35,8 +35,6 @@ def _fetched(client: TestClient, scope: str, quarter: str) -> dict[str, Any]:
     return {name: client.get(f"/api/v1/stats/{scope}/{name}", params={"quarter": quarter}).json() for name in ENDPOINTS}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 step 5: the audit finds cells that combining tables narrows; "
-                   "hiding more from its result (anonymise.intervals.protect) is not wired into the tables yet")
 def test_no_small_cell_can_be_narrowed_by_combining_every_table(officer: TestClient) -> None:
     audited = 0
     for scope in (NEWHAM, "london"):
