@@ -40,6 +40,7 @@ from anonymise.disclosure import (
     protect_table,
     public_status,
 )
+from anonymise.intervals import Line, Window, intervals, protect, window
 from anonymise.kanon import (
     INCIDENT_QUASI_IDENTIFIERS,
     PERSON_QUASI_IDENTIFIERS,
@@ -48,6 +49,7 @@ from anonymise.kanon import (
 )
 from anonymise.keys import DEMO_LINKAGE_KEY
 from anonymise.london import BY_GSS
+from anonymise.perturb import KeyedCount, record_key
 from anonymise.policy import (
     LONDON,
     Viewer,
@@ -73,6 +75,8 @@ __all__ = [
     "BundleError",
     "Cell",
     "GssCode",
+    "KeyedCount",
+    "Line",
     "Manifest",
     "OpenedBundle",
     "OrgId",
@@ -85,6 +89,7 @@ __all__ = [
     "Viewer",
     "ViewerRole",
     "Visibility",
+    "Window",
     "arrow_schema",
     "below_k",
     "canonical_json",
@@ -92,16 +97,20 @@ __all__ = [
     "check_table",
     "check_upload",
     "display",
+    "intervals",
     "load_agreement",
     "open_bundle",
     "parse_agreement",
     "parse_agreement_checked",
+    "protect",
     "protect_series",
     "protect_table",
     "public_status",
     "quarter_bounds",
+    "record_key",
     "sha256_hex",
     "verify_signature",
     "visible_sources",
     "vocab",
+    "window",
 ]

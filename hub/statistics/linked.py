@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from anonymise.intervals import Line, Window, intervals, protect, window
+from anonymise import Line, Window, intervals, protect, window
 
 __all__ = ["Constraints", "constraints", "hidden", "narrowed", "to_hide"]
 
