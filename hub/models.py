@@ -317,6 +317,26 @@ class StatCount(Base):
     key_sum: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # sum of the counted records' record keys
 
 
+class PremisesCount(Base):
+    """How many premises of one type a public register lists in one borough (``msht-hub premises import``).
+
+    Counts only: the register's business names, addresses, postcodes and coordinates are never
+    stored (``hub.premises.register`` drops them while reading). The denominators of the
+    premises indicators; one import replaces every row.
+    """
+
+    __tablename__ = "premises_counts"
+    __table_args__ = (UniqueConstraint("area", "premises_type"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area: Mapped[str] = mapped_column(String(9))  # a borough GSS code
+    premises_type: Mapped[str] = mapped_column(String(32))  # anonymise.vocab.PremisesType
+    n: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(64))  # which register, e.g. "FSA FHRS"
+    extract_date: Mapped[str | None] = mapped_column(String(10))  # the register's own extract date
+    imported_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 class LinkedPerson(Base):
     """Person rows sharing a match key with a person of another incident: the repeat-people index.
 
