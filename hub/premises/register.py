@@ -21,21 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from anonymise import BY_GSS
-from anonymise.vocab import PremisesType
+from anonymise import BY_GSS, vocab
 
 SOURCE: Final = "FSA FHRS"
 MAX_BYTES: Final = 200 * 1024 * 1024  # the largest authority's file is a few tens of MB
 PROLOG_BYTES: Final = 4096
 
-BY_TYPE_NAME: Final[dict[str, PremisesType]] = {
-    "takeaway/sandwich shop": PremisesType.hot_food_takeaway,
-    "retailers - other": PremisesType.convenience_store,
-    "restaurant/cafe/canteen": PremisesType.restaurant,
-    "hospitals/childcare/caring premises": PremisesType.care_home,
-    "farmers/growers": PremisesType.agricultural_site,
-    "manufacturers/packers": PremisesType.factory_warehouse,
-    "distributors/transporters": PremisesType.factory_warehouse,
+BY_TYPE_NAME: Final[dict[str, vocab.PremisesType]] = {
+    "Takeaway/sandwich shop": vocab.PremisesType.hot_food_takeaway,
+    "Retailers - other": vocab.PremisesType.convenience_store,
+    "Restaurant/Cafe/Canteen": vocab.PremisesType.restaurant,
+    "Hospitals/Childcare/Caring Premises": vocab.PremisesType.care_home,
+    "Farmers/growers": vocab.PremisesType.agricultural_site,
+    "Manufacturers/packers": vocab.PremisesType.factory_warehouse,
+    "Distributors/Transporters": vocab.PremisesType.factory_warehouse,
 }
 """FHRS business type → the hub's premises type. The FHRS has no convenience-store, care-home or
 warehouse type of its own: "Retailers - other" holds convenience stores with other small food
@@ -43,12 +42,13 @@ shops, "Hospitals/Childcare/Caring Premises" holds care homes with hospitals and
 indicator page says so. Types not listed (pubs, hotels, schools, supermarkets, mobile caterers …)
 are counted as skipped."""
 
-BY_TYPE_ID: Final[dict[str, PremisesType]] = {
-    "7844": PremisesType.hot_food_takeaway,
-    "4613": PremisesType.convenience_store,
-    "1": PremisesType.restaurant,
+BY_TYPE_ID: Final[dict[str, vocab.PremisesType]] = {
+    "7844": vocab.PremisesType.hot_food_takeaway,
+    "4613": vocab.PremisesType.convenience_store,
+    "1": vocab.PremisesType.restaurant,
 }
 """Fallback when a file carries the id but no type name (ids checked against the FSA's API)."""
+_BY_LOWER: Final = {name.lower(): kind for name, kind in BY_TYPE_NAME.items()}
 
 COVERED: Final = tuple(dict.fromkeys([*BY_TYPE_NAME.values()]))
 """The premises types this register gives a denominator for, in a fixed order."""
@@ -81,9 +81,9 @@ def borough_of(authority_name: str) -> str | None:
     return _AUTHORITIES.get(_authority_key(authority_name))
 
 
-def premises_type_of(type_name: str | None, type_id: str | None) -> PremisesType | None:
+def premises_type_of(type_name: str | None, type_id: str | None) -> vocab.PremisesType | None:
     if type_name:
-        return BY_TYPE_NAME.get(type_name.strip().lower())
+        return _BY_LOWER.get(type_name.strip().lower())
     return BY_TYPE_ID.get((type_id or "").strip())
 
 

@@ -115,7 +115,7 @@ def test_a_business_name_in_the_register_never_reaches_a_page_export_api_row_or_
     with seeded() as s:
         assert s.scalar(select(PremisesCount.n).where(PremisesCount.area == NEWHAM, PremisesCount.premises_type == "hot_food_takeaway")) == 40
         for table in Base.metadata.sorted_tables:  # every stored row, every column, as text
-            seen += [repr(tuple(row)) for row in s.execute(text(f"SELECT * FROM {table.name}"))]  # noqa: S608 - our table names
+            seen += [repr(tuple(row)) for row in s.execute(text(f"SELECT * FROM {table.name}"))]
     seen += [r.getMessage() + repr(r.args) for r in caplog.records]
     assert len(seen) > 20
     for value in SECRETS:
@@ -129,7 +129,9 @@ def test_rates_are_the_published_numerators_over_the_register(seeded: sessionmak
             area: {f.key: f for f in next(t for t in statistics.breakdowns(s, ANALYST, area, QUARTER).tables if t.id == "premises_type").rows}
             for area in BOROUGHS
         }
-    assert answer.quarter == QUARTER and answer.source is not None and answer.source.extract_date == "2026-11-28"
+    assert answer.quarter == QUARTER
+    assert answer.source is not None
+    assert answer.source.extract_date == "2026-11-28"
     takeaways = next(r for r in answer.rankings if r.premises_type == "hot_food_takeaway")
     assert {a.area for a in takeaways.areas} == set(BOROUGHS)
     rated = [a for r in answer.rankings for a in r.areas if a.rate is not None]
@@ -140,9 +142,13 @@ def test_rates_are_the_published_numerators_over_the_register(seeded: sessionmak
             if a.rate is not None:
                 assert a.incidents.value is not None
                 assert a.rate == round(100 * a.incidents.value / a.premises, 1)
-                assert a.lower is not None and a.upper is not None and a.lower <= a.rate <= a.upper
+                assert a.lower is not None
+                assert a.upper is not None
+                assert a.lower <= a.rate <= a.upper
     newham = next(a for a in takeaways.areas if a.area == NEWHAM)
-    assert newham.premises == 40 and newham.incidents.value is not None and newham.incidents.value % 5 == 0
+    assert newham.premises == 40
+    assert newham.incidents.value is not None
+    assert newham.incidents.value % 5 == 0
 
 
 def test_ranks_compare_published_rates_only_and_small_counts_are_not_ranked(seeded: sessionmaker[Session]) -> None:
@@ -150,7 +156,9 @@ def test_ranks_compare_published_rates_only_and_small_counts_are_not_ranked(seed
         answer = service.indicators(s, ANALYST, "london", QUARTER)
     takeaways = next(r for r in answer.rankings if r.premises_type == "hot_food_takeaway")
     tower = next(a for a in takeaways.areas if a.area == TOWER_HAMLETS)
-    assert tower.incidents.value is None and tower.rate is None and tower.rank is None  # 2 incidents: fewer than 5
+    assert tower.incidents.value is None
+    assert tower.rate is None
+    assert tower.rank is None
     assert tower.display.startswith("not shown")
     for r in answer.rankings:
         ranked = [a for a in r.areas if a.rank is not None]
@@ -213,4 +221,5 @@ def test_cli_imports_a_register(seeded: sessionmaker[Session], db_url: str, tmp_
     bad = tmp_path / "bad.xml"
     bad.write_text("<FHRSEstablishment/>", encoding="utf-8")
     result = CliRunner().invoke(cli, ["premises", "import", str(bad)])
-    assert result.exit_code == 1 and "no EstablishmentCollection" in result.stderr
+    assert result.exit_code == 1
+    assert "no EstablishmentCollection" in result.stderr
