@@ -12,18 +12,21 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from anonymise.countries import region_of
-from anonymise.risk import SUPPRESSED
 from anonymise.schema import MARKER_CODES
 
 __all__ = [
     "INCIDENT_QUASI_IDENTIFIERS",
     "PERSON_QUASI_IDENTIFIERS",
+    "SUPPRESSED",
     "BelowK",
     "KDecision",
     "QuasiIdentifiers",
     "below_k",
     "enforce_k",
 ]
+
+SUPPRESSED: Final = "unknown"
+"""What a suppressed quasi-identifier is set to: indistinguishable from a value nobody knew."""
 
 AGE_BAND: Final = 1
 AGE_GROUP: Final = 2

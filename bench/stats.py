@@ -45,8 +45,8 @@ from hub.auth import create_api_token, hash_password  # noqa: E402
 from hub.config import HubSettings  # noqa: E402
 from hub.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from hub.models import Incident, IncidentCode, Organisation, Person, Referral, Submission, User  # noqa: E402
+from hub.records import summaries  # noqa: E402
 from hub.secrets import write_signing_key  # noqa: E402
-from hub.statistics import summaries  # noqa: E402
 
 PROVIDERS = ("demo-ngo", "lb-newham", "demo-hospital", "demo-police")
 ORGS = {

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query
 
 from hub import audit
 from hub.auth import CurrentPrincipal, RequireOperator
+from hub.auth.partner import PartnerCall
 from hub.deps import SessionDep
 from hub.models import AuditEntry
-from hub.submissions.partner_auth import PartnerCall
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

@@ -15,12 +15,12 @@ from sqlalchemy import delete
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub import ratelimit, replay
+from hub import ratelimit
 from hub.agreements import retention
 from hub.agreements.router import partner_router as agreements_partner_router
 from hub.agreements.router import router as agreements_router
 from hub.audit_api import router as audit_router
-from hub.auth import LoginRedirect, PageForbidden, set_session_cookie
+from hub.auth import LoginRedirect, PageForbidden, replay, set_session_cookie
 from hub.config import HubSettings
 from hub.db import is_migrated, make_engine, make_sessionmaker, session_scope
 from hub.errors import HubError, install_handlers

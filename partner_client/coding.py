@@ -11,6 +11,8 @@ from typing import Final
 from partner_client.profile import ColumnMap
 
 MARKERS: Final = ("unknown", "not_asked", "not_applicable")
+MAX_LISTED_VALUES: Final = 60
+"""A coded column with more distinct unmapped values than this is not a code list: values are not listed."""
 _BLANKS: Final = frozenset({"", "-", "n/a", "na", "none recorded", "null", "?", "not known", "unknown", "unk"})
 
 # Common ways exports spell codes; used by `map` to propose value mappings (never silently at prepare).

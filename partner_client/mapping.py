@@ -9,13 +9,13 @@ from typing import Final
 
 from anonymise.vocab import Gender
 from partner_client import coding
+from partner_client.coding import MAX_LISTED_VALUES
 from partner_client.csvread import ROW_KEY, read_chunks, sniff
 from partner_client.errors import ClientError, Problem, Problems
 from partner_client.profile import TARGETS, ColumnMap, IdentifierKind, Profile
+from partner_client.rows import RowReader
 
 SAMPLE_ROWS: Final = 5_000
-MAX_LISTED_VALUES: Final = 60
-"""A coded column with more distinct unmapped values than this is not a code list: values are not listed."""
 
 # Header words partners' systems use. Identifier columns come first: a column that could be a
 # name is always treated as an identifier, never as a field that leaves.
@@ -180,8 +180,6 @@ def propose(path: Path, *, version: str = "1") -> Proposal:
 
 def check(profile: Profile, path: Path) -> Problems:
     """Everything a profile gets wrong about a file: missing columns, unmapped codes, unread dates."""
-    from partner_client.rows import RowReader  # the same reader `prepare` uses
-
     fmt = sniff(path)
     problems = Problems()
     missing = sorted(c for c in profile.columns_used() if c not in fmt.headers)
@@ -207,7 +205,7 @@ def check(profile: Profile, path: Path) -> Problems:
                 hint="Map it if it holds a schema field, or list it under `ignore:` to silence this.",
             )
         )
-    reader = RowReader(profile, problems)
+    reader = RowReader(profile, problems)  # the same reader `prepare` uses
     for chunk in read_chunks(path, fmt):
         for row in chunk.rows:
             reader.read(row, int(row[ROW_KEY]))

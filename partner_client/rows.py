@@ -9,10 +9,9 @@ from typing import Final
 from anonymise.identifiers import IdKind, normalise_id
 from anonymise.london import BOROUGHS
 from partner_client import coding
-from partner_client.coding import Unmapped
+from partner_client.coding import MAX_LISTED_VALUES, Unmapped
 from partner_client.csvread import DEFAULT_DATE_FORMATS, cached_parse_date
 from partner_client.errors import Problem, Problems
-from partner_client.mapping import MAX_LISTED_VALUES
 from partner_client.profile import TARGETS, ColumnMap, IdentifierKind, Profile
 
 

@@ -22,9 +22,9 @@ from hub.agreements.schemas import (
     VersionOut,
 )
 from hub.auth import RequireOperator
+from hub.auth.partner import PartnerCall
 from hub.deps import SessionDep
 from hub.errors import NotFound
-from hub.submissions.partner_auth import PartnerCall
 
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
 partner_router = APIRouter(prefix="/api/v1/partner", tags=["agreements"])

@@ -29,7 +29,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
-from hub.statistics import summaries
+from hub.records import summaries
 
 log = logging.getLogger(__name__)
 

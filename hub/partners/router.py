@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 
 from hub import ratelimit
 from hub.auth import CurrentPrincipal, RequireOperator, csrf_token
+from hub.auth.partner import PartnerCall
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.models import OrgStatus, UserStatus
 from hub.partners import service
@@ -23,7 +24,6 @@ from hub.partners.schemas import (
     UserIn,
     UserOut,
 )
-from hub.submissions.partner_auth import PartnerCall
 
 router = APIRouter(prefix="/api/v1", tags=["partners"])
 

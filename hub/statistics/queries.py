@@ -1,6 +1,6 @@
 """The aggregate SQL behind every figure: sums of per-submission summary counts, over allowed, active submissions only.
 
-Every query here reads ``stat_counts`` (see :mod:`hub.statistics.summaries`, written with each
+Every query here reads ``stat_counts`` (see :mod:`hub.records.summaries`, written with each
 submission's records) for *active* submissions whose ``(agreement_id, provider)`` pair the
 viewer's visibility allows, in the borough asked for (or all of London). Each returns raw
 ``(key, provider, count)`` rows: per-provider counts are what the disclosure layer needs to stop
@@ -15,13 +15,13 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hub.models import LinkedPerson, StatCount, Submission, SubmissionStatus
-from hub.statistics import summaries
-from hub.statistics.summaries import H3_LEVELS, INCIDENT_FILLED, LONDON, PERSON_FILLED
+from hub.records import summaries
+from hub.records.summaries import H3_LEVELS, INCIDENT_FILLED, LONDON, PERSON_FILLED
 
 Row = tuple[str, str, int]
 """(category key, provider org id, count)"""
 
-# field name -> the summary column holding it (see the profiles in hub.statistics.summaries)
+# field name -> the summary column holding it (see the profiles in hub.records.summaries)
 INCIDENT_FIELDS: Final = {"premises_type": "k1", "county_lines": "k2", "source_channel": "k3", "exploitation_scope": "k4"}
 PERSON_FIELDS: Final = {"gender": "k2", "age_group": "k3", "age_band": "k4", "nationality": "k5"}
 MATCH_KEYS: Final = tuple(key.key for key in summaries.MATCH_KEYS)

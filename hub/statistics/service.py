@@ -26,7 +26,8 @@ from hub.agreements.service import current_agreements
 from hub.auth import Principal
 from hub.errors import Forbidden, HubError, NotFound
 from hub.models import AgreementVersion
-from hub.statistics import figures, queries, summaries
+from hub.records import summaries
+from hub.statistics import figures, queries
 from hub.statistics.hotspots import hotspot_table
 from hub.statistics.queries import Scope
 from hub.statistics.schemas import (

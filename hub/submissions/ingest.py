@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from anonymise.schema import MATCH_KEY_FIELDS
 from hub.models import Incident, IncidentCode, Person, Referral, Selector
-from hub.statistics import summaries
+from hub.records import summaries
 from hub.submissions.rekey import INCIDENT, Rekeyer, person_purpose, selector_purpose
 from hub.submissions.validate import ValidTables
 

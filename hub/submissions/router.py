@@ -7,10 +7,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from hub import ratelimit
 from hub.auth import RequireOperator
+from hub.auth.partner import PartnerCall, UploadCaller, bearer_token
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.errors import HubError, TooLarge
 from hub.submissions import service
-from hub.submissions.partner_auth import PartnerCall, UploadCaller, bearer_token
 from hub.submissions.receipts import hub_key_document, resent_receipt
 from hub.submissions.schemas import HubKey, SignedReceipt, SubmissionList, SubmissionOut, Withdrawal
 

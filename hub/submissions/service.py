@@ -22,13 +22,13 @@ from anonymise.bundle import BundleError, open_bundle, sha256_hex, verify_signat
 from anonymise.policy import check_upload
 from hub import audit
 from hub.agreements.service import governing_agreement
+from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
 from hub.config import HubSettings
 from hub.errors import Conflict, Forbidden, NotAuthenticated, NotFound, Rejected, TooLarge
 from hub.models import Submission, SubmissionStatus
 from hub.secrets import HubSecrets
 from hub.submissions import ingest
 from hub.submissions.min_k import check_min_k
-from hub.submissions.partner_auth import UPLOAD_TYP, Partner, authenticate, verify_token
 from hub.submissions.receipts import sign_receipt
 from hub.submissions.rekey import Rekeyer
 from hub.submissions.validate import Problems, ValidTables, check_rows, present_fields, row_counts

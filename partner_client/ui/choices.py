@@ -4,8 +4,8 @@ from pathlib import Path
 from typing import Any
 
 from partner_client import coding
+from partner_client.coding import MAX_LISTED_VALUES
 from partner_client.csvread import read_chunks, sniff
-from partner_client.mapping import MAX_LISTED_VALUES
 from partner_client.profile import TARGETS, ColumnMap, IdentifierKind, Profile
 
 IGNORE = "ignore"

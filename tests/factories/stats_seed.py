@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from anonymise.london import BY_GSS
 from hub.agreements import service as agreements
 from hub.models import Incident, IncidentCode, Organisation, Person, Referral, Submission
-from hub.statistics import summaries
+from hub.records import summaries
 
 REPO: Final = Path(__file__).resolve().parents[2]
 DEMO_AGREEMENT: Final = REPO / "policies" / "demo.yaml"

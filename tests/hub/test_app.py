@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 import hub.main
+from hub.auth.replay import remember_jti
 from hub.main import CSP, create_app
 from hub.models import UsedTokenId, WebSession
-from hub.replay import remember_jti
 from tests.conftest import make_settings
 from tests.factories.accounts import add_user, transaction
 

@@ -28,7 +28,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
-from hub.statistics import summaries
+from hub.records import summaries
 from tests.conftest import TEST_PSEUDONYM_KEY, TEST_SESSION_KEY, make_settings
 from tests.factories.accounts import add_user
 from tests.factories.stats_seed import NEWHAM, add_orgs, seed

@@ -16,11 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.auth.replay import purge_expired, remember_jti
+from hub.auth.tokens import decode_jwt
 from hub.db import make_engine, make_sessionmaker
 from hub.errors import NotAuthenticated
 from hub.models import UsedTokenId
-from hub.replay import purge_expired, remember_jti
-from hub.tokens import decode_jwt
 from tests.factories.accounts import transaction
 
 SECRET = b"test-only-session-key-0123456789abcdef0123"

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from hub.cli import app as cli_app
 from hub.db import make_engine, make_sessionmaker, migrate
 from hub.models import Incident, IncidentCode, LinkedPerson, Person, Referral, StatCount, Submission
-from hub.statistics import queries, summaries
+from hub.records import summaries
+from hub.statistics import queries
 from hub.statistics.queries import LONDON, Scope
 from hub.submissions import ingest
 from tests.factories.stats_seed import CAMDEN, NEWHAM, QUARTERS, TOWER_HAMLETS, add_incidents, seed

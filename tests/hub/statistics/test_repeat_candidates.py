@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from hub.db import make_engine, make_sessionmaker
 from hub.models import Incident, Person, Submission
-from hub.statistics import queries, summaries
+from hub.records import summaries
+from hub.statistics import queries
 from hub.statistics.queries import LONDON, Scope
 from tests.factories.stats_seed import CAMDEN, NEWHAM, QUARTERS, add_incidents, seed
 

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from anonymise.agreement import Agreement
 from anonymise.bundle import sha256_hex
-from anonymise.risk import enforce_k
 from anonymise.schema import Incident, Person, Record, TableName
 from hub.models import AgreementVersion, Submission
+from tests.anonymise.kanon_oracle import enforce_k
 from tests.factories import (
     FakePartner,
     HubUnderTest,

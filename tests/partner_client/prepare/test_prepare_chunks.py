@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from partner_client import prepare
 from partner_client.cli import app
 from partner_client.csvread import read_chunks
+from partner_client.prepare import run as prepare
 from tests.factories.client_home import DEMO_AGREEMENT, make_home
 from tests.partner_client.prepare.test_prepare import GOOD, HEADER, PROFILE
 

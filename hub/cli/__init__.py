@@ -34,7 +34,7 @@ def settings() -> HubSettings:
 @app.command()
 def migrate() -> None:
     """Bring the database to the newest migration (the hub refuses to serve an unmigrated one)."""
-    from hub.statistics import summaries
+    from hub.records import summaries
 
     s = settings()
     run_migrations(s.database_url)
@@ -247,7 +247,7 @@ def purge() -> None:
 def stats_rebuild() -> None:
     """Recompute every summary count and the repeat-people index from the stored records."""
     from hub import audit
-    from hub.statistics import summaries
+    from hub.records import summaries
 
     with _db() as session:
         rows = summaries.rebuild(session)
@@ -257,4 +257,4 @@ def stats_rebuild() -> None:
 
 # Commands for organisations, users, partner keys and the audit log live in hub/cli_accounts.py;
 # importing it registers them on the sub-apps above.
-from hub import cli_accounts  # noqa: E402, F401 - registers its commands; must follow the sub-apps
+from hub.cli import accounts  # noqa: E402, F401 - registers its commands; must follow the sub-apps

@@ -13,14 +13,14 @@ from pydantic import ValidationError
 from anonymise import kanon
 from anonymise.policy import ALWAYS_ALLOWED_FIELDS
 from anonymise.schema import TABLES, Record, TableName
-from partner_client import anon
 from partner_client.errors import ClientError, Problem, Problems
 from partner_client.guard import NameGuard, vocabulary
-from partner_client.prepare_rows import _NARRATIVE_AT, _Index, _Row
+from partner_client.prepare import locate as anon
+from partner_client.prepare.row import _NARRATIVE_AT, _Index, _Row
 from partner_client.spill import Spill, TableFiles
 
 if TYPE_CHECKING:
-    from partner_client.prepare import Party
+    from partner_client.prepare.run import Party
 
 
 class TableSteps:

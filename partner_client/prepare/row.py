@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from anonymise.pseudonymise import Pseudonymiser
 from anonymise.vocab import SelectorKind
-from partner_client import anon
 from partner_client.errors import ClientError, Problem, Problems
+from partner_client.prepare import locate as anon
 from partner_client.profile import TARGETS, IdentifierKind, Profile
 from partner_client.rows import ParsedRow
 
 if TYPE_CHECKING:
-    from partner_client.prepare import Party
+    from partner_client.prepare.run import Party
 
 _SELECTOR_KINDS: Final = {
     IdentifierKind.phone: SelectorKind.phone,

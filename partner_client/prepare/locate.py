@@ -11,8 +11,8 @@ from typing import Final, Protocol
 import h3
 from pydantic import TypeAdapter, ValidationError
 
-from anonymise import countries, generalise, geo, london, risk, scrub
-from anonymise.schema import Incident, Nationality, Person
+from anonymise import countries, generalise, geo, london, scrub
+from anonymise.schema import Nationality
 from partner_client.errors import ClientError
 from partner_client.profile import Profile
 
@@ -121,14 +121,6 @@ def coarsen(cells: Sequence[str | None], min_count: int) -> tuple[list[str | Non
     """A cell with fewer than ``min_count`` incidents moves to its parent, then to borough only."""
     result = geo.coarsen_cells(list(cells), min_count=min_count)
     return result.cells, result.report.as_dict()
-
-
-def enforce_k(
-    persons: Sequence[Person], incidents: Sequence[Incident], k: int
-) -> tuple[list[Person], list[Incident], dict[str, object]]:
-    """Generalise nationality, drop cells, then suppress until every group holds k persons."""
-    result = risk.enforce_k(persons, incidents, k=k)
-    return result.persons, result.incidents, dict(result.report)
 
 
 # --- free text ---------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from anonymise.agreement import ViewerRole
 from hub.auth import Principal
+from hub.auth.tokens import decode_jwt
 from hub.config import HubSettings
 from hub.errors import NotAuthenticated
 from hub.models import Organisation, OrgStatus, User, UserStatus
-from hub.tokens import decode_jwt
 
 JWKS_CACHE_SECONDS: Final = 300
 

@@ -23,11 +23,12 @@ from anonymise.bundle import Manifest, utcnow, write_bundle_files
 from anonymise.keys import LinkageKey
 from anonymise.policy import check_upload
 from anonymise.pseudonymise import Pseudonymiser
-from partner_client import __version__, anon
+from partner_client import __version__
 from partner_client.csvread import ROW_KEY, read_chunks, sniff
 from partner_client.errors import ClientError, Problem, Problems
-from partner_client.prepare_rows import RowSteps, _Index, _row_json
-from partner_client.prepare_tables import TableSteps
+from partner_client.prepare import locate as anon
+from partner_client.prepare.row import RowSteps, _Index, _row_json
+from partner_client.prepare.tables import TableSteps
 from partner_client.profile import Profile
 from partner_client.review import write_review
 from partner_client.rows import ParsedRow, RowReader

@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 
 from anonymise.agreement import ViewerRole
 from hub import ratelimit
+from hub.auth.tokens import decode_jwt
 from hub.config import HubSettings
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.errors import Forbidden, NotAuthenticated
 from hub.models import ApiToken, Organisation, OrgStatus, User, UserStatus, WebSession
 from hub.secrets import HubSecrets
-from hub.tokens import decode_jwt
 
 SESSION_COOKIE: Final = "msht_session"
 SESSION_TYP: Final = "msht-session+jwt"
@@ -295,7 +295,7 @@ def resolve_principal(
             if token.startswith(API_TOKEN_PREFIX):
                 return _api_token_principal(request, session, settings, token)
             if settings.oidc_issuer:
-                from hub.oidc import principal_from_oidc
+                from hub.auth.oidc import principal_from_oidc
 
                 return principal_from_oidc(request, session, settings, token)
             raise NotAuthenticated("the bearer token is not valid")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from anonymise.countries import region_of
+from anonymise.kanon import SUPPRESSED
 from anonymise.schema import MARKER_CODES, Incident, Person
 from anonymise.vocab import AgeBand, AgeGroup, Gender
 
@@ -30,8 +31,6 @@ __all__ = [
 ]
 
 QUASI_IDENTIFIERS: Final = ("age_band", "age_group", "gender", "nationality", "location", "month")
-SUPPRESSED: Final = "unknown"
-"""What a suppressed quasi-identifier is set to: indistinguishable from a value nobody knew."""
 
 QiKey = tuple[str, str, str, str, str, str]
 

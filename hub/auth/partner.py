@@ -25,12 +25,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from hub.auth.replay import remember_jti
+from hub.auth.tokens import decode_jwt
 from hub.config import HubSettings
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import NotAuthenticated
 from hub.partners.service import active_key
-from hub.replay import remember_jti
-from hub.tokens import decode_jwt
 
 AUDIENCE: Final = "msht-hub"
 UPLOAD_TYP: Final = "msht-upload+jwt"
