@@ -22,7 +22,7 @@ import jellyfish
 from anonymise.identifiers import IdKind
 from anonymise.names import canonical_token, given_name_forms
 
-__all__ = ["KEY_SPECS", "KeyKind", "KeySpec", "NAME_DOB_LEVELS", "key_texts"]
+__all__ = ["KEY_SPECS", "NAME_DOB_LEVELS", "KeyKind", "KeySpec", "key_texts"]
 
 
 class KeyKind(StrEnum):
@@ -36,6 +36,7 @@ class KeyKind(StrEnum):
     canon_sorted_dob_dm = "canon_sorted_dob_dm"
     canon_sorted_ym = "canon_sorted_ym"
     canon_sorted_md = "canon_sorted_md"
+    given_surname_initial_dob = "given_surname_initial_dob"
     given_dob = "given_dob"
     metaphone_surname_yob = "metaphone_surname_yob"
     nhs_number = "nhs_number"
@@ -68,6 +69,7 @@ KEY_SPECS: Final[dict[KeyKind, KeySpec]] = {
     KeyKind.canon_sorted_dob_dm: KeySpec("strong", "name_dob", "sorted tokens + year and the day and month in either order: day and month transposed"),
     KeyKind.canon_sorted_ym: KeySpec("strong", "name_dob", "sorted tokens + year and month of birth: a wrong day"),
     KeyKind.canon_sorted_md: KeySpec("strong", "name_dob", "sorted tokens + day and month of birth: a wrong year"),
+    KeyKind.given_surname_initial_dob: KeySpec("strong", "name_dob", "first given name + first letter of the surname + date of birth: a slip in the surname"),
     KeyKind.given_dob: KeySpec("weak", "name_dob", "first given name + date of birth: a changed surname"),
     KeyKind.metaphone_surname_yob: KeySpec("weak", "name_dob", "Metaphone of the surname + year of birth"),
     KeyKind.nhs_number: KeySpec("strong", "nhs_number", "NHS number"),
@@ -91,6 +93,7 @@ NAME_DOB_LEVELS: Final[tuple[str, ...]] = (
     "canon_sorted_dob_dm",
     "canon_sorted_ym",
     "canon_sorted_md",
+    "given_surname_initial_dob",
     "sorted_tokens_yob",
     "surname_dob_sex",
     "given_dob",
@@ -156,6 +159,7 @@ def key_texts(
         if canon_given and surname:
             out[KeyKind.nickname_surname_dob] = [(form, surname, iso) for form in given_name_forms(given[0])]
             out[KeyKind.given_dob] = [(canon_given[0], iso)]
+            out[KeyKind.given_surname_initial_dob] = [(canon_given[0], surname[0], iso)]
     if dob is not None and surname:
         out[KeyKind.metaphone_surname_yob] = [(jellyfish.metaphone(surname), f"{dob.year:04d}")]
     for kind, values in (ids or {}).items():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
+from anonymise.matchkeys import KeyKind
 from anonymise.pseudonymise import Pseudonymiser
 from anonymise.vocab import SelectorKind
 from partner_client.errors import ClientError, Problem, Problems
@@ -16,6 +17,9 @@ from partner_client.rows import ParsedRow
 
 if TYPE_CHECKING:
     from partner_client.prepare.run import Party
+
+PERSON_KEYS: Final = "_linkage_keys"
+"""Where a spilled person dict carries its linkage keys until `tables` splits them into ``person_keys``."""
 
 _SELECTOR_KINDS: Final = {
     IdentifierKind.phone: SelectorKind.phone,
@@ -138,6 +142,7 @@ class RowSteps:
             for key, value in keys.items():
                 if value is not None:
                     person[f"mk_{key.value}"] = value
+            person[PERSON_KEYS] = self._linkage_keys(p, pseudo, postcode)
             on = p.event_date or self._quarter_end
             if p.dob is not None:
                 age: int | None = anon.age_at(p.dob, on)
@@ -174,6 +179,23 @@ class RowSteps:
         if p.event_date is not None:
             stats["dates_to_month"] += 1
         return _Row(p.row, incident_pid, month, incident, person, referral, selectors, cell, narrative)
+
+    def _linkage_keys(self, p: ParsedRow, pseudo: Pseudonymiser, postcode: str | None) -> list[tuple[str, str]]:
+        """The person's linkage keys (anonymise.matchkeys) as (kind, pseudonym), for the person_keys table."""
+        addresses = [f"{value}, {postcode}" if postcode else value for value in p.ids.get(IdentifierKind.address, [])]
+        keys = pseudo.linkage_keys(
+            full_name=p.first(IdentifierKind.full_name),
+            given=p.first(IdentifierKind.given_name),
+            family=p.first(IdentifierKind.family_name),
+            dob=p.dob,
+            ids=p.id_numbers,
+            contacts={
+                KeyKind.phone: p.ids.get(IdentifierKind.phone, []),
+                KeyKind.email: p.ids.get(IdentifierKind.email, []),
+                KeyKind.address: addresses,
+            },
+        )
+        return [(kind.value, pid) for kind, pid in keys]
 
     def _check_quarter(self, index: "_Index", stats: Counter[str]) -> None:
         months = index.months

@@ -16,7 +16,7 @@ from anonymise.schema import TABLES, Record, TableName
 from partner_client.errors import ClientError, Problem, Problems
 from partner_client.guard import NameGuard, vocabulary
 from partner_client.prepare import locate as anon
-from partner_client.prepare.row import _NARRATIVE_AT, _Index, _Row
+from partner_client.prepare.row import _NARRATIVE_AT, PERSON_KEYS, _Index, _Row
 from partner_client.spill import Spill, TableFiles
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class TableSteps:
         index.cells = []
         self.report["coarsened"] = coarsening
         selectors_allowed = self._selectors_allowed()
+        keys_allowed = self._person_keys_allowed()
         incidents = index.incidents  # pid → first month until the incident is emitted, then its person count
         seen_selectors: set[bytes] = set()
         qi = kanon.QuasiIdentifiers()
@@ -61,7 +62,7 @@ class TableSteps:
         for items in rows:
             chunk = [_Row(*item) for item in items]
             del items
-            raw: dict[TableName, list[dict[str, Any]]] = {"incidents": [], "persons": [], "selectors": [], "referrals": []}
+            raw: dict[TableName, list[dict[str, Any]]] = {"incidents": [], "persons": [], "selectors": [], "referrals": [], "person_keys": []}
             for r in chunk:
                 cell = cells[position]
                 position += 1
@@ -79,7 +80,15 @@ class TableSteps:
                 person_seq = None
                 if r.person is not None:
                     incidents[pid] = person_seq = state + 1
+                    linkage_keys = r.person.pop(PERSON_KEYS, [])
                     raw["persons"].append({"incident_pid": pid, "person_seq": person_seq, **r.person, "_row": r.row})
+                    if linkage_keys and not keys_allowed:
+                        self.report.setdefault("withheld_fields", Counter())["person_keys"] += len(linkage_keys)
+                    elif linkage_keys:
+                        raw["person_keys"].extend(
+                            {"incident_pid": pid, "person_seq": person_seq, "kind": kind, "key_pid": kpid, "_row": r.row}
+                            for kind, kpid in linkage_keys
+                        )
                 if r.referral is not None:
                     raw["referrals"].append({"incident_pid": pid, "person_seq": person_seq, **r.referral, "_row": r.row})
                 for kind, spid in r.selectors:
@@ -193,6 +202,10 @@ class TableSteps:
             else:
                 self.report.setdefault("withheld_fields", Counter())[f"{table}.{name}"] += 1
         return kept
+
+    def _person_keys_allowed(self) -> bool:
+        fields = self.allowed_fields
+        return fields is None or bool({"person_keys.key_pid", "key_pid"} & set(fields))
 
     def _selectors_allowed(self) -> bool:
         fields = self.allowed_fields

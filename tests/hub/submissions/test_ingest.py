@@ -118,10 +118,14 @@ def test_references_must_point_into_the_bundle(hub: HubUnderTest, partner: FakeP
     rows["selectors"][1]["incident_pid"] = orphan
     rows["referrals"][2]["incident_pid"] = orphan
     rows["referrals"][0]["person_seq"] = 9
+    rows["person_keys"][3]["person_seq"] = 9
     problems = rejected(hub, partner, raw_bundle(partner, rows))
     found = {(p["table"], p["row"], p["column"], p["rule"]) for p in problems}
     assert found == {
         ("persons", 1, "incident_pid", "unknown_incident"),
+        ("person_keys", 1, "person_seq", "unknown_person"),  # their person moved to the orphan incident
+        ("person_keys", 2, "person_seq", "unknown_person"),
+        ("person_keys", 4, "person_seq", "unknown_person"),
         ("selectors", 2, "incident_pid", "unknown_incident"),
         ("referrals", 3, "incident_pid", "unknown_incident"),
         ("referrals", 1, "person_seq", "unknown_person"),
@@ -140,7 +144,7 @@ def test_duplicate_keys_and_wrong_quarter_are_rejected(hub: HubUnderTest, partne
 
 def test_manifest_counts_must_match(hub: HubUnderTest, partner: FakePartner) -> None:
     rows = rows_of(3)
-    problems = rejected(hub, partner, raw_bundle(partner, rows, record_counts={"incidents": 2, "persons": 6, "selectors": 3, "referrals": 3}))
+    problems = rejected(hub, partner, raw_bundle(partner, rows, record_counts={"incidents": 2, "persons": 6, "selectors": 3, "referrals": 3, "person_keys": 12}))
     assert {(p["table"], p["rule"]) for p in problems} == {("incidents", "count_mismatch")}
 
 
