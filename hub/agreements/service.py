@@ -29,7 +29,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
-from hub.records import summaries
+from hub.records import clusters, summaries
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +286,7 @@ def purge_expired_records(
     for agreement_id, subs in sorted(by_agreement.items()):
         ids = [s.id for s in subs]
         summaries.forget(session, ids)
+        clusters.forget(session, ids)
         incident_ids = select(Incident.id).where(Incident.submission_id.in_(ids))
         session.execute(delete(IncidentCode).where(IncidentCode.incident_id.in_(incident_ids)))
         for table, model in (("persons", Person), ("selectors", Selector), ("referrals", Referral)):
@@ -293,6 +294,7 @@ def purge_expired_records(
             counts[table] += result.rowcount  # type: ignore[attr-defined]
         result = session.execute(delete(Incident).where(Incident.submission_id.in_(ids)))
         counts["incidents"] += result.rowcount  # type: ignore[attr-defined]
+        clusters.relink(session, agreement_id)
         for submission in subs:
             submission.status = SubmissionStatus.purged
         counts["submissions"] += len(subs)

@@ -13,8 +13,8 @@ from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from anonymise.schema import MATCH_KEY_FIELDS
-from hub.models import Incident, IncidentCode, Person, Referral, Selector
-from hub.records import summaries
+from hub.models import Incident, IncidentCode, Person, PersonKey, Referral, Selector
+from hub.records import clusters, summaries
 from hub.submissions.rekey import INCIDENT, Rekeyer, person_purpose, selector_purpose
 from hub.submissions.validate import ValidTables
 
@@ -28,6 +28,7 @@ CODES = cast(Table, IncidentCode.__table__)
 PERSONS = cast(Table, Person.__table__)
 SELECTORS = cast(Table, Selector.__table__)
 REFERRALS = cast(Table, Referral.__table__)
+PERSON_KEYS = cast(Table, PersonKey.__table__)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,18 @@ def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dic
             p["age_group"], p["nationality"], p["relationship"], strict=True,
         )
     ]
+    person_keys = [
+        {"incident_pid": pid, "submission_id": sid, "person_seq": seq, "kind": name.removeprefix("mk_"), "key": clusters.key_int(value)}
+        for name, values in keys.items()
+        for pid, seq, value in zip(p["incident_pid"], p["person_seq"], values, strict=True)
+        if value is not None
+    ]
+    k = tables.columns["person_keys"]
+    person_keys += [
+        {"incident_pid": pid, "submission_id": sid, "person_seq": seq, "kind": kind,
+         "key": clusters.key_int(rekey(clusters.key_purpose(kind), value))}
+        for pid, seq, kind, value in zip(k["incident_pid"], k["person_seq"], k["kind"], k["key_pid"], strict=True)
+    ]
     s = tables.columns["selectors"]
     selectors = [
         {
@@ -136,7 +149,8 @@ def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dic
             r["victim_engaged_with_police"], r["support_provided"], strict=True,
         )
     ]
-    return {"incidents": incidents, "incident_codes": codes, "persons": persons, "selectors": selectors, "referrals": referrals}
+    return {"incidents": incidents, "incident_codes": codes, "persons": persons, "selectors": selectors, "referrals": referrals,
+            "person_keys": person_keys}
 
 
 def _allocate_incident_ids(session: Session, count: int) -> list[int] | None:
@@ -195,7 +209,8 @@ def insert_rows(session: Session, rows: dict[str, list[dict[str, Any]]], inciden
         for batch in _batches(rows["incidents"]):
             ids.extend(session.execute(statement, batch).scalars().all())
     id_of = dict(zip(incident_pids, ids, strict=True))
-    tables = (("incident_codes", CODES), ("persons", PERSONS), ("selectors", SELECTORS), ("referrals", REFERRALS))
+    tables = (("incident_codes", CODES), ("persons", PERSONS), ("selectors", SELECTORS), ("referrals", REFERRALS),
+              ("person_keys", PERSON_KEYS))
     for name, _ in tables:
         for child in rows[name]:
             child["incident_id"] = id_of[child.pop("incident_pid")]
@@ -214,6 +229,7 @@ def store(session: Session, tables: ValidTables, origin: Provenance, rekey: Reke
     """Re-key and insert every record of a checked bundle; returns rows stored per table."""
     rows = prepare_rows(tables, origin, rekey)
     insert_rows(session, rows, tables.columns["incidents"]["incident_pid"])
+    clusters.relink(session, origin.agreement_id)
     summaries.refresh(session, [origin.submission_id])
     return {name: len(batch) for name, batch in rows.items()}
 
@@ -224,9 +240,12 @@ def delete_records(session: Session, submission_ids: Collection[str]) -> int:
         return 0
     ids = list(submission_ids)
     summaries.forget(session, ids)
+    agreements = clusters.forget(session, ids)
     incident_ids = select(INCIDENTS.c.id).where(INCIDENTS.c.submission_id.in_(ids))
     session.execute(delete(CODES).where(CODES.c.incident_id.in_(incident_ids)))
     for table in (PERSONS, SELECTORS, REFERRALS):
         session.execute(delete(table).where(table.c.submission_id.in_(ids)))
     result = session.execute(delete(INCIDENTS).where(INCIDENTS.c.submission_id.in_(ids)))
+    for agreement_id in agreements:
+        clusters.relink(session, agreement_id)
     return int(getattr(result, "rowcount", 0) or 0)

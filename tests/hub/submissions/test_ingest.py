@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from anonymise.schema import TABLES
-from hub.models import Incident, IncidentCode, Person, Referral, Selector, Submission
+from hub.models import Incident, IncidentCode, Person, PersonKey, Referral, Selector, Submission
 from hub.submissions.validate import MAX_PROBLEMS, Problems, validate_table
 from tests.conftest import make_settings
 from tests.factories import (
@@ -178,6 +178,9 @@ def test_unknown_agreement_and_non_party_are_rejected(hub: HubUnderTest, partner
     assert any("not a provider party" in p["message"] for p in problems)
 
 
+CLASSIC_KINDS = {"name_dob", "initial_surname_dob", "sorted_tokens_yob", "surname_dob_sex"}
+
+
 def test_nothing_stored_equals_a_partner_pseudonym(hub: HubUnderTest, partner: FakePartner) -> None:
     tables = make_tables(6)
     sent = all_pseudonyms(tables)
@@ -189,8 +192,14 @@ def test_nothing_stored_equals_a_partner_pseudonym(hub: HubUnderTest, partner: F
         for column in (Person.mk_name_dob, Person.mk_initial_surname_dob, Person.mk_sorted_tokens_yob, Person.mk_surname_dob_sex):
             stored.update(v for v in session.scalars(select(column)) if v is not None)
         dumped = " ".join(str(row) for row in session.execute(select(Submission.manifest, Submission.receipt)))
-    assert len(stored) == len(sent)  # one hub value per partner value, nothing merged
+    with hub.session() as session:
+        linkage = {(str(kind), int(k)) for kind, k in session.execute(select(PersonKey.kind, PersonKey.key))}
+    sent_keys = {pk.key_pid for pk in tables["person_keys"]}  # type: ignore[attr-defined]
+    assert len(stored) == len(sent) - len(sent_keys)  # one hub value per partner value, nothing merged
     assert not stored & sent
+    new_kinds = {(kind, k) for kind, k in linkage if kind not in CLASSIC_KINDS}
+    assert len(new_kinds) == len(sent_keys)  # linkage keys: re-keyed too, 60 bits of the hub value
+    assert not {k for _, k in linkage} & {int(v[3:18], 16) for v in sent}
     assert all(v.startswith("h1.") and len(v) == 67 for v in stored)
     for value in sent:
         assert value not in dumped
