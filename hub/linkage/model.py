@@ -247,7 +247,8 @@ def estimate(candidates: Candidates, kinds: Mapping[str, _Kind], keys: "Keys", *
     all_pairs = max(1.0, n_persons * (n_persons - 1) / 2)
     m = [np.append(np.linspace(0.9, 0.3, size - 1), 0.05 if size > 2 else 0.1) for size in sizes]
     m = [x / x.sum() for x in m]
-    u = [np.clip((k * 0.1 + e) / max(float((k * 0.1 + e).sum()), 1.0), 1e-12, None) for k, e in zip(known_counts, extra, strict=True)]
+    # start from "candidates are mostly matches": agreeing by chance is rare
+    u = [np.clip((k * 0.01 + e) / max(float((k * 0.01 + e).sum()), 1.0), 1e-12, None) for k, e in zip(known_counts, extra, strict=True)]
     prior = min(0.5, max(float(counts.sum()) * 0.5 / all_pairs, 1e-12))
     done = 0
     while done < iterations:

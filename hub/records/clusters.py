@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import Select, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from anonymise.agreement import LinkageRules, parse_agreement
@@ -29,7 +29,7 @@ from hub.models import (
     SubmissionStatus,
 )
 
-__all__ = ["Relinked", "forget", "key_int", "key_purpose", "relink", "why"]
+__all__ = ["Relinked", "clustered_persons", "forget", "key_int", "key_purpose", "relink", "why"]
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,12 @@ def forget(session: Session, submission_ids: Collection[str]) -> list[str]:
     session.execute(delete(PersonCluster).where(PersonCluster.person_id.in_(persons)))
     session.execute(delete(PersonKey).where(PersonKey.submission_id.in_(ids)))
     return agreements
+
+
+def clustered_persons() -> Select[int]:
+    """Ids of the person records whose cluster holds another record (what repeat people are made of)."""
+    shared = select(PersonCluster.cluster_id).group_by(PersonCluster.cluster_id).having(func.count() > 1)
+    return select(PersonCluster.person_id).where(PersonCluster.cluster_id.in_(shared))
 
 
 def why(session: Session, person_a: int, person_b: int) -> tuple[str, ...] | None:

@@ -49,6 +49,7 @@ from hub.models import (
     StatCount,
     Submission,
 )
+from hub.records import clusters
 
 LONDON: Final = "london"
 GENERATION: Final = "stats_generation"
@@ -283,6 +284,7 @@ def _link(session: Session, submissions: Collection[str] | None) -> None:
             )
         target = aliased(Person)
         matched.append(select(target.id).where(getattr(target, key.key).in_(values)))
+    matched.append(clusters.clustered_persons())  # linked by the hub's model (any key), not only exact keys
     ids = union(*matched).subquery()
     already = select(LinkedPerson.person_id).where(LinkedPerson.person_id == Person.id).exists()
     rows = (
@@ -316,6 +318,8 @@ def rebuild(session: Session) -> int:
     returns the number of summary rows written."""
     session.execute(delete(StatCount))
     session.execute(delete(LinkedPerson))
+    for agreement_id in sorted(set(session.scalars(select(Submission.agreement_id)))):
+        clusters.relink(session, agreement_id)
     _write_counts(session, None)
     _link(session, None)
     _bump(session)

@@ -14,8 +14,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from hub.models import LinkedPerson, StatCount, Submission, SubmissionStatus
-from hub.records import summaries
+from hub.models import LinkedPerson, PersonCluster, StatCount, Submission, SubmissionStatus
 from hub.records.summaries import H3_LEVELS, INCIDENT_FILLED, LONDON, PERSON_FILLED
 
 Row = tuple[str, str, int]
@@ -24,7 +23,6 @@ Row = tuple[str, str, int]
 # field name -> the summary column holding it (see the profiles in hub.records.summaries)
 INCIDENT_FIELDS: Final = {"premises_type": "k1", "county_lines": "k2", "source_channel": "k3", "exploitation_scope": "k4"}
 PERSON_FIELDS: Final = {"gender": "k2", "age_group": "k3", "age_band": "k4", "nationality": "k5"}
-MATCH_KEYS: Final = tuple(key.key for key in summaries.MATCH_KEYS)
 COMPLETENESS_FIELDS: Final = tuple(INCIDENT_FILLED)
 PERSON_COMPLETENESS: Final = tuple(PERSON_FILLED)
 
@@ -156,23 +154,24 @@ class Appearance:
 
 
 def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
-    """Person rows in scope whose match key also appears on a person row of another incident in scope.
+    """Person rows in scope whose hub person id (``person_clusters``) spans another incident in scope.
 
-    Reads ``linked_persons`` (rows sharing a key with another incident anywhere, kept at ingest:
-    a superset) for the scope's active submissions, then keeps a row only where a value spans
-    two or more incidents *within the scope* — exact, because every in-scope row carrying such
-    a value is linked, so all of them were fetched. Keys are hub re-keyed pseudonyms: they are
-    compared here and never leave this module (the caller groups appearances into people and
-    publishes counts only).
+    Reads ``linked_persons`` (rows sharing a key with another incident anywhere or in a cluster
+    of the hub's linkage model, kept at ingest: a superset) for the scope's active submissions,
+    joined to each row's cluster, then keeps a row only where its cluster spans two or more
+    incidents *within the scope* — exact, because every clustered row is in the index. Cluster
+    ids are compared here and never leave this module (the caller groups appearances into
+    people and publishes counts only).
     """
     if not scope.sources:
         return []
-    keys = [getattr(LinkedPerson, k) for k in MATCH_KEYS]
+    keys: list[Any] = [PersonCluster.cluster_id]
     stmt = _active(
         select(
             LinkedPerson.person_id, LinkedPerson.incident_id, Submission.agreement_id, Submission.org_id,
             LinkedPerson.role, *keys,
-        ).join(Submission, Submission.id == LinkedPerson.submission_id),
+        ).join(Submission, Submission.id == LinkedPerson.submission_id)
+        .outerjoin(PersonCluster, PersonCluster.person_id == LinkedPerson.person_id),
         scope,
     )
     if scope.area != LONDON:
@@ -180,13 +179,13 @@ def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
     rows = session.execute(stmt).all()
     spans: dict[tuple[int, str], set[int]] = {}
     for r in rows:
-        for k in range(len(MATCH_KEYS)):
+        for k in range(len(keys)):
             if r[5 + k] is not None:
-                spans.setdefault((k, r[5 + k]), set()).add(r[1])
+                spans.setdefault((k, str(r[5 + k])), set()).add(r[1])
     found = [
-        Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(r[5:]))
+        Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(None if v is None else str(v) for v in r[5:]))
         for r in rows
-        if any(r[5 + k] is not None and len(spans[(k, r[5 + k])]) > 1 for k in range(len(MATCH_KEYS)))
+        if any(r[5 + k] is not None and len(spans[(k, str(r[5 + k]))]) > 1 for k in range(len(keys)))
     ]
     return sorted(found, key=lambda a: a.person_id)
 
