@@ -1,10 +1,19 @@
-"""The upload minimum k on compact quasi-identifier tuples: enforced by the client, re-checked by the hub.
+"""The upload minimum k on quasi-identifiers: enforced by the client before anything leaves, re-checked by the hub.
 
-The same rounds, steps and report as :func:`anonymise.risk.enforce_k` (a property test holds the
-two together), computed on one small list per person and per incident instead of pydantic
-records, so a large export needs no record objects in memory; the client applies the resulting
-changes while it writes the tables. :func:`below_k` is the check both sides share: the client's
-output passes it by construction, and the hub refuses a bundle that does not.
+The quasi-identifiers of a person in a submission are their age band (with adult/child), gender,
+nationality, the location of their incident (H3 cell, or the borough when there is no cell) and
+the incident's month. Someone who knows those facts about a person (a neighbour, an exploiter)
+can find their record if few records share them. :func:`enforce_k` makes every group hold at
+least k records by, in order: generalising nationality to its world region, dropping the
+incident's cell (borough only), and finally suppressing the person's age band, age group, gender
+and nationality to ``unknown``. The month cannot be suppressed (the schema requires it), so a
+fully suppressed record still shows its borough and month.
+
+It works on one small list per person and per incident instead of pydantic records, so a large
+export needs no record objects in memory; the client applies the resulting changes while it
+writes the tables. :func:`below_k` is the check both sides share: the client's output passes it by
+construction, and the hub refuses a bundle that does not. This is the only implementation; a
+record-level version is kept as a test oracle in ``tests/anonymise/kanon_oracle.py``.
 """
 
 from collections import Counter
@@ -91,7 +100,16 @@ def _risk(qi: QuasiIdentifiers, k: int) -> dict[str, object]:
 def enforce_k(qi: QuasiIdentifiers, k: int) -> KDecision:
     """Generalise nationality, drop cells, then suppress until every group holds k persons.
 
-    Changes ``qi`` in place to the values that will leave; see :func:`anonymise.risk.enforce_k`.
+    Only persons in too-small groups are touched, one step at a time: nationality → world
+    region; then their incident's H3 cell is dropped (borough kept; this coarsens everyone in
+    that incident); then age band, age group, gender and nationality → ``unknown``. Groups are
+    recomputed after each round, since dropping a cell can shrink another group. Afterwards
+    every group has ≥ k persons or consists of suppressed persons only. Changes ``qi`` in place
+    to the values that will leave.
+
+    :param qi: the submission's persons and incidents as compact tuples.
+    :param k: the agreement's upload minimum group size. With k = 1 nothing changes; a small k
+        lets someone who knows a victim's age, nationality, area and month find their record.
 
     >>> pid = "v1." + "a" * 64
     >>> qi = QuasiIdentifiers([[pid, "unknown", "unknown", "unknown", c] for c in ("AL", "AL", "GR")],

@@ -10,6 +10,7 @@ result must pass the schema's narrative guard, or the text is dropped with the r
 """
 
 import concurrent.futures
+import functools
 import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -18,15 +19,17 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter, ValidationError
 
+from anonymise.generalise import age_band
 from anonymise.known import FoldedText, KnownIdentifiers
+from anonymise.namewords import CaseStyle, Decision, NameWords, Verdict, WordFind, domain_words
 from anonymise.nlp import DEFAULT_NER_MODEL, load_ner, ner_model_installed
+from anonymise.normalise import fold
 from anonymise.recognizers import REGISTRY, RecognizerSpec
 from anonymise.recognizers.base import PRIORITY_NER, Span
-from anonymise.recognizers.capitalised_name import FUNCTION_WORDS
-from anonymise.recognizers.keep import ORG_WORDS, is_kept, kept_words
+from anonymise.recognizers.keep import FUNCTION_WORDS, ORG_WORDS, is_kept, kept_words
 from anonymise.schema import Narrative
 
-__all__ = ["NER_MISSING_NOTICE", "NER_OFF_NOTICE", "Entity", "ScrubInput", "ScrubResult", "Scrubber"]
+__all__ = ["NER_MISSING_NOTICE", "NER_OFF_NOTICE", "Entity", "ScrubInput", "ScrubResult", "Scrubber", "detect"]
 
 NER_OFF_NOTICE: Final = (
     "name detection is switched off: person names not present in any column may be missed."
@@ -43,6 +46,10 @@ _POSSESSIVE: Final = re.compile(r"['’]s?$")
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+")
 _PLACEHOLDER: Final = re.compile(r"<[A-Z_]+_[0-9]+>")
 _PLACEHOLDER_ENTITIES: Final = {"NER_ORG_AS_PERSON": "PERSON"}
+_SENTENCE: Final = re.compile(r"[^.!?\n]+[.!?]*\n?|\n")
+_NER_KEEPS: Final = frozenset({"GPE", "LOC", "NORP"})
+GUARD_RULES: Final = frozenset({"unknown word", "proper noun"})
+"""Entity rules of words removed only because nothing vouched for them (marked in the preview)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,9 @@ class Entity:
     type: str
     start: int
     end: int
+    rule: str = ""
+    """Why it was removed: ``known``, ``pattern``, ``ner``, ``name list``, ``cue``, or one of
+    :data:`GUARD_RULES` (no ordinary word: removed because nothing vouched for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +102,11 @@ class Scrubber:
     :param workers: processes for :meth:`scrub_many` on large batches (forked, sharing the
         loaded model); None or 1 scrubs in this process.
     :param recognizers: the recognizers to run, by default the whole UK registry.
+    :param words: the fail-closed word pass (:mod:`anonymise.namewords`): every word that is
+        not an ordinary English word or domain vocabulary is removed as a possible name.
+        Switching it off lets unseen names through; only for comparisons.
+    :param business_names: keep business and premises names (only when the agreement allows
+        them: a named nail bar in a small town can identify the victims who worked there).
 
     >>> s = Scrubber(ner=False)
     >>> s.scrub("Anna rang 07700 900123 about Kovács.", known=["Anna Kovacs"]).text
@@ -105,15 +120,23 @@ class Scrubber:
         model: str = DEFAULT_NER_MODEL,
         workers: int | None = None,
         recognizers: dict[str, RecognizerSpec] | None = None,
+        words: bool = True,
+        business_names: bool = False,
     ) -> None:
         if ner is None:
             ner = ner_model_installed(model)
         self._nlp: Any = load_ner(model) if ner else None
         self.model = model
         self._workers = max(1, workers or 1)
-        self._recognizers = tuple((REGISTRY if recognizers is None else recognizers).values())
+        registry = dict(REGISTRY if recognizers is None else recognizers)
+        if business_names:
+            registry.pop("business", None)
+        self._recognizers = tuple(registry.values())
+        self._words = NameWords(ner_available=self._nlp is not None) if words else None
         for spec in self._recognizers:
             spec.compiled()
+        if self._words is not None:
+            self._words.warm()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     @property
@@ -177,26 +200,63 @@ class Scrubber:
         return self._pool
 
     def _scrub_batch(self, items: Sequence[ScrubInput]) -> list[ScrubResult]:
-        texts = [item.text for item in items]
-        ner_spans: list[list[Span]] = [[] for _ in items]
+        found = [self._find(item) for item in items]
         if self._nlp is not None:
-            ner_spans = [_person_spans(doc) for doc in self._nlp.pipe(texts, batch_size=_NER_BATCH)]
-        return [self._scrub_one(item, extra) for item, extra in zip(items, ner_spans, strict=True)]
+            self._settle_with_ner(items, found)
+        return [self._finish(item, f) for item, f in zip(items, found, strict=True)]
 
-    def _scrub_one(self, item: ScrubInput, ner_spans: list[Span]) -> ScrubResult:
+    def _find(self, item: ScrubInput) -> "_Found":
+        """Known identifiers, recognizers and the word pass: everything before NER."""
+        text = item.text
+        if not isinstance(text, str) or not text.strip():
+            return _Found(KnownIdentifiers(()), [], None)
+        known = KnownIdentifiers(item.known)
+        spans = known.find(text, FoldedText(text))
+        for spec in self._recognizers:
+            spans.extend(spec.find(text))
+        decision = None
+        if self._words is not None:
+            decision = self._words.decide(text, [(s.start, s.end) for s in spans if s.entity != "PERSON" or s.key.startswith("known-")])
+            spans.extend(_word_span(w) for w in decision.names)
+        return _Found(known, spans, decision)
+
+    def _settle_with_ner(self, items: Sequence[ScrubInput], found: list["_Found"]) -> None:
+        """NER only on the sentences that hold a word the cheaper layers left undecided."""
+        jobs: list[tuple[int, int, str, list[WordFind]]] = []  # item, sentence start, text, words
+        for index, (item, f) in enumerate(zip(items, found, strict=True)):
+            if f.decision is None or not f.decision.undecided:
+                continue
+            text = item.text
+            for m in _SENTENCE.finditer(text):
+                words = [w for w in f.decision.undecided if m.start() <= w.start < m.end()]
+                if words:
+                    sentence = m[0]
+                    if f.decision.style is not CaseStyle.mixed:
+                        sentence = _recase(sentence, m.start(), f.decision)
+                    jobs.append((index, m.start(), sentence, words))
+        if not jobs:
+            return
+        docs = self._nlp.pipe([j[2] for j in jobs], batch_size=_NER_BATCH)
+        for (index, offset, _, words), doc in zip(jobs, docs, strict=True):
+            f = found[index]
+            ents = [(offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents]
+            for word in words:
+                labels = {label for s, e, label in ents if s < word.end and word.start < e}
+                if "PERSON" in labels or (word.verdict is Verdict.proper and not labels & _NER_KEEPS):
+                    f.spans.append(_word_span(word, "ner" if "PERSON" in labels else "proper noun"))
+            for span in _person_spans(doc):
+                f.spans.append(Span(offset + span.start, offset + span.end, span.entity, span.score, span.priority, "", "ner"))
+
+    def _finish(self, item: ScrubInput, found: "_Found") -> ScrubResult:
         text = item.text
         if not isinstance(text, str):
             return ScrubResult(None, [], "not text")
         if not text.strip():
             return ScrubResult(text, [], None)
-        known = KnownIdentifiers(item.known)
-        folded = FoldedText(text)
-        spans = known.find(text, folded)
-        for spec in self._recognizers:
-            spans.extend(spec.find(text))
-        spans.extend(_link_to_known(s, text, known) for s in ner_spans)
+        known = found.known
+        spans = [_link_to_known(s, text, known) if s.rule == "ner" else s for s in found.spans]
         spans = [s for s in spans if not _kept_person(s, text, known)]
-        spans.extend(_repeat_mentions(spans, text))
+        spans.extend(_repeat_mentions(spans, text, found.decision.style if found.decision else CaseStyle.mixed))
         merged = _merge(spans, text)
         out, entities = _render(text, merged)
         try:
@@ -207,6 +267,64 @@ class Scrubber:
         if survivors:
             return ScrubResult(None, entities, f"a known {survivors[0].lower()} survived scrubbing")
         return ScrubResult(out, entities, None)
+
+
+@dataclass(slots=True)
+class _Found:
+    known: KnownIdentifiers
+    spans: list[Span]
+    decision: Decision | None
+
+
+_WORD_RULES: Final = {Verdict.unknown: "unknown word", Verdict.proper: "proper noun", Verdict.name: "name list"}
+
+
+def _word_span(word: WordFind, rule: str | None = None) -> Span:
+    if rule is None:
+        rule = _WORD_RULES.get(word.verdict, "name list")
+        if word.verdict is Verdict.name and not word.reason.startswith("in a name list"):
+            rule = "cue"
+    return Span(word.start, word.end, "PERSON", 0.45, PRIORITY_NER - 1, "", rule)
+
+
+def _recase(sentence: str, offset: int, decision: Decision) -> str:
+    """A sentence of an all-capitals or all-lower-case note written as usual, for NER (same length)."""
+    chars = list(sentence.lower())
+    for word in [*decision.undecided, *decision.names]:
+        i = word.start - offset
+        if 0 <= i < len(chars):
+            chars[i] = chars[i].upper()
+    first = next((k for k, c in enumerate(chars) if c.isalpha()), None)
+    if first is not None:
+        chars[first] = chars[first].upper()
+    recased = "".join(chars)
+    return recased if len(recased) == len(sentence) else sentence
+
+
+@functools.cache
+def _detector() -> Scrubber:
+    return Scrubber(ner=False)
+
+
+def detect(text: str, known: Sequence[str] = ()) -> list[Entity]:
+    """What the scrubber (without NER) would still remove from ``text``; placeholders are left alone.
+
+    A stable entry point for checks outside the partner client, e.g. the hub re-checking a
+    narrative on arrival: an empty answer means nothing identifying was found.
+
+    :param text: any text, scrubbed or not.
+    :param known: identifiers from the record's columns, if the caller has them.
+
+    >>> [(e.type, e.rule) for e in detect("<PERSON_1> rang 07700 900123 about Kidane.")]
+    [('PHONE', 'pattern'), ('PERSON', 'unknown word')]
+    >>> detect("<PERSON_1> was moved to a nail bar in Newham.")
+    []
+    """
+    placeholders = [(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]
+    return [
+        e for e in _detector().scrub(text, known).entities
+        if not any(s <= e.start and e.end <= t for s, t in placeholders)
+    ]
 
 
 def _noop_wait(_: int) -> None:
@@ -257,27 +375,34 @@ def _link_to_known(span: Span, text: str, known: KnownIdentifiers) -> Span:
 
 def _kept_person(span: Span, text: str, known: KnownIdentifiers) -> bool:
     """A guessed person name (NER or title heuristic) made only of kept vocabulary."""
-    if span.entity != "PERSON" or span.key.startswith("known-person-"):
+    if span.entity != "PERSON" or span.key.startswith("known-person-") or span.rule not in ("", "ner"):
         return False
     return is_kept(text[span.start : span.end])
 
 
-def _repeat_mentions(spans: Sequence[Span], text: str) -> list[Span]:
-    """Other mentions of a discovered name's words: "Tomas Jankauskas … Tomas is believed to …"."""
+def _repeat_mentions(spans: Sequence[Span], text: str, style: CaseStyle = CaseStyle.mixed) -> list[Span]:
+    """Other mentions of a discovered name's words: "Tomas Jankauskas … Tomas is believed to …".
+
+    In a normally written note a word found as a name is matched as written (``Will`` but not
+    ``will``); in a note without capitals in any case.
+    """
     words: dict[str, str] = {}
+    domain = domain_words()
     for span in spans:
         if span.entity == "PERSON" and not span.key.startswith("known-person-"):
             for word in _NAME_WORD.findall(text[span.start : span.end]):
-                lower = word.lower()
-                if len(word) >= 3 and word[0].isupper() and lower not in kept_words() and lower not in FUNCTION_WORDS:
-                    words.setdefault(word, span.key)
+                lower = fold(word)
+                if len(word) >= 3 and lower not in kept_words() and lower not in FUNCTION_WORDS and lower not in domain:
+                    if style is CaseStyle.mixed and not word[0].isupper():
+                        continue
+                    words.setdefault(word if style is CaseStyle.mixed else lower, span.key)
     if not words:
         return []
-    return [
-        Span(m.start(), m.end(), "PERSON", 0.6, PRIORITY_NER, words[m[0]])
-        for m in _NAME_WORD.finditer(text)
-        if m[0] in words
-    ]
+    if style is CaseStyle.mixed:
+        return [Span(m.start(), m.end(), "PERSON", 0.6, PRIORITY_NER - 2, words[m[0]], "repeat")
+                for m in _NAME_WORD.finditer(text) if m[0] in words]
+    return [Span(m.start(), m.end(), "PERSON", 0.6, PRIORITY_NER - 2, words[fold(m[0])], "repeat")
+            for m in _NAME_WORD.finditer(text) if fold(m[0]) in words]
 
 
 def _merge(spans: Iterable[Span], text: str) -> list[Span]:
@@ -299,7 +424,7 @@ def _merge(spans: Iterable[Span], text: str) -> list[Span]:
         chosen = max(group, key=lambda s: (s.end - s.start, s.priority))
         same = [s for s in group if s.entity == chosen.entity]
         key = max(same, key=lambda s: (s.priority, s.end - s.start)).key
-        span = Span(start, end, chosen.entity, chosen.score, chosen.priority, key)
+        span = Span(start, end, chosen.entity, chosen.score, chosen.priority, key, chosen.rule)
         if (
             merged
             and merged[-1].entity == span.entity == "PERSON"
@@ -308,12 +433,18 @@ def _merge(spans: Iterable[Span], text: str) -> list[Span]:
         ):
             previous = merged.pop()
             span = Span(previous.start, span.end, "PERSON", max(previous.score, span.score),
-                        max(previous.priority, span.priority), previous.key or span.key)
+                        max(previous.priority, span.priority), previous.key or span.key, previous.rule or span.rule)
         merged.append(span)
     return merged
 
 
 def _render(text: str, spans: list[Span]) -> tuple[str, list[Entity]]:
+    """Placeholders numbered per record; an exact age becomes its band (``<AGE_9_17>``).
+
+    A single name word ("Okafor", "Precious") takes the number of the person already named
+    with it; a full name takes its own, so a mother and her child who share a surname stay
+    two people.
+    """
     numbers: dict[str, dict[str, int]] = {}
     person_tokens: dict[str, int] = {}
     pieces: list[str] = []
@@ -321,21 +452,30 @@ def _render(text: str, spans: list[Span]) -> tuple[str, list[Entity]]:
     cursor = 0
     for span in spans:
         entity = _PLACEHOLDER_ENTITIES.get(span.entity, span.entity)
+        pieces.append(text[cursor : span.start])
+        cursor = span.end
+        rule = span.rule or ("known" if span.key.startswith("known-") else "pattern")
+        entities.append(Entity(entity, span.start, span.end, rule))
+        if entity == "AGE":
+            pieces.append(f"<AGE_{_band_label(span.key)}>")
+            continue
         table = numbers.setdefault(entity, {})
         key = span.key or FoldedText(text[span.start : span.end]).folded
         number = table.get(key)
-        if number is None and entity == "PERSON" and not span.key.startswith("known-person-"):
-            tokens = re.findall(r"\w{2,}", FoldedText(text[span.start : span.end]).folded)
-            number = next((person_tokens[t] for t in tokens if t in person_tokens), None)
+        tokens = re.findall(r"\w{2,}", FoldedText(text[span.start : span.end]).folded) if entity == "PERSON" else []
+        if number is None and len(tokens) == 1 and not span.key.startswith("known-person-"):
+            number = person_tokens.get(tokens[0])
         if number is None:
             number = len(set(table.values())) + 1
         table[key] = number
-        if entity == "PERSON":
-            for token in re.findall(r"\w{2,}", FoldedText(text[span.start : span.end]).folded):
-                person_tokens.setdefault(token, number)
-        pieces.append(text[cursor : span.start])
+        for token in tokens:
+            person_tokens.setdefault(token, number)
         pieces.append(f"<{entity}_{number}>")
-        entities.append(Entity(entity, span.start, span.end))
-        cursor = span.end
     pieces.append(text[cursor:])
     return "".join(pieces), entities
+
+
+def _band_label(years: str) -> str:
+    band = age_band(int(years)) if years.isdigit() else None
+    label = band.value if band is not None else "UNKNOWN"
+    return label.replace("-", "_").replace("+", "_PLUS").upper()

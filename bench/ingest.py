@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from anonymise.bundle import open_bundle  # noqa: E402
 from hub.config import HubSettings  # noqa: E402
 from hub.db import make_engine, make_sessionmaker, migrate  # noqa: E402
+from hub.records import store  # noqa: E402
 from hub.secrets import load_secrets, write_signing_key  # noqa: E402
 from hub.submissions import ingest, service  # noqa: E402
 from hub.submissions.rekey import Rekeyer  # noqa: E402
@@ -151,8 +152,8 @@ def measure_bare(url: str, tables: Any, *, copy: bool = False) -> float:
 
     def run() -> None:
         with engine.begin() as conn:
-            for name, table in (("incidents", ingest.INCIDENTS), ("incident_codes", ingest.CODES), ("persons", ingest.PERSONS),
-                                ("selectors", ingest.SELECTORS), ("referrals", ingest.REFERRALS)):
+            for name, table in (("incidents", store.INCIDENTS), ("incident_codes", store.CODES), ("persons", store.PERSONS),
+                                ("selectors", store.SELECTORS), ("referrals", store.REFERRALS)):
                 batch = rows[name]
                 if copy:
                     columns = list(batch[0])

@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from anonymise.london import BY_GSS  # noqa: E402
 from hub.agreements import service as agreements  # noqa: E402
-from hub.auth import create_api_token, hash_password  # noqa: E402
+from hub.auth.api_tokens import create_api_token  # noqa: E402
+from hub.auth.passwords import hash_password  # noqa: E402
 from hub.config import HubSettings  # noqa: E402
 from hub.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from hub.models import Incident, IncidentCode, Organisation, Person, Referral, Submission, User  # noqa: E402

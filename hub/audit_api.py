@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from hub import audit
-from hub.auth import CurrentPrincipal, RequireOperator
+from hub.auth.dependencies import CurrentPrincipal, RequireOperator
 from hub.auth.partner import PartnerCall
 from hub.deps import SessionDep
 from hub.models import AuditEntry

@@ -20,7 +20,9 @@ from hub.agreements import retention
 from hub.agreements.router import partner_router as agreements_partner_router
 from hub.agreements.router import router as agreements_router
 from hub.audit_api import router as audit_router
-from hub.auth import LoginRedirect, PageForbidden, replay, set_session_cookie
+from hub.auth import replay
+from hub.auth.pages import LoginRedirect, PageForbidden
+from hub.auth.web_sessions import set_session_cookie
 from hub.config import HubSettings
 from hub.db import is_migrated, make_engine, make_sessionmaker, session_scope
 from hub.errors import HubError, install_handlers

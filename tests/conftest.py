@@ -27,6 +27,29 @@ TEST_SESSION_KEY = "test-hub-session-key-0123456789abcdef0123456789abcd"
 _real_connect = socket.socket.connect
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reverse", action="store_true", default=False,
+        help="run the collected tests in reverse order (tests must not depend on each other's order)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--reverse"):
+        items.reverse()
+    doctests = [item for item in items if isinstance(item, pytest.DoctestItem)]
+    examples = sum(len(item.dtest.examples) for item in doctests if item.dtest is not None)
+    config.stash[_DOCTESTS] = (len(doctests), examples, len({item.path for item in doctests}))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    docstrings, examples, modules = config.stash.get(_DOCTESTS, (0, 0, 0))
+    terminalreporter.write_line(f"doctests collected: {docstrings} docstrings, {examples} examples, {modules} modules")
+
+
+_DOCTESTS = pytest.StashKey[tuple[int, int, int]]()
+
+
 def _loopback_only(self: socket.socket, address: Any) -> Any:
     if self.family in (socket.AF_INET, socket.AF_INET6):
         host = address[0]

@@ -1,6 +1,15 @@
-"""A real hub for client tests: migrated SQLite, demo agreement, organisations, uvicorn on a loopback port."""
+"""The hub under test, in every form the tests run it (and nowhere else):
 
+- `HubUnderTest` / `start_hub`: the app in-process behind a TestClient (most hub tests; the `hub` fixture);
+- `serve`: any app under uvicorn in a thread on a loopback port (browser tests);
+- `LiveHub` / `run_hub`: a served hub with the demo agreement and its parties loaded (client tests);
+- `serve_processes`: real `msht-hub serve` processes on one database (the `hub_processes` fixture).
+"""
+
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -8,9 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from anonymise.vocab import PartnerType
@@ -20,7 +31,8 @@ from hub.db import make_engine, make_sessionmaker, migrate
 from hub.main import create_app
 from hub.partners import service as partners
 from hub.secrets import write_signing_key
-from tests.conftest import make_settings
+from tests.conftest import TEST_PSEUDONYM_KEY, TEST_SESSION_KEY, make_settings
+from tests.factories import PARTNER_TYP, FakePartner
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_AGREEMENT = REPO / "policies" / "demo.yaml"
@@ -35,6 +47,48 @@ ORGS: dict[str, tuple[PartnerType, str | None]] = {
     "hub-operator": (PartnerType.CentralGovernmentOrganisation, None),
 }
 """Every party of the demo agreement, as the hub operator would add them."""
+
+
+@dataclass
+class HubUnderTest:
+    """A real app on a migrated database, a TestClient, and sessions for arranging and asserting."""
+
+    app: Any
+    client: Any
+    settings: Any
+
+    def session(self) -> Session:
+        factory = self.app.state.sessions
+        session: Session = factory()
+        return session
+
+    def arrange(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(session, ...)`` in its own committed transaction."""
+        with self.session() as session, session.begin():
+            return fn(session, *args, **kwargs)
+
+    def upload(self, partner: FakePartner, bundle: bytes, token: str | None = None) -> Any:
+        return self.client.post(
+            "/api/v1/submissions",
+            content=bundle,
+            headers={
+                "Authorization": f"Bearer {token or partner.token(bundle=bundle)}",
+                "Content-Type": "application/zip",
+            },
+        )
+
+    def partner_call(self, partner: FakePartner, method: str, path: str, token: str | None = None) -> Any:
+        bearer = token or partner.token(typ=PARTNER_TYP)
+        return self.client.request(method, path, headers={"Authorization": f"Bearer {bearer}"})
+
+
+def start_hub(settings: Any) -> HubUnderTest:
+    from fastapi.testclient import TestClient
+
+    from hub.main import create_app
+
+    app = create_app(settings)
+    return HubUnderTest(app=app, client=TestClient(app), settings=settings)
 
 
 @dataclass
@@ -63,11 +117,29 @@ class LiveHub:
         return {p: p.read_bytes() for p in sorted(self.directory.rglob("*")) if p.is_file()}
 
 
-def _free_socket() -> socket.socket:
+@contextmanager
+def serve(app: FastAPI, *, lifespan: str = "auto") -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a random 127.0.0.1 port; yield its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    return sock
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the hub did not start in time"
+        assert thread.is_alive(), "the hub stopped while starting"
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    assert httpx.get(f"{base}/healthz").status_code == 200
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 @contextmanager
@@ -86,21 +158,55 @@ def run_hub(directory: Path) -> Iterator[LiveHub]:
         agreements.load_version(session, DEMO_AGREEMENT.read_text(encoding="utf-8"), actor="test-operator")
         for org_id, (kind, gss) in ORGS.items():
             partners.add_org(session, org_id=org_id, name=org_id, kind=kind, gss_code=gss, actor="test-operator")
-    sock = _free_socket()
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    hub.url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the hub did not start")
-        time.sleep(0.05)
-    assert httpx.get(f"{hub.url}/healthz").status_code == 200
-    try:
+    with serve(create_app(settings), lifespan="off") as base:
+        hub.url = base
         yield hub
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_processes(db_url: str, directory: Path, n: int = 2) -> Iterator[list[str]]:
+    """``n`` real `msht-hub serve` processes on one database; yields their base URLs."""
+    make_settings(db_url, directory)  # writes the hub signing key file every process reads
+    env = os.environ | {
+        "MSHT_DATABASE_URL": db_url,
+        "MSHT_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
+        "MSHT_SESSION_KEY": TEST_SESSION_KEY,
+        "MSHT_SIGNING_KEY_FILE": str(directory / "hub-signing.pem"),
+    }
+    procs, urls = [], []
+    for _ in range(n):
+        port = _free_port()
+        procs.append(
+            subprocess.Popen(
+                [str(Path(sys.executable).parent / "msht-hub"), "serve"],
+                env=env | {"MSHT_PORT": str(port)},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url, proc in zip(urls, procs, strict=True):
+            for _ in range(600):
+                if proc.poll() is not None:
+                    raise AssertionError(proc.stderr.read().decode() if proc.stderr else "hub exited")
+                try:
+                    if httpx.get(f"{url}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            else:
+                raise AssertionError("hub did not start")
+        yield urls
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+            if proc.stderr:
+                proc.stderr.close()

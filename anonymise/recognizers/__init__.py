@@ -4,11 +4,13 @@ from typing import Final
 
 from anonymise.recognizers import (
     address,
+    age,
     bank_account,
-    capitalised_name,
+    business,
     coordinate,
     date,
     email,
+    handle,
     iban,
     id_number,
     ip_address,
@@ -27,6 +29,7 @@ __all__ = ["REGISTRY", "Pattern", "RecognizerSpec", "Span"]
 
 REGISTRY: Final[dict[str, RecognizerSpec]] = {
     "email": email.RECOGNIZER,
+    "handle": handle.RECOGNIZER,
     "url": url.RECOGNIZER,
     "ip_address": ip_address.RECOGNIZER,
     "coordinate": coordinate.RECOGNIZER,
@@ -41,7 +44,8 @@ REGISTRY: Final[dict[str, RecognizerSpec]] = {
     "vehicle": vehicle.RECOGNIZER,
     "phone": phone.RECOGNIZER,
     "titled_person": titled_person.RECOGNIZER,
-    "capitalised_name": capitalised_name.RECOGNIZER,
+    "business": business.RECOGNIZER,
+    "age": age.RECOGNIZER,
     "id_number": id_number.RECOGNIZER,
 }
 """Recognizer name → specification. Add a recognizer by adding a module and a line here."""

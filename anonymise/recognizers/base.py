@@ -40,6 +40,8 @@ class Span:
     priority: int = 0
     key: str = ""
     """Spans with the same entity and key get the same placeholder number within a record."""
+    rule: str = ""
+    """Why it was found (shown in the preview); empty for a recognizer pattern or a known identifier."""
 
 
 @dataclass(frozen=True)

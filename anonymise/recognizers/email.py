@@ -19,10 +19,17 @@ def email_score(text: str) -> float:
 
 RECOGNIZER = RecognizerSpec(
     entity="EMAIL",
-    patterns=(Pattern("email", r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", 0.9, flags=re.UNICODE),),
+    patterns=(
+        Pattern("email", r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", 0.9, flags=re.UNICODE),
+        Pattern(
+            "written out",
+            r"(?i)(?<![\w.+-])[\w.+-]+(?:\s+(?:dot|underscore|_)\s+[\w+-]+|\s+\d+)*\s*(?:\(at\)|\[at\]|\s+at\s+)\s*[\w-]+(?:\s*(?:\(dot\)|\[dot\]|\s+dot\s+)\s*[\w-]+)+",
+            0.6,
+        ),
+    ),
     rescore=email_score,
     normalise=lambda s: s.lower(),
-    gate=r"@",
+    gate=r"@|\b[dD][oO][tT]\b",
     priority=80,
     presidio_entities=("EMAIL_ADDRESS",),
 )

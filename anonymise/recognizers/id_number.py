@@ -1,4 +1,11 @@
-"""Catch-all for other identifying numbers: any run of six or more digits, and long digit groups.
+"""Catch-all for other identifying numbers: six or more digits, long digit groups, and references mixing letters and digits.
+
+Fail closed: a token such as ``3417/14MAR``, ``21/448213K``, ``T1098237``, ``YOUNG703180G99LK``
+or ``2HG7XK9PL`` (at least three digits and a letter, or five digits) is somebody's reference,
+whatever its format; ordinals, times and units (``3rd``, ``1990s``, ``10am``, ``500mg``) are not.
+
+>>> [t for t in ("3417/14MAR", "O1234987", "2HG7XK9PL", "the 1990s", "500mg", "x3/7", "A406") if any(RECOGNIZER.find(t))]
+['3417/14MAR', 'O1234987', '2HG7XK9PL', 'A406']
 
 Mirrors the narrative guard of :mod:`anonymise.schema`, so a number no other recognizer
 claims is still replaced rather than making the whole text fail.
@@ -14,8 +21,25 @@ RECOGNIZER = RecognizerSpec(
         Pattern("long number", r"\b\d{6,}\b", 0.5),
         Pattern("digit groups", r"(?<!\w)\+?\d[\d ()-]{8,}\d(?!\w)", 0.4),
         Pattern("reference", r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{2,}(?:[/-][A-Z0-9]+)*[/-]\d{3,}\b", 0.5),
+        Pattern("letters and digits", r"(?<![\w/.@-])(?=[\w/-]*\d)[^\W_]+(?:[/-][^\W_]+)*(?![\w@]|[/-]\w)", 0.45),
     ),
+    validate=lambda s: _reference_like(s),
     normalise=lambda s: re.sub(r"\W", "", s.upper()),
     gate=r"\d",
     priority=20,
 )
+
+
+_NOT_A_REFERENCE = re.compile(
+    r"(?i)\d{1,4}(?:st|nd|rd|th|s|am|pm|hrs?|h|mins?|m|km|kg|g|mg|ml|l|mph|yo|yrs?|y|wks?|k|p|x|cm|mm|ft|gb|mb|ish)"
+)
+
+
+def _reference_like(text: str) -> bool:
+    digits = sum(c.isdigit() for c in text)
+    letters = sum(c.isalpha() for c in text)
+    if _NOT_A_REFERENCE.fullmatch(text):
+        return False
+    if letters == 0:
+        return digits >= 6 or (digits >= 5 and "/" not in text) or bool(re.search(r"\d{6,}", text))
+    return digits >= 3 or (digits >= 2 and letters >= 4 and not re.fullmatch(r"[A-Za-z]+\d{2}", text))

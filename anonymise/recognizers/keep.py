@@ -9,7 +9,7 @@ import functools
 import re
 from typing import Final
 
-__all__ = ["KEEP_PHRASES", "ORG_WORDS", "is_kept", "kept_words"]
+__all__ = ["FUNCTION_WORDS", "KEEP_PHRASES", "ORG_WORDS", "UPPER", "is_kept", "kept_words"]
 
 NATIONALITIES: Final = """
 afghan albanian algerian american angolan argentinian armenian australian austrian azerbaijani
@@ -110,3 +110,16 @@ def is_kept(text: str) -> bool:
     """
     words = re.findall(r"[^\W\d_]+", text.lower())
     return bool(words) and all(w in kept_words() for w in words)
+
+
+_FUNCTION_WORDS_TEXT: Final = """the a an in on at by with from to for of and or but she he they it his her their this that
+    these those when where while after before then there here we i you our your its not no yes
+    if as so also later today yesterday tomorrow first last next one two police mr mrs ms miss dr
+    sir madam new old north south east west central upper lower great little saint st nobody
+    everyone someone somebody everybody anyone staff worker workers client clients victim
+    referred contact contacted seen met attended notes note update call called visit visited"""
+FUNCTION_WORDS: Final = frozenset(_FUNCTION_WORDS_TEXT.split())
+"""Capitalised words that start sentences or name roles, never a person's name."""
+
+# Upper-case letters of the Latin alphabets partners' clients write their names in.
+UPPER: Final = "A-ZÀ-ÖØ-ÞȘȚĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽƠƯẠ-Ỹ"

@@ -5,7 +5,7 @@ dropped by the scrubber's keep filter.
 """
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
-from anonymise.recognizers.capitalised_name import FUNCTION_WORDS, UPPER
+from anonymise.recognizers.keep import FUNCTION_WORDS, UPPER
 
 _CAP = rf"(?:[{UPPER}][^\W\d_]*(?:['’-][{UPPER}]?[^\W\d_]+)*)"
 _NAMES = rf"({_CAP}(?:\s+{_CAP}){{0,2}})"
@@ -24,12 +24,6 @@ RECOGNIZER = RecognizerSpec(
             "role apposition",
             rf"\b(?:[Ff]riend|[Ll]andlord|[Ll]andlady|[Bb]oss|[Mm]anager|[Cc]ontroller|[Dd]river|[Aa]gent|[Cc]ousin|[Bb]rother|[Ss]ister|[Uu]ncle|[Aa]unt|[Bb]oyfriend|[Gg]irlfriend|[Hh]usband|[Ww]ife|[Pp]artner|[Ee]mployer|[Oo]wner|[Rr]ecruiter|[Mm]other|[Ff]ather|[Ss]on|[Dd]aughter|[Nn]eighbour|[Cc]olleague|[Aa]ssociate|[Cc]ontact|[Ss]upervisor|[Ff]oreman),?\s+{_NAMES}",
             0.55,
-            group=1,
-        ),
-        Pattern(
-            "subject of a telling verb",
-            r"(?:^|[.!?;:]\s+|\n)([A-Z][^\W\d_]+)(?=\s+(?:is|was|has|had|drives|drove|said|says|told|tells|took|takes|runs|ran|works|worked|lives|lived|came|comes|collected|collects|owns|owned|controls|controlled|manages|managed|paid|pays|keeps|kept|brought|brings|threatened|threatens|arranged|arranges|organised|organises|recruited|recruits|moved|moves)\b)",
-            0.45,
             group=1,
         ),
         Pattern("signed", rf"(?:^|\n)\s*(?:[Ss]igned|[Ff]rom|[Bb]y):?\s+{_NAMES}", 0.5, group=1),

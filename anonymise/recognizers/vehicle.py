@@ -7,8 +7,12 @@ from anonymise.recognizers.base import Pattern, RecognizerSpec
 RECOGNIZER = RecognizerSpec(
     entity="VEHICLE",
     patterns=(
-        Pattern("current", r"\b[A-Z]{2}[0-9]{2} ?[A-Z]{3}\b", 0.8),
-        Pattern("prefix", r"\b[A-Z][0-9]{1,3} ?[A-Z]{3}\b", 0.6),
+        Pattern("current", r"\b[A-Z]{2}[ -]?[0-9]{2}[ -]?[A-Z]{3}\b", 0.8),
+        Pattern("current, lower case", r"\b[a-z]{2}[0-9]{2} ?[a-z]{3}\b", 0.6),
+        Pattern("prefix", r"\b[A-Z] ?[0-9]{1,3} ?[A-Z]{3}\b", 0.6),
+        Pattern("foreign", r"\b[A-Z]{1,2}[ -]?[0-9]{3,4}[ -]?[A-Z]{2}\b", 0.5),
+        Pattern("foreign, lower case", r"\b[a-z]{1,2} [0-9]{3,4} [a-z]{2}\b", 0.45),
+        Pattern("letters-digits", r"\b[A-Z]{3}-[0-9]{3,4}\b", 0.5),
         Pattern("suffix", r"\b[A-Z]{3} ?[0-9]{1,3}[A-Z]\b", 0.6),
         Pattern("after keyword", r"\b(?:reg(?:istration)?|vrm|plate)\b\.?(?:\s+(?:no|number))?\.?\s*[:#]?\s*([A-Z0-9]{2,4} ?[A-Z0-9]{2,4})\b", 0.7, group=1, flags=re.IGNORECASE),
     ),

@@ -21,7 +21,7 @@ from hub.agreements.schemas import (
     VersionDocument,
     VersionOut,
 )
-from hub.auth import RequireOperator
+from hub.auth.dependencies import RequireOperator
 from hub.auth.partner import PartnerCall
 from hub.deps import SessionDep
 from hub.errors import NotFound

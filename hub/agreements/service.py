@@ -9,27 +9,18 @@ import hashlib
 import logging
 import re
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Any, Final
 
 import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from anonymise.agreement import Agreement, AgreementStatus, parse_agreement
 from anonymise.agreement_check import AgreementInvalid, parse_agreement_checked
 from hub import audit
 from hub.errors import Conflict, NotFound, Rejected
-from hub.models import (
-    AgreementVersion,
-    Incident,
-    IncidentCode,
-    Person,
-    Referral,
-    Selector,
-    Submission,
-    SubmissionStatus,
-)
-from hub.records import clusters, summaries
+from hub.models import AgreementVersion, Submission, SubmissionStatus
+from hub.records import store as records
 
 log = logging.getLogger(__name__)
 
@@ -72,23 +63,38 @@ def governing_agreement(session: Session, agreement_id: str) -> Agreement | None
     return _from_row(row) if row is not None else None
 
 
-def current_agreements(session: Session) -> list[Agreement]:
-    """The current version of every agreement the hub holds, any status, ordered by id."""
+def _current(*columns: Any) -> Select[Any]:
+    """``columns`` of every agreement's current (highest) version, ordered by agreement id."""
     newest = (
         select(AgreementVersion.agreement_id, func.max(AgreementVersion.version).label("v"))
         .group_by(AgreementVersion.agreement_id)
         .subquery()
     )
-    rows = session.scalars(
-        select(AgreementVersion)
+    return (
+        select(*columns)
         .join(
             newest,
             (AgreementVersion.agreement_id == newest.c.agreement_id)
             & (AgreementVersion.version == newest.c.v),
         )
         .order_by(AgreementVersion.agreement_id)
-    ).all()
-    return [_from_row(row) for row in rows]
+    )
+
+
+def current_versions(session: Session) -> list[AgreementVersion]:
+    """The stored current version of every agreement, any status, ordered by id."""
+    return list(session.scalars(_current(AgreementVersion)).all())
+
+
+def current_digests(session: Session) -> list[str]:
+    """The SHA-256 of every agreement's current version, ordered by id: a cheap key for a
+    cache of parsed agreements (no document is read)."""
+    return list(session.scalars(_current(AgreementVersion.sha256)).all())
+
+
+def current_agreements(session: Session) -> list[Agreement]:
+    """The current version of every agreement the hub holds, any status, ordered by id."""
+    return [_from_row(row) for row in current_versions(session)]
 
 
 def party_documents(session: Session, org_id: str) -> list[AgreementVersion]:
@@ -204,7 +210,12 @@ def next_version_text(row: AgreementVersion) -> str:
 
 
 def set_status(
-    session: Session, agreement_id: str, status: AgreementStatus | str, *, actor: str
+    session: Session,
+    agreement_id: str,
+    status: AgreementStatus | str,
+    *,
+    actor: str,
+    reason: str | None = None,
 ) -> Agreement:
     """Activate, suspend, expire or revoke: the change is stored as a new version and audited."""
     target = AgreementStatus(status)
@@ -227,7 +238,8 @@ def set_status(
         else "agreement.activate",
         target=f"agreement:{agreement_id}",
         agreement_id=agreement_id,
-        details={"version": changed.version, "from": current.status.value, "to": target.value},
+        details={"version": changed.version, "from": current.status.value, "to": target.value}
+        | ({"reason": reason} if reason else {}),
     )
     return changed
 
@@ -260,7 +272,7 @@ def _months_before(day: date, months: int) -> date:
 
 
 def purge_expired_records(
-    session: Session, today: date, *, actor: str = "system"
+    session: Session, today: date, *, actor: str = "system", reason: str | None = None
 ) -> dict[str, int]:
     """Delete the records of every submission received before its agreement's retention period.
 
@@ -285,16 +297,9 @@ def purge_expired_records(
         by_agreement.setdefault(submission.agreement_id, []).append(submission)
     for agreement_id, subs in sorted(by_agreement.items()):
         ids = [s.id for s in subs]
-        summaries.forget(session, ids)
-        clusters.forget(session, ids)
-        incident_ids = select(Incident.id).where(Incident.submission_id.in_(ids))
-        session.execute(delete(IncidentCode).where(IncidentCode.incident_id.in_(incident_ids)))
-        for table, model in (("persons", Person), ("selectors", Selector), ("referrals", Referral)):
-            result = session.execute(delete(model).where(model.submission_id.in_(ids)))
-            counts[table] += result.rowcount  # type: ignore[attr-defined]
-        result = session.execute(delete(Incident).where(Incident.submission_id.in_(ids)))
-        counts["incidents"] += result.rowcount  # type: ignore[attr-defined]
-        clusters.relink(session, agreement_id)
+        deleted = records.delete(session, ids)
+        for table in ("incidents", "persons", "selectors", "referrals"):
+            counts[table] += deleted[table]
         for submission in subs:
             submission.status = SubmissionStatus.purged
         counts["submissions"] += len(subs)
@@ -308,7 +313,8 @@ def purge_expired_records(
             details={
                 "submissions": ids,
                 "retention_months": retention.get(agreement_id, DEFAULT_RETENTION_MONTHS),
-            },
+            }
+            | ({"reason": reason} if reason else {}),
         )
     session.flush()
     return counts

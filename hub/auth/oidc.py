@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anonymise.agreement import ViewerRole
-from hub.auth import Principal
+from hub.auth.principal import Principal
 from hub.auth.tokens import decode_jwt
 from hub.config import HubSettings
 from hub.errors import NotAuthenticated

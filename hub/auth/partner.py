@@ -30,7 +30,7 @@ from hub.auth.tokens import decode_jwt
 from hub.config import HubSettings
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import NotAuthenticated
-from hub.partners.service import active_key
+from hub.models import KeyStatus, Organisation, OrgStatus, PartnerKey
 
 AUDIENCE: Final = "msht-hub"
 UPLOAD_TYP: Final = "msht-upload+jwt"
@@ -52,6 +52,17 @@ class Partner:
     @property
     def actor(self) -> str:
         return f"partner:{self.org_id}"
+
+
+def active_key(session: Session, kid: str) -> PartnerKey | None:
+    """The partner key ``kid`` if it is active and its organisation is too; None otherwise."""
+    key = session.get(PartnerKey, kid)
+    if key is None or key.status != KeyStatus.active:
+        return None
+    org = session.get(Organisation, key.org_id)
+    if org is None or org.status != OrgStatus.active:
+        return None
+    return key
 
 
 def bearer_token(request: Request) -> str:

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response, Up
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 
-from anonymise.agreement import AgreementStatus, Party, ViewerRole
+from anonymise.agreement import AgreementStatus, ViewerRole
 from anonymise.agreement_check import check_agreement_text
 from anonymise.vocab import PartnerType
 from hub import audit
 from hub.agreements import service as agreements
 from hub.agreements.schemas import MAX_DOCUMENT_CHARS
-from hub.auth import CsrfForm, Principal, csrf_token, page_roles
+from hub.auth.pages import CsrfForm, csrf_token, page_roles
+from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import HubError, NotFound
 from hub.models import (
@@ -31,9 +32,9 @@ from hub.models import (
     UserStatus,
 )
 from hub.pages.console_grid import build_grid
+from hub.pages.forms import FieldError, org_errors, user_errors
 from hub.pages.templating import templates
 from hub.partners import service as partners
-from hub.submissions import service as submissions
 
 router = APIRouter(prefix="/console")
 
@@ -90,13 +91,17 @@ def _failed(
     return _page(request, "console_error.html", operator, context, status=exc.status_code)
 
 
+def _joined(session: SessionDep) -> dict[str, date]:
+    return {o.id: o.created_at.date() for o in partners.list_orgs(session)}
+
+
 # --- overview ----------------------------------------------------------------------------------
 
 
 @router.get("")
 def home(request: Request, operator: Operator, session: SessionDep) -> Response:
     current = agreements.current_agreements(session)
-    grid = build_grid(current, session.scalars(select(Submission)).all(), _today())
+    grid = build_grid(current, session.scalars(select(Submission)).all(), _today(), _joined(session))
     report = audit.verify(session)
     counts = {
         "organisations": session.scalar(select(func.count()).select_from(Organisation)) or 0,
@@ -112,7 +117,10 @@ def home(request: Request, operator: Operator, session: SessionDep) -> Response:
     context = {
         "counts": counts,
         "agreements": current,
-        "missing": grid.missing_now(),
+        "missing": grid.missing(),
+        "tally": grid.tally(),
+        "quarters": grid.quarters,
+        "names": {o.id: o.name for o in partners.list_orgs(session)},
         "report": report,
     }
     return _page(request, "console_home.html", operator, context)
@@ -121,16 +129,34 @@ def home(request: Request, operator: Operator, session: SessionDep) -> Response:
 # --- organisations, users, enrolment tokens ------------------------------------------------------
 
 
-@router.get("/organisations")
-def organisations(request: Request, operator: Operator, session: SessionDep) -> Response:
+def _orgs_page(
+    request: Request,
+    session: SessionDep,
+    operator: Principal,
+    *,
+    form: str = "",
+    values: dict[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+    status: int = 200,
+) -> Response:
+    """The organisations page; a failed form (``form``: add-org or add-user) is open again with its
+    values and an error summary."""
     context = {
         "orgs": partners.list_orgs(session),
         "users": partners.list_users(session),
         "keys": partners.list_keys(session),
         "kinds": [k.value for k in PartnerType],
         "roles": [r.value for r in ViewerRole],
+        "form": form,
+        "values": values or {},
+        "errors": errors or [],
     }
-    return _page(request, "console_orgs.html", operator, context)
+    return _page(request, "console_orgs.html", operator, context, status=status)
+
+
+@router.get("/organisations")
+def organisations(request: Request, operator: Operator, session: SessionDep) -> Response:
+    return _orgs_page(request, session, operator)
 
 
 @router.post("/organisations")
@@ -139,32 +165,28 @@ def add_organisation(
     operator: Operator,
     _csrf: CsrfForm,
     session: SessionDep,
-    org_id: Annotated[str, Form(max_length=64)],
-    name: Annotated[str, Form(max_length=200)],
-    kind: Annotated[str, Form(max_length=40)],
+    org_id: Annotated[str, Form(max_length=64)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "",
     gss_code: Annotated[str, Form(max_length=9)] = "",
 ) -> Response:
-    try:
-        # The agreement model's Party checks the id and GSS code patterns.
-        Party(org=org_id, kind=PartnerType(kind), roles=("provider",), gss_code=gss_code or None)
-        partners.add_org(
-            session,
-            org_id=org_id,
-            name=name.strip(),
-            kind=PartnerType(kind),
-            gss_code=gss_code or None,
-            actor=operator.actor,
-        )
-    except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
-    except ValueError:
-        return _failed(
-            request,
-            session,
-            operator,
-            HubError("the organisation id, kind or GSS code is not valid"),
-            "/console/organisations",
-        )
+    values = {"org_id": org_id, "org_name": name, "org_kind": kind, "gss_code": gss_code}
+    errors = org_errors(org_id, name, kind, gss_code)
+    if not errors:
+        try:
+            partners.add_org(
+                session,
+                org_id=org_id,
+                name=name.strip(),
+                kind=PartnerType(kind),
+                gss_code=gss_code or None,
+                actor=operator.actor,
+            )
+        except HubError as exc:
+            session.rollback()
+            errors = [FieldError("org_id", exc.detail)]
+    if errors:
+        return _orgs_page(request, session, operator, form="add-org", values=values, errors=errors)
     return _done("/console/organisations", "org-added")
 
 
@@ -174,50 +196,52 @@ def add_user(
     operator: Operator,
     _csrf: CsrfForm,
     session: SessionDep,
-    username: Annotated[str, Form(max_length=120)],
-    display_name: Annotated[str, Form(max_length=200)],
-    org_id: Annotated[str, Form(max_length=64)],
-    role: Annotated[str, Form(max_length=32)],
+    username: Annotated[str, Form(max_length=120)] = "",
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    org_id: Annotated[str, Form(max_length=64)] = "",
+    role: Annotated[str, Form(max_length=32)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    try:
-        partners.add_user(
-            session,
-            username=username,
-            display_name=display_name.strip(),
-            org_id=org_id,
-            role=ViewerRole(role),
-            password=password or None,
-            actor=operator.actor,
-        )
-    except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
-    except ValueError:
-        return _failed(
-            request,
-            session,
-            operator,
-            HubError("the role is unknown, or the password is shorter than 12 characters"),
-            "/console/organisations",
-        )
+    # the password is never sent back into the page
+    values = {"username": username, "display_name": display_name, "user_org": org_id, "role": role}
+    errors = user_errors(username, display_name, password)
+    if role not in {r.value for r in ViewerRole}:
+        errors.append(FieldError("role", "Choose a role"))
+    if not errors:
+        try:
+            partners.add_user(
+                session,
+                username=username,
+                display_name=display_name.strip(),
+                org_id=org_id,
+                role=ViewerRole(role),
+                password=password or None,
+                actor=operator.actor,
+            )
+        except HubError as exc:
+            session.rollback()
+            errors = [FieldError("user_org" if "organisation" in exc.detail else "username", exc.detail)]
+        except ValueError:
+            session.rollback()
+            errors = [FieldError("password", "The password is not accepted: use at least 12 characters")]
+    if errors:
+        return _orgs_page(request, session, operator, form="add-user", values=values, errors=errors)
     return _done("/console/organisations", "user-added")
 
 
-@router.post("/users/{username}/{action}")
-def user_status(
+@router.post("/users/{username}/enable")
+def user_enable(
     request: Request,
     operator: Operator,
     _csrf: CsrfForm,
     session: SessionDep,
     username: Annotated[str, Path(max_length=120)],
-    action: Annotated[str, Path(pattern="^(disable|enable)$")],
 ) -> Response:
-    status = UserStatus.disabled if action == "disable" else UserStatus.active
     try:
-        partners.set_user_status(session, username, status, actor=operator.actor)
+        partners.set_user_status(session, username, UserStatus.active, actor=operator.actor)
     except HubError as exc:
         return _failed(request, session, operator, exc, "/console/organisations")
-    return _done("/console/organisations", f"user-{action}d")
+    return _done("/console/organisations", "user-enabled")
 
 
 @router.post("/organisations/{org_id}/enrolment-token")
@@ -239,38 +263,19 @@ def enrolment_token(
     return _page(request, "console_token.html", operator, context)
 
 
-@router.post("/organisations/{org_id}/{action}")
-def org_status(
+@router.post("/organisations/{org_id}/enable")
+def org_enable(
     request: Request,
     operator: Operator,
     _csrf: CsrfForm,
     session: SessionDep,
     org_id: Annotated[str, Path(max_length=64)],
-    action: Annotated[str, Path(pattern="^(disable|enable)$")],
-) -> Response:
-    status = OrgStatus.disabled if action == "disable" else OrgStatus.active
-    try:
-        if org_id == operator.org_id:
-            raise HubError("you cannot change your own organisation's status")
-        partners.set_org_status(session, org_id, status, actor=operator.actor)
-    except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
-    return _done("/console/organisations", f"org-{action}d")
-
-
-@router.post("/keys/{kid}/revoke")
-def revoke_key(
-    request: Request,
-    operator: Operator,
-    _csrf: CsrfForm,
-    session: SessionDep,
-    kid: Annotated[str, Path(max_length=64)],
 ) -> Response:
     try:
-        partners.revoke_key(session, kid, actor=operator.actor)
+        partners.set_org_status(session, org_id, OrgStatus.active, actor=operator.actor)
     except HubError as exc:
         return _failed(request, session, operator, exc, "/console/organisations")
-    return _done("/console/organisations", "key-revoked")
+    return _done("/console/organisations", "org-enabled")
 
 
 # --- agreements ----------------------------------------------------------------------------------
@@ -429,21 +434,19 @@ def _line_kind(line: str) -> str:
     return {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
 
 
-@router.post("/agreements/{agreement_id}/{verb}")
-def change_status(
+@router.post("/agreements/{agreement_id}/activate")
+def activate(
     request: Request,
     operator: Operator,
     _csrf: CsrfForm,
     session: SessionDep,
     agreement_id: AgreementIdPath,
-    verb: Annotated[str, Path(pattern="^(activate|suspend|revoke)$")],
 ) -> Response:
-    status, notice = VERBS[verb]
     try:
-        agreements.set_status(session, agreement_id, status, actor=operator.actor)
+        agreements.set_status(session, agreement_id, AgreementStatus.active, actor=operator.actor)
     except HubError as exc:
         return _failed(request, session, operator, exc, f"/console/agreements/{agreement_id}")
-    return _done(f"/console/agreements/{agreement_id}", notice)
+    return _done(f"/console/agreements/{agreement_id}", "activated")
 
 
 # --- submissions and withdrawals ---------------------------------------------------------------
@@ -453,33 +456,12 @@ def change_status(
 def submissions_page(request: Request, operator: Operator, session: SessionDep) -> Response:
     current = agreements.current_agreements(session)
     rows = session.scalars(select(Submission).order_by(Submission.received_at.desc())).all()
-    grid = build_grid(current, rows, _today())
+    grid = build_grid(current, rows, _today(), _joined(session))
     recent = [
         s for s in rows if s.status in (SubmissionStatus.active, SubmissionStatus.superseded)
     ][:200]
     context = {"grid": grid, "recent": recent}
     return _page(request, "console_submissions.html", operator, context)
-
-
-@router.post("/submissions/{submission_id}/withdraw")
-def withdraw(
-    request: Request,
-    operator: Operator,
-    _csrf: CsrfForm,
-    session: SessionDep,
-    submission_id: Annotated[str, Path(max_length=36)],
-) -> Response:
-    try:
-        submissions.withdraw_submission(session, submission_id, actor=operator.actor)
-    except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/submissions")
-    return _done("/console/submissions", "withdrawn")
-
-
-@router.post("/purge")
-def purge(request: Request, operator: Operator, _csrf: CsrfForm, session: SessionDep) -> Response:
-    agreements.purge_expired_records(session, _today(), actor=operator.actor)
-    return _done("/console/submissions", "purged")
 
 
 # --- audit log ---------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ return is due ``DEADLINE_DAYS`` after the quarter ends; a return received after 
 and no active return once the deadline has passed is missing.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
@@ -60,6 +60,24 @@ class Grid:
     rows: list[Row]
     current: str
 
+    def missing(self) -> list[tuple[Row, list[str]]]:
+        """Every row with a return missing in the quarters shown, with those quarters: the same
+        cells the grid marks missing, so the console's card and the grid always agree."""
+        out = []
+        for row in self.rows:
+            quarters = [q for q, c in zip(self.quarters, row.cells, strict=True) if c.state == "missing"]
+            if quarters:
+                out.append((row, quarters))
+        return out
+
+    def tally(self) -> dict[str, int]:
+        """How many cells of the grid are in each state (received, late, missing, due, ...)."""
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            for cell in row.cells:
+                counts[cell.state] = counts.get(cell.state, 0) + 1
+        return counts
+
     def missing_now(self) -> list[Row]:
         """Rows whose newest quarter whose deadline has passed has no return."""
         return [r for r in self.rows if any(c.state == "missing" for c in r.cells[-2:])]
@@ -91,10 +109,14 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-def _cell(agreement: Agreement, quarter: str, subs: list[Submission], today: date) -> Cell:
+def _cell(
+    agreement: Agreement, quarter: str, subs: list[Submission], today: date, joined: date | None = None
+) -> Cell:
     first, last = quarter_bounds(quarter)
     if last < agreement.valid_from or first > agreement.valid_until:
         return Cell("not_covered", subs)
+    if joined is not None and last < joined and not subs:
+        return Cell("not_covered", subs)  # nothing is expected from before a partner joined the hub
     active = next((s for s in subs if s.status == SubmissionStatus.active), None)
     if active is not None:
         received = _aware(active.received_at).date()
@@ -107,9 +129,13 @@ def _cell(agreement: Agreement, quarter: str, subs: list[Submission], today: dat
 
 
 def build_grid(
-    agreements: Sequence[Agreement], submissions: Sequence[Submission], today: date
+    agreements: Sequence[Agreement],
+    submissions: Sequence[Submission],
+    today: date,
+    joined: Mapping[str, date] | None = None,
 ) -> Grid:
-    """One row per (agreement, provider party), one column per recent quarter."""
+    """One row per (agreement, provider party), one column per recent quarter; ``joined`` (org id
+    to the day it was added) keeps quarters that ended before a partner joined out of missing."""
     quarters = recent_quarters(today)
     by_key: dict[tuple[str, str, str], list[Submission]] = {}
     for s in submissions:
@@ -128,6 +154,7 @@ def build_grid(
                         key=lambda s: _aware(s.received_at),
                     ),
                     today,
+                    (joined or {}).get(party.org),
                 )
                 for q in quarters
             ]

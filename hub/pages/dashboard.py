@@ -18,11 +18,12 @@ from fastapi.responses import RedirectResponse
 from anonymise.agreement import ViewerRole
 from anonymise.london import BOROUGHS, BY_GSS, borough_outlines
 from anonymise.policy import LONDON
-from hub.auth import PageForbidden, PagePrincipal, Principal, csrf_token
+from hub.auth.pages import PageForbidden, PagePrincipal, csrf_token
+from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import Forbidden
 from hub.pages.templating import templates
-from hub.statistics import service
+from hub.statistics import access, service
 from hub.statistics.schemas import HotspotCell
 
 router = APIRouter()
@@ -60,7 +61,7 @@ def _render(request: Request, principal: Principal, area: str, page: str, templa
             "principal": principal,
             "csrf_token": csrf_token(request),
             "area": area,
-            "area_name": service.scope_name(area) if area == LONDON or area in BY_GSS else area,
+            "area_name": access.scope_name(area) if area == LONDON or area in BY_GSS else area,
             "page": page,
             "pages": PAGES,
             "scopes": scopes,

@@ -11,15 +11,10 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from hub import audit, ratelimit
-from hub.auth import (
-    SESSION_COOKIE,
-    CsrfForm,
-    authenticate_password,
-    end_session,
-    resolve_principal,
-    set_session_cookie,
-    start_session,
-)
+from hub.auth.dependencies import resolve_principal
+from hub.auth.pages import CsrfForm
+from hub.auth.passwords import authenticate_password
+from hub.auth.web_sessions import SESSION_COOKIE, end_session, set_session_cookie, start_session
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.models import User
 from hub.pages.templating import templates

@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from hub import ratelimit
-from hub.auth import CurrentPrincipal, RequireOperator, csrf_token
+from hub.auth.dependencies import CurrentPrincipal, RequireOperator
+from hub.auth.pages import csrf_token
 from hub.auth.partner import PartnerCall
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.models import OrgStatus, UserStatus

@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 from anonymise.agreement import ViewerRole
 from anonymise.vocab import PartnerType
 from hub import audit
-from hub.auth import create_api_token, hash_password, revoke_user_credentials
+from hub.auth.api_tokens import create_api_token
+from hub.auth.partner import active_key
+from hub.auth.passwords import hash_password
+from hub.auth.web_sessions import revoke_user_credentials
 from hub.errors import Conflict, HubError, NotAuthenticated, NotFound
 from hub.models import (
     ApiToken,
@@ -66,13 +69,15 @@ def get_org(session: Session, org_id: str) -> Organisation:
     return org
 
 
-def set_org_status(session: Session, org_id: str, status: OrgStatus, *, actor: str) -> Organisation:
+def set_org_status(
+    session: Session, org_id: str, status: OrgStatus, *, actor: str, reason: str | None = None
+) -> Organisation:
     org = get_org(session, org_id)
     org.status = status.value
     if status == OrgStatus.disabled:
         for key in active_keys(session, org_id):
             _revoke(session, key)
-    audit.record(session, actor=actor, action=f"org.{status.value}", target=f"org:{org_id}")
+    audit.record(session, actor=actor, action=f"org.{status.value}", target=f"org:{org_id}", details=_why(reason))
     return org
 
 
@@ -127,12 +132,14 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def set_user_status(session: Session, username: str, status: UserStatus, *, actor: str) -> User:
+def set_user_status(
+    session: Session, username: str, status: UserStatus, *, actor: str, reason: str | None = None
+) -> User:
     user = get_user(session, username)
     user.status = status.value
     if status == UserStatus.disabled:
         revoke_user_credentials(session, user.id)
-    audit.record(session, actor=actor, action=f"user.{status.value}", target=f"user:{username}")
+    audit.record(session, actor=actor, action=f"user.{status.value}", target=f"user:{username}", details=_why(reason))
     return user
 
 
@@ -248,17 +255,6 @@ def enrol(session: Session, *, token: str, public_key: str) -> PartnerKey:
     return key
 
 
-def active_key(session: Session, kid: str) -> PartnerKey | None:
-    """The partner key ``kid`` if it is active and its organisation is too; None otherwise."""
-    key = session.get(PartnerKey, kid)
-    if key is None or key.status != KeyStatus.active:
-        return None
-    org = session.get(Organisation, key.org_id)
-    if org is None or org.status != OrgStatus.active:
-        return None
-    return key
-
-
 def active_keys(session: Session, org_id: str) -> list[PartnerKey]:
     return list(
         session.scalars(select(PartnerKey).where(PartnerKey.org_id == org_id, PartnerKey.status == KeyStatus.active))
@@ -277,14 +273,15 @@ def _revoke(session: Session, key: PartnerKey) -> None:
     key.revoked_at = _now()
 
 
-def revoke_key(session: Session, kid: str, *, actor: str) -> PartnerKey:
+def revoke_key(session: Session, kid: str, *, actor: str, reason: str | None = None) -> PartnerKey:
     key = session.get(PartnerKey, kid)
     if key is None:
         raise NotFound(f"no partner key {kid}")
     if key.status == KeyStatus.revoked:
         return key
     _revoke(session, key)
-    audit.record(session, actor=actor, action="partner.revoke_key", target=f"key:{kid}", details={"org": key.org_id})
+    audit.record(session, actor=actor, action="partner.revoke_key", target=f"key:{kid}",
+                 details={"org": key.org_id} | _why(reason))
     return key
 
 
@@ -307,3 +304,8 @@ def rotate_key(session: Session, *, current_kid: str, public_key: str) -> Partne
         details={"previous": current_kid},
     )
     return new
+
+
+def _why(reason: str | None) -> dict[str, object]:
+    """The operator's typed reason for a change that cannot be undone, kept in the audit entry."""
+    return {"reason": reason} if reason else {}

@@ -16,8 +16,9 @@ Each refresh or removal bumps ``stats_generation`` in ``hub_state``; answers cac
 
 import secrets
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import h3
 from sqlalchemy import (
@@ -76,17 +77,51 @@ PERSON_FILLED: Final[dict[str, InstrumentedAttribute[str | None]]] = {
     "persons.relationship": Person.relationship,
     "persons.mk_name_dob": Person.mk_name_dob,
 }
-# measure -> the category columns, in k1..k5 order (documented here, read by queries.py)
-INCIDENT_PROFILE: Final = (Incident.premises_type, Incident.county_lines, Incident.source_channel, Incident.exploitation_scope)
-PERSON_PROFILE: Final = (Person.role, Person.gender, Person.age_group, Person.age_band, Person.nationality)
-REFERRAL_PROFILE: Final = (
-    Referral.police_outcome, Referral.reasonable_grounds, Referral.conclusive_grounds, Referral.referral_type,
-    Referral.first_responder_type,
-)
 EMPTY: Final[ColumnElement[str]] = literal_column("''")  # inline, so SELECT and GROUP BY render the same expression
-H3_LEVELS: Final = (7, 6, 5)  # parents kept beside each stored cell (k2, k3, k4)
-KEYS: Final = ("k1", "k2", "k3", "k4", "k5")
+H3_LEVELS: Final = (7, 6, 5)  # parents kept beside each stored cell
+KEYS: Final = ("k1", "k2", "k3", "k4", "k5")  # the summary's category columns: never named outside this module
 COLUMNS: Final = ("submission_id", "area", "quarter", "measure", *KEYS, "n")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One kind of summary row: what it counts and the category each summary column holds, in order."""
+
+    name: str
+    categories: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.categories) > len(KEYS):
+            raise ValueError(f"measure {self.name} names more categories than a summary row holds")
+
+    def column(self, category: str) -> InstrumentedAttribute[str]:
+        """The ``stat_counts`` column holding ``category`` in this measure's rows."""
+        return cast(InstrumentedAttribute[str], getattr(StatCount, KEYS[self.categories.index(category)]))
+
+
+INCIDENT_PROFILE: Final = Measure("incident_profile", ("premises_type", "county_lines", "source_channel", "exploitation_scope"))
+PERSON_PROFILE: Final = Measure("person_profile", ("role", "gender", "age_group", "age_band", "nationality"))
+CODES: Final = Measure("codes", ("field", "code"))
+REFERRAL_PROFILE: Final = Measure(
+    "referral_profile", ("police_outcome", "reasonable_grounds", "conclusive_grounds", "referral_type", "first_responder_type")
+)
+REFERRED: Final = Measure("referred", ("referral_type",))
+FILLED: Final = Measure("filled", ("field",))
+H3: Final = Measure("h3", ("cell", *(f"cell_r{level}" for level in H3_LEVELS)))
+"""incidents per H3 cell as stored, and per parent cell at each resolution in ``H3_LEVELS``"""
+INCIDENTS: Final = Measure("incidents", ())
+PERSONS: Final = Measure("persons", ("role", "age_group"))
+"""the narrow person counts the all-quarter series read (6 rows per submission and area)"""
+MEASURES: Final = {m.name: m for m in (INCIDENT_PROFILE, PERSON_PROFILE, CODES, REFERRAL_PROFILE, REFERRED, FILLED, H3, INCIDENTS, PERSONS)}
+_SOURCES: Final[dict[str, tuple[InstrumentedAttribute[str] | InstrumentedAttribute[str | None], ...]]] = {
+    "incident_profile": (Incident.premises_type, Incident.county_lines, Incident.source_channel, Incident.exploitation_scope),
+    "person_profile": (Person.role, Person.gender, Person.age_group, Person.age_band, Person.nationality),
+    "referral_profile": (
+        Referral.police_outcome, Referral.reasonable_grounds, Referral.conclusive_grounds, Referral.referral_type,
+        Referral.first_responder_type,
+    ),
+}
+"""the record column each profile category is counted from"""
 
 
 def _area() -> ColumnElement[str]:
@@ -97,15 +132,17 @@ def _filled(column: InstrumentedAttribute[str | None]) -> ColumnElement[int]:
     return func.sum(case((and_(column.is_not(None), column.not_in(MARKERS)), 1), else_=0))
 
 
-def _measure(name: str, keys: Sequence[ColumnElement[str] | InstrumentedAttribute[str] | InstrumentedAttribute[str | None]],
+def _measure(measure: Measure, keys: Sequence[ColumnElement[str] | InstrumentedAttribute[str] | InstrumentedAttribute[str | None]],
              count: ColumnElement[int], base: Select[Any], submissions: Collection[str] | None) -> Select[Any]:
-    """``SELECT submission, area, quarter, measure, k1..k5, n … GROUP BY`` over ``base``'s joins, per borough."""
+    """``SELECT submission, area, quarter, measure, categories…, n … GROUP BY`` over ``base``'s joins, per borough."""
+    if len(keys) != len(measure.categories):
+        raise ValueError(f"measure {measure.name} has {len(measure.categories)} categories, not {len(keys)}")
     cats = [func.coalesce(k, EMPTY) for k in keys]
     stmt = base.with_only_columns(
         Incident.submission_id,
         _area().label("area"),
         Incident.quarter,
-        literal(name).label("measure"),
+        literal(measure.name).label("measure"),
         *(c.label(KEYS[i]) for i, c in enumerate(cats)),
         *(literal("").label(k) for k in KEYS[len(cats):]),
         count.label("n"),
@@ -129,23 +166,25 @@ def _statements(submissions: Collection[str] | None) -> list[Select[Any]]:
     incidents, persons, codes, referrals = _bases()
     distinct = func.count(func.distinct(Incident.id))
     return [
-        _measure("incident_profile", INCIDENT_PROFILE, func.count(Incident.id), incidents, submissions),
-        _measure("person_profile", PERSON_PROFILE, func.count(Person.id), persons, submissions),
-        _measure("codes", [IncidentCode.field, IncidentCode.code], distinct, codes, submissions),
-        _measure("referral_profile", REFERRAL_PROFILE, func.count(Referral.id), referrals, submissions),
-        _measure("referred", [Referral.referral_type], distinct, referrals, submissions),
-        _measure("filled", [IncidentCode.field], distinct, codes.where(IncidentCode.code.not_in(MARKERS)), submissions),
+        _measure(INCIDENT_PROFILE, _SOURCES[INCIDENT_PROFILE.name], func.count(Incident.id), incidents, submissions),
+        _measure(PERSON_PROFILE, _SOURCES[PERSON_PROFILE.name], func.count(Person.id), persons, submissions),
+        _measure(CODES, [IncidentCode.field, IncidentCode.code], distinct, codes, submissions),
+        _measure(REFERRAL_PROFILE, _SOURCES[REFERRAL_PROFILE.name], func.count(Referral.id), referrals, submissions),
+        _measure(REFERRED, [Referral.referral_type], distinct, referrals, submissions),
+        _measure(FILLED, [IncidentCode.field], distinct, codes.where(IncidentCode.code.not_in(MARKERS)), submissions),
     ]
 
 
-def _row(sid: str, area: str, quarter: str, measure: str, keys: Sequence[str], n: int) -> dict[str, object]:
-    return {"submission_id": sid, "area": area, "quarter": quarter, "measure": measure, "n": n,
+def _row(sid: str, area: str, quarter: str, measure: Measure, keys: Sequence[str], n: int) -> dict[str, object]:
+    if len(keys) != len(measure.categories):
+        raise ValueError(f"measure {measure.name} has {len(measure.categories)} categories, not {len(keys)}")
+    return {"submission_id": sid, "area": area, "quarter": quarter, "measure": measure.name, "n": n,
             **{k: keys[i] if i < len(keys) else "" for i, k in enumerate(KEYS)}}
 
 
 def _h3_rows(session: Session, submissions: Collection[str] | None) -> list[dict[str, object]]:
-    """Incidents per H3 cell as stored (k1), and its parents at the resolutions in ``H3_LEVELS``
-    (k2…): a hotspot map then groups by the column of the viewer's resolution in SQL."""
+    """Incidents per H3 cell as stored, and its parents at the resolutions in ``H3_LEVELS``:
+    a hotspot map then groups by the column of the viewer's resolution in SQL (measure ``H3``)."""
     stmt = (
         select(Incident.submission_id, _area(), Incident.quarter, Incident.h3_cell, func.count(Incident.id))
         .group_by(Incident.submission_id, Incident.quarter, _area(), Incident.h3_cell)
@@ -159,7 +198,7 @@ def _h3_rows(session: Session, submissions: Collection[str] | None) -> list[dict
         else:
             native = h3.get_resolution(cell)
             keys = [cell, *(h3.cell_to_parent(cell, r) if native > r else cell for r in H3_LEVELS)]
-        out.append(_row(sid, area, quarter, "h3", keys, int(n)))
+        out.append(_row(sid, area, quarter, H3, keys, int(n)))
     return out
 
 
@@ -174,43 +213,56 @@ def _filled_rows(session: Session, submissions: Collection[str] | None) -> list[
         stmt = stmt.where(Incident.submission_id.in_(list(submissions)))
     out: list[dict[str, object]] = []
     for sid, area, quarter, *sums in session.execute(stmt):
-        out += [_row(sid, area, quarter, "filled", [name], int(n or 0)) for name, n in zip(extra, sums, strict=True)]
+        out += [_row(sid, area, quarter, FILLED, [name], int(n or 0)) for name, n in zip(extra, sums, strict=True)]
     return out
 
 
-# Counts read off the profiles already summarised (a few hundred rows) instead of the records:
-# measure -> (from measure, category columns kept, a filled field and the column it is in)
+@dataclass(frozen=True)
+class Derived:
+    """Counts read off a profile already summarised (a few hundred rows) instead of the records:
+    either the source's counts summed over the categories it drops (``kept`` stay), or, for
+    ``FILLED``, the rows whose ``category`` holds a real value, counted as ``field``."""
+
+    measure: Measure
+    source: Measure
+    kept: tuple[str, ...] = ()
+    field: str | None = None
+    category: str | None = None  # a category of ``source``, or "area"
+
+
 _DERIVED: Final = (
-    ("incidents", "incident_profile", (), None),
-    ("persons", "person_profile", ("k1", "k3"), None),
-    ("filled", "incident_profile", (), ("incidents.premises_type", "k1")),
-    ("filled", "incident_profile", (), ("incidents.county_lines", "k2")),
-    ("filled", "incident_profile", (), ("incidents.source_channel", "k3")),
-    ("filled", "incident_profile", (), ("incidents.exploitation_scope", "k4")),
-    ("filled", "incident_profile", (), ("incidents.la_gss_code", "area")),
-    ("filled", "h3", (), ("incidents.h3_cell", "k1")),
-    ("filled", "person_profile", (), ("persons.gender", "k2")),
-    ("filled", "person_profile", (), ("persons.age_band", "k4")),
-    ("filled", "person_profile", (), ("persons.nationality", "k5")),
+    Derived(INCIDENTS, INCIDENT_PROFILE),
+    Derived(PERSONS, PERSON_PROFILE, kept=("role", "age_group")),
+    Derived(FILLED, INCIDENT_PROFILE, field="incidents.premises_type", category="premises_type"),
+    Derived(FILLED, INCIDENT_PROFILE, field="incidents.county_lines", category="county_lines"),
+    Derived(FILLED, INCIDENT_PROFILE, field="incidents.source_channel", category="source_channel"),
+    Derived(FILLED, INCIDENT_PROFILE, field="incidents.exploitation_scope", category="exploitation_scope"),
+    Derived(FILLED, INCIDENT_PROFILE, field="incidents.la_gss_code", category="area"),
+    Derived(FILLED, H3, field="incidents.h3_cell", category="cell"),
+    Derived(FILLED, PERSON_PROFILE, field="persons.gender", category="gender"),
+    Derived(FILLED, PERSON_PROFILE, field="persons.age_band", category="age_band"),
+    Derived(FILLED, PERSON_PROFILE, field="persons.nationality", category="nationality"),
 )
 
 
 def _derived(submissions: Collection[str] | None) -> list[Select[Any]]:
     out: list[Select[Any]] = []
-    for measure, source, kept, filled in _DERIVED:
-        cols = [getattr(StatCount, k) for k in kept]
-        if filled is None:
+    for d in _DERIVED:
+        cols: list[Any] = [d.source.column(k) for k in d.kept]
+        if d.field is None or d.category is None:
+            if d.kept != d.measure.categories:
+                raise ValueError(f"{d.measure.name} keeps {d.measure.categories} of {d.source.name}, not {d.kept}")
             n: ColumnElement[int] = func.sum(StatCount.n)
-            keys: list[ColumnElement[str]] = cols
+            keys: list[ColumnElement[str]] = list(cols)
         else:
-            value = getattr(StatCount, filled[1])
+            value = StatCount.area if d.category == "area" else d.source.column(d.category)
             n = func.sum(case((value.not_in((*MARKERS, "")), StatCount.n), else_=0))
-            keys = [literal(filled[0])]
+            keys = [literal(d.field)]
         columns: list[Any] = [
-            StatCount.submission_id, StatCount.area, StatCount.quarter, literal(measure),
+            StatCount.submission_id, StatCount.area, StatCount.quarter, literal(d.measure.name),
             *(k.label(KEYS[i]) for i, k in enumerate(keys)), *(literal("").label(k) for k in KEYS[len(keys):]), n,
         ]
-        stmt = select(*columns).where(StatCount.measure == source)
+        stmt = select(*columns).where(StatCount.measure == d.source.name)
         if submissions is not None:
             stmt = stmt.where(StatCount.submission_id.in_(list(submissions)))
         out.append(stmt.group_by(StatCount.submission_id, StatCount.area, StatCount.quarter, *cols))

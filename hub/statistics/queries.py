@@ -2,29 +2,91 @@
 
 Every query here reads ``stat_counts`` (see :mod:`hub.records.summaries`, written with each
 submission's records) for *active* submissions whose ``(agreement_id, provider)`` pair the
-viewer's visibility allows, in the borough asked for (or all of London). Each returns raw
-``(key, provider, count)`` rows: per-provider counts are what the disclosure layer needs to stop
-a provider subtracting its own records. Nothing here is ever sent to a caller unprotected.
+viewer's visibility allows, in the borough asked for (or all of London). A summary's columns
+are asked for by the names its measure gives them (``PERSON_PROFILE.column("gender")``). Each
+query returns named rows with per-provider counts: what the disclosure layer needs to stop a
+provider subtracting its own records. Nothing here is ever sent to a caller unprotected.
 """
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hub.models import LinkedPerson, PersonCluster, StatCount, Submission, SubmissionStatus
-from hub.records.summaries import H3_LEVELS, INCIDENT_FILLED, LONDON, PERSON_FILLED
+from hub.records.summaries import (
+    CODES,
+    FILLED,
+    H3,
+    H3_LEVELS,
+    INCIDENT_FILLED,
+    INCIDENT_PROFILE,
+    INCIDENTS,
+    LONDON,
+    PERSON_FILLED,
+    PERSON_PROFILE,
+    PERSONS,
+    REFERRAL_PROFILE,
+    REFERRED,
+    Measure,
+)
 
-Row = tuple[str, str, int]
-"""(category key, provider org id, count)"""
-
-# field name -> the summary column holding it (see the profiles in hub.records.summaries)
-INCIDENT_FIELDS: Final = {"premises_type": "k1", "county_lines": "k2", "source_channel": "k3", "exploitation_scope": "k4"}
-PERSON_FIELDS: Final = {"gender": "k2", "age_group": "k3", "age_band": "k4", "nationality": "k5"}
+INCIDENT_FIELDS: Final = INCIDENT_PROFILE.categories
+"""the incident fields ``incident_field`` answers"""
 COMPLETENESS_FIELDS: Final = tuple(INCIDENT_FILLED)
 PERSON_COMPLETENESS: Final = tuple(PERSON_FILLED)
+
+
+class Count(NamedTuple):
+    """One category's count from one provider."""
+
+    key: str
+    provider: str
+    n: int
+
+
+class QuarterCount(NamedTuple):
+    quarter: str
+    key: str
+    provider: str
+    n: int
+
+
+class CellCount(NamedTuple):
+    cell: str | None
+    provider: str
+    n: int
+
+
+class CodeCount(NamedTuple):
+    field: str
+    code: str
+    provider: str
+    n: int
+
+
+class PersonProfile(NamedTuple):
+    gender: str
+    age_group: str
+    age_band: str
+    nationality: str
+    provider: str
+    n: int
+
+
+class ReferralProfile(NamedTuple):
+    police_outcome: str
+    reasonable_grounds: str
+    conclusive_grounds: str
+    provider: str
+    n: int
+
+
+class ProviderQuarter(NamedTuple):
+    provider: str
+    quarter: str
 
 
 @dataclass(frozen=True)
@@ -56,17 +118,19 @@ def _active(stmt: Select[Any], scope: Scope) -> Select[Any]:
 
 
 def _summed(
-    session: Session, scope: Scope | None, measure: str, keys: Sequence[str], *where: ColumnElement[bool],
+    session: Session, scope: Scope | None, measure: Measure, keys: Sequence[str], *where: ColumnElement[bool],
     org_id: str | None = None, quarter: str | None = None,
-) -> list[tuple[Any, ...]]:
-    """``(key…, provider, count)``: the measure's counts summed over the scope's submissions,
-    grouped by the summary columns ``keys``; or over one provider's own active submissions."""
-    cols = [getattr(StatCount, k) for k in keys]
+) -> Sequence[Row[Any]]:
+    """Rows of the measure's counts summed over the scope's submissions (or over one provider's
+    own active submissions), grouped by ``keys`` (``"quarter"`` or the measure's categories);
+    each row names its keys, ``provider`` and ``n``."""
+    cols = [StatCount.quarter if k == "quarter" else measure.column(k) for k in keys]
+    named: list[Any] = [c.label(k) for c, k in zip(cols, keys, strict=True)]
     stmt: Select[Any] = (
-        select(*cols, Submission.org_id, func.sum(StatCount.n))
+        select(*named, Submission.org_id.label("provider"), func.sum(StatCount.n).label("n"))
         .select_from(StatCount)
         .join(Submission, Submission.id == StatCount.submission_id)
-        .where(StatCount.measure == measure, *where)
+        .where(StatCount.measure == measure.name, *where)
     )
     if scope is not None:
         if not scope.sources:
@@ -77,68 +141,68 @@ def _summed(
         stmt = stmt.where(Submission.status == SubmissionStatus.active.value, Submission.org_id == org_id, StatCount.area == LONDON)
     if quarter is not None:
         stmt = stmt.where(StatCount.quarter == quarter)
-    return [(*r[:-1], int(r[-1])) for r in session.execute(stmt.group_by(*cols, Submission.org_id))]
+    return session.execute(stmt.group_by(*cols, Submission.org_id)).all()
 
 
-def _rows(rows: list[tuple[Any, ...]]) -> list[Row]:
-    return [(str(k), str(o), n) for k, o, n in rows]
+def _counts(rows: Sequence[Row[Any]], key: str) -> list[Count]:
+    return [Count(str(getattr(r, key)), str(r.provider), int(r.n)) for r in rows]
 
 
-def incidents_by_quarter(session: Session, scope: Scope) -> list[Row]:
-    return _rows(_summed(session, scope, "incidents", ["quarter"]))
+def incidents_by_quarter(session: Session, scope: Scope) -> list[Count]:
+    return _counts(_summed(session, scope, INCIDENTS, ["quarter"]), "quarter")
 
 
-def persons_by_quarter(session: Session, scope: Scope, role: str) -> list[Row]:
-    return _rows(_summed(session, scope, "persons", ["quarter"], StatCount.k1 == role))
+def persons_by_quarter(session: Session, scope: Scope, role: str) -> list[Count]:
+    return _counts(_summed(session, scope, PERSONS, ["quarter"], PERSONS.column("role") == role), "quarter")
 
 
-def persons_by_quarter_and_role(session: Session, scope: Scope, roles: Sequence[str]) -> dict[str, list[Row]]:
+def persons_by_quarter_and_role(session: Session, scope: Scope, roles: Sequence[str]) -> dict[str, list[Count]]:
     """Role → ``persons_by_quarter`` rows, for several roles in one query."""
-    out: dict[str, list[Row]] = {role: [] for role in roles}
-    for role, quarter, org, n in _summed(session, scope, "persons", ["k1", "quarter"], StatCount.k1.in_(list(roles))):
-        out[str(role)].append((str(quarter), str(org), n))
+    out: dict[str, list[Count]] = {role: [] for role in roles}
+    for r in _summed(session, scope, PERSONS, ["role", "quarter"], PERSONS.column("role").in_(list(roles))):
+        out[str(r.role)].append(Count(str(r.quarter), str(r.provider), int(r.n)))
     return out
 
 
-def person_field_by_quarter(session: Session, scope: Scope, name: str, role: str) -> list[tuple[str, str, str, int]]:
-    """(quarter, value, provider, persons): ``person_field`` for every quarter in one query;
-    summed over the values it is ``persons_by_quarter``."""
+def person_field_by_quarter(session: Session, scope: Scope, name: str, role: str) -> list[QuarterCount]:
+    """``person_field`` for every quarter in one query; summed over the values it is ``persons_by_quarter``."""
     # every quarter: the narrow "persons" counts (role, adult/child) where they answer it
-    measure, column = ("persons", "k2") if name == "age_group" else ("person_profile", PERSON_FIELDS[name])
-    rows = _summed(session, scope, measure, ["quarter", column], StatCount.k1 == role)
-    return [(str(q), str(k), str(o), n) for q, k, o, n in rows]
+    measure = PERSONS if name == "age_group" else PERSON_PROFILE
+    rows = _summed(session, scope, measure, ["quarter", name], measure.column("role") == role)
+    return [QuarterCount(str(r.quarter), str(getattr(r, name)), str(r.provider), int(r.n)) for r in rows]
 
 
-def incident_field(session: Session, scope: Scope, name: str) -> list[Row]:
-    return _rows(_summed(session, scope, "incident_profile", [INCIDENT_FIELDS[name]]))
+def incident_field(session: Session, scope: Scope, name: str) -> list[Count]:
+    return _counts(_summed(session, scope, INCIDENT_PROFILE, [name]), name)
 
 
-def incident_codes(session: Session, scope: Scope, field: str) -> list[Row]:
+def incident_codes(session: Session, scope: Scope, field: str) -> list[Count]:
     """Multi-valued codes: incidents carrying each code (an incident may carry several)."""
-    return _rows(_summed(session, scope, "codes", ["k2"], StatCount.k1 == field))
+    return _counts(_summed(session, scope, CODES, ["code"], CODES.column("field") == field), "code")
 
 
-def person_field(session: Session, scope: Scope, name: str, role: str) -> list[Row]:
-    return _rows(_summed(session, scope, "person_profile", [PERSON_FIELDS[name]], StatCount.k1 == role))
+def person_field(session: Session, scope: Scope, name: str, role: str) -> list[Count]:
+    return _counts(_summed(session, scope, PERSON_PROFILE, [name], PERSON_PROFILE.column("role") == role), name)
 
 
-def incidents_with_referral(session: Session, scope: Scope, referral_types: Sequence[str]) -> list[Row]:
+def incidents_with_referral(session: Session, scope: Scope, referral_types: Sequence[str]) -> list[Count]:
     """Per referral type: incidents with at least one referral of that type."""
-    return _rows(_summed(session, scope, "referred", ["k1"], StatCount.k1.in_(list(referral_types))))
+    column = REFERRED.column("referral_type")
+    return _counts(_summed(session, scope, REFERRED, ["referral_type"], column.in_(list(referral_types))), "referral_type")
 
 
-def incidents_by_provider(session: Session, scope: Scope) -> list[Row]:
-    return [("all", str(o), n) for o, n in _summed(session, scope, "incidents", [])]
+def incidents_by_provider(session: Session, scope: Scope) -> list[Count]:
+    return [Count("all", str(r.provider), int(r.n)) for r in _summed(session, scope, INCIDENTS, [])]
 
 
-def hotspot_cells(session: Session, scope: Scope, resolution: int = 15) -> list[tuple[str | None, str, int]]:
-    """(cell, provider, incidents), cells at ``resolution`` where the summaries keep it (coarser
-    ones as stored; finer, or below the coarsest kept, the caller lifts)."""
-    column = "k1"
-    for i, level in enumerate(H3_LEVELS, start=2):
+def hotspot_cells(session: Session, scope: Scope, resolution: int = 15) -> list[CellCount]:
+    """Incidents per cell at ``resolution`` where the summaries keep it (coarser ones as stored;
+    finer, or below the coarsest kept, the caller lifts)."""
+    column = "cell"
+    for level in H3_LEVELS:
         if resolution <= level:
-            column = f"k{i}"
-    return [(str(cell) or None, str(o), n) for cell, o, n in _summed(session, scope, "h3", [column])]
+            column = f"cell_r{level}"
+    return [CellCount(str(getattr(r, column)) or None, str(r.provider), int(r.n)) for r in _summed(session, scope, H3, [column])]
 
 
 @dataclass(frozen=True)
@@ -156,41 +220,44 @@ class Appearance:
 def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
     """Person rows in scope whose hub person id (``person_clusters``) spans another incident in scope.
 
-    Reads ``linked_persons`` (rows sharing a key with another incident anywhere or in a cluster
-    of the hub's linkage model, kept at ingest: a superset) for the scope's active submissions,
-    joined to each row's cluster, then keeps a row only where its cluster spans two or more
-    incidents *within the scope* — exact, because every clustered row is in the index. Cluster
-    ids are compared here and never leave this module (the caller groups appearances into
-    people and publishes counts only).
+    Reads ``linked_persons`` (rows sharing a key with another incident anywhere, or in a cluster
+    of the hub's linkage model: a superset kept at ingest) for the scope's active submissions,
+    each with its cluster, then keeps a row only where its cluster spans two or more incidents
+    *within the scope* — exact, because every clustered row is in the index. Cluster ids are
+    compared here and never leave this module (the caller groups appearances into people and
+    publishes counts only).
     """
     if not scope.sources:
         return []
-    keys: list[Any] = [PersonCluster.cluster_id]
+    cluster: list[Any] = [PersonCluster.cluster_id]
     stmt = _active(
         select(
-            LinkedPerson.person_id, LinkedPerson.incident_id, Submission.agreement_id, Submission.org_id,
-            LinkedPerson.role, *keys,
+            LinkedPerson.person_id, LinkedPerson.incident_id, Submission.agreement_id,
+            Submission.org_id.label("provider"), LinkedPerson.role, *cluster,
         ).join(Submission, Submission.id == LinkedPerson.submission_id)
         .outerjoin(PersonCluster, PersonCluster.person_id == LinkedPerson.person_id),
         scope,
     )
     if scope.area != LONDON:
         stmt = stmt.where(LinkedPerson.area == scope.area)
-    rows = session.execute(stmt).all()
+    rows = [
+        Appearance(int(r.person_id), int(r.incident_id), str(r.agreement_id), str(r.provider), str(r.role),
+                   (None if r.cluster_id is None else str(r.cluster_id),))
+        for r in session.execute(stmt)
+    ]
     spans: dict[tuple[int, str], set[int]] = {}
-    for r in rows:
-        for k in range(len(keys)):
-            if r[5 + k] is not None:
-                spans.setdefault((k, str(r[5 + k])), set()).add(r[1])
+    for a in rows:
+        for k, value in enumerate(a.keys):
+            if value is not None:
+                spans.setdefault((k, value), set()).add(a.incident_id)
     found = [
-        Appearance(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), tuple(None if v is None else str(v) for v in r[5:]))
-        for r in rows
-        if any(r[5 + k] is not None and len(spans[(k, str(r[5 + k]))]) > 1 for k in range(len(keys)))
+        a for a in rows
+        if any(value is not None and len(spans[(k, value)]) > 1 for k, value in enumerate(a.keys))
     ]
     return sorted(found, key=lambda a: a.person_id)
 
 
-def submissions_by_provider(session: Session, sources: Collection[tuple[str, str]]) -> list[tuple[str, str]]:
+def submissions_by_provider(session: Session, sources: Collection[tuple[str, str]]) -> list[ProviderQuarter]:
     """(provider, quarter) for every active submission of an allowed pair."""
     pairs = sorted(sources)
     if not pairs:
@@ -201,50 +268,63 @@ def submissions_by_provider(session: Session, sources: Collection[tuple[str, str
         .where(tuple_(Submission.agreement_id, Submission.org_id).in_(pairs))
         .distinct()
     )
-    return [(str(o), str(q)) for o, q in session.execute(stmt)]
+    return [ProviderQuarter(str(o), str(q)) for o, q in session.execute(stmt)]
+
+
+class Completeness(NamedTuple):
+    filled: int
+    """records with a real value"""
+    total: int
 
 
 def completeness(
     session: Session, *, org_id: str | None, scope: Scope | None, quarter: str | None = None
-) -> dict[str, tuple[int, int]]:
-    """Field → (records with a real value, records): for one provider's own active records
+) -> dict[str, Completeness]:
+    """Field → how many records hold a real value: for one provider's own active records
     (``org_id``) of a quarter, or for everything in a scope."""
 
-    def summed(measure: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+    def summed(measure: Measure, keys: Sequence[str]) -> Sequence[Row[Any]]:
         return _summed(session, scope, measure, keys, org_id=org_id, quarter=quarter)
 
-    incidents = sum(n for _, n in summed("incidents", []))
-    persons = sum(n for *_, n in summed("persons", ["k1"]))
+    incidents = sum(int(r.n) for r in summed(INCIDENTS, []))
+    persons = sum(int(r.n) for r in summed(PERSONS, ["role"]))
     filled: dict[str, int] = {}
-    for name, _, n in summed("filled", ["k1"]):
-        filled[str(name)] = filled.get(str(name), 0) + n
-    out: dict[str, tuple[int, int]] = {}
+    for r in summed(FILLED, ["field"]):
+        filled[str(r.field)] = filled.get(str(r.field), 0) + int(r.n)
+    out: dict[str, Completeness] = {}
     for name in COMPLETENESS_FIELDS:
-        out[name] = (filled.get(name, 0), incidents)
+        out[name] = Completeness(filled.get(name, 0), incidents)
     for name in PERSON_COMPLETENESS:
-        out[name] = (filled.get(name, 0), persons)
+        out[name] = Completeness(filled.get(name, 0), persons)
     for name, n in filled.items():
         if "." not in name:  # a multi-valued field: incidents with any real code
-            out[f"incidents.{name}"] = (n, incidents)
+            out[f"incidents.{name}"] = Completeness(n, incidents)
     return out
 
 
-def person_profile(session: Session, scope: Scope, role: str) -> list[tuple[str, str, str, str, str, int]]:
-    """(gender, age_group, age_band, nationality, provider, persons): one query feeds every person table."""
-    rows = _summed(session, scope, "person_profile", ["k2", "k3", "k4", "k5"], StatCount.k1 == role)
-    return [(str(a), str(b), str(c), str(d), str(o), n) for a, b, c, d, o, n in rows]
+def person_profile(session: Session, scope: Scope, role: str) -> list[PersonProfile]:
+    """Victims per gender, adult/child, age band and nationality: one query feeds every person table."""
+    names = ["gender", "age_group", "age_band", "nationality"]
+    rows = _summed(session, scope, PERSON_PROFILE, names, PERSON_PROFILE.column("role") == role)
+    return [
+        PersonProfile(str(r.gender), str(r.age_group), str(r.age_band), str(r.nationality), str(r.provider), int(r.n))
+        for r in rows
+    ]
 
 
-def referral_profile(session: Session, scope: Scope) -> list[tuple[str, str, str, str, int]]:
-    """(police outcome, reasonable grounds, conclusive grounds, provider, referrals) in one query."""
-    rows = _summed(session, scope, "referral_profile", ["k1", "k2", "k3"])
-    return [(str(a), str(b), str(c), str(o), n) for a, b, c, o, n in rows]
+def referral_profile(session: Session, scope: Scope) -> list[ReferralProfile]:
+    """Referrals per police outcome, reasonable and conclusive grounds decision, in one query."""
+    rows = _summed(session, scope, REFERRAL_PROFILE, ["police_outcome", "reasonable_grounds", "conclusive_grounds"])
+    return [
+        ReferralProfile(str(r.police_outcome), str(r.reasonable_grounds), str(r.conclusive_grounds), str(r.provider), int(r.n))
+        for r in rows
+    ]
 
 
-def all_codes(session: Session, scope: Scope, fields: Sequence[str]) -> list[tuple[str, str, str, int]]:
-    """(field, code, provider, incidents) for several multi-valued fields in one query."""
-    rows = _summed(session, scope, "codes", ["k1", "k2"], StatCount.k1.in_(list(fields)))
-    return [(str(f), str(c), str(o), n) for f, c, o, n in rows]
+def all_codes(session: Session, scope: Scope, fields: Sequence[str]) -> list[CodeCount]:
+    """Incidents per code of several multi-valued fields, in one query."""
+    rows = _summed(session, scope, CODES, ["field", "code"], CODES.column("field").in_(list(fields)))
+    return [CodeCount(str(r.field), str(r.code), str(r.provider), int(r.n)) for r in rows]
 
 
 def active_submissions(session: Session, scope: Scope) -> list[str]:

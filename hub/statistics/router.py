@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response
 
-from hub.auth import CurrentPrincipal
+from hub.auth.dependencies import CurrentPrincipal
 from hub.deps import SessionDep
 from hub.statistics import service
 from hub.statistics.exports import report_pdf, tables_csv

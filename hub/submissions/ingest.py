@@ -1,34 +1,20 @@
-"""Bulk storage of a checked bundle's records, re-keyed, with provenance; and their deletion.
+"""A checked bundle's records as database rows, every pseudonym re-keyed, with provenance;
+stored through :mod:`hub.records.store`. Nothing here commits."""
 
-Rows go in with SQLAlchemy Core ``insert()`` executemany (batched multi-row VALUES on both
-SQLite and PostgreSQL); incident ids come back in parameter order from the same statement, so
-child rows are linked without a query per row. Nothing here commits.
-"""
-
-from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from typing import Final
 
-from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from anonymise.schema import MATCH_KEY_FIELDS
-from hub.models import Incident, IncidentCode, Person, PersonKey, Referral, Selector
-from hub.records import clusters, summaries
+from hub.records import clusters
+from hub.records import store as records
+from hub.records.store import Rows
 from hub.submissions.rekey import INCIDENT, Rekeyer, person_purpose, selector_purpose
 from hub.submissions.validate import ValidTables
 
 CODE_FIELDS: Final = ("exploitation_types", "labour_sectors", "methods_of_control", "recruitment_methods")
 """Multi-valued incident fields, stored one row per code in ``incident_codes``."""
-
-_BATCH: Final = 5000
-
-INCIDENTS = cast(Table, Incident.__table__)
-CODES = cast(Table, IncidentCode.__table__)
-PERSONS = cast(Table, Person.__table__)
-SELECTORS = cast(Table, Selector.__table__)
-REFERRALS = cast(Table, Referral.__table__)
-PERSON_KEYS = cast(Table, PersonKey.__table__)
 
 
 @dataclass(frozen=True)
@@ -39,11 +25,7 @@ class Provenance:
     quarter: str
 
 
-def _batches(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    return [rows[i : i + _BATCH] for i in range(0, len(rows), _BATCH)]
-
-
-def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dict[str, list[dict[str, Any]]]:
+def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> Rows:
     """The database rows of a bundle, every pseudonym re-keyed; children still keyed by incident."""
     sid, org, agreement, quarter = origin.submission_id, origin.org_id, origin.agreement_id, origin.quarter
     i = tables.columns["incidents"]
@@ -153,99 +135,8 @@ def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dic
             "person_keys": person_keys}
 
 
-def _allocate_incident_ids(session: Session, count: int) -> list[int] | None:
-    """Ids for ``count`` new incidents, or None where the database must hand them out on insert."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        query = text("SELECT nextval(pg_get_serial_sequence('incidents', 'id')) FROM generate_series(1, :n)")
-        return [int(v) for v in session.execute(query, {"n": count}).scalars()]
-    if dialect == "sqlite":  # BEGIN IMMEDIATE holds the only write lock: max(id) cannot move under us
-        start = session.scalar(select(func.max(INCIDENTS.c.id))) or 0
-        return list(range(start + 1, start + 1 + count))
-    return None
-
-
-def _copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL COPY FROM STDIN, in the session's transaction."""
-    from psycopg import sql
-
-    if not rows:
-        return
-    columns = list(rows[0])
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    )
-    driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
-
-
-def _executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """The driver's own executemany with positional rows, in the session's transaction (SQLite)."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    names = [table.c[column].name for column in columns]  # KeyError for a column the table lacks
-    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 - table and column names come from the models
-    driver = session.connection().connection.driver_connection
-    driver.executemany(statement, [tuple(row[c] for c in columns) for row in rows])  # type: ignore[union-attr]
-
-
-def insert_rows(session: Session, rows: dict[str, list[dict[str, Any]]], incident_pids: list[str]) -> None:
-    """Insert prepared rows; ``incident_pids`` gives the partner key of each incident row, in order.
-
-    PostgreSQL: ids from the sequence in one query, then COPY. SQLite: ids counted on from the
-    current maximum under the write lock, then the driver's executemany. Elsewhere: Core
-    executemany, incident ids by RETURNING in parameter order.
-    """
-    ids = _allocate_incident_ids(session, len(rows["incidents"]))
-    if ids is not None:
-        for row, new_id in zip(rows["incidents"], ids, strict=True):
-            row["id"] = new_id
-    else:
-        ids = []
-        statement = insert(INCIDENTS).returning(INCIDENTS.c.id, sort_by_parameter_order=True)
-        for batch in _batches(rows["incidents"]):
-            ids.extend(session.execute(statement, batch).scalars().all())
-    id_of = dict(zip(incident_pids, ids, strict=True))
-    tables = (("incident_codes", CODES), ("persons", PERSONS), ("selectors", SELECTORS), ("referrals", REFERRALS),
-              ("person_keys", PERSON_KEYS))
-    for name, _ in tables:
-        for child in rows[name]:
-            child["incident_id"] = id_of[child.pop("incident_pid")]
-    dialect = session.get_bind().dialect.name
-    for name, table in (("incidents", INCIDENTS), *tables):
-        if dialect == "postgresql":
-            _copy(session, table, rows[name])
-        elif dialect == "sqlite":
-            _executemany(session, table, rows[name])
-        elif name != "incidents":
-            for batch in _batches(rows[name]):
-                session.execute(insert(table), batch)
-
-
 def store(session: Session, tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dict[str, int]:
-    """Re-key and insert every record of a checked bundle; returns rows stored per table."""
+    """Re-key every record of a checked bundle and store it; returns rows stored per table."""
     rows = prepare_rows(tables, origin, rekey)
-    insert_rows(session, rows, tables.columns["incidents"]["incident_pid"])
-    clusters.relink(session, origin.agreement_id)
-    summaries.refresh(session, [origin.submission_id])
-    return {name: len(batch) for name, batch in rows.items()}
-
-
-def delete_records(session: Session, submission_ids: Collection[str]) -> int:
-    """Delete every record of these submissions; returns the number of incidents removed."""
-    if not submission_ids:
-        return 0
-    ids = list(submission_ids)
-    summaries.forget(session, ids)
-    agreements = clusters.forget(session, ids)
-    incident_ids = select(INCIDENTS.c.id).where(INCIDENTS.c.submission_id.in_(ids))
-    session.execute(delete(CODES).where(CODES.c.incident_id.in_(incident_ids)))
-    for table in (PERSONS, SELECTORS, REFERRALS):
-        session.execute(delete(table).where(table.c.submission_id.in_(ids)))
-    result = session.execute(delete(INCIDENTS).where(INCIDENTS.c.submission_id.in_(ids)))
-    for agreement_id in agreements:
-        clusters.relink(session, agreement_id)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return records.store(session, origin.submission_id, rows, tables.columns["incidents"]["incident_pid"],
+                         agreement_id=origin.agreement_id)

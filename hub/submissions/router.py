@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from hub import ratelimit
-from hub.auth import RequireOperator
+from hub.auth.dependencies import RequireOperator
 from hub.auth.partner import PartnerCall, UploadCaller, bearer_token
 from hub.deps import SecretsDep, SessionDep, SettingsDep
 from hub.errors import HubError, TooLarge

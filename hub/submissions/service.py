@@ -26,6 +26,7 @@ from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
 from hub.config import HubSettings
 from hub.errors import Conflict, Forbidden, NotAuthenticated, NotFound, Rejected, TooLarge
 from hub.models import Submission, SubmissionStatus
+from hub.records import store as records
 from hub.secrets import HubSecrets
 from hub.submissions import ingest
 from hub.submissions.min_k import check_min_k
@@ -249,9 +250,9 @@ def partner_submissions(session: Session, org_id: str) -> list[Submission]:
     )
 
 
-def _withdraw(session: Session, submissions: list[Submission], *, actor: str) -> int:
+def _withdraw(session: Session, submissions: list[Submission], *, actor: str, reason: str | None = None) -> int:
     now = _now()
-    deleted = ingest.delete_records(session, [s.id for s in submissions])
+    deleted = records.delete(session, [s.id for s in submissions])["incidents"]
     for submission in submissions:
         submission.status = SubmissionStatus.withdrawn
         submission.withdrawn_at = now
@@ -259,7 +260,8 @@ def _withdraw(session: Session, submissions: list[Submission], *, actor: str) ->
     for submission in submissions:
         audit.record(session, actor=actor, action="submission.withdrawn", target=f"submission:{submission.id}",
                      agreement_id=submission.agreement_id, providers=(submission.org_id,),
-                     details={"quarter": submission.quarter, "records": dict(submission.record_counts)})
+                     details={"quarter": submission.quarter, "records": dict(submission.record_counts)}
+                     | ({"reason": reason} if reason else {}))
     log.info("%s withdrew %d submission(s), %d incident(s) deleted", actor, len(submissions), deleted)
     return deleted
 
@@ -286,7 +288,9 @@ def withdraw_quarter(
     return [s.id for s in found], _withdraw(session, found, actor=partner.actor)
 
 
-def withdraw_submission(session: Session, submission_id: str, *, actor: str) -> tuple[list[str], int]:
+def withdraw_submission(
+    session: Session, submission_id: str, *, actor: str, reason: str | None = None
+) -> tuple[list[str], int]:
     """An operator withdraws one submission by id; withdrawing twice changes nothing."""
     submission = session.get(Submission, submission_id)
     if submission is None:
@@ -295,4 +299,4 @@ def withdraw_submission(session: Session, submission_id: str, *, actor: str) -> 
     session.refresh(submission, with_for_update=True)
     if submission.status not in (SubmissionStatus.active, SubmissionStatus.superseded):
         return [], 0
-    return [submission.id], _withdraw(session, [submission], actor=actor)
+    return [submission.id], _withdraw(session, [submission], actor=actor, reason=reason)

@@ -1,54 +1,16 @@
-"""The one place `prepare` calls the anonymise core: geocoding, generalising, k, scrubbing."""
+"""Where an incident was: the profile's postcode file, coordinates, H3 cells, borough and police force; small cells coarsened."""
 
-import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Protocol
 
 import h3
-from pydantic import TypeAdapter, ValidationError
 
-from anonymise import countries, generalise, geo, london, scrub
-from anonymise.schema import Nationality
+from anonymise import geo, london
 from partner_client.errors import ClientError
 from partner_client.profile import Profile
-
-_NATIONALITY: Final = TypeAdapter(Nationality)
-
-# --- dates and ages ----------------------------------------------------------------------------
-
-
-def age_at(dob: date, on: date) -> int:
-    return generalise.age_at(dob, on)
-
-
-def age_band(age: int) -> str:
-    return generalise.age_band(age).value
-
-
-def age_group(age: int) -> str:
-    return generalise.age_group(age).value
-
-
-# --- nationality -------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=4096)
-def nationality_code(text: str) -> str:
-    """An ISO 3166-1 alpha-2 code for what the export wrote, or ``unknown`` (cached: exports repeat them)."""
-    code = countries.nationality_code(text)
-    if code is None:
-        return "unknown"
-    try:
-        return str(_NATIONALITY.validate_python(code))
-    except ValidationError:
-        return "unknown"
-
-
-# --- locations ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -121,45 +83,3 @@ def coarsen(cells: Sequence[str | None], min_count: int) -> tuple[list[str | Non
     """A cell with fewer than ``min_count`` incidents moves to its parent, then to borough only."""
     result = geo.coarsen_cells(list(cells), min_count=min_count)
     return result.cells, result.report.as_dict()
-
-
-# --- free text ---------------------------------------------------------------------------------
-
-
-def make_scrubber(ner: bool | None, workers: int | None, model: str | None = None) -> scrub.Scrubber:
-    if model is not None:
-        return scrub.Scrubber(ner=ner, model=model, workers=workers)
-    return scrub.Scrubber(ner=ner, workers=workers)
-
-
-Scrubbed = list[tuple[str | None, list[str], bool]]
-
-
-def scrub_many(scrubber: scrub.Scrubber | None, items: list[tuple[str, list[str]]]) -> Scrubbed:
-    """(scrubbed text or None, entity types replaced, dropped) per input; fail closed."""
-    return submit_scrub(scrubber, items)()
-
-
-def submit_scrub(scrubber: scrub.Scrubber | None, items: list[tuple[str, list[str]]]) -> Callable[[], Scrubbed]:
-    """Like :func:`scrub_many`, started on the scrubber's workers; call the answer to wait for the results."""
-    if scrubber is None:
-        dropped: Scrubbed = [(None, [], True) for _ in items]
-        return lambda: dropped
-    wait = scrubber.submit_many([scrub.ScrubInput(text, known) for text, known in items])
-
-    def results() -> Scrubbed:
-        out: Scrubbed = []
-        for result in wait():
-            kinds = [str(e.type) for e in result.entities]
-            out.append((result.text, kinds, bool(result.dropped) or result.text is None))
-        return out
-
-    return results
-
-
-def ner_note(scrubber: scrub.Scrubber | None) -> str:
-    if scrubber is None:
-        return "no free text was sent"
-    if scrubber.ner_available:
-        return "person names detected by the spaCy pipeline as well as from the record's columns"
-    return "names not present in any column may be missed: the NER extra is not installed"

@@ -1,4 +1,6 @@
-"""Re-identification risk on quasi-identifiers, and the upload minimum k enforced before anything leaves.
+"""Test oracle for ``anonymise.kanon``: re-identification risk and k enforced on pydantic records.
+
+Written first as the product code; ``anonymise.kanon`` must give the same changes and report.
 
 The quasi-identifiers of a person in a submission are their age band (with adult/child), gender,
 nationality, the location of their incident (H3 cell, or the borough when there is no cell) and

@@ -1,4 +1,4 @@
-"""k on compact tuples (what the client enforces and the hub re-checks) agrees with anonymise.risk."""
+"""k on compact tuples (what the client enforces and the hub re-checks) agrees with the record-level oracle."""
 
 import doctest
 

@@ -39,6 +39,7 @@ def test_points_outside_london_have_no_borough(lat: float, lon: float) -> None:
 
 
 def test_every_centroid_is_in_its_own_borough() -> None:
+    assert len(BOROUGHS) == 33  # 32 boroughs and the City
     for borough in BOROUGHS:
         assert borough_for_point(borough.lat, borough.lon) == borough.gss
 
@@ -59,6 +60,7 @@ def test_outlines_are_rings_of_lat_lon_for_every_borough_and_cached() -> None:
     outlines = borough_outlines()
     assert set(outlines) == set(BY_GSS)
     for polygons in outlines.values():
+        assert polygons
         for ring in polygons:
             assert len(ring) >= 6
             assert all(51.2 < lat < 51.8 and -0.6 < lon < 0.4 for lat, lon in ring)

@@ -10,14 +10,14 @@ import anonymise.recognizers
 
 MODULES = [
     "anonymise.keys", "anonymise.normalise", "anonymise.pseudonymise", "anonymise.offline",
-    "anonymise.nlp", "anonymise.known", "anonymise.scrub",
+    "anonymise.nlp", "anonymise.known", "anonymise.scrub", "anonymise.lexicon", "anonymise.namewords",
     *(f"anonymise.recognizers.{m.name}" for m in pkgutil.iter_modules(anonymise.recognizers.__path__)),
 ]
 WITHOUT_EXAMPLES = {"anonymise.recognizers.postcode", "anonymise.recognizers.ni_number", "anonymise.recognizers.passport",
                     "anonymise.recognizers.vehicle", "anonymise.recognizers.date", "anonymise.recognizers.address",
                     "anonymise.recognizers.ip_address", "anonymise.recognizers.url", "anonymise.recognizers.coordinate",
                     "anonymise.recognizers.id_number", "anonymise.recognizers.titled_person", "anonymise.recognizers.bank_account",
-                    "anonymise.recognizers.capitalised_name", "anonymise.recognizers"}
+                    "anonymise.recognizers"}
 
 
 @pytest.mark.parametrize("name", MODULES)

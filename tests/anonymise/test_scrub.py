@@ -84,7 +84,7 @@ def test_uk_recognizers(plain: Scrubber, text: str, secret: str, entity: str) ->
         "She is Albanian and was moved from Romania to Newham, then Tower Hamlets.",
         "Forced labour at a nail bar and a hand car wash; county lines and cannabis farm.",
         "Referred to the NRM by the Salvation Army in March 2024; reasonable grounds decision.",
-        "Vietnamese boy aged 16 found in a takeaway in Croydon by Metropolitan Police.",
+        "Vietnamese boy found in a takeaway in Croydon by Metropolitan Police.",
         "The Salvation Army and the Home Office were told. Richmond upon Thames MASH referred her.",
         "Eritrean and Sudanese men at a car wash in Barking and Dagenham, Waltham Forest and Hammersmith and Fulham.",
     ],

@@ -40,7 +40,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
+def shared_live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
+    """One live hub the four partners upload to in turn; each test checks only its own partner's flow
+    and that nothing stored so far holds an identifier, which holds in any order."""
     with run_hub(tmp_path_factory.mktemp("hub")) as live:
         yield live
 
@@ -97,12 +99,12 @@ def _leaks(hub: LiveHub, identifiers: list[tuple[str, str, str]]) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("partner", list(LAYOUTS))
 def test_partner_flow_leaves_no_identifier_at_the_hub(
-    partner: str, demo: DemoFiles, hub: LiveHub, linkage_key: Path, tmp_path: Path
+    partner: str, demo: DemoFiles, shared_live_hub: LiveHub, linkage_key: Path, tmp_path: Path
 ) -> None:
     kind, profile_name = LAYOUTS[partner]
     export = demo.partner_files[kind]
     home = tmp_path / "client"
-    enrolled = cli("init", "--hub", hub.url, "--token", hub.enrolment_token(partner), "--home", str(home))
+    enrolled = cli("init", "--hub", shared_live_hub.url, "--token", shared_live_hub.enrolment_token(partner), "--home", str(home))
     assert "Agreements: demo-" in enrolled  # init fetched the agreement naming this partner
     cli("key", "import", str(linkage_key), "--home", str(home))
 
@@ -135,7 +137,10 @@ def test_partner_flow_leaves_no_identifier_at_the_hub(
     assert "2026-Q3" in status
     assert "active" in status
 
-    assert _leaks(hub, _identifiers(demo)) == []
+    identifiers = _identifiers(demo)
+    assert len(identifiers) > 50, "the search below must have identifiers to look for"
+    assert any(p.name == "hub.db" for p in shared_live_hub.stored_bytes()), "and stored bytes to look in"
+    assert _leaks(shared_live_hub, identifiers) == []
 
 
 def test_the_leak_search_finds_a_planted_identifier(tmp_path: Path) -> None:

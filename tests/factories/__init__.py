@@ -371,54 +371,9 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-# --- a hub under test ------------------------------------------------------------------------
-
-
-@dataclass
-class HubUnderTest:
-    """A real app on a migrated database, a TestClient, and sessions for arranging and asserting."""
-
-    app: Any
-    client: Any
-    settings: Any
-
-    def session(self) -> Session:
-        factory = self.app.state.sessions
-        session: Session = factory()
-        return session
-
-    def arrange(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run ``fn(session, ...)`` in its own committed transaction."""
-        with self.session() as session, session.begin():
-            return fn(session, *args, **kwargs)
-
-    def upload(self, partner: FakePartner, bundle: bytes, token: str | None = None) -> Any:
-        return self.client.post(
-            "/api/v1/submissions",
-            content=bundle,
-            headers={
-                "Authorization": f"Bearer {token or partner.token(bundle=bundle)}",
-                "Content-Type": "application/zip",
-            },
-        )
-
-    def partner_call(self, partner: FakePartner, method: str, path: str, token: str | None = None) -> Any:
-        bearer = token or partner.token(typ=PARTNER_TYP)
-        return self.client.request(method, path, headers={"Authorization": f"Bearer {bearer}"})
-
-
-def start_hub(settings: Any) -> HubUnderTest:
-    from fastapi.testclient import TestClient
-
-    from hub.main import create_app
-
-    app = create_app(settings)
-    return HubUnderTest(app=app, client=TestClient(app), settings=settings)
-
-
 def add_user_token(session: Session, org_id: str, role: str, username: str | None = None) -> str:
     """A user of ``org_id`` with ``role`` and an API bearer token for it (hub.auth stores its hash)."""
-    from hub.auth import create_api_token
+    from hub.auth.api_tokens import create_api_token
     from hub.models import User
 
     now = datetime.now(UTC)

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from anonymise.agreement import ViewerRole
-from hub.auth import hash_password
+from hub.auth.passwords import hash_password
 from hub.db import session_scope
 from hub.models import Organisation, User
 

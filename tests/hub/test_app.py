@@ -41,6 +41,7 @@ def test_healthz(app: FastAPI) -> None:
 
 
 def test_csp_names_no_external_origin() -> None:
+    assert "default-src" in CSP
     for directive in CSP.split(";"):
         name, *sources = directive.split()
         assert all(s in {"'self'", "'none'", "data:"} for s in sources), name

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import audit
-from hub.auth import create_api_token
+from hub.auth.api_tokens import create_api_token
 from hub.db import make_engine, make_sessionmaker
 from hub.main import create_app
 from hub.models import AuditEntry, HubState

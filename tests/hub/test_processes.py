@@ -13,14 +13,14 @@ from tests.factories.accounts import PASSWORD, add_user, transaction
 
 pytestmark = pytest.mark.slow
 
-def test_two_processes_share_sessions_limits_and_token_ids(db_url: str, hubs: tuple[str, str]) -> None:
+def test_two_processes_share_sessions_limits_and_token_ids(db_url: str, hub_processes: tuple[str, str]) -> None:
     engine = make_engine(db_url)
     private = Ed25519PrivateKey.generate()
     with transaction(make_sessionmaker(engine)) as session:
         add_user(session, "bola", "borough_officer", "lb-newham")
         token = service.issue_enrolment_token(session, "lb-newham", "test", timedelta(hours=1))
     engine.dispose()
-    a, b = hubs
+    a, b = hub_processes
     with httpx.Client(base_url=a) as on_a, httpx.Client(base_url=b) as on_b:
         # sign in on A, use the session on B, sign out on A: B refuses it at once
         on_a.get("/login")

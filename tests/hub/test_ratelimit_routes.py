@@ -16,14 +16,8 @@ from hub.models import PartnerKey, Submission
 from hub.partners import service as partners
 from hub.ratelimit import retry_after
 from tests.conftest import make_settings
-from tests.factories import (
-    HubUnderTest,
-    add_agreement,
-    add_partner,
-    add_user_token,
-    make_tables,
-    start_hub,
-)
+from tests.factories import add_agreement, add_partner, add_user_token, make_tables
+from tests.hubs import HubUnderTest, start_hub
 
 HOUR = 3600
 

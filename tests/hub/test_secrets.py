@@ -119,6 +119,7 @@ def test_write_signing_key_never_overwrites(tmp_path: Path) -> None:
 def test_generate_demo_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     paths = generate_demo_secrets(tmp_path / "demo")
     assert "generated demo secrets" in capsys.readouterr().err
+    assert paths
     for path in paths.values():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     overrides = {name: None for name in ("pseudonym_key", "session_key")} | dict(paths)

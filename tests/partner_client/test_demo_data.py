@@ -41,6 +41,7 @@ def test_four_exports_postcodes_and_truth_are_written(demo: DemoFiles) -> None:
     for path in [*demo.partner_files.values(), demo.postcodes, demo.ground_truth, demo.identifiers]:
         assert path.is_file(), path.name
         assert path.stat().st_size > 0, path.name
+    assert len(demo.partner_files) == 4
     for path in demo.partner_files.values():
         rows = read_rows(path)
         assert len(rows) == 160
@@ -158,6 +159,7 @@ def test_identifiers_are_fictional(demo: DemoFiles) -> None:
     assert nhs
     assert all(n.startswith("999") and _nhs_checksum_ok(n) for n in nhs)
     ips = [e["value"] for e in values if e["type"] == "IP"]
+    assert ips
     assert all(ip.startswith(("192.0.2.", "198.51.100.", "203.0.113.")) for ip in ips)
 
 
@@ -177,7 +179,9 @@ def test_postcode_lookup_locates_every_postcode_in_the_right_borough(demo: DemoF
     used |= {r["home_postcode"] for r in read_rows(demo.hospital_flags)} - {"ZZ99 3VZ"}
     used |= {r["Postcode"] for r in read_rows(demo.police_intel)}
     assert used <= set(lookup)
-    for row in read_rows(demo.police_intel):
+    police = read_rows(demo.police_intel)
+    assert police
+    for row in police:
         assert borough_for_point(float(row["Lat"]), float(row["Long"])) is not None
 
 

@@ -21,16 +21,17 @@ BROWSER_ARGS = [
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[LiveHub]:
+def live_hub(tmp_path: Path) -> Iterator[LiveHub]:
+    """A live hub of its own for each test (the page's tests upload to it)."""
     with run_hub(tmp_path / "hub") as live:
         yield live
 
 
 @pytest.fixture
-def ui(tmp_path: Path, hub: LiveHub) -> Iterator[RunningUI]:
+def ui(tmp_path: Path, live_hub: LiveHub) -> Iterator[RunningUI]:
     home = tmp_path / "client"
     runner = CliRunner()
-    result = runner.invoke(app, ["init", "--hub", hub.url, "--token", hub.enrolment_token("demo-police"), "--home", str(home)])
+    result = runner.invoke(app, ["init", "--hub", live_hub.url, "--token", live_hub.enrolment_token("demo-police"), "--home", str(home)])
     assert result.exit_code == 0, result.output
     key = tmp_path / "linkage.key"
     assert runner.invoke(app, ["key", "generate", "--out", str(key)]).exit_code == 0
@@ -55,7 +56,7 @@ def test_the_page_refuses_requests_without_its_token(ui: RunningUI) -> None:
 @pytest.mark.browser
 @pytest.mark.slow
 def test_caseworker_sends_a_quarter_through_the_page(
-    ui: RunningUI, hub: LiveHub, chromium_path: str, tmp_path: Path
+    ui: RunningUI, live_hub: LiveHub, chromium_path: str, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -88,7 +89,7 @@ def test_caseworker_sends_a_quarter_through_the_page(
         browser.close()
     assert outside == []
     assert errors == []
-    with hub.session() as session:
+    with live_hub.session() as session:
         from sqlalchemy import text
 
         assert session.execute(text("select count(*) from submissions where org_id = 'demo-police'")).scalar() == 1

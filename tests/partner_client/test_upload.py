@@ -14,8 +14,7 @@ from partner_client.config import ClientSettings, load_state, update_state
 from partner_client.errors import ClientError
 from partner_client.keystore import public_key_b64
 from partner_client.upload import AUDIENCE, UPLOAD_TYP, Hub
-from tests.factories.client_home import make_home
-from tests.partner_client.prepare.test_prepare import GOOD, HEADER, PROFILE
+from tests.factories.client_home import GOOD, HEADER, PROFILE, make_home
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from anonymise.agreement import AgreementStatus
 from hub import audit
 from hub.agreements import retention, service
-from hub.auth import create_api_token
+from hub.auth.api_tokens import create_api_token
 from hub.cli import app as cli_app
 from hub.db import make_engine, make_sessionmaker
 from hub.errors import Conflict, NotFound, Rejected

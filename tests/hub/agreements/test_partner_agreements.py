@@ -3,7 +3,8 @@
 
 
 from anonymise.agreement import parse_agreement
-from tests.factories import PARTNER_TYP, HubUnderTest, add_agreement, add_partner
+from tests.factories import PARTNER_TYP, add_agreement, add_partner
+from tests.hubs import HubUnderTest
 
 
 def test_partner_gets_only_the_current_agreements_naming_it(hub: HubUnderTest) -> None:

@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 
 from anonymise.agreement import ViewerRole
-from hub.auth import CsrfForm, PagePrincipal, Principal, create_api_token, csrf_token, page_roles
+from hub.auth.api_tokens import create_api_token
+from hub.auth.pages import CsrfForm, PagePrincipal, csrf_token, page_roles
+from hub.auth.principal import Principal
 from hub.main import create_app
 from hub.models import ApiToken, AuditEntry, WebSession
 from hub.pages.login import safe_next

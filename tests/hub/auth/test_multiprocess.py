@@ -47,9 +47,9 @@ def _post(url: str, bundle: bytes, token: str) -> httpx.Response:
     )
 
 
-def test_an_upload_token_used_at_one_process_is_refused_at_the_other(db_url: str, hubs: tuple[str, str]) -> None:
+def test_an_upload_token_used_at_one_process_is_refused_at_the_other(db_url: str, hub_processes: tuple[str, str]) -> None:
     partner = _arrange(db_url)
-    a, b = hubs
+    a, b = hub_processes
     bundle = partner.bundle(make_tables(3))
     token = partner.token(bundle=bundle)
     first = _post(a, bundle, token)
@@ -64,7 +64,7 @@ def test_an_upload_token_used_at_one_process_is_refused_at_the_other(db_url: str
     assert _state(db_url) == (["active"], 3)
 
 
-def test_concurrent_uploads_to_two_processes_leave_one_active(db_url: str, hubs: tuple[str, str]) -> None:
+def test_concurrent_uploads_to_two_processes_leave_one_active(db_url: str, hub_processes: tuple[str, str]) -> None:
     partner = _arrange(db_url)
     bundles = [partner.bundle(make_tables(30, seed=s)) for s in range(4)]
     tokens = [partner.token(bundle=b) for b in bundles]
@@ -73,7 +73,7 @@ def test_concurrent_uploads_to_two_processes_leave_one_active(db_url: str, hubs:
 
     def run(i: int) -> None:
         barrier.wait()
-        results[i] = _post(hubs[i % 2], bundles[i], tokens[i])
+        results[i] = _post(hub_processes[i % 2], bundles[i], tokens[i])
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(bundles))]
     for thread in threads:

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,15 +21,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from anonymise.agreement import ViewerRole
 from hub import audit
 from hub.agreements import service as agreements
-from hub.auth import create_api_token
+from hub.auth.api_tokens import create_api_token
 from hub.db import make_engine, make_sessionmaker, migrate
 from hub.main import create_app
 from hub.models import AuditEntry, Incident, Organisation, Person, Submission, User
 from hub.pages.console_grid import recent_quarters
-from tests.browser import SCREENSHOTS, open_watched, serve
+from tests.browser import SCREENSHOTS, open_watched
 from tests.conftest import make_settings
 from tests.factories.accounts import PASSWORD, add_user, login
 from tests.factories.stats_seed import seed
+from tests.hubs import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,16 +39,16 @@ DEMO = (ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8")
 
 
 @dataclass
-class Hub:
+class ConsoleHub:
     url: str
     app: FastAPI
     sessions: sessionmaker[Session]
     officer_token: str
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    directory = tmp_path_factory.mktemp("console")
+@contextmanager
+def _console_hub(directory: Path) -> Iterator[ConsoleHub]:
+    """A seeded hub (demo mode) served on a loopback port, with an operator and a borough officer."""
     url = f"sqlite:///{directory / 'hub.db'}"
     migrate(url)
     engine = make_engine(url)
@@ -59,11 +61,26 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         s.commit()
     app = create_app(make_settings(url, directory, demo=True))
     with serve(app) as base:
-        yield Hub(base, app, factory, token)
+        yield ConsoleHub(base, app, factory, token)
     engine.dispose()
 
 
-def _sign_in(page: Page, hub: Hub, username: str) -> None:
+@pytest.fixture(scope="module")
+def console_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleHub]:
+    """Shared by the tests that only read (and check at their end that nothing changed)."""
+    with _console_hub(tmp_path_factory.mktemp("console")) as hub:
+        yield hub
+
+
+@pytest.fixture
+def fresh_console_hub(tmp_path: Path) -> Iterator[ConsoleHub]:
+    """Its own hub for the test that changes one (organisations, agreements, a withdrawal), so no
+    other test sees what it did, whatever the order."""
+    with _console_hub(tmp_path) as hub:
+        yield hub
+
+
+def _sign_in(page: Page, hub: ConsoleHub, username: str) -> None:
     page.goto(f"{hub.url}/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -76,12 +93,13 @@ def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=True)
 
 
-def _actions(hub: Hub) -> list[str]:
+def _actions(hub: ConsoleHub) -> list[str]:
     with hub.sessions() as s:
         return list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
-def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> None:
+def test_operator_console_flows(fresh_console_hub: ConsoleHub, browser: Browser, tmp_path: Path) -> None:
+    hub = fresh_console_hub
     w = open_watched(browser)
     page = w.page
     _sign_in(page, hub, "olive")
@@ -110,7 +128,9 @@ def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> N
     assert len(token) >= 20
     _shot(page, "enrolment-token")
     page.goto(f"{hub.url}/console/organisations")
-    page.locator("#orgs tr[data-org=ngo-newcomer] button:has-text('Disable')").click()
+    page.locator("#orgs tr[data-org=ngo-newcomer] a:has-text('Disable')").click()
+    page.fill("#reason", "Left the partnership in November")
+    page.click("#confirm-button")
     expect(page.locator(".notice")).to_contain_text("Organisation disabled")
     expect(page.locator("#orgs tr[data-org=ngo-newcomer] td").nth(4)).to_have_text("disabled")
     page.locator("#orgs tr[data-org=ngo-newcomer] button:has-text('Enable')").click()
@@ -160,6 +180,8 @@ def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> N
     assert "demo-london" not in " ".join(before["privacy"]["explanations"])
     page.goto(f"{hub.url}/console/agreements/demo-london")
     page.click("#suspend")
+    page.fill("#reason", "Agreement under review by the board")
+    page.click("#confirm-button")
     expect(page.locator(".notice")).to_contain_text("suspended")
     expect(page.locator("#status")).to_have_text("suspended")
     after = httpx.get(f"{hub.url}/api/v1/stats/E09000025/overview", headers=officer).json()
@@ -175,6 +197,8 @@ def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> N
     page.click("#activate")
     expect(page.locator("#status")).to_have_text("active")
     page.click("#revoke")
+    page.fill("#reason", "Replaced by the pan-London agreement")
+    page.click("#confirm-button")
     expect(page.locator("#status")).to_have_text("revoked")
     expect(page.locator("#activate")).to_have_count(0)  # revoked is final
 
@@ -195,7 +219,9 @@ def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> N
     _shot(page, "submissions")
     first = page.locator("#recent tr[data-submission]").first
     submission_id = first.get_attribute("data-submission")
-    first.locator("button:has-text('Withdraw')").click()
+    first.locator("a:has-text('Withdraw')").click()
+    page.fill("#reason", "Sent under the wrong agreement")
+    page.click("#confirm-button")
     expect(page.locator(".notice")).to_have_text("Submission withdrawn: its records are deleted.")
     with hub.sessions() as s:
         withdrawn = s.get(Submission, submission_id)
@@ -224,17 +250,21 @@ def test_operator_console_flows(hub: Hub, browser: Browser, tmp_path: Path) -> N
         assert audit.verify(s).ok
 
     # Nothing left the hub; no script errors.
+    assert w.requests
     assert all(u.startswith(hub.url) or u.startswith("data:") for u in w.requests), w.requests
     assert w.errors == []
 
 
-def test_console_shows_no_record_level_data(hub: Hub) -> None:
+def test_console_shows_no_record_level_data(console_hub: ConsoleHub) -> None:
+    hub = console_hub
     """Pseudonymous keys and record fields never reach an operator page."""
     with hub.sessions() as s:
         keys = list(s.scalars(select(Submission.id)))
         incident_keys = list(s.scalars(select(Incident.incident_key).limit(50)))
         person_keys = [k for k in s.scalars(select(Person.mk_name_dob).limit(50)) if k]
     assert keys
+    assert incident_keys
+    assert person_keys
     client = httpx.Client(base_url=hub.url)
     login(cast(TestClient, client), "olive")
     for path in (
@@ -304,7 +334,8 @@ def _url(route: Route, submission_id: str) -> str:
     return path + "?v1=1&v2=1"
 
 
-def test_borough_officer_gets_403_on_every_operator_page_and_api(hub: Hub) -> None:
+def test_borough_officer_gets_403_on_every_operator_page_and_api(console_hub: ConsoleHub) -> None:
+    hub = console_hub
     routes = _routes(hub.app)
     assert any(r.path == "/healthz" for r in routes)
     operator_routes = [r for r in routes if _operator_only(r)]
@@ -349,3 +380,102 @@ def test_borough_officer_gets_403_on_every_operator_page_and_api(hub: Hub) -> No
         sub = s.get(Submission, submission_id)
         assert sub is not None
         assert sub.status == "active"
+
+
+def _audit_details(hub: ConsoleHub, action: str) -> list[dict[str, Any]]:
+    with hub.sessions() as s:
+        return [dict(d) for d in s.scalars(select(AuditEntry.details).where(AuditEntry.action == action))]
+
+
+def test_changes_that_cannot_be_undone_ask_why_and_errors_keep_the_form(
+    fresh_console_hub: ConsoleHub, browser: Browser
+) -> None:
+    """Withdraw, disable, revoke, suspend, purge: a confirmation page, a typed reason (into the
+    audit log), nothing done without it; a bad form comes back with an error summary and the input."""
+    hub = fresh_console_hub
+    w = open_watched(browser)
+    page = w.page
+    _sign_in(page, hub, "olive")
+
+    # The home card counts the grid's own cells.
+    tally = {
+        state: page.locator(f"#n-{state}").inner_text()
+        for state in ("received", "late", "missing", "due")
+    }
+    page.goto(f"{hub.url}/console/submissions")
+    for state, shown in tally.items():
+        assert int(shown) == page.locator(f"#grid td.cell.{state}").count(), state
+    page.goto(f"{hub.url}/console")
+    _shot(page, "home-returns")
+
+    # A bad organisation form: every problem in the summary, the input kept, the form open.
+    page.goto(f"{hub.url}/console/organisations")
+    page.click("summary:has-text('Add an organisation')")
+    page.fill("#org_id", "Bad Id!")
+    page.fill("#org_name", "Confirm Test Charity")
+    page.select_option("#org_kind", "LocalGovernmentOrganisation")
+    page.click("#add-org button[type=submit]")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(summary.locator("li")).to_have_count(2)  # the id, and a borough's missing GSS code
+    assert page.locator("#org_name").input_value() == "Confirm Test Charity"
+    assert page.locator("#org_id").input_value() == "Bad Id!"
+    expect(page.locator("#org_id")).to_have_attribute("aria-invalid", "true")
+    assert page.title().startswith("Error:")
+    _shot(page, "org-form-errors")
+    summary.locator("a[href='#org_id']").click()
+    expect(page.locator("#org_id")).to_be_focused()
+    page.fill("#org_id", "ngo-confirm")
+    page.select_option("#org_kind", "NGO")
+    page.click("#add-org button[type=submit]")
+    expect(page.locator(".notice")).to_have_text("Organisation added.")
+
+    # Disable: no reason, nothing done and the page says why; with a reason, done and audited.
+    page.locator("#orgs tr[data-org=ngo-confirm] a:has-text('Disable')").click()
+    expect(page.locator("#consequences")).to_contain_text("revoked")
+    page.fill("#reason", "too short")
+    page.click("#confirm-button")
+    expect(page.locator("#error-summary")).to_contain_text("at least 10 characters")
+    assert page.locator("#reason").input_value() == "too short"
+    with hub.sessions() as s:
+        org = s.get(Organisation, "ngo-confirm")
+        assert org is not None
+        assert org.status == "active"
+    _shot(page, "confirm-error")
+    page.fill("#reason", "Test organisation, closing it")
+    page.click("#confirm-button")
+    expect(page.locator(".notice")).to_contain_text("Organisation disabled")
+    assert {"reason": "Test organisation, closing it"}.items() <= _audit_details(hub, "org.disabled")[-1].items()
+
+    # Withdraw and purge go through the same page.
+    page.goto(f"{hub.url}/console/submissions")
+    row = page.locator("#recent tr[data-submission]").first
+    submission_id = row.get_attribute("data-submission")
+    row.locator("a:has-text('Withdraw')").click()
+    expect(page.locator("#facts")).to_contain_text("Quarter")
+    _shot(page, "confirm-withdraw")
+    page.click("text=Cancel, go back")
+    with hub.sessions() as s:
+        kept = s.get(Submission, submission_id)
+        assert kept is not None
+        assert kept.status in ("active", "superseded")
+    page.click("#purge")
+    page.fill("#reason", "Quarterly retention run")
+    page.click("#confirm-button")
+    expect(page.locator(".notice")).to_have_text("Retention purge done.")
+
+    # A POST without the page (a stale form, a script) is refused the same way.
+    client = httpx.Client(base_url=hub.url)
+    login(cast(TestClient, client), "olive")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/console/purge").text)
+    assert token is not None
+    refused = client.post(f"/console/submissions/{submission_id}/withdraw", data={"csrf_token": token.group(1)})
+    assert refused.status_code == 200  # drawn again in place, as every console form
+    assert "There is a problem" in refused.text
+    client.close()
+    with hub.sessions() as s:
+        kept = s.get(Submission, submission_id)
+        assert kept is not None
+        assert kept.status in ("active", "superseded")
+    assert w.errors == []

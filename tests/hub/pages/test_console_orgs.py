@@ -6,8 +6,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hub.models import AuditEntry, Organisation, PartnerKey
-from tests.factories import FakePartner, HubUnderTest, make_tables
+from tests.factories import FakePartner, make_tables
 from tests.factories.accounts import PASSWORD, add_user, login, transaction
+from tests.hubs import HubUnderTest
 
 
 def _operator(hub: HubUnderTest) -> tuple[TestClient, str]:
@@ -45,10 +46,10 @@ def test_page_lists_each_organisations_keys_with_buttons(hub: HubUnderTest, part
     row = re.search(rf'<tr data-org="ngo-one" data-kid="{partner.kid}">.*?</tr>', page, re.S)
     assert row is not None
     assert "active" in row.group(0)
-    assert f'action="/console/keys/{partner.kid}/revoke"' in row.group(0)
-    assert 'action="/console/organisations/ngo-one/disable"' in page
+    assert f'href="/console/keys/{partner.kid}/revoke"' in row.group(0)
+    assert 'href="/console/organisations/ngo-one/disable"' in page
     # No button that would lock the operator's own organisation out.
-    assert 'action="/console/organisations/hub-operator/disable"' not in page
+    assert 'href="/console/organisations/hub-operator/disable"' not in page
 
 
 def test_disabling_an_organisation_stops_its_uploads_and_sign_ins(hub: HubUnderTest, partner: FakePartner) -> None:
@@ -57,13 +58,15 @@ def test_disabling_an_organisation_stops_its_uploads_and_sign_ins(hub: HubUnderT
     assert _signs_in(hub, "nora")
     assert hub.upload(partner, partner.bundle(make_tables(3, seed=1))).status_code == 201
 
-    response = client.post("/console/organisations/ngo-one/disable", data={"csrf_token": csrf}, follow_redirects=False)
+    response = client.post(
+        "/console/organisations/ngo-one/disable", data={"csrf_token": csrf, "reason": "Test of the console button"}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/console/organisations?notice=org-disabled"
     page = client.get(response.headers["location"]).text
     assert "Organisation disabled" in page
     assert 'action="/console/organisations/ngo-one/enable"' in page
-    assert f'action="/console/keys/{partner.kid}/revoke"' not in page  # its key went with it
+    assert f'href="/console/keys/{partner.kid}/revoke"' not in page  # its key went with it
 
     refused = hub.upload(partner, partner.bundle(make_tables(3, seed=2)))
     assert refused.status_code == 401
@@ -89,13 +92,15 @@ def test_revoking_a_key_refuses_uploads_signed_with_it(hub: HubUnderTest, partne
     client, csrf = _operator(hub)
     assert hub.upload(partner, partner.bundle(make_tables(3, seed=1))).status_code == 201
 
-    response = client.post(f"/console/keys/{partner.kid}/revoke", data={"csrf_token": csrf}, follow_redirects=True)
+    response = client.post(
+        f"/console/keys/{partner.kid}/revoke", data={"csrf_token": csrf, "reason": "Test of the console button"}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert "Signing key revoked" in response.text
     row = re.search(rf'<tr data-org="ngo-one" data-kid="{partner.kid}">.*?</tr>', response.text, re.S)
     assert row is not None
     assert "revoked" in row.group(0)
-    assert "Revoke</button>" not in row.group(0)
+    assert "Revoke…" not in row.group(0)
 
     refused = hub.upload(partner, partner.bundle(make_tables(3, seed=2)))
     assert refused.status_code == 401
@@ -115,9 +120,13 @@ def test_buttons_need_the_csrf_token_and_name_unknown_targets(hub: HubUnderTest,
         key = s.get(PartnerKey, partner.kid)
         assert key is not None
         assert key.status == "active"
-    missing = client.post("/console/keys/no-such-key/revoke", data={"csrf_token": csrf})
+    missing = client.post("/console/keys/no-such-key/revoke", data={"csrf_token": csrf, "reason": "Test of the console button"})
     assert missing.status_code == 404
     assert "no partner key no-such-key" in missing.text
-    own = client.post("/console/organisations/hub-operator/disable", data={"csrf_token": csrf})
+    own = client.post("/console/organisations/hub-operator/disable", data={"csrf_token": csrf, "reason": "Test of the console button"})
     assert own.status_code == 400
     assert _actions(hub).count("org.disabled") == 0
+    # Without a reason nothing is done: the confirmation comes back asking why.
+    unexplained = client.post(f"/console/keys/{partner.kid}/revoke", data={"csrf_token": csrf})
+    assert "There is a problem" in unexplained.text
+    assert "partner.revoke_key" not in _actions(hub)

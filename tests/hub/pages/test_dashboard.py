@@ -9,10 +9,11 @@ from playwright.sync_api import Browser
 
 from hub.db import make_engine, make_sessionmaker, migrate
 from hub.main import create_app
-from tests.browser import SCREENSHOTS, Watched, open_watched, serve
+from tests.browser import SCREENSHOTS, Watched, open_watched
 from tests.conftest import make_settings
 from tests.factories.accounts import PASSWORD, add_user
 from tests.factories.stats_seed import CAMDEN, NEWHAM, seed
+from tests.hubs import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,12 +30,13 @@ PAGES = {
 
 
 @dataclass
-class Hub:
+class DashboardHub:
     url: str
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+def dashboard_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardHub]:
+    """A seeded hub served on a loopback port, shared by the module: its tests only read."""
     directory = tmp_path_factory.mktemp("dash")
     url = f"sqlite:///{directory / 'hub.db'}"
     migrate(url)
@@ -46,7 +48,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         s.commit()
     engine.dispose()
     with serve(create_app(make_settings(url, directory))) as base:
-        yield Hub(base)
+        yield DashboardHub(base)
 
 
 def _goto(w: Watched, url: str) -> int:
@@ -55,21 +57,21 @@ def _goto(w: Watched, url: str) -> int:
     return response.status
 
 
-def _sign_in(w: Watched, hub: Hub, username: str) -> None:
-    w.page.goto(f"{hub.url}/")
+def _sign_in(w: Watched, dashboard_hub: DashboardHub, username: str) -> None:
+    w.page.goto(f"{dashboard_hub.url}/")
     w.page.fill("#username", username)
     w.page.fill("#password", PASSWORD)
     w.page.click("button[type=submit]")
     w.page.wait_for_load_state("networkidle")
 
 
-def test_borough_officer_sees_every_page_with_charts_and_map(hub: Hub, browser: Browser) -> None:
+def test_borough_officer_sees_every_page_with_charts_and_map(dashboard_hub: DashboardHub, browser: Browser) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     w = open_watched(browser)
-    _sign_in(w, hub, "newham.officer")
-    assert w.page.url == f"{hub.url}/dashboard/{NEWHAM}", "the landing page sends an officer to their borough"
+    _sign_in(w, dashboard_hub, "newham.officer")
+    assert w.page.url == f"{dashboard_hub.url}/dashboard/{NEWHAM}", "the landing page sends an officer to their borough"
     for name, (suffix, charts) in PAGES.items():
-        assert _goto(w, f"{hub.url}/dashboard/{NEWHAM}{suffix}") == 200, name
+        assert _goto(w, f"{dashboard_hub.url}/dashboard/{NEWHAM}{suffix}") == 200, name
         w.page.wait_for_load_state("networkidle")
         assert w.page.locator("h1").inner_text() == "Newham"
         assert w.page.locator("[data-privacy]").count() >= 1, f"{name}: privacy label"
@@ -88,19 +90,19 @@ def test_borough_officer_sees_every_page_with_charts_and_map(hub: Hub, browser: 
         for n in range(1, 5):
             assert f" {n} incidents" not in text
         w.page.screenshot(path=str(SCREENSHOTS / f"dashboard_{name}.png"), full_page=True)
-    assert _goto(w, f"{hub.url}/dashboard/london") == 200
+    assert _goto(w, f"{dashboard_hub.url}/dashboard/london") == 200
     w.page.screenshot(path=str(SCREENSHOTS / "dashboard_london.png"), full_page=True)
-    assert _goto(w, f"{hub.url}/dashboard/london/hotspots") == 200
+    assert _goto(w, f"{dashboard_hub.url}/dashboard/london/hotspots") == 200
     w.page.screenshot(path=str(SCREENSHOTS / "dashboard_london_hotspots.png"), full_page=True)
     assert w.errors == []
     assert w.requests
-    assert [u for u in w.requests if not u.startswith(f"{hub.url}/")] == []
+    assert [u for u in w.requests if not u.startswith(f"{dashboard_hub.url}/")] == []
 
 
-def test_tablet_layout(hub: Hub, browser: Browser) -> None:
+def test_tablet_layout(dashboard_hub: DashboardHub, browser: Browser) -> None:
     w = open_watched(browser, width=768, height=1024)
-    _sign_in(w, hub, "newham.officer")
-    w.page.goto(f"{hub.url}/dashboard/{NEWHAM}/breakdowns")
+    _sign_in(w, dashboard_hub, "newham.officer")
+    w.page.goto(f"{dashboard_hub.url}/dashboard/{NEWHAM}/breakdowns")
     w.page.wait_for_load_state("networkidle")
     # nothing wider than the screen: no sideways scrolling on a tablet
     overflow = w.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -113,12 +115,12 @@ def test_tablet_layout(hub: Hub, browser: Browser) -> None:
     assert w.errors == []
 
 
-def test_officer_of_another_borough_gets_403(hub: Hub, browser: Browser) -> None:
+def test_officer_of_another_borough_gets_403(dashboard_hub: DashboardHub, browser: Browser) -> None:
     w = open_watched(browser)
-    _sign_in(w, hub, "camden.officer")
-    assert w.page.url == f"{hub.url}/dashboard/{CAMDEN}"
+    _sign_in(w, dashboard_hub, "camden.officer")
+    assert w.page.url == f"{dashboard_hub.url}/dashboard/{CAMDEN}"
     for suffix, _ in PAGES.values():
-        assert _goto(w, f"{hub.url}/dashboard/{NEWHAM}{suffix}") == 403
-    api = w.page.request.get(f"{hub.url}/api/v1/stats/{NEWHAM}/overview")
+        assert _goto(w, f"{dashboard_hub.url}/dashboard/{NEWHAM}{suffix}") == 403
+    api = w.page.request.get(f"{dashboard_hub.url}/api/v1/stats/{NEWHAM}/overview")
     assert api.status == 403
     w.page.screenshot(path=str(SCREENSHOTS / "dashboard_forbidden.png"))

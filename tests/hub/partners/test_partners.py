@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 
 from hub import audit
-from hub.auth import create_api_token
+from hub.auth.api_tokens import create_api_token
 from hub.main import create_app
 from hub.models import AuditEntry, EnrolmentToken, PartnerKey
 from hub.partners import service

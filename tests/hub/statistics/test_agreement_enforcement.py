@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anonymise.agreement import Agreement, ViewerRole, parse_agreement
 from hub.agreements import service as agreements
-from hub.auth import Principal
+from hub.auth.principal import Principal
 from hub.db import make_engine, make_sessionmaker, migrate
 from hub.errors import Forbidden
 from hub.models import Incident, IncidentCode, Person, Submission

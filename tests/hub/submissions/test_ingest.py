@@ -16,16 +16,15 @@ from hub.submissions.validate import MAX_PROBLEMS, Problems, validate_table
 from tests.conftest import make_settings
 from tests.factories import (
     FakePartner,
-    HubUnderTest,
     add_agreement,
     add_partner,
     all_pseudonyms,
     make_tables,
     raw_bundle,
     record_rows,
-    start_hub,
     zip_files,
 )
+from tests.hubs import HubUnderTest, start_hub
 
 
 def rows_of(n: int = 3, **kwargs: Any) -> dict[str, list[dict[str, Any]]]:
@@ -51,8 +50,25 @@ def rejected(hub: HubUnderTest, partner: FakePartner, bundle: bytes) -> list[dic
 
 
 def test_raw_valid_rows_are_accepted(hub: HubUnderTest, partner: FakePartner) -> None:
-    response = hub.upload(partner, raw_bundle(partner, rows_of(3)))
+    rows = rows_of(3)
+    response = hub.upload(partner, raw_bundle(partner, rows))
     assert response.status_code == 201, response.text
+    sent = {table: len(table_rows) for table, table_rows in rows.items()}
+    assert sent == {"incidents": 3, "persons": 6, "selectors": 3, "referrals": 3}
+    with hub.session() as session:
+        submission = session.scalars(select(Submission)).one()
+        assert (submission.id, submission.org_id, submission.status) == (response.json()["receipt"]["submission_id"], "ngo-one", "active")
+        assert submission.record_counts == sent
+        stored = {
+            table: session.scalar(select(func.count()).select_from(model).where(model.submission_id == submission.id))
+            for table, model in (("incidents", Incident), ("persons", Person), ("selectors", Selector), ("referrals", Referral))
+        }
+        assert stored == sent
+        fields = ("first_known_month", "source_channel", "county_lines", "premises_type", "la_gss_code", "h3_cell", "narrative")
+        kept = sorted(tuple(getattr(i, f) for f in fields) for i in session.scalars(select(Incident)))
+        assert kept == sorted(tuple(row[f] for f in fields) for row in rows["incidents"])
+        people = sorted((p.role, p.gender, p.age_band, p.nationality) for p in session.scalars(select(Person)))
+        assert people == sorted((r["role"], r["gender"], r["age_band"], r["nationality"]) for r in rows["persons"])
 
 
 def test_not_a_zip_is_rejected(hub: HubUnderTest, partner: FakePartner) -> None:
@@ -74,7 +90,9 @@ def test_extra_file_in_bundle_is_rejected(hub: HubUnderTest, partner: FakePartne
     with zipfile.ZipFile(__import__("io").BytesIO(good)) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     files["notes.csv"] = b"raw,export\n"
-    rejected(hub, partner, zip_files(files))
+    problems = rejected(hub, partner, zip_files(files))
+    assert [(p["table"], p["row"], p["column"], p["rule"]) for p in problems] == [(None, None, None, "bundle")]
+    assert "unexpected ['notes.csv'], missing []" in problems[0]["message"]
 
 
 def test_bad_rows_are_named_by_table_row_and_column(hub: HubUnderTest, partner: FakePartner) -> None:
@@ -184,6 +202,7 @@ CLASSIC_KINDS = {"name_dob", "initial_surname_dob", "sorted_tokens_yob", "surnam
 def test_nothing_stored_equals_a_partner_pseudonym(hub: HubUnderTest, partner: FakePartner) -> None:
     tables = make_tables(6)
     sent = all_pseudonyms(tables)
+    assert len(sent) > 20  # incidents, selectors and four match keys per person
     assert hub.upload(partner, partner.bundle(tables)).status_code == 201
     stored: set[str] = set()
     with hub.session() as session:

@@ -12,15 +12,11 @@ from anonymise.agreement import Agreement
 from anonymise.bundle import sha256_hex
 from anonymise.schema import Incident, Person, Record, TableName
 from hub.models import AgreementVersion, Submission
+from hub.models import Incident as IncidentRow
+from hub.models import Person as PersonRow
 from tests.anonymise.kanon_oracle import enforce_k
-from tests.factories import (
-    FakePartner,
-    HubUnderTest,
-    add_partner,
-    agreement_document,
-    make_tables,
-    record_rows,
-)
+from tests.factories import FakePartner, add_partner, agreement_document, make_tables, record_rows
+from tests.hubs import HubUnderTest
 
 
 def _add_agreement_with_k(session: Session, providers: list[str], k: int) -> None:
@@ -88,9 +84,17 @@ def test_what_the_client_sends_under_the_same_k_is_accepted(hub: HubUnderTest) -
 
 
 def test_the_default_agreement_k_of_1_changes_nothing(hub: HubUnderTest, partner: FakePartner) -> None:
-    tables = make_tables(6, seed=4)
+    tables = make_tables(6, seed=4)  # refused under k=3 (above): accepted here, and stored as sent
     response = hub.upload(partner, partner.bundle(tables))
     assert response.status_code == 201, response.text
+    fields = ("age_band", "age_group", "gender", "nationality")
+    sent = sorted(tuple(row[f] for f in fields) for row in record_rows(tables["persons"]))
+    assert len(sent) == 12
+    with hub.session() as s:
+        stored = sorted((p.age_band, p.age_group, p.gender, p.nationality) for p in s.scalars(select(PersonRow)))
+        cells = sorted(i.h3_cell for i in s.scalars(select(IncidentRow)))
+    assert stored == sent  # nothing generalised or suppressed
+    assert cells == sorted(row["h3_cell"] for row in record_rows(tables["incidents"]))
 
 
 def test_other_problems_are_still_named_by_receive(hub: HubUnderTest) -> None:

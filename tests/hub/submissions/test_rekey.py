@@ -12,7 +12,8 @@ from anonymise.schema import Person as PersonRecord
 from hub.models import Person
 from hub.submissions.rekey import Rekeyer, derive_subkey, person_purpose
 from tests.conftest import TEST_PSEUDONYM_KEY
-from tests.factories import FakePartner, HubUnderTest, add_agreement, add_partner
+from tests.factories import FakePartner, add_agreement, add_partner
+from tests.hubs import HubUnderTest
 
 HUB_KEY = TEST_PSEUDONYM_KEY.encode()
 PSEUDONYMS = st.from_regex(r"\Av[0-9]{1,4}\.[0-9a-f]{64}\Z")

@@ -11,12 +11,8 @@ from sqlalchemy import func, select
 
 from hub.models import AuditEntry, Incident, Person, Submission
 from hub.submissions.receipts import verify_receipt
-from tests.factories import (
-    FakePartner,
-    HubUnderTest,
-    add_partner,
-    make_tables,
-)
+from tests.factories import FakePartner, add_partner, make_tables
+from tests.hubs import HubUnderTest
 
 
 def submissions(hub: HubUnderTest) -> dict[str, tuple[str, str | None]]:

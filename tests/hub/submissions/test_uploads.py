@@ -26,13 +26,12 @@ from tests.conftest import make_settings
 from tests.factories import (
     PARTNER_TYP,
     FakePartner,
-    HubUnderTest,
     add_agreement,
     add_partner,
     make_tables,
-    start_hub,
     unsigned_token,
 )
+from tests.hubs import HubUnderTest, start_hub
 
 
 def stored_counts(hub: HubUnderTest) -> dict[str, int]:

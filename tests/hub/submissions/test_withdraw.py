@@ -8,12 +8,12 @@ from hub.models import AuditEntry, Incident, IncidentCode, Person, Referral, Sel
 from tests.factories import (
     PARTNER_TYP,
     FakePartner,
-    HubUnderTest,
     add_agreement,
     add_partner,
     add_user_token,
     make_tables,
 )
+from tests.hubs import HubUnderTest
 
 
 @pytest.fixture

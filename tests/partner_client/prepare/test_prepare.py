@@ -4,6 +4,7 @@ nothing half-written; and a bundle never holds a value that `preview --json` doe
 import io
 import json
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -13,34 +14,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from partner_client.cli import app
-from tests.factories.client_home import DEMO_AGREEMENT, make_home
+from partner_client.config import ClientSettings
+from partner_client.errors import ClientError
+from partner_client.profile import load_profile
+from partner_client.session import prepare_bundle
+from tests.factories.client_home import DEMO_AGREEMENT, GOOD, HEADER, PROFILE, make_home
 
-PROFILE = """\
-profile_format: 1
-version: t-1
-fields:
-  incident.local_id: {column: Ref}
-  incident.first_known_date: {column: Opened}
-  incident.exploitation_types:
-    column: Type
-    values: {Labour: labour, Sexual: sexual}
-  person.role: {default: potential_victim}
-  person.gender:
-    column: Sex
-    values: {M: male, F: female}
-  person.nationality: {column: Nationality}
-  incident.borough: {column: Borough}
-identifiers:
-  full_name: {column: Name}
-  dob: {column: DOB}
-  phone: {column: Phone}
-"""
-HEADER = "Ref,Opened,Name,DOB,Sex,Nationality,Type,Borough,Phone"
-GOOD = [
-    "R1,03/07/2026,Ardit Hoxha,01/02/1990,M,Albanian,Labour,Newham,07700 900001",
-    "R2,15/08/2026,Mai Nguyen,11/12/2004,F,Vietnamese,Sexual,Tower Hamlets,07700 900002",
-    "R3,20/09/2026,Tesfaye Woldu,05/05/1999,M,Eritrean,Labour,Camden,",
-]
 runner = CliRunner()
 
 
@@ -114,9 +93,19 @@ def test_wrong_quarter_says_which_it_probably_is(env: dict[str, Path]) -> None:
 
 
 def test_quarter_that_has_not_begun(env: dict[str, Path]) -> None:
-    code, output = _prepare(env, _csv(env, GOOD), quarter="2031Q1")
-    assert code == 1
-    assert "has not begun" in output
+    """Judged against the partner's calendar day, given here (never the wall clock): refused on the
+    last day before 2027Q1, not on its first day (where these 2026Q3 rows are the wrong quarter instead)."""
+    settings = ClientSettings(home=env["home"])
+
+    def prepare_on(today: date) -> ClientError:
+        with pytest.raises(ClientError) as refused:
+            prepare_bundle(settings, _csv(env, GOOD), load_profile(env["profile"]), env["tmp"], "2027-Q1", env["out"],
+                           agreement_file=DEMO_AGREEMENT, ner=False, today=today)
+        return refused.value
+
+    assert prepare_on(date(2026, 12, 31)).message == "The quarter 2027-Q1 has not begun yet."
+    assert prepare_on(date(2027, 1, 1)).message.startswith("None of the rows' dates falls in 2027-Q1; most are in 2026-Q3.")
+    assert _nothing_written(env)
 
 
 def test_malformed_quarter(env: dict[str, Path]) -> None:

@@ -12,9 +12,8 @@ from typer.testing import CliRunner
 
 from partner_client.cli import app
 from partner_client.csvread import read_chunks
-from partner_client.prepare import run as prepare
-from tests.factories.client_home import DEMO_AGREEMENT, make_home
-from tests.partner_client.prepare.test_prepare import GOOD, HEADER, PROFILE
+from partner_client.prepare import read as prepare_read
+from tests.factories.client_home import DEMO_AGREEMENT, GOOD, HEADER, PROFILE, make_home
 
 # Case R1 again in a later chunk with an earlier month, a duplicate row, a person without a phone.
 ROWS = [
@@ -56,7 +55,7 @@ def _tables(env: dict[str, Path], name: str, quarter: str = "2026Q3") -> tuple[i
 def test_chunks_of_two_rows_give_the_same_tables_as_one_chunk(env: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     code, whole = _tables(env, "whole")
     assert code == 0
-    monkeypatch.setattr(prepare, "read_chunks", functools.partial(read_chunks, chunk_rows=2))
+    monkeypatch.setattr(prepare_read, "read_chunks", functools.partial(read_chunks, chunk_rows=2))
     code, chunked = _tables(env, "chunked")
     assert code == 0
     assert chunked == whole
@@ -69,7 +68,7 @@ def test_chunks_of_two_rows_give_the_same_tables_as_one_chunk(env: dict[str, Pat
 
 
 def test_temporary_directory_removed_after_a_failure(env: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(prepare, "read_chunks", functools.partial(read_chunks, chunk_rows=2))
+    monkeypatch.setattr(prepare_read, "read_chunks", functools.partial(read_chunks, chunk_rows=2))
     code, _ = _tables(env, "failed", quarter="2026Q2")
     assert code == 1
     assert list(env["scratch"].iterdir()) == []

@@ -1,0 +1,359 @@
+"""Fail-closed name detection word by word: a token nobody vouches for is treated as identifying.
+
+The allowlist approach of clinical de-identification (Philter): every word of a note that no
+recognizer has already removed is looked up in the word model (:mod:`anonymise.lexicon`):
+
+* domain vocabulary (:func:`domain_words`: kept words, casework abbreviations) and ordinary
+  English words that are not names stay;
+* a word that is neither (``Kidane``, ``ionut``, ``SHPRESA``, a surname, a typo nobody can place)
+  is removed as a possible name, in any case — this is what makes the pass fail closed;
+* a name that is also an ordinary word (``Rose``, ``Will``, ``Joy``, ``Butcher``) is removed when a
+  context cue says it is a name: a title or kinship word before it (``aunty Comfort``, ``Mrs
+  Potter``), a naming phrase (``called``, ``known as``), a name beside it (``NGUYEN Van Duc``),
+  "with"/"and" before a given name in a note without capitals, or a capital letter inside a
+  sentence of a normally written note; otherwise it is left *undecided*, for NER to settle
+  (:class:`Decision`). Without NER an undecided given name at a sentence start goes too.
+
+The text's case is read first (:func:`case_style`): in a note written all in capitals or all in
+lower case capital letters say nothing, and only the lexicon and the cues decide.
+"""
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+from anonymise.lexicon import Lexicon, lexicon
+from anonymise.normalise import fold
+from anonymise.recognizers.keep import kept_words
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+__all__ = ["CaseStyle", "Decision", "NameWords", "WordFind", "case_style", "domain_words"]
+
+_TOKEN: Final = re.compile(r"(?<![\w'’])[^\W\d_]+(?:['’][^\W\d_]+)*(?![\w])")
+_CONTRACTION: Final = re.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m))$", re.IGNORECASE)
+_BASES: Final = {"ca": "can", "wo": "will", "sha": "shall", "ai": "am"}
+_QUOTED: Final = re.compile(r"(?:(?<=\s)|^)[\"“‘']([^\W\d_][^\s\"”’']*(?:\s[^\W\d_][^\s\"”’']*)?)[\"”’'](?!\w)")
+"""One or two words alone in quotes: a nickname ("pinky", “Skinny”)."""
+_FOREIGN_LETTERS: Final = re.compile(r"[^\x00-\x7fàâçèéêëîïôûùüÿæœ]")
+_SENTENCE_END: Final = re.compile(r"[.!?:;\n•\-–—*(\[\"“]\s*$|^\s*$")
+
+TITLES: Final = frozenset(
+    _words("""mr mrs ms miss mx dr prof sir madam lady lord rev pc dc ds di sgt insp cllr
+    mother mum mummy mom mama mam mamma mother's father dad daddy papa baba pop
+    aunt aunty auntie auntii tia uncle unc nan nana nanny gran granny grandma grandmother
+    grandad granddad grandpa grandfather sister sis brother bro cousin cuz son daughter wife
+    husband partner boyfriend girlfriend bf gf fiance fiancee friend mate niece nephew baby
+    stepmother stepfather stepdad stepmum stepbrother stepsister half-brother half-sister
+    ex boss landlord landlady pt patient client child victim suspect susp witness caller worker
+    interpreter translator driver rider student pupil carer resident tenant officer nurse doctor
+    nok mrs. mr. dr. ms. pastor imam sheikh hajji chief""")
+)
+"""Words before a name: titles, kinship and roles ("aunty Comfort", "Mother Joy", "Mrs Potter")."""
+
+HONORIFICS: Final = frozenset(
+    _words("""mr mrs ms miss mx dr sir madam lady lord pastor imam sheikh aunt aunty auntie uncle mama mum papa dad
+    brother bro sister sis cousin nan nana grandma grandad granny""")
+)
+"""The titles and kinship words before which even a very common word is a name ("brother Will")."""
+
+NAMING: Final = frozenset(_words("called named calls nicknamed aka alias name name's names nickname known goes"))
+"""Words that introduce a name ("a woman she calls Mama Joy", "known as Will", "name is Rose")."""
+
+COMPANY: Final = frozenset(_words("with and & by from to for met saw told asked visited contacted or"))
+"""Words that put a given name in a list or a company in a note without capitals ("left with mai")."""
+
+_DOMAIN_TEXT: Final = """
+    nrm mash marac dsl csc csc's cin cp cpp lac lado iro sw sws dtn fr frs spoc cce cse mset
+    pnc cad mop ip ips susp ic ic1 ic2 ic3 ic4 ds dc pc di dci dsgt sgt insp ppn niche athena
+    bwv cctv anpr pnd nfa rtc asb aso cps cjsm ucc chis occ fcc
+    pt pts c/o abdo gynae obs ed ae a&e gp gps nok dob yo y/o yrs yr mths wks hrs approx
+    triage resus uss bloods obs hr bp rr spo2 temp ix mx dx hx rx tx sx na n/a dna dnr
+    ssd csc lasc lscb mash'd rec'd recd re: wrt asap fyi tbc tba etc eg ie aka nb ps pls
+    ngo esol brp ukvi hmrc dwp hmo hb uc pip ni nhs uk eu un iom unhcr ioms sar srs
+    whatsapp facebook instagram tiktok snapchat telegram viber signal imo messenger
+    msht ctdc mtt tht nca gla idva isva ypv yot ypo cyp ehcp sen senco dsl's dsp
+    ltd llc inc plc llp lp gmbh srl sro
+    uber deliveroo lorry lorries hgv kebab shisha vape airbnb
+    okay ok lol omg idk tbh btw thx pls plz ur u r ya yeah yep nope hun babe bruv
+    aunty auntie mum mummy nan nana stepdad stepmum stepmom
+    dont didnt doesnt cant wont wouldnt couldnt shouldnt isnt wasnt arent werent hasnt havent hadnt
+    aint shes hes theyre youre im ive ill thats whats theres lets wanna gotta gonna dunno innit
+    txt msg msgs tmrw tmw tomoz tonite 2nite wk wks thurs thur tues tue weds wed fri sat sun mon
+    btp mps glaa gmp wmp nwcu ucu rota'd
+    paeds ob gyn obgyn ent a&e cos coc
+    """
+"""Casework shorthand and platform names: vocabulary, never a name."""
+
+
+def domain_words() -> frozenset[str]:
+    """Kept vocabulary (:func:`anonymise.recognizers.keep.kept_words`) and casework shorthand, folded.
+
+    >>> {"nrm", "albanian", "newham", "gynae"} <= domain_words()
+    True
+    """
+    return _domain_words()
+
+
+@functools.cache
+def _domain_words() -> frozenset[str]:
+    return frozenset({fold(w) for w in _DOMAIN_TEXT.split()} | {fold(w) for w in kept_words()})
+
+
+class CaseStyle(StrEnum):
+    mixed = "mixed"
+    all_caps = "all_caps"
+    all_lower = "all_lower"
+
+
+def case_style(text: str) -> CaseStyle:
+    """How a note is written: normally, all in capitals, or all in lower case.
+
+    >>> case_style("Met Anna at the drop-in."), case_style("MET ANNA AT THE DROP-IN"), case_style("met anna at the drop in")
+    (<CaseStyle.mixed: 'mixed'>, <CaseStyle.all_caps: 'all_caps'>, <CaseStyle.all_lower: 'all_lower'>)
+    """
+    words = [w for w in _TOKEN.findall(text) if len(w) >= 2]
+    if not words:
+        return CaseStyle.mixed
+    upper = sum(w.isupper() for w in words)
+    capital = sum(w[0].isupper() for w in words)
+    if upper >= 0.7 * len(words):
+        return CaseStyle.all_caps
+    if capital <= max(1, 0.04 * len(words)) and upper <= 1:
+        return CaseStyle.all_lower
+    return CaseStyle.mixed
+
+
+class Verdict(StrEnum):
+    keep = "keep"
+    name = "name"
+    """A name: in a gazetteer and not an ordinary word, or cued."""
+    unknown = "unknown"
+    """No ordinary word and no domain word: removed as a possible name (fail closed)."""
+    undecided = "undecided"
+    """A name that is also a word, with no cue: NER decides; without NER see :class:`NameWords`."""
+    proper = "proper"
+    """A proper noun (capitalised-only dictionary entry) that no gazetteer holds: place or name; NER decides."""
+    acronym = "acronym"
+    """A short all-capitals token in a normally written note: kept unless a name is beside it."""
+
+
+@dataclass(frozen=True, slots=True)
+class WordFind:
+    """One word of the text and what the word model says about it."""
+
+    start: int
+    end: int
+    verdict: Verdict
+    reason: str
+
+
+@dataclass(slots=True)
+class Decision:
+    """The words of one text: what is removed (``names``) and what NER is asked about (``undecided``)."""
+
+    style: CaseStyle
+    names: list[WordFind] = field(default_factory=list)
+    undecided: list[WordFind] = field(default_factory=list)
+
+
+class NameWords:
+    """Reads every uncovered word of a note against the word model.
+
+    :param ner_available: whether undecided words will be shown to NER; without it an
+        undecided given name at a sentence start, and every unplaced proper noun, are removed
+        (fail closed), and other undecided words are kept.
+
+    >>> nw = NameWords(ner_available=False)
+    >>> text = "left the house with mai and rose, aunty Comfort says Kidane has the van"
+    >>> [text[w.start:w.end] for w in nw.decide(text, covered=()).names]
+    ['mai', 'Comfort', 'Kidane']
+    >>> [text.lower()[w.start:w.end] for w in nw.decide(text.lower(), covered=()).names]
+    ['mai', 'rose', 'comfort', 'kidane']
+    """
+
+    def __init__(self, *, ner_available: bool, lex: Lexicon | None = None) -> None:
+        self.lex = lex or lexicon()
+        self.domain = domain_words()
+        self.ner_available = ner_available
+
+    def warm(self) -> None:
+        """Build the typo index now (before worker processes fork), not on the first note."""
+        _deletes(self.lex)
+
+    def decide(self, text: str, covered: Sequence[tuple[int, int]]) -> Decision:
+        style = case_style(text)
+        decision = Decision(style)
+        spans = sorted(covered)
+        tokens: list[tuple[int, int, str, str]] = []  # start, end, surface, folded
+        for m in _TOKEN.finditer(text):
+            surface = _CONTRACTION.sub("", m[0])
+            if not surface or surface.lower() in {"s", "t", "d", "ll", "re", "ve", "m"}:
+                continue
+            folded = fold(surface)
+            tokens.append((m.start(), m.start() + len(surface), surface, _BASES.get(folded, folded)))
+        quoted = {m.start(1) for m in _QUOTED.finditer(text)}
+        verdicts: list[tuple[Verdict, str]] = []
+        for i, (start, end, surface, folded) in enumerate(tokens):
+            if _inside(start, end, spans):
+                verdicts.append((Verdict.keep, "covered"))
+                continue
+            if start in quoted and folded not in self.lex.common and folded not in self.domain:
+                verdicts.append((Verdict.name, "a nickname in quotes"))
+                continue
+            verdicts.append(self._verdict(text, tokens, i, surface, folded, style))
+        self._beside_names(text, tokens, verdicts, spans)
+        for (start, end, _, _), (verdict, reason) in zip(tokens, verdicts, strict=True):
+            find = WordFind(start, end, verdict, reason)
+            if verdict in (Verdict.name, Verdict.unknown):
+                decision.names.append(find)
+            elif verdict in (Verdict.undecided, Verdict.proper):
+                if self.ner_available:
+                    decision.undecided.append(find)
+                elif verdict is Verdict.proper or reason.startswith("given name"):
+                    decision.names.append(WordFind(start, end, verdict, reason + " (no NER: removed)"))
+        return decision
+
+    def _verdict(
+        self, text: str, tokens: list[tuple[int, int, str, str]], i: int, surface: str, folded: str, style: CaseStyle
+    ) -> tuple[Verdict, str]:
+        lex = self.lex
+        start = tokens[i][0]
+        parts = [p for p in re.split(r"['’]", folded) if p]
+        if folded in self.domain or (parts and all(p in self.domain for p in parts)):
+            return Verdict.keep, "domain word"
+        ordinary = folded in lex.ordinary or (len(parts) > 1 and all(p in lex.ordinary for p in parts))
+        if ordinary and not surface.isascii() and _FOREIGN_LETTERS.search(surface):
+            ordinary = False  # "Thế", "Hằng": no English word is written so
+        is_name = lex.is_name(folded)
+        capital = surface[0].isupper()
+        initial = _sentence_start(text, start)
+        if len(folded) <= 2:
+            if is_name and folded not in lex.common and style is CaseStyle.mixed and capital and not initial and not surface.isupper():
+                return Verdict.name, "two-letter name"
+            return Verdict.keep, "too short"
+        if not ordinary:
+            if style is CaseStyle.mixed and surface.isupper() and len(surface) <= 4 and not is_name:
+                return Verdict.acronym, "short capitals"
+            if style is CaseStyle.mixed and not capital and len(folded) >= 6 and not is_name and self._typo(folded):
+                return Verdict.keep, "typo of an ordinary word"
+            if folded in lex.proper and not is_name:
+                return Verdict.proper, "proper noun in no name list"
+            return (Verdict.name, "in a name list") if is_name else (Verdict.unknown, "not an ordinary word")
+        # An ordinary word: a title, kinship or naming word before it makes it a name ("aunty Comfort").
+        before = [t[3] for t in tokens[max(0, i - 2) : i]]
+        gap = text[tokens[i - 1][1] : start] if i else ""
+        prev = before[-1] if before and not re.search(r"[.!?;\n]", gap) else ""
+        titled = prev in TITLES and (style is not CaseStyle.mixed or capital)
+        if titled and (folded not in lex.common or prev in HONORIFICS):
+            return Verdict.name, f"after '{prev}'"
+        named = prev in NAMING or (len(before) == 2 and " ".join(before) in {"known as", "name is", "goes by", "called as"})
+        if named and (folded not in lex.common or capital):
+            return Verdict.name, "after a naming word"
+        if not is_name:
+            return Verdict.keep, "ordinary word"
+        # A name that is also an ordinary word, with no cue before it.
+        if style is CaseStyle.mixed:
+            if capital and not initial:
+                return Verdict.name, "capitalised inside a sentence"
+            if capital and initial:
+                given = folded in lex.forenames or folded not in lex.common
+                return (Verdict.undecided, "given name at a sentence start" if given else "surname at a sentence start")
+            return Verdict.keep, "lower-case ordinary word"
+        if folded in lex.common:
+            return Verdict.keep, "common word"
+        if prev in COMPANY and folded in lex.forenames:
+            return Verdict.name, f"given name after '{prev}'"
+        return Verdict.undecided, "name that is also a word"
+
+    def _beside_names(
+        self, text: str, tokens: list[tuple[int, int, str, str]], verdicts: list[tuple[Verdict, str]], spans: list[tuple[int, int]]
+    ) -> None:
+        """Given names that are also words, and short capitals, next to a name are part of it ("NGUYEN Van DUC", "Bui Thi Hong").
+
+        Only given names (a surname list holds half the dictionary: Back, Driver, Young), never a
+        very common word, a title or a company word, and only in the same case as the name.
+        """
+        person_like = {Verdict.name, Verdict.unknown}
+        lex = self.lex
+        style = case_style(text) if tokens else CaseStyle.mixed
+
+        def candidate(i: int, j: int) -> bool:
+            """Whether word i may join the name at j beside it."""
+            verdict, reason = verdicts[i]
+            surface, folded = tokens[i][2], tokens[i][3]
+            if folded in TITLES or folded in COMPANY or folded in NAMING:
+                return False
+            if verdict is Verdict.acronym:
+                return True
+            mixed_capital = style is CaseStyle.mixed and surface[0].isupper()
+            if mixed_capital and (verdict is Verdict.undecided or reason in ("ordinary word", "domain word")):
+                # A given name before the name ("Faith Robinson", "Comfort Adeyemi"), a surname after it ("Gary Young").
+                if i < j:
+                    return folded in lex.forenames or folded not in lex.common
+                return lex.is_name(folded)
+            if text[tokens[min(i, j)][1] : tokens[max(i, j)][0]].startswith(",") and j < i and folded not in lex.common:
+                return True  # "IGBINEDION, BLESSING": surname, given name
+            if folded in lex.common:
+                return False
+            if verdict is Verdict.undecided or (verdict is Verdict.keep and reason == "domain word"):
+                return folded in lex.forenames or (j < i and folded in lex.surnames)
+            return False
+
+        changed = True
+        while changed:
+            changed = False
+            for i in range(len(tokens)):
+                if verdicts[i][0] in person_like:
+                    continue
+                for j in (i - 1, i + 1):
+                    if not 0 <= j < len(tokens) or verdicts[j][0] not in person_like or verdicts[j][1] == "covered":
+                        continue
+                    if not candidate(i, j):
+                        continue
+                    a, b = (j, i) if j < i else (i, j)
+                    gap = text[tokens[a][1] : tokens[b][0]]
+                    if re.fullmatch(r"[ \t]+|,[ \t]*", gap) and _same_case(tokens[i][2], tokens[j][2]):
+                        verdicts[i] = (Verdict.name, "beside a name")
+                        changed = True
+                        break
+
+    def _typo(self, folded: str) -> bool:
+        return any(d in _deletes(self.lex) for d in _one_deletes(folded)) or folded in _deletes(self.lex)
+
+
+def _same_case(a: str, b: str) -> bool:
+    return (a.isupper() and b.isupper()) or (a[:1].isupper() and b[:1].isupper()) or (a.islower() and b.islower())
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    return bool(_SENTENCE_END.search(text[max(0, start - 3) : start]))
+
+
+def _one_deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@functools.cache
+def _deletes_cached(ordinary: frozenset[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for word in ordinary:
+        if len(word) >= 5:
+            out.add(word)
+            out |= _one_deletes(word)
+    return frozenset(out)
+
+
+def _deletes(lex: Lexicon) -> frozenset[str]:
+    """Ordinary words of five letters or more and every form with one letter deleted (one-edit typos)."""
+    return _deletes_cached(lex.ordinary)

@@ -1,0 +1,84 @@
+"""Business and premises names: a name followed by a business or premises word ("Sparkle Nails", "Sunrise Care Home").
+
+A named nail bar, car wash or care home in a small town identifies the people who worked there,
+so names of businesses go (``<BUSINESS_n>``) unless the agreement allows them
+(``sharing[].business_names``; the scrubber's ``business_names=True`` drops this recognizer).
+The generic premises word alone ("a nail bar", "the car wash") is kept vocabulary.
+
+>>> [m for m in ("Sparkle Nails Stratford", "SUPREME HAND CAR WASH", "worked at a nail bar") if any(RECOGNIZER.find(m))]
+['Sparkle Nails Stratford', 'SUPREME HAND CAR WASH']
+"""
+
+import re
+
+from anonymise.recognizers.base import Pattern, RecognizerSpec
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+TYPE_WORDS = (
+    "nails", "nail bar", "nail spa", "nail salon", "beauty", "spa", "salon", "barbers?", "hair", "hairdressers?",
+    "hand car wash", "car wash", "car valeting", "valeting", "motors", "garage", "tyres",
+    "takeaway", "kebabs?", "pizza", "chicken", "fried chicken", "grill", "restaurant", "cafe", "café", "kitchen",
+    "bakery", "butchers", "supermarket", "mini ?market", "food(?:s| store)?", "off licence", "convenience store",
+    "stores?", "shop", "mart", "express", "wines?",
+    "care home", "nursing home", "care services?", "care", "homecare", "home care", "healthcare", "medical centre",
+    "surgery", "clinic", "pharmacy", "dental",
+    "hotel", "guest ?house", "lodge", "inn", "hostel", "massage(?: parlour)?", "parlour", "sauna", "therapies",
+    "cleaning(?: services| company)?", "cleaners", "laundry", "launderette", "dry cleaners",
+    "recruitment", "staffing", "employment agency", "agency", "logistics", "transport", "haulage", "couriers?",
+    "construction", "builders", "building services", "build services", "roofing", "scaffolding", "developments?",
+    "packaging", "textiles?", "garments", "clothing", "fashion", "fresh produce", "produce", "farms?", "nurseries",
+    "factory", "warehouse", "distribution", "trading", "imports?", "exports?", "wholesale", "enterprises",
+    "holdings", "solutions", "services", "group", "partners", "associates", "& sons", "and sons", "brothers",
+    "ltd", "limited", "plc", "llp", "llc", "inc", "co", "gmbh", "srl",
+    "academy", "community school", "school", "college", "university", "nursery", "church", "mosque", "temple",
+    "gym", "fitness", "studios?", "lounge", "bar", "club", "pub", "arts", "music", "media", "guardians",
+)
+"""Words that end a business or premises name (lower case; regular expressions)."""
+
+_TYPE = "(?:" + "|".join(sorted(TYPE_WORDS, key=len, reverse=True)) + ")"
+_NAME_WORD = r"(?:[A-Z][\w'’&-]*|&)"
+_LOWER_NAME = r"(?:[a-z][\w'’-]+)"
+
+_STOP = frozenset(
+    _words(
+        "the a an at in on to for of her his their my our this that not no is was are were has had be been by from as "
+        "with and or but she he they we i you it its when where who which what all some any"
+    )
+)
+
+
+def _business_like(text: str) -> bool:
+    """Not a sentence that ends in a premises word ("CHILDREN NOT IN SCHOOL", "the nail bar")."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    if not words or words[0] in _STOP:
+        return False
+    return sum(w in _STOP for w in words) <= (1 if "of" in words else 0)
+
+
+RECOGNIZER = RecognizerSpec(
+    entity="BUSINESS",
+    patterns=(
+        Pattern(
+            "capitalised name and business word",
+            rf"\b(?<![\w'’-])(?:{_NAME_WORD}\s+){{1,4}}(?i:{_TYPE})\b(?:\s+(?i:ltd|limited|plc|llp|uk))?\b",
+            0.6,
+        ),
+        Pattern("name, name and name", r"\b[A-Z][\w'’-]+(?:,\s+[A-Z][\w'’-]+)*,?\s+(?:and|&)\s+[A-Z][\w'’-]+\s+(?:Ltd|LLP|PLC|Limited|Solicitors|Associates|Partners)\b", 0.6),
+        Pattern("law-firm style", r"\b[A-Z][\w'’-]+,\s+[A-Z][\w'’-]+\s+(?:and|&)\s+[A-Z][\w'’-]+\b", 0.45),
+        Pattern("sons", r"\b[A-Z][\w'’-]+\s+(?:and|&)\s+Sons\b", 0.6),
+        Pattern("hyphenated firm", r"\b[A-Z][a-z]+-[A-Z][a-z]+\b(?=\s+(?:is|was|has|ltd|Ltd|LLP|plc)\b)", 0.4),
+        Pattern(
+            "lower-case name after a workplace word",
+            rf"\b(?i:worked|works|working|employed|job|shift|shifts|at|in)\s+(?:at\s+|in\s+|for\s+)?((?:{_LOWER_NAME}\s+){{1,2}}(?:nails|car wash|takeaway|farm|recruitment|cafe|restaurant|hotel|salon|barbers|kitchen|cottage|garden|trim|spa|wash))\b",
+            0.45,
+            group=1,
+        ),
+    ),
+    validate=lambda s: _business_like(s),
+    priority=45,
+    presidio_entities=("ORGANIZATION",),
+)

@@ -1,0 +1,71 @@
+"""API tokens for scripts (``msht_…``): stored as SHA-256 only, shown once."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Final
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import ratelimit
+from hub.auth import clock
+from hub.auth.principal import Principal, principal_for
+from hub.config import HubSettings
+from hub.errors import NotAuthenticated
+from hub.models import ApiToken, Organisation, User
+
+API_TOKEN_PREFIX: Final = "msht_"  # noqa: S105 - a prefix, not a secret
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def create_api_token(session: Session, user: User, *, label: str, days: int = 90) -> str:
+    """A new bearer token for scripts; only its SHA-256 is stored, so it is shown once."""
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_sha256=_sha256(token),
+            label=label[:120],
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+    )
+    session.flush()
+    return token
+
+
+def _from_api_token(session: Session, token: str, limit: ratelimit.Usage | None = None) -> Principal:
+    """The token's principal; with ``limit``, refused (429) for an address past its failed
+    attempts, read in the same round trip: every API call does this."""
+    columns = (limit.current, limit.previous) if limit is not None else ()
+    found = session.execute(
+        select(ApiToken, User, Organisation, *columns)
+        .join(User, User.id == ApiToken.user_id)
+        .join(Organisation, Organisation.id == User.org_id)
+        .where(ApiToken.token_sha256 == _sha256(token))
+    ).first()
+    if found is None:
+        raise NotAuthenticated("the API token is not valid")
+    row, user, _org, *used = found  # the organisation is now in the session: principal_for reads it from there
+    if limit is not None:
+        limit.refuse_if_spent(*used)
+    if row.revoked_at is not None or clock.aware(row.expires_at) <= clock.now():
+        raise NotAuthenticated("the API token is not valid")
+    return principal_for(session, user)
+
+
+def principal_from_api_token(request: Request, session: Session, settings: HubSettings, token: str) -> Principal:
+    """``_from_api_token``, refused (429) for a client address past its hourly failed attempts."""
+    key = "bearer-failure:" + _sha256(request.client.host if request.client else "unknown")[:32]
+    try:
+        return _from_api_token(session, token, ratelimit.usage(key, limit=settings.bearer_failures_per_hour))
+    except NotAuthenticated:
+        session.rollback()  # the request fails anyway; release SQLite's write lock for the count
+        ratelimit.guard(request.app.state.sessions, key, limit=settings.bearer_failures_per_hour)
+        raise

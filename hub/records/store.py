@@ -1,0 +1,138 @@
+"""The records' only writer: bulk insert of a submission's prepared rows, and deletion by submission.
+
+Rows go in with the fastest path each database has (PostgreSQL COPY, SQLite's executemany,
+elsewhere Core ``insert()`` executemany); incident ids are allocated up front (or come back in
+parameter order), so child rows are linked without a query per row. The submission's summaries
+(:mod:`hub.records.summaries`) are written and dropped in the same transaction. Nothing here commits.
+"""
+
+from collections.abc import Collection
+from typing import Any, Final, cast
+
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import delete as sql_delete
+from sqlalchemy.orm import Session
+
+from hub.models import Incident, IncidentCode, Person, PersonKey, Referral, Selector
+from hub.records import clusters, summaries
+
+Rows = dict[str, list[dict[str, Any]]]
+"""Database rows per table (``incidents``, ``incident_codes``, ``persons``, ``selectors``,
+``referrals``, ``person_keys`` — optional); children carry ``incident_pid``, the partner's key of their incident row."""
+
+_BATCH: Final = 5000
+
+INCIDENTS = cast(Table, Incident.__table__)
+CODES = cast(Table, IncidentCode.__table__)
+PERSONS = cast(Table, Person.__table__)
+SELECTORS = cast(Table, Selector.__table__)
+REFERRALS = cast(Table, Referral.__table__)
+PERSON_KEYS = cast(Table, PersonKey.__table__)
+
+
+def _batches(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    return [rows[i : i + _BATCH] for i in range(0, len(rows), _BATCH)]
+
+
+def _allocate_incident_ids(session: Session, count: int) -> list[int] | None:
+    """Ids for ``count`` new incidents, or None where the database must hand them out on insert."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        query = text("SELECT nextval(pg_get_serial_sequence('incidents', 'id')) FROM generate_series(1, :n)")
+        return [int(v) for v in session.execute(query, {"n": count}).scalars()]
+    if dialect == "sqlite":  # BEGIN IMMEDIATE holds the only write lock: max(id) cannot move under us
+        start = session.scalar(select(func.max(INCIDENTS.c.id))) or 0
+        return list(range(start + 1, start + 1 + count))
+    return None
+
+
+def _copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL COPY FROM STDIN, in the session's transaction."""
+    from psycopg import sql
+
+    if not rows:
+        return
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """The driver's own executemany with positional rows, in the session's transaction (SQLite)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    names = [table.c[column].name for column in columns]  # KeyError for a column the table lacks
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 - table and column names come from the models
+    driver = session.connection().connection.driver_connection
+    driver.executemany(statement, [tuple(row[c] for c in columns) for row in rows])  # type: ignore[union-attr]
+
+
+def insert_rows(session: Session, rows: Rows, incident_pids: list[str]) -> None:
+    """Insert prepared rows; ``incident_pids`` gives the partner key of each incident row, in order.
+
+    PostgreSQL: ids from the sequence in one query, then COPY. SQLite: ids counted on from the
+    current maximum under the write lock, then the driver's executemany. Elsewhere: Core
+    executemany, incident ids by RETURNING in parameter order.
+    """
+    ids = _allocate_incident_ids(session, len(rows["incidents"]))
+    if ids is not None:
+        for row, new_id in zip(rows["incidents"], ids, strict=True):
+            row["id"] = new_id
+    else:
+        ids = []
+        statement = insert(INCIDENTS).returning(INCIDENTS.c.id, sort_by_parameter_order=True)
+        for batch in _batches(rows["incidents"]):
+            ids.extend(session.execute(statement, batch).scalars().all())
+    id_of = dict(zip(incident_pids, ids, strict=True))
+    tables = (("incident_codes", CODES), ("persons", PERSONS), ("selectors", SELECTORS), ("referrals", REFERRALS),
+              ("person_keys", PERSON_KEYS))
+    rows.setdefault("person_keys", [])
+    for name, _ in tables:
+        for child in rows[name]:
+            child["incident_id"] = id_of[child.pop("incident_pid")]
+    dialect = session.get_bind().dialect.name
+    for name, table in (("incidents", INCIDENTS), *tables):
+        if dialect == "postgresql":
+            _copy(session, table, rows[name])
+        elif dialect == "sqlite":
+            _executemany(session, table, rows[name])
+        elif name != "incidents":
+            for batch in _batches(rows[name]):
+                session.execute(insert(table), batch)
+
+
+def store(session: Session, submission_id: str, rows: Rows, incident_pids: list[str], *, agreement_id: str) -> dict[str, int]:
+    """Insert a submission's rows, relink its agreement's persons and write its summaries; returns rows stored per table."""
+    insert_rows(session, rows, incident_pids)
+    clusters.relink(session, agreement_id)
+    summaries.refresh(session, [submission_id])
+    return {name: len(batch) for name, batch in rows.items()}
+
+
+def delete(session: Session, submission_ids: Collection[str]) -> dict[str, int]:
+    """Delete every record and summary of these submissions (withdrawal, retention purge);
+    returns rows deleted per table."""
+    counts = {"incidents": 0, "incident_codes": 0, "persons": 0, "selectors": 0, "referrals": 0}
+    if not submission_ids:
+        return counts
+    ids = list(submission_ids)
+    summaries.forget(session, ids)
+    agreements = clusters.forget(session, ids)  # out of their clusters before the persons go
+    incident_ids = select(INCIDENTS.c.id).where(INCIDENTS.c.submission_id.in_(ids))
+    counts["incident_codes"] = _rowcount(session.execute(sql_delete(CODES).where(CODES.c.incident_id.in_(incident_ids))))
+    for table in (PERSONS, SELECTORS, REFERRALS):
+        counts[table.name] = _rowcount(session.execute(sql_delete(table).where(table.c.submission_id.in_(ids))))
+    counts["incidents"] = _rowcount(session.execute(sql_delete(INCIDENTS).where(INCIDENTS.c.submission_id.in_(ids))))
+    for agreement_id in agreements:  # the rest re-clustered without them, in the same transaction
+        clusters.relink(session, agreement_id)
+    return counts
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,93 @@
+"""Who may see what: the agreements in force, the viewer, and the sources a question may read.
+
+Each statistics question first asks the agreement rules (``anonymise.policy.visible_sources``)
+which providers' records may be used for the area asked, and only those are read.
+"""
+
+import re
+from datetime import UTC, date, datetime
+from typing import Final, NamedTuple
+
+from sqlalchemy.orm import Session
+
+from anonymise.agreement import Agreement, parse_agreement
+from anonymise.london import BY_GSS
+from anonymise.policy import LONDON, Viewer, Visibility, visible_sources
+from hub.agreements import service as agreements
+from hub.auth.principal import Principal
+from hub.errors import Forbidden, HubError, NotFound
+from hub.statistics import queries
+from hub.statistics.caching import BoundedCache
+from hub.statistics.queries import Scope
+
+QUARTER: Final = re.compile(r"^(19|20)[0-9]{2}-Q[1-4]$")
+PARSED_KEPT: Final = 256
+"""Parsed agreement versions kept per process (keyed by SHA-256: a new version is a new key)."""
+
+_PARSED: BoundedCache[str, Agreement] = BoundedCache(PARSED_KEPT)
+
+
+class BadQuestion(HubError):
+    status_code = 400
+    code = "bad_question"
+
+
+class Question(NamedTuple):
+    """What one question may read: the visibility, its scope, the quarters sent, the quarter chosen."""
+
+    visibility: Visibility
+    scope: Scope
+    quarters: list[str]
+    quarter: str | None
+
+
+def scope_name(area: str) -> str:
+    return "London (all boroughs)" if area == LONDON else BY_GSS[area].name
+
+
+def governing_agreements(session: Session) -> list[Agreement]:
+    """Every agreement's current version, each stored version parsed once per process (keyed
+    by its SHA-256): parsing YAML on every statistics call cost more than the GROUP BYs."""
+    digests = agreements.current_digests(session)
+    parsed: dict[str, Agreement] = {}
+    for digest in digests:
+        hit = _PARSED.get(digest)
+        if hit is not None:
+            parsed[digest] = hit
+    if len(parsed) < len(set(digests)):
+        for row in agreements.current_versions(session):
+            if row.sha256 not in parsed:
+                parsed[row.sha256] = parse_agreement(row.document)
+                _PARSED.put(row.sha256, parsed[row.sha256])
+    return [parsed[digest] for digest in digests if digest in parsed]
+
+
+def viewer_of(principal: Principal) -> Viewer:
+    return Viewer(principal.org_id, principal.org_kind, str(principal.role), principal.gss_code)
+
+
+def visibility_for(session: Session, principal: Principal, area: str, today: date | None = None) -> Visibility:
+    """What this principal may see for ``area``; 403 when no agreement opens another borough."""
+    if area != LONDON and area not in BY_GSS:
+        raise NotFound("no such borough: use a London GSS code (E09…) or 'london'")
+    day = today or datetime.now(UTC).date()
+    visibility = visible_sources(governing_agreements(session), viewer_of(principal), scope=area, today=day)
+    if not visibility.sources and area != principal.gss_code:
+        what = "pooled London figures" if area == LONDON else "this borough's detail"
+        raise Forbidden(f"no agreement shares {what} with your organisation")
+    return visibility
+
+
+def check_quarter(quarter: str | None) -> str | None:
+    if quarter is not None and not QUARTER.match(quarter):
+        raise BadQuestion("quarter must look like 2026-Q3")
+    return quarter
+
+
+def question(session: Session, principal: Principal, area: str, quarter: str | None) -> Question:
+    """The visibility and scope of one question; the quarter asked, or the latest with data."""
+    visibility = visibility_for(session, principal, area)
+    scope = Scope(area, visibility.sources)
+    quarters = queries.submitted_quarters(session, scope)
+    chosen = check_quarter(quarter) or (quarters[-1] if quarters else None)
+    return Question(visibility, scope, quarters, chosen)
