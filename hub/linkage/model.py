@@ -244,7 +244,9 @@ def estimate(candidates: Candidates, kinds: Mapping[str, _Kind], keys: "Keys", *
     ]
     known_counts = [(h * counts[:, None]).sum(axis=0) for h in onehot]
     extra = _outside(candidates, kinds, keys.attributes, known_counts)
-    all_pairs = max(1.0, n_persons * (n_persons - 1) / 2)
+    # the prior is over pairs that could be linked at all: both records hold some strong key
+    keyed = float(_holders(kinds, STRONG).sum()) if n_persons else 0.0
+    all_pairs = max(1.0, keyed * (keyed - 1) / 2)
     m = [np.append(np.linspace(0.9, 0.3, size - 1), 0.05 if size > 2 else 0.1) for size in sizes]
     m = [x / x.sum() for x in m]
     # start from "candidates are mostly matches": agreeing by chance is rare

@@ -9,13 +9,13 @@ from hub.models import Person, PersonCluster, PersonLink
 from hub.records import clusters
 from tests.factories import (
     FakePartner,
-    HubUnderTest,
     add_agreement,
     add_partner,
     make_tables,
     raw_bundle,
     record_rows,
 )
+from tests.hubs import HubUnderTest
 
 SHARED = 3
 

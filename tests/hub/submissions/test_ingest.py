@@ -54,16 +54,17 @@ def test_raw_valid_rows_are_accepted(hub: HubUnderTest, partner: FakePartner) ->
     response = hub.upload(partner, raw_bundle(partner, rows))
     assert response.status_code == 201, response.text
     sent = {table: len(table_rows) for table, table_rows in rows.items()}
-    assert sent == {"incidents": 3, "persons": 6, "selectors": 3, "referrals": 3}
+    assert sent == {"incidents": 3, "persons": 6, "selectors": 3, "referrals": 3, "person_keys": 12}
     with hub.session() as session:
         submission = session.scalars(select(Submission)).one()
         assert (submission.id, submission.org_id, submission.status) == (response.json()["receipt"]["submission_id"], "ngo-one", "active")
         assert submission.record_counts == sent
         stored = {
             table: session.scalar(select(func.count()).select_from(model).where(model.submission_id == submission.id))
-            for table, model in (("incidents", Incident), ("persons", Person), ("selectors", Selector), ("referrals", Referral))
+            for table, model in (("incidents", Incident), ("persons", Person), ("selectors", Selector), ("referrals", Referral),
+                                 ("person_keys", PersonKey))
         }
-        assert stored == sent
+        assert stored == {**sent, "person_keys": 12 + 4 * 6}  # the partner's linkage keys and each person's four match keys
         fields = ("first_known_month", "source_channel", "county_lines", "premises_type", "la_gss_code", "h3_cell", "narrative")
         kept = sorted(tuple(getattr(i, f) for f in fields) for i in session.scalars(select(Incident)))
         assert kept == sorted(tuple(row[f] for f in fields) for row in rows["incidents"])
