@@ -425,6 +425,11 @@ def main() -> None:
     linked = cluster_pairs(result.cluster)
     print(f"  on the {len(with_id)} pairs sharing an identifier kind: recall {len(linked & with_id) / max(1, len(with_id)):.1%}")
     model_run("hub model, names + date of birth only", rows, names_only, truth, args.threshold)
+    readable = {(a, b) for a, b in truth if all(rows[i].given and rows[i].surname and parse_dob(rows[i].dob or "x") for i in (a, b))}
+    result = model.link(model.Keys.from_rows(len(rows), names_only, attributes(rows)), threshold=args.threshold)
+    linked = cluster_pairs(result.cluster)
+    print(f"  on the {len(readable)} true pairs where both rows hold a given name, a surname and a readable date of birth: "
+          f"recall {len(linked & readable) / max(1, len(readable)):.1%}")
     if not args.no_baseline:
         baseline(rows, truth)
     if args.scale:
