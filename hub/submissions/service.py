@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anonymise.bundle import BundleError, open_bundle, sha256_hex, verify_signature
-from anonymise.policy import check_upload
+from anonymise import BundleError, check_upload, open_bundle, sha256_hex, verify_signature
 from hub import audit
 from hub.agreements.service import governing_agreement
 from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
@@ -139,12 +138,28 @@ def receive(
     earlier = _by_digest(session, digest)  # an identical upload may have won the lock
     if earlier is not None:
         return _again(earlier, partner)
+    _check_resubmissions(session, partner.org_id, agreement.id, quarter, agreement.disclosure.max_resubmissions)
     submission_id = str(manifest.submission_id)
     if session.get(Submission, submission_id) is not None:
         raise Conflict("this submission id was used by another bundle; prepare the bundle again")
     return _ingest(session, secrets, partner, tables, bundle.manifest.model_dump(mode="json"),
                    submission_id=submission_id, agreement_id=agreement.id,
                    agreement_version=agreement.version, quarter=quarter, digest=digest)
+
+
+def _check_resubmissions(session: Session, org_id: str, agreement_id: str, quarter: str, allowed: int) -> None:
+    """Refuse a quarter sent more often than the agreement allows: each upload is a new draw of
+    the perturbation, which a partner re-sending with a few known records could average."""
+    sent = session.scalar(
+        select(func.count()).select_from(Submission).where(
+            Submission.org_id == org_id, Submission.agreement_id == agreement_id, Submission.quarter == quarter
+        )
+    ) or 0
+    if sent > allowed:
+        raise Conflict(
+            f"{quarter} has been sent {sent} times; the agreement allows {allowed} resubmission(s) of a quarter. "
+            "Ask the hub operator (and the agreement's owner) if a correction is needed."
+        )
 
 
 def _by_digest(session: Session, digest: str) -> Submission | None:
@@ -227,7 +242,8 @@ def _ingest(
     for old in previous:
         audit.record(session, actor=partner.actor, action="submission.superseded", target=f"submission:{old.id}",
                      agreement_id=agreement_id, providers=(partner.org_id,),
-                     details={"quarter": quarter, "superseded_by": submission_id})
+                     details={"quarter": quarter, "superseded_by": submission_id,
+                              "records": dict(old.record_counts), "new_records": counts})
     audit.record(session, actor=partner.actor, action="submission.accepted", target=f"submission:{submission_id}",
                  agreement_id=agreement_id, providers=(partner.org_id,),
                  details={"quarter": quarter, "agreement_version": agreement_version, "records": counts,
@@ -238,6 +254,23 @@ def _ingest(
 
 
 # --- listing and withdrawal ------------------------------------------------------------------
+
+
+def all_submissions(session: Session) -> list[Submission]:
+    """Every submission's metadata, newest first (the operator's grid and list; no records)."""
+    return list(session.scalars(select(Submission).order_by(Submission.received_at.desc())))
+
+
+def count_active(session: Session) -> int:
+    stmt = select(func.count()).select_from(Submission).where(Submission.status == SubmissionStatus.active)
+    return int(session.scalar(stmt) or 0)
+
+
+def get_submission(session: Session, submission_id: str) -> Submission:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("no submission has this id")
+    return submission
 
 
 def partner_submissions(session: Session, org_id: str) -> list[Submission]:

@@ -13,8 +13,8 @@ Notes = Callable[[], list[str | None]]
 """Waits for a chunk's scrubbed notes: one per row, None where no note leaves."""
 
 
-def make_scrubber(ner: bool | None, workers: int | None) -> scrub.Scrubber:
-    return scrub.Scrubber(ner=ner, workers=workers)
+def make_scrubber(ner: bool | None, workers: int | None, *, business_names: bool = False) -> scrub.Scrubber:
+    return scrub.Scrubber(ner=ner, workers=workers, business_names=business_names)
 
 
 def ner_note(scrubber: scrub.Scrubber | None) -> str:

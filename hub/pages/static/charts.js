@@ -109,10 +109,10 @@
 
   function hotspotMap(svg) {
     var tip = document.querySelector("[data-map-tip]");
-    Array.prototype.slice.call(svg.querySelectorAll("polygon.cell")).forEach(function (cell) {
+    Array.prototype.slice.call(svg.querySelectorAll(".cell")).forEach(function (cell) {
       function show() {
         cell.classList.add("hl");
-        if (tip) { tip.textContent = "Area " + cell.getAttribute("data-label") + ": " + cell.getAttribute("data-display"); }
+        if (tip) { tip.textContent = cell.getAttribute("data-label") + ": " + cell.getAttribute("data-display"); }
       }
       function hide() { cell.classList.remove("hl"); }
       cell.addEventListener("mouseenter", show); cell.addEventListener("focus", show);

@@ -1,7 +1,7 @@
 """person linkage keys links and clusters
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004_person_linkage
+Revises: 0003_record_keys
 Create Date: 2026-12-01 08:53:28.569938
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0003'
-down_revision: str | None = '0002'
+revision: str = '0004_person_linkage'
+down_revision: str | None = '0003_record_keys'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
