@@ -67,6 +67,8 @@ COMPARISONS: Final[tuple[str, ...]] = (
 kind, and each attribute."""
 
 _NULL: Final = -1
+_MISRECORDED: Final = 0.02
+"""Least share of true matches whose gender, age band or nationality disagree (recording errors)."""
 
 
 @dataclass
@@ -223,6 +225,29 @@ def _outside(
     return out
 
 
+CHANCE_BITS: Final[dict[str, float]] = {
+    "name_dob": 26, "canon_sorted_dob": 26, "nickname_surname_dob": 24, "initial_surname_dob": 22,
+    "metaphone_dob": 24, "nysiis_dob": 24, "match_rating_dob": 24, "canon_sorted_dob_dm": 25,
+    "canon_sorted_ym": 20, "canon_sorted_md": 18, "given_surname_initial_dob": 20, "sorted_tokens_yob": 16,
+    "surname_dob_sex": 16, "given_dob": 14, "metaphone_surname_yob": 10,
+    "nhs_number": 30, "ni_number": 28, "passport": 28, "ukvi_reference": 27, "pnc_id": 28,
+    "phone": 24, "email": 28, "address": 14,
+}
+"""At most 2^-bits of pairs of *different* people agree on a key by chance (the input entropies of
+docs/privacy.md, less a margin): an upper bound on u, so that little data (few candidates, EM
+unsure) cannot make an exact full name and date of birth weak evidence."""
+
+
+def _cap_chance(comparison: str, u: FloatArray) -> FloatArray:
+    if comparison in ATTRIBUTES:
+        return u
+    capped = u.copy()
+    for level, name in enumerate(_levels_of(comparison)):
+        capped[level] = min(float(capped[level]), 2.0 ** -CHANCE_BITS[name])
+    capped[-1] = max(0.0, 1.0 - float(capped[:-1].sum()))
+    return capped
+
+
 def estimate(candidates: Candidates, kinds: Mapping[str, _Kind], keys: "Keys", *, iterations: int = 100, tolerance: float = 1e-9) -> Model:
     """m, u and the prior by EM over all pairs, with blocking as a hard constraint.
 
@@ -262,8 +287,10 @@ def estimate(candidates: Candidates, kinds: Mapping[str, _Kind], keys: "Keys", *
         match_w, non_w = post * counts, (1 - post) * counts
         new_prior = float(match_w.sum() / all_pairs)
         new_m, new_u = [], []
-        for c in range(len(COMPARISONS)):
+        for c, comparison in enumerate(COMPARISONS):
             mm = np.clip(onehot[c].T @ match_w, 1e-6, None)
+            if comparison in ATTRIBUTES:  # a coded field is mis-recorded now and then: never near-certain evidence
+                mm[1] = max(float(mm[1]), _MISRECORDED * float(mm.sum()))
             uu = np.clip(onehot[c].T @ non_w + extra[c], 1e-12, None)
             new_m.append(mm / mm.sum())
             new_u.append(uu / uu.sum())
@@ -272,6 +299,7 @@ def estimate(candidates: Candidates, kinds: Mapping[str, _Kind], keys: "Keys", *
             *(float(np.abs(x - y).max()) for x, y in zip(new_m, m, strict=True)),
             *(float(np.abs(np.log(x / y)).max()) for x, y in zip(new_u, u, strict=True)),
         )
+        new_u = [_cap_chance(c, x) for c, x in zip(COMPARISONS, new_u, strict=True)]
         prior, m, u = min(max(new_prior, 1e-15), 0.5), new_m, new_u
         if shift < tolerance:
             break
@@ -328,9 +356,9 @@ def link(keys: Keys, *, threshold: float, max_group: int = 50) -> Linked:
     """Block, compare, estimate, score and cluster one agreement's persons.
 
     >>> rows = [(0, "nhs_number", 7), (1, "nhs_number", 7), (0, "canon_sorted_dob", 1), (1, "canon_sorted_dob", 1),
-    ...         (2, "canon_sorted_dob", 2), (3, "canon_sorted_dob", 2), (2, "nhs_number", 8), (3, "nhs_number", 9)]
+    ...         (2, "given_dob", 2), (3, "given_dob", 2), (2, "nhs_number", 8), (3, "nhs_number", 9)]
     >>> result = link(Keys.from_rows(4, rows), threshold=0.9)
-    >>> result.cluster.tolist(), result.kinds
+    >>> result.cluster.tolist(), result.kinds  # 2 and 3 share only a weak key: no candidate
     ([0, 0, 2, 3], [('canon_sorted_dob', 'nhs_number')])
     """
     candidates, kinds = block(keys, max_group=max_group)
