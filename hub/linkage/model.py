@@ -26,8 +26,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from anonymise.matchkeys import KEY_SPECS, NAME_DOB_LEVELS, KeyKind
-from anonymise.schema import MatchKey
+from anonymise import KEY_SPECS, NAME_DOB_LEVELS, KeyKind, MatchKey
 
 __all__ = [
     "COMPARISONS",

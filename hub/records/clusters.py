@@ -16,8 +16,7 @@ import numpy as np
 from sqlalchemy import Select, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import LinkageRules, parse_agreement
-from anonymise.schema import MARKER_CODES
+from anonymise import MARKER_CODES, LinkageRules, parse_agreement
 from hub.linkage import model
 from hub.models import (
     AgreementVersion,

@@ -81,6 +81,8 @@ def test_borough_officer_sees_every_page_with_charts_and_map(dashboard_hub: Dash
         if charts:
             # each chart has its data table beside it
             assert w.page.locator("table.figures").count() >= charts
+        if charts:
+            _assert_charts_readable(w)
         if name == "hotspots":
             assert w.page.locator("svg[data-map] path.borough").count() >= 8  # Newham and its neighbours
             assert w.page.locator("svg[data-map] path.thames").count() >= 1
@@ -111,6 +113,30 @@ def test_borough_officer_sees_every_page_with_charts_and_map(dashboard_hub: Dash
     assert w.errors == []
     assert w.requests
     assert [u for u in w.requests if not u.startswith(f"{dashboard_hub.url}/")] == []
+
+
+def _assert_charts_readable(w: Watched) -> None:
+    """Vega-Lite charts (vendored, drawn from the table beside them): full width, text of 12 px
+    or more, and a tooltip naming the category and its published figure."""
+    assert w.page.locator(".chart[data-failed]").count() == 0
+    sizes = w.page.evaluate(
+        "Array.from(document.querySelectorAll('.chart svg text')).filter(t => t.textContent.trim()"
+        " && t.getBoundingClientRect().width > 0 && getComputedStyle(t).opacity !== '0'"
+        " && t.getAttribute('opacity') !== '0' && t.getAttribute('fill-opacity') !== '0')"
+        ".map(t => { const m = t.getScreenCTM(); return [parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b), t.textContent]; })"
+    )
+    assert sizes, "charts have labels"
+    assert min(size for size, _ in sizes) >= 12, [x for x in sizes if x[0] < 12]
+    chart = w.page.locator(".chart[data-drawn]").first
+    card = chart.locator("xpath=ancestor::section[1]")
+    assert chart.bounding_box()["width"] >= 0.9 * card.bounding_box()["width"] - 40  # type: ignore[index]
+    marks = chart.locator("svg g.mark-rect.role-mark path, svg g.mark-symbol.role-mark path")
+    wide = [m for m in marks.all() if (m.bounding_box() or {"width": 0})["width"] > 3]
+    assert wide, "a bar or point to hover"
+    wide[-1].hover(force=True)
+    tooltip = w.page.locator("#vg-tooltip-element.visible")
+    tooltip.wait_for(timeout=5000)
+    assert tooltip.inner_text().strip()
 
 
 def _assert_map_readable(w: Watched) -> None:
