@@ -3,8 +3,8 @@
 Counts only (the denominators of the premises indicators, issue 15); no name or address of any
 business is stored.
 
-Revision ID: 0004_premises_counts
-Revises: 0003_record_keys
+Revision ID: 0005_premises_counts
+Revises: 0004_person_linkage
 Create Date: 2026-12-01 09:45:00
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0004_premises_counts'
-down_revision: str | None = '0003_record_keys'
+revision: str = '0005_premises_counts'
+down_revision: str | None = '0004_person_linkage'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
