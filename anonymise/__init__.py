@@ -24,6 +24,7 @@ from anonymise.bundle import (
     BundleError,
     Manifest,
     OpenedBundle,
+    arrow_schema,
     canonical_json,
     open_bundle,
     sha256_hex,
@@ -47,6 +48,7 @@ from anonymise.kanon import (
 )
 from anonymise.keys import DEMO_LINKAGE_KEY
 from anonymise.london import BY_GSS
+from anonymise.perturb import KeyedCount, record_key
 from anonymise.policy import (
     LONDON,
     Viewer,
@@ -72,6 +74,7 @@ __all__ = [
     "BundleError",
     "Cell",
     "GssCode",
+    "KeyedCount",
     "Manifest",
     "OpenedBundle",
     "OrgId",
@@ -84,6 +87,7 @@ __all__ = [
     "Viewer",
     "ViewerRole",
     "Visibility",
+    "arrow_schema",
     "below_k",
     "canonical_json",
     "check_agreement_text",
@@ -98,6 +102,7 @@ __all__ = [
     "protect_table",
     "public_status",
     "quarter_bounds",
+    "record_key",
     "sha256_hex",
     "verify_signature",
     "visible_sources",

@@ -12,7 +12,7 @@ incident id, a new person or referral) get keys nobody outside the hub can predi
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from anonymise.perturb import record_key
+from anonymise import record_key
 
 __all__ = ["assign"]
 

@@ -38,6 +38,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from hub.models import (
@@ -376,16 +377,24 @@ def _link(session: Session, submissions: Collection[str] | None) -> None:
         target = aliased(Person)
         matched.append(select(target.id).where(getattr(target, key.key).in_(values)))
     ids = union(*matched).subquery()
-    already = select(LinkedPerson.person_id).where(LinkedPerson.person_id == Person.id).exists()
     rows = (
         select(Person.id, Person.submission_id, _area(), Person.incident_id, Person.role, Person.record_key, *MATCH_KEYS)
         .select_from(Person)
         .join(ids, ids.c.id == Person.id)
         .join(Incident, Incident.id == Person.incident_id)
-        .where(~already)
     )
     names = ["person_id", "submission_id", "area", "incident_id", "role", "record_key", *(k.key for k in MATCH_KEYS)]
-    session.execute(insert(LinkedPerson).from_select(names, rows))
+    if session.get_bind().dialect.name == "postgresql":
+        # No anti-join against the table this statement fills: planned on an empty
+        # linked_persons (estimated at one row) it ran as a nested loop that re-scanned the
+        # statement's own new rows for every candidate, quadratic in the upload (minutes at
+        # 100,000 rows). The primary key skips the persons linked already, whatever the plan.
+        session.execute(
+            pg_insert(LinkedPerson).from_select(names, rows).on_conflict_do_nothing(index_elements=["person_id"])
+        )
+        return
+    already = select(LinkedPerson.person_id).where(LinkedPerson.person_id == Person.id).exists()
+    session.execute(insert(LinkedPerson).from_select(names, rows.where(~already)))
 
 
 def refresh(session: Session, submission_ids: Collection[str]) -> None:
@@ -399,6 +408,11 @@ def refresh(session: Session, submission_ids: Collection[str]) -> None:
         # Two uploads stored at once cannot see each other's rows: linking waits for the other
         # to commit, then sees it (SQLite's write lock already serialises whole transactions).
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LINK_LOCK})
+        # Fresh statistics for the tables linking reads: planned on stale ones (a bulk load
+        # after the last ANALYZE) the anti-join below was estimated at one row and ran as a
+        # nested loop for minutes. ANALYZE counts this transaction's own new rows; it runs
+        # under the link lock, which already serialises this step.
+        session.execute(text("ANALYZE persons, incidents, linked_persons"))
     _link(session, ids)
     _bump(session)
 

@@ -15,7 +15,7 @@ from typing import Any, Final, NamedTuple
 from sqlalchemy import ColumnElement, Row, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from anonymise.perturb import KeyedCount
+from anonymise import KeyedCount
 from hub.models import LinkedPerson, StatCount, Submission, SubmissionStatus
 from hub.records import summaries
 from hub.records.summaries import (

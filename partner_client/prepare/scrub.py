@@ -18,12 +18,10 @@ def make_scrubber(ner: bool | None, workers: int | None, *, business_names: bool
 
 
 def ner_note(scrubber: scrub.Scrubber | None) -> str:
-    """What the privacy report says about finding names."""
+    """What the privacy report says about finding names: a code (``review.NER_NOTES`` has the words)."""
     if scrubber is None:
-        return "no free text was sent"
-    if scrubber.ner_available:
-        return "person names detected by the spaCy pipeline as well as from the record's columns"
-    return "names not present in any column may be missed: the NER extra is not installed"
+        return "no_free_text"
+    return "ner_and_columns" if scrubber.ner_available else "columns_only"
 
 
 class NoteScrubber:
