@@ -1,1 +1,107 @@
-"""The offline privacy core both the partner client and the hub import: no web, no database."""
+"""The offline privacy core both the partner client and the hub import: no web, no database.
+
+The hub imports it through this face only (``from anonymise import Agreement``); the names
+below are what it needs, and ``tests/anonymise/test_public_names.py`` keeps ``__all__`` honest.
+To use something new from the hub, import it here and list it in ``__all__``.
+"""
+
+from anonymise import vocab
+from anonymise.agreement import (
+    Agreement,
+    AgreementStatus,
+    OrgId,
+    PartyRole,
+    ViewerRole,
+    load_agreement,
+    parse_agreement,
+)
+from anonymise.agreement_check import (
+    AgreementInvalid,
+    check_agreement_text,
+    parse_agreement_checked,
+)
+from anonymise.bundle import (
+    BundleError,
+    Manifest,
+    OpenedBundle,
+    canonical_json,
+    open_bundle,
+    sha256_hex,
+    verify_signature,
+)
+from anonymise.disclosure import (
+    Cell,
+    ProtectedTable,
+    Rules,
+    check_table,
+    display,
+    protect_series,
+    protect_table,
+    public_status,
+)
+from anonymise.kanon import (
+    INCIDENT_QUASI_IDENTIFIERS,
+    PERSON_QUASI_IDENTIFIERS,
+    QuasiIdentifiers,
+    below_k,
+)
+from anonymise.keys import DEMO_LINKAGE_KEY
+from anonymise.london import BOROUGHS, BY_GSS, borough_outlines
+from anonymise.policy import (
+    LONDON,
+    Viewer,
+    Visibility,
+    check_upload,
+    quarter_bounds,
+    visible_sources,
+)
+from anonymise.schema import MATCH_KEY_FIELDS, TABLES, GssCode, TableName
+from anonymise.vocab import PartnerType
+
+__all__ = [
+    "BOROUGHS",
+    "BY_GSS",
+    "DEMO_LINKAGE_KEY",
+    "INCIDENT_QUASI_IDENTIFIERS",
+    "LONDON",
+    "MATCH_KEY_FIELDS",
+    "PERSON_QUASI_IDENTIFIERS",
+    "TABLES",
+    "Agreement",
+    "AgreementInvalid",
+    "AgreementStatus",
+    "BundleError",
+    "Cell",
+    "GssCode",
+    "Manifest",
+    "OpenedBundle",
+    "OrgId",
+    "PartnerType",
+    "PartyRole",
+    "ProtectedTable",
+    "QuasiIdentifiers",
+    "Rules",
+    "TableName",
+    "Viewer",
+    "ViewerRole",
+    "Visibility",
+    "below_k",
+    "borough_outlines",
+    "canonical_json",
+    "check_agreement_text",
+    "check_table",
+    "check_upload",
+    "display",
+    "load_agreement",
+    "open_bundle",
+    "parse_agreement",
+    "parse_agreement_checked",
+    "protect_series",
+    "protect_table",
+    "public_status",
+    "quarter_bounds",
+    "sha256_hex",
+    "verify_signature",
+    "visible_sources",
+    "vocab",
+]

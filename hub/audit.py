@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,6 +23,7 @@ from hub.models import AuditEntry, HubState
 
 GENESIS: Final = "0" * 64
 HEAD_STATE: Final = "audit_head"
+CHECKPOINT_STATE: Final = "audit_verified"
 _LOCK_ID: Final = 0x6D736874_61756474  # "mshtaudt": one advisory lock for the chain
 _MAX_DETAIL_STR: Final = 200
 _COLUMNS: Final = ("id", "at", "actor", "action", "target", "agreement_id", "providers", "details", "prev_hash", "hash")
@@ -157,7 +159,50 @@ def record(
 
 def verify(session: Session, *, batch: int = 1000) -> AuditReport:
     """Walk the whole chain; report the first entry that was edited, removed or moved."""
-    prev_hash, expected_id, count, after = GENESIS, 1, 0, 0
+    return _walk(session, count=0, prev_hash=GENESIS, batch=batch)
+
+
+def verify_recent(session: Session, *, batch: int = 1000) -> AuditReport:
+    """Verify only what was appended since the last check that passed (the checkpoint kept in
+    ``hub_state``): the checkpoint entry itself is re-hashed and must still carry the hash the
+    check saw, then every newer entry is walked; a pass moves the checkpoint to the head.
+
+    Cheap enough for every page load (the chain grows with every statistics read). An edit to
+    an entry before the checkpoint is found by :func:`verify`, the whole walk (the audit page,
+    ``msht-hub audit verify``).
+    """
+    state = session.get(HubState, CHECKPOINT_STATE)
+    count, prev_hash = 0, GENESIS
+    if state is not None:
+        seen_id, _, seen_hash = state.value.partition(":")
+        count, prev_hash = int(seen_id), seen_hash
+        entry = session.get(AuditEntry, count)
+        if entry is None:
+            return AuditReport(False, count - 1, count, f"entry {count} is missing")
+        if entry.hash != seen_hash or entry_hash(entry) != entry.hash:
+            return AuditReport(False, count - 1, count, f"entry {count} was altered")
+    report = _walk(session, count=count, prev_hash=prev_hash, batch=batch)
+    if report.ok and report.count > count:
+        last = session.get(AuditEntry, report.count)
+        if last is not None:
+            _save_checkpoint(session, f"{report.count}:{last.hash}", last.at)
+    return report
+
+
+def _save_checkpoint(session: Session, value: str, at: datetime) -> None:
+    updated = session.execute(update(HubState).where(HubState.name == CHECKPOINT_STATE).values(value=value, updated_at=at))
+    if getattr(updated, "rowcount", 0):
+        return
+    try:
+        with session.begin_nested():
+            session.add(HubState(name=CHECKPOINT_STATE, value=value, updated_at=at))
+    except IntegrityError:
+        pass  # another request saved one first: either is a chain prefix that was verified
+
+
+def _walk(session: Session, *, count: int, prev_hash: str, batch: int) -> AuditReport:
+    """Check every entry after the first ``count`` (whose last hash is ``prev_hash``), then the head."""
+    expected_id, after = count + 1, count
     while True:
         rows = session.scalars(
             select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)

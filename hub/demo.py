@@ -23,8 +23,7 @@ import httpx
 import uvicorn
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import ViewerRole, load_agreement
-from anonymise.vocab import PartnerType
+from anonymise import PartnerType, ViewerRole, load_agreement
 from hub.agreements import service as agreements
 from hub.config import HubSettings
 from hub.db import ROOT, make_engine, make_sessionmaker, migrate
@@ -151,7 +150,7 @@ def _client(*args: str, home: Path | None = None) -> None:
 
 def _partners_upload(settings: HubSettings, url: str, workdir: Path, rows: int) -> None:
     data = workdir / "data"
-    from anonymise.keys import DEMO_LINKAGE_KEY
+    from anonymise import DEMO_LINKAGE_KEY
 
     key_file = workdir / "demo-linkage.key"
     key_file.write_text(DEMO_LINKAGE_KEY.hex(), encoding="ascii")

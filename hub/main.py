@@ -6,10 +6,10 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import timedelta
-from typing import Any, Final
+from typing import Final
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import delete
 from starlette.datastructures import MutableHeaders
@@ -21,12 +21,12 @@ from hub.agreements.router import partner_router as agreements_partner_router
 from hub.agreements.router import router as agreements_router
 from hub.audit_api import router as audit_router
 from hub.auth import replay
-from hub.auth.pages import LoginRedirect, PageForbidden
 from hub.auth.web_sessions import set_session_cookie
 from hub.config import HubSettings
 from hub.db import is_migrated, make_engine, make_sessionmaker, session_scope
 from hub.errors import HubError, install_handlers
 from hub.models import WebSession
+from hub.pages.errors import install_page_handlers
 from hub.pages.router import router as pages_router
 from hub.pages.templating import STATIC_DIR, templates
 from hub.partners.router import router as partners_router
@@ -159,18 +159,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _page_handlers(app: FastAPI) -> None:
-    @app.exception_handler(LoginRedirect)
-    async def _login(request: Request, exc: LoginRedirect) -> Response:
-        return RedirectResponse(exc.location, status_code=303)
-
-    @app.exception_handler(PageForbidden)
-    async def _forbidden(request: Request, exc: PageForbidden) -> Response:
-        context: dict[str, Any] = {"principal": getattr(request.state, "principal", None)}
-        context["csrf_token"] = getattr(request.state, "csrf_token", "")
-        return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
-
-
 def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI:
     secrets = load_secrets(settings)
     engine = make_engine(settings.database_url)
@@ -183,7 +171,7 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     install_handlers(app)
-    _page_handlers(app)
+    install_page_handlers(app)
     app.add_middleware(SecurityHeaders, settings=settings)
 
     @app.get("/healthz", tags=["meta"])

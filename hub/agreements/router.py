@@ -5,8 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from anonymise.agreement import AgreementStatus
-from anonymise.agreement_check import check_agreement_text
+from anonymise import AgreementStatus, check_agreement_text
 from hub.agreements import service
 from hub.agreements.schemas import (
     AgreementDetail,

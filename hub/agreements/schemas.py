@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from anonymise.agreement import Agreement, PartyRole
+from anonymise import Agreement, PartyRole
 from hub.models import AgreementVersion
 
 MAX_DOCUMENT_CHARS = 200_000

@@ -15,8 +15,13 @@ import yaml
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import Agreement, AgreementStatus, parse_agreement
-from anonymise.agreement_check import AgreementInvalid, parse_agreement_checked
+from anonymise import (
+    Agreement,
+    AgreementInvalid,
+    AgreementStatus,
+    parse_agreement,
+    parse_agreement_checked,
+)
 from hub import audit
 from hub.errors import Conflict, NotFound, Rejected
 from hub.models import AgreementVersion, Submission, SubmissionStatus
@@ -95,6 +100,10 @@ def current_digests(session: Session) -> list[str]:
 def current_agreements(session: Session) -> list[Agreement]:
     """The current version of every agreement the hub holds, any status, ordered by id."""
     return [_from_row(row) for row in current_versions(session)]
+
+
+def count_versions(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AgreementVersion)) or 0)
 
 
 def party_documents(session: Session, org_id: str) -> list[AgreementVersion]:

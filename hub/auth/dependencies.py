@@ -12,7 +12,7 @@ from typing import Annotated, Final
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import ViewerRole
+from anonymise import ViewerRole
 from hub.auth.api_tokens import API_TOKEN_PREFIX, principal_from_api_token
 from hub.auth.oidc import principal_from_oidc
 from hub.auth.principal import Principal

@@ -8,7 +8,7 @@ from jwt import PyJWKClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import ViewerRole
+from anonymise import ViewerRole
 from hub.auth.principal import Principal
 from hub.auth.tokens import decode_jwt
 from hub.config import HubSettings

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Form, Request
 
-from anonymise.agreement import ViewerRole
+from anonymise import ViewerRole
 from hub.auth.dependencies import resolve_principal
 from hub.auth.principal import Principal
 from hub.deps import SecretsDep, SessionDep, SettingsDep

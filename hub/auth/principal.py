@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import ViewerRole
+from anonymise import ViewerRole
 from hub.errors import NotAuthenticated
 from hub.models import Organisation, OrgStatus, User, UserStatus
 

@@ -7,9 +7,12 @@ from typing import Annotated
 
 import typer
 
-from anonymise.agreement import ViewerRole
-from anonymise.vocab import PartnerType
-from hub.cli import _actor, _db, audit_app, partner_app, user_app
+from anonymise import PartnerType, ViewerRole
+from hub.cli.context import actor, database
+
+partner_app = typer.Typer(help="Organisations, enrolment tokens and partner keys.", no_args_is_help=True)
+user_app = typer.Typer(help="Local user accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 # --- partners ---------------------------------------------------------------------------------
 
@@ -24,8 +27,8 @@ def partner_add_org(
     """Add an organisation (a borough with its GSS code, an NGO, health, police, a business)."""
     from hub.partners import service
 
-    with _db() as session:
-        service.add_org(session, org_id=org_id, name=name, kind=kind, gss_code=gss, actor=_actor())
+    with database() as session:
+        service.add_org(session, org_id=org_id, name=name, kind=kind, gss_code=gss, actor=actor())
     typer.echo(f"organisation {org_id} added")
 
 
@@ -34,7 +37,7 @@ def partner_list() -> None:
     """List organisations."""
     from hub.partners import service
 
-    with _db() as session:
+    with database() as session:
         for org in service.list_orgs(session):
             typer.echo(f"{org.id}\t{org.kind}\t{org.gss_code or '-'}\t{org.status}\t{org.name}")
 
@@ -47,8 +50,8 @@ def partner_enrol_token(
     """Issue a one-time enrolment token for ORG (printed once; only its hash is stored)."""
     from hub.partners import service
 
-    with _db() as session:
-        token = service.issue_enrolment_token(session, org, _actor(), timedelta(hours=ttl_hours))
+    with database() as session:
+        token = service.issue_enrolment_token(session, org, actor(), timedelta(hours=ttl_hours))
     typer.echo(token)
     typer.echo(f"one use, valid {ttl_hours} hours: give it to {org} through a separate channel", err=True)
 
@@ -58,7 +61,7 @@ def partner_keys(org: Annotated[str | None, typer.Argument()] = None) -> None:
     """List partner signing keys (all, or ORG's)."""
     from hub.partners import service
 
-    with _db() as session:
+    with database() as session:
         for key in service.list_keys(session, org):
             typer.echo(f"{key.kid}\t{key.org_id}\t{key.status}\t{key.created_at:%Y-%m-%d %H:%M}")
 
@@ -68,8 +71,8 @@ def partner_revoke_key(kid: Annotated[str, typer.Argument()]) -> None:
     """Revoke a partner key at once: uploads signed with it are refused."""
     from hub.partners import service
 
-    with _db() as session:
-        service.revoke_key(session, kid, actor=_actor())
+    with database() as session:
+        service.revoke_key(session, kid, actor=actor())
     typer.echo(f"key {kid} revoked")
 
 
@@ -95,10 +98,10 @@ def user_add(
         password = password_file.read_text(encoding="utf-8").rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _db() as session:
+    with database() as session:
         service.add_user(
             session, username=username, display_name=display_name or username, org_id=org,
-            role=role, password=password, actor=_actor(),
+            role=role, password=password, actor=actor(),
         )
     typer.echo(f"user {username} added")
 
@@ -108,7 +111,7 @@ def user_list(org: Annotated[str | None, typer.Option("--org")] = None) -> None:
     """List user accounts."""
     from hub.partners import service
 
-    with _db() as session:
+    with database() as session:
         for user in service.list_users(session, org):
             typer.echo(f"{user.username}\t{user.org_id}\t{user.role}\t{user.status}")
 
@@ -122,8 +125,8 @@ def user_token(
     """Create an API bearer token for USERNAME's scripts; printed once, only its hash is kept."""
     from hub.partners import service
 
-    with _db() as session:
-        token = service.issue_api_token(session, username, label=label, days=days, actor=_actor())
+    with database() as session:
+        token = service.issue_api_token(session, username, label=label, days=days, actor=actor())
     typer.echo(token)
 
 
@@ -132,7 +135,7 @@ def user_tokens(username: Annotated[str, typer.Argument()]) -> None:
     """List USERNAME's API tokens (ids, labels, dates; never the tokens)."""
     from hub.partners import service
 
-    with _db() as session:
+    with database() as session:
         for row in service.list_api_tokens(session, username):
             state = "revoked" if row.revoked_at else "active"
             typer.echo(f"{row.id}\t{row.label}\t{state}\tcreated {row.created_at:%Y-%m-%d}\texpires {row.expires_at:%Y-%m-%d}")
@@ -143,8 +146,8 @@ def user_revoke_token(token_id: Annotated[int, typer.Argument(help="The id shown
     """Revoke one API token at once."""
     from hub.partners import service
 
-    with _db() as session:
-        service.revoke_api_token(session, token_id, actor=_actor())
+    with database() as session:
+        service.revoke_api_token(session, token_id, actor=actor())
     typer.echo(f"API token {token_id} revoked")
 
 
@@ -154,8 +157,8 @@ def user_disable(username: Annotated[str, typer.Argument()]) -> None:
     from hub.models import UserStatus
     from hub.partners import service
 
-    with _db() as session:
-        service.set_user_status(session, username, UserStatus.disabled, actor=_actor())
+    with database() as session:
+        service.set_user_status(session, username, UserStatus.disabled, actor=actor())
     typer.echo(f"user {username} disabled")
 
 
@@ -165,8 +168,8 @@ def user_enable(username: Annotated[str, typer.Argument()]) -> None:
     from hub.models import UserStatus
     from hub.partners import service
 
-    with _db() as session:
-        service.set_user_status(session, username, UserStatus.active, actor=_actor())
+    with database() as session:
+        service.set_user_status(session, username, UserStatus.active, actor=actor())
     typer.echo(f"user {username} enabled")
 
 
@@ -182,8 +185,8 @@ def user_password(
         password = password_file.read_text(encoding="utf-8").rstrip("\r\n")
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    with _db() as session:
-        service.set_password(session, username, password, actor=_actor())
+    with database() as session:
+        service.set_password(session, username, password, actor=actor())
     typer.echo(f"password of {username} changed")
 
 
@@ -193,8 +196,8 @@ def partner_disable_org(org: Annotated[str, typer.Argument()]) -> None:
     from hub.models import OrgStatus
     from hub.partners import service
 
-    with _db() as session:
-        service.set_org_status(session, org, OrgStatus.disabled, actor=_actor())
+    with database() as session:
+        service.set_org_status(session, org, OrgStatus.disabled, actor=actor())
     typer.echo(f"organisation {org} disabled")
 
 
@@ -206,7 +209,7 @@ def audit_verify() -> None:
     """Check the audit log's hash chain; exit 1 naming the first edited, removed or reordered entry."""
     from hub import audit
 
-    with _db() as session:
+    with database() as session:
         report = audit.verify(session)
     if not report.ok:
         typer.echo(f"TAMPERED: {report.problem} (first bad entry {report.first_bad_id}; {report.count} entries verified before it)", err=True)
@@ -219,7 +222,7 @@ def audit_tail(lines: Annotated[int, typer.Option("-n", "--lines", min=1, max=10
     """Show the newest audit entries, oldest first."""
     from hub import audit
 
-    with _db() as session:
+    with database() as session:
         entries = list(reversed(audit.recent(session, limit=lines)))
         for entry in entries:
             row = audit.as_dict(entry)

@@ -10,11 +10,8 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
 
-from anonymise.agreement import AgreementStatus, ViewerRole
-from anonymise.agreement_check import check_agreement_text
-from anonymise.vocab import PartnerType
+from anonymise import AgreementStatus, PartnerType, ViewerRole, check_agreement_text
 from hub import audit
 from hub.agreements import service as agreements
 from hub.agreements.schemas import MAX_DOCUMENT_CHARS
@@ -23,18 +20,16 @@ from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import HubError, NotFound
 from hub.models import (
-    AgreementVersion,
-    Organisation,
     OrgStatus,
-    Submission,
     SubmissionStatus,
-    User,
     UserStatus,
 )
 from hub.pages.console_grid import build_grid
+from hub.pages.errors import PageFailed, attempt
 from hub.pages.forms import FieldError, org_errors, user_errors
 from hub.pages.templating import templates
 from hub.partners import service as partners
+from hub.submissions import service as submissions
 
 router = APIRouter(prefix="/console")
 
@@ -83,14 +78,6 @@ def _done(url: str, notice: str) -> Response:
     return RedirectResponse(f"{url}?notice={notice}", status_code=303)
 
 
-def _failed(
-    request: Request, session: SessionDep, operator: Principal, exc: HubError, back: str
-) -> Response:
-    session.rollback()
-    context = {"error": exc.detail, "problems": exc.problems, "back": back}
-    return _page(request, "console_error.html", operator, context, status=exc.status_code)
-
-
 def _joined(session: SessionDep) -> dict[str, date]:
     return {o.id: o.created_at.date() for o in partners.list_orgs(session)}
 
@@ -101,18 +88,13 @@ def _joined(session: SessionDep) -> dict[str, date]:
 @router.get("")
 def home(request: Request, operator: Operator, session: SessionDep) -> Response:
     current = agreements.current_agreements(session)
-    grid = build_grid(current, session.scalars(select(Submission)).all(), _today(), _joined(session))
-    report = audit.verify(session)
+    grid = build_grid(current, submissions.all_submissions(session), _today(), _joined(session))
+    report = audit.verify_recent(session)
     counts = {
-        "organisations": session.scalar(select(func.count()).select_from(Organisation)) or 0,
-        "users": session.scalar(select(func.count()).select_from(User)) or 0,
+        "organisations": partners.count_orgs(session),
+        "users": partners.count_users(session),
         "agreements": len(current),
-        "active_submissions": session.scalar(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.status == SubmissionStatus.active)
-        )
-        or 0,
+        "active_submissions": submissions.count_active(session),
     }
     context = {
         "counts": counts,
@@ -174,16 +156,16 @@ def add_organisation(
     errors = org_errors(org_id, name, kind, gss_code)
     if not errors:
         try:
-            partners.add_org(
-                session,
-                org_id=org_id,
-                name=name.strip(),
-                kind=PartnerType(kind),
-                gss_code=gss_code or None,
-                actor=operator.actor,
-            )
+            with attempt(session):
+                partners.add_org(
+                    session,
+                    org_id=org_id,
+                    name=name.strip(),
+                    kind=PartnerType(kind),
+                    gss_code=gss_code or None,
+                    actor=operator.actor,
+                )
         except HubError as exc:
-            session.rollback()
             errors = [FieldError("org_id", exc.detail)]
     if errors:
         return _orgs_page(request, session, operator, form="add-org", values=values, errors=errors)
@@ -209,20 +191,19 @@ def add_user(
         errors.append(FieldError("role", "Choose a role"))
     if not errors:
         try:
-            partners.add_user(
-                session,
-                username=username,
-                display_name=display_name.strip(),
-                org_id=org_id,
-                role=ViewerRole(role),
-                password=password or None,
-                actor=operator.actor,
-            )
+            with attempt(session):
+                partners.add_user(
+                    session,
+                    username=username,
+                    display_name=display_name.strip(),
+                    org_id=org_id,
+                    role=ViewerRole(role),
+                    password=password or None,
+                    actor=operator.actor,
+                )
         except HubError as exc:
-            session.rollback()
             errors = [FieldError("user_org" if "organisation" in exc.detail else "username", exc.detail)]
         except ValueError:
-            session.rollback()
             errors = [FieldError("password", "The password is not accepted: use at least 12 characters")]
     if errors:
         return _orgs_page(request, session, operator, form="add-user", values=values, errors=errors)
@@ -240,7 +221,7 @@ def user_enable(
     try:
         partners.set_user_status(session, username, UserStatus.active, actor=operator.actor)
     except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
+        raise PageFailed(exc, "/console/organisations") from exc
     return _done("/console/organisations", "user-enabled")
 
 
@@ -258,7 +239,7 @@ def enrolment_token(
             session, org_id, operator.actor, timedelta(hours=ttl_hours)
         )
     except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
+        raise PageFailed(exc, "/console/organisations") from exc
     context = {"org_id": org_id, "token": token, "ttl_hours": ttl_hours}
     return _page(request, "console_token.html", operator, context)
 
@@ -274,7 +255,7 @@ def org_enable(
     try:
         partners.set_org_status(session, org_id, OrgStatus.active, actor=operator.actor)
     except HubError as exc:
-        return _failed(request, session, operator, exc, "/console/organisations")
+        raise PageFailed(exc, "/console/organisations") from exc
     return _done("/console/organisations", "org-enabled")
 
 
@@ -355,9 +336,9 @@ async def upload_agreement(
             checked=True,
         )
     try:
-        loaded = agreements.load_version(session, document, actor=operator.actor)
+        with attempt(session):
+            loaded = agreements.load_version(session, document, actor=operator.actor)
     except HubError as exc:
-        session.rollback()
         return _agreements_page(
             request,
             session,
@@ -379,7 +360,7 @@ def agreement_page(
 ) -> Response:
     agreement = agreements.governing_agreement(session, agreement_id)
     if agreement is None:
-        return _failed(request, session, operator, _not_found(agreement_id), "/console/agreements")
+        raise PageFailed(_not_found(agreement_id), "/console/agreements")
     rows = agreements.versions(session, agreement_id)
     context = {
         "agreement": agreement,
@@ -404,7 +385,7 @@ def edit_agreement(
 ) -> Response:
     latest = agreements.versions(session, agreement_id)
     if not latest:
-        return _failed(request, session, operator, _not_found(agreement_id), "/console/agreements")
+        raise PageFailed(_not_found(agreement_id), "/console/agreements")
     return _agreements_page(
         request, session, operator, document=agreements.next_version_text(latest[0])
     )
@@ -422,7 +403,7 @@ def diff_page(
     try:
         text = agreements.diff(session, agreement_id, v1, v2)
     except HubError as exc:
-        return _failed(request, session, operator, exc, f"/console/agreements/{agreement_id}")
+        raise PageFailed(exc, f"/console/agreements/{agreement_id}") from exc
     lines = [(_line_kind(line), line.rstrip("\n")) for line in text.splitlines(keepends=True)]
     context = {"agreement_id": agreement_id, "v1": v1, "v2": v2, "lines": lines}
     return _page(request, "console_diff.html", operator, context)
@@ -445,7 +426,7 @@ def activate(
     try:
         agreements.set_status(session, agreement_id, AgreementStatus.active, actor=operator.actor)
     except HubError as exc:
-        return _failed(request, session, operator, exc, f"/console/agreements/{agreement_id}")
+        raise PageFailed(exc, f"/console/agreements/{agreement_id}") from exc
     return _done(f"/console/agreements/{agreement_id}", "activated")
 
 
@@ -455,7 +436,7 @@ def activate(
 @router.get("/submissions")
 def submissions_page(request: Request, operator: Operator, session: SessionDep) -> Response:
     current = agreements.current_agreements(session)
-    rows = session.scalars(select(Submission).order_by(Submission.received_at.desc())).all()
+    rows = submissions.all_submissions(session)
     grid = build_grid(current, rows, _today(), _joined(session))
     recent = [
         s for s in rows if s.status in (SubmissionStatus.active, SubmissionStatus.superseded)
@@ -479,6 +460,6 @@ def audit_page(
         "report": audit.verify(session),
         "entries": [audit.as_dict(e) for e in entries],
         "older": entries[-1].id if len(entries) == 100 else None,
-        "versions": session.scalar(select(func.count()).select_from(AgreementVersion)) or 0,
+        "versions": agreements.count_versions(session),
     }
     return _page(request, "console_audit.html", operator, context)

@@ -14,13 +14,14 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
-from anonymise.agreement import AgreementStatus, ViewerRole
+from anonymise import AgreementStatus, ViewerRole
 from hub.agreements import service as agreements
 from hub.auth.pages import CsrfForm, csrf_token, page_roles
 from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import HubError, NotFound
-from hub.models import OrgStatus, Submission, UserStatus
+from hub.models import OrgStatus, UserStatus
+from hub.pages.errors import PageFailed, attempt
 from hub.pages.forms import REASON_MAX, FieldError, reason_errors
 from hub.pages.templating import templates
 from hub.partners import service as partners
@@ -83,33 +84,19 @@ def _confirm(
     if errors:
         return _show(request, operator, confirmation, reason=reason, errors=errors)
     try:
-        act(reason.strip())
+        with attempt(session):
+            act(reason.strip())
     except HubError as exc:
-        session.rollback()
         problem = FieldError("reason", exc.detail)
         return _show(request, operator, confirmation, reason=reason, errors=[problem])
     return RedirectResponse(f"{confirmation.back}?notice={confirmation.done}", status_code=303)
-
-
-def _refused(request: Request, operator: Principal, exc: HubError, back: str) -> Response:
-    context = {
-        "principal": operator,
-        "csrf_token": csrf_token(request),
-        "notice": None,
-        "error": exc.detail,
-        "problems": exc.problems,
-        "back": back,
-    }
-    return templates.TemplateResponse(request, "console_error.html", context, status_code=exc.status_code)
 
 
 # --- submissions --------------------------------------------------------------------------------
 
 
 def _withdrawal(session: SessionDep, submission_id: str) -> Confirmation:
-    sub = session.get(Submission, submission_id)
-    if sub is None:
-        raise NotFound("no submission has this id")
+    sub = submissions.get_submission(session, submission_id)
     org = partners.get_org(session, sub.org_id)
     return Confirmation(
         title="Withdraw this submission?",
@@ -138,7 +125,7 @@ def withdraw_form(
     try:
         return _show(request, operator, _withdrawal(session, submission_id))
     except HubError as exc:
-        return _refused(request, operator, exc, "/console/submissions")
+        raise PageFailed(exc, "/console/submissions") from exc
 
 
 @router.post("/submissions/{submission_id}/withdraw")
@@ -153,7 +140,7 @@ def withdraw(
     try:
         confirmation = _withdrawal(session, submission_id)
     except HubError as exc:
-        return _refused(request, operator, exc, "/console/submissions")
+        raise PageFailed(exc, "/console/submissions") from exc
     return _confirm(
         request,
         session,
@@ -222,7 +209,7 @@ def org_disable_form(request: Request, operator: Operator, session: SessionDep, 
     try:
         return _show(request, operator, _org_disable(session, org_id))
     except HubError as exc:
-        return _refused(request, operator, exc, "/console/organisations")
+        raise PageFailed(exc, "/console/organisations") from exc
 
 
 @router.post("/organisations/{org_id}/disable")
@@ -234,7 +221,7 @@ def org_disable(
             raise HubError("you cannot disable your own organisation")
         confirmation = _org_disable(session, org_id)
     except HubError as exc:
-        return _refused(request, operator, exc, "/console/organisations")
+        raise PageFailed(exc, "/console/organisations") from exc
     return _confirm(
         request,
         session,
@@ -262,7 +249,7 @@ def user_disable_form(request: Request, operator: Operator, session: SessionDep,
     try:
         return _show(request, operator, _user_disable(session, username))
     except HubError as exc:
-        return _refused(request, operator, exc, "/console/organisations")
+        raise PageFailed(exc, "/console/organisations") from exc
 
 
 @router.post("/users/{username}/disable")
@@ -274,7 +261,7 @@ def user_disable(
             raise HubError("you cannot disable yourself")
         confirmation = _user_disable(session, username)
     except HubError as exc:
-        return _refused(request, operator, exc, "/console/organisations")
+        raise PageFailed(exc, "/console/organisations") from exc
     return _confirm(
         request,
         session,
@@ -308,7 +295,7 @@ def key_revoke_form(request: Request, operator: Operator, session: SessionDep, k
     try:
         return _show(request, operator, _key_revoke(session, kid))
     except HubError as exc:
-        return _refused(request, operator, exc, "/console/organisations")
+        raise PageFailed(exc, "/console/organisations") from exc
 
 
 @router.post("/keys/{kid}/revoke")
@@ -323,7 +310,7 @@ def key_revoke(
     try:
         confirmation = _key_revoke(session, kid)
     except HubError as exc:
-        return _refused(request, operator, exc, "/console/organisations")
+        raise PageFailed(exc, "/console/organisations") from exc
     return _confirm(
         request,
         session,
@@ -374,7 +361,7 @@ def _agreement_form(request: Request, operator: Principal, session: SessionDep, 
     try:
         return _show(request, operator, _agreement_change(session, agreement_id, verb))
     except HubError as exc:
-        return _refused(request, operator, exc, "/console/agreements")
+        raise PageFailed(exc, "/console/agreements") from exc
 
 
 def _agreement_do(
@@ -383,7 +370,7 @@ def _agreement_do(
     try:
         confirmation = _agreement_change(session, agreement_id, verb)
     except HubError as exc:
-        return _refused(request, operator, exc, "/console/agreements")
+        raise PageFailed(exc, "/console/agreements") from exc
     status = AGREEMENT_VERBS[verb][0]
     return _confirm(
         request,

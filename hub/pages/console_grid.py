@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
-from anonymise.agreement import Agreement, PartyRole
-from anonymise.policy import quarter_bounds
+from anonymise import Agreement, PartyRole, quarter_bounds
 from hub.models import Submission, SubmissionStatus
 
 DEADLINE_DAYS: Final = 30

@@ -15,9 +15,7 @@ import h3
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from anonymise.agreement import ViewerRole
-from anonymise.london import BOROUGHS, BY_GSS, borough_outlines
-from anonymise.policy import LONDON
+from anonymise import BOROUGHS, BY_GSS, LONDON, ViewerRole, borough_outlines
 from hub.auth.pages import PageForbidden, PagePrincipal, csrf_token
 from hub.auth.principal import Principal
 from hub.deps import SessionDep

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from anonymise.vocab import PartnerType
+from anonymise import PartnerType
 
 REASON_MIN: Final = 10
 REASON_MAX: Final = 200  # an audit detail holds at most 200 characters

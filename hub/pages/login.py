@@ -8,7 +8,6 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 
 from hub import audit, ratelimit
 from hub.auth.dependencies import resolve_principal
@@ -16,8 +15,8 @@ from hub.auth.pages import CsrfForm
 from hub.auth.passwords import authenticate_password
 from hub.auth.web_sessions import SESSION_COOKIE, end_session, set_session_cookie, start_session
 from hub.deps import SecretsDep, SessionDep, SettingsDep
-from hub.models import User
 from hub.pages.templating import templates
+from hub.partners import service as partners
 
 router = APIRouter()
 
@@ -89,7 +88,7 @@ def login(
         )
     user = authenticate_password(session, username, password)
     if user is None:
-        if session.scalar(select(User.id).where(User.username == username)) is not None:
+        if partners.user_exists(session, username):
             # only for real accounts: a mistyped name (or a password typed into it) is never stored
             audit.record(session, actor="anonymous", action="session.login_failed", target=f"user:{username}")
         return _form(request, settings, next_url=next_url, error=WRONG, status=401)

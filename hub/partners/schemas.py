@@ -5,9 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from anonymise.agreement import OrgId, ViewerRole
-from anonymise.schema import GssCode
-from anonymise.vocab import PartnerType
+from anonymise import GssCode, OrgId, PartnerType, ViewerRole
 
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,119}$")]
 

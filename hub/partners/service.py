@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import ViewerRole
-from anonymise.vocab import PartnerType
+from anonymise import PartnerType, ViewerRole
 from hub import audit
 from hub.auth.api_tokens import create_api_token
 from hub.auth.partner import active_key
@@ -60,6 +59,18 @@ def add_org(
 
 def list_orgs(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+def count_orgs(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Organisation)) or 0)
+
+
+def count_users(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def user_exists(session: Session, username: str) -> bool:
+    return session.scalar(select(User.id).where(User.username == username)) is not None
 
 
 def get_org(session: Session, org_id: str) -> Organisation:

@@ -10,9 +10,15 @@ from typing import Final, NamedTuple
 
 from sqlalchemy.orm import Session
 
-from anonymise.agreement import Agreement, parse_agreement
-from anonymise.london import BY_GSS
-from anonymise.policy import LONDON, Viewer, Visibility, visible_sources
+from anonymise import (
+    BY_GSS,
+    LONDON,
+    Agreement,
+    Viewer,
+    Visibility,
+    parse_agreement,
+    visible_sources,
+)
 from hub.agreements import service as agreements
 from hub.auth.principal import Principal
 from hub.errors import Forbidden, HubError, NotFound

@@ -10,17 +10,17 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from anonymise.disclosure import (
+from anonymise import (
     Cell,
     ProtectedTable,
     Rules,
+    Visibility,
     check_table,
     display,
     protect_series,
     protect_table,
     public_status,
 )
-from anonymise.policy import Visibility
 from hub.statistics.schemas import CrossTable, Figure, PrivacyLabel, Rate, Table
 
 log = logging.getLogger(__name__)

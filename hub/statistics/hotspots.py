@@ -13,7 +13,7 @@ from typing import Final
 
 import h3
 
-from anonymise.policy import Visibility
+from anonymise import Visibility
 from hub.statistics import figures
 from hub.statistics.schemas import HotspotCell, Table
 

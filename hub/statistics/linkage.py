@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
-from anonymise import vocab
-from anonymise.policy import Visibility
+from anonymise import Visibility, vocab
 from hub.statistics.queries import Appearance
 
 VICTIM: Final = vocab.Role.potential_victim.value

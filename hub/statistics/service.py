@@ -11,8 +11,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from anonymise import vocab
-from anonymise.policy import Visibility
+from anonymise import Visibility, vocab
 from hub import audit
 from hub.auth.principal import Principal
 from hub.records import summaries

@@ -9,9 +9,7 @@ from typing import Final, Literal
 
 from sqlalchemy.orm import Session
 
-from anonymise import vocab
-from anonymise.disclosure import protect_series
-from anonymise.policy import Visibility
+from anonymise import Visibility, protect_series, vocab
 from hub.statistics import figures, queries
 from hub.statistics.queries import Scope
 from hub.statistics.schemas import Change, FieldCompleteness, Rate, Table, Trend

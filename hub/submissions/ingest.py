@@ -6,7 +6,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from anonymise.schema import MATCH_KEY_FIELDS
+from anonymise import MATCH_KEY_FIELDS
 from hub.records import store as records
 from hub.records.store import Rows
 from hub.submissions.rekey import INCIDENT, Rekeyer, person_purpose, selector_purpose

@@ -17,15 +17,16 @@ from typing import Any, Final
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from anonymise.agreement import Agreement
-from anonymise.bundle import OpenedBundle
-from anonymise.kanon import (
+from anonymise import (
     INCIDENT_QUASI_IDENTIFIERS,
     PERSON_QUASI_IDENTIFIERS,
+    TABLES,
+    Agreement,
+    OpenedBundle,
     QuasiIdentifiers,
+    TableName,
     below_k,
 )
-from anonymise.schema import TABLES, TableName
 from hub.submissions.validate import Problems
 
 RULE: Final = "upload_min_k"

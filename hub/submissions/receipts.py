@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from anonymise.bundle import canonical_json
+from anonymise import canonical_json
 from hub.models import Submission, SubmissionStatus
 
 RECEIPT_FORMAT: Final = 1

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anonymise.bundle import BundleError, open_bundle, sha256_hex, verify_signature
-from anonymise.policy import check_upload
+from anonymise import BundleError, check_upload, open_bundle, sha256_hex, verify_signature
 from hub import audit
 from hub.agreements.service import governing_agreement
 from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
@@ -238,6 +237,23 @@ def _ingest(
 
 
 # --- listing and withdrawal ------------------------------------------------------------------
+
+
+def all_submissions(session: Session) -> list[Submission]:
+    """Every submission's metadata, newest first (the operator's grid and list; no records)."""
+    return list(session.scalars(select(Submission).order_by(Submission.received_at.desc())))
+
+
+def count_active(session: Session) -> int:
+    stmt = select(func.count()).select_from(Submission).where(Submission.status == SubmissionStatus.active)
+    return int(session.scalar(stmt) or 0)
+
+
+def get_submission(session: Session, submission_id: str) -> Submission:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("no submission has this id")
+    return submission
 
 
 def partner_submissions(session: Session, org_id: str) -> list[Submission]:

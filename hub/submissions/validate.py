@@ -22,8 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import TypeAdapter, ValidationError
 
-from anonymise.bundle import Manifest, OpenedBundle
-from anonymise.schema import TABLES, TableName
+from anonymise import TABLES, Manifest, OpenedBundle, TableName
 
 MAX_PROBLEMS: Final = 200
 _SAFE_COLUMN: Final = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
