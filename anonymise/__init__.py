@@ -24,6 +24,7 @@ from anonymise.bundle import (
     BundleError,
     Manifest,
     OpenedBundle,
+    arrow_schema,
     canonical_json,
     open_bundle,
     sha256_hex,
@@ -46,7 +47,8 @@ from anonymise.kanon import (
     below_k,
 )
 from anonymise.keys import DEMO_LINKAGE_KEY
-from anonymise.london import BOROUGHS, BY_GSS, borough_outlines
+from anonymise.london import BY_GSS
+from anonymise.perturb import KeyedCount, record_key
 from anonymise.policy import (
     LONDON,
     Viewer,
@@ -59,7 +61,6 @@ from anonymise.schema import MATCH_KEY_FIELDS, TABLES, GssCode, TableName
 from anonymise.vocab import PartnerType
 
 __all__ = [
-    "BOROUGHS",
     "BY_GSS",
     "DEMO_LINKAGE_KEY",
     "INCIDENT_QUASI_IDENTIFIERS",
@@ -73,6 +74,7 @@ __all__ = [
     "BundleError",
     "Cell",
     "GssCode",
+    "KeyedCount",
     "Manifest",
     "OpenedBundle",
     "OrgId",
@@ -85,8 +87,8 @@ __all__ = [
     "Viewer",
     "ViewerRole",
     "Visibility",
+    "arrow_schema",
     "below_k",
-    "borough_outlines",
     "canonical_json",
     "check_agreement_text",
     "check_table",
@@ -100,6 +102,7 @@ __all__ = [
     "protect_table",
     "public_status",
     "quarter_bounds",
+    "record_key",
     "sha256_hex",
     "verify_signature",
     "visible_sources",

@@ -102,6 +102,14 @@ class ProviderRule(Strict):
     narrative: bool = Field(
         default=False, description="Whether scrubbed narrative text may be uploaded at all."
     )
+    business_names: bool = Field(
+        default=False,
+        description=(
+            "Whether business and premises names (a named nail bar, car wash, care home) may stay in "
+            "scrubbed narratives. Off: they are replaced by <BUSINESS_n>; in a small town a named "
+            "premises identifies the people who worked there."
+        ),
+    )
 
 
 class LocationRules(Strict):
@@ -118,6 +126,14 @@ class LocationRules(Strict):
 class DisclosureRules(Strict):
     min_count: int = Field(default=5, ge=3, le=100, description="Counts 1..min_count-1 are suppressed.")
     rounding_base: int = Field(default=5, ge=1, le=100)
+    max_resubmissions: int = Field(
+        default=2, ge=0, le=20,
+        description=(
+            "How many times one partner may send a quarter again (supersede it, or send it after "
+            "withdrawing it). Each new upload gives published figures a fresh perturbation draw, "
+            "so every one allowed lets a partner probing with known records learn a little more."
+        ),
+    )
 
 
 class LinkageRules(Strict):

@@ -18,6 +18,7 @@ _PATH_IN_MESSAGE: Final = re.compile(
     r"^([a-z0-9_]+(?:\[\d+\])?(?:\.[a-z0-9_]+(?:\[\d+\])?)*): (.*)$"
 )
 _PATH_PART: Final = re.compile(r"([a-z0-9_]+)(?:\[(\d+)\])?")
+_QUOTED: Final = re.compile(r"'[^']*'|\"[^\"]*\"")  # what YAML quotes from the input (an alias, a character)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,13 @@ def check_agreement_text(text: str) -> list[AgreementProblem]:
                 path="",
                 line=mark.line + 1 if mark else None,
                 column=mark.column + 1 if mark else None,
-                message=f"not valid YAML: {exc.problem}",
+                message=f"not valid YAML: {_QUOTED.sub('(…)', str(exc.problem))}",
+            )
+        ]
+    except yaml.YAMLError:  # e.g. a control character: the reader refuses it before any mark exists
+        return [
+            AgreementProblem(
+                path="", line=None, column=None, message="not valid YAML: a character YAML does not allow"
             )
         ]
     if not isinstance(data, dict):

@@ -14,19 +14,28 @@ import base64
 import hashlib
 import io
 import json
+import re
 import shutil
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import Annotated, Any, BinaryIO, Final
 from uuid import UUID
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from anonymise.schema import SCHEMA_VERSION, TABLES, Quarter, Record, TableName
 from anonymise.vocab import PartnerType
@@ -43,14 +52,70 @@ class BundleError(ValueError):
     """A bundle that cannot be read, verified or trusted; the message never holds record data."""
 
 
+REPORT_KEY: Final = re.compile(r"^[a-z0-9][a-z0-9_.]{0,63}$|^[A-Z][A-Z0-9_]{0,63}$")  # field.path, 8, PHONE_NUMBER
+REPORT_CODE: Final = re.compile(r"^[a-z][a-z_]{0,63}$|^[0-9a-f]{16,64}$|^v[0-9]{1,4}:[0-9a-f]{4}(-[0-9a-f]{4}){3}$")
+"""A privacy report holds counts and codes only: a code has no digit, space or capital (no phone,
+postcode, date or name written as text fits), or is a key fingerprint."""
+MAX_REPORT_ENTRIES: Final = 1000
+MAX_REPORT_DEPTH: Final = 5
+VersionText = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}$")]
+"""A version string: ``1.4.0``, ``2026-11-21``, ``0.1.0+dev`` — short and patterned, never free text."""
+
+
+def _closed_report(value: dict[str, Any]) -> dict[str, Any]:
+    """Check that a privacy report is counts and codes only; ValueError names the rule, never a value.
+
+    >>> _closed_report({"rows_read": 10, "risk": {"k": 3, "quasi_identifiers": ["age_band"]}})["risk"]["k"]
+    3
+    >>> _closed_report({"client": "John Smith"})
+    Traceback (most recent call last):
+    ...
+    ValueError: the privacy report holds counts and codes only (text at depth 1)
+    """
+    entries = 0
+
+    def walk(node: object, depth: int) -> None:
+        nonlocal entries
+        entries += 1
+        if entries > MAX_REPORT_ENTRIES or depth > MAX_REPORT_DEPTH:
+            raise ValueError("the privacy report is larger or deeper than a report of counts can be")
+        if node is None or isinstance(node, bool):
+            return
+        if isinstance(node, int | float):
+            if not -1e15 < node < 1e15 or node != node:
+                raise ValueError(f"the privacy report holds a number out of range (depth {depth})")
+            return
+        if isinstance(node, str):
+            if not REPORT_CODE.match(node):
+                raise ValueError(f"the privacy report holds counts and codes only (text at depth {depth})")
+            return
+        if isinstance(node, list):
+            for item in node:
+                walk(item, depth + 1)
+            return
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if not isinstance(key, str) or not REPORT_KEY.match(key):
+                    raise ValueError(f"the privacy report holds counts and codes only (a key at depth {depth + 1})")
+                walk(item, depth + 1)
+            return
+        raise ValueError(f"the privacy report holds counts and codes only (depth {depth})")
+
+    for key, item in value.items():
+        if not REPORT_KEY.match(key):
+            raise ValueError("the privacy report holds counts and codes only (a key at depth 1)")
+        walk(item, 1)
+    return value
+
+
 class Manifest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     bundle_format: int = BUNDLE_FORMAT
     submission_id: UUID
     schema_version: str = SCHEMA_VERSION
-    client_version: str
-    profile_version: str = Field(description="Version of the mapping profile (crosswalk) used.")
+    client_version: VersionText
+    profile_version: VersionText = Field(description="Version of the mapping profile (crosswalk) used.")
     partner_id: str
     partner_type: PartnerType
     agreement_id: str
@@ -61,9 +126,9 @@ class Manifest(BaseModel):
     created_at: datetime
     record_counts: dict[str, int]
     files: dict[str, str] = Field(description="File name → SHA-256 hex of its bytes.")
-    privacy_report: dict[str, Any] = Field(
+    privacy_report: Annotated[dict[str, Any], AfterValidator(_closed_report)] = Field(
         default_factory=dict,
-        description="Counts of what was removed, generalised, coarsened or suppressed, and risk.",
+        description="Counts of what was removed, generalised, coarsened or suppressed, and risk: counts and codes only.",
     )
 
 
@@ -205,26 +270,57 @@ class OpenedBundle(BaseModel):
     tables: dict[str, bytes]
 
 
+MAX_MANIFEST_BYTES: Final = 64 * 1024
+"""A manifest is a few kilobytes of counts and codes; anything larger is refused unread."""
+MAX_EXPANSION: Final = 20
+"""A compressed member may expand to this many times its compressed size (plus 1 MiB), by what is read."""
+_MEMBER_LIMITS: Final = {MANIFEST: MAX_MANIFEST_BYTES, SIGNATURE: 1024}
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+    """One member's bytes, read no further than its limit: the header's sizes are not trusted."""
+    limit = min(budget, _MEMBER_LIMITS.get(info.filename, budget))
+    if info.compress_type == zipfile.ZIP_STORED:
+        limit = min(limit, info.compress_size)
+    else:
+        limit = min(limit, info.compress_size * MAX_EXPANSION + (1 << 20))
+    out = bytearray()
+    try:
+        with archive.open(info) as member:
+            while block := member.read(min(1 << 20, limit + 1 - len(out))):
+                out.extend(block)
+                if len(out) > limit:
+                    raise BundleError("a file in the bundle expands beyond the size limit")
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        if isinstance(exc, BundleError):
+            raise
+        raise BundleError("a file in the bundle is damaged: its size or CRC does not match") from exc
+    return bytes(out)
+
+
 def open_bundle(data: bytes) -> OpenedBundle:
     """Unpack and check a bundle's structure and file hashes (not yet its signature)."""
     if len(data) > MAX_BUNDLE_BYTES:
         raise BundleError(f"bundle larger than {MAX_BUNDLE_BYTES} bytes")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
         raise BundleError("bundle is not a zip archive") from exc
     with archive:
         infos = archive.infolist()
         expected = {MANIFEST, SIGNATURE} | {f"{name}.parquet" for name in TABLES}
         names = {info.filename for info in infos}
         if names != expected or len(infos) != len(expected):
-            raise BundleError(
+            unexpected = len(infos) - len(names & expected)
+            raise BundleError(  # the members' own names are never repeated: they are the sender's text
                 f"bundle must hold exactly {sorted(expected)}; "
-                f"unexpected {sorted(names - expected)}, missing {sorted(expected - names)}"
+                f"{unexpected} unexpected member(s), missing {sorted(expected - names)}"
             )
-        if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-            raise BundleError("bundle expands beyond the size limit")
-        contents = {info.filename: archive.read(info) for info in infos}
+        budget = MAX_UNCOMPRESSED_BYTES
+        contents: dict[str, bytes] = {}
+        for info in infos:
+            contents[info.filename] = _read_member(archive, info, budget)
+            budget -= len(contents[info.filename])
     manifest_bytes = contents.pop(MANIFEST)
     try:
         signature = base64.b64decode(contents.pop(SIGNATURE), validate=True)

@@ -7,9 +7,13 @@ Rules (DESIGN.md "Privacy defaults"; ONS, NHS and Ofqual practice):
   "nobody was recorded here", which identifies no one, and hiding zeros would hide the very
   gaps in coverage the dashboards exist to show. Zeros are never chosen as complementary
   suppressions either (suppressing a cell the attacker can bound at 0 protects nothing).
-* **Rounding.** Every other count is rounded to the nearest multiple of ``rounding_base``
-  (halves up); a value that would round below ``min_count`` is raised to the first multiple
-  at or above it, so no published number ever lies in 1..min_count-1.
+* **Perturbation.** Every other count is published as a multiple of ``rounding_base`` looked
+  up by cell key in the agreement's ptable (:mod:`anonymise.perturb`) when the count carries
+  its records' key sum (a :class:`~anonymise.perturb.KeyedCount`, as every hub figure does):
+  the same records always give the same value, any change of them a fresh unpredictable one.
+  A plain ``int`` (no records behind it, e.g. in a unit test) is rounded to the nearest
+  multiple instead (halves up). Either way a value that would fall below ``min_count`` is
+  raised to the first multiple at or above it, so no published number lies in 1..min_count-1.
 * **Totals from unrounded values.** Totals are summed from the true cells, then protected
   like any other cell (so a published total is not the sum of published cells).
 * **Secondary suppression.** In a table with totals (1-D with a total, 2-D with row, column
@@ -37,6 +41,8 @@ from enum import StrEnum
 from math import inf
 from typing import Final, Protocol
 
+from anonymise.perturb import KeyedCount, generate
+
 __all__ = [
     "Cell",
     "ProtectedTable",
@@ -47,6 +53,7 @@ __all__ = [
     "protect_count",
     "protect_series",
     "protect_table",
+    "publish",
     "round_count",
 ]
 
@@ -135,6 +142,20 @@ def round_count(n: int, rules: Rules) -> int:
     return rounded
 
 
+def publish(n: int, rules: Rules) -> int:
+    """The published value of a shown count: perturbed by its cell key, or rounded.
+
+    >>> from anonymise.agreement import DisclosureRules
+    >>> from anonymise.perturb import KeyedCount
+    >>> r = DisclosureRules()
+    >>> publish(12, r), publish(KeyedCount(12, 0), r) in (5, 10, 15, 20)
+    (10, True)
+    """
+    if isinstance(n, KeyedCount):
+        return generate(rules.min_count, rules.rounding_base).published(int(n), n.key_sum)
+    return round_count(n, rules)
+
+
 @dataclass(frozen=True)
 class _Settings:
     min_count: int
@@ -165,7 +186,7 @@ def protect_count(n: int, rules: Rules, *, own: int = 0) -> Cell:
     <Status.own: 'own'>
     """
     status = _primary(n, (own,), rules)
-    return Cell(round_count(n, rules) if status is Status.shown else None, status)
+    return Cell(publish(n, rules) if status is Status.shown else None, status)
 
 
 @dataclass(frozen=True)
@@ -355,7 +376,7 @@ def _protect(
         if _exposed(true, views, statuses, lines, rules.min_count):
             statuses = [Status.secondary] * len(true)
     cells = tuple(
-        Cell(round_count(v, rules) if s is Status.shown else None, s) for v, s in zip(true, statuses, strict=True)
+        Cell(publish(v, rules) if s is Status.shown else None, s) for v, s in zip(true, statuses, strict=True)
     )
     return ProtectedTable(
         shape=shape,

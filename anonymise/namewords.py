@@ -11,8 +11,10 @@ recognizer has already removed is looked up in the word model (:mod:`anonymise.l
   context cue says it is a name: a title or kinship word before it (``aunty Comfort``, ``Mrs
   Potter``), a naming phrase (``called``, ``known as``), a name beside it (``NGUYEN Van Duc``),
   "with"/"and" before a given name in a note without capitals, or a capital letter inside a
-  sentence of a normally written note; otherwise it is left *undecided*, for NER to settle
-  (:class:`Decision`). Without NER an undecided given name at a sentence start goes too.
+  sentence of a normally written note, or a given name starting a sentence ("Faith said …");
+  otherwise it is left *undecided*, for NER to settle (:class:`Decision`);
+* a proper noun no gazetteer holds (``Calais``, ``Southend``) is kept only when NER calls it a
+  place or a nationality; without NER it goes.
 
 The text's case is read first (:func:`case_style`): in a note written all in capitals or all in
 lower case capital letters say nothing, and only the lexicon and the cues decide.
@@ -41,6 +43,8 @@ _CONTRACTION: Final = re.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m))$", re.I
 _BASES: Final = {"ca": "can", "wo": "will", "sha": "shall", "ai": "am"}
 _QUOTED: Final = re.compile(r"(?:(?<=\s)|^)[\"“‘']([^\W\d_][^\s\"”’']*(?:\s[^\W\d_][^\s\"”’']*)?)[\"”’'](?!\w)")
 """One or two words alone in quotes: a nickname ("pinky", “Skinny”)."""
+_AGE_AFTER: Final = re.compile(r"\s*\(\d{1,2}\s*(?:[MFmf]|yrs?|y/?o)?\)")
+"""A name followed by an age: "Precious (15)", "Will (17M)"."""
 _FOREIGN_LETTERS: Final = re.compile(r"[^\x00-\x7fàâçèéêëîïôûùüÿæœ]")
 _SENTENCE_END: Final = re.compile(r"[.!?:;\n•\-–—*(\[\"“]\s*$|^\s*$")
 
@@ -86,6 +90,7 @@ _DOMAIN_TEXT: Final = """
     dont didnt doesnt cant wont wouldnt couldnt shouldnt isnt wasnt arent werent hasnt havent hadnt
     aint shes hes theyre youre im ive ill thats whats theres lets wanna gotta gonna dunno innit
     txt msg msgs tmrw tmw tomoz tonite 2nite wk wks thurs thur tues tue weds wed fri sat sun mon
+    jan feb mar apr jun jul aug sep sept oct nov dec
     btp mps glaa gmp wmp nwcu ucu rota'd
     paeds ob gyn obgyn ent a&e cos coc
     """
@@ -182,6 +187,7 @@ class NameWords:
         self.lex = lex or lexicon()
         self.domain = domain_words()
         self.ner_available = ner_available
+        self._plain = _plain_words(self.lex, self.domain)
 
     def warm(self) -> None:
         """Build the typo index now (before worker processes fork), not on the first note."""
@@ -207,16 +213,21 @@ class NameWords:
             if start in quoted and folded not in self.lex.common and folded not in self.domain:
                 verdicts.append((Verdict.name, "a nickname in quotes"))
                 continue
+            if folded in self._plain and surface.isascii() and (i == 0 or tokens[i - 1][3] not in _CUES):
+                verdicts.append(_ORDINARY)  # the common case, without the checks below
+                continue
             verdicts.append(self._verdict(text, tokens, i, surface, folded, style))
-        self._beside_names(text, tokens, verdicts, spans)
+        self._beside_names(text, tokens, verdicts, spans, style)
         for (start, end, _, _), (verdict, reason) in zip(tokens, verdicts, strict=True):
             find = WordFind(start, end, verdict, reason)
             if verdict in (Verdict.name, Verdict.unknown):
                 decision.names.append(find)
+            elif reason.startswith("given name"):
+                decision.names.append(find)  # fail closed, NER or not: "Faith said …"
             elif verdict in (Verdict.undecided, Verdict.proper):
                 if self.ner_available:
                     decision.undecided.append(find)
-                elif verdict is Verdict.proper or reason.startswith("given name"):
+                elif verdict is Verdict.proper:
                     decision.names.append(WordFind(start, end, verdict, reason + " (no NER: removed)"))
         return decision
 
@@ -229,6 +240,8 @@ class NameWords:
         if folded in self.domain or (parts and all(p in self.domain for p in parts)):
             return Verdict.keep, "domain word"
         ordinary = folded in lex.ordinary or (len(parts) > 1 and all(p in lex.ordinary for p in parts))
+        if not ordinary and surface.islower() and folded.endswith("s") and folded[:-1] in lex.ordinary:
+            ordinary = True  # a plural SCOWL lacks ("voicemails")
         if ordinary and not surface.isascii() and _FOREIGN_LETTERS.search(surface):
             ordinary = False  # "Thế", "Hằng": no English word is written so
         is_name = lex.is_name(folded)
@@ -256,6 +269,8 @@ class NameWords:
         named = prev in NAMING or (len(before) == 2 and " ".join(before) in {"known as", "name is", "goes by", "called as"})
         if named and (folded not in lex.common or capital):
             return Verdict.name, "after a naming word"
+        if _AGE_AFTER.match(text, tokens[i][1]) and folded not in lex.common:
+            return Verdict.name, "an age in brackets after it"
         if not is_name:
             return Verdict.keep, "ordinary word"
         # A name that is also an ordinary word, with no cue before it.
@@ -273,7 +288,8 @@ class NameWords:
         return Verdict.undecided, "name that is also a word"
 
     def _beside_names(
-        self, text: str, tokens: list[tuple[int, int, str, str]], verdicts: list[tuple[Verdict, str]], spans: list[tuple[int, int]]
+        self, text: str, tokens: list[tuple[int, int, str, str]], verdicts: list[tuple[Verdict, str]],
+        spans: list[tuple[int, int]], style: CaseStyle,
     ) -> None:
         """Given names that are also words, and short capitals, next to a name are part of it ("NGUYEN Van DUC", "Bui Thi Hong").
 
@@ -282,7 +298,6 @@ class NameWords:
         """
         person_like = {Verdict.name, Verdict.unknown}
         lex = self.lex
-        style = case_style(text) if tokens else CaseStyle.mixed
 
         def candidate(i: int, j: int) -> bool:
             """Whether word i may join the name at j beside it."""
@@ -326,6 +341,16 @@ class NameWords:
 
     def _typo(self, folded: str) -> bool:
         return any(d in _deletes(self.lex) for d in _one_deletes(folded)) or folded in _deletes(self.lex)
+
+
+_ORDINARY: Final = (Verdict.keep, "ordinary word")
+_CUES: Final = TITLES | NAMING | {"as", "is"}
+
+
+@functools.cache
+def _plain_words(lex: Lexicon, domain: frozenset[str]) -> frozenset[str]:
+    """Ordinary words that are no name and no domain word: kept unless a cue word comes before them."""
+    return frozenset(w for w in lex.ordinary if w not in domain and not lex.is_name(w))
 
 
 def _same_case(a: str, b: str) -> bool:

@@ -49,7 +49,8 @@ _PLACEHOLDER_ENTITIES: Final = {"NER_ORG_AS_PERSON": "PERSON"}
 _SENTENCE: Final = re.compile(r"[^.!?\n]+[.!?]*\n?|\n")
 _NER_KEEPS: Final = frozenset({"GPE", "LOC", "NORP"})
 GUARD_RULES: Final = frozenset({"unknown word", "proper noun"})
-"""Entity rules of words removed only because nothing vouched for them (marked in the preview)."""
+"""Entity rules of words removed only because nothing vouched for them: ``<UNKNOWN_n>``, marked in the preview."""
+_NAMEISH: Final = frozenset({"PERSON", "UNKNOWN"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +106,9 @@ class Scrubber:
     :param words: the fail-closed word pass (:mod:`anonymise.namewords`): every word that is
         not an ordinary English word or domain vocabulary is removed as a possible name.
         Switching it off lets unseen names through; only for comparisons.
-    :param business_names: keep business and premises names (only when the agreement allows
-        them: a named nail bar in a small town can identify the victims who worked there).
+    :param business_names: keep business and premises names whole (only when the agreement
+        allows them: a named nail bar in a small town can identify the victims who worked there).
+        A name from the record's own columns inside one is still removed.
 
     >>> s = Scrubber(ner=False)
     >>> s.scrub("Anna rang 07700 900123 about Kovács.", known=["Anna Kovacs"]).text
@@ -128,10 +130,8 @@ class Scrubber:
         self._nlp: Any = load_ner(model) if ner else None
         self.model = model
         self._workers = max(1, workers or 1)
-        registry = dict(REGISTRY if recognizers is None else recognizers)
-        if business_names:
-            registry.pop("business", None)
-        self._recognizers = tuple(registry.values())
+        self._recognizers = tuple((REGISTRY if recognizers is None else recognizers).values())
+        self._business_names = business_names
         self._words = NameWords(ner_available=self._nlp is not None) if words else None
         for spec in self._recognizers:
             spec.compiled()
@@ -218,6 +218,10 @@ class Scrubber:
         if self._words is not None:
             decision = self._words.decide(text, [(s.start, s.end) for s in spans if s.entity != "PERSON" or s.key.startswith("known-")])
             spans.extend(_word_span(w) for w in decision.names)
+        if self._business_names:
+            # Allowed: a business name stays whole, words and all (its words were covered above).
+            kept = [(s.start, s.end) for s in spans if s.entity == "BUSINESS"]
+            spans = [s for s in spans if s.key.startswith("known-") or not any(a <= s.start and s.end <= b for a, b in kept)]
         return _Found(known, spans, decision)
 
     def _settle_with_ner(self, items: Sequence[ScrubInput], found: list["_Found"]) -> None:
@@ -284,7 +288,8 @@ def _word_span(word: WordFind, rule: str | None = None) -> Span:
         rule = _WORD_RULES.get(word.verdict, "name list")
         if word.verdict is Verdict.name and not word.reason.startswith("in a name list"):
             rule = "cue"
-    return Span(word.start, word.end, "PERSON", 0.45, PRIORITY_NER - 1, "", rule)
+    entity = "UNKNOWN" if rule in GUARD_RULES else "PERSON"
+    return Span(word.start, word.end, entity, 0.45, PRIORITY_NER - 1, "", rule)
 
 
 def _recase(sentence: str, offset: int, decision: Decision) -> str:
@@ -316,7 +321,7 @@ def detect(text: str, known: Sequence[str] = ()) -> list[Entity]:
     :param known: identifiers from the record's columns, if the caller has them.
 
     >>> [(e.type, e.rule) for e in detect("<PERSON_1> rang 07700 900123 about Kidane.")]
-    [('PHONE', 'pattern'), ('PERSON', 'unknown word')]
+    [('PHONE', 'pattern'), ('UNKNOWN', 'unknown word')]
     >>> detect("<PERSON_1> was moved to a nail bar in Newham.")
     []
     """
@@ -386,23 +391,24 @@ def _repeat_mentions(spans: Sequence[Span], text: str, style: CaseStyle = CaseSt
     In a normally written note a word found as a name is matched as written (``Will`` but not
     ``will``); in a note without capitals in any case.
     """
-    words: dict[str, str] = {}
+    words: dict[str, tuple[str, str]] = {}
     domain = domain_words()
     for span in spans:
-        if span.entity == "PERSON" and not span.key.startswith("known-person-"):
+        if span.entity in _NAMEISH and not span.key.startswith("known-person-"):
             for word in _NAME_WORD.findall(text[span.start : span.end]):
                 lower = fold(word)
                 if len(word) >= 3 and lower not in kept_words() and lower not in FUNCTION_WORDS and lower not in domain:
                     if style is CaseStyle.mixed and not word[0].isupper():
                         continue
-                    words.setdefault(word if style is CaseStyle.mixed else lower, span.key)
+                    words.setdefault(word if style is CaseStyle.mixed else lower, (span.entity, span.key))
     if not words:
         return []
-    if style is CaseStyle.mixed:
-        return [Span(m.start(), m.end(), "PERSON", 0.6, PRIORITY_NER - 2, words[m[0]], "repeat")
-                for m in _NAME_WORD.finditer(text) if m[0] in words]
-    return [Span(m.start(), m.end(), "PERSON", 0.6, PRIORITY_NER - 2, words[fold(m[0])], "repeat")
-            for m in _NAME_WORD.finditer(text) if fold(m[0]) in words]
+    found = []
+    for m in _NAME_WORD.finditer(text):
+        seen = words.get(m[0] if style is CaseStyle.mixed else fold(m[0]))
+        if seen is not None:
+            found.append(Span(m.start(), m.end(), seen[0], 0.6, PRIORITY_NER - 2, seen[1], "repeat"))
+    return found
 
 
 def _merge(spans: Iterable[Span], text: str) -> list[Span]:
@@ -427,13 +433,17 @@ def _merge(spans: Iterable[Span], text: str) -> list[Span]:
         span = Span(start, end, chosen.entity, chosen.score, chosen.priority, key, chosen.rule)
         if (
             merged
-            and merged[-1].entity == span.entity == "PERSON"
+            and merged[-1].entity in _NAMEISH
+            and span.entity in _NAMEISH
             and (merged[-1].key == span.key or not span.key or not merged[-1].key)
             and not text[merged[-1].end : span.start].strip()
         ):
+            # "Ardita Hoxha": a word nobody vouched for beside a name is part of that name.
             previous = merged.pop()
-            span = Span(previous.start, span.end, "PERSON", max(previous.score, span.score),
-                        max(previous.priority, span.priority), previous.key or span.key, previous.rule or span.rule)
+            entity = "PERSON" if "PERSON" in (previous.entity, span.entity) else "UNKNOWN"
+            rule = next((r for r in (previous.rule, span.rule) if entity == "PERSON" and r not in GUARD_RULES), previous.rule or span.rule)
+            span = Span(previous.start, span.end, entity, max(previous.score, span.score),
+                        max(previous.priority, span.priority), previous.key or span.key, rule)
         merged.append(span)
     return merged
 
@@ -446,7 +456,7 @@ def _render(text: str, spans: list[Span]) -> tuple[str, list[Entity]]:
     two people.
     """
     numbers: dict[str, dict[str, int]] = {}
-    person_tokens: dict[str, int] = {}
+    person_tokens: dict[str, tuple[str, int]] = {}
     pieces: list[str] = []
     entities: list[Entity] = []
     cursor = 0
@@ -455,21 +465,22 @@ def _render(text: str, spans: list[Span]) -> tuple[str, list[Entity]]:
         pieces.append(text[cursor : span.start])
         cursor = span.end
         rule = span.rule or ("known" if span.key.startswith("known-") else "pattern")
-        entities.append(Entity(entity, span.start, span.end, rule))
         if entity == "AGE":
+            entities.append(Entity(entity, span.start, span.end, rule))
             pieces.append(f"<AGE_{_band_label(span.key)}>")
             continue
-        table = numbers.setdefault(entity, {})
         key = span.key or FoldedText(text[span.start : span.end]).folded
-        number = table.get(key)
-        tokens = re.findall(r"\w{2,}", FoldedText(text[span.start : span.end]).folded) if entity == "PERSON" else []
-        if number is None and len(tokens) == 1 and not span.key.startswith("known-person-"):
-            number = person_tokens.get(tokens[0])
+        tokens = re.findall(r"\w{2,}", FoldedText(text[span.start : span.end]).folded) if entity in _NAMEISH else []
+        number = numbers.get(entity, {}).get(key)
+        if number is None and len(tokens) == 1 and not span.key.startswith("known-person-") and tokens[0] in person_tokens:
+            entity, number = person_tokens[tokens[0]]  # "Ardita" after "Ardita Hoxha": the same person
+        table = numbers.setdefault(entity, {})
         if number is None:
             number = len(set(table.values())) + 1
         table[key] = number
         for token in tokens:
-            person_tokens.setdefault(token, number)
+            person_tokens.setdefault(token, (entity, number))
+        entities.append(Entity(entity, span.start, span.end, rule))
         pieces.append(f"<{entity}_{number}>")
     pieces.append(text[cursor:])
     return "".join(pieces), entities

@@ -158,6 +158,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--model", default=DEFAULT_NER_MODEL)
+    parser.add_argument("--no-sets", action="store_true", help="skip the independent evaluation sets (bench/scrub_sets.py)")
     args = parser.parse_args()
 
     notes = labelled_notes(args.notes, args.seed)
@@ -195,6 +196,12 @@ def main() -> None:
           f"({results[0].rate / presidio.rate:.1f}×); without NER ≥20× → {results[2].capacity / presidio.capacity:.1f}× "
           f"({results[2].rate / presidio.rate:.1f}×); "
           f"leak rate lower than Presidio's {presidio.leak_rate:.2%} → {results[0].leak_rate:.2%} (NER), {results[2].leak_rate:.2%} (no NER)")
+
+    if not args.no_sets:
+        from bench import scrub_sets
+
+        print("\n\nIndependent evaluation sets (bench/scrub_sets.py)")
+        scrub_sets.main(["--workers", str(args.workers), "--model", args.model])
 
 
 if __name__ == "__main__":

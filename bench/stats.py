@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from anonymise.london import BY_GSS  # noqa: E402
+from anonymise.perturb import KEY_RANGE  # noqa: E402
 from hub.agreements import service as agreements  # noqa: E402
 from hub.auth.api_tokens import create_api_token  # noqa: E402
 from hub.auth.passwords import hash_password  # noqa: E402
@@ -106,6 +107,7 @@ def generate(n: int, seed: int = 1) -> Iterator[tuple[str, list[dict[str, object
             "county_lines": rng.choice(["yes", "no", "no", "unknown"]), "premises_type": rng.choice(PREMISES),
             "exploitation_scope": "uk_only", "la_gss_code": g, "police_force_area": "E23000001",
             "h3_cell": rng.choice(cells[g]), "h3_resolution": 8, "narrative": None,
+            "record_key": rng.randrange(KEY_RANGE),
         })
         for code in {rng.choice(EXPLOITATION) for _ in range(rng.choice((1, 1, 2)))}:
             cid += 1
@@ -123,7 +125,7 @@ def generate(n: int, seed: int = 1) -> Iterator[tuple[str, list[dict[str, object
                 "mk_surname_dob_sex": keys[3], "role": "potential_victim" if seq < 3 else "suspect",
                 "gender": rng.choice(["female", "male", "male", "unknown"]), "age_band": band,
                 "age_group": "child" if band in ("0-8", "9-17") else "adult", "nationality": rng.choice(NATIONALITY),
-                "relationship": "unknown",
+                "relationship": "unknown", "record_key": rng.randrange(KEY_RANGE),
             })
         ref.append({
             "id": i, "incident_id": i, "submission_id": sid, "org_id": p, "person_seq": 1,
@@ -131,7 +133,7 @@ def generate(n: int, seed: int = 1) -> Iterator[tuple[str, list[dict[str, object
             "first_responder_type": "police", "reasonable_grounds": rng.choice(["positive", "negative", "pending"]),
             "conclusive_grounds": rng.choice(["positive", "pending", "unknown"]), "decision_month": None,
             "police_outcome": rng.choice(["crime_recorded", "arrest", "no_further_action", "unknown"]),
-            "victim_engaged_with_police": "unknown", "support_provided": "",
+            "victim_engaged_with_police": "unknown", "support_provided": "", "record_key": rng.randrange(KEY_RANGE),
         })
         if len(inc) >= BATCH or i == n:
             yield "incidents", inc

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from hub import audit
 from hub.auth.dependencies import CurrentPrincipal, RequireOperator
 from hub.auth.partner import PartnerCall
-from hub.deps import SessionDep
+from hub.deps import DB_INT_MAX, SessionDep
 from hub.models import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -18,7 +18,7 @@ def list_entries(
     _: RequireOperator,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
 ) -> list[dict[str, Any]]:
     return [audit.as_dict(e) for e in audit.recent(session, limit=limit, before=before)]
 

@@ -1,10 +1,12 @@
 """The hub's settings, read once from MSHT_* environment variables (and secret files) and passed in."""
 
 from pathlib import Path
-from typing import Final
+from typing import Annotated, Final
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from hub.proxies import parse_networks
 
 MIN_SECRET_BYTES: Final = 32
 DEMO_SECRET_PREFIX: Final = "demo-only-"  # noqa: S105 - a marker that refuses demo secrets, not a secret
@@ -63,6 +65,25 @@ class HubSettings(BaseSettings):
         default=20, ge=1,
         description="Failed API-token bearer attempts one client address may make per hour; then 429 for its API-token calls.",
     )
+
+    ingest_statement_timeout_seconds: int = Field(
+        default=120, ge=5, description="PostgreSQL: longest any one statement of an upload's ingest may run; beyond, the upload fails whole.",
+    )
+    ingest_lock_wait_seconds: int = Field(
+        default=30, ge=1, description="PostgreSQL: longest an upload waits for its quarter's lock; beyond, 503 with Retry-After.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For is believed (comma-separated); empty: none.",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [v for v in (part.strip() for part in value.split(",")) if v]
+        parse_networks(value if isinstance(value, list) else [])  # refuse a typo at start, not per request
+        return value
 
     @field_validator("database_url")
     @classmethod

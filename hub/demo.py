@@ -121,7 +121,7 @@ def _seed(settings: HubSettings) -> None:
 class _Server:
     def __init__(self, settings: HubSettings) -> None:
         self.server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+            uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning", proxy_headers=False)
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://{settings.host}:{settings.port}"

@@ -1,7 +1,7 @@
 """Request-scoped dependencies shared by every router: settings, the database session."""
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session
 from hub.config import HubSettings
 from hub.db import session_scope
 from hub.secrets import HubSecrets
+
+DB_INT_MAX: Final = 2**31 - 1
+"""The largest id or version a query parameter may name: PostgreSQL's ``integer`` (larger is a 422, not a 500)."""
 
 # Dependencies that do no I/O are ``async``: FastAPI runs a sync one in the thread pool, and
 # every such hop costs about a millisecond on each request.

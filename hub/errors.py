@@ -1,6 +1,8 @@
 """One error base class that knows its HTTP status, and the one handler that renders it."""
 
-from typing import Any, ClassVar
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -69,21 +71,34 @@ def _body(error: HubError) -> dict[str, Any]:
     return body
 
 
+_FIELD_NAME: Final = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _location(error: Mapping[str, Any]) -> str:
+    """Where a request is wrong, by field path and position: a key the caller sent is never repeated.
+
+    An unknown key is the sender's text (it may be an identifier), and so is any part that does not
+    look like one of our field names (a dictionary key): both are described by kind.
+    """
+    parts = [str(p) if isinstance(p, int) or _FIELD_NAME.match(str(p)) else "(key)" for p in error.get("loc", ())]
+    if error.get("type") == "extra_forbidden" and parts:
+        parts[-1] = "(unknown field)"
+    return ".".join(parts)
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def _hub_error(request: Request, exc: HubError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
-            headers = {"Retry-After": str(exc.retry_after)}
+        retry = getattr(exc, "retry_after", None)
+        if isinstance(retry, int):
+            headers = {"Retry-After": str(retry)}
         return JSONResponse(_body(exc), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's default echoes the input back; name the place and the rule only.
-        problems = [
-            {"location": ".".join(str(p) for p in err.get("loc", ())), "rule": err.get("type", "invalid")}
-            for err in exc.errors()
-        ]
+        problems = [{"location": _location(err), "rule": err.get("type", "invalid")} for err in exc.errors()]
         return JSONResponse(
             {"error": "invalid_request", "detail": "the request is not valid", "problems": problems},
             status_code=422,

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Final
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import delete
 from starlette.datastructures import MutableHeaders
@@ -30,6 +30,7 @@ from hub.pages.errors import install_page_handlers
 from hub.pages.router import router as pages_router
 from hub.pages.templating import STATIC_DIR, templates
 from hub.partners.router import router as partners_router
+from hub.proxies import TrustedProxies, parse_networks
 from hub.secrets import load_secrets
 from hub.statistics.router import router as statistics_router
 from hub.submissions.router import router as submissions_router
@@ -51,6 +52,9 @@ CSP: Final = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+INTERNAL_ERROR: Final = {"error": "internal", "detail": "the hub failed to answer; nothing was changed, try again later"}
 
 
 class NotMigrated(HubError):
@@ -138,8 +142,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in self.HEADERS:
                     headers.setdefault(name, value)
@@ -156,7 +164,14 @@ class SecurityHeaders:
                             headers.append("set-cookie", raw.decode("latin-1"))
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette's server-error response is built outside every middleware, without these
+            # headers: answer here instead (never the exception's text), then let it be logged.
+            if not started:
+                await JSONResponse(INTERNAL_ERROR, status_code=500)(scope, receive, send_with_headers)
+            raise
 
 
 def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI:
@@ -173,6 +188,7 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     install_handlers(app)
     install_page_handlers(app)
     app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(TrustedProxies, networks=parse_networks(settings.trusted_proxies))
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

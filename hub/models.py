@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -220,6 +221,7 @@ class Incident(Base):
     h3_cell: Mapped[str | None] = mapped_column(String(15))
     h3_resolution: Mapped[int | None] = mapped_column(Integer)
     narrative: Mapped[str | None] = mapped_column(Text)  # scrubbed, and only where agreed
+    record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # secret cell-key perturbation key (anonymise.perturb)
 
 
 class IncidentCode(Base):
@@ -253,6 +255,7 @@ class Person(Base):
     age_group: Mapped[str] = mapped_column(String(16))
     nationality: Mapped[str] = mapped_column(String(40))
     relationship: Mapped[str] = mapped_column(String(32))
+    record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # secret cell-key perturbation key (anonymise.perturb)
 
 
 class Selector(Base):
@@ -282,6 +285,7 @@ class Referral(Base):
     police_outcome: Mapped[str] = mapped_column(String(32))
     victim_engaged_with_police: Mapped[str] = mapped_column(String(16))
     support_provided: Mapped[str] = mapped_column(String(400))  # codes joined by "|"
+    record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # secret cell-key perturbation key (anonymise.perturb)
 
 
 # --- summaries the statistics read (derived from the records above, rebuilt at will) -------
@@ -310,6 +314,7 @@ class StatCount(Base):
     k4: Mapped[str] = mapped_column(String(48), default="")
     k5: Mapped[str] = mapped_column(String(48), default="")
     n: Mapped[int] = mapped_column(Integer)
+    key_sum: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # sum of the counted records' record keys
 
 
 class LinkedPerson(Base):
@@ -333,6 +338,7 @@ class LinkedPerson(Base):
     mk_initial_surname_dob: Mapped[str | None] = mapped_column(String(80))
     mk_sorted_tokens_yob: Mapped[str | None] = mapped_column(String(80))
     mk_surname_dob_sex: Mapped[str | None] = mapped_column(String(80))
+    record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 # --- audit and shared process state ---------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from anonymise.keys import generate_linkage_key
 from partner_client import session as client_session
@@ -16,7 +17,7 @@ from partner_client.errors import ClientError
 from partner_client.keystore import import_linkage_key, load_linkage_key
 from partner_client.mapping import check, propose
 from partner_client.prepare import parse_quarter_arg
-from partner_client.preview import json_lines, read_bundle
+from partner_client.preview import json_lines, notes, pieces, read_bundle
 from partner_client.profile import dump_profile, load_profile
 from partner_client.review import review_lines
 from partner_client.upload import Hub
@@ -176,13 +177,33 @@ def preview(
     bundle: Annotated[Path, typer.Argument(help="The bundle file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Every record that will leave, as JSON Lines.")] = False,
 ) -> None:
-    """Show exactly what a bundle will send: counts, what was done and why, the risk; or every record."""
+    """Show exactly what a bundle will send: counts, what was done and why, the risk, every note in full; or every record."""
     opened = read_bundle(bundle)
     if as_json:
         for line in json_lines(opened):
             typer.echo(line)
         return
     console.print("\n".join(review_lines(opened.manifest.model_dump(mode="json"))), markup=False)
+    _print_notes(notes(opened))
+
+
+def _print_notes(texts: list[str]) -> None:
+    """Every scrubbed note as it will leave; placeholders highlighted, words the guard removed marked."""
+    console.print(f"\nNotes that will leave ({len(texts)}), in full:", markup=False)
+    if not texts:
+        console.print("  (none)", markup=False)
+        return
+    console.print(
+        "  [bold cyan]<TYPE_n>[/bold cyan] removed identifier · [black on yellow]<UNKNOWN_n>[/black on yellow] "
+        "a word removed only because it is no ordinary word (a possible name, place or typo)",
+        markup=True,
+    )
+    for number, text in enumerate(texts, start=1):
+        line = Text(f"{number:4d}. ")
+        for piece in pieces(text):
+            style = {"placeholder": "bold cyan", "guard": "black on yellow"}.get(piece.kind)
+            line.append(piece.text, style=style)
+        console.print(line)
 
 
 @guarded

@@ -5,7 +5,8 @@ misses names it has not seen ("Blerta is believed to run the line"). Before a no
 every capitalised word must be vouched for: a placeholder, a kept word (countries,
 nationalities, boroughs, business and exploitation vocabulary), a common English word, a known
 acronym, or a word this same export also uses in lower case (names are almost never written
-so). Anything else is replaced by a ``<PERSON_n>`` placeholder. This over-scrubs rare
+so). Anything else is replaced by an ``<UNKNOWN_n>`` placeholder (the same type the scrubber's
+fail-closed word pass uses), which the preview marks as replaced only because nothing vouched for it. This over-scrubs rare
 sentence-initial words; that is the price of not sending a name.
 """
 
@@ -63,7 +64,7 @@ class NameGuard:
         return bool(parts) and all(p in self.ordinary for p in parts)
 
     def __call__(self, text: str) -> str:
-        numbers = [int(m.group(2)) for m in _PLACEHOLDER.finditer(text) if m.group(1) == "PERSON"]
+        numbers = [int(m.group(2)) for m in _PLACEHOLDER.finditer(text) if m.group(1) == "UNKNOWN"]
         next_number = max(numbers, default=0) + 1
         assigned: dict[str, str] = {}
 
@@ -74,7 +75,7 @@ class NameGuard:
                 return word
             key = _POSSESSIVE.sub("", word).lower()
             if key not in assigned:
-                assigned[key] = f"<PERSON_{next_number}>"
+                assigned[key] = f"<UNKNOWN_{next_number}>"
                 next_number += 1
             self.replaced["capitalised_word"] += 1
             return assigned[key] + ("'s" if _POSSESSIVE.search(word) else "")

@@ -1,13 +1,50 @@
 """`preview`: exactly what a bundle will send — the manifest and every record, nothing more or less."""
 
 import json
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from anonymise.bundle import BundleError, OpenedBundle, open_bundle, parquet_rows
 from anonymise.schema import TABLES
 from partner_client.errors import ClientError
+
+_PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*?)_(\d+(?:_\d+|_PLUS)?)>")
+GUARD_TYPES = frozenset({"UNKNOWN"})
+"""Placeholders of words removed only because nothing vouched for them (no ordinary word, no name list)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A stretch of a scrubbed note: plain text, a placeholder, or a placeholder the guard put there."""
+
+    text: str
+    kind: str  # "text" | "placeholder" | "guard"
+
+
+def pieces(note: str) -> list[Piece]:
+    """A scrubbed note cut into plain text and placeholders, for highlighting.
+
+    >>> [(p.text, p.kind) for p in pieces("<PERSON_1> met <UNKNOWN_1>, aged <AGE_9_17>.")]
+    [('<PERSON_1>', 'placeholder'), (' met ', 'text'), ('<UNKNOWN_1>', 'guard'), (', aged ', 'text'), ('<AGE_9_17>', 'placeholder'), ('.', 'text')]
+    """
+    out: list[Piece] = []
+    cursor = 0
+    for m in _PLACEHOLDER.finditer(note):
+        if m.start() > cursor:
+            out.append(Piece(note[cursor : m.start()], "text"))
+        out.append(Piece(m[0], "guard" if m[1] in GUARD_TYPES else "placeholder"))
+        cursor = m.end()
+    if cursor < len(note):
+        out.append(Piece(note[cursor:], "text"))
+    return out
+
+
+def notes(bundle: OpenedBundle) -> list[str]:
+    """Every scrubbed note the bundle will send, in full, in record order."""
+    return [row["narrative"] for table, row in records(bundle) if table == "incidents" and row.get("narrative")]
 
 
 def read_bundle(path: Path) -> OpenedBundle:

@@ -1,10 +1,17 @@
 """The local review report written beside a bundle: plain words, counts and reasons, no record values."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from partner_client.config import write_private
 from partner_client.errors import Problems
+
+NER_NOTES: Final = {
+    "no_free_text": "no free text was sent",
+    "ner_and_columns": "person names detected by the spaCy pipeline as well as from the record's columns",
+    "columns_only": "names not present in any column may be missed: the NER extra is not installed",
+}
+"""The privacy report carries the code (the hub's manifest is counts and codes only); the review shows these words."""
 
 
 def review_lines(manifest: dict[str, Any]) -> list[str]:
@@ -22,8 +29,8 @@ def review_lines(manifest: dict[str, Any]) -> list[str]:
         "## What was removed",
     ]
     removed = report.get("removed", {})
-    for column, why in removed.get("identifier_columns", {}).items():
-        lines.append(f"- column '{column}': {why}")
+    identifiers = removed.get("identifier_columns", 0)
+    lines.append(f"- {identifiers} identifier column(s): used only to make pseudonyms, locate and scrub; never sent")
     lines.append(f"- {removed.get('columns_not_mapped', 0)} column(s) not mapped were left out")
     for name, n in removed.get("fields_withheld_by_agreement", {}).items():
         lines.append(f"- {name}: withheld in {n} record(s) because the agreement does not let you share it")
@@ -38,7 +45,8 @@ def review_lines(manifest: dict[str, Any]) -> list[str]:
     )
     for kind, n in narratives.get("entities_replaced", {}).items():
         lines.append(f"- {n} × {kind} replaced by a placeholder")
-    lines.append(f"- Name detection: {narratives.get('name_detection', '')}")
+    code = narratives.get("name_detection", "")
+    lines.append(f"- Name detection: {NER_NOTES.get(code, code)}")
     if narratives.get("capitalised_words_replaced_by_name_guard"):
         lines.append(
             f"- {narratives['capitalised_words_replaced_by_name_guard']} capitalised word(s) that might be names "

@@ -7,9 +7,28 @@ from anonymise.recognizers.base import Pattern, RecognizerSpec
 _STREET = (
     r"(?:road|rd|street|st|avenue|ave|lane|ln|close|cl|way|drive|dr|court|ct|place|pl|gardens|gdns|"
     r"crescent|cres|terrace|grove|hill|park|square|sq|mews|row|walk|parade|rise|vale|green|"
-    r"broadway|estate|industrial estate|trading estate|business park|retail park|house|towers?|heights|wharf|yard|passage|gate|approach)"
+    r"broadway|lanes|villas|cottages|buildings|estate|industrial estate|trading estate|business park|retail park|house|towers?|heights|wharf|yard|passage|gate|approach)"
 )
 _NAME = r"(?:[A-Z][\w'’-]+\s+){1,3}"
+
+_NOT_A_STREET_NAME_TEXT = (
+    "the a an high main this that same our their his her my your its back side front wrong other next last "
+    "busy quiet long short private public a&e ring slip bus car"
+)
+_NOT_A_STREET_NAME = frozenset(_NOT_A_STREET_NAME_TEXT.split())
+
+
+def _address_like(text: str) -> bool:
+    """Not "the road", "a busy street", "main road": the first word must be a name."""
+    first = text.strip().split()[0].lower()
+    if first in _NOT_A_STREET_NAME:
+        return False
+    if not any(c.isdigit() for c in text) and (text[:1].islower() or text.isupper()):
+        from anonymise.lexicon import lexicon
+
+        return first not in lexicon().common
+    return True
+
 
 RECOGNIZER = RecognizerSpec(
     entity="ADDRESS",
@@ -27,9 +46,10 @@ RECOGNIZER = RecognizerSpec(
             flags=re.IGNORECASE,
         ),
         Pattern("named street", rf"\b(?-i:{_NAME}){_STREET}\b(?!\s+(?:station|police|market))", 0.55, flags=re.IGNORECASE),
-        Pattern("flat", r"\b(?:flat|apartment|apt|unit|plot)\s+\d+[A-Za-z]?\b", 0.6, flags=re.IGNORECASE),
+        Pattern("flat", r"\b(?:flat|apartment|apt|unit|plot|room|bedsit)\s+\d+[A-Za-z]?\b", 0.6, flags=re.IGNORECASE),
+        Pattern("lower-case street", r"\b(?<![\w'’-])[a-z]{3,}\s+(?:road|rd|street|lane|avenue|close|place|crescent|gardens|terrace|grove|parade|drive|mews)\b", 0.45),
     ),
-    validate=lambda s: not re.fullmatch(r"(?:the|a|an|high)\s+\w+", s.strip(), re.IGNORECASE),
+    validate=lambda s: _address_like(s),
     priority=64,
     presidio_entities=("LOCATION", "ADDRESS"),
 )

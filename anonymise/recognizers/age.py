@@ -51,12 +51,15 @@ RECOGNIZER = RecognizerSpec(
     entity="AGE",
     patterns=(
         Pattern("aged", rf"(?i)\b(?:aged?|age:|ages|aged about|aged approx\.?|approx\.? age)\s*(?:about\s+|approx\.?\s+|around\s+)?({_AGE})\b", 0.8, group=1),
-        Pattern("years old", rf"(?i)\b({_AGE})\s+(?:years?|yrs?)\s+old\b", 0.8, group=1),
-        Pattern("yo", rf"(?i)\b{_AGE}\s?(?:y/?o|yrs?o|yo)\b", 0.8),
-        Pattern("year-old", rf"(?i)\b({_AGE})[- ]years?[- ]olds?\b", 0.8, group=1),
+        Pattern(
+            "number then years old, yo, next year",
+            rf"(?i)(?<!\w)(?=[\dotfsen])({_AGE})(?:\s+(?:years?|yrs?)\s+old\b|[- ]years?[- ]olds?\b|\s?(?:y/?o|yrs?o|yo)\b"
+            r"|\s+(?:next\s+(?:year|month|week|birthday)|in\s+(?:january|february|march|april|may|june|july|august|september|october|november|december))\b)",
+            0.8,
+            group=1,
+        ),
         Pattern("in brackets after a word", r"(?<=[A-Za-z] )\((\d{1,2})\)", 0.6, group=1),
         Pattern("in brackets after a word, with sex", r"\((\d{1,2})\s*(?:[MFmf]|yrs?|y)\)", 0.6, group=1),
-        Pattern("next birthday", rf"(?i)\b({_AGE})\s+(?:next\s+(?:year|month|week|birthday)|in\s+(?:january|february|march|april|may|june|july|august|september|october|november|december))\b", 0.6, group=1),
         Pattern("is N", rf"(?i)\b(?:is|was|turned|turns|turning|now|only)\s+(?:just\s+)?({_AGE})(?=\s*(?:[,.;)]|and\b|but\b|$))", 0.45, group=1),
     ),
     validate=lambda s: (lambda y: y is not None and y <= 110)(years(s)),

@@ -12,6 +12,7 @@ The generic premises word alone ("a nail bar", "the car wash") is kept vocabular
 import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
+from anonymise.recognizers.keep import kept_words
 
 
 def _words(text: str) -> list[str]:
@@ -36,11 +37,14 @@ TYPE_WORDS = (
     "ltd", "limited", "plc", "llp", "llc", "inc", "co", "gmbh", "srl",
     "academy", "community school", "school", "college", "university", "nursery", "church", "mosque", "temple",
     "gym", "fitness", "studios?", "lounge", "bar", "club", "pub", "arts", "music", "media", "guardians",
+    "reflexology", "valet", "valeting", "workforce", "supplies", "apparel", "garden", "grill", "packhouse", "recovery",
+    "management", "facilities", "makers", "mill", "crew", "hands", "touch", "palace", "house of beauty",
 )
 """Words that end a business or premises name (lower case; regular expressions)."""
 
 _TYPE = "(?:" + "|".join(sorted(TYPE_WORDS, key=len, reverse=True)) + ")"
 _NAME_WORD = r"(?:[A-Z][\w'’&-]*|&)"
+_FIRST_WORD = r"(?!(?:The|A|An|At|In|On|Of|To|For|By|From|And|Or|THE|AT|IN|ON|OF|TO|FOR|BY|FROM|AND)\s)[A-Z][\w'’&-]*"
 _LOWER_NAME = r"(?:[a-z][\w'’-]+)"
 
 _STOP = frozenset(
@@ -54,9 +58,9 @@ _STOP = frozenset(
 def _business_like(text: str) -> bool:
     """Not a sentence that ends in a premises word ("CHILDREN NOT IN SCHOOL", "the nail bar")."""
     words = re.findall(r"[^\W\d_]+", text.lower())
-    if not words or words[0] in _STOP:
+    if not words or words[0] in _STOP or all(w in kept_words() for w in words):
         return False
-    return sum(w in _STOP for w in words) <= (1 if "of" in words else 0)
+    return sum(w in _STOP and w not in ("and", "of") for w in words) == 0
 
 
 RECOGNIZER = RecognizerSpec(
@@ -64,7 +68,7 @@ RECOGNIZER = RecognizerSpec(
     patterns=(
         Pattern(
             "capitalised name and business word",
-            rf"\b(?<![\w'’-])(?:{_NAME_WORD}\s+){{1,4}}(?i:{_TYPE})\b(?:\s+(?i:ltd|limited|plc|llp|uk))?\b",
+            rf"\b(?<![\w'’-]){_FIRST_WORD}\s+(?:{_NAME_WORD}\s+){{0,3}}(?i:{_TYPE})\b(?:\s+(?i:ltd|limited|plc|llp|uk))?\b",
             0.6,
         ),
         Pattern("name, name and name", r"\b[A-Z][\w'’-]+(?:,\s+[A-Z][\w'’-]+)*,?\s+(?:and|&)\s+[A-Z][\w'’-]+\s+(?:Ltd|LLP|PLC|Limited|Solicitors|Associates|Partners)\b", 0.6),
@@ -73,7 +77,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("hyphenated firm", r"\b[A-Z][a-z]+-[A-Z][a-z]+\b(?=\s+(?:is|was|has|ltd|Ltd|LLP|plc)\b)", 0.4),
         Pattern(
             "lower-case name after a workplace word",
-            rf"\b(?i:worked|works|working|employed|job|shift|shifts|at|in)\s+(?:at\s+|in\s+|for\s+)?((?:{_LOWER_NAME}\s+){{1,2}}(?:nails|car wash|takeaway|farm|recruitment|cafe|restaurant|hotel|salon|barbers|kitchen|cottage|garden|trim|spa|wash))\b",
+            rf"\b(?i:worked|works|working|employed|job|shift|shifts|at|in|through|via|from|for)\s+(?:at\s+|in\s+|for\s+)?((?:{_LOWER_NAME}\s+){{1,2}}(?:nails|car wash|takeaway|farm|recruitment|cafe|restaurant|hotel|salon|barbers|kitchen|cottage|garden|trim|spa|wash|grill|packhouse|agency|logistics|motors|textiles|foods))\b",
             0.45,
             group=1,
         ),

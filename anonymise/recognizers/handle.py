@@ -22,7 +22,7 @@ RECOGNIZER = RecognizerSpec(
     entity="HANDLE",
     patterns=(
         Pattern("at-name", r"(?<![\w.])@[\w.]{2,}[\w]", 0.9),
-        Pattern("underscore", r"(?<![\w@.])[^\W\d_]*[\w.]*[^\W_]_[\w.]*\w", 0.8),
+        Pattern("underscore", r"(?<![\w@.])[\w.]*_[\w.]*\w", 0.8),
         Pattern("letters dot letters", r"(?<![\w@.])[A-Za-z][A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*\.[A-Za-z]*\d[A-Za-z0-9]*\b", 0.7),
         Pattern("camel case", r"(?<![\w@.])[A-Z][a-z]+[A-Z][a-z]+[\w]*_\w*", 0.7),
         Pattern("dotted name", r"(?<![\w@.])[a-z][a-z0-9]{2,}\.[a-z][a-z0-9]{2,}(?![\w.@])", 0.5),

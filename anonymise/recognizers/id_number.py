@@ -21,6 +21,8 @@ RECOGNIZER = RecognizerSpec(
         Pattern("long number", r"\b\d{6,}\b", 0.5),
         Pattern("digit groups", r"(?<!\w)\+?\d[\d ()-]{8,}\d(?!\w)", 0.4),
         Pattern("reference", r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{2,}(?:[/-][A-Z0-9]+)*[/-]\d{3,}\b", 0.5),
+        Pattern("spaced groups", r"(?<![\w+])(?:[A-Z]{1,3}\s)?\d{3,5}(?:\s\d{3,5})+(?:\s[A-Z]{1,3})?(?![\w])", 0.45),
+        Pattern("labelled reference", r"\b(?:CAD|MPS|BTP|REF|Ref|ref|CRN|URN|PNC|NRM|CRIS|Log|LOG)\s?(?:no\.?\s?|#\s?)?\d[\w/-]*\d\w*", 0.5),
         Pattern("letters and digits", r"(?<![\w/.@-])(?=[\w/-]*\d)[^\W_]+(?:[/-][^\W_]+)*(?![\w@]|[/-]\w)", 0.45),
     ),
     validate=lambda s: _reference_like(s),
@@ -35,8 +37,15 @@ _NOT_A_REFERENCE = re.compile(
 )
 
 
+_DURATION = re.compile(r"(?i)\d{1,3}-(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?)(?:-olds?)?")
+
+
 def _reference_like(text: str) -> bool:
+    if _DURATION.fullmatch(text):
+        return False
     digits = sum(c.isdigit() for c in text)
+    if " " in text:
+        return digits >= 7 or (digits >= 4 and bool(re.match(r"[A-Za-z]", text)))
     letters = sum(c.isalpha() for c in text)
     if _NOT_A_REFERENCE.fullmatch(text):
         return False

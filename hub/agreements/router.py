@@ -22,7 +22,7 @@ from hub.agreements.schemas import (
 )
 from hub.auth.dependencies import RequireOperator
 from hub.auth.partner import PartnerCall
-from hub.deps import SessionDep
+from hub.deps import DB_INT_MAX, SessionDep
 from hub.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
@@ -72,7 +72,7 @@ def get(
 ) -> AgreementDetail:
     agreement = service.governing_agreement(session, agreement_id)
     if agreement is None:
-        raise NotFound(f"no agreement {agreement_id}")
+        raise NotFound("no agreement has this id")
     return AgreementDetail(
         summary=AgreementSummary.of(agreement),
         agreement=agreement.model_dump(mode="json"),
@@ -87,7 +87,7 @@ def get(
 )
 def get_version(
     agreement_id: AgreementIdPath,
-    version: Annotated[int, Path(ge=1)],
+    version: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
     operator: RequireOperator,
     session: SessionDep,
 ) -> VersionDocument:
@@ -98,8 +98,8 @@ def get_version(
 @router.get("/{agreement_id}/diff", response_model=DiffOut, summary="Unified diff of two versions")
 def diff(
     agreement_id: AgreementIdPath,
-    v1: Annotated[int, Query(ge=1)],
-    v2: Annotated[int, Query(ge=1)],
+    v1: Annotated[int, Query(ge=1, le=DB_INT_MAX)],
+    v2: Annotated[int, Query(ge=1, le=DB_INT_MAX)],
     operator: RequireOperator,
     session: SessionDep,
 ) -> DiffOut:

@@ -130,7 +130,7 @@ def version_row(session: Session, agreement_id: str, version: int) -> AgreementV
         )
     ).first()
     if row is None:
-        raise NotFound(f"agreement {agreement_id} has no version {version}")
+        raise NotFound("this agreement has no version with this number")
     return row
 
 
@@ -230,7 +230,7 @@ def set_status(
     target = AgreementStatus(status)
     latest = _latest_row(session, agreement_id)
     if latest is None:
-        raise NotFound(f"no agreement {agreement_id}")
+        raise NotFound("no agreement has this id")
     current = _from_row(latest)
     if target not in ALLOWED_TRANSITIONS[current.status]:
         raise Conflict(

@@ -40,32 +40,34 @@ def create_api_token(session: Session, user: User, *, label: str, days: int = 90
     return token
 
 
-def _from_api_token(session: Session, token: str, limit: ratelimit.Usage | None = None) -> Principal:
-    """The token's principal; with ``limit``, refused (429) for an address past its failed
-    attempts, read in the same round trip: every API call does this."""
-    columns = (limit.current, limit.previous) if limit is not None else ()
+def _from_api_token(session: Session, token: str) -> Principal:
+    """The token's principal: token, user and organisation in one query (every API call does this)."""
     found = session.execute(
-        select(ApiToken, User, Organisation, *columns)
+        select(ApiToken, User, Organisation)
         .join(User, User.id == ApiToken.user_id)
         .join(Organisation, Organisation.id == User.org_id)
         .where(ApiToken.token_sha256 == _sha256(token))
     ).first()
     if found is None:
         raise NotAuthenticated("the API token is not valid")
-    row, user, _org, *used = found  # the organisation is now in the session: principal_for reads it from there
-    if limit is not None:
-        limit.refuse_if_spent(*used)
+    row, user, _org = found  # the organisation is now in the session: principal_for reads it from there
     if row.revoked_at is not None or clock.aware(row.expires_at) <= clock.now():
         raise NotAuthenticated("the API token is not valid")
     return principal_for(session, user)
 
 
-def principal_from_api_token(request: Request, session: Session, settings: HubSettings, token: str) -> Principal:
-    """``_from_api_token``, refused (429) for a client address past its hourly failed attempts."""
+def count_bearer_failure(request: Request, session: Session, settings: HubSettings) -> None:
+    """Count one failed bearer attempt (API or OIDC token) of the client address; 429 past the
+    hourly limit. Only failures are counted and refused: a valid token is never locked out by
+    someone else's guesses from the same address (a shared NAT, a proxy)."""
     key = "bearer-failure:" + _sha256(request.client.host if request.client else "unknown")[:32]
+    session.rollback()  # the request fails anyway; release SQLite's write lock for the count
+    ratelimit.guard(request.app.state.sessions, key, limit=settings.bearer_failures_per_hour)
+
+
+def principal_from_api_token(request: Request, session: Session, settings: HubSettings, token: str) -> Principal:
     try:
-        return _from_api_token(session, token, ratelimit.usage(key, limit=settings.bearer_failures_per_hour))
+        return _from_api_token(session, token)
     except NotAuthenticated:
-        session.rollback()  # the request fails anyway; release SQLite's write lock for the count
-        ratelimit.guard(request.app.state.sessions, key, limit=settings.bearer_failures_per_hour)
+        count_bearer_failure(request, session, settings)
         raise

@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from anonymise import ViewerRole
-from hub.auth.api_tokens import API_TOKEN_PREFIX, principal_from_api_token
+from hub.auth.api_tokens import API_TOKEN_PREFIX, count_bearer_failure, principal_from_api_token
 from hub.auth.oidc import principal_from_oidc
 from hub.auth.principal import Principal
 from hub.auth.web_sessions import SESSION_COOKIE, principal_from_session_cookie
@@ -45,7 +45,11 @@ def resolve_principal(
             if token.startswith(API_TOKEN_PREFIX):
                 return principal_from_api_token(request, session, settings, token)
             if settings.oidc_issuer:
-                return principal_from_oidc(request, session, settings, token)
+                try:
+                    return principal_from_oidc(request, session, settings, token)
+                except NotAuthenticated:
+                    count_bearer_failure(request, session, settings)
+                    raise
             raise NotAuthenticated("the bearer token is not valid")
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:

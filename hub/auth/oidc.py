@@ -45,7 +45,7 @@ def principal_from_oidc(request: Request, session: Session, settings: HubSetting
         raise NotAuthenticated("OIDC is not configured on this hub")
     try:
         signing_key = jwks_client(request, settings).get_signing_key_from_jwt(token)
-    except (jwt.PyJWKClientError, jwt.DecodeError) as exc:
+    except jwt.PyJWTError as exc:  # any header the reader refuses (a ``crit`` list, a bad ``kid``) is a 401
         raise NotAuthenticated("the identity provider's key for this token was not found") from exc
     claims = decode_jwt(
         token,
@@ -69,6 +69,8 @@ def principal_from_oidc(request: Request, session: Session, settings: HubSetting
     local = session.scalar(select(User).where(User.username == username))
     if local is not None and (local.status != UserStatus.active or local.org_id != org.id):
         raise NotAuthenticated("this account is disabled or belongs to another organisation")
+    if local is not None and local.role != role.value:
+        raise NotAuthenticated("the token's role differs from the hub's own account of this name; ask an operator")
     return Principal(
         user_id=local.id if local is not None else None,
         username=username,

@@ -9,9 +9,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.auth import password_rules
 from hub.models import Organisation, OrgStatus, User, UserStatus
 
-MIN_PASSWORD_CHARS: Final = 12
+MIN_PASSWORD_CHARS: Final = password_rules.MIN_PASSWORD_CHARS
 
 _hasher = PasswordHasher()
 
@@ -24,19 +25,24 @@ def _dummy_hash() -> str:
 
 
 def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
-    return _hasher.hash(password)
+    """The Argon2id hash of an acceptable password (``password_rules``); PasswordRefused otherwise."""
+    return _hasher.hash(password_rules.checked(password))
 
 
 def authenticate_password(session: Session, username: str, password: str) -> User | None:
     """The active user with this username and password, or None (same work either way)."""
     user = session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    typed, password = password, password_rules.normalise(password)
     try:
         _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
+        try:  # a hash made before passwords were normalised
+            if typed == password:
+                return None
+            _hasher.verify(stored, typed)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
     if user is None or not user.password_hash or user.status != UserStatus.active:
         return None
     org = session.get(Organisation, user.org_id)

@@ -30,9 +30,10 @@ def serve(
 
     s = settings()
     if workers == 1:
-        uvicorn.run(create_app(s), host=s.host, port=s.port, log_level="info")
+        uvicorn.run(create_app(s), host=s.host, port=s.port, log_level="info", proxy_headers=False)  # hub.proxies decides
     else:  # each worker process builds its own app from the same environment
-        uvicorn.run("hub.main:from_environment", factory=True, workers=workers, host=s.host, port=s.port, log_level="info")
+        uvicorn.run("hub.main:from_environment", factory=True, workers=workers, host=s.host, port=s.port, log_level="info",
+                    proxy_headers=False)
 
 
 def demo(

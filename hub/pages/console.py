@@ -17,7 +17,7 @@ from hub.agreements import service as agreements
 from hub.agreements.schemas import MAX_DOCUMENT_CHARS
 from hub.auth.pages import CsrfForm, csrf_token, page_roles
 from hub.auth.principal import Principal
-from hub.deps import SessionDep
+from hub.deps import DB_INT_MAX, SessionDep
 from hub.errors import HubError, NotFound
 from hub.models import (
     OrgStatus,
@@ -376,7 +376,7 @@ def agreement_page(
 
 
 def _not_found(agreement_id: str) -> HubError:
-    return NotFound(f"no agreement {agreement_id}")
+    return NotFound("no agreement has this id")
 
 
 @router.get("/agreements/{agreement_id}/edit")
@@ -397,8 +397,8 @@ def diff_page(
     operator: Operator,
     session: SessionDep,
     agreement_id: AgreementIdPath,
-    v1: Annotated[int, Query(ge=1)],
-    v2: Annotated[int, Query(ge=1)],
+    v1: Annotated[int, Query(ge=1, le=DB_INT_MAX)],
+    v2: Annotated[int, Query(ge=1, le=DB_INT_MAX)],
 ) -> Response:
     try:
         text = agreements.diff(session, agreement_id, v1, v2)
@@ -453,7 +453,7 @@ def audit_page(
     request: Request,
     operator: Operator,
     session: SessionDep,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
 ) -> Response:
     entries = audit.recent(session, limit=100, before=before)
     context = {

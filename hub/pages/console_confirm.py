@@ -275,7 +275,7 @@ def user_disable(
 def _key_revoke(session: SessionDep, kid: str) -> Confirmation:
     key = next((k for k in partners.list_keys(session) if k.kid == kid), None)
     if key is None:
-        raise NotFound(f"no partner key {kid}")
+        raise NotFound("no partner key has this id")
     org = partners.get_org(session, key.org_id)
     return Confirmation(
         title=f"Revoke {org.name}'s signing key?",
@@ -340,7 +340,7 @@ AGREEMENT_VERBS: Final = {
 def _agreement_change(session: SessionDep, agreement_id: str, verb: str) -> Confirmation:
     agreement = agreements.governing_agreement(session, agreement_id)
     if agreement is None:
-        raise NotFound(f"no agreement {agreement_id}")
+        raise NotFound("no agreement has this id")
     _, done, consequence = AGREEMENT_VERBS[verb]
     return Confirmation(
         title=f"{verb.capitalize()} {agreement.title}?",

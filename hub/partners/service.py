@@ -49,7 +49,7 @@ def add_org(
     if kind == PartnerType.LocalGovernmentOrganisation and gss_code is None:
         raise HubError("a borough (LocalGovernmentOrganisation) needs its GSS code")
     if session.get(Organisation, org_id) is not None:
-        raise Conflict(f"organisation {org_id} exists already")
+        raise Conflict("an organisation with this id exists already")
     org = Organisation(id=org_id, name=name, kind=kind.value, gss_code=gss_code, status=OrgStatus.active, created_at=_now())
     session.add(org)
     session.flush()
@@ -76,7 +76,7 @@ def user_exists(session: Session, username: str) -> bool:
 def get_org(session: Session, org_id: str) -> Organisation:
     org = session.get(Organisation, org_id)
     if org is None:
-        raise NotFound(f"no organisation {org_id}")
+        raise NotFound("no organisation has this id")
     return org
 
 
@@ -84,6 +84,9 @@ def set_org_status(
     session: Session, org_id: str, status: OrgStatus, *, actor: str, reason: str | None = None
 ) -> Organisation:
     org = get_org(session, org_id)
+    if status == OrgStatus.disabled:
+        members = session.scalars(select(User.id).where(User.org_id == org_id))
+        _keep_an_operator(session, actor=actor, leaving=set(members))
     org.status = status.value
     if status == OrgStatus.disabled:
         for key in active_keys(session, org_id):
@@ -107,7 +110,7 @@ def add_user(
 ) -> User:
     org = get_org(session, org_id)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username} exists already")
+        raise Conflict("a user with this username exists already")
     if role == ViewerRole.borough_officer and org.kind != PartnerType.LocalGovernmentOrganisation:
         raise HubError("a borough officer belongs to a borough (LocalGovernmentOrganisation)")
     try:
@@ -139,14 +142,37 @@ def list_users(session: Session, org_id: str | None = None) -> list[User]:
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username}")
+        raise NotFound("no user has this username")
     return user
+
+
+def _active_operators(session: Session) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .join(Organisation, Organisation.id == User.org_id)
+            .where(User.role == ViewerRole.operator.value, User.status == UserStatus.active,
+                   Organisation.status == OrgStatus.active)
+            .with_for_update()
+        )
+    )
+
+
+def _keep_an_operator(session: Session, *, actor: str, leaving: set[int]) -> None:
+    """Refuse a change that locks the caller out, or leaves the hub with no active operator."""
+    operators = _active_operators(session)
+    if any(f"user:{u.username}" == actor for u in operators if u.id in leaving):
+        raise Conflict("you cannot disable your own account (or its organisation); ask another operator")
+    if operators and all(u.id in leaving for u in operators):
+        raise Conflict("this would leave the hub without an active operator; add another operator first")
 
 
 def set_user_status(
     session: Session, username: str, status: UserStatus, *, actor: str, reason: str | None = None
 ) -> User:
     user = get_user(session, username)
+    if status == UserStatus.disabled:
+        _keep_an_operator(session, actor=actor, leaving={user.id})
     user.status = status.value
     if status == UserStatus.disabled:
         revoke_user_credentials(session, user.id)
@@ -167,7 +193,7 @@ def set_password(session: Session, username: str, password: str, *, actor: str) 
 def issue_api_token(session: Session, username: str, *, label: str, days: int, actor: str) -> str:
     user = get_user(session, username)
     if user.status != UserStatus.active:
-        raise Conflict(f"user {username} is disabled")
+        raise Conflict("this user is disabled")
     token = create_api_token(session, user, label=label, days=days)
     audit.record(session, actor=actor, action="user.api_token", target=f"user:{username}", details={"days": days})
     return token
@@ -181,7 +207,7 @@ def list_api_tokens(session: Session, username: str) -> list[ApiToken]:
 def revoke_api_token(session: Session, token_id: int, *, actor: str) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None:
-        raise NotFound(f"no API token {token_id}")
+        raise NotFound("no API token has this id")
     if row.revoked_at is None:
         row.revoked_at = _now()
         audit.record(session, actor=actor, action="user.api_token_revoked", target=f"api_token:{token_id}")
@@ -201,7 +227,7 @@ def issue_enrolment(
 ) -> tuple[str, EnrolmentToken]:
     org = get_org(session, org_id)
     if org.status != OrgStatus.active:
-        raise Conflict(f"organisation {org_id} is disabled")
+        raise Conflict("this organisation is disabled")
     token = ENROL_TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = _now()
     row = EnrolmentToken(
@@ -287,7 +313,7 @@ def _revoke(session: Session, key: PartnerKey) -> None:
 def revoke_key(session: Session, kid: str, *, actor: str, reason: str | None = None) -> PartnerKey:
     key = session.get(PartnerKey, kid)
     if key is None:
-        raise NotFound(f"no partner key {kid}")
+        raise NotFound("no partner key has this id")
     if key.status == KeyStatus.revoked:
         return key
     _revoke(session, key)

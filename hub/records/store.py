@@ -14,7 +14,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session
 
 from hub.models import Incident, IncidentCode, Person, Referral, Selector
-from hub.records import summaries
+from hub.records import keys, summaries
 
 Rows = dict[str, list[dict[str, Any]]]
 """Database rows per table (``incidents``, ``incident_codes``, ``persons``, ``selectors``,
@@ -79,6 +79,10 @@ def insert_rows(session: Session, rows: Rows, incident_pids: list[str]) -> None:
     current maximum under the write lock, then the driver's executemany. Elsewhere: Core
     executemany, incident ids by RETURNING in parameter order.
     """
+    keys.assign(
+        rows["incidents"], rows["persons"], rows["referrals"],
+        dict(zip(incident_pids, (row["incident_key"] for row in rows["incidents"]), strict=True)),
+    )
     ids = _allocate_incident_ids(session, len(rows["incidents"]))
     if ids is not None:
         for row, new_id in zip(rows["incidents"], ids, strict=True):

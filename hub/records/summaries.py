@@ -38,6 +38,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from hub.models import (
@@ -79,7 +80,9 @@ PERSON_FILLED: Final[dict[str, InstrumentedAttribute[str | None]]] = {
 EMPTY: Final[ColumnElement[str]] = literal_column("''")  # inline, so SELECT and GROUP BY render the same expression
 H3_LEVELS: Final = (7, 6, 5)  # parents kept beside each stored cell
 KEYS: Final = ("k1", "k2", "k3", "k4", "k5")  # the summary's category columns: never named outside this module
-COLUMNS: Final = ("submission_id", "area", "quarter", "measure", *KEYS, "n")
+COLUMNS: Final = ("submission_id", "area", "quarter", "measure", *KEYS, "n", "key_sum")
+# Beside each count, the sum of the counted records' secret record keys (hub.records.keys): sums
+# add across submissions like the counts, and give each published cell its cell key.
 
 
 @dataclass(frozen=True)
@@ -127,13 +130,16 @@ def _area() -> ColumnElement[str]:
     return func.coalesce(Incident.la_gss_code, EMPTY)
 
 
-def _filled(column: InstrumentedAttribute[str | None]) -> ColumnElement[int]:
-    return func.sum(case((and_(column.is_not(None), column.not_in(MARKERS)), 1), else_=0))
+def _filled(column: InstrumentedAttribute[str | None], value: Any = 1) -> ColumnElement[int]:
+    """Rows with a real value in ``column`` (or the sum of ``value`` over them)."""
+    return func.sum(case((and_(column.is_not(None), column.not_in(MARKERS)), value), else_=0))
 
 
 def _measure(measure: Measure, keys: Sequence[ColumnElement[str] | InstrumentedAttribute[str] | InstrumentedAttribute[str | None]],
-             count: ColumnElement[int], base: Select[Any], submissions: Collection[str] | None) -> Select[Any]:
-    """``SELECT submission, area, quarter, measure, categories…, n … GROUP BY`` over ``base``'s joins, per borough."""
+             count: ColumnElement[int], base: Select[Any], submissions: Collection[str] | None,
+             key_sum: ColumnElement[int] | None = None) -> Select[Any]:
+    """``SELECT submission, area, quarter, measure, categories…, n, key_sum … GROUP BY`` over
+    ``base``'s joins, per borough (``key_sum``: of the incidents' record keys unless given)."""
     if len(keys) != len(measure.categories):
         raise ValueError(f"measure {measure.name} has {len(measure.categories)} categories, not {len(keys)}")
     cats = [func.coalesce(k, EMPTY) for k in keys]
@@ -145,10 +151,34 @@ def _measure(measure: Measure, keys: Sequence[ColumnElement[str] | InstrumentedA
         *(c.label(KEYS[i]) for i, c in enumerate(cats)),
         *(literal("").label(k) for k in KEYS[len(cats):]),
         count.label("n"),
+        (key_sum if key_sum is not None else func.sum(Incident.record_key)).label("key_sum"),
     )
     if submissions is not None:
         stmt = stmt.where(Incident.submission_id.in_(list(submissions)))
     return stmt.group_by(Incident.submission_id, Incident.quarter, _area(), *cats)
+
+
+def _distinct_incidents(
+    measure: Measure, keys: Sequence[InstrumentedAttribute[str]], base: Select[Any], submissions: Collection[str] | None
+) -> Select[Any]:
+    """Like :func:`_measure`, counting distinct incidents per category, with the key sum of those
+    incidents (each once, however many rows of the join it has)."""
+    if len(keys) != len(measure.categories):
+        raise ValueError(f"measure {measure.name} has {len(measure.categories)} categories, not {len(keys)}")
+    inner = base.with_only_columns(
+        Incident.id, Incident.submission_id, _area().label("area"), Incident.quarter, Incident.record_key,
+        *(func.coalesce(k, EMPTY).label(KEYS[i]) for i, k in enumerate(keys)),
+    ).distinct()
+    if submissions is not None:
+        inner = inner.where(Incident.submission_id.in_(list(submissions)))
+    sub = inner.subquery()
+    cats = [sub.c[KEYS[i]] for i in range(len(keys))]
+    return select(
+        sub.c.submission_id, sub.c.area, sub.c.quarter, literal(measure.name).label("measure"),
+        *(c.label(KEYS[i]) for i, c in enumerate(cats)),
+        *(literal("").label(k) for k in KEYS[len(cats):]),
+        func.count().label("n"), func.sum(sub.c.record_key).label("key_sum"),
+    ).group_by(sub.c.submission_id, sub.c.quarter, sub.c.area, *cats)
 
 
 def _bases() -> tuple[Select[Any], Select[Any], Select[Any], Select[Any]]:
@@ -163,21 +193,23 @@ def _bases() -> tuple[Select[Any], Select[Any], Select[Any], Select[Any]]:
 
 def _statements(submissions: Collection[str] | None) -> list[Select[Any]]:
     incidents, persons, codes, referrals = _bases()
-    distinct = func.count(func.distinct(Incident.id))
+    # each code is stored once per incident (submissions.ingest), so a code's rows are distinct incidents
     return [
         _measure(INCIDENT_PROFILE, _SOURCES[INCIDENT_PROFILE.name], func.count(Incident.id), incidents, submissions),
-        _measure(PERSON_PROFILE, _SOURCES[PERSON_PROFILE.name], func.count(Person.id), persons, submissions),
-        _measure(CODES, [IncidentCode.field, IncidentCode.code], distinct, codes, submissions),
-        _measure(REFERRAL_PROFILE, _SOURCES[REFERRAL_PROFILE.name], func.count(Referral.id), referrals, submissions),
-        _measure(REFERRED, [Referral.referral_type], distinct, referrals, submissions),
-        _measure(FILLED, [IncidentCode.field], distinct, codes.where(IncidentCode.code.not_in(MARKERS)), submissions),
+        _measure(PERSON_PROFILE, _SOURCES[PERSON_PROFILE.name], func.count(Person.id), persons, submissions,
+                 func.sum(Person.record_key)),
+        _measure(CODES, [IncidentCode.field, IncidentCode.code], func.count(Incident.id), codes, submissions),
+        _measure(REFERRAL_PROFILE, _SOURCES[REFERRAL_PROFILE.name], func.count(Referral.id), referrals, submissions,
+                 func.sum(Referral.record_key)),
+        _distinct_incidents(REFERRED, [Referral.referral_type], referrals, submissions),
+        _distinct_incidents(FILLED, [IncidentCode.field], codes.where(IncidentCode.code.not_in(MARKERS)), submissions),
     ]
 
 
-def _row(sid: str, area: str, quarter: str, measure: Measure, keys: Sequence[str], n: int) -> dict[str, object]:
+def _row(sid: str, area: str, quarter: str, measure: Measure, keys: Sequence[str], n: int, key_sum: int) -> dict[str, object]:
     if len(keys) != len(measure.categories):
         raise ValueError(f"measure {measure.name} has {len(measure.categories)} categories, not {len(keys)}")
-    return {"submission_id": sid, "area": area, "quarter": quarter, "measure": measure.name, "n": n,
+    return {"submission_id": sid, "area": area, "quarter": quarter, "measure": measure.name, "n": n, "key_sum": key_sum,
             **{k: keys[i] if i < len(keys) else "" for i, k in enumerate(KEYS)}}
 
 
@@ -185,19 +217,20 @@ def _h3_rows(session: Session, submissions: Collection[str] | None) -> list[dict
     """Incidents per H3 cell as stored, and its parents at the resolutions in ``H3_LEVELS``:
     a hotspot map then groups by the column of the viewer's resolution in SQL (measure ``H3``)."""
     stmt = (
-        select(Incident.submission_id, _area(), Incident.quarter, Incident.h3_cell, func.count(Incident.id))
+        select(Incident.submission_id, _area(), Incident.quarter, Incident.h3_cell, func.count(Incident.id),
+               func.sum(Incident.record_key))
         .group_by(Incident.submission_id, Incident.quarter, _area(), Incident.h3_cell)
     )
     if submissions is not None:
         stmt = stmt.where(Incident.submission_id.in_(list(submissions)))
     out = []
-    for sid, area, quarter, cell, n in session.execute(stmt):
+    for sid, area, quarter, cell, n, key_sum in session.execute(stmt):
         if cell is None:
             keys = [""] * (1 + len(H3_LEVELS))
         else:
             native = h3.get_resolution(cell)
             keys = [cell, *(h3.cell_to_parent(cell, r) if native > r else cell for r in H3_LEVELS)]
-        out.append(_row(sid, area, quarter, H3, keys, int(n)))
+        out.append(_row(sid, area, quarter, H3, keys, int(n), int(key_sum or 0)))
     return out
 
 
@@ -206,13 +239,18 @@ def _filled_rows(session: Session, submissions: Collection[str] | None) -> list[
     _, persons, _, _ = _bases()
     extra = {name: PERSON_FILLED[name] for name in ("persons.relationship", "persons.mk_name_dob")}
     stmt = persons.with_only_columns(
-        Incident.submission_id, _area(), Incident.quarter, *(_filled(c) for c in extra.values())
+        Incident.submission_id, _area(), Incident.quarter, *(_filled(c) for c in extra.values()),
+        *(_filled(c, Person.record_key) for c in extra.values()),
     ).group_by(Incident.submission_id, Incident.quarter, _area())
     if submissions is not None:
         stmt = stmt.where(Incident.submission_id.in_(list(submissions)))
     out: list[dict[str, object]] = []
     for sid, area, quarter, *sums in session.execute(stmt):
-        out += [_row(sid, area, quarter, FILLED, [name], int(n or 0)) for name, n in zip(extra, sums, strict=True)]
+        counts, key_sums = sums[: len(extra)], sums[len(extra):]
+        out += [
+            _row(sid, area, quarter, FILLED, [name], int(n or 0), int(k or 0))
+            for name, n, k in zip(extra, counts, key_sums, strict=True)
+        ]
     return out
 
 
@@ -252,14 +290,16 @@ def _derived(submissions: Collection[str] | None) -> list[Select[Any]]:
             if d.kept != d.measure.categories:
                 raise ValueError(f"{d.measure.name} keeps {d.measure.categories} of {d.source.name}, not {d.kept}")
             n: ColumnElement[int] = func.sum(StatCount.n)
+            key_sum: ColumnElement[int] = func.sum(StatCount.key_sum)
             keys: list[ColumnElement[str]] = list(cols)
         else:
             value = StatCount.area if d.category == "area" else d.source.column(d.category)
             n = func.sum(case((value.not_in((*MARKERS, "")), StatCount.n), else_=0))
+            key_sum = func.sum(case((value.not_in((*MARKERS, "")), StatCount.key_sum), else_=0))
             keys = [literal(d.field)]
         columns: list[Any] = [
             StatCount.submission_id, StatCount.area, StatCount.quarter, literal(d.measure.name),
-            *(k.label(KEYS[i]) for i, k in enumerate(keys)), *(literal("").label(k) for k in KEYS[len(keys):]), n,
+            *(k.label(KEYS[i]) for i, k in enumerate(keys)), *(literal("").label(k) for k in KEYS[len(keys):]), n, key_sum,
         ]
         stmt = select(*columns).where(StatCount.measure == d.source.name)
         if submissions is not None:
@@ -306,7 +346,8 @@ def _write_counts(session: Session, submissions: Collection[str] | None) -> None
     # London: every incident lies in one area, so even distinct-incident counts add up across areas
     keys = [getattr(StatCount, k) for k in KEYS]
     london = select(
-        StatCount.submission_id, literal(LONDON), StatCount.quarter, StatCount.measure, *keys, func.sum(StatCount.n)
+        StatCount.submission_id, literal(LONDON), StatCount.quarter, StatCount.measure, *keys, func.sum(StatCount.n),
+        func.sum(StatCount.key_sum),
     ).where(StatCount.area != LONDON)
     if submissions is not None:
         london = london.where(StatCount.submission_id.in_(list(submissions)))
@@ -336,16 +377,24 @@ def _link(session: Session, submissions: Collection[str] | None) -> None:
         target = aliased(Person)
         matched.append(select(target.id).where(getattr(target, key.key).in_(values)))
     ids = union(*matched).subquery()
-    already = select(LinkedPerson.person_id).where(LinkedPerson.person_id == Person.id).exists()
     rows = (
-        select(Person.id, Person.submission_id, _area(), Person.incident_id, Person.role, *MATCH_KEYS)
+        select(Person.id, Person.submission_id, _area(), Person.incident_id, Person.role, Person.record_key, *MATCH_KEYS)
         .select_from(Person)
         .join(ids, ids.c.id == Person.id)
         .join(Incident, Incident.id == Person.incident_id)
-        .where(~already)
     )
-    names = ["person_id", "submission_id", "area", "incident_id", "role", *(k.key for k in MATCH_KEYS)]
-    session.execute(insert(LinkedPerson).from_select(names, rows))
+    names = ["person_id", "submission_id", "area", "incident_id", "role", "record_key", *(k.key for k in MATCH_KEYS)]
+    if session.get_bind().dialect.name == "postgresql":
+        # No anti-join against the table this statement fills: planned on an empty
+        # linked_persons (estimated at one row) it ran as a nested loop that re-scanned the
+        # statement's own new rows for every candidate, quadratic in the upload (minutes at
+        # 100,000 rows). The primary key skips the persons linked already, whatever the plan.
+        session.execute(
+            pg_insert(LinkedPerson).from_select(names, rows).on_conflict_do_nothing(index_elements=["person_id"])
+        )
+        return
+    already = select(LinkedPerson.person_id).where(LinkedPerson.person_id == Person.id).exists()
+    session.execute(insert(LinkedPerson).from_select(names, rows.where(~already)))
 
 
 def refresh(session: Session, submission_ids: Collection[str]) -> None:
@@ -359,6 +408,11 @@ def refresh(session: Session, submission_ids: Collection[str]) -> None:
         # Two uploads stored at once cannot see each other's rows: linking waits for the other
         # to commit, then sees it (SQLite's write lock already serialises whole transactions).
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LINK_LOCK})
+        # Fresh statistics for the tables linking reads: planned on stale ones (a bulk load
+        # after the last ANALYZE) the anti-join below was estimated at one row and ran as a
+        # nested loop for minutes. ANALYZE counts this transaction's own new rows; it runs
+        # under the link lock, which already serialises this step.
+        session.execute(text("ANALYZE persons, incidents, linked_persons"))
     _link(session, ids)
     _bump(session)
 

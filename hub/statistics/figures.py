@@ -21,7 +21,7 @@ from anonymise import (
     protect_table,
     public_status,
 )
-from hub.statistics.schemas import CrossTable, Figure, PrivacyLabel, Rate, Table
+from hub.statistics.schemas import CrossTable, FieldCompleteness, Figure, PrivacyLabel, Rate, Table
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,9 @@ MARKERS: Final = ("unknown", "not_asked", "not_applicable")
 NOT_RECORDED: Final = "not_recorded"
 OTHER: Final = "other"
 RULES_TEXT: Final = (
-    "Counts from 1 to {n1} are shown as 'fewer than {n}'; other counts are rounded to the "
-    "nearest {b}; totals come from unrounded counts; further cells are suppressed where a "
+    "Counts from 1 to {n1} are shown as 'fewer than {n}'; other counts are shown as a multiple "
+    "of {b} with a little consistent noise (cell-key perturbation: the same figure everywhere, "
+    "tables need not add up); totals are perturbed on their own; further cells are suppressed where a "
     "hidden count could be worked out by subtraction, including by a partner subtracting its "
     "own records."
 )
@@ -238,3 +239,23 @@ def rate(
     percent = round(100 * num.value / den.value) if num.value is not None and den.value else None
     shown = f"{percent}%" if percent is not None else "not available (small numbers)"
     return Rate(key=key, label=label, numerator=num, denominator=den, percent=percent, display=shown)
+
+
+def share(filled: int, total: int, rules: Rules) -> FieldCompleteness:
+    """A pooled share (records with a field filled), computed only from published counts.
+
+    The filled and missing counts are protected as one additive table (perturbed by their cell
+    keys), so neither a small number of missing values nor the exact total can be worked back
+    from the percentage: it is the published filled count over the published total, rounded to
+    5 points. When either side is small or protected, no percentage is shown.
+    """
+    if total == 0:
+        return FieldCompleteness(field="", percent=None, display="no records")
+    if total < rules.min_count:
+        return FieldCompleteness(field="", percent=None, display=f"fewer than {rules.min_count} records")
+    protected = checked(protect_series([filled, total - filled], rules), "coverage")
+    shown, _, whole = protected.cells
+    if shown.value is None or whole.value is None or protected.cells[1].value is None or not whole.value:
+        return FieldCompleteness(field="", percent=None, display="not available (small numbers)")
+    percent = 5 * round(100 * shown.value / whole.value / 5)
+    return FieldCompleteness(field="", percent=percent, display=f"{percent}%")

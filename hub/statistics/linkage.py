@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
-from anonymise import Visibility, vocab
+from anonymise import KeyedCount, Visibility, vocab
 from hub.statistics.queries import Appearance
 
 VICTIM: Final = vocab.Role.potential_victim.value
@@ -42,6 +42,17 @@ class PersonGroup:
     role: str
     incidents: set[int] = field(default_factory=set)
     providers: set[str] = field(default_factory=set)
+    key_sum: int = 0
+    """the sum of the person rows' record keys: this person's part of a repeat count's cell key"""
+
+
+ROLE_ORDER: Final = ("potential_victim", "suspect")
+
+
+def _precedence(role: str) -> tuple[int, str]:
+    """A person seen in several roles counts in the first of ``ROLE_ORDER`` (then by name): a
+    function of the records, never of which row was stored first."""
+    return (ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER), role)
 
 
 class RepeatCount(NamedTuple):
@@ -82,8 +93,10 @@ def people(appearances: Sequence[Appearance], visibility: Visibility) -> list[Pe
     groups: dict[int, PersonGroup] = {}
     for i, a in enumerate(appearances):
         person = groups.setdefault(find(i), PersonGroup(a.role))
+        person.role = min(person.role, a.role, key=_precedence)
         person.incidents.add(a.incident_id)
         person.providers.add(a.provider)
+        person.key_sum += a.record_key
     return list(groups.values())
 
 
@@ -93,7 +106,7 @@ def count_people(found: Sequence[PersonGroup]) -> RepeatCounts:
         for person in found:
             if person.role == rule.role and len(person.incidents) >= rule.min_incidents and len(person.providers) >= rule.min_partners:
                 owner = next(iter(person.providers)) if len(person.providers) == 1 else SEVERAL
-                counts[(rule.key, owner)] = counts.get((rule.key, owner), 0) + 1
+                counts[(rule.key, owner)] = counts.get((rule.key, owner), 0) + KeyedCount(1, person.key_sum)
     return RepeatCounts(
         [RepeatCount(k, o, n) for (k, o), n in sorted(counts.items())],
         frozenset(p for person in found for p in person.providers),

@@ -15,6 +15,7 @@ from typing import Any, Final, NamedTuple
 from sqlalchemy import ColumnElement, Row, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from anonymise import KeyedCount
 from hub.models import LinkedPerson, StatCount, Submission, SubmissionStatus
 from hub.records import summaries
 from hub.records.summaries import (
@@ -129,7 +130,8 @@ def _summed(
     cols = [StatCount.quarter if k == "quarter" else measure.column(k) for k in keys]
     named: list[Any] = [c.label(k) for c, k in zip(cols, keys, strict=True)]
     stmt: Select[Any] = (
-        select(*named, Submission.org_id.label("provider"), func.sum(StatCount.n).label("n"))
+        select(*named, Submission.org_id.label("provider"), func.sum(StatCount.n).label("n"),
+               func.sum(StatCount.key_sum).label("key_sum"))
         .select_from(StatCount)
         .join(Submission, Submission.id == StatCount.submission_id)
         .where(StatCount.measure == measure.name, *where)
@@ -146,8 +148,13 @@ def _summed(
     return session.execute(stmt.group_by(*cols, Submission.org_id)).all()
 
 
+def _keyed(row: Row[Any]) -> int:
+    """A row's count with its records' key sum (its cell key: anonymise.perturb)."""
+    return KeyedCount(int(row.n), int(row.key_sum or 0))
+
+
 def _counts(rows: Sequence[Row[Any]], key: str) -> list[Count]:
-    return [Count(str(getattr(r, key)), str(r.provider), int(r.n)) for r in rows]
+    return [Count(str(getattr(r, key)), str(r.provider), _keyed(r)) for r in rows]
 
 
 def incidents_by_quarter(session: Session, scope: Scope) -> list[Count]:
@@ -162,7 +169,7 @@ def persons_by_quarter_and_role(session: Session, scope: Scope, roles: Sequence[
     """Role → ``persons_by_quarter`` rows, for several roles in one query."""
     out: dict[str, list[Count]] = {role: [] for role in roles}
     for r in _summed(session, scope, PERSONS, ["role", "quarter"], PERSONS.column("role").in_(list(roles))):
-        out[str(r.role)].append(Count(str(r.quarter), str(r.provider), int(r.n)))
+        out[str(r.role)].append(Count(str(r.quarter), str(r.provider), _keyed(r)))
     return out
 
 
@@ -171,7 +178,7 @@ def person_field_by_quarter(session: Session, scope: Scope, name: str, role: str
     # every quarter: the narrow "persons" counts (role, adult/child) where they answer it
     measure = PERSONS if name == "age_group" else PERSON_PROFILE
     rows = _summed(session, scope, measure, ["quarter", name], measure.column("role") == role)
-    return [QuarterCount(str(r.quarter), str(getattr(r, name)), str(r.provider), int(r.n)) for r in rows]
+    return [QuarterCount(str(r.quarter), str(getattr(r, name)), str(r.provider), _keyed(r)) for r in rows]
 
 
 def incident_field(session: Session, scope: Scope, name: str) -> list[Count]:
@@ -194,7 +201,7 @@ def incidents_with_referral(session: Session, scope: Scope, referral_types: Sequ
 
 
 def incidents_by_provider(session: Session, scope: Scope) -> list[Count]:
-    return [Count("all", str(r.provider), int(r.n)) for r in _summed(session, scope, INCIDENTS, [])]
+    return [Count("all", str(r.provider), _keyed(r)) for r in _summed(session, scope, INCIDENTS, [])]
 
 
 def hotspot_cells(session: Session, scope: Scope, resolution: int = 15) -> list[CellCount]:
@@ -204,7 +211,7 @@ def hotspot_cells(session: Session, scope: Scope, resolution: int = 15) -> list[
     for level in H3_LEVELS:
         if resolution <= level:
             column = f"cell_r{level}"
-    return [CellCount(str(getattr(r, column)) or None, str(r.provider), int(r.n)) for r in _summed(session, scope, H3, [column])]
+    return [CellCount(str(getattr(r, column)) or None, str(r.provider), _keyed(r)) for r in _summed(session, scope, H3, [column])]
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,7 @@ class Appearance:
     provider: str
     role: str
     keys: tuple[str | None, ...]
+    record_key: int = 0
 
 
 def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
@@ -235,7 +243,7 @@ def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
     stmt = _active(
         select(
             LinkedPerson.person_id, LinkedPerson.incident_id, Submission.agreement_id,
-            Submission.org_id.label("provider"), LinkedPerson.role, *keys,
+            Submission.org_id.label("provider"), LinkedPerson.role, *keys, LinkedPerson.record_key,
         ).join(Submission, Submission.id == LinkedPerson.submission_id),
         scope,
     )
@@ -243,7 +251,7 @@ def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
         stmt = stmt.where(LinkedPerson.area == scope.area)
     rows = [
         Appearance(int(r.person_id), int(r.incident_id), str(r.agreement_id), str(r.provider), str(r.role),
-                   tuple(getattr(r, k) for k in MATCH_KEYS))
+                   tuple(getattr(r, k) for k in MATCH_KEYS), int(r.record_key or 0))
         for r in session.execute(stmt)
     ]
     spans: dict[tuple[int, str], set[int]] = {}
@@ -287,11 +295,11 @@ def completeness(
     def summed(measure: Measure, keys: Sequence[str]) -> Sequence[Row[Any]]:
         return _summed(session, scope, measure, keys, org_id=org_id, quarter=quarter)
 
-    incidents = sum(int(r.n) for r in summed(INCIDENTS, []))
-    persons = sum(int(r.n) for r in summed(PERSONS, ["role"]))
+    incidents = sum(_keyed(r) for r in summed(INCIDENTS, []))
+    persons = sum(_keyed(r) for r in summed(PERSONS, ["role"]))
     filled: dict[str, int] = {}
     for r in summed(FILLED, ["field"]):
-        filled[str(r.field)] = filled.get(str(r.field), 0) + int(r.n)
+        filled[str(r.field)] = filled.get(str(r.field), 0) + _keyed(r)
     out: dict[str, Completeness] = {}
     for name in COMPLETENESS_FIELDS:
         out[name] = Completeness(filled.get(name, 0), incidents)
@@ -308,7 +316,7 @@ def person_profile(session: Session, scope: Scope, role: str) -> list[PersonProf
     names = ["gender", "age_group", "age_band", "nationality"]
     rows = _summed(session, scope, PERSON_PROFILE, names, PERSON_PROFILE.column("role") == role)
     return [
-        PersonProfile(str(r.gender), str(r.age_group), str(r.age_band), str(r.nationality), str(r.provider), int(r.n))
+        PersonProfile(str(r.gender), str(r.age_group), str(r.age_band), str(r.nationality), str(r.provider), _keyed(r))
         for r in rows
     ]
 
@@ -317,7 +325,7 @@ def referral_profile(session: Session, scope: Scope) -> list[ReferralProfile]:
     """Referrals per police outcome, reasonable and conclusive grounds decision, in one query."""
     rows = _summed(session, scope, REFERRAL_PROFILE, ["police_outcome", "reasonable_grounds", "conclusive_grounds"])
     return [
-        ReferralProfile(str(r.police_outcome), str(r.reasonable_grounds), str(r.conclusive_grounds), str(r.provider), int(r.n))
+        ReferralProfile(str(r.police_outcome), str(r.reasonable_grounds), str(r.conclusive_grounds), str(r.provider), _keyed(r))
         for r in rows
     ]
 
@@ -325,7 +333,7 @@ def referral_profile(session: Session, scope: Scope) -> list[ReferralProfile]:
 def all_codes(session: Session, scope: Scope, fields: Sequence[str]) -> list[CodeCount]:
     """Incidents per code of several multi-valued fields, in one query."""
     rows = _summed(session, scope, CODES, ["field", "code"], CODES.column("field").in_(list(fields)))
-    return [CodeCount(str(r.field), str(r.code), str(r.provider), int(r.n)) for r in rows]
+    return [CodeCount(str(r.field), str(r.code), str(r.provider), _keyed(r)) for r in rows]
 
 
 def active_submissions(session: Session, scope: Scope) -> list[str]:

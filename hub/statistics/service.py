@@ -24,7 +24,6 @@ from hub.statistics.queries import Count, Scope
 from hub.statistics.schemas import (
     Breakdowns,
     Coverage,
-    FieldCompleteness,
     Headline,
     Hotspots,
     Overview,
@@ -233,11 +232,7 @@ def coverage(session: Session, principal: Principal, area: str) -> Coverage:
     pooled = []
     if scope.sources:
         for name, (filled, total) in sorted(queries.completeness(session, org_id=None, scope=q_scope).items()):
-            f = assembly.percent(filled, total, visibility.min_count)
-            # Pooled shares are rounded to 5 points so they cannot be turned back into counts.
-            if f.percent is not None:
-                f = FieldCompleteness(field=name, percent=5 * round(f.percent / 5), display=f"{5 * round(f.percent / 5)}%")
-            pooled.append(f.model_copy(update={"field": name}))
+            pooled.append(figures.share(filled, total, visibility).model_copy(update={"field": name}))
     own = [
         assembly.percent(filled, total, 1).model_copy(update={"field": name})
         for name, (filled, total) in sorted(queries.completeness(session, org_id=principal.org_id, scope=None, quarter=latest).items())

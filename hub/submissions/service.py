@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from anonymise import BundleError, check_upload, open_bundle, sha256_hex, verify_signature
@@ -23,7 +23,7 @@ from hub import audit
 from hub.agreements.service import governing_agreement
 from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
 from hub.config import HubSettings
-from hub.errors import Conflict, Forbidden, NotAuthenticated, NotFound, Rejected, TooLarge
+from hub.errors import Conflict, Forbidden, HubError, NotAuthenticated, NotFound, Rejected, TooLarge
 from hub.models import Submission, SubmissionStatus
 from hub.records import store as records
 from hub.secrets import HubSecrets
@@ -34,6 +34,7 @@ from hub.submissions.rekey import Rekeyer
 from hub.submissions.validate import Problems, ValidTables, check_rows, present_fields, row_counts
 
 log = logging.getLogger(__name__)
+_LOCK_WAIT_CODES = frozenset({"55P03", "57014"})  # lock_not_available (lock_timeout), query_canceled (statement_timeout)
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,44 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _lock_quarter(session: Session, org_id: str, agreement_id: str, quarter: str) -> None:
-    """Serialise writers of one partner's quarter (SQLite already serialises every writer)."""
+class Busy(HubError):
+    """Another upload holds what this one needs for longer than the hub waits: try again shortly."""
+
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+def bound_ingest(session: Session, settings: HubSettings) -> None:
+    """On PostgreSQL, bound this transaction: every statement, every lock wait, and the time a
+    backend goes on working for a client that has gone (a killed hub), so no ingest can stall
+    the quarter or hold its lock for minutes. Transaction-scoped (``SET LOCAL``)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT set_config('statement_timeout', :s, true), set_config('lock_timeout', :l, true), "
+                         "set_config('idle_in_transaction_session_timeout', :s, true)"),
+                    {"s": f"{settings.ingest_statement_timeout_seconds * 1000}", "l": f"{settings.ingest_lock_wait_seconds * 1000}"})
+
+
+def _lock_quarter(session: Session, org_id: str, agreement_id: str, quarter: str, *, wait_seconds: int = 30) -> None:
+    """Serialise writers of one partner's quarter (SQLite already serialises every writer).
+
+    A transaction-level advisory lock: it ends with the transaction, so with the backend. It is
+    waited for at most ``lock_timeout`` (``bound_ingest``); then 503 with Retry-After.
+    """
     if session.get_bind().dialect.name == "postgresql":
         digest = hashlib.sha256(f"submission|{org_id}|{agreement_id}|{quarter}".encode()).digest()
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest[:8], "big", signed=True)})
+        try:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest[:8], "big", signed=True)})
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in _LOCK_WAIT_CODES:
+                raise
+            log.info("upload from %s waited too long for its quarter's lock", org_id)
+            raise Busy("another upload of this quarter is being stored; try again shortly",
+                       retry_after=max(5, wait_seconds)) from None
 
 
 def _reject(partner: Partner, problems: Problems, *, too_large: bool = False) -> NoReturn:
@@ -134,16 +168,33 @@ def receive(
         _reject(partner, problems)
 
     quarter = manifest.reporting_period
-    _lock_quarter(session, partner.org_id, agreement.id, quarter)
+    bound_ingest(session, settings)
+    _lock_quarter(session, partner.org_id, agreement.id, quarter, wait_seconds=settings.ingest_lock_wait_seconds)
     earlier = _by_digest(session, digest)  # an identical upload may have won the lock
     if earlier is not None:
         return _again(earlier, partner)
+    _check_resubmissions(session, partner.org_id, agreement.id, quarter, agreement.disclosure.max_resubmissions)
     submission_id = str(manifest.submission_id)
     if session.get(Submission, submission_id) is not None:
         raise Conflict("this submission id was used by another bundle; prepare the bundle again")
     return _ingest(session, secrets, partner, tables, bundle.manifest.model_dump(mode="json"),
                    submission_id=submission_id, agreement_id=agreement.id,
                    agreement_version=agreement.version, quarter=quarter, digest=digest)
+
+
+def _check_resubmissions(session: Session, org_id: str, agreement_id: str, quarter: str, allowed: int) -> None:
+    """Refuse a quarter sent more often than the agreement allows: each upload is a new draw of
+    the perturbation, which a partner re-sending with a few known records could average."""
+    sent = session.scalar(
+        select(func.count()).select_from(Submission).where(
+            Submission.org_id == org_id, Submission.agreement_id == agreement_id, Submission.quarter == quarter
+        )
+    ) or 0
+    if sent > allowed:
+        raise Conflict(
+            f"{quarter} has been sent {sent} times; the agreement allows {allowed} resubmission(s) of a quarter. "
+            "Ask the hub operator (and the agreement's owner) if a correction is needed."
+        )
 
 
 def _by_digest(session: Session, digest: str) -> Submission | None:
@@ -226,7 +277,8 @@ def _ingest(
     for old in previous:
         audit.record(session, actor=partner.actor, action="submission.superseded", target=f"submission:{old.id}",
                      agreement_id=agreement_id, providers=(partner.org_id,),
-                     details={"quarter": quarter, "superseded_by": submission_id})
+                     details={"quarter": quarter, "superseded_by": submission_id,
+                              "records": dict(old.record_counts), "new_records": counts})
     audit.record(session, actor=partner.actor, action="submission.accepted", target=f"submission:{submission_id}",
                  agreement_id=agreement_id, providers=(partner.org_id,),
                  details={"quarter": quarter, "agreement_version": agreement_version, "records": counts,

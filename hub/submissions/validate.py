@@ -11,7 +11,6 @@ never the value. The list is capped; the total says how many there were.
 """
 
 import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -22,10 +21,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import TypeAdapter, ValidationError
 
-from anonymise import TABLES, Manifest, OpenedBundle, TableName
+from anonymise import TABLES, Manifest, OpenedBundle, TableName, arrow_schema
 
 MAX_PROBLEMS: Final = 200
-_SAFE_COLUMN: Final = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _COLUMN_ADAPTERS: Final[dict[str, dict[str, TypeAdapter[list[Any]]]]] = {
     table: {
         name: TypeAdapter(list[info.rebuild_annotation()])  # type: ignore[misc,arg-type]
@@ -76,10 +74,9 @@ class ValidTables:
         return dict(self.rows)
 
 
-def _safe_column(name: object, table: str) -> str:
-    if isinstance(name, str) and (name in TABLES[table].model_fields or _SAFE_COLUMN.match(name)):  # type: ignore[index]
-        return name
-    return "(unrecognised column)"
+def _unknown_column(position: int) -> str:
+    """How a column the schema lacks is named: by its position only (its name is the sender's text)."""
+    return f"(column {position}, not in the schema)"
 
 
 def row_counts(bundle: OpenedBundle, *, max_rows: int, problems: Problems) -> dict[TableName, int]:
@@ -101,12 +98,41 @@ def row_counts(bundle: OpenedBundle, *, max_rows: int, problems: Problems) -> di
     return counts
 
 
-def read_columns(data: bytes) -> tuple[Columns, int]:
+def _kind(data_type: pa.DataType) -> str:
+    if pa.types.is_integer(data_type):
+        return "integer"
+    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
+        return "text"
+    if pa.types.is_dictionary(data_type):
+        return _kind(data_type.value_type)
+    if pa.types.is_list(data_type) or pa.types.is_large_list(data_type):
+        inner = _kind(data_type.value_type)
+        return "list of text" if inner in ("text", "empty") else "other"
+    if pa.types.is_null(data_type):
+        return "empty"
+    return "other"
+
+
+def check_types(table: TableName, schema: pa.Schema, problems: Problems) -> bool:
+    """Every known column stored with the Parquet type the schema writes: no coercion (a person_seq
+    sent as text, an h3_resolution as a float, a flag as a boolean is refused, not converted)."""
+    expected = {f.name: _kind(f.type) for f in arrow_schema(table)}
+    ok = True
+    for name, data_type in zip(schema.names, schema.types, strict=True):
+        want = expected.get(name)
+        got = _kind(data_type)
+        if want is not None and got not in (want, "empty"):
+            problems.add(table, "column_type", column=name, message=f"stored as {got} where the schema needs {want}")
+            ok = False
+    return ok
+
+
+def read_columns(data: bytes) -> tuple[Columns, int, pa.Schema]:
     try:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowException, OSError):
         raise ValueError("unreadable") from None
-    return table.to_pydict(), table.num_rows
+    return table.to_pydict(), table.num_rows, table.schema
 
 
 def _db_value(value: Any) -> Any:
@@ -160,9 +186,10 @@ def _validate_column(
 def validate_table(table: TableName, columns: Mapping[str, list[Any]], rows: int, problems: Problems) -> Columns | None:
     """Validate every value of one table against its schema fields; None if any is wrong."""
     fields = TABLES[table].model_fields
-    for name in sorted(set(columns) - set(fields)):
-        problems.add(table, "unknown_column", column=_safe_column(name, table),
-                     message="the common schema has no such column")
+    for position, name in enumerate(columns, start=1):
+        if name not in fields:
+            problems.add(table, "unknown_column", column=_unknown_column(position),
+                         message="the common schema has no such column")
     found: list[tuple[int, str, str, str]] = []
     out: Columns = {}
     for name, info in fields.items():
@@ -187,9 +214,11 @@ def check_rows(bundle: OpenedBundle, problems: Problems) -> ValidTables | None:
     rows: dict[str, int] = {}
     for table in TABLES:
         try:
-            raw, count = read_columns(bundle.tables[f"{table}.parquet"])
+            raw, count, schema = read_columns(bundle.tables[f"{table}.parquet"])
         except ValueError:
             problems.add(table, "unreadable_parquet", message="the table file is not readable Parquet")
+            continue
+        if not check_types(table, schema, problems):
             continue
         checked = validate_table(table, raw, count, problems)
         if checked is not None:

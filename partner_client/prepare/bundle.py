@@ -55,10 +55,7 @@ class Removed:
 def privacy_report(submission: Submission, removed: Removed, tables: Tables) -> dict[str, Any]:
     """Counts of what was removed, generalised, coarsened or suppressed, and the risk: never a value."""
     profile, counts = submission.profile, removed.counts
-    identifiers = {
-        c: "identifier: used only to make pseudonyms, locate and scrub; never sent"
-        for c in sorted(profile.identifier_columns())
-    }
+    identifiers = len(profile.identifier_columns())  # a count: the hub's manifest is counts and codes only
     return {
         "rows_read": counts["rows_read"],
         "duplicate_rows_left_out": counts["duplicate_rows"],
@@ -68,7 +65,7 @@ def privacy_report(submission: Submission, removed: Removed, tables: Tables) -> 
             "fields_withheld_by_agreement": dict(removed.withheld),
         },
         "pseudonymised": {
-            "method": "HMAC-SHA256 under the agreement's linkage key (HKDF sub-keys per purpose)",
+            "method": "hmac_sha_hkdf",  # HMAC-SHA256 under the agreement's linkage key, HKDF sub-keys per purpose
             "key_version": submission.key.version,
             "key_fingerprint": submission.key.fingerprint(),
         },

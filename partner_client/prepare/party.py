@@ -19,6 +19,12 @@ class Party:
         return rule is not None and rule.narrative
 
     @property
+    def business_names_allowed(self) -> bool:
+        """Whether the agreement lets business and premises names stay in scrubbed notes (off by default)."""
+        rule = self.agreement.rule_for(self.partner_id)
+        return rule is not None and rule.business_names
+
+    @property
     def allowed_fields(self) -> tuple[str, ...] | None:
         """The fields this partner may send (None: every field of the schema)."""
         rule = self.agreement.rule_for(self.partner_id)

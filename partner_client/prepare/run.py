@@ -116,7 +116,7 @@ class Pipeline:
     def _scrubber(self) -> Scrubber | None:
         """A scrubber only when the profile maps notes and the agreement lets them leave."""
         if self.profile.target("incident.narrative") is not None and self.party.narrative_allowed:
-            return make_scrubber(self.ner, self.workers)
+            return make_scrubber(self.ner, self.workers, business_names=self.party.business_names_allowed)
         return None
 
     def _anonymiser(self, csv_path: Path, counts: Counter[str]) -> RowAnonymiser:

@@ -13,17 +13,15 @@ Notes = Callable[[], list[str | None]]
 """Waits for a chunk's scrubbed notes: one per row, None where no note leaves."""
 
 
-def make_scrubber(ner: bool | None, workers: int | None) -> scrub.Scrubber:
-    return scrub.Scrubber(ner=ner, workers=workers)
+def make_scrubber(ner: bool | None, workers: int | None, *, business_names: bool = False) -> scrub.Scrubber:
+    return scrub.Scrubber(ner=ner, workers=workers, business_names=business_names)
 
 
 def ner_note(scrubber: scrub.Scrubber | None) -> str:
-    """What the privacy report says about finding names."""
+    """What the privacy report says about finding names: a code (``review.NER_NOTES`` has the words)."""
     if scrubber is None:
-        return "no free text was sent"
-    if scrubber.ner_available:
-        return "person names detected by the spaCy pipeline as well as from the record's columns"
-    return "names not present in any column may be missed: the NER extra is not installed"
+        return "no_free_text"
+    return "ner_and_columns" if scrubber.ner_available else "columns_only"
 
 
 class NoteScrubber:

@@ -21,7 +21,7 @@ from partner_client.config import ClientSettings, load_state
 from partner_client.errors import ClientError
 from partner_client.mapping import check, propose
 from partner_client.prepare import parse_quarter_arg
-from partner_client.preview import json_lines, read_bundle, records
+from partner_client.preview import json_lines, notes, pieces, read_bundle, records
 from partner_client.profile import (
     TARGETS,
     IdentifierKind,
@@ -217,6 +217,8 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
             "privacy_report": prepared.manifest["privacy_report"],
             "warnings": [p.as_dict() | {"where": p.where()} for p in prepared.warnings],
             "sample": sample,
+            # Every scrubbed note in full, cut into text and placeholders for highlighting.
+            "notes": [[{"text": p.text, "kind": p.kind} for p in pieces(note)] for note in notes(opened)],
         }
 
     @app.get("/api/bundles/{bundle_id}/records")

@@ -254,3 +254,80 @@ def test_no_known_identifier_survives(plain: Scrubber, record: tuple[str, list[s
             assert secret not in folded
         else:
             assert not re.search(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", folded), secret
+
+
+def test_business_names_go_unless_the_agreement_allows_them() -> None:
+    text = "She worked at Sparkle Nails Stratford and later at the Sunrise Care Home."
+    assert Scrubber(ner=False).scrub(text).text == "She worked at <BUSINESS_1> Stratford and later at the <BUSINESS_2>."
+    kept = Scrubber(ner=False, business_names=True).scrub(text).text
+    assert kept is not None
+    assert "Sparkle Nails" in kept
+    assert "Sunrise Care Home" in kept
+
+
+def test_agreement_setting_for_business_names_is_off_by_default() -> None:
+    from anonymise.agreement import ProviderRule
+
+    assert ProviderRule(provider="demo-ngo").business_names is False
+    assert ProviderRule(provider="demo-ngo", business_names=True).business_names is True
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Precious (15) lives with her aunt.", "<PERSON_1> (<AGE_9_17>) lives with her aunt."),
+        ("He is aged 16 and says he will be 18 next year.", "He is aged <AGE_9_17> and says he will be <AGE_18_20> next year."),
+        ("a 45-year-old man", "a <AGE_39_47>-year-old man"),
+    ],
+)
+def test_exact_ages_become_the_age_band(text: str, expected: str) -> None:
+    assert Scrubber(ner=False).scrub(text).text == expected
+
+
+def test_mother_and_child_who_share_a_surname_stay_two_people() -> None:
+    text = "Child: Precious Okafor. Mother Joy Okafor believed in Lagos. Precious says Okafor is her name."
+    out = Scrubber(ner=False).scrub(text).text
+    assert out is not None
+    assert out.count("<PERSON_1>") >= 2
+    assert "<PERSON_2>" in out
+    assert "Joy" not in out
+    assert "Precious" not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LEFT THE HOUSE WITH ARDIT AND SHPRESA, KOWALSKI, TOMASZ DROVE",
+        "left the house with ardit and shpresa, kowalski, tomasz drove",
+        "Left the house with Ardit and Shpresa; Kowalski, Tomasz drove.",
+    ],
+)
+def test_names_go_in_any_case(text: str) -> None:
+    out = Scrubber(ner=False).scrub(text).text
+    assert out is not None
+    for name in ("ardit", "shpresa", "kowalski", "tomasz"):
+        assert name not in out.lower()
+    assert "house" in out.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("his NI is ZZ159771T", "NI_NUMBER"),
+        ("iban gb71 ltvc 4224 7010 5948 40", "IBAN"),
+        ("insta @bossman_kay", "HANDLE"),
+        ("username dani_b1993", "HANDLE"),
+        ("email abena dot kwarteng at example dot com", "EMAIL"),
+        ("ref 3417/14MAR", "ID_NUMBER"),
+    ],
+)
+def test_fail_closed_identifiers(text: str, entity: str) -> None:
+    result = Scrubber(ner=False).scrub(text)
+    assert any(e.type == entity for e in result.entities)
+    assert result.text is not None
+    assert f"<{entity}_1>" in result.text
+
+
+def test_names_that_are_words_go_after_a_cue_and_stay_otherwise() -> None:
+    out = Scrubber(ner=False).scrub("She came with aunty Comfort. Mrs Potter will ring. There is hope and joy.").text
+    assert out == "She came with aunty <PERSON_1>. Mrs <PERSON_2> will ring. There is hope and joy."

@@ -65,6 +65,22 @@ def _identifiers(demo: DemoFiles) -> list[tuple[str, str, str]]:
     return sorted(found)
 
 
+def _note_only_names(demo: DemoFiles) -> list[str]:
+    """Names planted in a note that no structured column of any export holds (friends, landlords, controllers)."""
+    document: dict[str, list[dict[str, Any]]] = json.loads(demo.identifiers.read_text(encoding="utf-8"))
+    in_columns = {
+        w for items in document.values() for item in items
+        if "note" not in item.get("column", "").lower() and "text" not in item.get("column", "").lower()
+        for w in str(item["value"]).lower().split()
+    }
+    return sorted({
+        str(item["value"]) for items in document.values() for item in items
+        if item["type"] == "PERSON" and len(str(item["value"])) >= MIN_LENGTH
+        and ("note" in item.get("column", "").lower() or "text" in item.get("column", "").lower())
+        and not set(str(item["value"]).lower().split()) & in_columns
+    })
+
+
 def _forms(value: str) -> set[str]:
     return {value, json.dumps(value)[1:-1]}
 
@@ -126,7 +142,14 @@ def test_partner_flow_leaves_no_identifier_at_the_hub(
     assert manifest["partner_id"] == partner
     assert manifest["reporting_period"] == "2026-Q3"
     assert sum(manifest["record_counts"].values()) == len(lines) - 1
-    assert "Re-identification risk" in cli("preview", str(bundle))
+    shown = cli("preview", str(bundle))
+    assert "Re-identification risk" in shown
+    assert "Notes that will leave" in shown
+    if partner == "demo-ngo":  # the only partner the demo agreement lets send notes: every one shown in full
+        sent = [json.loads(line)["record"].get("narrative") for line in lines[1:]]
+        sent = [n for n in sent if n]
+        assert sent
+        assert f"Notes that will leave ({len(sent)})" in shown
 
     first = cli("upload", str(bundle), "--home", str(home))
     assert "Receipt signature verified" in first

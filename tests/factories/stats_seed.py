@@ -16,7 +16,9 @@ import h3
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anonymise.disclosure import publish
 from anonymise.london import BY_GSS
+from anonymise.perturb import KeyedCount, record_key
 from hub.agreements import service as agreements
 from hub.models import Incident, IncidentCode, Organisation, Person, Referral, Submission
 from hub.records import summaries
@@ -110,6 +112,7 @@ def seed(
                     police_force_area="E23000001", h3_cell=cell if rng.random() > 0.1 else None,
                     h3_resolution=8,
                 )
+                incident.record_key = record_key(incident.incident_key, provider, "incident")
                 session.add(incident)
                 session.flush()
                 n_inc += 1
@@ -128,6 +131,7 @@ def seed(
                             mk_surname_dob_sex=keys[3], role=role, gender=rng.choice(["female", "male", "male", "unknown"]),
                             age_band=band, age_group="child" if band == "9-17" else ("unknown" if band == "unknown" else "adult"),
                             nationality=rng.choice(NATIONALITY), relationship="unknown",
+                            record_key=record_key(incident.incident_key, provider, "person", str(seq)),
                         )
                     )
                     n_per += 1
@@ -140,6 +144,7 @@ def seed(
                                 conclusive_grounds=rng.choice(["positive", "pending", "unknown"]), decision_month=None,
                                 police_outcome=rng.choice(["crime_recorded", "arrest", "no_further_action", "unknown"]),
                                 victim_engaged_with_police="unknown", support_provided="",
+                                record_key=rng.randrange(256),
                             )
                         )
     session.flush()
@@ -173,6 +178,7 @@ def add_incidents(
             premises_type=premises, exploitation_scope="uk_only", la_gss_code=gss, police_force_area="E23000001",
             h3_cell=None, h3_resolution=None,
         )
+        incident.record_key = record_key(incident.incident_key, provider, "incident")
         session.add(incident)
         session.flush()
         session.add(IncidentCode(incident_id=incident.id, field="exploitation_types", code="labour"))
@@ -180,7 +186,25 @@ def add_incidents(
             Person(
                 incident_id=incident.id, submission_id=sub_id, org_id=provider, person_seq=1, role="potential_victim",
                 gender="female", age_band="30-38", age_group="adult", nationality="RO", relationship="unknown",
+                record_key=record_key(incident.incident_key, provider, "person", "1"),
             )
         )
     session.flush()
     summaries.refresh(session, [sub_id])
+
+
+def published_incidents(session: Session, providers: tuple[str, ...] | list[str], area: str, quarter: str) -> int:
+    """What the hub must publish for the incidents of ``providers`` in ``area`` (a GSS code or
+    "london") and ``quarter``, computed from the records: their count perturbed by the sum of
+    their record keys under the demo agreement's rules (every count in these tests is >= 5)."""
+    from sqlalchemy import func
+
+    from anonymise.agreement import DisclosureRules
+
+    stmt = select(func.count(Incident.id), func.coalesce(func.sum(Incident.record_key), 0)).join(
+        Submission, Submission.id == Incident.submission_id
+    ).where(Submission.status == "active", Incident.org_id.in_(list(providers)), Incident.quarter == quarter)
+    if area != "london":
+        stmt = stmt.where(Incident.la_gss_code == area)
+    n, key_sum = session.execute(stmt).one()
+    return publish(KeyedCount(int(n), int(key_sum)), DisclosureRules()) if n else 0

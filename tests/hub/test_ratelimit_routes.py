@@ -118,8 +118,9 @@ def test_failed_api_tokens_are_limited_per_client_address(strict_hub: HubUnderTe
         bad = strict_hub.client.get("/api/v1/orgs", headers={"Authorization": "Bearer msht_" + "x" * 43})
         assert bad.status_code == 401
     _assert_429(strict_hub.client.get("/api/v1/orgs", headers={"Authorization": "Bearer msht_" + "y" * 43}))
-    # Past the limit the address is refused even with a valid token, so guessing gains nothing.
-    _assert_429(strict_hub.client.get("/api/v1/orgs", headers={"Authorization": f"Bearer {good}"}))
+    # Past the limit a valid token from the same address still works (issue 17, L5): only failures
+    # are refused, so someone else's guesses behind the same NAT lock nobody out.
+    assert strict_hub.client.get("/api/v1/orgs", headers={"Authorization": f"Bearer {good}"}).status_code == 200
 
 
 def test_valid_api_tokens_are_never_counted(hub: HubUnderTest) -> None:

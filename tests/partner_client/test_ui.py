@@ -1,6 +1,7 @@
 """The caseworkers' page, driven in headless Chromium: choose CSV → mapping → preview → Send → receipt,
 against a real hub; the page is loopback-only, needs its token, and leaves no file behind."""
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,6 +84,7 @@ def test_caseworker_sends_a_quarter_through_the_page(
         page.locator("#step3").wait_for(state="visible", timeout=120_000)
         assert "persons" in page.inner_text("#counts")
         assert "Re-identification risk" in page.inner_text("#review")
+        assert page.inner_text("#notes") == "No notes will leave."  # the agreement allows none from the police
         page.click("#send")
         page.get_by_text("Accepted by the hub").wait_for(timeout=60_000)
         assert '"signature"' in page.inner_text("#receipt")
@@ -95,6 +97,53 @@ def test_caseworker_sends_a_quarter_through_the_page(
         assert session.execute(text("select count(*) from submissions where org_id = 'demo-police'")).scalar() == 1
     ui.stop()
     assert not workspace.exists(), "files given to the page are deleted when it stops"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_page_shows_every_scrubbed_note_in_full(tmp_path: Path, live_hub: LiveHub, chromium_path: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    home = tmp_path / "ngo"
+    runner = CliRunner()
+    result = runner.invoke(app, ["init", "--hub", live_hub.url, "--token", live_hub.enrolment_token("demo-ngo"), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    key = tmp_path / "ngo.key"
+    assert runner.invoke(app, ["key", "generate", "--out", str(key)]).exit_code == 0
+    assert runner.invoke(app, ["key", "import", str(key), "--home", str(home)]).exit_code == 0
+    exports = generate(tmp_path / "exports", seed=5, rows=12)
+    running = start(ClientSettings(home=home), agreement_file=DEMO_AGREEMENT)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=BROWSER_ARGS)
+            page = browser.new_page()
+            page.goto(running.url)
+            page.get_by_text("Sending as demo-ngo").wait_for()
+            page.set_input_files("#csv", str(exports.partner_files["ngo"]))
+            page.click("#read")
+            page.locator("#step2").wait_for(state="visible")
+            page.select_option("#example", "ngo_cases")
+            expect(page.locator("#profile")).to_have_value(re.compile("postcode_lookup"))
+            profile = page.input_value("#profile")
+            page.get_by_text("Advanced: the mapping as a profile").click()
+            page.fill("#profile", re.sub(r"(?m)^postcode_lookup:.*$", "", profile))  # no lookup file beside the page
+            page.fill("#quarter", "2026Q3")
+            page.click("#prepare")
+            page.locator("#step3:visible, #problems:visible").first.wait_for(timeout=120_000)
+            assert page.locator("#problems").is_hidden(), page.inner_text("#problems")
+            if os.environ.get("MSHT_SCREENSHOTS"):
+                page.locator("#notes").scroll_into_view_if_needed()
+                page.screenshot(path=str(Path(os.environ["MSHT_SCREENSHOTS"]) / "preview-page.png"), full_page=True)
+                page.locator("#notes").screenshot(path=str(Path(os.environ["MSHT_SCREENSHOTS"]) / "preview-notes.png"))
+            notes = page.locator("#notes li")
+            assert notes.count() >= 1, "every scrubbed note is shown"
+            assert page.locator("#notes mark.ph").count() >= notes.count(), "placeholders are highlighted"
+            shown = page.inner_text("#notes")
+            assert "<PERSON_" in shown
+            assert "…" not in shown, "notes are shown in full, not cut"
+            browser.close()
+    finally:
+        running.stop()
 
 
 def test_wrong_quarter_is_explained_on_the_page_api(ui: RunningUI, tmp_path: Path) -> None:

@@ -1,118 +1,165 @@
-/* msht-hub charts: hand-written SVG bar and line charts drawn from the data tables beside them,
-   and the interactive hotspot map. No libraries, nothing fetched: the table is the data, and the
-   accessible version of every chart. Suppressed figures are drawn as hatched stubs, never as a
-   number they are not. */
+// msht-hub dashboard charts: Vega-Lite specs drawn by vega-embed (vendored in /static/vendor, with
+// their licences; nothing is fetched elsewhere) from the data table printed beside each chart, so
+// the table stays the accessible, exact version and a chart never shows a figure the page does not.
+// Runs under the hub's Content-Security-Policy (script-src 'self', no eval): expressions go through
+// the vendored vega-interpreter, and no style element is injected (the styles are in dashboard.css).
 (function () {
   "use strict";
-  var NS = "http://www.w3.org/2000/svg";
 
-  function el(name, attrs, parent) {
-    var node = document.createElementNS(NS, name);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
-    if (parent) { parent.appendChild(node); }
-    return node;
+  var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+  var COLOURS = ["#1d5c96", "#c25e00", "#3b7d3b", "#6b3fa0"];
+  var DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]];
+  var SHAPES = ["circle", "square", "triangle-up", "diamond"];
+  var CONFIG = {
+    font: FONT,
+    view: { stroke: null },
+    axis: { labelFontSize: 13, titleFontSize: 13, labelColor: "#1b1b1b", titleColor: "#1b1b1b", gridColor: "#e2e2e2", labelLimit: 0 },
+    legend: { labelFontSize: 13, titleFontSize: 13, orient: "top", labelLimit: 0 },
+    text: { fontSize: 13 },
+    title: { fontSize: 14 }
+  };
+
+  function rows(table) {
+    return Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-row]")).map(function (tr, i) {
+      var cell = tr.querySelector("td[data-value]");
+      var raw = cell ? cell.getAttribute("data-value") : "";
+      return {
+        order: i,
+        label: tr.querySelector("th").textContent.trim(),
+        value: raw === "" ? null : Number(raw),
+        display: cell ? cell.getAttribute("data-display") : ""
+      };
+    });
   }
 
-  function title(node, text) { el("title", {}, node).textContent = text; }
-
-  function readCell(td) {
-    var raw = td.getAttribute("data-value");
-    return { value: raw === "" || raw === null ? null : Number(raw), display: td.getAttribute("data-display") || td.textContent.trim() };
-  }
-
-  function linkRow(shape, row) {
-    function on() { row.classList.add("hl"); shape.classList.add("hl"); }
-    function off() { row.classList.remove("hl"); shape.classList.remove("hl"); }
-    shape.addEventListener("mouseenter", on); shape.addEventListener("mouseleave", off);
-    shape.addEventListener("focus", on); shape.addEventListener("blur", off);
-    row.addEventListener("mouseenter", on); row.addEventListener("mouseleave", off);
-  }
-
-  function ensureHatch(svg) {
-    var defs = el("defs", {}, svg);
-    var p = el("pattern", { id: "hatch-" + Math.random().toString(36).slice(2), width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" }, defs);
-    el("rect", { width: 6, height: 6, "class": "hatch-bg" }, p);
-    el("line", { x1: 0, y1: 0, x2: 0, y2: 6, "class": "hatch-line" }, p);
-    return p.getAttribute("id");
+  function embed(box, spec) {
+    var options = {
+      renderer: "svg",
+      actions: false,
+      defaultStyle: false,
+      ast: true,
+      expr: window.vegaExpressionInterpreter,
+      tooltip: { disableDefaultStyle: true, theme: "msht" }
+    };
+    return window.vegaEmbed(box, spec, options).then(function () {
+      box.setAttribute("data-drawn", "true");
+    });
   }
 
   function barChart(box, table) {
-    var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-row]"));
+    var data = rows(table);
     var percent = box.hasAttribute("data-percent");
-    var data = rows.map(function (tr) {
-      var c = readCell(tr.querySelector("td"));
-      return { label: tr.querySelector("th").textContent.trim(), value: c.value, display: c.display, row: tr };
-    });
-    var max = percent ? 100 : Math.max.apply(null, data.map(function (d) { return d.value || 0; }).concat([1]));
-    var rowH = 22, labelW = 170, width = 460, barW = width - labelW - 70;
-    var svg = el("svg", { viewBox: "0 0 " + width + " " + (data.length * rowH + 6), "class": "bar-chart", "aria-hidden": "true", focusable: "false" });
-    var hatch = ensureHatch(svg);
-    data.forEach(function (d, i) {
-      var y = i * rowH + 3;
-      var g = el("g", { "class": "bar", tabindex: 0 }, svg);
-      var text = el("text", { x: labelW - 6, y: y + 15, "text-anchor": "end", "class": "bar-label" }, g);
-      text.textContent = d.label.length > 26 ? d.label.slice(0, 25) + "…" : d.label;
-      if (d.value === null) {
-        el("rect", { x: labelW, y: y + 3, width: 14, height: rowH - 8, fill: "url(#" + hatch + ")", "class": "bar-suppressed" }, g);
-        el("text", { x: labelW + 20, y: y + 15, "class": "bar-value muted" }, g).textContent = d.display;
-      } else {
-        var w = Math.max(d.value > 0 ? 2 : 0, barW * d.value / max);
-        el("rect", { x: labelW, y: y + 3, width: w.toFixed(1), height: rowH - 8, "class": "bar-fill" }, g);
-        el("text", { x: labelW + w + 5, y: y + 15, "class": "bar-value" }, g).textContent = d.display;
-      }
-      title(g, d.label + ": " + d.display);
-      linkRow(g, d.row);
-    });
-    box.appendChild(svg);
+    var unit = box.getAttribute("data-unit") || (percent ? "% filled in" : "count");
+    var values = data.filter(function (d) { return d.value !== null; }).map(function (d) { return d.value; });
+    var top = values.length ? Math.max.apply(null, values) : 1;
+    var spec = {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      width: "container",
+      height: { step: 26 },
+      autosize: { type: "fit-x", contains: "padding" },
+      data: { values: data },
+      encoding: {
+        y: {
+          field: "label", type: "nominal", sort: null, title: null,
+          scale: { domain: data.map(function (d) { return d.label; }) }, axis: { labelFontSize: 13, labelLimit: 0 }
+        }
+      },
+      layer: [
+        {
+          mark: { type: "bar", color: COLOURS[0], cornerRadiusEnd: 2 },
+          encoding: {
+            x: {
+              field: "value", type: "quantitative", title: unit,
+              scale: percent ? { domain: [0, 100] } : { domainMin: 0, nice: true },
+              axis: { tickMinStep: 1, tickCount: 5, format: percent ? "d" : ",d", labelFontSize: 13, titleFontSize: 13 }
+            },
+            tooltip: [
+              { field: "label", type: "nominal", title: "Category" },
+              { field: "display", type: "nominal", title: percent ? "Filled in" : "Figure" }
+            ]
+          }
+        },
+        {
+          mark: { type: "text", align: "left", dx: 4, fontSize: 13, color: "#1b1b1b" },
+          encoding: {
+            x: { datum: 0, type: "quantitative" },
+            text: { field: "display" },
+            opacity: { condition: { test: "datum.value === null", value: 1 }, value: 0 },
+            tooltip: [
+              { field: "label", type: "nominal", title: "Category" },
+              { field: "display", type: "nominal", title: "Figure" }
+            ]
+          }
+        },
+        {
+          mark: { type: "text", align: "left", dx: 4, fontSize: 13, color: "#1b1b1b" },
+          transform: [{ filter: "datum.value !== null && datum.value <= " + (top * 0.8) }],
+          encoding: { x: { field: "value", type: "quantitative" }, text: { field: "display" } }
+        },
+        {
+          mark: { type: "text", align: "right", dx: -4, fontSize: 13, color: "#ffffff" },
+          transform: [{ filter: "datum.value !== null && datum.value > " + (top * 0.8) }],
+          encoding: { x: { field: "value", type: "quantitative" }, text: { field: "display" } }
+        }
+      ],
+      config: CONFIG
+    };
+    return embed(box, spec);
   }
 
   function lineChart(box, table) {
     var heads = Array.prototype.slice.call(table.querySelectorAll("thead th[data-series]"));
-    var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-row]"));
-    var labels = rows.map(function (tr) { return tr.querySelector("th").textContent.trim(); });
-    var series = heads.map(function (th, j) {
-      return { name: th.textContent.trim(), points: rows.map(function (tr) { return readCell(tr.querySelectorAll("td")[j]); }) };
-    });
-    var max = 1;
-    series.forEach(function (s) { s.points.forEach(function (p) { if (p.value !== null && p.value > max) { max = p.value; } }); });
-    var W = 640, H = 280, L = 48, R = 40, T = 22, B = 40;
-    var svg = el("svg", { viewBox: "0 0 " + W + " " + H, "class": "line-chart", "aria-hidden": "true", focusable: "false" });
-    var x = function (i) { return L + (labels.length < 2 ? 0 : i * (W - L - R) / (labels.length - 1)); };
-    var y = function (v) { return H - B - v * (H - T - B) / max; };
-    for (var k = 0; k <= 4; k++) {
-      var v = Math.round(max * k / 4);
-      el("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), "class": "grid-line" }, svg);
-      el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "class": "axis" }, svg).textContent = String(v);
-    }
-    labels.forEach(function (q, i) {
-      el("text", { x: x(i), y: H - B + 18, "text-anchor": "middle", "class": "axis" }, svg).textContent = q;
-    });
-    series.forEach(function (s, j) {
-      var d = "", pen = false;
-      s.points.forEach(function (p, i) {
-        if (p.value === null) { pen = false; return; }
-        d += (pen ? " L" : " M") + x(i).toFixed(1) + " " + y(p.value).toFixed(1);
-        pen = true;
+    var data = [];
+    Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-row]")).forEach(function (tr) {
+      var quarter = tr.querySelector("th").textContent.trim();
+      var cells = tr.querySelectorAll("td[data-value]");
+      heads.forEach(function (h, j) {
+        var raw = cells[j] ? cells[j].getAttribute("data-value") : "";
+        data.push({
+          quarter: quarter,
+          series: h.textContent.trim(),
+          value: raw === "" ? null : Number(raw),
+          display: cells[j] ? cells[j].getAttribute("data-display") : ""
+        });
       });
-      el("path", { d: d.trim() || "M0 0", "class": "series series-" + j }, svg);
-      s.points.forEach(function (p, i) {
-        var dot = el("circle", { cx: x(i), cy: p.value === null ? H - B : y(p.value), r: 4, tabindex: 0, "class": "dot series-" + j + (p.value === null ? " suppressed" : "") }, svg);
-        title(dot, s.name + ", " + labels[i] + ": " + p.display);
-        linkRow(dot, rows[i]);
-      });
-      var key = el("g", { "class": "legend-item" }, svg);
-      el("rect", { x: L + j * 170, y: 2, width: 12, height: 4, "class": "swatch-line series-" + j }, key);
-      el("text", { x: L + j * 170 + 16, y: 8, "class": "axis" }, key).textContent = s.name;
     });
-    box.appendChild(svg);
+    var names = heads.map(function (h) { return h.textContent.trim(); });
+    var spec = {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      width: "container",
+      height: 320,
+      autosize: { type: "fit-x", contains: "padding" },
+      data: { values: data },
+      encoding: {
+        x: { field: "quarter", type: "ordinal", title: "Quarter", axis: { labelAngle: 0, labelFontSize: 13 } },
+        y: {
+          field: "value", type: "quantitative", title: "count",
+          scale: { domainMin: 0, nice: true }, axis: { tickMinStep: 1, format: ",d", labelFontSize: 13 }
+        },
+        color: { field: "series", type: "nominal", title: null, scale: { domain: names, range: COLOURS.slice(0, names.length) } },
+        strokeDash: { field: "series", type: "nominal", title: null, scale: { domain: names, range: DASHES.slice(0, names.length) } },
+        shape: { field: "series", type: "nominal", title: null, scale: { domain: names, range: SHAPES.slice(0, names.length) } },
+        tooltip: [
+          { field: "series", type: "nominal", title: "Series" },
+          { field: "quarter", type: "ordinal", title: "Quarter" },
+          { field: "display", type: "nominal", title: "Figure" }
+        ]
+      },
+      layer: [
+        { mark: { type: "line", strokeWidth: 2.5 }, transform: [{ filter: "datum.value !== null" }] },
+        { mark: { type: "point", filled: true, size: 70 }, transform: [{ filter: "datum.value !== null" }] }
+      ],
+      config: CONFIG
+    };
+    return embed(box, spec);
   }
 
   function hotspotMap(svg) {
     var tip = document.querySelector("[data-map-tip]");
-    Array.prototype.slice.call(svg.querySelectorAll("polygon.cell")).forEach(function (cell) {
+    Array.prototype.slice.call(svg.querySelectorAll(".cell")).forEach(function (cell) {
       function show() {
         cell.classList.add("hl");
-        if (tip) { tip.textContent = "Area " + cell.getAttribute("data-label") + ": " + cell.getAttribute("data-display"); }
+        if (tip) { tip.textContent = cell.getAttribute("data-label") + ": " + cell.getAttribute("data-display"); }
       }
       function hide() { cell.classList.remove("hl"); }
       cell.addEventListener("mouseenter", show); cell.addEventListener("focus", show);
@@ -123,10 +170,10 @@
   function init() {
     Array.prototype.slice.call(document.querySelectorAll(".chart[data-chart]")).forEach(function (box) {
       var table = document.getElementById(box.getAttribute("data-for"));
-      if (!table) { return; }
-      if (box.getAttribute("data-chart") === "bar") { barChart(box, table); }
-      if (box.getAttribute("data-chart") === "line") { lineChart(box, table); }
-      box.setAttribute("data-drawn", "true");
+      if (!table || !window.vegaEmbed) { return; }
+      var kind = box.getAttribute("data-chart");
+      var drawn = kind === "line" ? lineChart(box, table) : barChart(box, table);
+      drawn.catch(function (err) { box.setAttribute("data-failed", String(err)); });
     });
     Array.prototype.slice.call(document.querySelectorAll("svg[data-map]")).forEach(hotspotMap);
     Array.prototype.slice.call(document.querySelectorAll("[data-print]")).forEach(function (b) {

@@ -84,6 +84,21 @@ function renderSample(sample) {
   }
 }
 
+function renderNotes(notes) {
+  const host = $("notes"); host.replaceChildren();
+  if (!notes.length) { const li = document.createElement("li"); li.textContent = "No notes will leave."; host.append(li); return; }
+  for (const note of notes) {
+    const li = document.createElement("li");
+    for (const piece of note) {
+      if (piece.kind === "text") { li.append(document.createTextNode(piece.text)); continue; }
+      const m = document.createElement("mark"); m.className = piece.kind === "guard" ? "guard" : "ph"; m.textContent = piece.text;
+      if (piece.kind === "guard") m.title = "removed because it is not an ordinary word";
+      li.append(m);
+    }
+    host.append(li);
+  }
+}
+
 async function init() {
   const ctx = await api("/api/context").catch((e) => { showProblems(e); return null; });
   if (!ctx) return;
@@ -120,7 +135,7 @@ $("prepare").addEventListener("click", (ev) => busy(ev.target, async () => {
   $("review").textContent = result.review.join("\n");
   const w = $("warnings"); w.replaceChildren();
   for (const p of result.warnings) { const d = document.createElement("p"); d.className = "warning"; d.textContent = (p.where ? p.where + ": " : "") + p.message; w.append(d); }
-  renderSample(result.sample); goTo(3);
+  renderNotes(result.notes || []); renderSample(result.sample); goTo(3);
 }));
 
 $("send").addEventListener("click", (ev) => busy(ev.target, async () => {

@@ -183,3 +183,36 @@ def test_groups_mapped_onto_roles_and_orgs(db_url: str, tmp_path: Path, idp: Ide
     assert _me(app, idp.token(groups=["staff"], org="Hackney Council")).status_code == 401
     assert _me(app, idp.token(groups=["msht-officers"], org="lb-hackney")).status_code == 401  # only mapped values count
     app.state.engine.dispose()
+
+
+# --- issue 17: the independent attack --------------------------------------------------------
+
+
+def test_a_token_with_a_crit_header_is_refused_not_a_server_error(app: FastAPI, idp: IdentityProvider) -> None:
+    now = int(time.time())
+    claims = {"iss": idp.issuer, "aud": AUDIENCE, "sub": "u", "iat": now, "exp": now + 60, "msht_role": "analyst", "msht_org": "lb-hackney"}
+    for crit in (["exp"], "b64", ["unknown-extension"]):
+        token = jwt.encode(claims, idp.rsa_key, algorithm="RS256", headers={"kid": "rsa-1", "typ": "at+jwt", "crit": crit})
+        response = _me(app, token)
+        assert response.status_code == 401, response.text
+
+
+def test_a_role_contradicting_the_local_account_is_refused(app: FastAPI, idp: IdentityProvider) -> None:
+    with transaction(app.state.sessions) as session:
+        add_user(session, "hana@hackney.example", "borough_officer", "lb-hackney")
+    assert _me(app, idp.token()).status_code == 200  # the same role as the local account
+    claimed = _me(app, idp.token(msht_role="operator"))
+    assert claimed.status_code == 401, claimed.text
+    assert "role" in claimed.json()["detail"]
+
+
+def test_failed_oidc_tokens_are_rate_limited_and_a_valid_one_still_works(db_url: str, tmp_path: Path, idp: IdentityProvider) -> None:
+    app = create_app(make_settings(db_url, tmp_path, oidc_issuer=idp.issuer, oidc_audience=AUDIENCE,
+                                   oidc_jwks_url=idp.jwks_url, bearer_failures_per_hour=3))
+    with transaction(app.state.sessions) as session:
+        add_org(session, "lb-hackney", gss_code="E09000012")
+    attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    statuses = [_me(app, idp.token(key=attacker)).status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    assert _me(app, idp.token()).status_code == 200
+    app.state.engine.dispose()

@@ -73,15 +73,19 @@ def test_operator_workflow(env: dict[str, str], db_url: str, tmp_path: Path) -> 
         assert f"{kid}\tlb-hackney\tactive" in out
         assert run("partner", "revoke-key", kid)[0] == 0
         assert f"{kid}\tlb-hackney\trevoked" in run("partner", "keys")[1]
+        code, _, err = run("user", "disable", "olive")
+        assert code == 1  # the hub's last active operator (issue 17, L6)
+        assert "without an active operator" in err
+        assert run("user", "add", "omar", "--org", "hub-ops", "--role", "operator", "--no-password")[0] == 0
         assert run("user", "disable", "olive")[0] == 0
         assert client.get("/api/v1/orgs", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     app.state.engine.dispose()
     code, out, _ = run("audit", "verify")
     assert code == 0
-    assert "intact: 9 entries" in out
+    assert "intact: 10 entries" in out
     code, out, _ = run("audit", "tail", "-n", "3")
     lines = out.strip().splitlines()
-    assert [line.split("\t")[3] for line in lines] == ["partner.enrol", "partner.revoke_key", "user.disabled"]
+    assert [line.split("\t")[3] for line in lines] == ["partner.revoke_key", "user.add", "user.disabled"]  # omar added before olive could go
     assert "a long test password" not in out
 
 
@@ -106,7 +110,7 @@ def test_password_rules_and_unknown_org(env: dict[str, str], tmp_path: Path) -> 
     assert "12 characters" in err
     code, _, err = run("user", "add", "amy", "--org", "ngo-zzz", "--role", "analyst", "--no-password")
     assert code == 1
-    assert "no organisation ngo-zzz" in err
+    assert "no organisation has this id" in err
 
 
 def test_refuses_unmigrated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -116,7 +116,7 @@ def test_buttons_need_the_csrf_token_and_name_unknown_targets(hub: HubUnderTest,
         assert key.status == "active"
     missing = client.post("/console/keys/no-such-key/revoke", data={"csrf_token": csrf, "reason": "Test of the console button"})
     assert missing.status_code == 404
-    assert "no partner key no-such-key" in missing.text
+    assert "no partner key has this id" in missing.text
     own = client.post("/console/organisations/hub-operator/disable", data={"csrf_token": csrf, "reason": "Test of the console button"})
     assert own.status_code == 400
     assert hub.audit_actions().count("org.disabled") == 0

@@ -1,0 +1,273 @@
+"""Pages: the hotspot map, drawn here as SVG over the real borough boundaries and the Thames.
+
+Nothing is fetched from a tile server: the boundaries are the vendored ONS/OS GeoJSON
+(hub.statistics.places). Cells are shaded by the published (protected) count in a few classes
+with a legend; borough names are placed so that none overlaps another, and a name that finds
+no free place is left to the borough's hover title and the table.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import h3
+
+from anonymise import LONDON
+from hub.statistics.places import Boundary, Polygon, boundaries, thames
+from hub.statistics.schemas import HotspotCell
+
+WIDTH: Final = 960.0
+LABEL_PX: Final = 14.0
+"""Borough names in viewBox units; the map is never drawn narrower than MIN_WIDTH_PX, so they
+stay at 12 px or more on screen."""
+MIN_WIDTH_PX: Final = math.ceil(WIDTH * 12 / LABEL_PX)  # dashboard.css .hotspot-map min-width
+CHAR_EM: Final = 0.56  # average glyph width of a sans-serif face, in ems
+BREAKS: Final = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+CLASSES: Final = 5
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom in viewBox units
+
+
+@dataclass(frozen=True)
+class Area:
+    path: str
+    name: str
+    display: str
+    shade: int
+
+
+@dataclass(frozen=True)
+class Label:
+    x: float
+    y: float
+    lines: tuple[str, ...]
+    focus: bool
+
+
+@dataclass(frozen=True)
+class LegendClass:
+    shade: int
+    text: str
+
+
+@dataclass(frozen=True)
+class MapView:
+    width: float
+    height: float
+    boroughs: list[tuple[str, str, bool, str]]  # gss, name, highlighted, SVG path
+    river: list[str]
+    cells: list[Area]
+    labels: list[Label]
+    legend: list[LegendClass]
+
+
+class _Projection:
+    """Equirectangular, x scaled by cos(latitude), fitted to WIDTH around a lon/lat box."""
+
+    def __init__(self, west: float, south: float, east: float, north: float) -> None:
+        self.k = math.cos(math.radians((south + north) / 2))
+        self.west, self.north = west, north
+        self.scale = WIDTH / (((east - west) * self.k) or 1e-6)
+        self.height = (north - south) * self.scale
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return (lon - self.west) * self.k * self.scale, (self.north - lat) * self.scale
+
+    def path(self, polygons: Sequence[Polygon]) -> str:
+        parts = []
+        for polygon in polygons:
+            for ring in polygon:
+                pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (self.xy(lon, lat) for lon, lat in ring))
+                parts.append(f"M{pts}Z")
+        return "".join(parts)
+
+
+def _box(focus: Sequence[Boundary], cells: Sequence[HotspotCell], margin: float) -> tuple[float, float, float, float]:
+    xs = [v for b in focus for v in (b.bbox[0], b.bbox[2])]
+    ys = [v for b in focus for v in (b.bbox[1], b.bbox[3])]
+    for c in cells:
+        for lat, lon in h3.cell_to_boundary(c.cell):
+            xs.append(lon)
+            ys.append(lat)
+    west, east, south, north = min(xs), max(xs), min(ys), max(ys)
+    dx, dy = (east - west) * margin, (north - south) * margin
+    return west - dx, south - dy, east + dx, north + dy
+
+
+def _cell_box(cell: str, proj: _Projection) -> Box:
+    pts = [proj.xy(lon, lat) for lat, lon in h3.cell_to_boundary(cell)]
+    return min(x for x, _ in pts), min(y for _, y in pts), max(x for x, _ in pts), max(y for _, y in pts)
+
+
+def legend_classes(values: Sequence[int]) -> list[tuple[int, int | None]]:
+    """Up to CLASSES count ranges (low, high or None for 'and more') covering the values shown.
+
+    >>> legend_classes([6, 12, 40])
+    [(5, 9), (10, 19), (20, None)]
+    >>> legend_classes([])
+    []
+    """
+    if not values:
+        return []
+    top = max(values)
+    cuts = [b for b in BREAKS if b <= top][-CLASSES:]
+    if not cuts or cuts[0] > min(values):
+        cuts = [min(values), *cuts][-CLASSES:]
+    return [(low, (cuts[i + 1] - 1) if i + 1 < len(cuts) else None) for i, low in enumerate(cuts)]
+
+
+def _shade(value: int, classes: Sequence[tuple[int, int | None]]) -> int:
+    offset = 5 - len(classes)  # few classes use the darker end, so a single class is not pale
+    for i, (low, high) in reversed(list(enumerate(classes))):
+        if value >= low and (high is None or value <= high):
+            return offset + i + 1
+    return offset + 1
+
+
+def _text_box(x: float, y: float, lines: Sequence[str], size: float) -> Box:
+    w = max(len(t) for t in lines) * size * CHAR_EM + 4
+    h = len(lines) * size * 1.15 + 2
+    return x - w / 2, y - h / 2, x + w / 2, y + h / 2
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _wrapped(name: str) -> list[tuple[str, ...]]:
+    words = name.split()
+    options: list[tuple[str, ...]] = [(name,)]
+    if len(words) > 1:
+        best = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
+        options.append((" ".join(words[:best]), " ".join(words[best:])))
+    return options
+
+
+def _nearby(s: float) -> list[tuple[float, float]]:
+    return [(0, 0), (0, -s), (0, s), (0, -2 * s), (0, 2 * s), (-2 * s, 0), (2 * s, 0), (0, -3 * s), (0, 3 * s),
+            (-3 * s, -s), (3 * s, -s), (-3 * s, s), (3 * s, s), (0, -5 * s), (0, 5 * s), (0, -7 * s), (0, 7 * s)]
+
+
+def _anchor(b: Boundary, proj: _Projection) -> tuple[float, float]:
+    """A point well inside the borough's largest polygon: the middle of its widest horizontal
+    run through the polygon's vertical centre (a centroid can fall outside a crescent)."""
+    polygon = max(b.polygons, key=lambda p: len(p[0]))
+    xs = [proj.xy(lon, lat) for lon, lat in polygon[0]]
+    top, bottom = min(y for _, y in xs), max(y for _, y in xs)
+    best = (0.0, (sum(x for x, _ in xs) / len(xs), (top + bottom) / 2))
+    for frac in (0.5, 0.4, 0.6, 0.3, 0.7):
+        y = top + (bottom - top) * frac
+        hits = sorted(
+            x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+            for (x1, y1), (x2, y2) in zip(xs, xs[1:] + xs[:1], strict=True)
+            if (y1 > y) != (y2 > y)
+        )
+        for left, right in zip(hits[::2], hits[1::2], strict=False):
+            if right - left > best[0]:
+                best = (right - left, ((left + right) / 2, y))
+    return best[1]
+
+
+def _visible_anchor(b: Boundary, proj: _Projection) -> tuple[float, float]:
+    """The label point, moved into the view when the borough only enters it at an edge: the
+    point of a grid over the view that lies in the borough and is nearest its own anchor."""
+    x, y = _anchor(b, proj)
+    margin = 3 * LABEL_PX
+    if margin <= x <= WIDTH - margin and margin <= y <= proj.height - margin:
+        return x, y
+    steps = 24
+    inside = []
+    for i in range(steps + 1):
+        for j in range(steps + 1):
+            gx = margin + (WIDTH - 2 * margin) * i / steps
+            gy = margin + (proj.height - 2 * margin) * j / steps
+            lon = proj.west + gx / (proj.k * proj.scale)
+            lat = proj.north - gy / proj.scale
+            if b.contains(lon, lat):
+                inside.append((gx, gy))
+    if not inside:
+        return x, y
+    return min(inside, key=lambda p: (p[0] - x) ** 2 + (p[1] - y) ** 2)
+
+
+def place_labels(
+    candidates: Sequence[tuple[str, float, float, bool]],
+    width: float,
+    height: float,
+    size: float = LABEL_PX,
+    obstacles: Sequence[Box] = (),
+) -> list[Label]:
+    """Borough names with no two overlapping, and none over a shaded area (``obstacles``): each
+    tries its anchor and a few nearby places, on one line or two; the focus borough goes first,
+    then the others in the order given; a name with no free place is left out.
+
+    >>> labels = place_labels([("Newham", 100, 100, False), ("Hackney", 104, 100, False)], 400, 400)
+    >>> len(labels), labels[0].y != labels[1].y
+    (2, True)
+    """
+    placed: list[Box] = list(obstacles)
+    out: list[Label] = []
+    ordered = sorted(candidates, key=lambda c: not c[3])
+    for name, x, y, focus in ordered:
+        s = size * (1.25 if focus else 1.0)
+        done = False
+        for lines in _wrapped(name):
+            for dx, dy in _nearby(s):
+                box = _text_box(x + dx, y + dy, lines, s)
+                if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
+                    continue
+                if any(_overlaps(box, other) for other in placed):
+                    continue
+                placed.append(box)
+                out.append(Label(x + dx, y + dy - (len(lines) - 1) * s * 0.575, tuple(lines), focus))
+                done = True
+                break
+            if done:
+                break
+        if not done and focus:  # the area's own name is always shown, over a cell if it must be
+            lines = _wrapped(name)[-1]
+            box = _text_box(x, y, lines, s)
+            dx = max(0.0, -box[0]) - max(0.0, box[2] - width)
+            placed.append(_text_box(x + dx, y, lines, s))
+            out.append(Label(x + dx, y - (len(lines) - 1) * s * 0.575, tuple(lines), focus))
+    return out
+
+
+def hotspot_map(area: str, cells: Sequence[HotspotCell]) -> MapView:
+    """The map of one area: London, or one borough with its neighbours around it."""
+    every = boundaries()
+    focus = [every[area]] if area in every else list(every.values())
+    proj = _Projection(*_box(focus, cells if area == LONDON else [], 0.04 if area == LONDON else 0.3))
+    values = [c.figure.value for c in cells if c.figure.value is not None]
+    classes = legend_classes(values)
+    areas = [
+        Area(
+            path=proj.path([[[(lon, lat) for lat, lon in h3.cell_to_boundary(c.cell)]]]),
+            name=c.figure.label,  # the area's plain name (hub.statistics.places), as in the table
+            display=c.figure.display,
+            shade=_shade(c.figure.value or 0, classes),
+        )
+        for c in cells
+    ]
+    in_view = [
+        b for b in every.values()
+        if _overlaps(
+            (*proj.xy(b.bbox[0], b.bbox[3]), *proj.xy(b.bbox[2], b.bbox[1])), (0.0, 0.0, WIDTH, proj.height)
+        )
+    ]
+    by_size = sorted(in_view, key=lambda b: (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]))
+    candidates = [(b.name, *_visible_anchor(b, proj), b.gss == area) for b in by_size]
+    legend = [
+        LegendClass(_shade(low, classes), f"{low} to {high}" if high is not None else f"{low} or more")
+        for low, high in classes
+    ]
+    return MapView(
+        width=WIDTH,
+        height=round(proj.height, 1),
+        boroughs=[(b.gss, b.name, b.gss == area, proj.path(b.polygons)) for b in in_view],
+        river=[proj.path([polygon]) for polygon in thames()],
+        cells=areas,
+        labels=place_labels(candidates, WIDTH, proj.height, obstacles=[_cell_box(c.cell, proj) for c in cells]),
+        legend=legend,
+    )
