@@ -9,6 +9,7 @@ from anonymise import vocab
 from anonymise.agreement import (
     Agreement,
     AgreementStatus,
+    LinkageRules,
     OrgId,
     PartyRole,
     ViewerRole,
@@ -48,6 +49,7 @@ from anonymise.kanon import (
 )
 from anonymise.keys import DEMO_LINKAGE_KEY
 from anonymise.london import BY_GSS
+from anonymise.matchkeys import KEY_SPECS, NAME_DOB_LEVELS, KeyKind
 from anonymise.perturb import KeyedCount, record_key
 from anonymise.policy import (
     LONDON,
@@ -57,15 +59,18 @@ from anonymise.policy import (
     quarter_bounds,
     visible_sources,
 )
-from anonymise.schema import MATCH_KEY_FIELDS, TABLES, GssCode, TableName
+from anonymise.schema import MARKER_CODES, MATCH_KEY_FIELDS, TABLES, GssCode, MatchKey, TableName
 from anonymise.vocab import PartnerType
 
 __all__ = [
     "BY_GSS",
     "DEMO_LINKAGE_KEY",
     "INCIDENT_QUASI_IDENTIFIERS",
+    "KEY_SPECS",
     "LONDON",
+    "MARKER_CODES",
     "MATCH_KEY_FIELDS",
+    "NAME_DOB_LEVELS",
     "PERSON_QUASI_IDENTIFIERS",
     "TABLES",
     "Agreement",
@@ -74,8 +79,11 @@ __all__ = [
     "BundleError",
     "Cell",
     "GssCode",
+    "KeyKind",
     "KeyedCount",
+    "LinkageRules",
     "Manifest",
+    "MatchKey",
     "OpenedBundle",
     "OrgId",
     "PartnerType",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -256,6 +257,50 @@ class Person(Base):
     nationality: Mapped[str] = mapped_column(String(40))
     relationship: Mapped[str] = mapped_column(String(32))
     record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # secret cell-key perturbation key (anonymise.perturb)
+
+
+class PersonKey(Base):
+    """One linkage key of a person (``anonymise.matchkeys`` kinds and the four classic match keys).
+
+    ``key`` is the first 60 bits of the hub re-keyed value (``h1.`` HMAC under the hub's secret of
+    the partner's pseudonym): enough to compare within a kind, never the value the partner sent.
+    """
+
+    __tablename__ = "person_keys"
+    __table_args__ = (Index("ix_person_keys_person", "incident_id", "person_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    submission_id: Mapped[str] = mapped_column(String(36), index=True)
+    person_seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[int] = mapped_column(BigInteger)
+
+
+class PersonLink(Base):
+    """Two person records the hub's model links (probability at or above the agreement's threshold).
+
+    ``kinds`` names the key kinds the pair agrees on ("|"-joined): why they link, never a value.
+    """
+
+    __tablename__ = "person_links"
+
+    person_a: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    person_b: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, index=True)
+    agreement_id: Mapped[str] = mapped_column(String(64), index=True)
+    probability: Mapped[float] = mapped_column(Float)
+    kinds: Mapped[str] = mapped_column(String(800))
+
+
+class PersonCluster(Base):
+    """The hub's person id of a person record: the connected component of its links, named by
+    its smallest person record id (a record linked to nothing is its own person)."""
+
+    __tablename__ = "person_clusters"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64), index=True)
+    cluster_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class Selector(Base):

@@ -56,7 +56,7 @@ def test_valid_upload_is_stored_with_a_signed_receipt(hub: HubUnderTest, partner
     assert receipt["agreement_version"] == 1
     assert receipt["quarter"] == "2026-Q3"
     assert receipt["bundle_sha256"] == sha256_hex(bundle)
-    assert receipt["record_counts"] == {"incidents": 4, "persons": 8, "selectors": 4, "referrals": 4}
+    assert receipt["record_counts"] == {"incidents": 4, "persons": 8, "selectors": 4, "referrals": 4, "person_keys": 16}
     assert receipt["status"] == "accepted"
 
     key = hub.client.get("/api/v1/hub-key").json()
