@@ -31,6 +31,7 @@ from anonymise.bundle import (
     sha256_hex,
     verify_signature,
 )
+from anonymise.countries import country_name
 from anonymise.disclosure import (
     Cell,
     ProtectedTable,
@@ -101,6 +102,7 @@ __all__ = [
     "check_agreement_text",
     "check_table",
     "check_upload",
+    "country_name",
     "display",
     "load_agreement",
     "open_bundle",

@@ -12,9 +12,8 @@ from hub.linkage import model
 
 @pytest.mark.parametrize("name", ["hub.linkage.model", "hub.records.clusters", "anonymise.matchkeys", "anonymise.names"])
 def test_docstring_examples(name: str) -> None:
-    failures, tried = doctest.testmod(importlib.import_module(name))
-    assert tried > 0
-    assert failures == 0
+    module = importlib.import_module(name)
+    assert sum(len(test.examples) for test in doctest.DocTestFinder().find(module)) > 0  # run by --doctest-modules
 
 
 def _population(n: int, seed: int) -> tuple[list[tuple[int, str, int]], set[tuple[int, int]], int, dict[str, np.ndarray]]:

@@ -32,11 +32,7 @@ def rows_of(n: int = 3, **kwargs: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def nothing_stored(hub: HubUnderTest) -> bool:
-    with hub.session() as session:
-        return all(
-            (session.scalar(select(func.count()).select_from(model)) or 0) == 0
-            for model in (Submission, Incident, IncidentCode, Person, Selector, Referral)
-        )
+    return not any(hub.counts(Submission, Incident, IncidentCode, Person, Selector, Referral).values())
 
 
 def rejected(hub: HubUnderTest, partner: FakePartner, bundle: bytes) -> list[dict[str, Any]]:

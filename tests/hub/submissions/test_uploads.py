@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from anonymise.bundle import Manifest, sha256_hex
 from hub.models import (
@@ -35,11 +35,7 @@ from tests.hubs import HubUnderTest, start_hub
 
 
 def stored_counts(hub: HubUnderTest) -> dict[str, int]:
-    with hub.session() as session:
-        return {
-            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (Submission, Incident, Person, Selector, Referral, UsedTokenId, AuditEntry)
-        }
+    return hub.counts(Submission, Incident, Person, Selector, Referral, UsedTokenId, AuditEntry)
 
 
 def assert_nothing_stored(hub: HubUnderTest) -> None:
