@@ -9,6 +9,7 @@ from anonymise import vocab
 from anonymise.agreement import (
     Agreement,
     AgreementStatus,
+    LinkageRules,
     OrgId,
     PartyRole,
     ViewerRole,
@@ -30,6 +31,7 @@ from anonymise.bundle import (
     sha256_hex,
     verify_signature,
 )
+from anonymise.countries import country_name
 from anonymise.disclosure import (
     Cell,
     ProtectedTable,
@@ -49,6 +51,7 @@ from anonymise.kanon import (
 )
 from anonymise.keys import DEMO_LINKAGE_KEY
 from anonymise.london import BY_GSS
+from anonymise.matchkeys import KEY_SPECS, NAME_DOB_LEVELS, KeyKind
 from anonymise.perturb import KeyedCount, record_key
 from anonymise.policy import (
     LONDON,
@@ -58,15 +61,18 @@ from anonymise.policy import (
     quarter_bounds,
     visible_sources,
 )
-from anonymise.schema import MATCH_KEY_FIELDS, TABLES, GssCode, TableName
+from anonymise.schema import MARKER_CODES, MATCH_KEY_FIELDS, TABLES, GssCode, MatchKey, TableName
 from anonymise.vocab import PartnerType
 
 __all__ = [
     "BY_GSS",
     "DEMO_LINKAGE_KEY",
     "INCIDENT_QUASI_IDENTIFIERS",
+    "KEY_SPECS",
     "LONDON",
+    "MARKER_CODES",
     "MATCH_KEY_FIELDS",
+    "NAME_DOB_LEVELS",
     "PERSON_QUASI_IDENTIFIERS",
     "TABLES",
     "Agreement",
@@ -75,9 +81,12 @@ __all__ = [
     "BundleError",
     "Cell",
     "GssCode",
+    "KeyKind",
     "KeyedCount",
     "Line",
+    "LinkageRules",
     "Manifest",
+    "MatchKey",
     "OpenedBundle",
     "OrgId",
     "PartnerType",
@@ -96,6 +105,7 @@ __all__ = [
     "check_agreement_text",
     "check_table",
     "check_upload",
+    "country_name",
     "display",
     "intervals",
     "load_agreement",

@@ -29,7 +29,7 @@ from typing import Final
 
 from anonymise.lexicon import Lexicon, lexicon
 from anonymise.normalise import fold
-from anonymise.recognizers.keep import kept_words
+from anonymise.recognizers.keep import BUSINESS, NATIONALITIES, PLACES, VOCABULARY, kept_words
 
 
 def _words(text: str) -> list[str]:
@@ -41,7 +41,7 @@ __all__ = ["CaseStyle", "Decision", "NameWords", "WordFind", "case_style", "doma
 _TOKEN: Final = re.compile(r"(?<![\w'’])[^\W\d_]+(?:['’][^\W\d_]+)*(?![\w])")
 _CONTRACTION: Final = re.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m))$", re.IGNORECASE)
 _BASES: Final = {"ca": "can", "wo": "will", "sha": "shall", "ai": "am"}
-_QUOTED: Final = re.compile(r"(?:(?<=\s)|^)[\"“‘']([^\W\d_][^\s\"”’']*(?:\s[^\W\d_][^\s\"”’']*)?)[\"”’'](?!\w)")
+_QUOTED: Final = re.compile(r"[\"“‘']([^\W\d_][^\s\"”’']*(?:\s[^\W\d_][^\s\"”’']*)?)[\"”’'](?!\w)")
 """One or two words alone in quotes: a nickname ("pinky", “Skinny”)."""
 _AGE_AFTER: Final = re.compile(r"\s*\(\d{1,2}\s*(?:[MFmf]|yrs?|y/?o)?\)")
 """A name followed by an age: "Precious (15)", "Will (17M)"."""
@@ -90,7 +90,7 @@ _DOMAIN_TEXT: Final = """
     dont didnt doesnt cant wont wouldnt couldnt shouldnt isnt wasnt arent werent hasnt havent hadnt
     aint shes hes theyre youre im ive ill thats whats theres lets wanna gotta gonna dunno innit
     txt msg msgs tmrw tmw tomoz tonite 2nite wk wks thurs thur tues tue weds wed fri sat sun mon
-    jan feb mar apr jun jul aug sep sept oct nov dec
+    jan feb apr jul aug sep sept oct nov dec
     btp mps glaa gmp wmp nwcu ucu rota'd
     paeds ob gyn obgyn ent a&e cos coc
     """
@@ -108,7 +108,12 @@ def domain_words() -> frozenset[str]:
 
 @functools.cache
 def _domain_words() -> frozenset[str]:
-    return frozenset({fold(w) for w in _DOMAIN_TEXT.split()} | {fold(w) for w in kept_words()})
+    listed = {fold(w) for block in (NATIONALITIES, PLACES, BUSINESS, VOCABULARY, _DOMAIN_TEXT) for w in block.split()}
+    # Words of the world's country names (Saba, Jordan, Chad, Northern Mariana Islands) that are
+    # also given names or surnames are names first.
+    countries = {fold(w) for w in kept_words()} - listed
+    lex = lexicon()
+    return frozenset(listed | {w for w in countries if not lex.is_name(w)})
 
 
 class CaseStyle(StrEnum):
@@ -199,15 +204,22 @@ class NameWords:
         spans = sorted(covered)
         tokens: list[tuple[int, int, str, str]] = []  # start, end, surface, folded
         for m in _TOKEN.finditer(text):
-            surface = _CONTRACTION.sub("", m[0])
-            if not surface or surface.lower() in {"s", "t", "d", "ll", "re", "ve", "m"}:
+            surface = m[0]
+            if "'" in surface or "’" in surface:
+                surface = _CONTRACTION.sub("", surface)
+                if not surface:
+                    continue
+            elif len(surface) == 1:
                 continue
             folded = fold(surface)
             tokens.append((m.start(), m.start() + len(surface), surface, _BASES.get(folded, folded)))
-        quoted = {m.start(1) for m in _QUOTED.finditer(text)}
+        covered_at = bytearray(len(text))
+        for a, b in spans:
+            covered_at[a:b] = b"\x01" * (b - a)
+        quoted = {m.start(1) for m in _QUOTED.finditer(text) if m.start() == 0 or text[m.start() - 1].isspace()}
         verdicts: list[tuple[Verdict, str]] = []
         for i, (start, end, surface, folded) in enumerate(tokens):
-            if _inside(start, end, spans):
+            if 1 in covered_at[start:end]:
                 verdicts.append((Verdict.keep, "covered"))
                 continue
             if start in quoted and folded not in self.lex.common and folded not in self.domain:
@@ -219,16 +231,15 @@ class NameWords:
             verdicts.append(self._verdict(text, tokens, i, surface, folded, style))
         self._beside_names(text, tokens, verdicts, spans, style)
         for (start, end, _, _), (verdict, reason) in zip(tokens, verdicts, strict=True):
+            if verdict is Verdict.keep or verdict is Verdict.acronym:
+                continue
             find = WordFind(start, end, verdict, reason)
-            if verdict in (Verdict.name, Verdict.unknown):
-                decision.names.append(find)
-            elif reason.startswith("given name"):
-                decision.names.append(find)  # fail closed, NER or not: "Faith said …"
-            elif verdict in (Verdict.undecided, Verdict.proper):
-                if self.ner_available:
-                    decision.undecided.append(find)
-                elif verdict is Verdict.proper:
-                    decision.names.append(WordFind(start, end, verdict, reason + " (no NER: removed)"))
+            if verdict in (Verdict.name, Verdict.unknown) or reason.startswith("given name"):
+                decision.names.append(find)  # a given name starting a sentence goes, NER or not: "Faith said …"
+            elif self.ner_available:
+                decision.undecided.append(find)
+            elif verdict is Verdict.proper:
+                decision.names.append(WordFind(start, end, verdict, reason + " (no NER: removed)"))
         return decision
 
     def _verdict(
@@ -266,7 +277,8 @@ class NameWords:
         titled = prev in TITLES and (style is not CaseStyle.mixed or capital)
         if titled and (folded not in lex.common or prev in HONORIFICS):
             return Verdict.name, f"after '{prev}'"
-        named = prev in NAMING or (len(before) == 2 and " ".join(before) in {"known as", "name is", "goes by", "called as"})
+        named = prev in NAMING or (len(before) == 2 and " ".join(before) in {"known as", "name is", "goes by", "called as", "this is", "it is"})
+        named = named or (prev in ("its", "it's", "im", "i'm") and style is not CaseStyle.mixed)  # "hi its peace from the clinic"
         if named and (folded not in lex.common or capital):
             return Verdict.name, "after a naming word"
         if _AGE_AFTER.match(text, tokens[i][1]) and folded not in lex.common:
@@ -312,7 +324,7 @@ class NameWords:
                 # A given name before the name ("Faith Robinson", "Comfort Adeyemi"), a surname after it ("Gary Young").
                 if i < j:
                     return folded in lex.forenames or folded not in lex.common
-                return lex.is_name(folded)
+                return lex.is_name(folded) or (folded not in lex.common and not _sentence_start(text, tokens[i][0]))
             if text[tokens[min(i, j)][1] : tokens[max(i, j)][0]].startswith(",") and j < i and folded not in lex.common:
                 return True  # "IGBINEDION, BLESSING": surname, given name
             if folded in lex.common:

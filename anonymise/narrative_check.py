@@ -76,7 +76,7 @@ def leaks(text: str) -> list[str]:
     :param text: a narrative after scrubbing; never logged or returned.
 
     >>> leaks("Seen near E15\\u00a01AA; call 07700\\u00a0900\\u00a0123.")
-    ['phone', 'postcode']
+    ['id_number', 'phone', 'postcode']
     >>> leaks("<PERSON_1> was moved to a car wash in Newham.")
     []
     """

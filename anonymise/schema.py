@@ -16,6 +16,7 @@ import h3
 import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from anonymise.matchkeys import KeyKind
 from anonymise.vocab import (
     AgeBand,
     AgeGroup,
@@ -37,7 +38,7 @@ from anonymise.vocab import (
     SupportType,
 )
 
-SCHEMA_VERSION: Final = "1.0.0"
+SCHEMA_VERSION: Final = "1.1.0"
 MAX_UPLOAD_H3_RESOLUTION: Final = 8
 MARKER_CODES: Final = frozenset({"unknown", "not_asked", "not_applicable"})
 
@@ -163,6 +164,15 @@ class Person(Record):
     relationship: Relationship = Relationship.unknown
 
 
+class PersonKey(Record):
+    """One linkage key of a person (:mod:`anonymise.matchkeys`): a kind may hold several values."""
+
+    incident_pid: Pseudonym
+    person_seq: int = Field(ge=1, le=999)
+    kind: KeyKind
+    key_pid: Pseudonym
+
+
 class Selector(Record):
     incident_pid: Pseudonym
     kind: SelectorKind
@@ -182,13 +192,14 @@ class Referral(Record):
     support_provided: tuple[SupportType, ...] = Field(default=(), max_length=len(SupportType))
 
 
-TableName = Literal["incidents", "persons", "selectors", "referrals"]
+TableName = Literal["incidents", "persons", "selectors", "referrals", "person_keys"]
 
 TABLES: Final[dict[TableName, type[Record]]] = {
     "incidents": Incident,
     "persons": Person,
     "selectors": Selector,
     "referrals": Referral,
+    "person_keys": PersonKey,
 }
 """Bundle table name → the record model of its rows, in ingest order."""
 
@@ -203,6 +214,7 @@ PSEUDONYM_FIELDS: Final[dict[TableName, tuple[str, ...]]] = {
     ),
     "selectors": ("incident_pid", "selector_pid"),
     "referrals": ("incident_pid",),
+    "person_keys": ("incident_pid", "key_pid"),
 }
 """Fields holding keyed pseudonyms; the hub re-keys each with its own secret."""
 

@@ -50,6 +50,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("lower-case street", r"\b(?<![\w'’-])[a-z]{3,}\s+(?:road|rd|street|lane|avenue|close|place|crescent|gardens|terrace|grove|parade|drive|mews)\b", 0.45),
     ),
     validate=lambda s: _address_like(s),
+    gate=rf"(?i)\b{_STREET}\b|\b(?:flat|apartment|apt|unit|plot|room|bedsit)\s",
     priority=64,
     presidio_entities=("LOCATION", "ADDRESS"),
 )

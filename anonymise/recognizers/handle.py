@@ -29,6 +29,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("letters and digits", r"(?<![\w@.])(?=[a-z]*\d)[a-z]{3,}\d{2,}[a-z0-9]*\b", 0.6),
     ),
     validate=lambda s: _looks_like_handle(s),
+    gate=r"@|_|[^\W\d]\.[^\W\d]|[a-z]\d",
     priority=72,
 )
 

@@ -1,1 +1,1 @@
-"""hub.pages: see router.py (HTTP), schemas.py (in/out), service.py (rules and SQL)."""
+"""hub.pages: HTML pages — login, dashboard, console (and its grid, confirmations, forms); errors.py renders every page error."""

@@ -1,1 +1,1 @@
-"""hub.statistics: see router.py (HTTP), schemas.py (in/out), service.py (rules and SQL)."""
+"""hub.statistics: access (who may see what), queries (summed summaries, named rows), linkage (repeat people), tables (protected tables), caching, service (the fixed questions), exports, router, schemas."""

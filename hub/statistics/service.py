@@ -7,6 +7,7 @@ of exactly those (:mod:`hub.statistics.queries`), assembles protected tables
 answer drew on. Nothing here commits.
 """
 
+from collections.abc import Sequence
 from typing import Final, TypeVar
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from anonymise import Visibility, vocab
 from hub import audit
 from hub.auth.principal import Principal
+from hub.errors import Forbidden
 from hub.records import summaries
 from hub.statistics import access, figures, linkage, linked, queries
 from hub.statistics import tables as assembly
@@ -22,6 +24,7 @@ from hub.statistics.hotspots import hotspot_table
 from hub.statistics.linkage import REPEAT_KEYS, SEVERAL, RepeatCounts
 from hub.statistics.queries import Count, Scope
 from hub.statistics.schemas import (
+    AreaTables,
     Breakdowns,
     Coverage,
     Headline,
@@ -174,6 +177,37 @@ def _breakdowns(session: Session, principal: Principal, area: str, quarter: str 
     return Breakdowns(
         scope=area, quarter=chosen, tables=tables, cross=cross, rates=rates, privacy=figures.privacy(visibility, visibility.providers),
     ), visibility
+
+
+def premises_by_area(
+    session: Session, principal: Principal, area: str, areas: Sequence[str], quarter: str | None = None
+) -> AreaTables:
+    """The "Premises" table of breakdowns (the same cells, so the same published values) for each
+    of ``areas`` the principal may see, for the quarter asked or ``area``'s latest; areas the
+    agreements do not open to the principal are left out, never shown empty."""
+    visibility, _, quarters, chosen = access.question(session, principal, area, quarter)
+    tables: dict[str, Table] = {}
+    drawn = set(visibility.providers)
+    for each in dict.fromkeys([area, *areas]):
+        try:
+            seen, scope, _, _ = access.question(session, principal, each, chosen)
+        except Forbidden:
+            continue
+        if not scope.sources:
+            continue
+        tables[each] = assembly.incident_table(
+            session, scope.with_quarter(chosen), seen, "premises_type", "Premises", vocab.PremisesType
+        )
+        drawn |= seen.providers
+    agreements = sorted({a for a, _ in visibility.sources})
+    audit.record(
+        session, actor=principal.actor, action="stats.read", target=f"stats:premises:{area}",
+        agreement_id=agreements[0] if len(agreements) == 1 else None, providers=sorted(drawn),
+        details={"scope": area, "quarter": chosen, "agreements": agreements, "areas": sorted(tables)},
+    )
+    return AreaTables(
+        scope=area, quarter=chosen, quarters=quarters, tables=tables, privacy=figures.privacy(visibility, visibility.providers),
+    )
 
 
 def hotspots(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Hotspots:

@@ -1,1 +1,1 @@
-"""hub.submissions: partner uploads — partner_auth (tokens), validate, rekey, ingest, receipts, service (rules), router (HTTP)."""
+"""hub.submissions: partner uploads — validate, min_k, rekey, ingest (re-keyed rows), receipts, service (rules), router (HTTP)."""
