@@ -48,6 +48,8 @@ class PremisesIndicators(Out):
     source: RegisterLabel | None
     """the register the denominators came from; null before the first import"""
     method: str
+    boroughs_shown: int
+    """boroughs whose figures the viewer's agreements open (a ranking needs borough_detail grants)"""
     rankings: list[PremisesRanking]
     not_covered: list[str]
     """premises types the register gives no denominator for (no rate can be shown)"""

@@ -101,5 +101,6 @@ def indicators(session: Session, principal: Principal, area: str, quarter: str |
     )
     return PremisesIndicators(
         scope=area, scope_name=scope_name(area), quarter=published.quarter, quarters=published.quarters, source=label,
-        method=rates.METHOD, rankings=rankings, not_covered=[label_for(k) for k in NOT_COVERED], privacy=published.privacy,
+        method=rates.METHOD, boroughs_shown=sum(1 for a in published.tables if a != LONDON), rankings=rankings,
+        not_covered=[label_for(k) for k in NOT_COVERED], privacy=published.privacy,
     )

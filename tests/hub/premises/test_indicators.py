@@ -223,3 +223,21 @@ def test_cli_imports_a_register(seeded: sessionmaker[Session], db_url: str, tmp_
     result = CliRunner().invoke(cli, ["premises", "import", str(bad)])
     assert result.exit_code == 1
     assert "no EstablishmentCollection" in result.stderr
+
+
+def test_pooled_london_grants_rank_no_borough(db_url: str, tmp_path: Path) -> None:
+    """Under the demo agreement the analyst sees pooled London only: no borough is shown or ranked, and the page says why."""
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as s:
+        seed(s, providers=())
+        add_quarter(s)
+        service.import_register(s, [register(tmp_path / "fhrs.xml")], actor="test")
+        add_user(s, "analyst", "analyst", "hub-operator")
+        answer = service.indicators(s, ANALYST, "london", QUARTER)
+        s.commit()
+    assert answer.boroughs_shown == 0
+    assert all(r.areas == [] for r in answer.rankings)
+    with TestClient(create_app(make_settings(db_url, tmp_path)), base_url="http://127.0.0.1") as c:
+        login(c, "analyst")
+        assert "data-no-boroughs" in c.get("/dashboard/london/where-to-look").text
+    engine.dispose()
