@@ -32,6 +32,8 @@ class PremisesRanking(Out):
     """the register's own business types counted as this premises type"""
     areas: list[AreaRate]
     """ranked areas first (highest rate first), then unranked ones by name"""
+    london: AreaRate | None = None
+    """all of London for comparison (its published Premises cell over the register's London total); never ranked"""
 
 
 class RegisterLabel(Out):
