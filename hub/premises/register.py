@@ -126,7 +126,7 @@ def read_fhrs(path: Path) -> RegisterCounts:
     authority: str | None = None
     try:
         for _event, elem in ET.iterparse(path, events=("end",)):  # noqa: S314 - see _refuse_dtd
-            tag = elem.tag
+            tag = elem.tag.rsplit("}", 1)[-1]  # a namespaced copy of the layout reads the same
             if tag == "EstablishmentCollection":
                 found_collection = True
             elif tag == "BusinessType":

@@ -25,7 +25,7 @@ def indicators_csv(data: PremisesIndicators) -> str:
     writer.writerow(["scope", "quarter", "premises_type", "area", "area_name", "incidents", "incidents_value", "suppressed",
                      "premises", "rate_per_100", "ci_lower", "ci_upper", "rank"])
     for ranking in data.rankings:
-        for a in ranking.areas:
+        for a in [*ranking.areas, *([ranking.london] if ranking.london else [])]:
             writer.writerow([csv_safe(x) for x in (
                 data.scope, data.quarter, ranking.premises_type, a.area, a.area_name, a.incidents.display, a.incidents.value,
                 a.incidents.suppressed, a.premises, a.rate, a.lower, a.upper, a.rank,

@@ -32,6 +32,8 @@ class PremisesRanking(Out):
     """the register's own business types counted as this premises type"""
     areas: list[AreaRate]
     """ranked areas first (highest rate first), then unranked ones by name"""
+    london: AreaRate | None = None
+    """all of London for comparison (its published Premises cell over the register's London total); never ranked"""
 
 
 class RegisterLabel(Out):
@@ -48,6 +50,8 @@ class PremisesIndicators(Out):
     source: RegisterLabel | None
     """the register the denominators came from; null before the first import"""
     method: str
+    boroughs_shown: int
+    """boroughs whose figures the viewer's agreements open (a ranking needs borough_detail grants)"""
     rankings: list[PremisesRanking]
     not_covered: list[str]
     """premises types the register gives no denominator for (no rate can be shown)"""

@@ -76,7 +76,7 @@ def _area_rate(area: str, incidents: Figure | None, premises: int) -> AreaRate:
 def indicators(session: Session, principal: Principal, area: str, quarter: str | None = None) -> PremisesIndicators:
     counted: dict[tuple[str, str], int] = {(c.area, c.premises_type): c.n for c in register.counts(session)}
     boroughs = sorted({a for a, _ in counted}) if area == LONDON else [area]
-    published = statistics.premises_by_area(session, principal, area, boroughs, quarter)
+    published = statistics.premises_by_area(session, principal, area, [*boroughs, LONDON], quarter)
     rankings: list[PremisesRanking] = []
     for kind in COVERED:
         rows: list[AreaRate] = []
@@ -91,9 +91,14 @@ def indicators(session: Session, principal: Principal, area: str, quarter: str |
         ranked = rates.ranks([r.rate for r in rows])
         rows = [r.model_copy(update={"rank": k}) for r, k in zip(rows, ranked, strict=True)]
         rows.sort(key=lambda r: (r.rank is None, r.rank or 0, BY_GSS[r.area].name if r.area in BY_GSS else r.area))
+        london = published.tables.get(LONDON)
+        in_london = sum(n for (_, k), n in counted.items() if k == kind.value)
+        pooled = None if london is None else _area_rate(
+            LONDON, next((f for f in london.rows if f.key == kind.value), None), in_london
+        )
         rankings.append(PremisesRanking(
             premises_type=kind.value, label=label_for(kind.value),
-            register_types=sorted(name for name, k in BY_TYPE_NAME.items() if k == kind), areas=rows,
+            register_types=sorted(name for name, k in BY_TYPE_NAME.items() if k == kind), areas=rows, london=pooled,
         ))
     kept = register.info(session)
     label = None if kept is None else RegisterLabel(
@@ -101,5 +106,6 @@ def indicators(session: Session, principal: Principal, area: str, quarter: str |
     )
     return PremisesIndicators(
         scope=area, scope_name=scope_name(area), quarter=published.quarter, quarters=published.quarters, source=label,
-        method=rates.METHOD, rankings=rankings, not_covered=[label_for(k) for k in NOT_COVERED], privacy=published.privacy,
+        method=rates.METHOD, boroughs_shown=sum(1 for a in published.tables if a != LONDON), rankings=rankings,
+        not_covered=[label_for(k) for k in NOT_COVERED], privacy=published.privacy,
     )

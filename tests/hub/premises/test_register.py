@@ -59,3 +59,11 @@ def test_bad_files_are_refused_by_rule_never_by_value(tmp_path: Path, text: str,
     with pytest.raises(RegisterError, match=rule) as caught:
         read_fhrs(path)
     assert "aaaa" not in str(caught.value)
+
+
+def test_a_namespaced_copy_of_the_layout_reads_the_same(tmp_path: Path) -> None:
+    plain = write_fhrs(tmp_path / "plain.xml", [Establishment(CANARY, "Takeaway/sandwich shop", "Hackney", ADDRESS)])
+    spaced = tmp_path / "spaced.xml"
+    spaced.write_text(plain.read_text(encoding="utf-8").replace(
+        "<FHRSEstablishment ", '<FHRSEstablishment xmlns="http://www.food.gov.uk/fhrs" ', 1), encoding="utf-8")
+    assert dict(read_fhrs(spaced).counts) == dict(read_fhrs(plain).counts) == {("E09000012", "hot_food_takeaway"): 1}
