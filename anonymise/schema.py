@@ -15,7 +15,9 @@ from typing import Annotated, Final, Literal
 import h3
 import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
+from anonymise import narrative_check
 from anonymise.matchkeys import KeyKind
 from anonymise.vocab import (
     AgeBand,
@@ -105,9 +107,17 @@ _NARRATIVE_LEAKS: Final = {
 
 
 def _check_narrative(value: str) -> str:
+    """Refuse a narrative that still looks like it holds an identifier: the patterns above, then
+    the scrubber's own detectors on the text normalised (``anonymise.narrative_check``). The error
+    type names the rule (``narrative_postcode``); the message never holds the text."""
     for kind, pattern in _NARRATIVE_LEAKS.items():
         if pattern.search(value):
-            raise ValueError(f"narrative still contains what looks like a {kind}; scrub it first")
+            raise PydanticCustomError(f"narrative_{kind}", f"narrative still contains what looks like a {kind}; scrub it first")
+    found = narrative_check.leaks(value)
+    if found:
+        raise PydanticCustomError(
+            f"narrative_{found[0]}", f"narrative still contains what looks like a {found[0].replace('_', ' ')}; scrub it first"
+        )
     return value
 
 
