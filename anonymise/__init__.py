@@ -9,6 +9,7 @@ from anonymise import vocab
 from anonymise.agreement import (
     Agreement,
     AgreementStatus,
+    LinkageRules,
     OrgId,
     PartyRole,
     ViewerRole,
@@ -30,6 +31,7 @@ from anonymise.bundle import (
     sha256_hex,
     verify_signature,
 )
+from anonymise.countries import country_name
 from anonymise.disclosure import (
     Cell,
     ProtectedTable,
@@ -40,6 +42,7 @@ from anonymise.disclosure import (
     protect_table,
     public_status,
 )
+from anonymise.intervals import Line, Window, intervals, protect, window
 from anonymise.kanon import (
     INCIDENT_QUASI_IDENTIFIERS,
     PERSON_QUASI_IDENTIFIERS,
@@ -48,6 +51,7 @@ from anonymise.kanon import (
 )
 from anonymise.keys import DEMO_LINKAGE_KEY
 from anonymise.london import BY_GSS
+from anonymise.matchkeys import KEY_SPECS, NAME_DOB_LEVELS, KeyKind
 from anonymise.perturb import KeyedCount, record_key
 from anonymise.policy import (
     LONDON,
@@ -57,15 +61,18 @@ from anonymise.policy import (
     quarter_bounds,
     visible_sources,
 )
-from anonymise.schema import MATCH_KEY_FIELDS, TABLES, GssCode, TableName
+from anonymise.schema import MARKER_CODES, MATCH_KEY_FIELDS, TABLES, GssCode, MatchKey, TableName
 from anonymise.vocab import PartnerType
 
 __all__ = [
     "BY_GSS",
     "DEMO_LINKAGE_KEY",
     "INCIDENT_QUASI_IDENTIFIERS",
+    "KEY_SPECS",
     "LONDON",
+    "MARKER_CODES",
     "MATCH_KEY_FIELDS",
+    "NAME_DOB_LEVELS",
     "PERSON_QUASI_IDENTIFIERS",
     "TABLES",
     "Agreement",
@@ -74,8 +81,12 @@ __all__ = [
     "BundleError",
     "Cell",
     "GssCode",
+    "KeyKind",
     "KeyedCount",
+    "Line",
+    "LinkageRules",
     "Manifest",
+    "MatchKey",
     "OpenedBundle",
     "OrgId",
     "PartnerType",
@@ -87,17 +98,21 @@ __all__ = [
     "Viewer",
     "ViewerRole",
     "Visibility",
+    "Window",
     "arrow_schema",
     "below_k",
     "canonical_json",
     "check_agreement_text",
     "check_table",
     "check_upload",
+    "country_name",
     "display",
+    "intervals",
     "load_agreement",
     "open_bundle",
     "parse_agreement",
     "parse_agreement_checked",
+    "protect",
     "protect_series",
     "protect_table",
     "public_status",
@@ -107,4 +122,5 @@ __all__ = [
     "verify_signature",
     "visible_sources",
     "vocab",
+    "window",
 ]

@@ -141,6 +141,11 @@ class LinkageRules(Strict):
         default=False, description="Whether pseudonyms may be matched across providers."
     )
     key_version: int = Field(default=1, ge=1)
+    match_threshold: float = Field(
+        default=0.99, ge=0.5, lt=1.0,
+        description="Match probability (the hub's Fellegi–Sunter model) at or above which two person "
+        "records are the same person; higher links fewer pairs, more surely.",
+    )
 
 
 class Agreement(Strict):

@@ -150,7 +150,7 @@ def parse_agreement_checked(text: str) -> Agreement:
     >>> parse_agreement_checked("id: [")
     Traceback (most recent call last):
     ...
-    anonymise.agreement_check.AgreementInvalid: line 1, (document): not valid YAML: expected the node content, but found '<stream end>'
+    anonymise.agreement_check.AgreementInvalid: line 1, (document): not valid YAML: expected the node content, but found (…)
     """
     problems = check_agreement_text(text)
     if problems:

@@ -18,9 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-import numpy as np
-from scipy.optimize import linprog
-
 __all__ = ["Line", "Window", "intervals", "protect", "window"]
 
 NARROW: Final = 2
@@ -62,6 +59,9 @@ def window(published: int | None, status: str, *, min_count: int, rounding_base:
 
 
 def _solve(bounds: Sequence[Window], lines: Sequence[Line], target: int, sign: int) -> int | None:
+    import numpy as np  # imported here: ``import anonymise`` (the partner client too) stays light
+    from scipy.optimize import linprog
+
     n = len(bounds)
     cost = np.zeros(n)
     cost[target] = sign

@@ -19,7 +19,9 @@ from typing import Final
 
 from anonymise.recognizers import REGISTRY
 
-_PLACEHOLDER: Final = re.compile(r"<[A-Z_]+_[0-9]+>")
+_PLACEHOLDER: Final = re.compile(r"<[A-Z][A-Z0-9_]*>")  # <PERSON_1>, <AGE_9_17>
+_AGREEMENT_MAY_KEEP: Final = frozenset({"business"})
+"""Recognizers whose finds an agreement may let through (``business_names``): not re-checked."""
 _VISIBLE_SPACE_CATEGORIES: Final = frozenset({"Zs", "Zl", "Zp"})
 _SPELLED_EMAIL: Final = re.compile(
     r"\b[\w.+-]+\s*(?:\(|\[)?\s*(?:at|@)\s*(?:\)|\])?\s*[\w-]+\s*(?:\(|\[)?\s*dot\s*(?:\)|\])?\s*(?:com|org|net|uk|co|gov|io)\b",
@@ -76,12 +78,15 @@ def leaks(text: str) -> list[str]:
     :param text: a narrative after scrubbing; never logged or returned.
 
     >>> leaks("Seen near E15\\u00a01AA; call 07700\\u00a0900\\u00a0123.")
-    ['phone', 'postcode']
+    ['id_number', 'phone', 'postcode']
     >>> leaks("<PERSON_1> was moved to a car wash in Newham.")
     []
     """
     seen = normalise(_PLACEHOLDER.sub(" ", text))
-    found = {name for name, spec in REGISTRY.items() if next(iter(spec.find(seen)), None) is not None}
+    found = {
+        name for name, spec in REGISTRY.items()
+        if name not in _AGREEMENT_MAY_KEEP and next(iter(spec.find(seen)), None) is not None
+    }
     if _SPELLED_EMAIL.search(seen):
         found.add("email_spelled_out")
     if next(_full_names(seen), None) is not None:

@@ -41,10 +41,14 @@ from anonymise.schema import TABLES
 LONDON: Final = "london"
 
 ALWAYS_ALLOWED_FIELDS: Final[dict[str, frozenset[str]]] = {
-    table: frozenset(name for name, info in model.model_fields.items() if info.is_required())
+    table: frozenset(
+        name for name, info in model.model_fields.items() if info.is_required() and (table, name) != ("person_keys", "key_pid")
+    )
     for table, model in TABLES.items()
 }
-"""Required fields of each table (keys, month, quarter): a provider's ``fields`` rule cannot exclude them."""
+"""Required fields of each table (keys, month, quarter): a provider's ``fields`` rule cannot exclude them.
+``person_keys.key_pid`` is the exception: a provider whose rule lists fields sends linkage keys only
+when the rule names it."""
 
 
 @dataclass(frozen=True)

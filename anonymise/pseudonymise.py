@@ -17,10 +17,13 @@ spelling slip still leaves others to link on:
 
 import hashlib
 import hmac
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Final
 
+from anonymise.identifiers import IdKind
 from anonymise.keys import LinkageKey
+from anonymise.matchkeys import KeyKind, key_texts
 from anonymise.normalise import name_tokens, normalise_selector, normalise_sex, parse_dob, phonetic
 from anonymise.schema import MatchKey
 from anonymise.vocab import SelectorKind
@@ -28,6 +31,18 @@ from anonymise.vocab import SelectorKind
 __all__ = ["Pseudonymiser"]
 
 _SEP: Final = "\x1f"  # unit separator: cannot occur in normalised tokens
+_CONTACT_KINDS: Final = {
+    KeyKind.phone: SelectorKind.phone,
+    KeyKind.email: SelectorKind.email,
+    KeyKind.address: SelectorKind.address,
+}
+
+
+def _split_name(full_name: str | None, given: str | None, family: str | None) -> tuple[list[str], list[str]]:
+    if given or family:
+        return name_tokens(given or ""), name_tokens(family or "")
+    tokens = name_tokens(full_name or "")
+    return tokens[:-1], tokens[-1:]
 
 
 class Pseudonymiser:
@@ -88,12 +103,7 @@ class Pseudonymiser:
         :param dob: date of birth, a date or text in any format :func:`parse_dob` reads.
         :param sex: any spelling :func:`normalise_sex` reads.
         """
-        if given or family:
-            given_tokens = name_tokens(given or "")
-            family_tokens = name_tokens(family or "")
-        else:
-            tokens = name_tokens(full_name or "")
-            given_tokens, family_tokens = tokens[:-1], tokens[-1:]
+        given_tokens, family_tokens = _split_name(full_name, given, family)
         birth = parse_dob(dob) if isinstance(dob, str) else dob
         sex_code = normalise_sex(sex)
         all_tokens = given_tokens + family_tokens
@@ -115,6 +125,49 @@ class Pseudonymiser:
                 "person:surname_dob_sex", phonetic(surname), birth.isoformat(), sex_code
             )
         return out
+
+    def linkage_keys(
+        self,
+        *,
+        full_name: str | None = None,
+        given: str | None = None,
+        family: str | None = None,
+        dob: date | None = None,
+        ids: Mapping[IdKind, Iterable[str]] | None = None,
+        contacts: Mapping[KeyKind, Iterable[str]] | None = None,
+        region: str = "GB",
+    ) -> list[tuple[KeyKind, str]]:
+        """Every linkage key of :mod:`anonymise.matchkeys` of one person, as (kind, pseudonym), sorted.
+
+        :param full_name: as for :meth:`person_keys`.
+        :param given: as for :meth:`person_keys`.
+        :param family: as for :meth:`person_keys`.
+        :param dob: the date of birth, already read (an unreadable one is None: only the keys
+            needing it are left out).
+        :param ids: canonical ID numbers (:func:`anonymise.identifiers.normalise_id`) by kind.
+        :param contacts: raw phone numbers, emails and addresses (with postcode) under
+            ``KeyKind.phone``/``email``/``address``; normalised here, unreadable ones dropped.
+        :param region: region assumed for phone numbers without an international prefix.
+
+        >>> from anonymise.keys import LinkageKey
+        >>> p = Pseudonymiser(LinkageKey.from_bytes(bytes(range(32))), "agr-demo")
+        >>> a = dict(p.linkage_keys(full_name="Robert Smith", dob=date(1990, 3, 12)))
+        >>> b = dict(p.linkage_keys(given="Smith", family="Robert", dob=date(1990, 12, 3)))
+        >>> a[KeyKind.canon_sorted_dob_dm] == b[KeyKind.canon_sorted_dob_dm], KeyKind.nhs_number in a
+        (True, False)
+        >>> c = p.linkage_keys(ids={IdKind.nhs_number: ["9434765919"]}, contacts={KeyKind.phone: ["07700 900123"]})
+        >>> [kind.value for kind, _ in c]
+        ['nhs_number', 'phone']
+        """
+        given_tokens, family_tokens = _split_name(full_name, given, family)
+        normalised = {
+            kind: [n for v in values if (n := normalise_selector(_CONTACT_KINDS[kind], v, region=region))]
+            for kind, values in (contacts or {}).items()
+        }
+        texts = key_texts(given_tokens, family_tokens, dob, ids=ids, contacts=normalised)
+        return sorted(
+            (kind, self._mac(f"person:{kind.value}", *parts)) for kind, values in texts.items() for parts in values
+        )
 
     def selector(self, kind: SelectorKind, value: str, *, region: str = "GB") -> str | None:
         """The pseudonym of a phone, email, vehicle, address or bank account; None if unreadable.

@@ -15,7 +15,10 @@ from typing import Annotated, Final, Literal
 import h3
 import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
+from anonymise import narrative_check
+from anonymise.matchkeys import KeyKind
 from anonymise.vocab import (
     AgeBand,
     AgeGroup,
@@ -37,7 +40,7 @@ from anonymise.vocab import (
     SupportType,
 )
 
-SCHEMA_VERSION: Final = "1.0.0"
+SCHEMA_VERSION: Final = "1.1.0"
 MAX_UPLOAD_H3_RESOLUTION: Final = 8
 MARKER_CODES: Final = frozenset({"unknown", "not_asked", "not_applicable"})
 
@@ -104,9 +107,17 @@ _NARRATIVE_LEAKS: Final = {
 
 
 def _check_narrative(value: str) -> str:
+    """Refuse a narrative that still looks like it holds an identifier: the patterns above, then
+    the scrubber's own detectors on the text normalised (``anonymise.narrative_check``). The error
+    type names the rule (``narrative_postcode``); the message never holds the text."""
     for kind, pattern in _NARRATIVE_LEAKS.items():
         if pattern.search(value):
-            raise ValueError(f"narrative still contains what looks like a {kind}; scrub it first")
+            raise PydanticCustomError(f"narrative_{kind}", f"narrative still contains what looks like a {kind}; scrub it first")
+    found = narrative_check.leaks(value)
+    if found:
+        raise PydanticCustomError(
+            f"narrative_{found[0]}", f"narrative still contains what looks like a {found[0].replace('_', ' ')}; scrub it first"
+        )
     return value
 
 
@@ -163,6 +174,15 @@ class Person(Record):
     relationship: Relationship = Relationship.unknown
 
 
+class PersonKey(Record):
+    """One linkage key of a person (:mod:`anonymise.matchkeys`): a kind may hold several values."""
+
+    incident_pid: Pseudonym
+    person_seq: int = Field(ge=1, le=999)
+    kind: KeyKind
+    key_pid: Pseudonym
+
+
 class Selector(Record):
     incident_pid: Pseudonym
     kind: SelectorKind
@@ -182,13 +202,14 @@ class Referral(Record):
     support_provided: tuple[SupportType, ...] = Field(default=(), max_length=len(SupportType))
 
 
-TableName = Literal["incidents", "persons", "selectors", "referrals"]
+TableName = Literal["incidents", "persons", "selectors", "referrals", "person_keys"]
 
 TABLES: Final[dict[TableName, type[Record]]] = {
     "incidents": Incident,
     "persons": Person,
     "selectors": Selector,
     "referrals": Referral,
+    "person_keys": PersonKey,
 }
 """Bundle table name → the record model of its rows, in ingest order."""
 
@@ -203,6 +224,7 @@ PSEUDONYM_FIELDS: Final[dict[TableName, tuple[str, ...]]] = {
     ),
     "selectors": ("incident_pid", "selector_pid"),
     "referrals": ("incident_pid",),
+    "person_keys": ("incident_pid", "key_pid"),
 }
 """Fields holding keyed pseudonyms; the hub re-keys each with its own secret."""
 

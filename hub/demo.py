@@ -29,9 +29,12 @@ from hub.config import HubSettings
 from hub.db import ROOT, make_engine, make_sessionmaker, migrate
 from hub.main import create_app
 from hub.partners import service as partners
+from hub.premises import service as premises
 from hub.secrets import generate_demo_secrets
 
 DEMO_AGREEMENT: Final = ROOT / "policies" / "demo.yaml"
+DEMO_REGISTER: Final = ROOT / "hub" / "premises" / "data" / "fhrs-synthetic.xml"
+"""A synthetic premises register in the FSA FHRS layout: invented names and addresses, counts realistic enough to rank."""
 PROFILES: Final = ROOT / "partner_client" / "profiles"
 QUARTERS: Final = ("2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
 CLIENT: Final = Path(sys.executable).parent / "msht-client"
@@ -116,6 +119,7 @@ def _seed(settings: HubSettings) -> None:
                 password=DEMO_PASSWORD,
                 actor="demo",
             )
+        premises.import_register(session, [DEMO_REGISTER], actor="demo")
 
 
 class _Server:
@@ -186,7 +190,7 @@ def _check_pages(url: str) -> None:
         token = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         response = web.post("/login", data={"username": "newham", "password": DEMO_PASSWORD, "csrf_token": token})
         response.raise_for_status()
-        for path in ("/", "/docs", "/healthz"):
+        for path in ("/", "/docs", "/healthz", "/dashboard/E09000025/where-to-look"):
             web.get(path).raise_for_status()
 
 
@@ -198,7 +202,7 @@ def run(*, workdir: Path, port: int, rows: int, check: bool) -> None:
     settings = _settings(workdir, port)
     migrate(settings.database_url)
     _seed(settings)
-    say("hub database migrated; demo agreement, organisations and logins loaded")
+    say("hub database migrated; demo agreement, organisations, logins and the synthetic premises register loaded")
     server = _Server(settings)
     server.start()
     try:

@@ -30,6 +30,7 @@ from hub.pages.errors import install_page_handlers
 from hub.pages.router import router as pages_router
 from hub.pages.templating import STATIC_DIR, templates
 from hub.partners.router import router as partners_router
+from hub.premises.router import router as premises_router
 from hub.proxies import TrustedProxies, parse_networks
 from hub.secrets import load_secrets
 from hub.statistics.router import router as statistics_router
@@ -210,6 +211,7 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.include_router(agreements_router)
     app.include_router(agreements_partner_router)
     app.include_router(statistics_router)
+    app.include_router(premises_router)
     app.include_router(pages_router)
     return app
 

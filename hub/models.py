@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -258,6 +259,50 @@ class Person(Base):
     record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # secret cell-key perturbation key (anonymise.perturb)
 
 
+class PersonKey(Base):
+    """One linkage key of a person (``anonymise.matchkeys`` kinds and the four classic match keys).
+
+    ``key`` is the first 60 bits of the hub re-keyed value (``h1.`` HMAC under the hub's secret of
+    the partner's pseudonym): enough to compare within a kind, never the value the partner sent.
+    """
+
+    __tablename__ = "person_keys"
+    __table_args__ = (Index("ix_person_keys_person", "incident_id", "person_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    submission_id: Mapped[str] = mapped_column(String(36), index=True)
+    person_seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[int] = mapped_column(BigInteger)
+
+
+class PersonLink(Base):
+    """Two person records the hub's model links (probability at or above the agreement's threshold).
+
+    ``kinds`` names the key kinds the pair agrees on ("|"-joined): why they link, never a value.
+    """
+
+    __tablename__ = "person_links"
+
+    person_a: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    person_b: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, index=True)
+    agreement_id: Mapped[str] = mapped_column(String(64), index=True)
+    probability: Mapped[float] = mapped_column(Float)
+    kinds: Mapped[str] = mapped_column(String(800))
+
+
+class PersonCluster(Base):
+    """The hub's person id of a person record: the connected component of its links, named by
+    its smallest person record id (a record linked to nothing is its own person)."""
+
+    __tablename__ = "person_clusters"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64), index=True)
+    cluster_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
 class Selector(Base):
     __tablename__ = "selectors"
 
@@ -315,6 +360,26 @@ class StatCount(Base):
     k5: Mapped[str] = mapped_column(String(48), default="")
     n: Mapped[int] = mapped_column(Integer)
     key_sum: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # sum of the counted records' record keys
+
+
+class PremisesCount(Base):
+    """How many premises of one type a public register lists in one borough (``msht-hub premises import``).
+
+    Counts only: the register's business names, addresses, postcodes and coordinates are never
+    stored (``hub.premises.register`` drops them while reading). The denominators of the
+    premises indicators; one import replaces every row.
+    """
+
+    __tablename__ = "premises_counts"
+    __table_args__ = (UniqueConstraint("area", "premises_type"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area: Mapped[str] = mapped_column(String(9))  # a borough GSS code
+    premises_type: Mapped[str] = mapped_column(String(32))  # anonymise.vocab.PremisesType
+    n: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(64))  # which register, e.g. "FSA FHRS"
+    extract_date: Mapped[str | None] = mapped_column(String(10))  # the register's own extract date
+    imported_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class LinkedPerson(Base):

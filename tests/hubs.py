@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anonymise.vocab import PartnerType
@@ -29,6 +30,7 @@ from hub.agreements import service as agreements
 from hub.config import HubSettings
 from hub.db import make_engine, make_sessionmaker, migrate
 from hub.main import create_app
+from hub.models import AuditEntry
 from hub.partners import service as partners
 from hub.secrets import write_signing_key
 from tests.conftest import TEST_PSEUDONYM_KEY, TEST_SESSION_KEY, make_settings
@@ -76,6 +78,17 @@ class HubUnderTest:
                 "Content-Type": "application/zip",
             },
         )
+
+    def counts(self, *models: Any) -> dict[str, int]:
+        """Rows stored per table of ``models`` (table models of hub.models), by table name."""
+        assert models
+        with self.session() as session:
+            return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) or 0 for m in models}
+
+    def audit_actions(self) -> list[str]:
+        """The audit log's actions, oldest first."""
+        with self.session() as session:
+            return list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
     def partner_call(self, partner: FakePartner, method: str, path: str, token: str | None = None) -> Any:
         bearer = token or partner.token(typ=PARTNER_TYP)

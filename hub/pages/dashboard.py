@@ -30,6 +30,7 @@ PAGES: Final = (
     ("breakdowns", "Breakdowns", "/breakdowns"),
     ("repeats", "Repeat people", "/repeats"),
     ("coverage", "Data coverage", "/coverage"),
+    ("where", "Where to look", "/where-to-look"),
     ("report", "Quarterly report", "/report"),
 )
 MAP_WIDTH: Final = 640.0

@@ -22,9 +22,11 @@ LABEL_PX: Final = 14.0
 """Borough names in viewBox units; the map is never drawn narrower than MIN_WIDTH_PX, so they
 stay at 12 px or more on screen."""
 MIN_WIDTH_PX: Final = math.ceil(WIDTH * 12 / LABEL_PX)  # dashboard.css .hotspot-map min-width
-CHAR_EM: Final = 0.56  # average glyph width of a sans-serif face, in ems
+CHAR_EM: Final = 0.62  # average glyph width of a sans-serif face (bold included), in ems
 BREAKS: Final = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 CLASSES: Final = 5
+
+
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom in viewBox units
 
@@ -43,6 +45,8 @@ class Label:
     y: float
     lines: tuple[str, ...]
     focus: bool
+    box: Box | None = None
+    """Drawn on a white box when it had to go over a shaded area (no free place was left)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ def _shade(value: int, classes: Sequence[tuple[int, int | None]]) -> int:
 
 
 def _text_box(x: float, y: float, lines: Sequence[str], size: float) -> Box:
-    w = max(len(t) for t in lines) * size * CHAR_EM + 4
+    w = max(len(t) for t in lines) * size * CHAR_EM + 8
     h = len(lines) * size * 1.15 + 2
     return x - w / 2, y - h / 2, x + w / 2, y + h / 2
 
@@ -169,6 +173,18 @@ def _anchor(b: Boundary, proj: _Projection) -> tuple[float, float]:
     return best[1]
 
 
+def _interior(b: Boundary, proj: _Projection, steps: int = 30) -> list[tuple[float, float]]:
+    """Points of a grid over the view that lie inside the borough, nearest its anchor first."""
+    x0, y0 = _anchor(b, proj)
+    inside = []
+    for i in range(1, steps):
+        for j in range(1, steps):
+            gx, gy = WIDTH * i / steps, proj.height * j / steps
+            if b.contains(proj.west + gx / (proj.k * proj.scale), proj.north - gy / proj.scale):
+                inside.append((gx, gy))
+    return sorted(inside, key=lambda p: (p[0] - x0) ** 2 + (p[1] - y0) ** 2)
+
+
 def _visible_anchor(b: Boundary, proj: _Projection) -> tuple[float, float]:
     """The label point, moved into the view when the borough only enters it at an edge: the
     point of a grid over the view that lies in the borough and is nearest its own anchor."""
@@ -197,6 +213,7 @@ def place_labels(
     height: float,
     size: float = LABEL_PX,
     obstacles: Sequence[Box] = (),
+    focus_spots: Sequence[tuple[float, float]] = (),
 ) -> list[Label]:
     """Borough names with no two overlapping, and none over a shaded area (``obstacles``): each
     tries its anchor and a few nearby places, on one line or two; the focus borough goes first,
@@ -213,7 +230,8 @@ def place_labels(
         s = size * (1.25 if focus else 1.0)
         done = False
         for lines in _wrapped(name):
-            for dx, dy in _nearby(s):
+            spots = _nearby(s) + ([(fx - x, fy - y) for fx, fy in focus_spots] if focus else [])
+            for dx, dy in spots:
                 box = _text_box(x + dx, y + dy, lines, s)
                 if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
                     continue
@@ -229,8 +247,9 @@ def place_labels(
             lines = _wrapped(name)[-1]
             box = _text_box(x, y, lines, s)
             dx = max(0.0, -box[0]) - max(0.0, box[2] - width)
-            placed.append(_text_box(x + dx, y, lines, s))
-            out.append(Label(x + dx, y - (len(lines) - 1) * s * 0.575, tuple(lines), focus))
+            box = _text_box(x + dx, y, lines, s)
+            placed.append(box)
+            out.append(Label(x + dx, y - (len(lines) - 1) * s * 0.575, tuple(lines), focus, box))
     return out
 
 
@@ -268,6 +287,12 @@ def hotspot_map(area: str, cells: Sequence[HotspotCell]) -> MapView:
         boroughs=[(b.gss, b.name, b.gss == area, proj.path(b.polygons)) for b in in_view],
         river=[proj.path([polygon]) for polygon in thames()],
         cells=areas,
-        labels=place_labels(candidates, WIDTH, proj.height, obstacles=[_cell_box(c.cell, proj) for c in cells]),
+        labels=place_labels(
+            candidates,
+            WIDTH,
+            proj.height,
+            obstacles=[_cell_box(c.cell, proj) for c in cells],
+            focus_spots=_interior(every[area], proj) if area in every else [],
+        ),
         legend=legend,
     )

@@ -1,11 +1,12 @@
-"""All web pages: sign-in (login.py), the operator console (console.py; its changes that cannot be undone in console_confirm.py), the dashboard (dashboard.py)."""
+"""All web pages: sign-in (login.py), the operator console (console.py; its changes that cannot be undone in console_confirm.py), the dashboard (dashboard.py; its "Where to look" page in premises.py)."""
 
 from fastapi import APIRouter
 
-from hub.pages import console, console_confirm, dashboard, login
+from hub.pages import console, console_confirm, dashboard, login, premises
 
 router = APIRouter(include_in_schema=False)
 router.include_router(login.router)
 router.include_router(console_confirm.router)
 router.include_router(console.router)
 router.include_router(dashboard.router)
+router.include_router(premises.router)

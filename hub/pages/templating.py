@@ -4,7 +4,10 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from hub.pages.plain import field_name
+
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.filters["field_name"] = field_name

@@ -13,12 +13,12 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session
 
-from hub.models import Incident, IncidentCode, Person, Referral, Selector
-from hub.records import keys, summaries
+from hub.models import Incident, IncidentCode, Person, PersonKey, Referral, Selector
+from hub.records import clusters, keys, summaries
 
 Rows = dict[str, list[dict[str, Any]]]
 """Database rows per table (``incidents``, ``incident_codes``, ``persons``, ``selectors``,
-``referrals``); children carry ``incident_pid``, the partner's key of their incident row."""
+``referrals``, ``person_keys`` — optional); children carry ``incident_pid``, the partner's key of their incident row."""
 
 _BATCH: Final = 5000
 
@@ -27,6 +27,7 @@ CODES = cast(Table, IncidentCode.__table__)
 PERSONS = cast(Table, Person.__table__)
 SELECTORS = cast(Table, Selector.__table__)
 REFERRALS = cast(Table, Referral.__table__)
+PERSON_KEYS = cast(Table, PersonKey.__table__)
 
 
 def _batches(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -93,7 +94,9 @@ def insert_rows(session: Session, rows: Rows, incident_pids: list[str]) -> None:
         for batch in _batches(rows["incidents"]):
             ids.extend(session.execute(statement, batch).scalars().all())
     id_of = dict(zip(incident_pids, ids, strict=True))
-    tables = (("incident_codes", CODES), ("persons", PERSONS), ("selectors", SELECTORS), ("referrals", REFERRALS))
+    tables = (("incident_codes", CODES), ("persons", PERSONS), ("selectors", SELECTORS), ("referrals", REFERRALS),
+              ("person_keys", PERSON_KEYS))
+    rows.setdefault("person_keys", [])
     for name, _ in tables:
         for child in rows[name]:
             child["incident_id"] = id_of[child.pop("incident_pid")]
@@ -108,9 +111,10 @@ def insert_rows(session: Session, rows: Rows, incident_pids: list[str]) -> None:
                 session.execute(insert(table), batch)
 
 
-def store(session: Session, submission_id: str, rows: Rows, incident_pids: list[str]) -> dict[str, int]:
-    """Insert a submission's rows and write its summaries; returns rows stored per table."""
+def store(session: Session, submission_id: str, rows: Rows, incident_pids: list[str], *, agreement_id: str) -> dict[str, int]:
+    """Insert a submission's rows, relink its agreement's persons and write its summaries; returns rows stored per table."""
     insert_rows(session, rows, incident_pids)
+    clusters.relink(session, agreement_id)
     summaries.refresh(session, [submission_id])
     return {name: len(batch) for name, batch in rows.items()}
 
@@ -123,11 +127,14 @@ def delete(session: Session, submission_ids: Collection[str]) -> dict[str, int]:
         return counts
     ids = list(submission_ids)
     summaries.forget(session, ids)
+    agreements = clusters.forget(session, ids)  # out of their clusters before the persons go
     incident_ids = select(INCIDENTS.c.id).where(INCIDENTS.c.submission_id.in_(ids))
     counts["incident_codes"] = _rowcount(session.execute(sql_delete(CODES).where(CODES.c.incident_id.in_(incident_ids))))
     for table in (PERSONS, SELECTORS, REFERRALS):
         counts[table.name] = _rowcount(session.execute(sql_delete(table).where(table.c.submission_id.in_(ids))))
     counts["incidents"] = _rowcount(session.execute(sql_delete(INCIDENTS).where(INCIDENTS.c.submission_id.in_(ids))))
+    for agreement_id in agreements:  # the rest re-clustered without them, in the same transaction
+        clusters.relink(session, agreement_id)
     return counts
 
 

@@ -51,6 +51,7 @@ from hub.models import (
     StatCount,
     Submission,
 )
+from hub.records import clusters
 
 LONDON: Final = "london"
 GENERATION: Final = "stats_generation"
@@ -376,6 +377,7 @@ def _link(session: Session, submissions: Collection[str] | None) -> None:
             )
         target = aliased(Person)
         matched.append(select(target.id).where(getattr(target, key.key).in_(values)))
+    matched.append(clusters.clustered_persons())  # linked by the hub's model (any key), not only exact keys
     ids = union(*matched).subquery()
     rows = (
         select(Person.id, Person.submission_id, _area(), Person.incident_id, Person.role, Person.record_key, *MATCH_KEYS)
@@ -422,6 +424,8 @@ def rebuild(session: Session) -> int:
     returns the number of summary rows written."""
     session.execute(delete(StatCount))
     session.execute(delete(LinkedPerson))
+    for agreement_id in sorted(set(session.scalars(select(Submission.agreement_id)))):
+        clusters.relink(session, agreement_id)
     _write_counts(session, None)
     _link(session, None)
     _bump(session)

@@ -16,6 +16,7 @@ from anonymise import (
     Rules,
     Visibility,
     check_table,
+    country_name,
     display,
     protect_series,
     protect_table,
@@ -38,11 +39,14 @@ RULES_TEXT: Final = (
 
 
 def label_for(code: str) -> str:
-    """Human words for a vocabulary code ("hand_car_wash" → "Hand car wash")."""
+    """Human words for a vocabulary code ("hand_car_wash" → "Hand car wash", "ER" → "Eritrea")."""
     if code == NOT_RECORDED:
         return "Not recorded"
-    if len(code) == 2 and code.isupper():
-        return code
+    if len(code) == 2 and code.isupper():  # an ISO 3166 nationality: its country's name
+        try:
+            return country_name(code)
+        except KeyError:
+            return code
     if code.startswith("region:"):
         return "Region: " + code.removeprefix("region:").replace("_", " ")
     return code.replace("_", " ").capitalize()

@@ -16,8 +16,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from anonymise import KeyedCount
-from hub.models import LinkedPerson, StatCount, Submission, SubmissionStatus
-from hub.records import summaries
+from hub.models import LinkedPerson, PersonCluster, StatCount, Submission, SubmissionStatus
 from hub.records.summaries import (
     CODES,
     FILLED,
@@ -37,7 +36,6 @@ from hub.records.summaries import (
 
 INCIDENT_FIELDS: Final = INCIDENT_PROFILE.categories
 """the incident fields ``incident_field`` answers"""
-MATCH_KEYS: Final = tuple(key.key for key in summaries.MATCH_KEYS)
 COMPLETENESS_FIELDS: Final = tuple(INCIDENT_FILLED)
 PERSON_COMPLETENESS: Final = tuple(PERSON_FILLED)
 
@@ -228,30 +226,31 @@ class Appearance:
 
 
 def repeat_candidates(session: Session, scope: Scope) -> list[Appearance]:
-    """Person rows in scope whose match key also appears on a person row of another incident in scope.
+    """Person rows in scope whose hub person id (``person_clusters``) spans another incident in scope.
 
-    Reads ``linked_persons`` (rows sharing a key with another incident anywhere, kept at ingest:
-    a superset) for the scope's active submissions, then keeps a row only where a value spans
-    two or more incidents *within the scope* — exact, because every in-scope row carrying such
-    a value is linked, so all of them were fetched. Keys are hub re-keyed pseudonyms: they are
+    Reads ``linked_persons`` (rows sharing a key with another incident anywhere, or in a cluster
+    of the hub's linkage model: a superset kept at ingest) for the scope's active submissions,
+    each with its cluster, then keeps a row only where its cluster spans two or more incidents
+    *within the scope* — exact, because every clustered row is in the index. Cluster ids are
     compared here and never leave this module (the caller groups appearances into people and
     publishes counts only).
     """
     if not scope.sources:
         return []
-    keys = [getattr(LinkedPerson, k).label(k) for k in MATCH_KEYS]
+    cluster: list[Any] = [PersonCluster.cluster_id]
     stmt = _active(
         select(
             LinkedPerson.person_id, LinkedPerson.incident_id, Submission.agreement_id,
-            Submission.org_id.label("provider"), LinkedPerson.role, *keys, LinkedPerson.record_key,
-        ).join(Submission, Submission.id == LinkedPerson.submission_id),
+            Submission.org_id.label("provider"), LinkedPerson.role, *cluster, LinkedPerson.record_key,
+        ).join(Submission, Submission.id == LinkedPerson.submission_id)
+        .outerjoin(PersonCluster, PersonCluster.person_id == LinkedPerson.person_id),
         scope,
     )
     if scope.area != LONDON:
         stmt = stmt.where(LinkedPerson.area == scope.area)
     rows = [
         Appearance(int(r.person_id), int(r.incident_id), str(r.agreement_id), str(r.provider), str(r.role),
-                   tuple(getattr(r, k) for k in MATCH_KEYS), int(r.record_key or 0))
+                   (None if r.cluster_id is None else str(r.cluster_id),), int(r.record_key or 0))
         for r in session.execute(stmt)
     ]
     spans: dict[tuple[int, str], set[int]] = {}

@@ -134,6 +134,17 @@ class Repeats(Out):
     privacy: PrivacyLabel
 
 
+class AreaTables(Out):
+    """One published breakdown for each of several areas, all for one quarter (premises indicators)."""
+
+    scope: str
+    quarter: str | None
+    quarters: list[str]
+    tables: dict[str, Table]
+    """area (borough GSS or "london") → its table; an area the viewer may not see is absent"""
+    privacy: PrivacyLabel
+
+
 class ProviderQuarters(Out):
     provider: str
     quarters: list[str]

@@ -7,21 +7,24 @@ of exactly those (:mod:`hub.statistics.queries`), assembles protected tables
 answer drew on. Nothing here commits.
 """
 
-from typing import Final
+from collections.abc import Sequence
+from typing import Final, TypeVar
 
 from sqlalchemy.orm import Session
 
 from anonymise import Visibility, vocab
 from hub import audit
 from hub.auth.principal import Principal
+from hub.errors import Forbidden
 from hub.records import summaries
-from hub.statistics import access, figures, linkage, queries
+from hub.statistics import access, figures, linkage, linked, queries
 from hub.statistics import tables as assembly
 from hub.statistics.caching import BoundedCache
 from hub.statistics.hotspots import hotspot_table
 from hub.statistics.linkage import REPEAT_KEYS, SEVERAL, RepeatCounts
 from hub.statistics.queries import Count, Scope
 from hub.statistics.schemas import (
+    AreaTables,
     Breakdowns,
     Coverage,
     Headline,
@@ -62,6 +65,12 @@ def overview_quarters(session: Session, principal: Principal, area: str) -> list
 
 
 def overview(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Overview:
+    answer, visibility = _overview(session, principal, area, quarter)
+    _audit(session, principal, "overview", visibility, answer.quarter)
+    return _linked(session, principal, area, answer, visibility)
+
+
+def _overview(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Overview, Visibility]:
     visibility, scope, quarters, chosen = access.question(session, principal, area, quarter)
     headlines: list[Headline] = []
     rates: list[Rate] = []
@@ -92,11 +101,10 @@ def overview(session: Session, principal: Principal, area: str, quarter: str | N
                 [Count(a.key, a.provider, a.n) for a in ages if a.quarter == chosen],
             ),
         ]
-    _audit(session, principal, "overview", visibility, chosen)
     return Overview(
         scope=area, scope_name=access.scope_name(area), quarter=chosen, quarters=quarters, headlines=headlines,
         rates=rates, tables=tables, privacy=figures.privacy(visibility, visibility.providers),
-    )
+    ), visibility
 
 
 def trends(session: Session, principal: Principal, area: str) -> Trends:
@@ -116,6 +124,12 @@ def trends(session: Session, principal: Principal, area: str) -> Trends:
 
 
 def breakdowns(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Breakdowns:
+    answer, visibility = _breakdowns(session, principal, area, quarter)
+    _audit(session, principal, "breakdowns", visibility, answer.quarter)
+    return _linked(session, principal, area, answer, visibility)
+
+
+def _breakdowns(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Breakdowns, Visibility]:
     visibility, scope, _, chosen = access.question(session, principal, area, quarter)
     q = scope.with_quarter(chosen)
     tables: list[Table] = []
@@ -160,20 +174,81 @@ def breakdowns(session: Session, principal: Principal, area: str, quarter: str |
             )
         ]
         rates = assembly.rates(session, q, visibility, totals)
-    _audit(session, principal, "breakdowns", visibility, chosen)
-    return Breakdowns(scope=area, quarter=chosen, tables=tables, cross=cross, rates=rates, privacy=figures.privacy(visibility, visibility.providers))
+    return Breakdowns(
+        scope=area, quarter=chosen, tables=tables, cross=cross, rates=rates, privacy=figures.privacy(visibility, visibility.providers),
+    ), visibility
+
+
+def premises_by_area(
+    session: Session, principal: Principal, area: str, areas: Sequence[str], quarter: str | None = None
+) -> AreaTables:
+    """The "Premises" table of breakdowns (the same cells, so the same published values) for each
+    of ``areas`` the principal may see, for the quarter asked or ``area``'s latest; areas the
+    agreements do not open to the principal are left out, never shown empty."""
+    visibility, _, quarters, chosen = access.question(session, principal, area, quarter)
+    tables: dict[str, Table] = {}
+    drawn = set(visibility.providers)
+    for each in dict.fromkeys([area, *areas]):
+        try:
+            seen, scope, _, _ = access.question(session, principal, each, chosen)
+        except Forbidden:
+            continue
+        if not scope.sources:
+            continue
+        tables[each] = assembly.incident_table(
+            session, scope.with_quarter(chosen), seen, "premises_type", "Premises", vocab.PremisesType
+        )
+        drawn |= seen.providers
+    agreements = sorted({a for a, _ in visibility.sources})
+    audit.record(
+        session, actor=principal.actor, action="stats.read", target=f"stats:premises:{area}",
+        agreement_id=agreements[0] if len(agreements) == 1 else None, providers=sorted(drawn),
+        details={"scope": area, "quarter": chosen, "agreements": agreements, "areas": sorted(tables)},
+    )
+    return AreaTables(
+        scope=area, quarter=chosen, quarters=quarters, tables=tables, privacy=figures.privacy(visibility, visibility.providers),
+    )
 
 
 def hotspots(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Hotspots:
+    answer, visibility = _hotspots(session, principal, area, quarter)
+    _audit(session, principal, "hotspots", visibility, answer.quarter)
+    return _linked(session, principal, area, answer, visibility)
+
+
+def _hotspots(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Hotspots, Visibility]:
     visibility, scope, _, chosen = access.question(session, principal, area, quarter)
     q = scope.with_quarter(chosen)
     rows = queries.hotspot_cells(session, q, visibility.view_h3_resolution) if scope.sources else []
     cells, table = hotspot_table(rows, visibility)
-    _audit(session, principal, "hotspots", visibility, chosen)
     return Hotspots(
         scope=area, quarter=chosen, resolution=visibility.view_h3_resolution, cells=cells, table=table,
         privacy=table.privacy,
-    )
+    ), visibility
+
+
+Linked = TypeVar("Linked", Overview, Breakdowns, Hotspots)
+_HIDDEN: BoundedCache[tuple[object, ...], frozenset[str]] = BoundedCache(REPEATS_CACHED)
+
+
+def _linked(session: Session, principal: Principal, area: str, answer: Linked, visibility: Visibility) -> Linked:
+    """``answer`` with the cells hidden that the audit across everything this viewer can fetch for
+    the scope and quarter (overview, breakdowns, hotspots: ``hub.statistics.linked``) must hide
+    so no small cell is narrowed to +-1. Computed once per question after any summary changes
+    (the key holds the summaries' generation), then kept, so the same question keeps its answer."""
+    if answer.quarter is None or not visibility.sources:
+        return answer
+    key = (summaries.generation(session), area, visibility.sources, answer.quarter, visibility.min_count, visibility.rounding_base)
+    hide = _HIDDEN.get(key)
+    if hide is None:
+        fetched = {
+            "overview": _overview(session, principal, area, answer.quarter)[0].model_dump(),
+            "breakdowns": _breakdowns(session, principal, area, answer.quarter)[0].model_dump(),
+            "hotspots": _hotspots(session, principal, area, answer.quarter)[0].model_dump(),
+        }
+        hide = linked.to_hide(fetched)
+        _HIDDEN.put(key, hide)
+    return type(answer).model_validate(linked.hidden(answer.model_dump(), hide)) if hide else answer
 
 
 def _repeat_counts(session: Session, scope: Scope, visibility: Visibility) -> RepeatCounts:

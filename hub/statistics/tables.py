@@ -49,7 +49,11 @@ def changes(trend: Trend, quarter: str) -> list[Change]:
         percent: int | None = None
         if now is not None and then is not None and now.value is not None and then.value:
             percent = round(100 * (now.value - then.value) / then.value)
-        text = f"{percent:+d}% against {other}" if percent is not None else f"no comparison with {other} (no or small figures)"
+        if percent is not None and then is not None:
+            text = f"{percent:+d}% against {other} ({then.display})"
+        else:
+            shown = f" ({then.display})" if then is not None and then.display else ""
+            text = f"no comparison with {other}{shown}: no or small figures"
         out.append(Change(against=against, quarter=other, display=text, percent=percent))
     return out
 

@@ -7,6 +7,7 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from anonymise import MATCH_KEY_FIELDS
+from hub.records import clusters
 from hub.records import store as records
 from hub.records.store import Rows
 from hub.submissions.rekey import INCIDENT, Rekeyer, person_purpose, selector_purpose
@@ -85,6 +86,18 @@ def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> Row
             p["age_group"], p["nationality"], p["relationship"], strict=True,
         )
     ]
+    person_keys = [
+        {"incident_pid": pid, "submission_id": sid, "person_seq": seq, "kind": name.removeprefix("mk_"), "key": clusters.key_int(value)}
+        for name, values in keys.items()
+        for pid, seq, value in zip(p["incident_pid"], p["person_seq"], values, strict=True)
+        if value is not None
+    ]
+    k = tables.columns["person_keys"]
+    person_keys += [
+        {"incident_pid": pid, "submission_id": sid, "person_seq": seq, "kind": kind,
+         "key": clusters.key_int(rekey(clusters.key_purpose(kind), value))}
+        for pid, seq, kind, value in zip(k["incident_pid"], k["person_seq"], k["kind"], k["key_pid"], strict=True)
+    ]
     s = tables.columns["selectors"]
     selectors = [
         {
@@ -118,10 +131,12 @@ def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> Row
             r["victim_engaged_with_police"], r["support_provided"], strict=True,
         )
     ]
-    return {"incidents": incidents, "incident_codes": codes, "persons": persons, "selectors": selectors, "referrals": referrals}
+    return {"incidents": incidents, "incident_codes": codes, "persons": persons, "selectors": selectors, "referrals": referrals,
+            "person_keys": person_keys}
 
 
 def store(session: Session, tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dict[str, int]:
     """Re-key every record of a checked bundle and store it; returns rows stored per table."""
     rows = prepare_rows(tables, origin, rekey)
-    return records.store(session, origin.submission_id, rows, tables.columns["incidents"]["incident_pid"])
+    return records.store(session, origin.submission_id, rows, tables.columns["incidents"]["incident_pid"],
+                         agreement_id=origin.agreement_id)

@@ -12,6 +12,7 @@ from typing import Any, Final
 from pydantic import TypeAdapter, ValidationError
 
 from anonymise import countries, generalise
+from anonymise.matchkeys import KeyKind
 from anonymise.pseudonymise import Pseudonymiser
 from anonymise.schema import Nationality
 from anonymise.vocab import SelectorKind
@@ -26,6 +27,8 @@ _SELECTOR_KINDS: Final = {
     IdentifierKind.bank_account: SelectorKind.bank_account,
 }
 _NAMES: Final = (IdentifierKind.full_name, IdentifierKind.given_name, IdentifierKind.family_name)
+PERSON_KEYS: Final = "_linkage_keys"
+"""Where a spilled person dict carries its linkage keys until `tables` splits them into ``person_keys``."""
 _NATIONALITY: Final = TypeAdapter(Nationality)
 _NARRATIVE_AT: Final = 8
 """Position of ``narrative`` in a spilled row."""
@@ -157,7 +160,7 @@ class RowAnonymiser:
         if not (self.settings.maps_persons or any(k in p.ids for k in _NAMES) or p.dob is not None):
             return None
         codes = p.codes
-        person = {name.split(".", 1)[1]: values[0] for name, values in codes.items() if name.startswith("person.")}
+        person: dict[str, Any] = {name.split(".", 1)[1]: values[0] for name, values in codes.items() if name.startswith("person.")}
         gender = codes.get("person.gender", ["unknown"])[0]
         sex = gender if gender in ("male", "female") else p.first(IdentifierKind.sex)
         keys = self.pseudo.person_keys(
@@ -170,6 +173,7 @@ class RowAnonymiser:
         for key, value in keys.items():
             if value is not None:
                 person[f"mk_{key.value}"] = value
+        person[PERSON_KEYS] = self._linkage_keys(p)
         on = p.event_date or self.settings.quarter_end
         if p.dob is not None:
             age: int | None = generalise.age_at(p.dob, on)
@@ -184,6 +188,24 @@ class RowAnonymiser:
             if person["nationality"] == "unknown":
                 self.counts["nationality_unrecognised"] += 1
         return person
+
+    def _linkage_keys(self, p: ParsedRow) -> list[tuple[str, str]]:
+        """The person's linkage keys (anonymise.matchkeys) as (kind, pseudonym), for the person_keys table."""
+        postcode = p.first(IdentifierKind.postcode)
+        addresses = [f"{value}, {postcode}" if postcode else value for value in p.ids.get(IdentifierKind.address, [])]
+        keys = self.pseudo.linkage_keys(
+            full_name=p.first(IdentifierKind.full_name),
+            given=p.first(IdentifierKind.given_name),
+            family=p.first(IdentifierKind.family_name),
+            dob=p.dob,
+            ids=p.id_numbers,
+            contacts={
+                KeyKind.phone: p.ids.get(IdentifierKind.phone, []),
+                KeyKind.email: p.ids.get(IdentifierKind.email, []),
+                KeyKind.address: addresses,
+            },
+        )
+        return [(kind.value, pid) for kind, pid in keys]
 
     @staticmethod
     def _referral(p: ParsedRow) -> dict[str, Any] | None:

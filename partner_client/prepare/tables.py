@@ -24,7 +24,7 @@ from partner_client.guard import NameGuard, vocabulary
 from partner_client.prepare import locate
 from partner_client.prepare.index import SubmissionIndex
 from partner_client.prepare.party import Party
-from partner_client.prepare.row import AnonymisedRow
+from partner_client.prepare.row import PERSON_KEYS, AnonymisedRow
 from partner_client.spill import Spill, TableFiles
 
 RawTables = dict[TableName, list[dict[str, Any]]]
@@ -119,7 +119,8 @@ class TableBuilder:
     ) -> RawTables:
         """One chunk's rows as records: an incident at its first row, a person and referral per row, selectors once."""
         selectors_allowed = self._selectors_allowed()
-        raw: RawTables = {"incidents": [], "persons": [], "selectors": [], "referrals": []}
+        keys_allowed = self._person_keys_allowed()
+        raw: RawTables = {"incidents": [], "persons": [], "selectors": [], "referrals": [], "person_keys": []}
         for r in chunk:
             cell = next(cells)
             pid = sys.intern(r.incident_pid)
@@ -130,7 +131,15 @@ class TableBuilder:
             person_seq = None
             if r.person is not None:
                 incidents[pid] = person_seq = state + 1
+                linkage_keys = r.person.pop(PERSON_KEYS, [])
                 raw["persons"].append({"incident_pid": pid, "person_seq": person_seq, **r.person, "_row": r.row})
+                if linkage_keys and not keys_allowed:
+                    self.withheld["person_keys"] += len(linkage_keys)
+                elif linkage_keys:
+                    raw["person_keys"].extend(
+                        {"incident_pid": pid, "person_seq": person_seq, "kind": kind, "key_pid": kpid, "_row": r.row}
+                        for kind, kpid in linkage_keys
+                    )
             if r.referral is not None:
                 raw["referrals"].append({"incident_pid": pid, "person_seq": person_seq, **r.referral, "_row": r.row})
             for kind, spid in r.selectors:
@@ -216,6 +225,10 @@ class TableBuilder:
             else:
                 self.withheld[f"{table}.{name}"] += 1
         return kept
+
+    def _person_keys_allowed(self) -> bool:
+        fields = self.allowed_fields
+        return fields is None or bool({"person_keys.key_pid", "key_pid"} & set(fields))
 
     def _selectors_allowed(self) -> bool:
         fields = self.allowed_fields

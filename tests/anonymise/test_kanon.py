@@ -75,9 +75,7 @@ def _qi(persons: list[Person], incidents: list[Incident]) -> kanon.QuasiIdentifi
 
 
 def test_docstring_examples_and_public_names() -> None:
-    failures, tried = doctest.testmod(kanon)
-    assert tried > 0
-    assert failures == 0
+    assert sum(len(test.examples) for test in doctest.DocTestFinder().find(kanon)) > 0  # run by --doctest-modules
     assert [name for name in kanon.__all__ if not hasattr(kanon, name)] == []
 
 

@@ -23,8 +23,7 @@ WITHOUT_EXAMPLES = {"anonymise.recognizers.postcode", "anonymise.recognizers.ni_
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
-    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert failures == 0
+    tried = sum(len(test.examples) for test in doctest.DocTestFinder().find(module))  # run by --doctest-modules
     if name not in WITHOUT_EXAMPLES:
         assert tried > 0, f"{name} has no examples"
 

@@ -27,7 +27,16 @@ from sqlalchemy.orm import Session
 
 from anonymise.agreement import Agreement
 from anonymise.bundle import MANIFEST, SIGNATURE, Manifest, canonical_json, sha256_hex, write_bundle
-from anonymise.schema import TABLES, Incident, Person, Record, Referral, Selector, TableName
+from anonymise.schema import (
+    TABLES,
+    Incident,
+    Person,
+    PersonKey,
+    Record,
+    Referral,
+    Selector,
+    TableName,
+)
 from hub.models import AgreementVersion, Organisation, PartnerKey
 
 HUB_AUDIENCE = "msht-hub"
@@ -91,7 +100,7 @@ def agreement_document(
         "title": "Test agreement",
         "status": status,
         "valid_from": "2020-01-01",
-        "valid_until": "2035-12-31",
+        "valid_until": f"{today().year + 10}-12-31",  # never a fixed year the wall clock will pass
         "purposes": ["testing"],
         "lawful_basis": "test basis",
         "parties": [{"org": org, "kind": "NGO", "roles": ["provider", "recipient"]} for org in providers],
@@ -141,6 +150,7 @@ def make_tables(
     persons_per_incident: int = 2,
     selectors_per_incident: int = 1,
     referrals_per_incident: int = 1,
+    keys_per_person: int = 2,
     seed: int = 1,
     narrative: str | None = "Worked long hours at a <PREMISES_1> for <PERSON_1>.",
 ) -> dict[TableName, list[Record]]:
@@ -153,6 +163,7 @@ def make_tables(
     persons: list[Record] = []
     selectors: list[Record] = []
     referrals: list[Record] = []
+    person_keys: list[Record] = []
     for _ in range(n_incidents):
         pid = pseudonym(rng)
         incidents.append(
@@ -190,6 +201,8 @@ def make_tables(
                     relationship="unknown",
                 )
             )
+            for kind in ("canon_sorted_dob", "metaphone_dob", "phone", "nhs_number")[:keys_per_person]:
+                person_keys.append(PersonKey(incident_pid=pid, person_seq=seq, kind=kind, key_pid=pseudonym(rng)))
         for _ in range(selectors_per_incident):
             selectors.append(Selector(incident_pid=pid, kind=rng.choice(["phone", "email", "vehicle"]), selector_pid=pseudonym(rng)))
         for _ in range(referrals_per_incident):
@@ -204,7 +217,7 @@ def make_tables(
                     support_provided=("accommodation", "legal"),
                 )
             )
-    return {"incidents": incidents, "persons": persons, "selectors": selectors, "referrals": referrals}
+    return {"incidents": incidents, "persons": persons, "selectors": selectors, "referrals": referrals, "person_keys": person_keys}
 
 
 def all_pseudonyms(tables: Mapping[TableName, Sequence[Record]]) -> set[str]:

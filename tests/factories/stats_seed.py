@@ -20,8 +20,8 @@ from anonymise.disclosure import publish
 from anonymise.london import BY_GSS
 from anonymise.perturb import KeyedCount, record_key
 from hub.agreements import service as agreements
-from hub.models import Incident, IncidentCode, Organisation, Person, Referral, Submission
-from hub.records import summaries
+from hub.models import Incident, IncidentCode, Organisation, Person, PersonKey, Referral, Submission
+from hub.records import clusters, summaries
 
 REPO: Final = Path(__file__).resolve().parents[2]
 DEMO_AGREEMENT: Final = REPO / "policies" / "demo.yaml"
@@ -135,6 +135,8 @@ def seed(
                         )
                     )
                     n_per += 1
+                    for kind, value in _linkage_keys(keys):  # as ingest stores them
+                        session.add(PersonKey(incident_id=incident.id, submission_id=sub_id, person_seq=seq, kind=kind, key=value))
                     if role == "potential_victim":
                         session.add(
                             Referral(
@@ -148,8 +150,19 @@ def seed(
                             )
                         )
     session.flush()
-    summaries.refresh(session, subs)  # as ingest does
+    clusters.relink(session, AGREEMENT_ID)  # as ingest does, before the summaries
+    summaries.refresh(session, subs)
     return Seeded(incidents=n_inc, persons=n_per, submissions=subs)
+
+
+_KINDS = ("name_dob", "initial_surname_dob", "sorted_tokens_yob", "surname_dob_sex")
+
+
+def _linkage_keys(keys: list[str]) -> list[tuple[str, int]]:
+    """The four match keys and two error-tolerant keys derived from them (one person: one set)."""
+    out = [(kind, clusters.key_int(value)) for kind, value in zip(_KINDS, keys, strict=True)]
+    out += [(kind, clusters.key_int(value) ^ salt) for kind, value, salt in (("canon_sorted_dob", keys[0], 1), ("metaphone_dob", keys[0], 2))]
+    return out
 
 
 def add_incidents(

@@ -3,9 +3,8 @@
 import re
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from hub.models import AuditEntry, Organisation, PartnerKey
+from hub.models import Organisation, PartnerKey
 from tests.factories import FakePartner, make_tables
 from tests.factories.accounts import PASSWORD, add_user, login, transaction
 from tests.hubs import HubUnderTest
@@ -20,11 +19,6 @@ def _operator(hub: HubUnderTest) -> tuple[TestClient, str]:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert found is not None
     return hub.client, found.group(1)
-
-
-def _actions(hub: HubUnderTest) -> list[str]:
-    with hub.session() as s:
-        return list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
 def _signs_in(hub: HubUnderTest, username: str) -> bool:
@@ -78,14 +72,14 @@ def test_disabling_an_organisation_stops_its_uploads_and_sign_ins(hub: HubUnderT
         assert org.status == "disabled"
         assert key is not None
         assert key.status == "revoked"
-    assert "org.disabled" in _actions(hub)
+    assert "org.disabled" in hub.audit_actions()
 
     response = client.post("/console/organisations/ngo-one/enable", data={"csrf_token": csrf}, follow_redirects=True)
     assert "Organisation enabled" in response.text
     assert _signs_in(hub, "nora")
     # Enabling does not bring a revoked key back: the partner enrols a new one.
     assert hub.upload(partner, partner.bundle(make_tables(3, seed=3))).status_code == 401
-    assert "org.active" in _actions(hub)
+    assert "org.active" in hub.audit_actions()
 
 
 def test_revoking_a_key_refuses_uploads_signed_with_it(hub: HubUnderTest, partner: FakePartner) -> None:
@@ -109,7 +103,7 @@ def test_revoking_a_key_refuses_uploads_signed_with_it(hub: HubUnderTest, partne
         org = s.get(Organisation, "ngo-one")
         assert org is not None
         assert org.status == "active"
-    assert _actions(hub)[-1] == "partner.revoke_key"
+    assert hub.audit_actions()[-1] == "partner.revoke_key"
 
 
 def test_buttons_need_the_csrf_token_and_name_unknown_targets(hub: HubUnderTest, partner: FakePartner) -> None:
@@ -125,8 +119,8 @@ def test_buttons_need_the_csrf_token_and_name_unknown_targets(hub: HubUnderTest,
     assert "no partner key has this id" in missing.text
     own = client.post("/console/organisations/hub-operator/disable", data={"csrf_token": csrf, "reason": "Test of the console button"})
     assert own.status_code == 400
-    assert _actions(hub).count("org.disabled") == 0
+    assert hub.audit_actions().count("org.disabled") == 0
     # Without a reason nothing is done: the confirmation comes back asking why.
     unexplained = client.post(f"/console/keys/{partner.kid}/revoke", data={"csrf_token": csrf})
     assert "There is a problem" in unexplained.text
-    assert "partner.revoke_key" not in _actions(hub)
+    assert "partner.revoke_key" not in hub.audit_actions()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from anonymise.schema import TABLES
-from hub.models import Incident, IncidentCode, Person, Referral, Selector, Submission
+from hub.models import Incident, IncidentCode, Person, PersonKey, Referral, Selector, Submission
 from hub.submissions.validate import MAX_PROBLEMS, Problems, validate_table
 from tests.conftest import make_settings
 from tests.factories import (
@@ -32,11 +32,7 @@ def rows_of(n: int = 3, **kwargs: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def nothing_stored(hub: HubUnderTest) -> bool:
-    with hub.session() as session:
-        return all(
-            (session.scalar(select(func.count()).select_from(model)) or 0) == 0
-            for model in (Submission, Incident, IncidentCode, Person, Selector, Referral)
-        )
+    return not any(hub.counts(Submission, Incident, IncidentCode, Person, Selector, Referral).values())
 
 
 def rejected(hub: HubUnderTest, partner: FakePartner, bundle: bytes) -> list[dict[str, Any]]:
@@ -54,16 +50,17 @@ def test_raw_valid_rows_are_accepted(hub: HubUnderTest, partner: FakePartner) ->
     response = hub.upload(partner, raw_bundle(partner, rows))
     assert response.status_code == 201, response.text
     sent = {table: len(table_rows) for table, table_rows in rows.items()}
-    assert sent == {"incidents": 3, "persons": 6, "selectors": 3, "referrals": 3}
+    assert sent == {"incidents": 3, "persons": 6, "selectors": 3, "referrals": 3, "person_keys": 12}
     with hub.session() as session:
         submission = session.scalars(select(Submission)).one()
         assert (submission.id, submission.org_id, submission.status) == (response.json()["receipt"]["submission_id"], "ngo-one", "active")
         assert submission.record_counts == sent
         stored = {
             table: session.scalar(select(func.count()).select_from(model).where(model.submission_id == submission.id))
-            for table, model in (("incidents", Incident), ("persons", Person), ("selectors", Selector), ("referrals", Referral))
+            for table, model in (("incidents", Incident), ("persons", Person), ("selectors", Selector), ("referrals", Referral),
+                                 ("person_keys", PersonKey))
         }
-        assert stored == sent
+        assert stored == {**sent, "person_keys": 12 + 4 * 6}  # the partner's linkage keys and each person's four match keys
         fields = ("first_known_month", "source_channel", "county_lines", "premises_type", "la_gss_code", "h3_cell", "narrative")
         kept = sorted(tuple(getattr(i, f) for f in fields) for i in session.scalars(select(Incident)))
         assert kept == sorted(tuple(row[f] for f in fields) for row in rows["incidents"])
@@ -137,10 +134,14 @@ def test_references_must_point_into_the_bundle(hub: HubUnderTest, partner: FakeP
     rows["selectors"][1]["incident_pid"] = orphan
     rows["referrals"][2]["incident_pid"] = orphan
     rows["referrals"][0]["person_seq"] = 9
+    rows["person_keys"][3]["person_seq"] = 9
     problems = rejected(hub, partner, raw_bundle(partner, rows))
     found = {(p["table"], p["row"], p["column"], p["rule"]) for p in problems}
     assert found == {
         ("persons", 1, "incident_pid", "unknown_incident"),
+        ("person_keys", 1, "person_seq", "unknown_person"),  # their person moved to the orphan incident
+        ("person_keys", 2, "person_seq", "unknown_person"),
+        ("person_keys", 4, "person_seq", "unknown_person"),
         ("selectors", 2, "incident_pid", "unknown_incident"),
         ("referrals", 3, "incident_pid", "unknown_incident"),
         ("referrals", 1, "person_seq", "unknown_person"),
@@ -159,7 +160,7 @@ def test_duplicate_keys_and_wrong_quarter_are_rejected(hub: HubUnderTest, partne
 
 def test_manifest_counts_must_match(hub: HubUnderTest, partner: FakePartner) -> None:
     rows = rows_of(3)
-    problems = rejected(hub, partner, raw_bundle(partner, rows, record_counts={"incidents": 2, "persons": 6, "selectors": 3, "referrals": 3}))
+    problems = rejected(hub, partner, raw_bundle(partner, rows, record_counts={"incidents": 2, "persons": 6, "selectors": 3, "referrals": 3, "person_keys": 12}))
     assert {(p["table"], p["rule"]) for p in problems} == {("incidents", "count_mismatch")}
 
 
@@ -193,6 +194,9 @@ def test_unknown_agreement_and_non_party_are_rejected(hub: HubUnderTest, partner
     assert any("not a provider party" in p["message"] for p in problems)
 
 
+CLASSIC_KINDS = {"name_dob", "initial_surname_dob", "sorted_tokens_yob", "surname_dob_sex"}
+
+
 def test_nothing_stored_equals_a_partner_pseudonym(hub: HubUnderTest, partner: FakePartner) -> None:
     tables = make_tables(6)
     sent = all_pseudonyms(tables)
@@ -205,8 +209,14 @@ def test_nothing_stored_equals_a_partner_pseudonym(hub: HubUnderTest, partner: F
         for column in (Person.mk_name_dob, Person.mk_initial_surname_dob, Person.mk_sorted_tokens_yob, Person.mk_surname_dob_sex):
             stored.update(v for v in session.scalars(select(column)) if v is not None)
         dumped = " ".join(str(row) for row in session.execute(select(Submission.manifest, Submission.receipt)))
-    assert len(stored) == len(sent)  # one hub value per partner value, nothing merged
+    with hub.session() as session:
+        linkage = {(str(kind), int(k)) for kind, k in session.execute(select(PersonKey.kind, PersonKey.key))}
+    sent_keys = {pk.key_pid for pk in tables["person_keys"]}  # type: ignore[attr-defined]
+    assert len(stored) == len(sent) - len(sent_keys)  # one hub value per partner value, nothing merged
     assert not stored & sent
+    new_kinds = {(kind, k) for kind, k in linkage if kind not in CLASSIC_KINDS}
+    assert len(new_kinds) == len(sent_keys)  # linkage keys: re-keyed too, 60 bits of the hub value
+    assert not {k for _, k in linkage} & {int(v[3:18], 16) for v in sent}
     assert all(v.startswith("h1.") and len(v) == 67 for v in stored)
     for value in sent:
         assert value not in dumped

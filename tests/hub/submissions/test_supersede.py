@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from hub.models import AuditEntry, Incident, Person, Submission
+from hub.models import Incident, Person, Submission
 from hub.submissions.receipts import verify_receipt
 from tests.factories import FakePartner, add_partner, make_tables
 from tests.hubs import HubUnderTest
@@ -31,11 +31,6 @@ def active_incidents(hub: HubUnderTest) -> int:
         ) or 0
 
 
-def audit_actions(hub: HubUnderTest) -> list[str]:
-    with hub.session() as session:
-        return list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
-
-
 def test_resubmission_supersedes_the_earlier_one(hub: HubUnderTest, partner: FakePartner) -> None:
     first = hub.upload(partner, partner.bundle(make_tables(3, seed=1))).json()["receipt"]
     assert active_incidents(hub) == 3
@@ -48,7 +43,7 @@ def test_resubmission_supersedes_the_earlier_one(hub: HubUnderTest, partner: Fak
     assert active_incidents(hub) == 5
     with hub.session() as session:  # the earlier records stay, marked by their superseded submission
         assert session.scalar(select(func.count()).select_from(Incident)) == 8
-    assert audit_actions(hub) == ["submission.accepted", "submission.superseded", "submission.accepted"]
+    assert hub.audit_actions() == ["submission.accepted", "submission.superseded", "submission.accepted"]
 
 
 def test_other_quarters_and_partners_are_not_superseded(hub: HubUnderTest, partner: FakePartner) -> None:
@@ -63,11 +58,11 @@ def test_identical_bundle_returns_the_original_receipt_and_changes_nothing(hub: 
     bundle = partner.bundle(make_tables(3))
     first = hub.upload(partner, bundle)
     assert first.status_code == 201
-    before = (submissions(hub), audit_actions(hub), active_incidents(hub))
+    before = (submissions(hub), hub.audit_actions(), active_incidents(hub))
     again = hub.upload(partner, bundle)  # a fresh token for the same bytes
     assert again.status_code == 200
     assert again.json() == first.json()
-    assert (submissions(hub), audit_actions(hub), active_incidents(hub)) == before
+    assert (submissions(hub), hub.audit_actions(), active_incidents(hub)) == before
 
 
 def test_identical_bundle_with_the_replayed_token_is_refused(hub: HubUnderTest, partner: FakePartner) -> None:
@@ -81,7 +76,7 @@ def test_repeating_a_superseded_bundle_does_not_reinstate_it(hub: HubUnderTest, 
     old = partner.bundle(make_tables(2, seed=1))
     first = hub.upload(partner, old).json()
     second = hub.upload(partner, partner.bundle(make_tables(4, seed=2))).json()
-    before = audit_actions(hub)
+    before = hub.audit_actions()
     again = hub.upload(partner, old)
     assert again.status_code == 200
     answer = again.json()
@@ -96,7 +91,7 @@ def test_repeating_a_superseded_bundle_does_not_reinstate_it(hub: HubUnderTest, 
     assert not verify_receipt({"receipt": first["receipt"], "signature": answer["signature"]}, _hub_key(hub))
     assert submissions(hub)[second["receipt"]["submission_id"]] == ("active", None)
     assert active_incidents(hub) == 4
-    assert audit_actions(hub) == before
+    assert hub.audit_actions() == before
     with hub.session() as session:  # the stored receipt stays as first issued
         stored = session.get(Submission, first["receipt"]["submission_id"])
         assert stored is not None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from anonymise.bundle import Manifest, sha256_hex
 from hub.models import (
@@ -35,11 +35,7 @@ from tests.hubs import HubUnderTest, start_hub
 
 
 def stored_counts(hub: HubUnderTest) -> dict[str, int]:
-    with hub.session() as session:
-        return {
-            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (Submission, Incident, Person, Selector, Referral, UsedTokenId, AuditEntry)
-        }
+    return hub.counts(Submission, Incident, Person, Selector, Referral, UsedTokenId, AuditEntry)
 
 
 def assert_nothing_stored(hub: HubUnderTest) -> None:
@@ -60,7 +56,7 @@ def test_valid_upload_is_stored_with_a_signed_receipt(hub: HubUnderTest, partner
     assert receipt["agreement_version"] == 1
     assert receipt["quarter"] == "2026-Q3"
     assert receipt["bundle_sha256"] == sha256_hex(bundle)
-    assert receipt["record_counts"] == {"incidents": 4, "persons": 8, "selectors": 4, "referrals": 4}
+    assert receipt["record_counts"] == {"incidents": 4, "persons": 8, "selectors": 4, "referrals": 4, "person_keys": 16}
     assert receipt["status"] == "accepted"
 
     key = hub.client.get("/api/v1/hub-key").json()

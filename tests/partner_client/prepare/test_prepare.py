@@ -214,7 +214,8 @@ def test_the_bundle_holds_nothing_preview_json_does_not_show(env: dict[str, Path
     assert missing == []
     with zipfile.ZipFile(env["out"]) as archive:
         assert sorted(archive.namelist()) == [
-            "incidents.parquet", "manifest.json", "manifest.sig", "persons.parquet", "referrals.parquet", "selectors.parquet",
+            "incidents.parquet", "manifest.json", "manifest.sig", "person_keys.parquet", "persons.parquet", "referrals.parquet",
+            "selectors.parquet",
         ]
 
 

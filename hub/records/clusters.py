@@ -1,0 +1,166 @@
+"""The hub's person ids: each agreement's linkage keys linked by ``hub.linkage.model``, kept as links and clusters.
+
+``relink`` reads the keys and coded fields of the persons of an agreement's active submissions,
+scores candidate pairs (Fellegi–Sunter, EM on this data) and replaces that agreement's
+``person_links`` and ``person_clusters`` in the caller's transaction: run at every ingest, and
+after a withdrawal or purge, so a record leaves its cluster in the same transaction that
+deletes it. ``why`` tells an analyst which kinds of key two records agree on, never a value.
+"""
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from sqlalchemy import Select, and_, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from anonymise import MARKER_CODES, LinkageRules, parse_agreement
+from hub.linkage import model
+from hub.models import (
+    AgreementVersion,
+    Person,
+    PersonCluster,
+    PersonKey,
+    PersonLink,
+    Submission,
+    SubmissionStatus,
+)
+
+__all__ = ["Relinked", "clustered_persons", "forget", "key_int", "key_purpose", "relink", "why"]
+
+log = logging.getLogger(__name__)
+
+_KEY_BITS: Final = 60
+
+
+def key_purpose(kind: str) -> str:
+    """The hub re-key purpose of a linkage key kind (its own HKDF sub-key)."""
+    return f"person_key:{kind}"
+
+
+def key_int(rekeyed: str) -> int:
+    """The first 60 bits of a hub re-keyed value (``h1.<64 hex>``) as an integer.
+
+    >>> key_int("h1." + "f" * 64) == 2**60 - 1
+    True
+    """
+    return int(rekeyed.split(".", 1)[1][: _KEY_BITS // 4], 16)
+
+
+@dataclass(frozen=True)
+class Relinked:
+    persons: int
+    candidates: int
+    links: int
+    clustered: int
+    """Person records in a cluster with at least one other."""
+
+
+def _threshold(session: Session, agreement_id: str) -> float:
+    document = session.scalars(
+        select(AgreementVersion.document)
+        .where(AgreementVersion.agreement_id == agreement_id)
+        .order_by(AgreementVersion.version.desc())
+        .limit(1)
+    ).first()
+    if document is None:
+        return float(LinkageRules().match_threshold)
+    return float(parse_agreement(document).linkage.match_threshold)
+
+
+def _active(agreement_id: str) -> list[object]:
+    return [
+        Submission.id == Person.submission_id,
+        Submission.agreement_id == agreement_id,
+        Submission.status == SubmissionStatus.active.value,
+    ]
+
+
+def relink(session: Session, agreement_id: str) -> Relinked:
+    """Link the persons of the agreement's active submissions afresh and store links and clusters."""
+    threshold = _threshold(session, agreement_id)
+    people = session.execute(
+        select(Person.id, Person.gender, Person.age_band, Person.nationality)
+        .join(Submission, and_(*_active(agreement_id)))  # type: ignore[arg-type]
+        .order_by(Person.id)
+    ).all()
+    session.execute(delete(PersonLink).where(PersonLink.agreement_id == agreement_id))
+    session.execute(delete(PersonCluster).where(PersonCluster.agreement_id == agreement_id))
+    if not people:
+        return Relinked(0, 0, 0, 0)
+    ids = np.array([p.id for p in people], dtype=np.int64)
+    codes: dict[str, dict[str, int]] = {name: {} for name in model.ATTRIBUTES}
+
+    def code(name: str, value: str) -> int:
+        return -1 if value in MARKER_CODES else codes[name].setdefault(value, len(codes[name]))
+
+    attributes = {
+        "gender": np.array([code("gender", p.gender) for p in people], dtype=np.int64),
+        "age_band": np.array([code("age_band", p.age_band) for p in people], dtype=np.int64),
+        "nationality": np.array([code("nationality", p.nationality) for p in people], dtype=np.int64),
+    }
+    rows = session.execute(
+        select(Person.id, PersonKey.kind, PersonKey.key)
+        .join(Person, and_(Person.incident_id == PersonKey.incident_id, Person.person_seq == PersonKey.person_seq))
+        .join(Submission, and_(*_active(agreement_id)))  # type: ignore[arg-type]
+    ).all()
+    index = np.searchsorted(ids, np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+    known = set(model.KINDS)
+    keys = model.Keys.from_rows(
+        len(ids),
+        [(int(i), str(r[1]), int(r[2])) for i, r in zip(index, rows, strict=True) if r[1] in known],
+        attributes,
+    )
+    result = model.link(keys, threshold=threshold)
+    if result.a.size:
+        session.execute(
+            insert(PersonLink),
+            [
+                {"person_a": int(ids[a]), "person_b": int(ids[b]), "agreement_id": agreement_id,
+                 "probability": float(p), "kinds": "|".join(kinds)}
+                for a, b, p, kinds in zip(result.a, result.b, result.probability, result.kinds, strict=True)
+            ],
+        )
+    session.execute(
+        insert(PersonCluster),
+        [
+            {"person_id": int(pid), "agreement_id": agreement_id, "cluster_id": int(ids[c])}
+            for pid, c in zip(ids, result.cluster, strict=True)
+        ],
+    )
+    clustered = int(np.count_nonzero(np.bincount(result.cluster, minlength=len(ids))[result.cluster] > 1))
+    log.info("agreement %s relinked: %d persons, %d candidates, %d links, %d in shared clusters",
+             agreement_id, len(ids), result.candidates, int(result.a.size), clustered)
+    return Relinked(len(ids), result.candidates, int(result.a.size), clustered)
+
+
+def forget(session: Session, submission_ids: Collection[str]) -> list[str]:
+    """Drop the keys, links and cluster rows of these submissions' persons (their records are
+    being deleted); returns the agreements to relink once they are gone."""
+    ids = list(submission_ids)
+    if not ids:
+        return []
+    agreements = sorted(set(session.scalars(select(Submission.agreement_id).where(Submission.id.in_(ids)))))
+    persons = select(Person.id).where(Person.submission_id.in_(ids))
+    session.execute(delete(PersonLink).where(PersonLink.person_a.in_(persons)))
+    session.execute(delete(PersonLink).where(PersonLink.person_b.in_(persons)))
+    session.execute(delete(PersonCluster).where(PersonCluster.person_id.in_(persons)))
+    session.execute(delete(PersonKey).where(PersonKey.submission_id.in_(ids)))
+    return agreements
+
+
+def clustered_persons() -> Select[int]:
+    """Ids of the person records whose cluster holds another record (what repeat people are made of)."""
+    shared = select(PersonCluster.cluster_id).group_by(PersonCluster.cluster_id).having(func.count() > 1)
+    return select(PersonCluster.person_id).where(PersonCluster.cluster_id.in_(shared))
+
+
+def why(session: Session, person_a: int, person_b: int) -> tuple[str, ...] | None:
+    """The kinds of key on which two linked person records agree; None when the hub does not link them."""
+    low, high = sorted((person_a, person_b))
+    kinds = session.scalars(
+        select(PersonLink.kinds).where(PersonLink.person_a == low, PersonLink.person_b == high)
+    ).first()
+    return None if kinds is None else tuple(k for k in kinds.split("|") if k)

@@ -1,0 +1,163 @@
+"""The disclosure audit across linked tables: everything one viewer fetched for a scope and quarter, as one system.
+
+The same cell appears in several tables (victims are the total of the age, gender, age band and
+nationality tables and of the gender × adult/child table, whose margins are the gender and the
+adult/child cells; incidents are the headline, the premises and hotspot totals and every rate's
+denominator). :func:`constraints` turns published responses into one variable per cell, what
+each published figure says about it (``anonymise.intervals.window``, intersected over every
+place it appears) and every additive line; :func:`narrowed` solves the integer programs and
+names each cell shown as "fewer than N" whose interval an intruder holding all of it can narrow
+to within +-1.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from anonymise import Line, Window, intervals, protect, window
+
+__all__ = ["Constraints", "constraints", "hidden", "narrowed", "to_hide"]
+
+OTHER_GENDER: Final = "other_gender"
+SPLIT_GENDERS: Final = ("female", "male", "not_recorded")
+
+
+@dataclass
+class Constraints:
+    names: list[str] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    small: set[int] = field(default_factory=set)
+    _index: dict[str, int] = field(default_factory=dict)
+
+    def var(self, name: str) -> int:
+        if name not in self._index:
+            self._index[name] = len(self.names)
+            self.names.append(name)
+            self.windows.append((0, None))
+        return self._index[name]
+
+    def see(self, name: str, figure: Mapping[str, Any], min_count: int, base: int) -> int:
+        """Intersect what ``figure`` says with what is known of cell ``name``."""
+        i = self.var(name)
+        status = "shown" if figure["suppressed"] is None else figure["suppressed"]
+        lo, hi = window(figure["value"], status, min_count=min_count, rounding_base=base)
+        old_lo, old_hi = self.windows[i]
+        new_hi = hi if old_hi is None else (old_hi if hi is None else min(hi, old_hi))
+        self.windows[i] = (max(lo, old_lo), new_hi)
+        if status == "small":
+            self.small.add(i)
+        return i
+
+    def line(self, members: Sequence[int], total: int) -> None:
+        self.lines.append(Line(tuple(members), total))
+
+
+def _table(c: Constraints, t: Mapping[str, Any], m: int, b: int) -> None:
+    unit = t["unit"]
+    total = c.see(f"{unit}:total", t["total"], m, b)
+    if not t["additive"]:
+        return  # multi-valued rows (several codes per incident): only the total is a cell of the system
+    members = [c.see(f"{unit}:{t['id']}:{f['key']}", f, m, b) for f in t["rows"]]
+    c.line(members, total)
+    if t["id"] == "gender":  # the cross table folds every other gender into one row
+        others = [c.var(f"{unit}:gender:{f['key']}") for f in t["rows"] if f["key"] not in SPLIT_GENDERS]
+        c.line(others, c.var(f"{unit}:gender:{OTHER_GENDER}"))
+
+
+def _cross(c: Constraints, t: Mapping[str, Any], m: int, b: int) -> None:
+    unit = t["unit"]
+    rows = [c.see(f"{unit}:gender:{f['key']}", f, m, b) for f in t["row_totals"]]
+    cols = [c.see(f"{unit}:age_group:{f['key']}", f, m, b) for f in t["col_totals"]]
+    total = c.see(f"{unit}:total", t["total"], m, b)
+    grid = [[c.see(f"{unit}:gender_by_age_group:{f['key']}", f, m, b) for f in row] for row in t["cells"]]
+    for i, row in enumerate(grid):
+        c.line(row, rows[i])
+    for j, col in enumerate(zip(*grid, strict=True)):
+        c.line(list(col), cols[j])
+    c.line(rows, total)
+    c.line(cols, total)
+
+
+def _rates(c: Constraints, rates: Iterable[Mapping[str, Any]], m: int, b: int) -> None:
+    for r in rates:
+        total = c.see("incidents:total", r["denominator"], m, b)
+        yes = c.see(f"incidents:rate:{r['key']}", r["numerator"], m, b)
+        c.line([yes, c.var(f"incidents:rate:not_{r['key']}")], total)
+
+
+def constraints(responses: Mapping[str, Mapping[str, Any]]) -> Constraints:
+    """One system from the JSON a viewer fetched for one scope and quarter (``overview``,
+    ``breakdowns``, ``hotspots``, ``coverage``... keyed by endpoint); all must share a quarter."""
+    c = Constraints()
+    for body in responses.values():
+        privacy = body.get("privacy") or {}
+        m, b = int(privacy.get("min_count", 5)), int(privacy.get("rounding_base", 5))
+        for h in body.get("headlines", []):
+            c.see(f"{'incidents' if h['key'] == 'incidents' else 'potential victims'}:total", h["figure"], m, b)
+        for t in [*body.get("tables", []), *([body["table"]] if "table" in body and body["table"].get("additive") else [])]:
+            _table(c, t, m, b)
+        for t in body.get("cross", []):
+            _cross(c, t, m, b)
+        _rates(c, body.get("rates", []), m, b)
+    return c
+
+
+def narrowed(c: Constraints, *, narrow: int = 2) -> dict[str, Window]:
+    """Cells shown as "fewer than N" that the whole system pins or narrows to ``narrow`` or less."""
+    found = intervals(c.windows, c.lines, sorted(c.small))
+    return {c.names[i]: w for i, w in found.items() if w[1] is not None and w[1] - w[0] <= narrow}
+
+
+def _named(body: Mapping[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Every figure of a response that is a cell of the system, with its name (as in :func:`constraints`)."""
+    for h in body.get("headlines", []):
+        yield f"{'incidents' if h['key'] == 'incidents' else 'potential victims'}:total", h["figure"]
+    tables = [*body.get("tables", []), *([body["table"]] if body.get("table") else [])]
+    for t in tables:
+        yield f"{t['unit']}:total", t["total"]
+        if t["additive"]:
+            yield from ((f"{t['unit']}:{t['id']}:{f['key']}", f) for f in t["rows"])
+    for t in body.get("cross", []):
+        unit = t["unit"]
+        yield from ((f"{unit}:gender:{f['key']}", f) for f in t["row_totals"])
+        yield from ((f"{unit}:age_group:{f['key']}", f) for f in t["col_totals"])
+        yield f"{unit}:total", t["total"]
+        yield from ((f"{unit}:gender_by_age_group:{f['key']}", f) for row in t["cells"] for f in row)
+    for r in body.get("rates", []):
+        yield "incidents:total", r["denominator"]
+        yield f"incidents:rate:{r['key']}", r["numerator"]
+    for cell in body.get("cells", []):
+        yield f"incidents:hotspots:{cell['figure']['key']}", cell["figure"]
+
+
+def to_hide(responses: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+    """The cells to hide as well, everywhere, so that no small cell of the system can be narrowed
+    to +-1 (``anonymise.intervals.protect``; smallest published cells first)."""
+    c = constraints(responses)
+    if not c.small:
+        return frozenset()
+    size = [w[0] for w in c.windows]
+    try:
+        extra = protect(c.windows, c.lines, sorted(c.small), size)
+    except ValueError:  # inconsistent windows: fail closed, hiding every cell on a line with a small one
+        extra = sorted({i for line in c.lines if c.small & {*line.members, line.total} for i in (*line.members, line.total)})
+    return frozenset(c.names[i] for i in extra)
+
+
+def hidden(body: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    """``body`` with every figure of a cell in ``names`` protected, and what was computed from them
+    (rates, changes against other quarters, mapped hotspot cells) withdrawn with it."""
+    for name, figure in _named(body):
+        if name in names:  # shown, or "fewer than N" that must lose its label too
+            figure.update(value=None, display="suppressed", suppressed="protected")
+    for r in body.get("rates", []):
+        if r["numerator"]["value"] is None or not r["denominator"]["value"]:
+            r.update(percent=None, display="not available (small numbers)")
+    for h in body.get("headlines", []):
+        if h["figure"]["value"] is None:
+            for change in h.get("changes", []):
+                change.update(percent=None, display=f"no comparison with {change['quarter']} (no or small figures)")
+    if "cells" in body:
+        body["cells"] = [cell for cell in body["cells"] if cell["figure"]["value"] is not None]
+    return body

@@ -1,0 +1,60 @@
+"""The hub's linkage model: weak keys never propose a pair, agreeing keys outweigh chance, IDs decide."""
+
+import doctest
+import importlib
+import random
+
+import numpy as np
+import pytest
+
+from hub.linkage import model
+
+
+@pytest.mark.parametrize("name", ["hub.linkage.model", "hub.records.clusters", "anonymise.matchkeys", "anonymise.names"])
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    assert sum(len(test.examples) for test in doctest.DocTestFinder().find(module)) > 0  # run by --doctest-modules
+
+
+def _population(n: int, seed: int) -> tuple[list[tuple[int, str, int]], set[tuple[int, int]], int, dict[str, np.ndarray]]:
+    """n people, each recorded twice; the second record keeps each key with probability 0.7 and
+    each coded field (gender, age band, nationality) with probability 0.95."""
+    rng = random.Random(seed)
+    rows: list[tuple[int, str, int]] = []
+    truth = set()
+    attributes = {name: np.zeros(2 * n, dtype=np.int64) for name in model.ATTRIBUTES}
+    for person in range(n):
+        for name, size in zip(model.ATTRIBUTES, (2, 9, 12), strict=True):
+            value = rng.randrange(size)
+            attributes[name][2 * person] = value
+            attributes[name][2 * person + 1] = value if rng.random() < 0.95 else rng.randrange(size)
+    strong = [k for k in model.KINDS if k in model.STRONG and k not in {"email", "passport", "pnc_id", "ukvi_reference"}]
+    for person in range(n):
+        a, b = 2 * person, 2 * person + 1
+        truth.add((a, b))
+        for kind in strong[:12]:
+            value = rng.getrandbits(40)
+            rows.append((a, kind, value))
+            rows.append((b, kind, value if rng.random() < 0.7 else rng.getrandbits(40)))
+        family = rng.randrange(n // 4)  # weak key shared by about four people
+        rows += [(a, "metaphone_surname_yob", family), (b, "metaphone_surname_yob", family)]
+    return rows, truth, 2 * n, attributes
+
+
+def test_duplicates_link_and_weak_keys_alone_do_not() -> None:
+    rows, truth, persons, attributes = _population(300, seed=4)
+    result = model.link(model.Keys.from_rows(persons, rows, attributes), threshold=0.99)
+    linked = {(int(a), int(b)) for a, b in zip(result.a, result.b, strict=True)}
+    assert len(linked & truth) >= 0.97 * len(truth)
+    assert linked <= truth  # the weak family key joins many people, never on its own
+    assert all("metaphone_surname_yob" not in kinds or len(kinds) > 1 for kinds in result.kinds)
+
+
+def test_disagreeing_id_numbers_outweigh_a_shared_name_key() -> None:
+    rows, _, persons, attributes = _population(200, seed=5)
+    # persons 0 and 2 (different people) share one name key but hold different NHS numbers
+    rows += [(0, "canon_sorted_ym", 99), (2, "canon_sorted_ym", 99), (0, "nhs_number", 1), (2, "nhs_number", 2)]
+    rows += [(2 * p + s, "nhs_number", 1000 + p) for p in range(2, 200) for s in (0, 1)]
+    result = model.link(model.Keys.from_rows(persons, rows, attributes), threshold=0.99)
+    assert (0, 2) not in {(int(a), int(b)) for a, b in zip(result.a, result.b, strict=True)}
+    assert np.all(result.probability >= 0.99)

@@ -1,0 +1,90 @@
+"""The hub's person ids: records sharing keys link into one cluster at ingest, and leave it at once on withdrawal."""
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.models import Person, PersonCluster, PersonLink
+from hub.records import clusters
+from tests.factories import (
+    FakePartner,
+    add_agreement,
+    add_partner,
+    make_tables,
+    raw_bundle,
+    record_rows,
+)
+from tests.hubs import HubUnderTest
+
+SHARED = 3
+
+
+def _rows(seed: int) -> dict[str, list[dict[str, Any]]]:
+    tables = make_tables(8, persons_per_incident=1, keys_per_person=3, seed=seed)
+    return {table: record_rows(records) for table, records in tables.items()}
+
+
+def _same_people(one: dict[str, list[dict[str, Any]]], two: dict[str, list[dict[str, Any]]]) -> None:
+    """The first SHARED persons of ``two`` are ``one``'s: every key copied (new keys of the right incident)."""
+    for i in range(SHARED):
+        theirs, ours = two["persons"][i], one["persons"][i]
+        for name, value in ours.items():
+            if name.startswith("mk_"):
+                theirs[name] = value
+        pid = theirs["incident_pid"]
+        two["person_keys"] = [k for k in two["person_keys"] if k["incident_pid"] != pid]
+        two["person_keys"] += [{**k, "incident_pid": pid} for k in one["person_keys"] if k["incident_pid"] == ours["incident_pid"]]
+
+
+@pytest.fixture
+def partners(hub: HubUnderTest) -> tuple[FakePartner, FakePartner]:
+    one: FakePartner = hub.arrange(add_partner, "ngo-one")
+    two: FakePartner = hub.arrange(add_partner, "ngo-two")
+    hub.arrange(add_agreement, ["ngo-one", "ngo-two"])
+    return one, two
+
+
+def _shared_clusters(hub: HubUnderTest) -> list[int]:
+    with hub.session() as session:
+        return sorted(
+            int(n) for n in session.scalars(
+                select(func.count()).select_from(PersonCluster).group_by(PersonCluster.cluster_id).having(func.count() > 1)
+            )
+        )
+
+
+def test_the_same_people_at_two_partners_share_a_hub_person_id_until_one_withdraws(
+    hub: HubUnderTest, partners: tuple[FakePartner, FakePartner]
+) -> None:
+    one, two = partners
+    rows_one, rows_two = _rows(1), _rows(2)
+    _same_people(rows_one, rows_two)
+    assert hub.upload(one, raw_bundle(one, rows_one)).status_code == 201
+    assert _shared_clusters(hub) == []
+    assert hub.upload(two, raw_bundle(two, rows_two)).status_code == 201
+    assert _shared_clusters(hub) == [2] * SHARED
+    with hub.session() as session:
+        link = session.scalars(select(PersonLink)).first()
+        assert link is not None
+        orgs = {session.get(Person, link.person_a).org_id, session.get(Person, link.person_b).org_id}  # type: ignore[union-attr]
+        why = clusters.why(session, link.person_b, link.person_a)
+    assert orgs == {"ngo-one", "ngo-two"}
+    assert why is not None  # kinds only: never a value
+    assert {"name_dob", "canon_sorted_dob"} <= set(why)
+    assert all(not kind.startswith(("v1.", "h1.")) for kind in why)
+    assert hub.partner_call(two, "POST", "/api/v1/submissions/2026-Q3/withdraw").status_code == 200
+    assert _shared_clusters(hub) == []
+    with hub.session() as session:
+        assert session.scalar(select(func.count()).select_from(PersonLink)) == 0
+        assert session.scalar(select(func.count()).select_from(PersonCluster)) == 8  # ngo-one's, each its own person
+
+
+def test_one_shared_key_among_disagreeing_ones_does_not_link(hub: HubUnderTest, partners: tuple[FakePartner, FakePartner]) -> None:
+    one, two = partners
+    rows_one, rows_two = _rows(1), _rows(2)
+    for i in range(SHARED):  # namesakes: the same surname, birthday and sex, nothing else
+        rows_two["persons"][i]["mk_surname_dob_sex"] = rows_one["persons"][i]["mk_surname_dob_sex"]
+    assert hub.upload(one, raw_bundle(one, rows_one)).status_code == 201
+    assert hub.upload(two, raw_bundle(two, rows_two)).status_code == 201
+    assert _shared_clusters(hub) == []  # a weak key proposes no pair
