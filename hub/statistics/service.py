@@ -182,22 +182,28 @@ def _breakdowns(session: Session, principal: Principal, area: str, quarter: str 
 def premises_by_area(
     session: Session, principal: Principal, area: str, areas: Sequence[str], quarter: str | None = None
 ) -> AreaTables:
-    """The "Premises" table of breakdowns (the same cells, so the same published values) for each
-    of ``areas`` the principal may see, for the quarter asked or ``area``'s latest; areas the
-    agreements do not open to the principal are left out, never shown empty."""
+    """The "Premises" table of breakdowns for each of ``areas`` the principal may see, for the
+    quarter asked or ``area``'s latest: the same cells with the same cross-table hide set as that
+    area's breakdowns (``_hide``), so each figure is shown iff and as its breakdowns page shows it.
+    Areas the agreements do not open to the principal are left out, never shown empty; with no
+    quarter there is no table (breakdowns never publish an all-quarters sum)."""
     visibility, _, quarters, chosen = access.question(session, principal, area, quarter)
     tables: dict[str, Table] = {}
     drawn = set(visibility.providers)
     for each in dict.fromkeys([area, *areas]):
+        if chosen is None:  # no quarter: breakdowns publish nothing
+            break
         try:
             seen, scope, _, _ = access.question(session, principal, each, chosen)
         except Forbidden:
             continue
         if not scope.sources:
             continue
-        tables[each] = assembly.incident_table(
+        table = assembly.incident_table(
             session, scope.with_quarter(chosen), seen, "premises_type", "Premises", vocab.PremisesType
         )
+        hide = _hide(session, principal, each, chosen, seen)  # what breakdowns of ``each`` hide, so the same cells
+        tables[each] = Table.model_validate(linked.hidden({"tables": [table.model_dump()]}, hide)["tables"][0]) if hide else table
         drawn |= seen.providers
     agreements = sorted({a for a, _ in visibility.sources})
     audit.record(
@@ -228,26 +234,36 @@ def _hotspots(session: Session, principal: Principal, area: str, quarter: str | 
 
 
 Linked = TypeVar("Linked", Overview, Breakdowns, Hotspots)
-_HIDDEN: BoundedCache[tuple[object, ...], frozenset[str]] = BoundedCache(REPEATS_CACHED)
+HIDDEN_CACHED: Final = 512  # a London premises question audits every borough and London: 34 entries a quarter
+_HIDDEN: BoundedCache[tuple[object, ...], frozenset[str]] = BoundedCache(HIDDEN_CACHED)
 
 
-def _linked(session: Session, principal: Principal, area: str, answer: Linked, visibility: Visibility) -> Linked:
-    """``answer`` with the cells hidden that the audit across everything this viewer can fetch for
-    the scope and quarter (overview, breakdowns, hotspots: ``hub.statistics.linked``) must hide
-    so no small cell is narrowed to +-1. Computed once per question after any summary changes
-    (the key holds the summaries' generation), then kept, so the same question keeps its answer."""
-    if answer.quarter is None or not visibility.sources:
-        return answer
-    key = (summaries.generation(session), area, visibility.sources, answer.quarter, visibility.min_count, visibility.rounding_base)
+def _hide(session: Session, principal: Principal, area: str, quarter: str, visibility: Visibility) -> frozenset[str]:
+    """The cells the audit across everything this viewer can fetch for the scope and quarter
+    (overview, breakdowns, hotspots: ``hub.statistics.linked``) must hide so no small cell is
+    narrowed to +-1. Computed once per question after any summary changes (the key holds the
+    summaries' generation), then kept, so the same question keeps its answer."""
+    key = (
+        summaries.generation(session), area, visibility.sources, quarter, visibility.min_count, visibility.rounding_base,
+        visibility.view_h3_resolution,  # the hotspots in the system differ by it
+    )
     hide = _HIDDEN.get(key)
     if hide is None:
         fetched = {
-            "overview": _overview(session, principal, area, answer.quarter)[0].model_dump(),
-            "breakdowns": _breakdowns(session, principal, area, answer.quarter)[0].model_dump(),
-            "hotspots": _hotspots(session, principal, area, answer.quarter)[0].model_dump(),
+            "overview": _overview(session, principal, area, quarter)[0].model_dump(),
+            "breakdowns": _breakdowns(session, principal, area, quarter)[0].model_dump(),
+            "hotspots": _hotspots(session, principal, area, quarter)[0].model_dump(),
         }
         hide = linked.to_hide(fetched)
         _HIDDEN.put(key, hide)
+    return hide
+
+
+def _linked(session: Session, principal: Principal, area: str, answer: Linked, visibility: Visibility) -> Linked:
+    """``answer`` with the cells of :func:`_hide` hidden."""
+    if answer.quarter is None or not visibility.sources:
+        return answer
+    hide = _hide(session, principal, area, answer.quarter, visibility)
     return type(answer).model_validate(linked.hidden(answer.model_dump(), hide)) if hide else answer
 
 
