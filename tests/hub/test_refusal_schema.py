@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from anonymise import Refusal
-from tests.factories import FakePartner, add_user_token, make_tables, raw_bundle, record_rows, zip_files
+from tests.factories import (
+    FakePartner,
+    add_user_token,
+    make_tables,
+    raw_bundle,
+    record_rows,
+    zip_files,
+)
 from tests.hubs import HubUnderTest
 
 
