@@ -19,6 +19,7 @@ from anonymise.recognizers import (
     passport,
     phone,
     postcode,
+    social_name,
     titled_person,
     url,
     vehicle,
@@ -30,6 +31,7 @@ __all__ = ["REGISTRY", "Pattern", "RecognizerSpec", "Span"]
 REGISTRY: Final[dict[str, RecognizerSpec]] = {
     "email": email.RECOGNIZER,
     "handle": handle.RECOGNIZER,
+    "social_name": social_name.RECOGNIZER,
     "url": url.RECOGNIZER,
     "ip_address": ip_address.RECOGNIZER,
     "coordinate": coordinate.RECOGNIZER,

@@ -331,3 +331,37 @@ def test_fail_closed_identifiers(text: str, entity: str) -> None:
 def test_names_that_are_words_go_after_a_cue_and_stay_otherwise() -> None:
     out = Scrubber(ner=False).scrub("She came with aunty Comfort. Mrs Potter will ring. There is hope and joy.").text
     assert out == "She came with aunty <PERSON_1>. Mrs <PERSON_2> will ring. There is hope and joy."
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("She said he messages her on Instagram as Golden Lion Boss most nights.", ("Golden", "Lion", "Boss")),
+        ("His TikTok: Kamal Rivers Official, about 2k followers.", ("Kamal", "Rivers", "Official")),
+        ('Adds girls on snap, his account called "sweet money 44".', ("sweet", "money")),
+        ("Contact was through a new account Silver Arrow on fb.", ("Silver", "Arrow")),
+        ("Boys run a county line (\"Thunder line\") out of the estate.", ("Thunder",)),
+        ('Threats came from "Big Honey" on WhatsApp overnight.', ("Honey",)),
+        ("on X as Night Owl he posted photos of the flat", ("Night", "Owl")),
+    ],
+)
+def test_display_names_after_a_platform_word_are_handles(plain: Scrubber, text: str, gone: tuple[str, ...]) -> None:
+    out = plain.scrub(text).text
+    assert out is not None
+    assert "<HANDLE_" in out
+    for word in gone:
+        assert word not in out, (word, out)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The group met on Monday and her profile was checked by the worker.",
+        "Referred for an X ray at the walk-in centre.",
+        "She keeps in touch with her sister on WhatsApp every evening.",
+    ],
+)
+def test_platform_words_alone_keep_the_sentence(plain: Scrubber, text: str) -> None:
+    out = plain.scrub(text).text
+    assert out is not None
+    assert "<HANDLE_" not in out, out

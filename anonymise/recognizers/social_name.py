@@ -1,0 +1,44 @@
+"""Social display names after a platform word: ``on Facebook as Blade Line``, ``TikTok: Kwame Asante Official``.
+
+A display name is often made of ordinary words, so the word pass keeps it. After a platform
+word (Facebook, fb, Insta, TikTok, Snapchat, WhatsApp, Telegram, YouTube, Discord …), or a
+naming phrase (goes by, profile name, display name, account called, group chat, county line), optionally
+followed by "as", "is", "called", ":", the next 1–3 capitalised words, or a quoted string,
+are a handle. "X" counts only as "on X as" or "X:" (a letter X is too common otherwise).
+
+>>> [m.group(1) for m in RECOGNIZER.compiled()[0][0].finditer("found him on Facebook as Silver Fox Ldn, then left")]
+['Silver Fox Ldn']
+>>> [RECOGNIZER.compiled()[1][0].search(t).group(1) for t in ('her TikTok: "sunny girl 22"', 'group chat "Work Mates"')]
+['sunny girl 22', 'Work Mates']
+>>> bool(RECOGNIZER.compiled()[0][0].search("went to X ray and then"))
+False
+"""
+
+from anonymise.recognizers.base import Pattern, RecognizerSpec
+
+_PLATFORM = (
+    r"(?:facebook|fb|insta(?:gram)?|ig|tik\s?tok|snap(?:chat)?|whats\s?app|telegram|twitter|you\s?tube|discord"
+    r"|signal|viber|messenger|threads|onlyfans|only\s?fans|grindr|tinder|badoo|wechat|line\s+app|kik)(?:'s)?"
+)
+_PHRASE = (
+    r"(?:goes\s+by|profile\s+name|display\s+name|user\s?name|screen\s+name|account\s+(?:called|named|name)"
+    r"|county\s+line|(?:new\s+|fake\s+|second\s+)?account|profile|page|group\s+chat|channel|group)"
+)
+_X = r"(?:on\s+X(?=\s+as\b)|X(?=:))"
+_JOIN = r"(?:[ ]?[:\-–][ ]?|[ ]\(|\s+(?:as|is|called|named|under|name)\s*:?\s*|\s+(?:he|she|they)\s+(?:is|was|goes\s+by)\s+|[ ])"
+_CAP = r"[A-Z\u00C0-\u024F\u1E00-\u1EFF][\w'’\-\u00C0-\u024F\u1E00-\u1EFF]*"
+_NEXT = r"(?:\s+(?:[A-Z\u00C0-\u024F\u1E00-\u1EFF][\w'’\-]*|\d{2,4})(?=[\s,.;:!?)\"”]|$)){0,2}"
+
+_CUE = rf"(?i:\b(?:{_PLATFORM}|{_PHRASE})\b)|\b{_X}"
+
+RECOGNIZER = RecognizerSpec(
+    entity="HANDLE",
+    patterns=(
+        Pattern("capitalised words after a platform word", rf"(?:{_CUE}){_JOIN}({_CAP}{_NEXT})", 0.6, group=1),
+        Pattern("quoted string after a platform word", rf"(?:{_CUE}){_JOIN}[\"“']((?=[^\"”'\n]*\w)[^\s\"”'][^\"”'\n]{{0,39}})[\"”']", 0.7, group=1),
+        Pattern("quoted string before a platform word",
+                rf"[\"“]((?=[^\"”\n]*\w)[^\s\"”][^\"”\n]{{0,39}})[\"”]\s+(?:on|via|from|in)\s+(?i:{_PLATFORM})\b", 0.6, group=1),
+    ),
+    gate=r"(?i)face|fb|insta|ig|tok|snap|app|telegram|twitter|tube|discord|signal|viber|messenger|threads|fans|grindr|tinder|badoo|chat|kik|line|by|name|account|profile|page|group|channel|X",
+    priority=60,
+)
