@@ -6,7 +6,7 @@ hub set are sent (``exclude_unset``), so bodies stay as they were.
 
 >>> body = Refusal(error="rejected", detail="refused", problems=[RefusalProblem(table="persons", row=3, rule="enum")])
 >>> body.wire()
-{'error': 'rejected', 'detail': 'refused', 'problems': [{'table': 'persons', 'row': 3, 'rule': 'enum'}]}
+{'error': 'rejected', 'detail': 'refused', 'problems': [{'rule': 'enum', 'table': 'persons', 'row': 3}]}
 >>> Refusal.model_validate(body.wire()).problems[0].where()
 'table persons, row 3'
 """
