@@ -61,6 +61,7 @@ from anonymise.policy import (
     quarter_bounds,
     visible_sources,
 )
+from anonymise.refusal import Refusal, RefusalProblem
 from anonymise.schema import MARKER_CODES, MATCH_KEY_FIELDS, TABLES, GssCode, MatchKey, TableName
 from anonymise.vocab import PartnerType
 
@@ -93,6 +94,8 @@ __all__ = [
     "PartyRole",
     "ProtectedTable",
     "QuasiIdentifiers",
+    "Refusal",
+    "RefusalProblem",
     "Rules",
     "TableName",
     "Viewer",

@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from anonymise import Refusal, RefusalProblem
+
 
 class HubError(Exception):
     """A domain error. ``detail`` is shown to the caller: ids, row numbers, column names, never values."""
@@ -65,10 +67,26 @@ class TooManyRequests(HubError):
 
 
 def _body(error: HubError) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": error.code, "detail": error.detail}
+    """The shared :class:`anonymise.Refusal` body, built (and so checked) from the model."""
     if error.problems:
-        body["problems"] = error.problems
-    return body
+        problems = [RefusalProblem.model_validate(p) for p in error.problems]
+        return Refusal(error=error.code, detail=error.detail, problems=problems).wire()
+    return Refusal(error=error.code, detail=error.detail).wire()
+
+
+REFUSAL_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    status: {"model": Refusal, "description": text}
+    for status, text in {
+        401: "Not authenticated",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict",
+        413: "Too large",
+        422: "Refused: each problem names where and the rule, never a value",
+        429: "Too many requests (Retry-After)",
+    }.items()
+}
+"""FastAPI ``responses=`` for routes that refuse with the shared body."""
 
 
 _FIELD_NAME: Final = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -98,8 +116,6 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's default echoes the input back; name the place and the rule only.
-        problems = [{"location": _location(err), "rule": err.get("type", "invalid")} for err in exc.errors()]
-        return JSONResponse(
-            {"error": "invalid_request", "detail": "the request is not valid", "problems": problems},
-            status_code=422,
-        )
+        problems = [RefusalProblem(location=_location(err), rule=err.get("type", "invalid")) for err in exc.errors()]
+        body = Refusal(error="invalid_request", detail="the request is not valid", problems=problems)
+        return JSONResponse(body.wire(), status_code=422)

@@ -14,8 +14,10 @@ import httpx
 import jwt
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 
 from anonymise.bundle import canonical_json
+from anonymise.refusal import Refusal
 from partner_client.config import ClientSettings, ClientState, load_state
 from partner_client.errors import ClientError
 from partner_client.keystore import hub_public_key, load_signing_key
@@ -158,12 +160,16 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 def _refusal(response: httpx.Response, body: dict[str, Any]) -> ClientError:
     from partner_client.errors import Problem
 
-    detail = body.get("detail", "")
+    try:
+        refusal = Refusal.model_validate(body)
+    except ValidationError:  # not the hub's shared body (a proxy's page, say): status only
+        refusal = Refusal(error="unknown", detail=str(body.get("detail", "")))
+    detail = refusal.detail
     problems = []
-    for p in body.get("problems", []):
-        where = ", ".join(f"{k} {p[k]}" for k in ("table", "row", "column") if p.get(k) is not None)
-        text = str(p.get("message") or p.get("rule", "refused"))
-        problems.append(Problem(rule=str(p.get("rule", "refused")), message=f"{where}: {text}" if where else text))
+    for p in refusal.problems or []:
+        where = p.where()
+        text = p.message or p.rule
+        problems.append(Problem(rule=p.rule, message=f"{where}: {text}" if where else text))
     hints = {
         401: "Your key was not accepted: it may have been revoked. Ask your hub operator, then run `msht-client init` again.",
         403: "The agreement does not allow this upload; see the reasons above and ask your hub operator.",

@@ -23,7 +23,7 @@ from hub.agreements.schemas import (
 from hub.auth.dependencies import RequireOperator
 from hub.auth.partner import PartnerCall
 from hub.deps import DB_INT_MAX, SessionDep
-from hub.errors import NotFound
+from hub.errors import REFUSAL_RESPONSES, NotFound
 
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
 partner_router = APIRouter(prefix="/api/v1/partner", tags=["agreements"])
@@ -37,14 +37,16 @@ def list_agreements(operator: RequireOperator, session: SessionDep) -> list[Agre
 
 
 @router.post(
-    "", response_model=AgreementSummary, status_code=201, summary="Load a new version from YAML"
+    "", response_model=AgreementSummary, status_code=201, summary="Load a new version from YAML",
+    responses=REFUSAL_RESPONSES,
 )
 def load(body: DocumentIn, operator: RequireOperator, session: SessionDep) -> AgreementSummary:
     return AgreementSummary.of(service.load_version(session, body.document, actor=operator.actor))
 
 
 @router.post(
-    "/validate", response_model=ValidationOut, summary="Check a YAML file without storing it"
+    "/validate", response_model=ValidationOut, summary="Check a YAML file without storing it",
+    responses=REFUSAL_RESPONSES,
 )
 def validate(body: DocumentIn, operator: RequireOperator) -> ValidationOut:
     problems = [

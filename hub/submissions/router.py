@@ -5,11 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from anonymise import Refusal
 from hub import ratelimit
 from hub.auth.dependencies import RequireOperator
 from hub.auth.partner import PartnerCall, UploadCaller, bearer_token
 from hub.deps import SecretsDep, SessionDep, SettingsDep
-from hub.errors import HubError, TooLarge
+from hub.errors import REFUSAL_RESPONSES, HubError, TooLarge
 from hub.submissions import service
 from hub.submissions.receipts import hub_key_document, resent_receipt
 from hub.submissions.schemas import HubKey, SignedReceipt, SubmissionList, SubmissionOut, Withdrawal
@@ -59,7 +60,9 @@ BundleBody = Annotated[bytes, Depends(_bundle_body)]
         200: {
             "description": "The identical bundle was received before: its original receipt, or, once a later "
             "bundle superseded it, that receipt re-signed with status superseded and superseded_by."
-        }
+        },
+        **REFUSAL_RESPONSES,
+        415: {"model": Refusal, "description": "Not a zip bundle"},
     },
 )
 def upload(
@@ -84,7 +87,7 @@ def list_submissions(partner: PartnerCall, session: SessionDep) -> SubmissionLis
     return SubmissionList(submissions=[SubmissionOut.model_validate(r, from_attributes=True) for r in rows])
 
 
-@router.post("/submissions/{quarter}/withdraw", response_model=Withdrawal, summary="Withdraw the calling partner's quarter")
+@router.post("/submissions/{quarter}/withdraw", response_model=Withdrawal, responses=REFUSAL_RESPONSES, summary="Withdraw the calling partner's quarter")
 def withdraw_quarter(
     quarter: QuarterPath,
     partner: PartnerCall,

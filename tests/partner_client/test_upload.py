@@ -9,6 +9,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from anonymise import Refusal, RefusalProblem
 from anonymise.bundle import canonical_json
 from partner_client.config import ClientSettings, load_state, update_state
 from partner_client.errors import ClientError
@@ -159,16 +160,18 @@ def test_a_receipt_not_signed_by_the_enrolled_hub_is_refused(bundle: tuple[Clien
 
 def test_refusals_name_rows_and_columns(bundle: tuple[ClientSettings, Path, Ed25519PrivateKey]) -> None:
     settings, path, _ = bundle
-    problems = [{"table": "persons", "row": 3, "column": "gender", "rule": "enum"}]
+    refusal = Refusal(error="rejected", detail="bundle refused",
+                      problems=[RefusalProblem(table="persons", row=3, column="gender", rule="enum")])
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(422, json={"error": "rejected", "detail": "bundle refused", "problems": problems})
+        return httpx.Response(422, json=refusal.wire())  # the hub's own body, from the shared model
 
     with pytest.raises(ClientError) as info:
         Hub(settings, transport=httpx.MockTransport(handler)).upload(path)
     assert "422" in info.value.message
     assert "row 3" in info.value.problems[0].message
     assert "gender" in info.value.problems[0].message
+    assert info.value.problems[0].rule == "enum"
 
 
 def test_a_damaged_bundle_is_not_sent(bundle: tuple[ClientSettings, Path, Ed25519PrivateKey]) -> None:
