@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -153,6 +153,20 @@ def serve(app: FastAPI, *, lifespan: str = "auto") -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@contextmanager
+def serve_seeded(directory: Path, fill: Callable[[Session], None]) -> Iterator[str]:
+    """A migrated SQLite hub in ``directory``, filled by ``fill`` in one committed session, served on loopback."""
+    url = f"sqlite:///{directory / 'hub.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as s:
+        fill(s)
+        s.commit()
+    engine.dispose()
+    with serve(create_app(make_settings(url, directory))) as base:
+        yield base
 
 
 @contextmanager

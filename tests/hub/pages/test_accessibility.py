@@ -7,14 +7,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
+from sqlalchemy.orm import Session
 
-from hub.db import make_engine, make_sessionmaker, migrate
-from hub.main import create_app
 from tests.browser import SCREENSHOTS
-from tests.conftest import make_settings
 from tests.factories.accounts import PASSWORD, add_user
 from tests.factories.stats_seed import NEWHAM, seed
-from tests.hubs import serve
+from tests.hubs import serve_seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -35,16 +33,13 @@ CONSOLE = (
 @pytest.fixture(scope="module")
 def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("a11y")
-    url = f"sqlite:///{directory / 'hub.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as s:
+
+    def fill(s: Session) -> None:
         seed(s, per_quarter=30)
         add_user(s, "newham.officer", "borough_officer", "lb-newham")
         add_user(s, "olive", "operator", "hub-operator")
-        s.commit()
-    engine.dispose()
-    with serve(create_app(make_settings(url, directory))) as base:
+
+    with serve_seeded(directory, fill) as base:
         yield base
 
 

@@ -7,14 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser
+from sqlalchemy.orm import Session
 
-from hub.db import make_engine, make_sessionmaker, migrate
-from hub.main import create_app
 from tests.browser import SCREENSHOTS, Watched, open_watched
-from tests.conftest import make_settings
 from tests.factories.accounts import PASSWORD, add_user
 from tests.factories.stats_seed import CAMDEN, NEWHAM, seed
-from tests.hubs import serve
+from tests.hubs import serve_seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,16 +37,13 @@ class DashboardHub:
 def dashboard_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardHub]:
     """A seeded hub served on a loopback port, shared by the module: its tests only read."""
     directory = tmp_path_factory.mktemp("dash")
-    url = f"sqlite:///{directory / 'hub.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as s:
+
+    def fill(s: Session) -> None:
         seed(s, per_quarter=30)
         add_user(s, "newham.officer", "borough_officer", "lb-newham")
         add_user(s, "camden.officer", "borough_officer", "lb-camden")
-        s.commit()
-    engine.dispose()
-    with serve(create_app(make_settings(url, directory))) as base:
+
+    with serve_seeded(directory, fill) as base:
         yield DashboardHub(base)
 
 

@@ -5,12 +5,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
+from sqlalchemy.orm import Session
 
-from hub.db import make_engine, make_sessionmaker, migrate
-from hub.main import create_app
 from hub.premises import service
 from tests.browser import SCREENSHOTS, open_watched
-from tests.conftest import make_settings
 from tests.factories.accounts import PASSWORD, add_user
 from tests.factories.stats_seed import NEWHAM, load_agreement, seed
 from tests.hub.premises.test_indicators import (
@@ -21,6 +19,7 @@ from tests.hub.premises.test_indicators import (
     agreement_text,
     register,
 )
+from tests.hubs import serve_seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,21 +27,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("where")
-    url = f"sqlite:///{directory / 'hub.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as s:
+
+    def fill(s: Session) -> None:
         seed(s, providers=(), with_agreement=False)
         load_agreement(s, agreement_text())
         add_quarter(s)
         service.import_register(s, [register(Path(directory) / "fhrs.xml")], actor="test")
         add_user(s, "newham.officer", "borough_officer", "lb-newham")
         add_user(s, "analyst", "analyst", "hub-operator")
-        s.commit()
-    engine.dispose()
-    from tests.hubs import serve
 
-    with serve(create_app(make_settings(url, directory))) as base:
+    with serve_seeded(directory, fill) as base:
         yield base
 
 
