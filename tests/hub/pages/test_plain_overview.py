@@ -57,9 +57,11 @@ def test_london_compares_boroughs_with_each_boroughs_own_published_figure(hub: H
         head = next(h for h in own.headlines if h.key == "incidents")
         assert shown == head.figure.display
         prev = next(c.previous for c in head.changes if c.against == "previous_quarter")
-        assert prev is not None and before == prev.display
+        assert prev is not None
+        assert before == prev.display
     # Newham's officer sees only Newham's detail: the other boroughs are named as not shared, not shown
     assert [r[0] for r in rows] == [NEWHAM]
     not_shared = re.search(r"<details class=\"note\" data-not-shared>.*?</details>", page.text, re.S)
-    assert not_shared is not None and "Camden" in not_shared.group(0)
+    assert not_shared is not None
+    assert "Camden" in not_shared.group(0)
     assert CAMDEN not in table.group(0)
