@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from hub.pages import console, console_confirm, dashboard, login, premises
+from hub.pages import console, console_confirm, dashboard, login, networks, premises
 
 router = APIRouter(include_in_schema=False)
 router.include_router(login.router)
@@ -10,3 +10,4 @@ router.include_router(console_confirm.router)
 router.include_router(console.router)
 router.include_router(dashboard.router)
 router.include_router(premises.router)
+router.include_router(networks.router)
