@@ -93,6 +93,8 @@ def agreement_document(
     status: str = "active",
     narrative: bool = True,
     fields: Sequence[str] | None = None,
+    grants: Sequence[Mapping[str, Any]] | None = None,
+    cross_partner: bool = False,
 ) -> dict[str, Any]:
     return {
         "id": agreement_id,
@@ -107,12 +109,13 @@ def agreement_document(
         "sharing": [
             {
                 "provider": org,
-                "grants": [{"role": "borough_officer", "level": "pooled_london"}],
+                "grants": [dict(g) for g in grants] if grants is not None else [{"role": "borough_officer", "level": "pooled_london"}],
                 "narrative": narrative,
                 "fields": list(fields) if fields is not None else None,
             }
             for org in providers
         ],
+        "linkage": {"cross_partner": cross_partner},
     }
 
 
