@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from anonymise import KEY_SPECS, NAME_DOB_LEVELS, KeyKind, MatchKey
+from hub.linkage import frequency
 
 __all__ = [
     "COMPARISONS",
@@ -39,6 +40,8 @@ __all__ = [
     "components",
     "estimate",
     "link",
+    "link_new",
+    "name_values",
     "score",
 ]
 
@@ -122,6 +125,22 @@ class Model:
     u: list[FloatArray]
     prior: float
     iterations: int
+
+    def parameters(self) -> dict[str, object]:
+        """Plain numbers to store (``person_link_models``): m, u, prior, iterations."""
+        return {"comparisons": list(COMPARISONS), "m": [x.tolist() for x in self.m], "u": [x.tolist() for x in self.u],
+                "prior": self.prior, "iterations": self.iterations}
+
+    @classmethod
+    def from_parameters(cls, stored: Mapping[str, object]) -> "Model | None":
+        """The stored model, or None when it was fitted over other comparisons (the keys changed: refit)."""
+        if stored.get("comparisons") != list(COMPARISONS):
+            return None
+        m, u = stored["m"], stored["u"]
+        prior, iterations = stored["prior"], stored["iterations"]
+        if not (isinstance(m, list) and isinstance(u, list) and isinstance(prior, float) and isinstance(iterations, int)):
+            return None
+        return cls([np.array(x, dtype=np.float64) for x in m], [np.array(x, dtype=np.float64) for x in u], prior, iterations)
 
     def weights(self) -> list[FloatArray]:
         """log2 Bayes factor of each level of each comparison."""
@@ -247,7 +266,6 @@ docs/privacy.md, less a margin): an upper bound on u, so that little data (few c
 unsure) cannot make an exact full name and date of birth weak evidence."""
 
 
-import os
 _FLOOR_BITS: Final = 6
 """Nor is u ever below 2^-(bits + 6): where EM sees no non-match at a level (every candidate
 there a match) it would drive u to zero and the level's weight to 60 bits, enough to outvote a
@@ -255,7 +273,7 @@ disagreeing NHS number."""
 
 
 def _cap_chance(comparison: str, u: FloatArray) -> FloatArray:
-    if comparison in ATTRIBUTES or os.environ.get("NOCAP"):
+    if comparison in ATTRIBUTES:
         return u
     capped = u.copy()
     for level, name in enumerate(_levels_of(comparison)):
@@ -323,32 +341,7 @@ def estimate(candidates: Candidates, kinds: Mapping[str, _Kind], keys: "Keys", *
 
 
 FREQUENCY: Final = KeyKind.canon_sorted.value
-"""The name-only key whose value counts adjust the weight of an agreeing name (term frequency)."""
-
-
-def frequency_adjustment(candidates: Candidates, keys: Keys) -> FloatArray:
-    """log2 of how much likelier than average two different people share this pair's name.
-
-    For a pair whose name tokens agree (same ``canon_sorted`` value v held by c_v of N persons),
-    Splink's term-frequency rule: u of the agreeing name is c_v / N instead of the average
-    Σ (c_v / N)², so a common name (Mohammed Ali) weighs less and a rare one more; 0 for the
-    other pairs. Applied after EM, as Splink does.
-    """
-    out = np.zeros(candidates.a.size)
-    mask = keys.kind == KINDS.index(FREQUENCY)
-    if not mask.any() or not candidates.a.size:
-        return out
-    person, value = keys.person[mask], keys.value[mask]
-    first = np.full(keys.n_persons, -1, dtype=np.int64)
-    first[person] = value  # one name value per person
-    values, counts = np.unique(first[first >= 0], return_counts=True)
-    share = counts / counts.sum()
-    mean = float((share * share).sum())
-    va, vb = first[candidates.a], first[candidates.b]
-    same = (va >= 0) & (va == vb)
-    where = np.searchsorted(values, va[same])
-    out[same] = np.log2(share[where] / mean)
-    return out
+"""The name-only key counted for term-frequency weights (:mod:`hub.linkage.frequency`)."""
 
 
 def score(candidates: Candidates, model: Model, adjustment: FloatArray | None = None) -> FloatArray:
@@ -401,7 +394,7 @@ class Linked:
     candidates: int
 
 
-def link(keys: Keys, *, threshold: float, max_group: int = 50, term_frequency: bool = True) -> Linked:
+def link(keys: Keys, *, threshold: float, max_group: int = 50, term_frequency: bool = True, model: Model | None = None) -> Linked:
     """Block, compare, estimate, score and cluster one agreement's persons.
 
     >>> rows = [(0, "nhs_number", 7), (1, "nhs_number", 7), (0, "canon_sorted_dob", 1), (1, "canon_sorted_dob", 1),
@@ -413,7 +406,41 @@ def link(keys: Keys, *, threshold: float, max_group: int = 50, term_frequency: b
     candidates, kinds = block(keys, max_group=max_group)
     candidates = compare(candidates, kinds, keys.attributes)
     model = estimate(candidates, kinds, keys)
-    probability = score(candidates, model, frequency_adjustment(candidates, keys) if term_frequency else None)
+    names = name_values(keys)
+    adjustment = frequency.adjustment(names[candidates.a], names[candidates.b], frequency.Frequencies.of(names)) if term_frequency else None
+    return _chosen(keys, candidates, model, threshold, adjustment)
+
+
+def link_new(
+    keys: Keys, new: BoolArray, model: Model, *, threshold: float, frequencies: "frequency.Frequencies | None",
+    max_group: int = 50,
+) -> Linked:
+    """Score with a fitted ``model`` only the candidate pairs that involve a ``new`` person (incremental linkage).
+
+    ``keys`` holds the new persons and every existing person sharing a strong key value with one
+    of them (so each such value's count is its count in the whole agreement); ``frequencies``
+    counts the name values over the whole agreement. Pairs of two existing persons were scored
+    when the later of them arrived, with the same model: so the links are those a full
+    :func:`link` with this model would make. ``cluster`` is over these persons' new links only.
+    """
+    candidates, kinds = block(keys, max_group=max_group)
+    touches = new[candidates.a] | new[candidates.b]
+    candidates = Candidates(candidates.a[touches], candidates.b[touches],
+                            {k: v[touches] for k, v in candidates.agree.items()}, candidates.levels)
+    candidates = compare(candidates, kinds, keys.attributes)
+    names = name_values(keys)
+    adjustment = frequency.adjustment(names[candidates.a], names[candidates.b], frequencies) if frequencies is not None else None
+    return _chosen(keys, candidates, model, threshold, adjustment)
+
+
+def name_values(keys: Keys) -> IntArray:
+    """Each person's name-only key value (:data:`FREQUENCY`), -1 where it has none."""
+    mask = keys.kind == KINDS.index(FREQUENCY)
+    return frequency.per_person(keys.n_persons, keys.person[mask], keys.value[mask])
+
+
+def _chosen(keys: Keys, candidates: Candidates, model: Model, threshold: float, adjustment: FloatArray | None) -> Linked:
+    probability = score(candidates, model, adjustment)
     chosen = probability >= threshold
     a, b = candidates.a[chosen], candidates.b[chosen]
     agree = np.stack([candidates.agree[k][chosen] for k in KINDS], axis=1) if a.size else np.zeros((0, len(KINDS)), dtype=np.bool_)
