@@ -93,7 +93,9 @@ def agreement_document(
     status: str = "active",
     narrative: bool = True,
     fields: Sequence[str] | None = None,
+    alerts: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """``alerts``: the providers that opt in to cross-partner alerts (the agreement then allows cross-partner linkage)."""
     return {
         "id": agreement_id,
         "version": version,
@@ -110,9 +112,11 @@ def agreement_document(
                 "grants": [{"role": "borough_officer", "level": "pooled_london"}],
                 "narrative": narrative,
                 "fields": list(fields) if fields is not None else None,
+                **({"alerts": True} if org in alerts else {}),
             }
             for org in providers
         ],
+        **({"linkage": {"cross_partner": True}} if alerts else {}),
     }
 
 
