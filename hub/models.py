@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -456,6 +457,53 @@ class ContactRequest(Base):
     status: Mapped[str] = mapped_column(String(16), default=ContactStatus.pending)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     decided_at: Mapped[datetime | None] = mapped_column(Timestamp)
+# --- networks (derived from the records above by hub.records.networks, rebuilt at will) ------
+
+
+class Network(Base):
+    """A connected component of the link graph: two or more incidents joined through shared
+    people (person clusters) or selectors. Counts and codes only; the shared pseudonyms are never
+    copied here. ``provider`` is ``""`` when the agreement allows cross-partner linkage, else the
+    one provider whose records the network joins (networks never cross providers then)."""
+
+    __tablename__ = "networks"
+    __table_args__ = (Index("ix_networks_partition", "agreement_id", "provider"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64))
+    provider: Mapped[str] = mapped_column(String(64), default="")
+    incidents: Mapped[int] = mapped_column(Integer, index=True)
+    people: Mapped[int] = mapped_column(Integer)
+    selectors: Mapped[dict[str, int]] = mapped_column(JSON)  # selector kind -> nodes of that kind
+    providers: Mapped[list[str]] = mapped_column(JSON)
+    boroughs: Mapped[list[str]] = mapped_column(JSON)  # GSS codes
+    exploitation_types: Mapped[list[str]] = mapped_column(JSON)
+    first_month: Mapped[str] = mapped_column(String(7))
+    last_month: Mapped[str] = mapped_column(String(7), index=True)
+    last_quarter: Mapped[str] = mapped_column(String(7))  # the latest quarter of the agreement's data
+    added_last_quarter: Mapped[int] = mapped_column(Integer)  # incidents of that quarter: growth since the one before
+    county_lines: Mapped[bool] = mapped_column(Boolean)
+
+
+class NetworkMember(Base):
+    """Which network an incident is in (incidents joined to no other have no row)."""
+
+    __tablename__ = "network_members"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+
+
+class NetworkFacet(Base):
+    """One filterable value of a network (``facet`` borough, type or provider), so lists filter by index."""
+
+    __tablename__ = "network_facets"
+    __table_args__ = (Index("ix_network_facets_lookup", "facet", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    facet: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64))
 
 
 # --- audit and shared process state ---------------------------------------------------------

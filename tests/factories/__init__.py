@@ -93,6 +93,8 @@ def agreement_document(
     status: str = "active",
     narrative: bool = True,
     fields: Sequence[str] | None = None,
+    grants: Sequence[Mapping[str, Any]] | None = None,
+    cross_partner: bool = False,
     alerts: Sequence[str] = (),
 ) -> dict[str, Any]:
     """``alerts``: the providers that opt in to cross-partner alerts (the agreement then allows cross-partner linkage)."""
@@ -109,14 +111,14 @@ def agreement_document(
         "sharing": [
             {
                 "provider": org,
-                "grants": [{"role": "borough_officer", "level": "pooled_london"}],
+                "grants": [dict(g) for g in grants] if grants is not None else [{"role": "borough_officer", "level": "pooled_london"}],
                 "narrative": narrative,
                 "fields": list(fields) if fields is not None else None,
                 **({"alerts": True} if org in alerts else {}),
             }
             for org in providers
         ],
-        **({"linkage": {"cross_partner": True}} if alerts else {}),
+        "linkage": {"cross_partner": cross_partner or bool(alerts)},
     }
 
 
