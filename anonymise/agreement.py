@@ -46,11 +46,14 @@ class AccessLevel(StrEnum):
     """How much of a provider's contribution a recipient may see.
 
     ``borough_detail``: breakdowns for the recipient's own borough, or for the boroughs the grant
-    lists (and pooled London); ``pooled_london``: only figures pooled across all of London.
+    lists (and pooled London); ``pooled_london``: only figures pooled across all of London;
+    ``networks``: pooled London figures, and the provider's incidents in the hub's network list and
+    link chart (``docs/networks.md``) — only for an analyst or a police partner.
     """
 
     borough_detail = "borough_detail"
     pooled_london = "pooled_london"
+    networks = "networks"
 
 
 class Strict(BaseModel):
@@ -87,6 +90,10 @@ class Grant(Strict):
             raise ValueError("a grant names exactly one of org, kind or role")
         if self.boroughs and self.level is not AccessLevel.borough_detail:
             raise ValueError("boroughs may only be listed on a borough_detail grant")
+        if self.level is AccessLevel.networks and not (
+            self.org is not None or self.role is ViewerRole.analyst or self.kind is PartnerType.LawEnforcement
+        ):
+            raise ValueError("a networks grant names an analyst role, the LawEnforcement kind or a police organisation")
         return self
 
 
@@ -193,6 +200,10 @@ class Agreement(Strict):
             for j, grant in enumerate(rule.grants):
                 if grant.org is not None and grant.org not in orgs:
                     problems.append(f"sharing[{i}].grants[{j}]: {grant.org} is not a party")
+                elif grant.org is not None and grant.level is AccessLevel.networks:
+                    party = self.party(grant.org)
+                    if party is not None and party.kind is not PartnerType.LawEnforcement:
+                        problems.append(f"sharing[{i}].grants[{j}]: a networks grant to an organisation needs a police party")
             for j, name in enumerate(rule.fields or ()):
                 if not _is_schema_field(name):
                     problems.append(f"sharing[{i}].fields[{j}]: not a field of the common schema")

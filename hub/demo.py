@@ -105,6 +105,18 @@ def _settings(workdir: Path, port: int) -> HubSettings:
     )
 
 
+DEMO_NAMES: Final = {
+    "demo-ngo": "Demo NGO",
+    "lb-newham": "London Borough of Newham",
+    "demo-hospital": "Demo Hospital Trust",
+    "demo-police": "Demo Police",
+    "lb-tower-hamlets": "London Borough of Tower Hamlets",
+    "lb-camden": "London Borough of Camden",
+    "hub-operator": "Hub operator",
+}
+"""The demo parties' display names (what pages show instead of their ids)."""
+
+
 def _seed(settings: HubSettings) -> None:
     agreement = load_agreement(DEMO_AGREEMENT)
     with _session(settings) as session:
@@ -113,7 +125,7 @@ def _seed(settings: HubSettings) -> None:
             partners.add_org(
                 session,
                 org_id=party.org,
-                name=party.org.replace("-", " ").title(),
+                name=DEMO_NAMES.get(party.org, party.org),
                 kind=PartnerType(party.kind),
                 gss_code=party.gss_code,
                 actor="demo",

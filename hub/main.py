@@ -27,6 +27,7 @@ from hub.config import HubSettings
 from hub.db import is_migrated, make_engine, make_sessionmaker, session_scope
 from hub.errors import HubError, install_handlers
 from hub.models import WebSession
+from hub.networks.router import router as networks_router
 from hub.pages.errors import install_page_handlers
 from hub.pages.router import router as pages_router
 from hub.pages.templating import STATIC_DIR, templates
@@ -214,6 +215,7 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.include_router(statistics_router)
     app.include_router(premises_router)
     app.include_router(alerts_router)
+    app.include_router(networks_router)
     app.include_router(pages_router)
     return app
 

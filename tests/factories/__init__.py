@@ -95,6 +95,7 @@ def agreement_document(
     fields: Sequence[str] | None = None,
     grants: Sequence[Mapping[str, Any]] | None = None,
     cross_partner: bool = False,
+    recipients: Sequence[Mapping[str, Any]] = (),
     alerts: Sequence[str] = (),
 ) -> dict[str, Any]:
     """``alerts``: the providers that opt in to cross-partner alerts (the agreement then allows cross-partner linkage)."""
@@ -107,7 +108,8 @@ def agreement_document(
         "valid_until": f"{today().year + 10}-12-31",  # never a fixed year the wall clock will pass
         "purposes": ["testing"],
         "lawful_basis": "test basis",
-        "parties": [{"org": org, "kind": "NGO", "roles": ["provider", "recipient"]} for org in providers],
+        "parties": [{"org": org, "kind": "NGO", "roles": ["provider", "recipient"]} for org in providers]
+        + [dict(party) for party in recipients],
         "sharing": [
             {
                 "provider": org,
