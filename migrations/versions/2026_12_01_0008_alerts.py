@@ -3,8 +3,8 @@
 Alerts are derived from the records (same person cluster, shared selector pseudonym) between
 providers that opted in (agreement ``sharing[].alerts``), and go with them (issue 14 item 3).
 
-Revision ID: 0007_alerts
-Revises: 0006_networks
+Revision ID: 0008_alerts
+Revises: 0007_person_link_models
 Create Date: 2026-12-01 11:50:00
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007_alerts'
-down_revision: str | None = '0006_networks'
+revision: str = '0008_alerts'
+down_revision: str | None = '0007_person_link_models'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
