@@ -268,7 +268,7 @@ class PersonKey(Base):
     """
 
     __tablename__ = "person_keys"
-    __table_args__ = (Index("ix_person_keys_person", "incident_id", "person_seq"),)
+    __table_args__ = (Index("ix_person_keys_person", "incident_id", "person_seq"), Index("ix_person_keys_kind_key", "kind", "key"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
@@ -291,6 +291,18 @@ class PersonLink(Base):
     agreement_id: Mapped[str] = mapped_column(String(64), index=True)
     probability: Mapped[float] = mapped_column(Float)
     kinds: Mapped[str] = mapped_column(String(800))
+
+
+class PersonLinkModel(Base):
+    """An agreement's linkage model as fitted at its last full relink: m, u and prior per
+    comparison, and the persons it was fitted on. Numbers only, no key value; an ingest scores
+    its new records' pairs with it (incremental linkage)."""
+
+    __tablename__ = "person_link_models"
+
+    agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    persons: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, object]] = mapped_column(JSON)
 
 
 class PersonCluster(Base):
