@@ -171,6 +171,8 @@ function showMapping(result) {
   state.coded = result.coded || []; state.constants = result.constants || [];
   if (result.profile_yaml) $("profile").value = result.profile_yaml;
   renderColumns(); renderCoded(); renderConstants();
+  $("notices").replaceChildren(...(result.notices || []).map((n) => el("li", { class: "warning", text: "Warning: " + n })));
+  $("notices").hidden = !(result.notices || []).length;
 }
 async function refreshValues() { showMapping(await postJson("/api/values", mappingBody())); }
 
