@@ -117,6 +117,16 @@ class ProviderRule(Strict):
             "premises identifies the people who worked there."
         ),
     )
+    alerts: bool = Field(
+        default=False,
+        description=(
+            "Whether this provider takes part in cross-partner alerts: when one of its records links to "
+            "another opted-in provider's record (same person, shared phone, email, vehicle, address or "
+            "bank account), both are told that another partner holds a linked record (never whose, nor "
+            "what). Off by default: an alert reveals to another organisation that this provider holds a "
+            "record about the same person or selector. Needs linkage.cross_partner."
+        ),
+    )
 
 
 class LocationRules(Strict):
@@ -201,6 +211,8 @@ class Agreement(Strict):
             for j, name in enumerate(rule.fields or ()):
                 if not _is_schema_field(name):
                     problems.append(f"sharing[{i}].fields[{j}]: not a field of the common schema")
+            if rule.alerts and not self.linkage.cross_partner:
+                problems.append(f"sharing[{i}].alerts: needs linkage.cross_partner: true (alerts match across providers)")
         ruled = [r.provider for r in self.sharing]
         for i, provider in enumerate(ruled):
             if provider in ruled[:i]:
@@ -214,6 +226,10 @@ class Agreement(Strict):
 
     def rule_for(self, provider: str) -> ProviderRule | None:
         return next((r for r in self.sharing if r.provider == provider), None)
+
+    def alert_providers(self) -> frozenset[str]:
+        """The providers that opted in to cross-partner alerts (``sharing[].alerts``)."""
+        return frozenset(r.provider for r in self.sharing if r.alerts)
 
 
 def _is_schema_field(name: str) -> bool:
