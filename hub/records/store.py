@@ -14,7 +14,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session
 
 from hub.models import Incident, IncidentCode, Person, PersonKey, Referral, Selector
-from hub.records import bulk, clusters, keys, networks, summaries
+from hub.records import bulk, increments, keys, networks, summaries
 
 Rows = dict[str, list[dict[str, Any]]]
 """Database rows per table (``incidents``, ``incident_codes``, ``persons``, ``selectors``,
@@ -85,9 +85,9 @@ def insert_rows(session: Session, rows: Rows, incident_pids: list[str]) -> None:
 
 
 def store(session: Session, submission_id: str, rows: Rows, incident_pids: list[str], *, agreement_id: str) -> dict[str, int]:
-    """Insert a submission's rows, relink its agreement's persons and write its summaries; returns rows stored per table."""
+    """Insert a submission's rows, link its persons into the agreement's clusters (incrementally) and write its summaries; returns rows stored per table."""
     insert_rows(session, rows, incident_pids)
-    clusters.relink(session, agreement_id)
+    increments.ingest(session, agreement_id, submission_id)
     networks.rebuild(session, agreement_id)
     summaries.refresh(session, [submission_id])
     return {name: len(batch) for name, batch in rows.items()}
@@ -101,7 +101,7 @@ def delete(session: Session, submission_ids: Collection[str]) -> dict[str, int]:
         return counts
     ids = list(submission_ids)
     summaries.forget(session, ids)
-    agreements = clusters.forget(session, ids)  # out of their clusters before the persons go
+    agreements = increments.forget_and_recluster(session, ids)  # out of their clusters, the rest reclustered, before the persons go
     for agreement_id in agreements:  # out of their networks before the incidents go
         networks.forget(session, agreement_id)
     incident_ids = select(INCIDENTS.c.id).where(INCIDENTS.c.submission_id.in_(ids))
@@ -109,8 +109,7 @@ def delete(session: Session, submission_ids: Collection[str]) -> dict[str, int]:
     for table in (PERSONS, SELECTORS, REFERRALS):
         counts[table.name] = _rowcount(session.execute(sql_delete(table).where(table.c.submission_id.in_(ids))))
     counts["incidents"] = _rowcount(session.execute(sql_delete(INCIDENTS).where(INCIDENTS.c.submission_id.in_(ids))))
-    for agreement_id in agreements:  # the rest re-clustered and re-joined without them, in the same transaction
-        clusters.relink(session, agreement_id)
+    for agreement_id in agreements:  # the rest re-joined without them, in the same transaction
         networks.rebuild(session, agreement_id)
     return counts
 
