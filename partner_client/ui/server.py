@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from partner_client import session as client_session
+from partner_client.alerts import my_alerts
 from partner_client.config import ClientSettings, load_state
 from partner_client.errors import ClientError
 from partner_client.keystore import load_linkage_key
@@ -285,6 +286,20 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
         if path is None:
             raise HTTPException(404)
         return JSONResponse({"lines": list(json_lines(read_bundle(path)))})
+
+    @app.get("/api/alerts")
+    def alerts() -> dict[str, Any]:
+        return {"alerts": [a.as_dict() for a in my_alerts(settings)]}
+
+    @app.post("/api/alerts/{alert_id}/contact")
+    def request_contact(alert_id: int) -> dict[str, Any]:
+        return Hub(settings).request_contact(alert_id)
+
+    @app.post("/api/contact-requests/{request_id}/{decision}")
+    def decide_contact(request_id: int, decision: str) -> dict[str, Any]:
+        if decision not in {"accept", "decline"}:
+            raise HTTPException(404)
+        return Hub(settings).decide_contact(request_id, accept=decision == "accept")
 
     @app.post("/api/send")
     def send(body: SendIn) -> dict[str, Any]:
