@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from hub.pages import console, console_confirm, dashboard, login, premises, report_pdf
+from hub.pages import console, console_confirm, dashboard, login, networks, premises, report_pdf
 
 router = APIRouter(include_in_schema=False)
 router.include_router(login.router)
@@ -11,3 +11,4 @@ router.include_router(console.router)
 router.include_router(dashboard.router)
 router.include_router(premises.router)
 router.include_router(report_pdf.router)
+router.include_router(networks.router)
