@@ -1,11 +1,11 @@
-"""HTTP routes of hub.statistics: the JSON API under /api/v1/stats, CSV exports and the PDF report."""
+"""HTTP routes of hub.statistics: the JSON API under /api/v1/stats and CSV exports (the PDF report is hub.pages.report_pdf)."""
 
 from fastapi import APIRouter, Response
 
 from hub.auth.dependencies import CurrentPrincipal
 from hub.deps import SessionDep
 from hub.statistics import service
-from hub.statistics.exports import report_pdf, tables_csv
+from hub.statistics.exports import tables_csv
 from hub.statistics.schemas import Breakdowns, Coverage, Hotspots, Overview, Repeats, Trends
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
@@ -56,10 +56,3 @@ def breakdowns_csv(scope: str, principal: CurrentPrincipal, session: SessionDep,
 def hotspots_csv(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
     h = service.hotspots(session, principal, scope, quarter)
     return _download(tables_csv([h.table], scope=scope, quarter=h.quarter), "text/csv; charset=utf-8", f"msht-{scope}-hotspots.csv")
-
-
-@router.get("/{scope}/report.pdf")
-def report(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
-    o = service.overview(session, principal, scope, quarter)
-    b = service.breakdowns(session, principal, scope, o.quarter)
-    return _download(report_pdf(o, b), "application/pdf", f"msht-{scope}-{o.quarter or 'none'}-report.pdf")
