@@ -30,7 +30,14 @@ import httpx  # noqa: E402
 
 from anonymise import TABLES  # noqa: E402
 from hub.db import make_engine, make_sessionmaker, migrate  # noqa: E402
-from tests.factories import FakePartner, add_agreement, add_partner, make_tables, raw_bundle, record_rows  # noqa: E402
+from tests.factories import (  # noqa: E402
+    FakePartner,
+    add_agreement,
+    add_partner,
+    make_tables,
+    raw_bundle,
+    record_rows,
+)
 from tests.hubs import serve_processes  # noqa: E402
 
 NARRATIVE = ("the worker said the shifts were long and the pay was kept back by the person in charge. " * 45)[:4000]
