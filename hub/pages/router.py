@@ -10,6 +10,7 @@ from hub.pages import (
     console_people,
     dashboard,
     login,
+    networks,
     premises,
     report_pdf,
 )
@@ -24,3 +25,4 @@ router.include_router(console.router)
 router.include_router(dashboard.router)
 router.include_router(premises.router)
 router.include_router(report_pdf.router)
+router.include_router(networks.router)
