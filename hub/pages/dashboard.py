@@ -30,6 +30,7 @@ PAGES: Final = (
     ("breakdowns", "Breakdowns", "/breakdowns"),
     ("repeats", "Repeat people", "/repeats"),
     ("coverage", "Data coverage", "/coverage"),
+    ("routes", "Routes", "/routes"),
     ("where", "Where to look", "/where-to-look"),
     ("report", "Quarterly report", "/report"),
 )
