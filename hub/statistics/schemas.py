@@ -28,6 +28,10 @@ class PrivacyLabel(Out):
     agreements: list[str]
     explanations: list[str]
     rules: str
+    partners: list[str] = []
+    """the partners (organisation ids) whose records the figures draw on"""
+    excluded: dict[str, Literal["borough", "none"]] = {}
+    """partners of the agreements left out, and why: they share no borough detail with this viewer, or nothing"""
 
 
 class Table(Out):
@@ -61,6 +65,8 @@ class Change(Out):
     quarter: str
     display: str
     percent: int | None
+    previous: Figure | None = None
+    """the figure compared against, as published for that quarter"""
 
 
 class Headline(Out):
@@ -212,3 +218,29 @@ class CtdcTable(Out):
     rows: list[CtdcRow]
     total: Figure
     privacy: PrivacyLabel
+
+
+class BoroughRow(Out):
+    """One borough's published headline figures, exactly as that borough's overview shows them."""
+
+    gss_code: str
+    name: str
+    incidents: Figure
+    previous: Figure | None
+    """the same borough's incidents in the quarter before (its overview's "against" figure)"""
+    potential_victims: Figure | None
+    privacy: PrivacyLabel
+
+
+class BoroughComparison(Out):
+    """London's boroughs side by side for one quarter: each row is the borough's own overview
+    headline (the same disclosure-controlled cell, hidden where that page hides it); boroughs no
+    agreement opens to the viewer are listed by name in ``not_shared``, never shown empty."""
+
+    scope: str
+    quarter: str | None
+    previous_quarter: str | None
+    rows: list[BoroughRow]
+    not_shared: list[str]
+    no_records: list[str]
+    """boroughs open to the viewer with nothing published for the quarter"""

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from anonymise import BundleError, check_upload, open_bundle, sha256_hex, verify_signature
 from hub import audit
 from hub.agreements.service import governing_agreement
+from hub.alerts import links as alert_links
 from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
 from hub.config import HubSettings
 from hub.errors import Conflict, Forbidden, HubError, NotAuthenticated, NotFound, Rejected, TooLarge
@@ -274,6 +275,7 @@ def _ingest(
         raise Conflict("another upload for this quarter was accepted at the same moment; try again") from exc
     origin = ingest.Provenance(submission_id, partner.org_id, agreement_id, quarter)
     stored = ingest.store(session, tables, origin, Rekeyer(secrets.pseudonym_key, agreement_id))
+    alert_links.refresh(session, agreement_id, actor=partner.actor)
     for old in previous:
         audit.record(session, actor=partner.actor, action="submission.superseded", target=f"submission:{old.id}",
                      agreement_id=agreement_id, providers=(partner.org_id,),
@@ -321,6 +323,8 @@ def partner_submissions(session: Session, org_id: str) -> list[Submission]:
 def _withdraw(session: Session, submissions: list[Submission], *, actor: str, reason: str | None = None) -> int:
     now = _now()
     deleted = records.delete(session, [s.id for s in submissions])["incidents"]
+    for agreement_id in sorted({s.agreement_id for s in submissions}):  # their alerts went with the records; the rest re-checked
+        alert_links.refresh(session, agreement_id, actor=actor)
     for submission in submissions:
         submission.status = SubmissionStatus.withdrawn
         submission.withdrawn_at = now

@@ -36,6 +36,11 @@ ORGS: Final[dict[str, tuple[str, str | None]]] = {
     "lb-camden": ("LocalGovernmentOrganisation", CAMDEN),
     "hub-operator": ("CentralGovernmentOrganisation", None),
 }
+DISPLAY_NAMES: Final = {
+    "demo-ngo": "Demo NGO", "lb-newham": "London Borough of Newham", "demo-hospital": "Demo Hospital Trust",
+    "demo-police": "Demo Police", "lb-tower-hamlets": "London Borough of Tower Hamlets",
+    "lb-camden": "London Borough of Camden", "hub-operator": "Hub operator",
+}
 PROVIDERS: Final = ("demo-ngo", "lb-newham", "demo-hospital", "demo-police")
 QUARTERS: Final = ("2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
 
@@ -60,7 +65,7 @@ class Seeded:
 def add_orgs(session: Session) -> None:
     for org_id, (kind, gss) in ORGS.items():
         if session.get(Organisation, org_id) is None:
-            session.add(Organisation(id=org_id, name=org_id.replace("-", " ").title(), kind=kind, gss_code=gss, status="active", created_at=datetime.now(UTC)))
+            session.add(Organisation(id=org_id, name=DISPLAY_NAMES[org_id], kind=kind, gss_code=gss, status="active", created_at=datetime.now(UTC)))
     session.flush()
 
 

@@ -45,7 +45,7 @@ OFFICER: Final = Principal(None, "n", "N", "lb-newham", "LocalGovernmentOrganisa
 
 def agreement_text() -> str:
     """The demo agreement with the analyst's grants opening the three boroughs' detail (a ranking needs it)."""
-    grant = "      - {role: analyst, level: pooled_london}"
+    grant = "      - {role: analyst, level: networks}  # pooled London figures, and the network list and link chart"
     opened = "      - {role: analyst, level: borough_detail, boroughs: [E09000025, E09000030, E09000007]}"
     source = DEMO_AGREEMENT.read_text(encoding="utf-8")
     assert grant in source

@@ -4,8 +4,8 @@ The route fields of schema 1.2 (issue 15): ISO country codes and GSS area codes 
 stored before have an unknown route; their route summaries (measures ``routes_in``,
 ``routes_out``, ``citizenship_routes``) appear after ``msht-hub stats rebuild``.
 
-Revision ID: 0006_incident_routes
-Revises: 0005_premises_counts
+Revision ID: 0009_incident_routes
+Revises: 0008_alerts
 Create Date: 2026-12-01 12:00:00
 """
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006_incident_routes'
-down_revision: str | None = '0005_premises_counts'
+revision: str = '0009_incident_routes'
+down_revision: str | None = '0008_alerts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
