@@ -1,11 +1,11 @@
-"""HTTP routes of hub.statistics: the JSON API under /api/v1/stats, CSV exports and the PDF report."""
+"""HTTP routes of hub.statistics: the JSON API under /api/v1/stats and CSV exports (the PDF report is hub.pages.report_pdf)."""
 
 from fastapi import APIRouter, Response
 
 from hub.auth.dependencies import CurrentPrincipal
 from hub.deps import SessionDep
 from hub.statistics import service
-from hub.statistics.exports import ctdc_csv, report_pdf, routes_csv, tables_csv
+from hub.statistics.exports import ctdc_csv, routes_csv, tables_csv
 from hub.statistics.routes import Direction
 from hub.statistics.schemas import (
     Breakdowns,
@@ -90,10 +90,3 @@ def routes_download(scope: str, principal: CurrentPrincipal, session: SessionDep
 def ctdc_download(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
     c = service.ctdc(session, principal, scope, quarter)
     return _download(ctdc_csv(c), "text/csv; charset=utf-8", f"msht-{scope}-{c.quarter or 'all'}-ctdc.csv")
-
-
-@router.get("/{scope}/report.pdf")
-def report(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
-    o = service.overview(session, principal, scope, quarter)
-    b = service.breakdowns(session, principal, scope, o.quarter)
-    return _download(report_pdf(o, b), "application/pdf", f"msht-{scope}-{o.quarter or 'none'}-report.pdf")

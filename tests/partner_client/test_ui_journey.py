@@ -216,6 +216,13 @@ def test_caseworker_does_the_whole_job_on_the_page(
         page.goto(ui.url)
         page.locator("#step1").wait_for(state="visible")
         assert page.locator("#example option[value='saved:case-export']").count() == 1
+        page.set_input_files("#csv", str(FIXTURE))
+        page.click("#read")
+        page.locator("#step2").wait_for(state="visible")
+        page.select_option("#example", "saved:case-export")
+        expect(page.locator("select[data-constant='person.role'] option:checked")).to_have_text("Potential victim")
+        assert code_of("incident.premises_type", "family home") == "Private household"
+        _shot(page, "5-next-quarter")
         browser.close()
     assert outside == []
     assert errors == []
@@ -267,6 +274,11 @@ def test_postcodes_not_in_the_lookup_are_a_warning_with_their_number(tmp_path: P
         assert missing > 0, "the hand-written postcodes are not in the demo lookup"
         warnings = [w["message"] for w in answer.json()["warnings"]]
         assert f"{missing} postcode(s) not found in the postcode lookup file" in " ".join(warnings)
-        assert answer.json()["risk"]["persons"] == bundle.manifest.privacy_report["risk"]["persons"]
+        risk = bundle.manifest.privacy_report["risk"]
+        assert answer.json()["risk"]["unique_before"] == risk["risk_before"]["unique"]
+        # the terminal's preview says the same figures as the manifest
+        shown = " ".join(CliRunner().invoke(app, ["preview", str(next(iter(running.workspace.bundles.values())))]).output.split())
+        before, after, persons = risk["risk_before"]["unique"], risk["risk_after"]["unique"], risk["persons"]
+        assert f"Persons unique on them: {before} of {persons} before protection, {after} of {persons} as sent" in shown
     finally:
         running.stop()
