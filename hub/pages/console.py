@@ -50,6 +50,8 @@ NOTICES: Final = {
     "revoked": "Agreement revoked (new version): its records left every view.",
     "withdrawn": "Submission withdrawn: its records are deleted.",
     "purged": "Retention purge done.",
+    "saved": "Changes saved (and written to the audit log).",
+    "password": "Password reset: the user's sessions and tokens are ended; give them the new password by a separate channel.",
 }
 VERBS: Final = {
     "activate": (AgreementStatus.active, "activated"),
@@ -443,23 +445,3 @@ def submissions_page(request: Request, operator: Operator, session: SessionDep) 
     ][:200]
     context = {"grid": grid, "recent": recent}
     return _page(request, "console_submissions.html", operator, context)
-
-
-# --- audit log ---------------------------------------------------------------------------------
-
-
-@router.get("/audit")
-def audit_page(
-    request: Request,
-    operator: Operator,
-    session: SessionDep,
-    before: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
-) -> Response:
-    entries = audit.recent(session, limit=100, before=before)
-    context = {
-        "report": audit.verify(session),
-        "entries": [audit.as_dict(e) for e in entries],
-        "older": entries[-1].id if len(entries) == 100 else None,
-        "versions": agreements.count_versions(session),
-    }
-    return _page(request, "console_audit.html", operator, context)

@@ -143,6 +143,7 @@ def test_caseworker_does_the_whole_job_on_the_page(
         assert code_of("incident.premises_type", "family home") == "Private household"
         assert code_of("incident.premises_type", "her home") == "Private household"
         assert code_of("incident.premises_type", "hotel") == "Other"
+        assert code_of("person.nationality", "Albanian") == "Albania (AL)", "nationalities by name, with the code sent"
         car_wash = page.locator("#coded tr", has=page.locator("label", has_text=re.compile("^forced to work in car wash$")))
         assert car_wash.locator("td.num").inner_text() == "4", "each value with its count"
         expect(page.locator("#unknown-incident-exploitation_types")).to_contain_text("1 row(s) will be sent as Unknown")  # the blank "not known"
