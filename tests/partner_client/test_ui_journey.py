@@ -221,7 +221,7 @@ def test_caseworker_does_the_whole_job_on_the_page(
         page.click("#read")
         page.locator("#step2").wait_for(state="visible")
         page.select_option("#example", "saved:case-export")
-        expect(page.locator("select[data-constant='person.role'] option:checked")).to_have_text("Potential victim")
+        expect(page.locator("select[data-constant='person.role'] option:checked")).to_have_text("Potential victim", timeout=30_000)
         assert code_of("incident.premises_type", "family home") == "Private household"
         _shot(page, "5-next-quarter")
         browser.close()
