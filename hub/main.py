@@ -37,6 +37,7 @@ from hub.proxies import TrustedProxies, parse_networks
 from hub.secrets import load_secrets
 from hub.statistics.router import router as statistics_router
 from hub.submissions.router import router as submissions_router
+from hub.submissions.slots import IngestSlots
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +189,7 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.state.secrets = secrets
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.ingest_slots = IngestSlots(settings.max_concurrent_ingests)
     install_handlers(app)
     install_page_handlers(app)
     app.add_middleware(SecurityHeaders, settings=settings)

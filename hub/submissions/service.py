@@ -24,7 +24,7 @@ from hub.agreements.service import governing_agreement
 from hub.alerts import links as alert_links
 from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
 from hub.config import HubSettings
-from hub.errors import Conflict, Forbidden, HubError, NotAuthenticated, NotFound, Rejected, TooLarge
+from hub.errors import Busy, Conflict, Forbidden, NotAuthenticated, NotFound, Rejected, TooLarge
 from hub.models import Submission, SubmissionStatus
 from hub.records import store as records
 from hub.secrets import HubSecrets
@@ -46,17 +46,6 @@ class Received:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-class Busy(HubError):
-    """Another upload holds what this one needs for longer than the hub waits: try again shortly."""
-
-    status_code = 503
-    code = "busy"
-
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
 
 
 def bound_ingest(session: Session, settings: HubSettings) -> None:
@@ -141,7 +130,7 @@ def receive(
     row_counts(bundle, max_rows=settings.max_rows_per_table, problems=problems)
     if problems:
         _reject(caller, problems, too_large=any(p["rule"] == "row_limit" for p in problems.items))
-    tables = check_rows(bundle, problems)
+    tables = check_rows(bundle, problems, text_bytes=settings.max_bundle_text_bytes)
 
     partner = authenticate(session, settings, token, typ=UPLOAD_TYP, bundle_sha256=digest)
     if partner.kid != caller.kid:

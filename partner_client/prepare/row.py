@@ -238,6 +238,6 @@ class RowAnonymiser:
 def _codes(codes: dict[str, list[str]], prefix: str) -> dict[str, Any]:
     """The codes of one table (``incident.``, ``referral.``): a tuple for a multi-code field, else the code."""
     return {
-        name.split(".", 1)[1]: tuple(values) if TARGETS[name].kind == "codes" else values[0]
+        name.split(".", 1)[1]: tuple(values) if TARGETS[name].kind in ("codes", "countries") else values[0]
         for name, values in codes.items() if name.startswith(prefix)
     }
