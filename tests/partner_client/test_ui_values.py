@@ -43,3 +43,11 @@ def test_changes_and_constants_reach_the_profile(tmp_path: Path) -> None:
     assert {v["value"]: v["code"] for v in _column(changed, csv, "incident.premises_type")["values"]}["hotel"] == "brothel_residential"  # type: ignore[attr-defined]
     assert constants_of(changed)[0]["value"] == "potential_victim"
     assert changed.fields["person.role"].default == "potential_victim"
+
+
+def test_every_field_has_a_name_in_words() -> None:
+    from partner_client.profile import TARGETS
+    from partner_client.ui.labels import FIELD_LABELS
+
+    assert TARGETS
+    assert sorted(set(TARGETS) - set(FIELD_LABELS)) == []
