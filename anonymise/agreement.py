@@ -117,6 +117,16 @@ class ProviderRule(Strict):
             "premises identifies the people who worked there."
         ),
     )
+    alerts: bool = Field(
+        default=False,
+        description=(
+            "Whether this provider takes part in cross-partner alerts: when one of its records links to "
+            "another opted-in provider's record (same person, shared phone, email, vehicle, address or "
+            "bank account), both are told that another partner holds a linked record (never whose, nor "
+            "what). Off by default: an alert reveals to another organisation that this provider holds a "
+            "record about the same person or selector. Needs linkage.cross_partner."
+        ),
+    )
 
 
 class LocationRules(Strict):
@@ -173,6 +183,10 @@ class Agreement(Strict):
     linkage: LinkageRules = LinkageRules()
     retention_months: int = Field(default=36, ge=1, le=240)
     demo: bool = Field(default=False, description="Demo agreements are refused outside demo mode.")
+    protective_marking: str = Field(
+        default="OFFICIAL-SENSITIVE", min_length=3, max_length=60, pattern=r"^[A-Z][A-Z \-]*[A-Z]$",
+        description="The Government Security Classification printed on every page of reports drawn from this agreement.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -197,6 +211,8 @@ class Agreement(Strict):
             for j, name in enumerate(rule.fields or ()):
                 if not _is_schema_field(name):
                     problems.append(f"sharing[{i}].fields[{j}]: not a field of the common schema")
+            if rule.alerts and not self.linkage.cross_partner:
+                problems.append(f"sharing[{i}].alerts: needs linkage.cross_partner: true (alerts match across providers)")
         ruled = [r.provider for r in self.sharing]
         for i, provider in enumerate(ruled):
             if provider in ruled[:i]:
@@ -210,6 +226,10 @@ class Agreement(Strict):
 
     def rule_for(self, provider: str) -> ProviderRule | None:
         return next((r for r in self.sharing if r.provider == provider), None)
+
+    def alert_providers(self) -> frozenset[str]:
+        """The providers that opted in to cross-partner alerts (``sharing[].alerts``)."""
+        return frozenset(r.provider for r in self.sharing if r.alerts)
 
 
 def _is_schema_field(name: str) -> bool:

@@ -6,6 +6,7 @@ preparing several quarters of their own export with `msht-client` in separate pr
 uploading; then the dashboard is served. Everything here announces itself as a demo.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from anonymise import PartnerType, ViewerRole, load_agreement
 from hub.agreements import service as agreements
+from hub.alerts import service as alerts
 from hub.config import HubSettings
 from hub.db import ROOT, make_engine, make_sessionmaker, migrate
 from hub.main import create_app
@@ -47,6 +49,13 @@ PARTNER_FILES: Final = {
     "demo-police": ("police_intel.csv", "police_intel.yaml"),
 }
 """Each synthetic partner: its export file and the mapping profile shipped for its layout."""
+
+
+DEMO_CONTACTS: Final = {
+    "demo-ngo": "Alex Demo, casework manager, alex@ngo.example (invented)",
+    "demo-police": "DS Sam Demo, modern slavery unit, msu@police.example (invented)",
+}
+"""The named contacts each opted-in demo partner shows another once it accepts a contact request."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,8 @@ def _seed(settings: HubSettings) -> None:
                 actor="demo",
             )
         premises.import_register(session, [DEMO_REGISTER], actor="demo")
+        for org_id, contact in DEMO_CONTACTS.items():
+            alerts.set_contact(session, org_id, contact, actor="demo")
 
 
 class _Server:
@@ -155,13 +166,14 @@ class _Server:
         self.thread.join(timeout=10)
 
 
-def _client(*args: str, home: Path | None = None) -> None:
-    """Run `msht-client` as its own process, as the partner would on its own machine."""
+def _client(*args: str, home: Path | None = None) -> str:
+    """Run `msht-client` as its own process, as the partner would on its own machine; returns what it printed."""
     command = [str(CLIENT), *args, *(("--home", str(home)) if home is not None else ())]
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own CLI
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         raise RuntimeError(f"msht-client {args[0]} failed (exit {result.returncode})")
+    return result.stdout
 
 
 def _partners_upload(settings: HubSettings, url: str, workdir: Path, rows: int) -> None:
@@ -195,6 +207,20 @@ def _partners_upload(settings: HubSettings, url: str, workdir: Path, rows: int) 
             say(f"{org_id}: {quarter} prepared, reviewed and uploaded")
 
 
+def _show_alerts(workdir: Path) -> None:
+    """The NGO's alerts, as its caseworkers see them: its own case references, never the police's records."""
+    counts = {}
+    for org_id in DEMO_CONTACTS:
+        listed = json.loads(_client("alerts", "--json", home=workdir / "clients" / org_id))["alerts"]
+        counts[org_id] = len(listed)
+        if not listed:
+            raise RuntimeError(f"{org_id} got no alert: the demo partners should share people and selectors")
+    say(f"alerts (agreement `alerts: true` for the NGO and the police): demo-ngo {counts['demo-ngo']}, "
+        f"demo-police {counts['demo-police']}; the NGO's, from `msht-client alerts`:")
+    for line in _client("alerts", home=workdir / "clients" / "demo-ngo").splitlines()[:14]:
+        say(f"  {line}")
+
+
 def _check_pages(url: str) -> None:
     with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as web:
         login = web.get("/login")
@@ -219,6 +245,7 @@ def run(*, workdir: Path, port: int, rows: int, check: bool) -> None:
     server.start()
     try:
         _partners_upload(settings, server.url, workdir, rows)
+        _show_alerts(workdir)
         _check_pages(server.url)
         say(f"dashboard: {server.url}/  (API reference: {server.url}/docs)")
         for login in LOGINS:

@@ -32,7 +32,9 @@ PAGES: Final = (
     ("breakdowns", "Breakdowns", "/breakdowns"),
     ("repeats", "Repeat people", "/repeats"),
     ("coverage", "Data coverage", "/coverage"),
+    ("routes", "Routes", "/routes"),
     ("where", "Where to look", "/where-to-look"),
+    ("networks", "Networks", "/networks"),
     ("report", "Quarterly report", "/report"),
 )
 MAP_WIDTH: Final = 640.0
@@ -48,7 +50,7 @@ def landing(principal: PagePrincipal) -> Response:
     return RedirectResponse(f"/dashboard/{LONDON}", status_code=303)
 
 
-def _render(
+def render(
     request: Request, session: Session, principal: Principal, area: str, page: str, template: str, **context: Any
 ) -> Response:
     scopes = [(LONDON, "London")]
@@ -90,7 +92,7 @@ def overview_page(area: str, request: Request, principal: PagePrincipal, session
     boroughs = comparison.boroughs(session, principal, data.quarter) if area == LONDON else None
     where = _guarded(lambda: service.hotspots(session, principal, area, data.quarter)) if data.quarter else None
     repeats = _guarded(lambda: service.repeats(session, principal, area)) if data.quarter else None
-    return _render(
+    return render(
         request, session, principal, area, "overview", "dashboard_overview.html", data=data, boroughs=boroughs, where=where,
         repeats=repeats,
     )
@@ -99,38 +101,38 @@ def overview_page(area: str, request: Request, principal: PagePrincipal, session
 @router.get("/dashboard/{area}/trends")
 def trends_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep) -> Response:
     data = _guarded(lambda: service.trends(session, principal, area))
-    return _render(request, session, principal, area, "trends", "dashboard_trends.html", data=data)
+    return render(request, session, principal, area, "trends", "dashboard_trends.html", data=data)
 
 
 @router.get("/dashboard/{area}/breakdowns")
 def breakdowns_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep, quarter: str | None = None) -> Response:
     data = _guarded(lambda: service.breakdowns(session, principal, area, quarter))
     quarters = _guarded(lambda: service.overview_quarters(session, principal, area))
-    return _render(request, session, principal, area, "breakdowns", "dashboard_breakdowns.html", data=data, quarters=quarters)
+    return render(request, session, principal, area, "breakdowns", "dashboard_breakdowns.html", data=data, quarters=quarters)
 
 
 @router.get("/dashboard/{area}/hotspots")
 def hotspots_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep, quarter: str | None = None) -> Response:
     data = _guarded(lambda: service.hotspots(session, principal, area, quarter))
     quarters = _guarded(lambda: service.overview_quarters(session, principal, area))
-    return _render(request, session, principal, area, "hotspots", "dashboard_hotspots.html", data=data, quarters=quarters, map=hotspot_map(area, data.cells))
+    return render(request, session, principal, area, "hotspots", "dashboard_hotspots.html", data=data, quarters=quarters, map=hotspot_map(area, data.cells))
 
 
 @router.get("/dashboard/{area}/repeats")
 def repeats_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep) -> Response:
     data = _guarded(lambda: service.repeats(session, principal, area))
     quarters = _guarded(lambda: service.overview_quarters(session, principal, area))
-    return _render(request, session, principal, area, "repeats", "dashboard_repeats.html", data=data, quarters=quarters)
+    return render(request, session, principal, area, "repeats", "dashboard_repeats.html", data=data, quarters=quarters)
 
 
 @router.get("/dashboard/{area}/coverage")
 def coverage_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep) -> Response:
     data = _guarded(lambda: service.coverage(session, principal, area))
-    return _render(request, session, principal, area, "coverage", "dashboard_coverage.html", data=data)
+    return render(request, session, principal, area, "coverage", "dashboard_coverage.html", data=data)
 
 
 @router.get("/dashboard/{area}/report")
 def report_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep, quarter: str | None = None) -> Response:
     data = _guarded(lambda: service.overview(session, principal, area, quarter))
     details = _guarded(lambda: service.breakdowns(session, principal, area, data.quarter))
-    return _render(request, session, principal, area, "report", "report_quarterly.html", data=data, details=details)
+    return render(request, session, principal, area, "report", "report_quarterly.html", data=data, details=details)

@@ -32,7 +32,7 @@ def executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     names = [table.c[column].name for column in columns]  # KeyError for a column the table lacks
     statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 - table and column names come from the models
     driver = session.connection().connection.driver_connection
-    driver.executemany(statement, [tuple(row[c] for c in columns) for row in rows])  # type: ignore[union-attr]
+    driver.executemany(statement, (tuple(row[c] for c in columns) for row in rows))  # type: ignore[union-attr]
 
 
 def rows(session: Session, table: Table, batch: list[dict[str, Any]]) -> None:

@@ -11,7 +11,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Final
 
+from anonymise.countries import alpha3_of, country_name
 from anonymise.generalise import age_at
+from anonymise.london import BY_GSS
 from partner_client.demo_data.cases import Case, World, borough_name
 from partner_client.demo_data.notes import (
     DEMONYMS,
@@ -22,6 +24,7 @@ from partner_client.demo_data.notes import (
     compose_note,
 )
 from partner_client.demo_data.people import to_cp1252
+from partner_client.demo_data.routes import Route, route_of
 
 Identifier = tuple[str, str, str]
 """(column, entity type, the exact string written in the file)."""
@@ -78,7 +81,7 @@ NGO_HEADER: Final = (
     "Case Ref", "Date Opened", "Client Name", "DOB", "Gender", "Nationality", "Language", "Mobile",
     "Email", "NI Number", "Current Address", "Postcode", "Exploitation Type", "Place of Exploitation",
     "Borough of Exploitation", "Exploitation Postcode", "NRM Referral", "Reasonable Grounds",
-    "Support Provided", "Case Notes",
+    "Support Provided", "Country Recruited", "Route", "Borough Recruited", "Case Notes",
 )
 NGO_TYPES: Final = {
     "criminal": "Criminal exploitation", "labour": "Labour exploitation", "sexual": "Sexual exploitation",
@@ -110,6 +113,7 @@ def _nationality_text(rng: random.Random, code: str) -> str:
 def ngo_table(world: World, cases: list[Case]) -> Table:
     rng = world.rng
     table = Table("ngo_cases.csv", "utf-8-sig", ",", "\r\n", NGO_HEADER)
+    routes = incident_routes(cases)
     for n, case in enumerate(cases, start=1):
         p = case.person
         name = f"{case.surname.upper() if rng.random() < 0.2 else case.surname}, {case.given}"
@@ -145,9 +149,32 @@ def ngo_table(world: World, cases: list[Case]) -> Table:
             "Reasonable Grounds": rng.choice(["Positive", "Positive", "Negative", "Awaiting", ""]),
             "Support Provided": "; ".join(sorted(rng.sample(["Accommodation", "Legal advice", "Counselling", "Subsistence", "Interpreter", "ESOL"], k=rng.randrange(1, 4)))),
             "Case Notes": notes,
+            **_ngo_route(routes[case.incident]),
         }
         table.add(case, values, structured + spans)
     return table
+
+
+def incident_routes(cases: list[Case]) -> dict[str, Route | None]:
+    """Each incident's route: its first victim's, written on every row of the incident (the
+    client takes an incident's fields from its first row, which may be a suspect's)."""
+    out: dict[str, Route | None] = {}
+    for case in cases:
+        if out.get(case.incident) is None:
+            out[case.incident] = route_of(case.person)
+    return out
+
+
+def _ngo_route(route: Route | None) -> dict[str, str]:
+    """The NGO writes countries by name, the route as "Italy > France", the borough by name."""
+    if route is None or route.recruitment_country is None:
+        return {"Country Recruited": "" if route is None else "Not known", "Route": "", "Borough Recruited": ""}
+    area = route.recruitment_area
+    return {
+        "Country Recruited": country_name(route.recruitment_country),
+        "Route": " > ".join(country_name(c) for c in route.transit),
+        "Borough Recruited": borough_name(area) if area in BY_GSS else "",
+    }
 
 
 # --- Borough safeguarding log (cp1252, semicolons) -------------------------------------------
@@ -265,7 +292,7 @@ def hospital_table(world: World, cases: list[Case]) -> Table:
 POLICE_HEADER: Final = (
     "Occurrence No", "Intel Ref", "Report Date", "Role", "Surname", "Forename(s)", "DOB", "Sex",
     "Nationality", "Phone", "PNC ID", "Passport No", "HO Ref", "VRM", "Address", "Postcode", "Lat", "Long",
-    "Crime Type", "Premises", "Grading", "Intel Text",
+    "Crime Type", "Premises", "Grading", "Origin Country", "Transit", "Recruited In", "Exploited In", "Intel Text",
 )
 ALPHA3: Final = {
     "GB": "GBR", "AL": "ALB", "VN": "VNM", "ER": "ERI", "SD": "SDN", "RO": "ROU", "IN": "IND",
@@ -310,6 +337,7 @@ def _police_ids(p: object, nationality: str) -> tuple[str, str]:
 def police_table(world: World, cases: list[Case]) -> Table:
     rng = world.rng
     table = Table("police_intel.csv", "utf-8", ",", "\r\n", POLICE_HEADER)
+    routes = incident_routes(cases)
     refs: dict[str, tuple[str, datetime]] = {}
     for n, case in enumerate(cases, start=1):
         p = case.person
@@ -349,6 +377,19 @@ def police_table(world: World, cases: list[Case]) -> Table:
             "Crime Type": "County Lines" if case.county_lines else CRIME_TYPES[case.exploitation],
             "Premises": POLICE_PREMISES[_premises(case)],
             "Grading": rng.choice(["A1", "B2", "B2", "C3", "B3", "E4"]), "Intel Text": notes,
+            **_police_route(routes[case.incident]),
         }
         table.add(case, values, structured + spans)
     return table
+
+
+def _police_route(route: Route | None) -> dict[str, str]:
+    """The police system holds ISO alpha-3 country codes, the transit as "ITA/FRA", and GSS codes."""
+    if route is None or route.recruitment_country is None:
+        return {"Origin Country": "", "Transit": "", "Recruited In": "", "Exploited In": ""}
+    return {
+        "Origin Country": alpha3_of(route.recruitment_country),
+        "Transit": "/".join(alpha3_of(c) for c in route.transit),
+        "Recruited In": route.recruitment_area or "",
+        "Exploited In": route.exploitation_area or "",
+    }

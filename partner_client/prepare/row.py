@@ -112,12 +112,15 @@ class RowAnonymiser:
         self.pseudo = pseudo
         self.lookup = lookup
         self.counts = counts
+        self.case_refs: dict[str, str] = {}
+        """incident pid → the case reference it was made from, for the local case index (never sent)."""
 
     def anonymise(self, p: ParsedRow, narrative: str | None) -> AnonymisedRow:
         local_id = p.local_id or f"row-{p.row}"
         if p.local_id is None:
             self.counts["rows_without_case_id"] += 1
         incident_pid = self.pseudo.incident(self.settings.partner_id, local_id)
+        self.case_refs.setdefault(incident_pid, local_id.strip())
         incident = _codes(p.codes, "incident.")
         where = self._location(p)
         if where.gss is not None:
@@ -235,6 +238,6 @@ class RowAnonymiser:
 def _codes(codes: dict[str, list[str]], prefix: str) -> dict[str, Any]:
     """The codes of one table (``incident.``, ``referral.``): a tuple for a multi-code field, else the code."""
     return {
-        name.split(".", 1)[1]: tuple(values) if TARGETS[name].kind == "codes" else values[0]
+        name.split(".", 1)[1]: tuple(values) if TARGETS[name].kind in ("codes", "countries") else values[0]
         for name, values in codes.items() if name.startswith(prefix)
     }

@@ -41,6 +41,8 @@ class Prepared:
     review_path: Path
     manifest: dict[str, Any]
     warnings: list[Problem] = field(default_factory=list)
+    case_refs: dict[str, str] = field(default_factory=dict)
+    """incident pid → case reference, for the local case index (``partner_client.caseindex``); never in the bundle."""
 
 
 class Pipeline:
@@ -94,7 +96,9 @@ class Pipeline:
         builder = TableBuilder(party=self.party, quarter=self.quarter, problems=self.problems, counts=counts, work=work)
         tables = builder.build(rows, index)
         removed = bundle.Removed(counts, notes.entities, builder.withheld, ner_note(scrubber))
-        return self._write(out, work, tables, removed, signing_key)
+        prepared = self._write(out, work, tables, removed, signing_key)
+        prepared.case_refs = anonymiser.case_refs
+        return prepared
 
     def _anonymise(
         self, csv_path: Path, fmt: CsvFormat, work: Path, anonymiser: RowAnonymiser, notes: NoteScrubber, total: int

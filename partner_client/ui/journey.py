@@ -13,7 +13,7 @@ from partner_client import session as client_session
 from partner_client.config import ClientSettings, load_state, write_private
 from partner_client.errors import ClientError
 from partner_client.keystore import import_linkage_key
-from partner_client.profile import Profile, dump_profile, load_profile
+from partner_client.profile import IdentifierKind, Profile, dump_profile, load_profile
 from partner_client.ui.values import coded_columns, constants_of
 from partner_client.ui.workspace import Workspace
 
@@ -120,6 +120,16 @@ def journey_router(settings: ClientSettings, workspace: Workspace) -> APIRouter:
     return router
 
 
-def mapping_view(profile: Profile, csv_path: Path) -> dict[str, Any]:
-    """What step 2 shows besides the column choices: coded values with counts, and the constants."""
-    return {"profile_yaml": dump_profile(profile), "coded": coded_columns(profile, csv_path), "constants": constants_of(profile)}
+def mapping_view(profile: Profile, csv_path: Path, *, has_postcodes: bool) -> dict[str, Any]:
+    """What step 2 shows besides the column choices: coded values with counts, the constants, notices."""
+    notices = []
+    place = profile.identifiers.get(IdentifierKind.location_postcode)
+    if place is not None and place.columns and not has_postcodes:
+        notices.append(
+            f"Column “{place.columns[0]}” holds the postcodes of places, but no postcode lookup file was given in step 1: "
+            "no case will get a map location (only its borough, if a borough column is mapped)."
+        )
+    return {
+        "profile_yaml": dump_profile(profile), "coded": coded_columns(profile, csv_path), "constants": constants_of(profile),
+        "notices": notices,
+    }

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from partner_client import session as client_session
+from partner_client.alerts import my_alerts
 from partner_client.config import ClientSettings, load_state
 from partner_client.errors import ClientError
 from partner_client.keystore import load_linkage_key
@@ -36,6 +37,7 @@ from partner_client.review import review_lines
 from partner_client.ui.choices import apply_choices, choices_of
 from partner_client.ui.journey import journey_router, mapping_view, save_profile, saved_profiles
 from partner_client.ui.labels import field_options
+from partner_client.ui.plain import page_hint, page_problem, page_text
 from partner_client.ui.preview_view import PreviewView, receipt_rows
 from partner_client.ui.values import apply_values
 from partner_client.ui.workspace import Workspace
@@ -137,7 +139,8 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
     @app.exception_handler(ClientError)
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:
         return JSONResponse(
-            {"error": exc.message, "hint": exc.hint, "problems": _problem_list(exc)}, status_code=400
+            {"error": page_text(exc.message), "hint": page_hint(exc.hint), "problems": [page_problem(p) for p in _problem_list(exc)]},
+            status_code=400,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -210,7 +213,7 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
         proposal = propose(target)
         return {
             "file_id": file_id,
-            **mapping_view(proposal.profile, target),
+            **mapping_view(proposal.profile, target, has_postcodes=workspace.has_postcodes),
             "choices": choices_of(proposal.profile, target),
             "confidence": {c: s for c, (_, s) in proposal.columns.items()},
         }
@@ -232,7 +235,8 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
     @app.post("/api/values")
     def values(body: MapIn) -> dict[str, Any]:
         profile = _profile(body)
-        return mapping_view(profile, _file(body.file_id)) | {"choices": choices_of(profile, _file(body.file_id))}
+        view = mapping_view(profile, _file(body.file_id), has_postcodes=workspace.has_postcodes)
+        return view | {"choices": choices_of(profile, _file(body.file_id))}
 
     @app.get("/api/examples/{name}")
     def example(name: str, file_id: str) -> dict[str, Any]:
@@ -248,7 +252,7 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
         problems = check(profile, _file(body.file_id))
         return {
             "profile_yaml": dump_profile(profile),
-            "problems": [p.as_dict() | {"where": p.where()} for p in problems.items],
+            "problems": [page_problem(p.as_dict() | {"where": p.where()}) for p in problems.items],
             "ok": not problems.errors,
         }
 
@@ -271,7 +275,7 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
             "record_counts": prepared.manifest["record_counts"],
             "review": review_lines(prepared.manifest),
             "privacy_report": prepared.manifest["privacy_report"],
-            "warnings": [p.as_dict() | {"where": p.where()} for p in prepared.warnings],
+            "warnings": [page_problem(p.as_dict() | {"where": p.where()}) for p in prepared.warnings],
             # Every scrubbed note in full, cut into text and placeholders; the risk as the manifest holds it.
             **view.summary(),
         }
@@ -282,6 +286,20 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
         if path is None:
             raise HTTPException(404)
         return JSONResponse({"lines": list(json_lines(read_bundle(path)))})
+
+    @app.get("/api/alerts")
+    def alerts() -> dict[str, Any]:
+        return {"alerts": [a.as_dict() for a in my_alerts(settings)]}
+
+    @app.post("/api/alerts/{alert_id}/contact")
+    def request_contact(alert_id: int) -> dict[str, Any]:
+        return Hub(settings).request_contact(alert_id)
+
+    @app.post("/api/contact-requests/{request_id}/{decision}")
+    def decide_contact(request_id: int, decision: str) -> dict[str, Any]:
+        if decision not in {"accept", "decline"}:
+            raise HTTPException(404)
+        return Hub(settings).decide_contact(request_id, accept=decision == "accept")
 
     @app.post("/api/send")
     def send(body: SendIn) -> dict[str, Any]:

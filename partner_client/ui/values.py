@@ -5,6 +5,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from anonymise import countries
 from partner_client import coding
 from partner_client.coding import MAX_LISTED_VALUES
 from partner_client.csvread import read_chunks
@@ -38,6 +39,8 @@ def _code_of(cmap: ColumnMap, value: str, vocab: Any) -> str:
     found = coding.lookup(cmap, value)
     if found:
         return found[0]
+    if vocab is None:  # nationality: as the row reader reads it
+        return countries.nationality_code(value) or "unknown"
     candidate = coding.norm(value).replace(" ", "_")
     if candidate in {m.value for m in vocab}:
         return candidate
@@ -49,7 +52,7 @@ def coded_columns(profile: Profile, csv_path: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for name, cmap in profile.fields.items():
         spec = TARGETS.get(name)
-        if spec is None or spec.vocab is None or not cmap.columns:
+        if spec is None or (spec.vocab is None and spec.kind != "nationality") or not cmap.columns:
             continue
         multi = spec.kind == "codes"
         counts, shown, blanks = _counts(csv_path, cmap.columns[0], multi, cmap.split)
@@ -62,9 +65,20 @@ def coded_columns(profile: Profile, csv_path: Path) -> list[dict[str, Any]]:
         out.append({
             "field": name, "label": FIELD_LABELS.get(name, name), "column": cmap.columns[0],
             "values": values if listed else [], "too_many": not listed, "blank_rows": blanks, "unknown_rows": unknown,
-            "codes": [{"code": m.value, "label": code_label(m.value)} for m in spec.vocab],
+            "codes": _choices(spec.vocab),
         })
     return out
+
+
+def _choices(vocab: Any) -> list[dict[str, str]]:
+    if vocab is None:  # nationality: every country by name, then the markers
+        named = [{"code": c, "label": f"{countries.country_name(c)} ({c})"} for c in countries.country_codes()]
+        return [*named, {"code": "unknown", "label": "Unknown"}]
+    return [{"code": m.value, "label": code_label(m.value)} for m in vocab]
+
+
+def _allowed(vocab: Any) -> set[str]:
+    return {c["code"] for c in _choices(vocab)}
 
 
 def constants_of(profile: Profile) -> list[dict[str, Any]]:
@@ -95,9 +109,9 @@ def apply_values(profile: Profile, value_codes: dict[str, dict[str, str]], const
     for name, codes in value_codes.items():
         spec = TARGETS.get(name)
         cmap = fields.get(name)
-        if spec is None or spec.vocab is None or cmap is None or not cmap.columns:
+        if spec is None or (spec.vocab is None and spec.kind != "nationality") or cmap is None or not cmap.columns:
             continue  # no longer mapped to a column: its codes have nothing to apply to
-        allowed = {m.value for m in spec.vocab}
+        allowed = _allowed(spec.vocab)
         if any(code not in allowed for code in codes.values()):
             raise ClientError(f"A code chosen for {FIELD_LABELS.get(name, name)} is not in its list.", hint="Choose again.")
         values: dict[str, str | list[str]] = dict(cmap.values)

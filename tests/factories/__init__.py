@@ -96,7 +96,9 @@ def agreement_document(
     grants: Sequence[Mapping[str, Any]] | None = None,
     cross_partner: bool = False,
     recipients: Sequence[Mapping[str, Any]] = (),
+    alerts: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """``alerts``: the providers that opt in to cross-partner alerts (the agreement then allows cross-partner linkage)."""
     return {
         "id": agreement_id,
         "version": version,
@@ -114,10 +116,11 @@ def agreement_document(
                 "grants": [dict(g) for g in grants] if grants is not None else [{"role": "borough_officer", "level": "pooled_london"}],
                 "narrative": narrative,
                 "fields": list(fields) if fields is not None else None,
+                **({"alerts": True} if org in alerts else {}),
             }
             for org in providers
         ],
-        "linkage": {"cross_partner": cross_partner},
+        "linkage": {"cross_partner": cross_partner or bool(alerts)},
     }
 
 

@@ -18,10 +18,10 @@ from partner_client.demo_data import DemoFiles, generate, labelled_notes
 from partner_client.demo_data.notes import ENTITY_TYPES
 
 LAYOUTS = {
-    "ngo_cases.csv": ("utf-8-sig", ",", "Case Notes", 20),
+    "ngo_cases.csv": ("utf-8-sig", ",", "Case Notes", 23),
     "borough_safeguarding.csv": ("cp1252", ";", "Worker Notes", 20),
     "hospital_flags.csv": ("utf-8", "\t", "clinician_notes", 17),
-    "police_intel.csv": ("utf-8", ",", "Intel Text", 22),
+    "police_intel.csv": ("utf-8", ",", "Intel Text", 26),
 }
 DRAMA_PHONE = re.compile(r"^(?:\+44|0)(?:7700 ?900\d{3}|20 ?7946 ?0\d{3}|1\d{2} ?496 ?0\d{3})$")
 

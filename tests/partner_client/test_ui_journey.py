@@ -120,6 +120,7 @@ def test_caseworker_does_the_whole_job_on_the_page(
         page.set_input_files("#csv", str(FIXTURE))
         page.click("#read")
         page.locator("#step2").wait_for(state="visible")
+        expect(page.locator("#notices")).to_contain_text("no postcode lookup file was given")
         columns = page.locator("#columns tbody tr")
         assert columns.count() == 12
         chosen = {
@@ -142,6 +143,7 @@ def test_caseworker_does_the_whole_job_on_the_page(
         assert code_of("incident.premises_type", "family home") == "Private household"
         assert code_of("incident.premises_type", "her home") == "Private household"
         assert code_of("incident.premises_type", "hotel") == "Other"
+        assert code_of("person.nationality", "Albanian") == "Albania (AL)", "nationalities by name, with the code sent"
         car_wash = page.locator("#coded tr", has=page.locator("label", has_text=re.compile("^forced to work in car wash$")))
         assert car_wash.locator("td.num").inner_text() == "4", "each value with its count"
         expect(page.locator("#unknown-incident-exploitation_types")).to_contain_text("1 row(s) will be sent as Unknown")  # the blank "not known"
@@ -215,6 +217,13 @@ def test_caseworker_does_the_whole_job_on_the_page(
         page.goto(ui.url)
         page.locator("#step1").wait_for(state="visible")
         assert page.locator("#example option[value='saved:case-export']").count() == 1
+        page.set_input_files("#csv", str(FIXTURE))
+        page.click("#read")
+        page.locator("#step2").wait_for(state="visible")
+        page.select_option("#example", "saved:case-export")
+        expect(page.locator("select[data-constant='person.role'] option:checked")).to_have_text("Potential victim")
+        assert code_of("incident.premises_type", "family home") == "Private household"
+        _shot(page, "5-next-quarter")
         browser.close()
     assert outside == []
     assert errors == []
@@ -234,3 +243,43 @@ def test_caseworker_does_the_whole_job_on_the_page(
             "select code, count(*) from incident_codes where field = 'exploitation_types' group by code")).all())
         assert types["labour"] == 4 + 2 + 4
         assert types["criminal"] == 4 + 1
+
+
+def _upload(ui: RunningUI, path: Path, kind: str) -> dict[str, Any]:
+    base, token = ui.url.split("/?t=")
+    with path.open("rb") as handle:
+        answer = httpx.post(base + "/api/files", headers={"X-Msht-Token": token}, files={"file": (path.name, handle)}, data={"kind": kind})
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def test_postcodes_not_in_the_lookup_are_a_warning_with_their_number(tmp_path: Path) -> None:
+    from partner_client.demo_data import generate
+    from tests.factories.client_home import make_home
+
+    running = start(make_home(tmp_path / "client"), agreement_file=DEMO_AGREEMENT)
+    try:
+        without = _upload(running, FIXTURE, "export")
+        assert any("no postcode lookup file was given" in n for n in without["notices"]), "warned before preparing"
+        _upload(running, generate(tmp_path / "demo", seed=3, rows=5).postcodes, "postcodes")
+        uploaded = _upload(running, FIXTURE, "export")
+        assert uploaded["notices"] == []
+        answer = _api(running, "/api/prepare", {
+            "file_id": uploaded["file_id"], "profile_yaml": uploaded["profile_yaml"], "quarter": "2026Q3",
+            "constants": {"person.role": "potential_victim"},
+        })
+        assert answer.status_code == 200, answer.text
+        bundle = read_bundle(next(iter(running.workspace.bundles.values())))
+        missing = bundle.manifest.privacy_report["coarsened"]["postcodes_not_found"]
+        assert missing > 0, "the hand-written postcodes are not in the demo lookup"
+        warnings = [w["message"] for w in answer.json()["warnings"]]
+        assert f"{missing} postcode(s) not found in the postcode lookup file" in " ".join(warnings)
+        risk = bundle.manifest.privacy_report["risk"]
+        assert answer.json()["risk"]["unique_before"] == risk["risk_before"]["unique"]
+        # the terminal's preview says the same figures as the manifest
+        shown = " ".join(CliRunner().invoke(app, ["preview", str(next(iter(running.workspace.bundles.values())))]).output.split())
+        before, after, persons = risk["risk_before"]["unique"], risk["risk_after"]["unique"], risk["persons"]
+        assert f"Persons unique on them: {before} of {persons} before protection, {after} of {persons} as sent" in shown
+    finally:
+        running.stop()

@@ -171,6 +171,8 @@ function showMapping(result) {
   state.coded = result.coded || []; state.constants = result.constants || [];
   if (result.profile_yaml) $("profile").value = result.profile_yaml;
   renderColumns(); renderCoded(); renderConstants();
+  $("notices").replaceChildren(...(result.notices || []).map((n) => el("li", { class: "warning", text: "Warning: " + n })));
+  $("notices").hidden = !(result.notices || []).length;
 }
 async function refreshValues() { showMapping(await postJson("/api/values", mappingBody())); }
 
@@ -209,5 +211,30 @@ $("profile").addEventListener("change", (ev) => busy(ev.target, async () => {
   const body = mappingBody(); body.choices = null; body.value_codes = {};
   showMapping(await postJson("/api/values", body));
 }));
+
+function alertAction(label, path, alert) {
+  const b = document.createElement("button"); b.type = "button"; b.textContent = label;
+  b.setAttribute("aria-label", label + " (alert " + alert.id + ", your case " + alert.case + ")");
+  b.addEventListener("click", (ev) => busy(ev.target, async () => { await api(path, { method: "POST" }); await loadAlerts(); }));
+  return b;
+}
+async function loadAlerts() {
+  const result = await api("/api/alerts");
+  const table = $("alerts-table"); const body = table.querySelector("tbody"); body.replaceChildren();
+  $("alerts-status").textContent = result.alerts.length ? `${result.alerts.length} alert(s).` : "No alerts: none of your records links to a record another partner holds.";
+  for (const a of result.alerts) {
+    const tr = document.createElement("tr");
+    for (const text of [String(a.id), a.case, a.quarter, a.link, a.month]) { const td = document.createElement("td"); td.textContent = text; tr.append(td); }
+    const td = document.createElement("td"); td.append(document.createTextNode(a.contact_line + " "));
+    const r = a.contact_request;
+    if (!r) td.append(alertAction("Ask to be put in touch", `/api/alerts/${a.id}/contact`, a));
+    else if (r.direction === "received" && r.status === "pending") {
+      td.append(alertAction("Accept", `/api/contact-requests/${r.id}/accept`, a), alertAction("Decline", `/api/contact-requests/${r.id}/decline`, a));
+    }
+    tr.append(td); body.append(tr);
+  }
+  table.hidden = !result.alerts.length;
+}
+$("alerts-load").addEventListener("click", (ev) => busy(ev.target, loadAlerts));
 
 init();
