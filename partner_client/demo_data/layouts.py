@@ -81,7 +81,7 @@ NGO_HEADER: Final = (
     "Case Ref", "Date Opened", "Client Name", "DOB", "Gender", "Nationality", "Language", "Mobile",
     "Email", "NI Number", "Current Address", "Postcode", "Exploitation Type", "Place of Exploitation",
     "Borough of Exploitation", "Exploitation Postcode", "NRM Referral", "Reasonable Grounds",
-    "Support Provided", "Country Recruited", "Route", "Borough Recruited", "Case Notes",
+    "Support Provided", "Country Recruited", "Route", "Borough Recruited", "Employer / Agency", "Case Notes",
 )
 NGO_TYPES: Final = {
     "criminal": "Criminal exploitation", "labour": "Labour exploitation", "sexual": "Sexual exploitation",
@@ -148,6 +148,7 @@ def ngo_table(world: World, cases: list[Case]) -> Table:
             "NRM Referral": rng.choice(["Yes - NRM", "Yes - NRM", "No - DtN only", "Pending", "Declined"]),
             "Reasonable Grounds": rng.choice(["Positive", "Positive", "Negative", "Awaiting", ""]),
             "Support Provided": "; ".join(sorted(rng.sample(["Accommodation", "Legal advice", "Counselling", "Subsistence", "Interpreter", "ESOL"], k=rng.randrange(1, 4)))),
+            "Employer / Agency": p.employer or "",
             "Case Notes": notes,
             **_ngo_route(routes[case.incident]),
         }
@@ -292,7 +293,8 @@ def hospital_table(world: World, cases: list[Case]) -> Table:
 POLICE_HEADER: Final = (
     "Occurrence No", "Intel Ref", "Report Date", "Role", "Surname", "Forename(s)", "DOB", "Sex",
     "Nationality", "Phone", "PNC ID", "Passport No", "HO Ref", "VRM", "Address", "Postcode", "Lat", "Long",
-    "Crime Type", "Premises", "Grading", "Origin Country", "Transit", "Recruited In", "Exploited In", "Intel Text",
+    "Crime Type", "Premises", "Grading", "Origin Country", "Transit", "Recruited In", "Exploited In", "Linked Business",
+    "Intel Text",
 )
 ALPHA3: Final = {
     "GB": "GBR", "AL": "ALB", "VN": "VNM", "ER": "ERI", "SD": "SDN", "RO": "ROU", "IN": "IND",
@@ -376,7 +378,8 @@ def police_table(world: World, cases: list[Case]) -> Table:
             "VRM": p.vehicle or "", "Address": structured[10][2], "Postcode": p.postcode, "Lat": lat, "Long": lon,
             "Crime Type": "County Lines" if case.county_lines else CRIME_TYPES[case.exploitation],
             "Premises": POLICE_PREMISES[_premises(case)],
-            "Grading": rng.choice(["A1", "B2", "B2", "C3", "B3", "E4"]), "Intel Text": notes,
+            "Grading": rng.choice(["A1", "B2", "B2", "C3", "B3", "E4"]), "Linked Business": p.employer or "",
+            "Intel Text": notes,
             **_police_route(routes[case.incident]),
         }
         table.add(case, values, structured + spans)

@@ -45,6 +45,8 @@ IDENTIFIER_LABELS: Final[dict[IdentifierKind, str]] = {
     IdentifierKind.vehicle: "Vehicle registration",
     IdentifierKind.address: "Home address",
     IdentifierKind.bank_account: "Bank account",
+    IdentifierKind.business: "Employer, agency or labour provider",
+    IdentifierKind.social_handle: "Social media handle",
     IdentifierKind.nhs_number: "NHS number",
     IdentifierKind.ni_number: "National Insurance number",
     IdentifierKind.passport: "Passport number",
