@@ -106,6 +106,8 @@ class IdentifierKind(StrEnum):
     vehicle = "vehicle"
     address = "address"
     bank_account = "bank_account"
+    business = "business"  # an employer's, agency's or labour provider's name: a selector, never uploaded as text
+    social_handle = "social_handle"
     nhs_number = "nhs_number"
     ni_number = "ni_number"
     passport = "passport"
