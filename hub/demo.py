@@ -221,15 +221,37 @@ def _show_alerts(workdir: Path) -> None:
         say(f"  {line}")
 
 
+def _signed_in(url: str, username: str) -> httpx.Client:
+    web = httpx.Client(base_url=url, follow_redirects=True, timeout=30)
+    login = web.get("/login")
+    login.raise_for_status()
+    token = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    web.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token}).raise_for_status()
+    return web
+
+
 def _check_pages(url: str) -> None:
-    with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as web:
-        login = web.get("/login")
-        login.raise_for_status()
-        token = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        response = web.post("/login", data={"username": "newham", "password": DEMO_PASSWORD, "csrf_token": token})
-        response.raise_for_status()
-        for path in ("/", "/docs", "/healthz", "/dashboard/E09000025/where-to-look"):
+    with _signed_in(url, "newham") as web:
+        for path in ("/", "/docs", "/healthz", "/dashboard/E09000025/where-to-look", "/dashboard/E09000025/networks"):
             web.get(path).raise_for_status()
+
+
+def _show_networks(url: str) -> None:
+    """The networks the demo analyst sees: incidents the partners' shared people, phones, vans, houses and labour providers join."""
+    with _signed_in(url, "analyst") as web:
+        listed = web.get("/api/v1/networks")
+        listed.raise_for_status()
+        body = listed.json()
+        if not body["networks"]:
+            raise RuntimeError("the demo analyst sees no network: the demo partners should share people and selectors")
+        web.get("/dashboard/london/networks").raise_for_status()
+        web.get(f"/dashboard/london/networks/{body['networks'][0]['number']}").raise_for_status()
+    across = sum(1 for n in body["networks"] if len(n["partners"]) > 1)
+    spans = sum(1 for n in body["networks"] if n["spans_boroughs"])
+    top = body["networks"][0]
+    say(f"networks (analyst, grant level `networks`): {body['total']}; of the {len(body['networks'])} largest, "
+        f"{across} join several partners and {spans} span boroughs; the largest: {top['incidents']} incidents, "
+        f"{top['people']} people, selectors {top['selectors']}, partners {', '.join(top['partners'])}")
 
 
 def run(*, workdir: Path, port: int, rows: int, check: bool) -> None:
@@ -246,6 +268,7 @@ def run(*, workdir: Path, port: int, rows: int, check: bool) -> None:
     try:
         _partners_upload(settings, server.url, workdir, rows)
         _show_alerts(workdir)
+        _show_networks(server.url)
         _check_pages(server.url)
         say(f"dashboard: {server.url}/  (API reference: {server.url}/docs)")
         for login in LOGINS:

@@ -244,6 +244,12 @@ class Incident(Base):
     exploitation_scope: Mapped[str] = mapped_column(String(32))
     la_gss_code: Mapped[str | None] = mapped_column(String(9))
     police_force_area: Mapped[str | None] = mapped_column(String(9))
+    # the route (anonymise.schema.Incident): countries as ISO codes, transit in order joined by ">"
+    recruitment_country: Mapped[str] = mapped_column(String(24), default="unknown", server_default="unknown")
+    transit_countries: Mapped[str] = mapped_column(String(24), default="", server_default=text("''"))
+    exploitation_country: Mapped[str] = mapped_column(String(24), default="unknown", server_default="unknown")
+    recruitment_area: Mapped[str | None] = mapped_column(String(9))
+    exploitation_area: Mapped[str | None] = mapped_column(String(9))
     h3_cell: Mapped[str | None] = mapped_column(String(15))
     h3_resolution: Mapped[int | None] = mapped_column(Integer)
     narrative: Mapped[str | None] = mapped_column(Text)  # scrubbed, and only where agreed

@@ -15,13 +15,14 @@ from partner_client.config import ClientSettings
 from partner_client.upload import Hub
 
 KIND_LABELS = {
-    "person": "the same person",
-    "phone": "a shared phone number",
-    "email": "a shared email address",
-    "vehicle": "a shared vehicle",
-    "address": "a shared address",
-    "bank_account": "a shared bank account",
+    "person": "same person",
+    "phone": "phone",
+    "email": "email",
+    "vehicle": "vehicle",
+    "address": "address",
+    "bank_account": "bank account",
 }
+"""Short words for the kinds of link: the same person, or the shared selector's kind."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class LocalAlert:
     def contact_line(self) -> str:
         r = self.request
         if r is None:
-            return "no contact request"
+            return "—"
         who = "you asked" if r.get("direction") == "sent" else "another partner asked you"
         line = f"request {r.get('id')}: {who}, {r.get('status')}"
         if r.get("status") == "accepted":

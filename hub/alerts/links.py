@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from anonymise import parse_agreement
 from hub import audit
@@ -78,18 +78,30 @@ def _live(agreement_id: str, providers: Iterable[str]) -> list[object]:
 
 
 def _person_pairs(session: Session, agreement_id: str, providers: frozenset[str]) -> set[Pair]:
-    p1, p2 = aliased(Person), aliased(Person)
-    c1, c2 = aliased(PersonCluster), aliased(PersonCluster)
-    live = select(Person.id).join(Submission, Submission.id == Person.submission_id).where(*_live(agreement_id, providers))  # type: ignore[arg-type]
+    """Incident pairs of different providers whose persons share a hub person id (one pass over the shared clusters)."""
+    shared = (
+        select(PersonCluster.cluster_id)
+        .where(PersonCluster.agreement_id == agreement_id)
+        .group_by(PersonCluster.cluster_id)
+        .having(func.count() > 1)
+    )
     rows = session.execute(
-        select(p1.incident_id, p2.incident_id)
-        .join(c1, c1.person_id == p1.id)
-        .join(c2, and_(c2.cluster_id == c1.cluster_id, c2.agreement_id == agreement_id, c2.person_id != c1.person_id))
-        .join(p2, p2.id == c2.person_id)
-        .where(c1.agreement_id == agreement_id, p1.org_id != p2.org_id, p1.id.in_(live), p2.id.in_(live))
-        .distinct()
+        select(PersonCluster.cluster_id, Person.incident_id, Person.org_id)
+        .join(Person, Person.id == PersonCluster.person_id)
+        .join(Submission, Submission.id == Person.submission_id)
+        .where(PersonCluster.agreement_id == agreement_id, PersonCluster.cluster_id.in_(shared),
+               *_live(agreement_id, providers))  # type: ignore[arg-type]
     ).all()
-    return {(int(a), int(b)) for a, b in rows}
+    members: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    for cluster, incident, org in rows:
+        members[int(cluster)].add((int(incident), str(org)))
+    return {
+        (a, b)
+        for people in members.values()
+        for a, org_a in people
+        for b, org_b in people
+        if org_a != org_b
+    }
 
 
 def _selector_pairs(session: Session, agreement_id: str, providers: frozenset[str]) -> dict[Pair, set[str]]:

@@ -32,6 +32,7 @@ PAGES: Final = (
     ("breakdowns", "Breakdowns", "/breakdowns"),
     ("repeats", "Repeat people", "/repeats"),
     ("coverage", "Data coverage", "/coverage"),
+    ("routes", "Routes", "/routes"),
     ("where", "Where to look", "/where-to-look"),
     ("networks", "Networks", "/networks"),
     ("report", "Quarterly report", "/report"),

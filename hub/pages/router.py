@@ -1,4 +1,4 @@
-"""All web pages: sign-in (login.py), the operator console (console.py; its audit log in console_audit.py; its changes that cannot be undone in console_confirm.py), the dashboard (dashboard.py; its "Where to look" page in premises.py; the PDF report in report_pdf.py)."""
+"""All web pages: sign-in (login.py), the operator console (console.py; its audit log in console_audit.py; its changes that cannot be undone in console_confirm.py), the dashboard (dashboard.py; its "Where to look" page in premises.py, its "Routes" page in routes_page.py; the PDF report in report_pdf.py)."""
 
 from fastapi import APIRouter
 
@@ -13,6 +13,7 @@ from hub.pages import (
     networks,
     premises,
     report_pdf,
+    routes_page,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -26,3 +27,4 @@ router.include_router(dashboard.router)
 router.include_router(premises.router)
 router.include_router(report_pdf.router)
 router.include_router(networks.router)
+router.include_router(routes_page.router)

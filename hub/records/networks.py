@@ -82,7 +82,18 @@ def forget(session: Session, agreement_id: str) -> None:
 
 
 def _frame(session: Session, statement: Any, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(session.execute(statement).all(), columns=columns)
+    rows = session.execute(statement).all()
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    return pd.DataFrame({name: pd.Series(list(column)) for name, column in zip(columns, values, strict=True)}, columns=columns)
+
+
+def _lists(frame: pd.DataFrame, column: str) -> dict[int, list[str]]:
+    """Per network label, the sorted distinct values of ``column`` (one pass over the distinct pairs)."""
+    out: dict[int, list[str]] = defaultdict(list)
+    pairs = frame[["label", column]].dropna().drop_duplicates().sort_values(["label", column])
+    for lab, value in zip(pairs["label"].tolist(), pairs[column].tolist(), strict=True):
+        out[int(lab)].append(str(value))
+    return out
 
 
 def rebuild(session: Session, agreement_id: str) -> Rebuilt:
@@ -142,7 +153,8 @@ def _store(
     edges = edges[edges["label"] >= 0]
     nodes = edges.drop_duplicates(["label", "node"])
     sizes: dict[int, dict[str, int]] = defaultdict(dict)
-    for (lab, kind), n in nodes.groupby(["label", "kind"]).size().items():
+    counted = nodes.groupby(["label", "kind"]).size()
+    for (lab, kind), n in zip(counted.index.tolist(), counted.tolist(), strict=True):
         sizes[int(lab)][str(kind)] = int(n)
     codes = _frame(
         session,
@@ -152,21 +164,20 @@ def _store(
         .where(IncidentCode.field == "exploitation_types"),
         ["id", "code"],
     ).merge(members[["id", "label"]], on="id")
-    types = codes.groupby("label")["code"].unique().to_dict() if not codes.empty else {}
-    grouped = members.groupby("label")
-    orgs = grouped["org"].unique().to_dict()
-    boroughs = members.dropna(subset=["gss"]).groupby("label")["gss"].unique().to_dict()
-    months = grouped["month"].agg(["min", "max", "size"])
+    types = _lists(codes, "code")
+    orgs = _lists(members, "org")
+    boroughs = _lists(members, "gss")
+    months = members.groupby("label")["month"].agg(["min", "max", "size"])
     recent = members[members["quarter"] == last_quarter].groupby("label").size().to_dict()
     county = members[members["county_lines"] == "yes"].groupby("label").size().to_dict()
     rows: list[dict[str, Any]] = []
     facets: list[dict[str, Any]] = []
-    for lab, (first, last, size) in months.iterrows():
+    for lab, first, last, size in zip(
+        months.index.tolist(), months["min"].tolist(), months["max"].tolist(), months["size"].tolist(), strict=True
+    ):
         lab = int(lab)
         nid = int(network_ids[lab])
-        providers = sorted(str(o) for o in orgs[lab])
-        gss = sorted(str(g) for g in boroughs.get(lab, ()))
-        kinds = sorted(str(t) for t in types.get(lab, ()))
+        providers, gss, kinds = orgs[lab], boroughs.get(lab, []), types.get(lab, [])
         selector_sizes = {k: v for k, v in sorted(sizes[lab].items()) if k != PERSON}
         rows.append({
             "id": nid, "agreement_id": agreement_id, "provider": "" if cross else providers[0],
@@ -181,7 +192,7 @@ def _store(
     session.execute(NETWORKS.insert(), rows)
     bulk.rows(session, MEMBERS, [
         {"incident_id": int(i), "network_id": int(network_ids[lab])}
-        for i, lab in zip(members["id"], members["label"], strict=True)
+        for i, lab in zip(members["id"].tolist(), members["label"].tolist(), strict=True)
     ])
     if facets:
         bulk.rows(session, FACETS, facets)

@@ -5,7 +5,7 @@ import io
 from collections.abc import Iterable
 from typing import Final
 
-from hub.statistics.schemas import CrossTable, PrivacyLabel, Table
+from hub.statistics.schemas import CrossTable, CtdcTable, PrivacyLabel, RouteFlows, Table
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,4 +46,49 @@ def tables_csv(tables: Iterable[Table], crosses: Iterable[CrossTable] = (), *, s
             writer.writerow(
                 [csv_safe(x) for x in (scope, quarter, c.title, f.label, f.display, f.value, f.suppressed, c.unit, _label(c.privacy))]
             )
+    return out.getvalue()
+
+
+ROUTES_HEADER: Final = (
+    "scope", "quarter", "direction", "origin", "origin_label", "transit", "transit_label", "destination",
+    "destination_label", "figure", "value", "suppressed", "unit", "privacy",
+)
+CTDC_HEADER: Final = (
+    "scope", "quarter", "citizenship", "citizenship_label", "CountryOfExploitation", "CountryOfExploitation_label",
+    "figure", "value", "suppressed", "unit", "privacy",
+)
+
+
+def routes_csv(r: RouteFlows) -> str:
+    """The rolled-up flows of one route question, one row per flow then the total (docs/statistics.md)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ROUTES_HEADER)
+    unit, privacy = r.table.unit, _label(r.privacy)
+    for f in r.flows:
+        writer.writerow([csv_safe(x) for x in (
+            r.scope, r.quarter, r.direction, f.origin, f.origin_label, f.transit, f.transit_label, f.destination,
+            f.destination_label, f.figure.display, f.figure.value, f.figure.suppressed, unit, privacy,
+        )])
+    t = r.table.total
+    writer.writerow([csv_safe(x) for x in (r.scope, r.quarter, r.direction, "total", "Total", "", "", "total", "Total",
+                                           t.display, t.value, t.suppressed, unit, privacy)])
+    return out.getvalue()
+
+
+def ctdc_csv(c: CtdcTable) -> str:
+    """Citizenship × country of exploitation after disclosure control, CTDC's variable names."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CTDC_HEADER)
+    privacy = _label(c.privacy)
+    for row in c.rows:
+        f = row.figure
+        writer.writerow([csv_safe(x) for x in (
+            c.scope, c.quarter, row.citizenship, row.citizenship_label, row.country_of_exploitation,
+            row.country_of_exploitation_label, f.display, f.value, f.suppressed, "potential victims", privacy,
+        )])
+    t = c.total
+    writer.writerow([csv_safe(x) for x in (c.scope, c.quarter, "total", "Total", "total", "Total", t.display, t.value,
+                                           t.suppressed, "potential victims", privacy)])
     return out.getvalue()

@@ -173,6 +173,53 @@ class Coverage(Out):
     privacy: PrivacyLabel
 
 
+class Flow(Out):
+    """One published flow: its ends and route as codes and words, and its protected count."""
+
+    origin: str
+    origin_label: str
+    transit: str
+    transit_label: str
+    destination: str
+    destination_label: str
+    figure: Figure
+    origin_point: tuple[float, float] | None = None  # (longitude, latitude) for the flow map
+    destination_point: tuple[float, float] | None = None
+
+
+class RouteFlows(Out):
+    """Potential victims by route, small flows rolled up; ``table`` holds the same cells as ``flows``."""
+
+    scope: str
+    scope_name: str
+    direction: Literal["in", "out"]
+    question: str
+    quarter: str | None
+    quarters: list[str]
+    boroughs_named: bool
+    flows: list[Flow]
+    table: Table
+    privacy: PrivacyLabel
+
+
+class CtdcRow(Out):
+    """One row of the CTDC-comparable export: citizenship × country of exploitation."""
+
+    citizenship: str
+    citizenship_label: str
+    country_of_exploitation: str
+    country_of_exploitation_label: str
+    figure: Figure
+
+
+class CtdcTable(Out):
+    scope: str
+    quarter: str | None
+    rows: list[CtdcRow]
+    total: Figure
+    privacy: PrivacyLabel
+
+
 class BoroughRow(Out):
     """One borough's published headline figures, exactly as that borough's overview shows them."""
 

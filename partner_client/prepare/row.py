@@ -25,6 +25,8 @@ _SELECTOR_KINDS: Final = {
     IdentifierKind.email: SelectorKind.email,
     IdentifierKind.vehicle: SelectorKind.vehicle,
     IdentifierKind.bank_account: SelectorKind.bank_account,
+    IdentifierKind.business: SelectorKind.business,
+    IdentifierKind.social_handle: SelectorKind.social_handle,
 }
 _NAMES: Final = (IdentifierKind.full_name, IdentifierKind.given_name, IdentifierKind.family_name)
 PERSON_KEYS: Final = "_linkage_keys"
@@ -220,7 +222,7 @@ class RowAnonymiser:
         return referral
 
     def _selectors(self, p: ParsedRow) -> list[tuple[str, str]]:
-        """(kind, pseudonym) of each phone, email, vehicle, bank account and address of the row."""
+        """(kind, pseudonym) of each phone, email, vehicle, bank account, business, social handle and address of the row."""
         selectors: list[tuple[str, str]] = []
         for kind, skind in _SELECTOR_KINDS.items():
             for value in p.ids.get(kind, []):
@@ -238,6 +240,6 @@ class RowAnonymiser:
 def _codes(codes: dict[str, list[str]], prefix: str) -> dict[str, Any]:
     """The codes of one table (``incident.``, ``referral.``): a tuple for a multi-code field, else the code."""
     return {
-        name.split(".", 1)[1]: tuple(values) if TARGETS[name].kind == "codes" else values[0]
+        name.split(".", 1)[1]: tuple(values) if TARGETS[name].kind in ("codes", "countries") else values[0]
         for name, values in codes.items() if name.startswith(prefix)
     }
