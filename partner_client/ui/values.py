@@ -6,12 +6,19 @@ from pathlib import Path
 from typing import Any
 
 from anonymise import countries
+from anonymise.london import BOROUGHS
 from partner_client import coding
 from partner_client.coding import MAX_LISTED_VALUES
 from partner_client.csvread import read_chunks
 from partner_client.errors import ClientError
 from partner_client.profile import TARGETS, ColumnMap, Profile
+from partner_client.rows import borough_code
 from partner_client.ui.labels import FIELD_LABELS, code_label
+
+BOROUGH: Any = object()
+"""Stands for the London boroughs (GSS codes) where a vocabulary is expected."""
+LISTED_KINDS = frozenset({"nationality", "borough"})
+"""Fields without a vocabulary whose values are still listed with what is sent."""
 
 CONSTANT_FIELDS = ("person.role",)
 """Fields the page offers as a constant when no column feeds them."""
@@ -39,6 +46,8 @@ def _code_of(cmap: ColumnMap, value: str, vocab: Any) -> str:
     found = coding.lookup(cmap, value)
     if found:
         return found[0]
+    if vocab is BOROUGH:
+        return borough_code(value) or ""  # "": not recognised, prepare stops until it is chosen
     if vocab is None:  # nationality: as the row reader reads it
         return countries.nationality_code(value) or "unknown"
     candidate = coding.norm(value).replace(" ", "_")
@@ -52,25 +61,28 @@ def coded_columns(profile: Profile, csv_path: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for name, cmap in profile.fields.items():
         spec = TARGETS.get(name)
-        if spec is None or (spec.vocab is None and spec.kind != "nationality") or not cmap.columns:
+        if spec is None or (spec.vocab is None and spec.kind not in LISTED_KINDS) or not cmap.columns:
             continue
         multi = spec.kind == "codes"
+        vocab = BOROUGH if spec.kind == "borough" else spec.vocab
         counts, shown, blanks = _counts(csv_path, cmap.columns[0], multi, cmap.split)
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         values: list[dict[str, Any]] = [
-            {"value": shown[key], "count": n, "code": _code_of(cmap, shown[key], spec.vocab)} for key, n in ordered
+            {"value": shown[key], "count": n, "code": _code_of(cmap, shown[key], vocab)} for key, n in ordered
         ]
         listed = len(values) <= MAX_LISTED_VALUES
-        unknown = sum(int(v["count"]) for v in values if v["code"] == "unknown") + blanks
+        unknown = sum(int(v["count"]) for v in values if v["code"] in {"unknown", ""}) + blanks
         out.append({
             "field": name, "label": FIELD_LABELS.get(name, name), "column": cmap.columns[0],
             "values": values if listed else [], "too_many": not listed, "blank_rows": blanks, "unknown_rows": unknown,
-            "codes": _choices(spec.vocab),
+            "codes": _choices(vocab),
         })
     return out
 
 
 def _choices(vocab: Any) -> list[dict[str, str]]:
+    if vocab is BOROUGH:
+        return [{"code": b.gss, "label": f"{b.name} ({b.gss})"} for b in sorted(BOROUGHS, key=lambda b: b.name)]
     if vocab is None:  # nationality: every country by name, then the markers
         named = [{"code": c, "label": f"{countries.country_name(c)} ({c})"} for c in countries.country_codes()]
         return [*named, {"code": "unknown", "label": "Unknown"}]
@@ -109,9 +121,10 @@ def apply_values(profile: Profile, value_codes: dict[str, dict[str, str]], const
     for name, codes in value_codes.items():
         spec = TARGETS.get(name)
         cmap = fields.get(name)
-        if spec is None or (spec.vocab is None and spec.kind != "nationality") or cmap is None or not cmap.columns:
+        if spec is None or (spec.vocab is None and spec.kind not in LISTED_KINDS) or cmap is None or not cmap.columns:
             continue  # no longer mapped to a column: its codes have nothing to apply to
-        allowed = _allowed(spec.vocab)
+        allowed = _allowed(BOROUGH if spec.kind == "borough" else spec.vocab)
+        codes = {value: code for value, code in codes.items() if code}  # "": left for prepare to report
         if any(code not in allowed for code in codes.values()):
             raise ClientError(f"A code chosen for {FIELD_LABELS.get(name, name)} is not in its list.", hint="Choose again.")
         values: dict[str, str | list[str]] = dict(cmap.values)

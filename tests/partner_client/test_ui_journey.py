@@ -92,6 +92,8 @@ def test_caseworker_does_the_whole_job_on_the_page(
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         # axe is injected as an inline script, which the page's policy forbids: this context alone bypasses it
         page = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
+        page.set_default_timeout(30_000)  # the machine is shared: waits are generous, assertions are not
+        expect.set_options(timeout=30_000)
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith("http://127.0.0.1:") else None)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "400" not in m.text else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -221,10 +223,11 @@ def test_caseworker_does_the_whole_job_on_the_page(
         page.click("#read")
         page.locator("#step2").wait_for(state="visible")
         page.select_option("#example", "saved:case-export")
-        expect(page.locator("select[data-constant='person.role'] option:checked")).to_have_text("Potential victim")
+        expect(page.locator("select[data-constant='person.role'] option:checked")).to_have_text("Potential victim", timeout=30_000)
         assert code_of("incident.premises_type", "family home") == "Private household"
         _shot(page, "5-next-quarter")
         browser.close()
+        expect.set_options(timeout=5_000)  # Playwright's default, for the tests that follow
     assert outside == []
     assert errors == []
     assert violations == {"setup": [], "columns": [], "preview": [], "receipt": []}

@@ -114,11 +114,11 @@ function mappingBody() {
   const codes = {};
   for (const col of state.coded) {
     codes[col.field] = {};
-    for (const v of col.values) codes[col.field][v.value] = v.code;
+    for (const v of col.values) if (v.code) codes[col.field][v.value] = v.code;
   }
   return { file_id: state.fileId, profile_yaml: $("profile").value, choices: currentChoices(), value_codes: codes, constants: state.constantValues };
 }
-function unknownRows(col) { return col.values.filter((v) => v.code === "unknown").reduce((n, v) => n + v.count, 0) + col.blank_rows; }
+function unknownRows(col) { return col.values.filter((v) => v.code === "unknown" || v.code === "").reduce((n, v) => n + v.count, 0) + col.blank_rows; }
 function renderCoded() {
   const host = $("coded"); host.replaceChildren();
   if (!state.coded.length) { host.append(el("p", { text: "No coded column is mapped yet." })); return; }
@@ -136,10 +136,12 @@ function renderCoded() {
     col.values.forEach((v, i) => {
       const id = `code-${n}-${i}`;
       const select = el("select", { id, "data-field": col.field, "data-value": v.value });
+      if (!v.code) select.append(el("option", { value: "", text: "Not recognised: choose one" }));
       for (const c of col.codes) { const o = el("option", { value: c.code, text: c.label }); if (c.code === v.code) o.selected = true; select.append(o); }
-      const tr = el("tr", { class: v.code === "unknown" ? "unknown" : "" },
+      const unknownClass = (code) => (code === "unknown" || code === "" ? "unknown" : "");
+      const tr = el("tr", { class: unknownClass(v.code) },
         el("th", { scope: "row" }, el("label", { for: id, text: v.value })), el("td", { class: "num", text: String(v.count) }), el("td", {}, select));
-      select.addEventListener("change", () => { v.code = select.value; tr.className = v.code === "unknown" ? "unknown" : ""; update(); });
+      select.addEventListener("change", () => { v.code = select.value; tr.className = unknownClass(v.code); update(); });
       body.append(tr);
     });
     if (col.blank_rows) body.append(el("tr", { class: "unknown" }, el("th", { scope: "row", text: "(blank)" }), el("td", { class: "num", text: String(col.blank_rows) }), el("td", { text: "Unknown" })));
