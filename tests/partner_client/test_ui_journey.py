@@ -268,6 +268,10 @@ def test_postcodes_not_in_the_lookup_are_a_warning_with_their_number(tmp_path: P
         _upload(running, generate(tmp_path / "demo", seed=3, rows=5).postcodes, "postcodes")
         uploaded = _upload(running, FIXTURE, "export")
         assert uploaded["notices"] == []
+        blank = _api(running, "/api/prepare", {"file_id": uploaded["file_id"], "profile_yaml": uploaded["profile_yaml"], "quarter": " "})
+        assert blank.status_code == 400
+        assert blank.json()["error"].startswith("Choose the reporting quarter")
+        assert "--quarter" not in blank.text
         answer = _api(running, "/api/prepare", {
             "file_id": uploaded["file_id"], "profile_yaml": uploaded["profile_yaml"], "quarter": "2026Q3",
             "constants": {"person.role": "potential_victim"},
