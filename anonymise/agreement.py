@@ -159,7 +159,7 @@ class LinkageRules(Strict):
     )
     key_version: int = Field(default=1, ge=1)
     match_threshold: float = Field(
-        default=0.99, ge=0.5, lt=1.0,
+        default=0.9, ge=0.5, lt=1.0,
         description="Match probability (the hub's Fellegi–Sunter model) at or above which two person "
         "records are the same person; higher links fewer pairs, more surely.",
     )
@@ -183,6 +183,10 @@ class Agreement(Strict):
     linkage: LinkageRules = LinkageRules()
     retention_months: int = Field(default=36, ge=1, le=240)
     demo: bool = Field(default=False, description="Demo agreements are refused outside demo mode.")
+    returns_due_days: int = Field(
+        default=30, ge=0, le=180,
+        description="Days after a quarter ends by which each provider's return for it is due (the console's grid and reminders).",
+    )
     protective_marking: str = Field(
         default="OFFICIAL-SENSITIVE", min_length=3, max_length=60, pattern=r"^[A-Z][A-Z \-]*[A-Z]$",
         description="The Government Security Classification printed on every page of reports drawn from this agreement.",

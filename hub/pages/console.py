@@ -462,5 +462,6 @@ def submissions_page(request: Request, operator: Operator, session: SessionDep) 
     recent = [
         s for s in rows if s.status in (SubmissionStatus.active, SubmissionStatus.superseded)
     ][:200]
-    context = {"grid": grid, "recent": recent}
+    names = {o.id: o.name for o in partners.list_orgs(session)}
+    context = {"grid": grid, "recent": recent, "names": names}
     return _page(request, "console_submissions.html", operator, context)

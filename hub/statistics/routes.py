@@ -124,7 +124,11 @@ def scope_for(session: Session, principal: Principal, area: str, direction: Dire
         return scope, visibility, UNIT, False
     if detail == visibility.sources:
         return scope, visibility, UNIT, True
-    narrowed = dataclasses.replace(visibility, sources=detail, explanations=(*visibility.explanations, DETAIL_NOTE))
+    left_out = {provider: "borough" for _, provider in visibility.sources - detail}
+    narrowed = dataclasses.replace(
+        visibility, sources=detail, explanations=(*visibility.explanations, DETAIL_NOTE),
+        excluded={**visibility.excluded, **left_out},
+    )
     return Scope(area, detail, scope.quarter), narrowed, UNIT_DETAIL, True
 
 
