@@ -223,6 +223,7 @@ def test_caseworker_does_the_whole_job_on_the_page(
         page.click("#read")
         page.locator("#step2").wait_for(state="visible")
         page.select_option("#example", "saved:case-export")
+        page.locator("body:not([data-busy])").wait_for(state="attached", timeout=60_000)
         expect(page.locator("select[data-constant='person.role'] option:checked")).to_have_text("Potential victim", timeout=30_000)
         assert code_of("incident.premises_type", "family home") == "Private household"
         _shot(page, "5-next-quarter")
