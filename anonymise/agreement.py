@@ -159,7 +159,7 @@ class LinkageRules(Strict):
     )
     key_version: int = Field(default=1, ge=1)
     match_threshold: float = Field(
-        default=0.99, ge=0.5, lt=1.0,
+        default=0.9, ge=0.5, lt=1.0,
         description="Match probability (the hub's Fellegi–Sunter model) at or above which two person "
         "records are the same person; higher links fewer pairs, more surely.",
     )

@@ -69,7 +69,7 @@ def ingest(session: Session, agreement_id: str, submission_id: str) -> clusters.
         select(PersonKey.incident_id, PersonKey.person_seq)
         .join(new_keys, and_(new_keys.c.kind == PersonKey.kind, new_keys.c.key == PersonKey.key))
         .join(Submission, active_key)
-        .union(select(PersonKey.incident_id, PersonKey.person_seq).where(PersonKey.submission_id == submission_id))
+        .union(select(Person.incident_id, Person.person_seq).where(Person.submission_id == submission_id))  # keyless ones too
         .cte("sharing")
     )
     local = (

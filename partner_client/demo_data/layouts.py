@@ -4,6 +4,7 @@ See docs/demo-data.md for every column, date format, encoding and value spelling
 """
 
 import csv
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -291,8 +292,9 @@ def hospital_table(world: World, cases: list[Case]) -> Table:
 
 POLICE_HEADER: Final = (
     "Occurrence No", "Intel Ref", "Report Date", "Role", "Surname", "Forename(s)", "DOB", "Sex",
-    "Nationality", "Phone", "VRM", "Address", "Postcode", "Lat", "Long", "Crime Type", "Premises",
-    "Grading", "Origin Country", "Transit", "Recruited In", "Exploited In", "Linked Business", "Intel Text",
+    "Nationality", "Phone", "PNC ID", "Passport No", "HO Ref", "VRM", "Address", "Postcode", "Lat", "Long",
+    "Crime Type", "Premises", "Grading", "Origin Country", "Transit", "Recruited In", "Exploited In", "Linked Business",
+    "Intel Text",
 )
 ALPHA3: Final = {
     "GB": "GBR", "AL": "ALB", "VN": "VNM", "ER": "ERI", "SD": "SDN", "RO": "ROU", "IN": "IND",
@@ -319,6 +321,21 @@ def _excel_date(rng: random.Random, day: date) -> str:
     return f"{day:%d/%m/%Y} 00:00"
 
 
+def _police_ids(p: object, nationality: str) -> tuple[str, str]:
+    """The PNC id and Home Office reference the police hold for a person, the same at every
+    contact: derived from the person's NHS number (unique per synthetic person), not drawn."""
+    digest = hashlib.sha256(str(getattr(p, "nhs", "")).encode()).digest()
+    pnc = ""
+    if digest[0] < 150:  # most people the police record have a PNC record
+        year = 0 if digest[1] % 3 == 0 else 2000 + digest[2] % 26
+        number = int.from_bytes(digest[3:6], "big") % 10**6
+        pnc = f"{year % 100:02d}/{number}{chr(65 + digest[6] % 26)}" if year else f"{digest[2] % 26:02d}/{number:07d}{chr(65 + digest[6] % 26)}"
+    ukvi = ""
+    if nationality != "GB" and digest[7] < 100:
+        ukvi = f"{chr(65 + digest[8] % 26)}{int.from_bytes(digest[9:12], 'big') % 10**7:07d}"
+    return pnc, ukvi
+
+
 def police_table(world: World, cases: list[Case]) -> Table:
     rng = world.rng
     table = Table("police_intel.csv", "utf-8", ",", "\r\n", POLICE_HEADER)
@@ -340,10 +357,13 @@ def police_table(world: World, cases: list[Case]) -> Table:
         if phone.startswith("07") and rng.random() < 0.5:
             phone = "+44" + phone.replace(" ", "")[1:]
         lat, lon = f"{case.site.lat:.6f}", f"{case.site.lon:.6f}"
+        pnc, ukvi = _police_ids(p, p.nationality)
+        passport = (p.passport or "") if rng.random() < 0.6 else ""
         structured: list[Identifier] = [
             ("Occurrence No", "RECORD_ID", occurrence), ("Intel Ref", "RECORD_ID", f"IR-{case.event:%y}-{n:06d}"),
             ("Surname", "PERSON", surname), ("Forename(s)", "PERSON", given), ("DOB", "DATE", dob),
-            ("Phone", "PHONE", phone), ("VRM", "VEHICLE", p.vehicle or ""),
+            ("Phone", "PHONE", phone), ("PNC ID", "RECORD_ID", pnc), ("Passport No", "PASSPORT", passport),
+            ("HO Ref", "RECORD_ID", ukvi), ("VRM", "VEHICLE", p.vehicle or ""),
             ("Address", "ADDRESS", f"{p.house} {p.street}"), ("Postcode", "POSTCODE", p.postcode),
             ("Lat", "COORDINATE", lat), ("Long", "COORDINATE", lon),
         ]
@@ -354,7 +374,8 @@ def police_table(world: World, cases: list[Case]) -> Table:
             "Report Date": stamp.strftime("%d/%m/%Y %H:%M"), "Role": role, "Surname": surname,
             "Forename(s)": given, "DOB": dob, "Sex": {"male": "Male", "female": "Female", "non_conforming": "Unknown"}[p.sex],
             "Nationality": ALPHA3[p.nationality] if rng.random() < 0.95 else "UNK", "Phone": phone,
-            "VRM": p.vehicle or "", "Address": structured[7][2], "Postcode": p.postcode, "Lat": lat, "Long": lon,
+            "PNC ID": pnc, "Passport No": passport, "HO Ref": ukvi,
+            "VRM": p.vehicle or "", "Address": structured[10][2], "Postcode": p.postcode, "Lat": lat, "Long": lon,
             "Crime Type": "County Lines" if case.county_lines else CRIME_TYPES[case.exploitation],
             "Premises": POLICE_PREMISES[_premises(case)],
             "Grading": rng.choice(["A1", "B2", "B2", "C3", "B3", "E4"]), "Linked Business": p.employer or "",

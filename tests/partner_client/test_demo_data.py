@@ -21,7 +21,7 @@ LAYOUTS = {
     "ngo_cases.csv": ("utf-8-sig", ",", "Case Notes", 24),
     "borough_safeguarding.csv": ("cp1252", ";", "Worker Notes", 20),
     "hospital_flags.csv": ("utf-8", "\t", "clinician_notes", 17),
-    "police_intel.csv": ("utf-8", ",", "Intel Text", 24),
+    "police_intel.csv": ("utf-8", ",", "Intel Text", 27),
 }
 DRAMA_PHONE = re.compile(r"^(?:\+44|0)(?:7700 ?900\d{3}|20 ?7946 ?0\d{3}|1\d{2} ?496 ?0\d{3})$")
 
