@@ -17,10 +17,10 @@ from hub.statistics.schemas import Flow
 WIDTH: Final = 960.0
 NODE_W: Final = 14.0
 GAP: Final = 10.0
-COLUMNS: Final = (200.0, 480.0, 760.0)  # x of the origin, transit and destination columns
+COLUMNS: Final = (270.0, 480.0, 740.0)  # x of the origin, transit and destination columns (labels: left of the first, right of the others)
 MAP_MARGIN: Final = 0.04  # degrees around London's boroughs
 MIN_STROKE: Final = 2.0
-MAX_STROKE: Final = 18.0
+MAX_STROKE: Final = 12.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ class Line:
     width: float
     title: str
     label: str | None  # where the flow leaves the map ("to Kent", "from Birmingham")
+    anchor: str = "middle"  # of the label: "end" near the right edge, "start" near the left
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,9 @@ def flow_map(flows: Sequence[Flow]) -> FlowMap:
         x1, y1 = proj.xy(lon1, lat1)
         x2, y2 = proj.xy(lon2, lat2)
         note = f"to {f.destination_label}" if beyond else (f"from {f.origin_label}" if from_beyond else None)
-        lines.append(Line(x1, y1, x2, y2, width, title, note))
+        at = x2 if beyond else x1
+        anchor = "end" if at > WIDTH * 0.8 else ("start" if at < WIDTH * 0.2 else "middle")
+        lines.append(Line(x1, y1, x2, y2, width, title, note, anchor))
     return FlowMap(
         WIDTH, proj.height, [(b.name, path(b.polygons)) for b in bounds.values()], [path([p]) for p in thames()],
         sorted(lines, key=lambda ln: -ln.width), dots,

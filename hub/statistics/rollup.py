@@ -4,9 +4,12 @@ A flow is (origin, countries of transit, destination), each end with its roll-up
 (:mod:`hub.statistics.route_nodes`). Every flow starts at its finest key; while any group of
 flows sharing a key holds 1 to ``min_count - 1`` people, every flow of that group moves one
 level up: first its transit becomes "other routes", then both ends move up their chains
-together, to "elsewhere → elsewhere" at the top. The groups that remain partition the people
-counted: each holds 0 or at least ``min_count`` people, except perhaps the one group at the top,
-which the disclosure rules then suppress with whatever complements it needs.
+together, to "elsewhere → elsewhere" at the top. A group also moves up when, for some provider,
+everyone else's share of it is 1 to ``min_count - 1`` (the provider could subtract its own
+records: the rule ``anonymise.disclosure`` would otherwise suppress it). The groups that remain
+partition the people counted: each holds 0 or at least ``min_count`` people, and no provider's
+others' share is small, except perhaps the one group at the top, which the disclosure rules then
+suppress with whatever complements it needs.
 
 A group at a coarser level holds only the flows rolled into it, never those shown finer (the
 shown ones are not in it), so "other routes from Albania" is the rolled-up Albanian flows, not
@@ -73,12 +76,17 @@ def roll_up(flows: Sequence[RawFlow], min_count: int) -> list[tuple[FlowKey, str
     levels = [0] * len(flows)
     while True:
         totals: dict[FlowKey, int] = {}
+        shares: dict[tuple[FlowKey, str], int] = {}
         for flow, level in zip(flows, levels, strict=True):
             key = key_at(flow, level)
             totals[key] = totals.get(key, 0) + int(flow.n)
+            shares[(key, flow.provider)] = shares.get((key, flow.provider), 0) + int(flow.n)
+        too_small = {k for k, n in totals.items() if 0 < n < min_count}
+        # a provider knows its own records: where everyone else's share is small, roll up too
+        too_small |= {k for (k, _), own in shares.items() if 0 < totals[k] - own < min_count}
         moved = False
         for i, flow in enumerate(flows):
-            if levels[i] < LEVELS - 1 and 0 < totals[key_at(flow, levels[i])] < min_count:
+            if levels[i] < LEVELS - 1 and key_at(flow, levels[i]) in too_small:
                 levels[i] += 1
                 moved = True
         if not moved:

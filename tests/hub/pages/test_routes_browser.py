@@ -87,7 +87,8 @@ def test_a_london_analyst_sees_borough_to_borough_flows_and_the_premises_ranking
     pairs = [(r.locator("th").inner_text(), r.locator("td").nth(1).inner_text()) for r in rows.all()]
     assert [p for p in pairs if p[0] in boroughs]
     text = w.page.locator("main").inner_text()
-    assert "partners whose agreements open every borough" in text.lower() or "Borough-to-borough" in text
+    assert "Borough-to-borough flows draw only on the partners whose agreements open every borough" in text
+    assert "Not included: demo-hospital" in text
     assert w.errors == []
     w.page.screenshot(path=str(SCREENSHOTS / "routes_london_analyst.png"), full_page=True)
     response = w.page.goto(f"{hub_url}/dashboard/london/where-to-look?quarter={QUARTER}", timeout=SLOW_MS)
