@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -235,14 +235,14 @@ def _signed_in(url: str, username: str) -> httpx.Client:
 
 
 def _check_pages(url: str) -> None:
-    with _signed_in(url, "newham") as web:
+    with closing(_signed_in(url, "newham")) as web:  # already opened by the sign-in: closing(), not the client's own with
         for path in ("/", "/docs", "/healthz", "/dashboard/E09000025/where-to-look", "/dashboard/E09000025/networks"):
             web.get(path).raise_for_status()
 
 
 def _show_networks(url: str) -> None:
     """The networks the demo analyst sees: incidents the partners' shared people, phones, vans, houses and labour providers join."""
-    with _signed_in(url, "analyst") as web:
+    with closing(_signed_in(url, "analyst")) as web:
         listed = web.get("/api/v1/networks")
         listed.raise_for_status()
         body = listed.json()
