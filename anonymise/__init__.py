@@ -58,6 +58,7 @@ from anonymise.policy import (
     Viewer,
     Visibility,
     check_upload,
+    network_sources,
     quarter_bounds,
     visible_sources,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "display",
     "intervals",
     "load_agreement",
+    "network_sources",
     "open_bundle",
     "parse_agreement",
     "parse_agreement_checked",

@@ -46,11 +46,14 @@ class AccessLevel(StrEnum):
     """How much of a provider's contribution a recipient may see.
 
     ``borough_detail``: breakdowns for the recipient's own borough, or for the boroughs the grant
-    lists (and pooled London); ``pooled_london``: only figures pooled across all of London.
+    lists (and pooled London); ``pooled_london``: only figures pooled across all of London;
+    ``networks``: pooled London figures, and the provider's incidents in the hub's network list and
+    link chart (``docs/networks.md``) — only for an analyst or a police partner.
     """
 
     borough_detail = "borough_detail"
     pooled_london = "pooled_london"
+    networks = "networks"
 
 
 class Strict(BaseModel):
@@ -87,6 +90,10 @@ class Grant(Strict):
             raise ValueError("a grant names exactly one of org, kind or role")
         if self.boroughs and self.level is not AccessLevel.borough_detail:
             raise ValueError("boroughs may only be listed on a borough_detail grant")
+        if self.level is AccessLevel.networks and not (
+            self.org is not None or self.role is ViewerRole.analyst or self.kind is PartnerType.LawEnforcement
+        ):
+            raise ValueError("a networks grant names an analyst role, the LawEnforcement kind or a police organisation")
         return self
 
 
@@ -108,6 +115,16 @@ class ProviderRule(Strict):
             "Whether business and premises names (a named nail bar, car wash, care home) may stay in "
             "scrubbed narratives. Off: they are replaced by <BUSINESS_n>; in a small town a named "
             "premises identifies the people who worked there."
+        ),
+    )
+    alerts: bool = Field(
+        default=False,
+        description=(
+            "Whether this provider takes part in cross-partner alerts: when one of its records links to "
+            "another opted-in provider's record (same person, shared phone, email, vehicle, address or "
+            "bank account), both are told that another partner holds a linked record (never whose, nor "
+            "what). Off by default: an alert reveals to another organisation that this provider holds a "
+            "record about the same person or selector. Needs linkage.cross_partner."
         ),
     )
 
@@ -142,7 +159,7 @@ class LinkageRules(Strict):
     )
     key_version: int = Field(default=1, ge=1)
     match_threshold: float = Field(
-        default=0.99, ge=0.5, lt=1.0,
+        default=0.9, ge=0.5, lt=1.0,
         description="Match probability (the hub's Fellegi–Sunter model) at or above which two person "
         "records are the same person; higher links fewer pairs, more surely.",
     )
@@ -166,6 +183,14 @@ class Agreement(Strict):
     linkage: LinkageRules = LinkageRules()
     retention_months: int = Field(default=36, ge=1, le=240)
     demo: bool = Field(default=False, description="Demo agreements are refused outside demo mode.")
+    returns_due_days: int = Field(
+        default=30, ge=0, le=180,
+        description="Days after a quarter ends by which each provider's return for it is due (the console's grid and reminders).",
+    )
+    protective_marking: str = Field(
+        default="OFFICIAL-SENSITIVE", min_length=3, max_length=60, pattern=r"^[A-Z][A-Z \-]*[A-Z]$",
+        description="The Government Security Classification printed on every page of reports drawn from this agreement.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -183,9 +208,15 @@ class Agreement(Strict):
             for j, grant in enumerate(rule.grants):
                 if grant.org is not None and grant.org not in orgs:
                     problems.append(f"sharing[{i}].grants[{j}]: {grant.org} is not a party")
+                elif grant.org is not None and grant.level is AccessLevel.networks:
+                    party = self.party(grant.org)
+                    if party is not None and party.kind is not PartnerType.LawEnforcement:
+                        problems.append(f"sharing[{i}].grants[{j}]: a networks grant to an organisation needs a police party")
             for j, name in enumerate(rule.fields or ()):
                 if not _is_schema_field(name):
                     problems.append(f"sharing[{i}].fields[{j}]: not a field of the common schema")
+            if rule.alerts and not self.linkage.cross_partner:
+                problems.append(f"sharing[{i}].alerts: needs linkage.cross_partner: true (alerts match across providers)")
         ruled = [r.provider for r in self.sharing]
         for i, provider in enumerate(ruled):
             if provider in ruled[:i]:
@@ -199,6 +230,10 @@ class Agreement(Strict):
 
     def rule_for(self, provider: str) -> ProviderRule | None:
         return next((r for r in self.sharing if r.provider == provider), None)
+
+    def alert_providers(self) -> frozenset[str]:
+        """The providers that opted in to cross-partner alerts (``sharing[].alerts``)."""
+        return frozenset(r.provider for r in self.sharing if r.alerts)
 
 
 def _is_schema_field(name: str) -> bool:

@@ -359,6 +359,16 @@ def alpha3_of(code: str) -> str:
     return _ALPHA3[code]
 
 
+def country_codes() -> list[str]:
+    """Every ISO 3166-1 alpha-2 code the schema's nationality field accepts, ordered by country name.
+
+    >>> codes = country_codes()
+    >>> "ER" in codes and "GB" in codes, codes == sorted(codes, key=country_name)
+    (True, True)
+    """
+    return sorted(_NAME, key=lambda code: _NAME[code])
+
+
 def country_name(code: str) -> str:
     """The short English name of an alpha-2 code.
 

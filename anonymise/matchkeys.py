@@ -28,12 +28,15 @@ __all__ = ["KEY_SPECS", "NAME_DOB_LEVELS", "KeyKind", "KeySpec", "key_texts"]
 class KeyKind(StrEnum):
     """A kind of linkage key; the value names its HKDF purpose (``person:<value>``)."""
 
+    canon_sorted = "canon_sorted"
     canon_sorted_dob = "canon_sorted_dob"
     nickname_surname_dob = "nickname_surname_dob"
     metaphone_dob = "metaphone_dob"
     nysiis_dob = "nysiis_dob"
     match_rating_dob = "match_rating_dob"
+    canon_deletion_dob = "canon_deletion_dob"
     canon_sorted_dob_dm = "canon_sorted_dob_dm"
+    canon_sorted_near_dob = "canon_sorted_near_dob"
     canon_sorted_ym = "canon_sorted_ym"
     canon_sorted_md = "canon_sorted_md"
     given_surname_initial_dob = "given_surname_initial_dob"
@@ -56,19 +59,22 @@ Strength = Literal["strong", "weak"]
 class KeySpec:
     strength: Strength
     comparison: str
-    """The hub model's comparison this key is a level of (``name_dob`` or its own kind)."""
+    """The hub model's comparison this key is a level of (``name_dob`` or its own kind; ``frequency``: none, only counted)."""
     what: str
 
 
 KEY_SPECS: Final[dict[KeyKind, KeySpec]] = {
+    KeyKind.canon_sorted: KeySpec("weak", "frequency", "every name token (transliterations folded), sorted, without the date of birth: never compared, only counted, so a common name's agreement weighs less (term frequency)"),
     KeyKind.canon_sorted_dob: KeySpec("strong", "name_dob", "every name token (transliterations folded), sorted + date of birth: swapped given and family names"),
     KeyKind.nickname_surname_dob: KeySpec("strong", "name_dob", "each formal name the first given name may be a nickname of + surname + date of birth (several values)"),
     KeyKind.metaphone_dob: KeySpec("strong", "name_dob", "Metaphone of every token, sorted + date of birth: spelling slips"),
     KeyKind.nysiis_dob: KeySpec("strong", "name_dob", "NYSIIS of every token, sorted + date of birth"),
     KeyKind.match_rating_dob: KeySpec("strong", "name_dob", "Match Rating codex of every token, sorted + date of birth"),
+    KeyKind.canon_deletion_dob: KeySpec("strong", "name_dob", "the sorted tokens with one letter deleted (each letter in turn, and none) + date of birth: one typo, inserted, dropped, changed or two letters swapped (several values)"),
     KeyKind.canon_sorted_dob_dm: KeySpec("strong", "name_dob", "sorted tokens + year and the day and month in either order: day and month transposed"),
-    KeyKind.canon_sorted_ym: KeySpec("strong", "name_dob", "sorted tokens + year and month of birth: a wrong day"),
-    KeyKind.canon_sorted_md: KeySpec("strong", "name_dob", "sorted tokens + day and month of birth: a wrong year"),
+    KeyKind.canon_sorted_near_dob: KeySpec("strong", "name_dob", "sorted tokens + the date of birth in two-day steps, both phases (two values): a day off by one, across a month end too"),
+    KeyKind.canon_sorted_ym: KeySpec("weak", "name_dob", "sorted tokens + year and month of birth: a wrong day; joins namesakes born the same month"),
+    KeyKind.canon_sorted_md: KeySpec("weak", "name_dob", "sorted tokens + day and month of birth: a wrong year; joins namesakes sharing a birthday"),
     KeyKind.given_surname_initial_dob: KeySpec("strong", "name_dob", "first given name + first letter of the surname + date of birth: a slip in the surname"),
     KeyKind.given_dob: KeySpec("weak", "name_dob", "first given name + date of birth: a changed surname"),
     KeyKind.metaphone_surname_yob: KeySpec("weak", "name_dob", "Metaphone of the surname + year of birth"),
@@ -86,20 +92,23 @@ NAME_DOB_LEVELS: Final[tuple[str, ...]] = (
     "name_dob",
     "canon_sorted_dob",
     "nickname_surname_dob",
-    "initial_surname_dob",
     "metaphone_dob",
     "nysiis_dob",
     "match_rating_dob",
+    "canon_deletion_dob",
     "canon_sorted_dob_dm",
+    "canon_sorted_near_dob",
+    "given_surname_initial_dob",
+    "initial_surname_dob",
     "canon_sorted_ym",
     "canon_sorted_md",
-    "given_surname_initial_dob",
-    "sorted_tokens_yob",
     "surname_dob_sex",
     "given_dob",
+    "sorted_tokens_yob",
     "metaphone_surname_yob",
 )
-"""The levels of the hub's name and date-of-birth comparison, best first: a pair's level is the
+"""The levels of the hub's name and date-of-birth comparison, best first (by how rarely two different
+people share it: full names before one-letter slips, before keys an initial or a twin shares): a pair's level is the
 first key it agrees on (the four classic match keys of :class:`anonymise.schema.MatchKey` are
 levels too)."""
 
@@ -110,6 +119,28 @@ _ID_KEYS: Final = {
     IdKind.ukvi_reference: KeyKind.ukvi_reference,
     IdKind.pnc_id: KeyKind.pnc_id,
 }
+
+
+_MAX_DELETION_LENGTH: Final = 40
+
+
+def _deletions(text: str) -> list[str]:
+    """The text and each text with one letter (never a space) deleted, without repeats: two texts
+    within one typo of each other (one letter inserted, dropped, changed, or two neighbours
+    swapped) share at least one.
+
+    >>> sorted(set(_deletions("ana"))) == ["aa", "an", "ana", "na"], bool(set(_deletions("jonida")) & set(_deletions("ojnida")))
+    (True, True)
+    """
+    if len(text) > _MAX_DELETION_LENGTH:
+        return [text]
+    return list(dict.fromkeys([text, *(text[:i] + text[i + 1:] for i, c in enumerate(text) if c != " ")]))
+
+
+def _near(day: date) -> list[str]:
+    """Two-day steps of the date in both phases: dates one day apart share a step."""
+    n = day.toordinal()
+    return [f"a{n // 2}", f"b{(n + 1) // 2}"]
 
 
 def _codes(tokens: Iterable[str], code: Callable[[str], str]) -> str:
@@ -149,11 +180,14 @@ def key_texts(
         iso = dob.isoformat()
         year, month, day = f"{dob.year:04d}", f"{dob.month:02d}", f"{dob.day:02d}"
         joined = " ".join(sorted(tokens))
+        out[KeyKind.canon_sorted] = [(joined,)]
         out[KeyKind.canon_sorted_dob] = [(joined, iso)]
         out[KeyKind.metaphone_dob] = [(_codes(tokens, jellyfish.metaphone), iso)]
         out[KeyKind.nysiis_dob] = [(_codes(tokens, jellyfish.nysiis), iso)]
         out[KeyKind.match_rating_dob] = [(_codes(tokens, jellyfish.match_rating_codex), iso)]
+        out[KeyKind.canon_deletion_dob] = [(text, iso) for text in _deletions(joined)]
         out[KeyKind.canon_sorted_dob_dm] = [(joined, year, *sorted((month, day)))]
+        out[KeyKind.canon_sorted_near_dob] = [(joined, step) for step in _near(dob)]
         out[KeyKind.canon_sorted_ym] = [(joined, f"{year}-{month}")]
         out[KeyKind.canon_sorted_md] = [(joined, f"{month}-{day}")]
         if canon_given and surname:

@@ -18,11 +18,13 @@ from functools import cache
 from typing import Final
 
 from anonymise.recognizers import REGISTRY
+from anonymise.recognizers.words_gate import text_words
 
 _PLACEHOLDER: Final = re.compile(r"<[A-Z][A-Z0-9_]*>")  # <PERSON_1>, <AGE_9_17>
 _AGREEMENT_MAY_KEEP: Final = frozenset({"business"})
 """Recognizers whose finds an agreement may let through (``business_names``): not re-checked."""
 _VISIBLE_SPACE_CATEGORIES: Final = frozenset({"Zs", "Zl", "Zp"})
+_ASCII_SPACES: Final = str.maketrans("\t\n\r\x0b\x0c", "     ")
 _SPELLED_EMAIL: Final = re.compile(
     r"\b[\w.+-]+\s*(?:\(|\[)?\s*(?:at|@)\s*(?:\)|\])?\s*[\w-]+\s*(?:\(|\[)?\s*dot\s*(?:\)|\])?\s*(?:com|org|net|uk|co|gov|io)\b",
     re.IGNORECASE,
@@ -45,6 +47,8 @@ def normalise(text: str) -> str:
     >>> normalise("E15\\u00a01AA, \\uff25\\uff11\\uff15 call\\u200b me")
     'E15 1AA, E15 call me'
     """
+    if text.isascii():  # NFKC leaves ASCII alone; its only spaces are these, and it has no format characters
+        return text.translate(_ASCII_SPACES)
     folded = unicodedata.normalize("NFKC", text)
     out = []
     for char in folded:
@@ -83,9 +87,10 @@ def leaks(text: str) -> list[str]:
     []
     """
     seen = normalise(_PLACEHOLDER.sub(" ", text))
+    words = text_words(seen)
     found = {
         name for name, spec in REGISTRY.items()
-        if name not in _AGREEMENT_MAY_KEEP and next(iter(spec.find(seen)), None) is not None
+        if name not in _AGREEMENT_MAY_KEEP and next(iter(spec.find(seen, words)), None) is not None
     }
     if _SPELLED_EMAIL.search(seen):
         found.add("email_spelled_out")

@@ -269,6 +269,34 @@ def normalise_bank_account(value: str) -> str | None:
     return f"{match[1]}{match[2]}{match[3]}:{match[4]}"
 
 
+_LEGAL_SUFFIX: Final = re.compile(
+    r"\b(ltd|limited|llp|plc|co|company|and co|t/a|trading as|services|recruitment|agency|uk)\b\.?", re.IGNORECASE
+)
+
+
+def normalise_business(value: str) -> str | None:
+    """A business or labour provider's name: accents, case, punctuation and legal suffixes dropped, words sorted.
+
+    >>> normalise_business("Swift Staffing Services Ltd.") == normalise_business("swift  staffing")
+    True
+    >>> normalise_business("Ltd") is None
+    True
+    """
+    words = name_tokens(_LEGAL_SUFFIX.sub(" ", unicodedata.normalize("NFKC", value).replace("&", " ")))
+    return " ".join(sorted(words)) if words else None
+
+
+def normalise_handle(value: str) -> str | None:
+    """A social-media handle: lower-cased, without a leading @ or a profile address's prefix.
+
+    >>> normalise_handle("@Anna_K99"), normalise_handle("https://www.instagram.com/anna_k99/")
+    ('anna_k99', 'anna_k99')
+    """
+    v = unicodedata.normalize("NFKC", value).strip().lower().rstrip("/")
+    v = re.sub(r"^(https?://)?(www\.)?[a-z0-9.-]+\.[a-z]{2,}/", "", v).lstrip("@")
+    return v if re.fullmatch(r"[a-z0-9._-]{2,64}", v) else None
+
+
 POSTCODE_RE: Final = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b", re.IGNORECASE)
 
 
@@ -312,7 +340,7 @@ def normalise_address(value: str) -> str | None:
 def normalise_selector(kind: SelectorKind, value: str, *, region: str = "GB") -> str | None:
     """Dispatch to the normaliser of a selector kind; None when the value cannot be normalised.
 
-    :param kind: phone, email, vehicle, address or bank account.
+    :param kind: phone, email, vehicle, address, bank account, business or social handle.
     :param value: the raw value.
     :param region: region assumed for phone numbers without an international prefix.
 
@@ -332,4 +360,8 @@ def normalise_selector(kind: SelectorKind, value: str, *, region: str = "GB") ->
             return normalise_address(value)
         case SelectorKind.bank_account:
             return normalise_bank_account(value)
+        case SelectorKind.business:
+            return normalise_business(value)
+        case SelectorKind.social_handle:
+            return normalise_handle(value)
     raise ValueError(f"no normaliser for selector kind {kind}")

@@ -373,3 +373,73 @@ def allowed_records(records: Iterable[S], visibility: Visibility) -> list[S]:
     ['ngo-a']
     """
     return [r for r in records if (r.agreement_id, r.org_id) in visibility.sources]
+
+
+NETWORK_ROLES: Final = frozenset({"analyst"})
+NETWORK_KINDS: Final = frozenset({"LawEnforcement"})
+"""Who may ever see networks: an analyst, or a user of a police partner (and only through a ``networks`` grant)."""
+
+
+def network_sources(agreements: Sequence[Agreement], viewer: Viewer, *, today: date) -> Visibility:
+    """Which providers' incidents may ``viewer``'s network list and link chart draw on?
+
+    A provider counts only through a grant at level ``networks`` covering the viewer, in an
+    agreement in force that names the viewer's organisation as a recipient, and only for an
+    analyst or a police partner's user. A network is shown only when every provider it draws on
+    counts (``docs/networks.md``).
+
+    :param agreements: the current version of every agreement.
+    :param viewer: who asks.
+    :param today: the hub's date (UTC).
+
+    >>> from anonymise.agreement import parse_agreement
+    >>> a = parse_agreement(
+    ...     "id: x1\\nversion: 1\\ntitle: Example\\nstatus: active\\nvalid_from: 2025-01-01\\n"
+    ...     "valid_until: 2025-12-31\\npurposes: [p]\\nlawful_basis: basis\\n"
+    ...     "parties: [{org: ngo-a, kind: NGO, roles: [provider]}, {org: ngo-b, kind: NGO, roles: [provider]},\\n"
+    ...     "  {org: mopac, kind: CentralGovernmentOrganisation, roles: [recipient]}]\\n"
+    ...     "sharing: [{provider: ngo-a, grants: [{role: analyst, level: networks}]},\\n"
+    ...     "  {provider: ngo-b, grants: [{role: analyst, level: pooled_london}]}]\\n")
+    >>> analyst = Viewer("mopac", "CentralGovernmentOrganisation", "analyst", None)
+    >>> v = network_sources([a], analyst, today=date(2025, 6, 1))
+    >>> sorted(v.sources), v.explanations[0]
+    ([('x1', 'ngo-a')], 'based on 1 of 2 partners; 1 does not share networks with your organisation')
+    >>> network_sources([a], Viewer("mopac", "CentralGovernmentOrganisation", "borough_officer", None),
+    ...     today=date(2025, 6, 1)).sources
+    frozenset()
+    """
+    sources: set[tuple[str, str]] = set()
+    considered: set[str] = set()
+    contributing: list[Agreement] = []
+    entitled = viewer.role in NETWORK_ROLES or viewer.org_kind in NETWORK_KINDS
+    for agreement in sorted(agreements, key=lambda a: a.id):
+        party = agreement.party(viewer.org_id)
+        if party is None or PartyRole.recipient not in party.roles or not in_force(agreement, today):
+            continue
+        contributes = False
+        for provider in (p.org for p in agreement.parties if PartyRole.provider in p.roles):
+            considered.add(provider)
+            rule = agreement.rule_for(provider)
+            grants = [g for g in (rule.grants if rule else ()) if _grant_covers(g, viewer)]
+            if entitled and any(g.level is AccessLevel.networks for g in grants):
+                sources.add((agreement.id, provider))
+                contributes = True
+        if contributes:
+            contributing.append(agreement)
+    included = {p for _, p in sources}
+    left = len(considered - included)
+    head = f"based on {len(included)} of {_plural(len(considered), 'partner', 'partners')}"
+    if left:
+        head += f"; {left} {'does' if left == 1 else 'do'} not share networks with your organisation"
+    defaults = DisclosureRules()
+    return Visibility(
+        scope="networks",
+        sources=frozenset(sources),
+        min_count=max((a.disclosure.min_count for a in contributing), default=defaults.min_count),
+        rounding_base=max((a.disclosure.rounding_base for a in contributing), default=defaults.rounding_base),
+        view_h3_resolution=min((a.location.view_h3_resolution for a in contributing), default=LocationRules().view_h3_resolution),
+        linkage={a.id: a.linkage.cross_partner for a in contributing},
+        agreements=tuple((a.id, a.version) for a in contributing),
+        providers_considered=len(considered),
+        explanations=(head,),
+    )

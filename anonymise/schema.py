@@ -40,9 +40,11 @@ from anonymise.vocab import (
     SupportType,
 )
 
-SCHEMA_VERSION: Final = "1.1.0"
+SCHEMA_VERSION: Final = "1.2.0"
 MAX_UPLOAD_H3_RESOLUTION: Final = 8
 MARKER_CODES: Final = frozenset({"unknown", "not_asked", "not_applicable"})
+MAX_TRANSIT: Final = 6
+"""Countries of transit kept per incident, in order (HTCDS ``hte_Type`` = Transit events)."""
 
 PSEUDONYM_PATTERN: Final = r"^v[0-9]{1,4}\.[0-9a-f]{64}$"
 """``v<key version>.<64 hex digits of HMAC-SHA256>``: the key version lets keys rotate."""
@@ -86,12 +88,23 @@ def _check_nationality(value: str) -> str:
     return value
 
 
+def _check_transit(value: str) -> str:
+    if value not in phonenumbers.SUPPORTED_REGIONS and value not in {"XK"}:
+        raise ValueError("not an ISO 3166-1 alpha-2 code")
+    return value
+
+
 H3Cell = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{15}$"), AfterValidator(_check_h3_cell)]
 Nationality = Annotated[
     str,
     StringConstraints(pattern=r"^([A-Z]{2}|region:[a-z_]+|other|unknown|not_asked|not_applicable)$"),
     AfterValidator(_check_nationality),
 ]
+
+Country = Nationality
+"""A country of recruitment or exploitation: ISO 3166-1 alpha-2 (HTCDS ``hte_Country``, CTDC
+``CountryOfExploitation``), a world region code when the source only knows the region, or a marker."""
+TransitCountry = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(_check_transit)]
 
 # A last line of defence behind the scrubber: what a narrative that still carries a contact
 # detail, postcode, date, coordinate or long number looks like. Placeholders (<PERSON_1>) pass.
@@ -154,6 +167,11 @@ class Incident(Record):
     exploitation_scope: ExploitationScope = ExploitationScope.unknown
     la_gss_code: GssCode | None = None
     police_force_area: GssCode | None = None
+    recruitment_country: Country = "unknown"
+    transit_countries: tuple[TransitCountry, ...] = Field(default=(), max_length=MAX_TRANSIT)
+    exploitation_country: Country = "unknown"
+    recruitment_area: GssCode | None = None
+    exploitation_area: GssCode | None = None
     h3_cell: H3Cell | None = None
     h3_resolution: int | None = Field(default=None, ge=0, le=MAX_UPLOAD_H3_RESOLUTION)
     narrative: Narrative | None = None

@@ -27,6 +27,7 @@ from anonymise.normalise import fold
 from anonymise.recognizers import REGISTRY, RecognizerSpec
 from anonymise.recognizers.base import PRIORITY_NER, Span
 from anonymise.recognizers.keep import FUNCTION_WORDS, ORG_WORDS, is_kept, kept_words
+from anonymise.recognizers.words_gate import text_words
 from anonymise.schema import Narrative
 
 __all__ = ["NER_MISSING_NOTICE", "NER_OFF_NOTICE", "Entity", "ScrubInput", "ScrubResult", "Scrubber", "detect"]
@@ -212,8 +213,9 @@ class Scrubber:
             return _Found(KnownIdentifiers(()), [], None)
         known = KnownIdentifiers(item.known)
         spans = known.find(text, FoldedText(text))
+        words = text_words(text)
         for spec in self._recognizers:
-            spans.extend(spec.find(text))
+            spans.extend(spec.find(text, words))
         decision = None
         if self._words is not None:
             decision = self._words.decide(text, [(s.start, s.end) for s in spans if s.entity != "PERSON" or s.key.startswith("known-")])

@@ -204,6 +204,8 @@ class SelectorKind(StrEnum):
     vehicle = "vehicle"
     address = "address"
     bank_account = "bank_account"
+    business = "business"  # a business or labour provider's name (the employer, agency, gangmaster)
+    social_handle = "social_handle"  # a social-media or messaging handle
 
 
 class ReferralType(StrEnum):

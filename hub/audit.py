@@ -11,10 +11,10 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -251,3 +251,48 @@ def entries_touching(session: Session, provider_org: str, limit: int = 100) -> l
 
 def as_dict(entry: AuditEntry) -> dict[str, Any]:
     return {**_content(entry), "hash": entry.hash}
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an operator narrows the log to: who, which action, which days (UTC, inclusive), and
+    text found in the actor, action or target."""
+
+    actor: str | None = None
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None
+    text: str | None = None
+
+
+def _like(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search(session: Session, f: AuditFilter, *, limit: int | None = 100, before: int | None = None) -> list[AuditEntry]:
+    """The entries matching ``f``, newest first (``limit`` of them, older than id ``before``)."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if f.actor:
+        stmt = stmt.where(AuditEntry.actor.ilike(_like(f.actor), escape="\\"))
+    if f.action:
+        stmt = stmt.where(AuditEntry.action == f.action)
+    if f.since:
+        stmt = stmt.where(AuditEntry.at >= datetime.combine(f.since, time(0), UTC))
+    if f.until:
+        stmt = stmt.where(AuditEntry.at < datetime.combine(f.until + timedelta(days=1), time(0), UTC))
+    if f.text:
+        pattern = _like(f.text)
+        stmt = stmt.where(
+            or_(AuditEntry.actor.ilike(pattern, escape="\\"), AuditEntry.action.ilike(pattern, escape="\\"),
+                AuditEntry.target.ilike(pattern, escape="\\"))
+        )
+    if before is not None:
+        stmt = stmt.where(AuditEntry.id < before)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def actions(session: Session) -> list[str]:
+    """Every action the log holds (for the filter's list)."""
+    return sorted(session.scalars(select(AuditEntry.action).distinct()))

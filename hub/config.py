@@ -72,6 +72,17 @@ class HubSettings(BaseSettings):
     ingest_lock_wait_seconds: int = Field(
         default=30, ge=1, description="PostgreSQL: longest an upload waits for its quarter's lock; beyond, 503 with Retry-After.",
     )
+    max_concurrent_ingests: int = Field(
+        default=2, ge=1,
+        description="Uploads one hub process checks and stores at once (each may use up to ~200 MB); others wait, then 503.",
+    )
+    ingest_queue_wait_seconds: int = Field(
+        default=20, ge=0, description="Longest an upload waits for one of the process's ingest slots; beyond, 503 with Retry-After.",
+    )
+    max_bundle_text_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1024 * 1024,
+        description="Distinct text (bytes, after Parquet decoding) one bundle may hold in all; beyond, refused (rule text_limit).",
+    )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Addresses or networks of reverse proxies whose X-Forwarded-For is believed (comma-separated); empty: none.",

@@ -6,6 +6,7 @@ preparing several quarters of their own export with `msht-client` in separate pr
 uploading; then the dashboard is served. Everything here announces itself as a demo.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from anonymise import PartnerType, ViewerRole, load_agreement
 from hub.agreements import service as agreements
+from hub.alerts import service as alerts
 from hub.config import HubSettings
 from hub.db import ROOT, make_engine, make_sessionmaker, migrate
 from hub.main import create_app
@@ -47,6 +49,13 @@ PARTNER_FILES: Final = {
     "demo-police": ("police_intel.csv", "police_intel.yaml"),
 }
 """Each synthetic partner: its export file and the mapping profile shipped for its layout."""
+
+
+DEMO_CONTACTS: Final = {
+    "demo-ngo": "Alex Demo, casework manager, alex@ngo.example (invented)",
+    "demo-police": "DS Sam Demo, modern slavery unit, msu@police.example (invented)",
+}
+"""The named contacts each opted-in demo partner shows another once it accepts a contact request."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,18 @@ def _settings(workdir: Path, port: int) -> HubSettings:
     )
 
 
+DEMO_NAMES: Final = {
+    "demo-ngo": "Demo NGO",
+    "lb-newham": "London Borough of Newham",
+    "demo-hospital": "Demo Hospital Trust",
+    "demo-police": "Demo Police",
+    "lb-tower-hamlets": "London Borough of Tower Hamlets",
+    "lb-camden": "London Borough of Camden",
+    "hub-operator": "Hub operator",
+}
+"""The demo parties' display names (what pages show instead of their ids)."""
+
+
 def _seed(settings: HubSettings) -> None:
     agreement = load_agreement(DEMO_AGREEMENT)
     with _session(settings) as session:
@@ -104,7 +125,7 @@ def _seed(settings: HubSettings) -> None:
             partners.add_org(
                 session,
                 org_id=party.org,
-                name=party.org.replace("-", " ").title(),
+                name=DEMO_NAMES.get(party.org, party.org),
                 kind=PartnerType(party.kind),
                 gss_code=party.gss_code,
                 actor="demo",
@@ -120,6 +141,8 @@ def _seed(settings: HubSettings) -> None:
                 actor="demo",
             )
         premises.import_register(session, [DEMO_REGISTER], actor="demo")
+        for org_id, contact in DEMO_CONTACTS.items():
+            alerts.set_contact(session, org_id, contact, actor="demo")
 
 
 class _Server:
@@ -143,13 +166,14 @@ class _Server:
         self.thread.join(timeout=10)
 
 
-def _client(*args: str, home: Path | None = None) -> None:
-    """Run `msht-client` as its own process, as the partner would on its own machine."""
+def _client(*args: str, home: Path | None = None) -> str:
+    """Run `msht-client` as its own process, as the partner would on its own machine; returns what it printed."""
     command = [str(CLIENT), *args, *(("--home", str(home)) if home is not None else ())]
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own CLI
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         raise RuntimeError(f"msht-client {args[0]} failed (exit {result.returncode})")
+    return result.stdout
 
 
 def _partners_upload(settings: HubSettings, url: str, workdir: Path, rows: int) -> None:
@@ -183,15 +207,51 @@ def _partners_upload(settings: HubSettings, url: str, workdir: Path, rows: int) 
             say(f"{org_id}: {quarter} prepared, reviewed and uploaded")
 
 
+def _show_alerts(workdir: Path) -> None:
+    """The NGO's alerts, as its caseworkers see them: its own case references, never the police's records."""
+    counts = {}
+    for org_id in DEMO_CONTACTS:
+        listed = json.loads(_client("alerts", "--json", home=workdir / "clients" / org_id))["alerts"]
+        counts[org_id] = len(listed)
+        if not listed:
+            raise RuntimeError(f"{org_id} got no alert: the demo partners should share people and selectors")
+    say(f"alerts (agreement `alerts: true` for the NGO and the police): demo-ngo {counts['demo-ngo']}, "
+        f"demo-police {counts['demo-police']}; the NGO's, from `msht-client alerts`:")
+    for line in _client("alerts", home=workdir / "clients" / "demo-ngo").splitlines()[:14]:
+        say(f"  {line}")
+
+
+def _signed_in(url: str, username: str) -> httpx.Client:
+    web = httpx.Client(base_url=url, follow_redirects=True, timeout=30)
+    login = web.get("/login")
+    login.raise_for_status()
+    token = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    web.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token}).raise_for_status()
+    return web
+
+
 def _check_pages(url: str) -> None:
-    with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as web:
-        login = web.get("/login")
-        login.raise_for_status()
-        token = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        response = web.post("/login", data={"username": "newham", "password": DEMO_PASSWORD, "csrf_token": token})
-        response.raise_for_status()
-        for path in ("/", "/docs", "/healthz", "/dashboard/E09000025/where-to-look"):
+    with _signed_in(url, "newham") as web:
+        for path in ("/", "/docs", "/healthz", "/dashboard/E09000025/where-to-look", "/dashboard/E09000025/networks"):
             web.get(path).raise_for_status()
+
+
+def _show_networks(url: str) -> None:
+    """The networks the demo analyst sees: incidents the partners' shared people, phones, vans, houses and labour providers join."""
+    with _signed_in(url, "analyst") as web:
+        listed = web.get("/api/v1/networks")
+        listed.raise_for_status()
+        body = listed.json()
+        if not body["networks"]:
+            raise RuntimeError("the demo analyst sees no network: the demo partners should share people and selectors")
+        web.get("/dashboard/london/networks").raise_for_status()
+        web.get(f"/dashboard/london/networks/{body['networks'][0]['number']}").raise_for_status()
+    across = sum(1 for n in body["networks"] if len(n["partners"]) > 1)
+    spans = sum(1 for n in body["networks"] if n["spans_boroughs"])
+    top = body["networks"][0]
+    say(f"networks (analyst, grant level `networks`): {body['total']}; of the {len(body['networks'])} largest, "
+        f"{across} join several partners and {spans} span boroughs; the largest: {top['incidents']} incidents, "
+        f"{top['people']} people, selectors {top['selectors']}, partners {', '.join(top['partners'])}")
 
 
 def run(*, workdir: Path, port: int, rows: int, check: bool) -> None:
@@ -207,6 +267,8 @@ def run(*, workdir: Path, port: int, rows: int, check: bool) -> None:
     server.start()
     try:
         _partners_upload(settings, server.url, workdir, rows)
+        _show_alerts(workdir)
+        _show_networks(server.url)
         _check_pages(server.url)
         say(f"dashboard: {server.url}/  (API reference: {server.url}/docs)")
         for login in LOGINS:

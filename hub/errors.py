@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Final
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from anonymise import Refusal, RefusalProblem
 
@@ -66,6 +67,17 @@ class TooManyRequests(HubError):
         self.retry_after = retry_after
 
 
+class Busy(HubError):
+    """The hub is busy with what this request needs for longer than it waits: 503 with Retry-After."""
+
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 def _body(error: HubError) -> dict[str, Any]:
     """The shared :class:`anonymise.Refusal` body, built (and so checked) from the model."""
     if error.problems:
@@ -104,6 +116,15 @@ def _location(error: Mapping[str, Any]) -> str:
     return ".".join(parts)
 
 
+_BUSY_SQLSTATES: Final = frozenset({"55P03", "57014"})  # lock_not_available, query_canceled (timeouts)
+
+
+def _busy(exc: OperationalError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig)
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def _hub_error(request: Request, exc: HubError) -> JSONResponse:
@@ -112,6 +133,15 @@ def install_handlers(app: FastAPI) -> None:
         if isinstance(retry, int):
             headers = {"Retry-After": str(retry)}
         return JSONResponse(_body(exc), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        # A lock waited for past its bound (SQLite's busy timeout while another upload writes;
+        # PostgreSQL's lock_timeout or statement_timeout): the hub is busy, not broken.
+        if not _busy(exc):
+            raise exc
+        body = Refusal(error="busy", detail="the hub is busy storing other data; try again shortly").wire()
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

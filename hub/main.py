@@ -19,6 +19,7 @@ from hub import ratelimit
 from hub.agreements import retention
 from hub.agreements.router import partner_router as agreements_partner_router
 from hub.agreements.router import router as agreements_router
+from hub.alerts.router import router as alerts_router
 from hub.audit_api import router as audit_router
 from hub.auth import replay
 from hub.auth.web_sessions import set_session_cookie
@@ -26,6 +27,7 @@ from hub.config import HubSettings
 from hub.db import is_migrated, make_engine, make_sessionmaker, session_scope
 from hub.errors import HubError, install_handlers
 from hub.models import WebSession
+from hub.networks.router import router as networks_router
 from hub.pages.errors import install_page_handlers
 from hub.pages.router import router as pages_router
 from hub.pages.templating import STATIC_DIR, templates
@@ -35,6 +37,7 @@ from hub.proxies import TrustedProxies, parse_networks
 from hub.secrets import load_secrets
 from hub.statistics.router import router as statistics_router
 from hub.submissions.router import router as submissions_router
+from hub.submissions.slots import IngestSlots
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +189,7 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.state.secrets = secrets
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.ingest_slots = IngestSlots(settings.max_concurrent_ingests)
     install_handlers(app)
     install_page_handlers(app)
     app.add_middleware(SecurityHeaders, settings=settings)
@@ -212,6 +216,8 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.include_router(agreements_partner_router)
     app.include_router(statistics_router)
     app.include_router(premises_router)
+    app.include_router(alerts_router)
+    app.include_router(networks_router)
     app.include_router(pages_router)
     return app
 

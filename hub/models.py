@@ -2,10 +2,10 @@
 
 What is here: organisations and their users, partner signing keys and enrolment tokens,
 agreement versions, submissions (metadata and signed receipts), the anonymised records with
-pseudonyms re-keyed by the hub's own secret, the hash-chained audit log, and the small
-shared state (replay cache, sessions, rate limits) that lets several hub processes share one
-database. What is never here: linkage keys, raw identifiers, postcodes, addresses,
-coordinates, unscrubbed notes.
+pseudonyms re-keyed by the hub's own secret, cross-partner alerts and the contact requests made
+about them, the hash-chained audit log, and the small shared state (replay cache, sessions, rate
+limits) that lets several hub processes share one database. What is never here: linkage keys,
+raw identifiers, postcodes, addresses, coordinates, unscrubbed notes, partners' case references.
 """
 
 from datetime import datetime
@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -77,6 +78,9 @@ class Organisation(Base):
     gss_code: Mapped[str | None] = mapped_column(String(9))
     status: Mapped[str] = mapped_column(String(16), default=OrgStatus.active)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    # The organisation's named contact for alerts (set by the operator): shown to another partner
+    # only once it accepted a contact request about a shared alert.
+    contact: Mapped[str | None] = mapped_column(String(300))
 
 
 class User(Base):
@@ -219,6 +223,12 @@ class Incident(Base):
     exploitation_scope: Mapped[str] = mapped_column(String(32))
     la_gss_code: Mapped[str | None] = mapped_column(String(9))
     police_force_area: Mapped[str | None] = mapped_column(String(9))
+    # the route (anonymise.schema.Incident): countries as ISO codes, transit in order joined by ">"
+    recruitment_country: Mapped[str] = mapped_column(String(24), default="unknown", server_default="unknown")
+    transit_countries: Mapped[str] = mapped_column(String(24), default="", server_default=text("''"))
+    exploitation_country: Mapped[str] = mapped_column(String(24), default="unknown", server_default="unknown")
+    recruitment_area: Mapped[str | None] = mapped_column(String(9))
+    exploitation_area: Mapped[str | None] = mapped_column(String(9))
     h3_cell: Mapped[str | None] = mapped_column(String(15))
     h3_resolution: Mapped[int | None] = mapped_column(Integer)
     narrative: Mapped[str | None] = mapped_column(Text)  # scrubbed, and only where agreed
@@ -267,7 +277,7 @@ class PersonKey(Base):
     """
 
     __tablename__ = "person_keys"
-    __table_args__ = (Index("ix_person_keys_person", "incident_id", "person_seq"),)
+    __table_args__ = (Index("ix_person_keys_person", "incident_id", "person_seq"), Index("ix_person_keys_kind_key", "kind", "key"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
@@ -290,6 +300,18 @@ class PersonLink(Base):
     agreement_id: Mapped[str] = mapped_column(String(64), index=True)
     probability: Mapped[float] = mapped_column(Float)
     kinds: Mapped[str] = mapped_column(String(800))
+
+
+class PersonLinkModel(Base):
+    """An agreement's linkage model as fitted at its last full relink: m, u and prior per
+    comparison, and the persons it was fitted on. Numbers only, no key value; an ingest scores
+    its new records' pairs with it (incremental linkage)."""
+
+    __tablename__ = "person_link_models"
+
+    agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    persons: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, object]] = mapped_column(JSON)
 
 
 class PersonCluster(Base):
@@ -404,6 +426,102 @@ class LinkedPerson(Base):
     mk_sorted_tokens_yob: Mapped[str | None] = mapped_column(String(80))
     mk_surname_dob_sex: Mapped[str | None] = mapped_column(String(80))
     record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# --- cross-partner alerts (hub.alerts; derived from the records above, dropped with them) ---
+
+
+class ContactStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+
+
+class Alert(Base):
+    """One side of a cross-partner link: a record of ``org_id`` links to a record another opted-in
+    provider holds (same person cluster, or a shared selector pseudonym). The other side is its own
+    row, the mirror. A partner is shown its own ``submission_id`` and ``row`` (the record's position
+    in the bundle it sent, which its client resolves to its case reference locally), ``kinds`` and
+    ``found_month``; never ``other_incident_id`` or ``other_org_id``.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("incident_id", "other_incident_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64), index=True)
+    org_id: Mapped[str] = mapped_column(String(64), index=True)  # who is told
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    submission_id: Mapped[str] = mapped_column(String(36))
+    row: Mapped[int] = mapped_column(Integer)  # 0-based position of the incident in its bundle's incidents table
+    other_org_id: Mapped[str] = mapped_column(String(64))
+    other_incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    kinds: Mapped[str] = mapped_column(String(200))  # "person|phone": why they link, never a value
+    found_month: Mapped[str] = mapped_column(String(7))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ContactRequest(Base):
+    """A partner asks, through the hub, to be put in touch about one of its alerts; the partner
+    holding the other side accepts or declines. Contacts are shown only once accepted."""
+
+    __tablename__ = "contact_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), unique=True)  # the asker's
+    mirror_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)  # the asked's
+    from_org: Mapped[str] = mapped_column(String(64), index=True)
+    to_org: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ContactStatus.pending)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    decided_at: Mapped[datetime | None] = mapped_column(Timestamp)
+# --- networks (derived from the records above by hub.records.networks, rebuilt at will) ------
+
+
+class Network(Base):
+    """A connected component of the link graph: two or more incidents joined through shared
+    people (person clusters) or selectors. Counts and codes only; the shared pseudonyms are never
+    copied here. ``provider`` is ``""`` when the agreement allows cross-partner linkage, else the
+    one provider whose records the network joins (networks never cross providers then)."""
+
+    __tablename__ = "networks"
+    __table_args__ = (Index("ix_networks_partition", "agreement_id", "provider"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64))
+    provider: Mapped[str] = mapped_column(String(64), default="")
+    incidents: Mapped[int] = mapped_column(Integer, index=True)
+    people: Mapped[int] = mapped_column(Integer)
+    selectors: Mapped[dict[str, int]] = mapped_column(JSON)  # selector kind -> nodes of that kind
+    providers: Mapped[list[str]] = mapped_column(JSON)
+    boroughs: Mapped[list[str]] = mapped_column(JSON)  # GSS codes
+    exploitation_types: Mapped[list[str]] = mapped_column(JSON)
+    first_month: Mapped[str] = mapped_column(String(7))
+    last_month: Mapped[str] = mapped_column(String(7), index=True)
+    last_quarter: Mapped[str] = mapped_column(String(7))  # the latest quarter of the agreement's data
+    added_last_quarter: Mapped[int] = mapped_column(Integer)  # incidents of that quarter: growth since the one before
+    county_lines: Mapped[bool] = mapped_column(Boolean)
+
+
+class NetworkMember(Base):
+    """Which network an incident is in (incidents joined to no other have no row)."""
+
+    __tablename__ = "network_members"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+
+
+class NetworkFacet(Base):
+    """One filterable value of a network (``facet`` borough, type or provider), so lists filter by index."""
+
+    __tablename__ = "network_facets"
+    __table_args__ = (Index("ix_network_facets_lookup", "facet", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    facet: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64))
 
 
 # --- audit and shared process state ---------------------------------------------------------

@@ -19,3 +19,7 @@ app.command("demo-data")(demo_data)
 from partner_client.scrub_cmd import scrub  # noqa: E402 - registered like the commands above
 
 app.command("scrub")(scrub)
+
+from partner_client.alerts_cmd import alerts_app  # noqa: E402 - registered like the commands above
+
+app.add_typer(alerts_app, name="alerts")

@@ -8,6 +8,7 @@ from difflib import SequenceMatcher
 from enum import StrEnum
 from typing import Final
 
+from partner_client.phrases import phrase_code
 from partner_client.profile import ColumnMap
 
 MARKERS: Final = ("unknown", "not_asked", "not_applicable")
@@ -139,9 +140,11 @@ def _split(raw: str, separator: str | None) -> list[str]:
 def suggest_code(value: str, vocab: type[StrEnum]) -> tuple[str, float]:
     """The vocabulary code a source value most resembles, and how sure the match is (0–1).
 
-    >>> from anonymise.vocab import ExploitationType
+    >>> from anonymise.vocab import ExploitationType, PremisesType
     >>> suggest_code("Sexual Exploitation", ExploitationType)
     ('sexual', 1.0)
+    >>> suggest_code("her home", PremisesType)  # key words first: not "care home", which looks alike
+    ('private_household', 0.9)
     """
     key = norm(value)
     best, score = "unknown", 0.0
@@ -153,6 +156,8 @@ def suggest_code(value: str, vocab: type[StrEnum]) -> tuple[str, float]:
                 ratio = max(ratio, 0.85)
             if ratio > score:
                 best, score = member.value, ratio
+    if score < 1.0 and (phrased := phrase_code(value, vocab)) is not None:
+        return phrased, 0.9
     return best, round(score, 2)
 
 

@@ -29,7 +29,12 @@ def enrol(settings: ClientSettings, hub_url: str, token: str, *, transport: http
     if response.status_code == 401:
         raise ClientError(
             "The hub refused the enrolment token: it is unknown, expired or already used.",
-            hint="Ask your hub operator for a new token (`msht-hub partner enrol-token ORG`).",
+            hint="Ask your hub operator for a new enrolment token.",
+        )
+    if response.status_code == 422:
+        raise ClientError(
+            "That enrolment token is not in the right form.",
+            hint="Copy it again exactly as your hub operator sent it: one line of letters, digits, - and _, no spaces.",
         )
     if response.status_code >= 400:
         raise ClientError(f"The hub refused enrolment ({response.status_code}): {_detail(response)}.")

@@ -32,7 +32,7 @@ from partner_client.errors import ClientError, Problem
 PROFILE_FORMAT: Final = 1
 SCHEMA_FILE: Final = Path(__file__).with_name("profile.schema.json")
 
-Kind = Literal["id", "date", "code", "codes", "text", "borough", "nationality", "age"]
+Kind = Literal["id", "date", "code", "codes", "text", "borough", "nationality", "age", "country", "countries", "area"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,17 @@ TARGETS: Final[dict[str, Target]] = {
     "incident.recruitment_methods": Target("codes", RecruitmentMethod),
     "incident.exploitation_scope": Target("code", ExploitationScope),
     "incident.borough": Target("borough", help="Borough name or ONS GSS code (E09…)."),
+    "incident.recruitment_country": Target("country", help="Country where the person was recruited (name or ISO code)."),
+    "incident.transit_countries": Target(
+        "countries", help="Countries passed through, in order, in one cell (set `split:`; default ';')."
+    ),
+    "incident.exploitation_country": Target("country", help="Country of exploitation (name or ISO code; UK → GB)."),
+    "incident.recruitment_area": Target(
+        "area", help="Within the UK, where the person was recruited: London borough name or a GSS code (E06…, E09…, E23…)."
+    ),
+    "incident.exploitation_area": Target(
+        "area", help="Within the UK, where the exploitation took place when not the incident's borough (county lines)."
+    ),
     "incident.narrative": Target("text", help="Free-text notes; scrubbed of identifying details before they leave."),
     "person.role": Target("code", Role),
     "person.gender": Target("code", Gender),
@@ -95,6 +106,8 @@ class IdentifierKind(StrEnum):
     vehicle = "vehicle"
     address = "address"
     bank_account = "bank_account"
+    business = "business"  # an employer's, agency's or labour provider's name: a selector, never uploaded as text
+    social_handle = "social_handle"
     nhs_number = "nhs_number"
     ni_number = "ni_number"
     passport = "passport"

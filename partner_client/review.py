@@ -14,6 +14,30 @@ NER_NOTES: Final = {
 """The privacy report carries the code (the hub's manifest is counts and codes only); the review shows these words."""
 
 
+QUASI_IDENTIFIERS: Final = ("age band", "adult or child", "gender", "nationality", "area (map cell or borough)", "month")
+"""What `anonymise.kanon` groups persons on, in words."""
+
+
+def risk_figures(report: dict[str, Any]) -> dict[str, int]:
+    """The re-identification figures exactly as the manifest's privacy report holds them.
+
+    >>> risk_figures({"risk": {"k": 1, "persons": 26, "risk_before": {"unique": 23}, "risk_after": {"unique": 23}}})["unique_before"]
+    23
+    """
+    risk = report.get("risk", {})
+    before, after = risk.get("risk_before", {}), risk.get("risk_after", {})
+    return {
+        "k": int(risk.get("k", 1)),
+        "persons": int(risk.get("persons", before.get("records", 0))),
+        "unique_before": int(before.get("unique", 0)),
+        "unique_after": int(after.get("unique", 0)),
+        "below_k_after": int(after.get("below_k", 0)),
+        "nationality_generalised": int(risk.get("nationality_generalised", 0)),
+        "cells_dropped": int(risk.get("cells_dropped", 0)),
+        "persons_suppressed": int(risk.get("persons_suppressed", 0)),
+    }
+
+
 def review_lines(manifest: dict[str, Any]) -> list[str]:
     """What the bundle holds and what was done to the export, as lines of Markdown."""
     report = manifest.get("privacy_report", {})
@@ -62,17 +86,21 @@ def review_lines(manifest: dict[str, Any]) -> list[str]:
         f"- {coarse.get('locations_to_h3', 0)} location(s) turned into H3 cells at resolution {coarse.get('upload_resolution')}; "
         f"cells with fewer than {coarse.get('min_count_per_cell')} incidents moved to a larger cell or to the borough only",
         f"- incidents by location detail: {coarse.get('incidents_by_resolution', {})}",
-        f"- {coarse.get('postcodes_not_found', 0)} postcode(s) not found in the lookup file (borough kept if given)",
     ]
-    risk = report.get("risk", {})
+    if coarse.get("postcodes_not_found"):
+        lines.append(
+            f"- Warning: {coarse['postcodes_not_found']} postcode(s) not found in the lookup file: no map location for them "
+            "(borough kept if given)"
+        )
+    risk = risk_figures(report)
     lines += [
         "",
         "## Re-identification risk",
-        f"- Quasi-identifiers: {', '.join(risk.get('quasi_identifiers', []))}",
-        f"- Persons unique on them: {risk.get('unique_before', 0)} of {risk.get('persons', 0)} before, "
-        f"{risk.get('unique_after', 0)} after (agreement minimum k = {risk.get('k', 1)})",
-        f"- Nationalities generalised to region: {risk.get('nationality_generalised_to_region', 0)}; "
-        f"persons with details suppressed: {risk.get('persons_suppressed', 0)}",
+        f"- Quasi-identifiers (what someone who knows a person could match on): {', '.join(QUASI_IDENTIFIERS)}",
+        f"- Persons unique on them: {risk['unique_before']} of {risk['persons']} before protection, "
+        f"{risk['unique_after']} of {risk['persons']} as sent (agreement minimum group size k = {risk['k']})",
+        f"- Nationalities generalised to region: {risk['nationality_generalised']}; "
+        f"locations dropped to the borough: {risk['cells_dropped']}; persons with details suppressed: {risk['persons_suppressed']}",
     ]
     return lines
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from anonymise import countries
 from anonymise.identifiers import IdKind, normalise_id
 from anonymise.london import BOROUGHS
+from anonymise.schema import MAX_TRANSIT
 from partner_client import coding
 from partner_client.coding import MAX_LISTED_VALUES, Unmapped
 from partner_client.csvread import DEFAULT_DATE_FORMATS, cached_parse_date
@@ -169,6 +171,12 @@ class RowReader:
                     parsed.nationality = mapped[0] if mapped else parsed.nationality
             elif spec.kind == "borough":
                 parsed.borough = self._borough(raw, cmap, row)
+            elif spec.kind == "area":
+                area = self._borough(raw, cmap, row)
+                if area is not None:
+                    parsed.codes[name] = [area]
+            elif spec.kind in ("country", "countries"):
+                parsed.codes[name] = self._countries(self._cell(raw, cmap), cmap, many=spec.kind == "countries")
             elif spec.vocab is not None:
                 text = self._cell(raw, cmap)
                 cached = self._resolved.get((name, text))
@@ -288,6 +296,25 @@ class RowReader:
                 )
             )
         return gss
+
+    @staticmethod
+    def _countries(text: str, cmap: ColumnMap, *, many: bool) -> list[str]:
+        """ISO codes of a country cell (names, demonyms, alpha-3 or codes; ``values:`` first).
+        One country: its code or ``unknown``. A route: the countries recognised, in order,
+        a country repeated next to itself once, at most ``MAX_TRANSIT``."""
+        if coding.is_blank(text):
+            return [] if many else ["unknown"]
+        parts = [t.strip() for t in text.split(cmap.split or ";")] if many else [text]
+        out: list[str] = []
+        for part in parts:
+            mapped = coding.lookup(cmap, part) if part else None
+            code = mapped[0] if mapped else countries.nationality_code(part)
+            if many:
+                if code is not None and len(code) == 2 and (not out or out[-1] != code):
+                    out.append(code)
+            else:
+                out.append(code or "unknown")
+        return out[:MAX_TRANSIT] if many else out[:1]
 
     def _identifying_columns(self) -> set[str]:
         """Columns whose values may identify someone: never listed in a message (sex is not one)."""

@@ -8,6 +8,7 @@ import yaml
 from pydantic import ValidationError
 
 from anonymise.agreement import Agreement, parse_agreement
+from partner_client import caseindex
 from partner_client.config import (
     ClientSettings,
     ClientState,
@@ -116,4 +117,6 @@ def prepare_bundle(
         workers=settings.workers if settings.workers is not None else workers,
         progress=progress,
     )
-    return pipeline.run(csv_path, out, load_signing_key(settings))
+    prepared = pipeline.run(csv_path, out, load_signing_key(settings))
+    caseindex.record_bundle(settings, prepared.bundle_path, prepared.case_refs)
+    return prepared

@@ -1,4 +1,4 @@
-"""`upload`, `status`, `withdraw`: talk to the hub with short-lived EdDSA tokens; retry safely; verify receipts."""
+"""`upload`, `status`, `withdraw`, `alerts`: talk to the hub with short-lived EdDSA tokens; retry safely; verify receipts."""
 
 import base64
 import hashlib
@@ -149,6 +149,25 @@ class Hub:
         return body
 
 
+    def _call(self, method: str, path: str) -> dict[str, Any]:
+        response = self._request(method, path, PARTNER_TYP)
+        body = _json(response)
+        if response.status_code >= 400:
+            raise _refusal(response, body)
+        return body
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Your alerts: your own submission and row, the kinds of link, the month; a contact request if any."""
+        items = self._call("GET", "/api/v1/partner/alerts").get("alerts", [])
+        return list(items) if isinstance(items, list) else []
+
+    def request_contact(self, alert_id: int) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/partner/alerts/{alert_id}/contact-request")
+
+    def decide_contact(self, request_id: int, *, accept: bool) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/partner/contact-requests/{request_id}/{'accept' if accept else 'decline'}")
+
+
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
@@ -173,7 +192,8 @@ def _refusal(response: httpx.Response, body: dict[str, Any]) -> ClientError:
     hints = {
         401: "Your key was not accepted: it may have been revoked. Ask your hub operator, then run `msht-client init` again.",
         403: "The agreement does not allow this upload; see the reasons above and ask your hub operator.",
-        404: "The hub has nothing for that quarter.",
+        404: "The hub has nothing of yours with that id or quarter.",
+        409: "That was done already; see `msht-client alerts`.",
         413: "The bundle is too large for the hub; ask your hub operator about the limit.",
         422: "Fix what is named above, prepare the bundle again and upload the new one.",
     }

@@ -3,12 +3,14 @@
 import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
+from anonymise.recognizers.words_gate import required_last_words
 
 _STREET = (
     r"(?:road|rd|street|st|avenue|ave|lane|ln|close|cl|way|drive|dr|court|ct|place|pl|gardens|gdns|"
     r"crescent|cres|terrace|grove|hill|park|square|sq|mews|row|walk|parade|rise|vale|green|"
     r"broadway|lanes|villas|cottages|buildings|estate|industrial estate|trading estate|business park|retail park|house|towers?|heights|wharf|yard|passage|gate|approach)"
 )
+_PREMISES = r"(?:flat|apartment|apt|unit|room|plot|block|studio|bedsit)"
 _NAME = r"(?:[A-Z][\w'’-]+\s+){1,3}"
 
 _NOT_A_STREET_NAME_TEXT = (
@@ -30,6 +32,9 @@ def _address_like(text: str) -> bool:
     return True
 
 
+_street_words = required_last_words(_STREET)
+_premises_words = required_last_words(_PREMISES)
+
 RECOGNIZER = RecognizerSpec(
     entity="ADDRESS",
     patterns=(
@@ -50,7 +55,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("lower-case street", r"\b(?<![\w'’-])[a-z]{3,}\s+(?:road|rd|street|lane|avenue|close|place|crescent|gardens|terrace|grove|parade|drive|mews)\b", 0.45),
     ),
     validate=lambda s: _address_like(s),
-    gate=rf"(?i)\b{_STREET}\b|\b(?:flat|apartment|apt|unit|plot|room|bedsit)\s",
+    words=_street_words | _premises_words,
     priority=64,
     presidio_entities=("LOCATION", "ADDRESS"),
 )

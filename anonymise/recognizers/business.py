@@ -13,6 +13,7 @@ import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
 from anonymise.recognizers.keep import kept_words
+from anonymise.recognizers.words_gate import required_last_words
 
 
 def _words(text: str) -> list[str]:
@@ -42,6 +43,10 @@ TYPE_WORDS = (
 )
 """Words that end a business or premises name (lower case; regular expressions)."""
 
+_WORKPLACE_TYPE = (
+    "(?:nails|car wash|takeaway|farm|recruitment|cafe|restaurant|hotel|salon|barbers|kitchen|cottage|garden|trim|spa|wash"
+    "|grill|packhouse|agency|logistics|motors|textiles|foods)"
+)
 _TYPE = "(?:" + "|".join(sorted(TYPE_WORDS, key=len, reverse=True)) + ")"
 _NAME_WORD = r"(?:[A-Z][\w'’&-]*|&)"
 _FIRST_WORD = r"(?!(?:The|A|An|At|In|On|Of|To|For|By|From|And|Or|THE|AT|IN|ON|OF|TO|FOR|BY|FROM|AND)\s)[A-Z][\w'’&-]*"
@@ -70,6 +75,7 @@ RECOGNIZER = RecognizerSpec(
             "capitalised name and business word",
             rf"\b(?<![\w'’-]){_FIRST_WORD}\s+(?:{_NAME_WORD}\s+){{0,3}}(?i:{_TYPE})\b(?:\s+(?i:ltd|limited|plc|llp|uk))?\b",
             0.6,
+            words=required_last_words(_TYPE),
         ),
         Pattern("name, name and name", r"\b[A-Z][\w'’-]+(?:,\s+[A-Z][\w'’-]+)*,?\s+(?:and|&)\s+[A-Z][\w'’-]+\s+(?:Ltd|LLP|PLC|Limited|Solicitors|Associates|Partners)\b", 0.6),
         Pattern("law-firm style", r"\b[A-Z][\w'’-]+,\s+[A-Z][\w'’-]+\s+(?:and|&)\s+[A-Z][\w'’-]+\b", 0.45),
@@ -77,9 +83,10 @@ RECOGNIZER = RecognizerSpec(
         Pattern("hyphenated firm", r"\b[A-Z][a-z]+-[A-Z][a-z]+\b(?=\s+(?:is|was|has|ltd|Ltd|LLP|plc)\b)", 0.4),
         Pattern(
             "lower-case name after a workplace word",
-            rf"\b(?i:worked|works|working|employed|job|shift|shifts|at|in|through|via|from|for)\s+(?:at\s+|in\s+|for\s+)?((?:{_LOWER_NAME}\s+){{1,2}}(?:nails|car wash|takeaway|farm|recruitment|cafe|restaurant|hotel|salon|barbers|kitchen|cottage|garden|trim|spa|wash|grill|packhouse|agency|logistics|motors|textiles|foods))\b",
+            rf"\b(?i:worked|works|working|employed|job|shift|shifts|at|in|through|via|from|for)\s+(?:at\s+|in\s+|for\s+)?((?:{_LOWER_NAME}\s+){{1,2}}{_WORKPLACE_TYPE})\b",
             0.45,
             group=1,
+            words=required_last_words(_WORKPLACE_TYPE),
         ),
     ),
     validate=lambda s: _business_like(s),

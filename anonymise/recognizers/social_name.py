@@ -15,11 +15,13 @@ False
 """
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
+from anonymise.recognizers.words_gate import required_last_words
 
-_PLATFORM = (
+_PLATFORM_WORDS = (
     r"(?:facebook|fb|insta(?:gram)?|ig|tik\s?tok|snap(?:chat)?|whats\s?app|telegram|twitter|you\s?tube|discord"
-    r"|signal|viber|messenger|threads|onlyfans|only\s?fans|grindr|tinder|badoo|wechat|line\s+app|kik)(?:'s)?"
+    r"|signal|viber|messenger|threads|onlyfans|only\s?fans|grindr|tinder|badoo|wechat|line\s+app|kik)"
 )
+_PLATFORM = _PLATFORM_WORDS + r"(?:'s)?"
 _PHRASE = (
     r"(?:goes\s+by|profile\s+name|display\s+name|user\s?name|screen\s+name|account\s+(?:called|named|name)"
     r"|county\s+line|(?:new\s+|fake\s+|second\s+)?account|profile|page|group\s+chat|channel|group)"
@@ -31,6 +33,10 @@ _NEXT = r"(?:\s+(?:[A-Z\u00C0-\u024F\u1E00-\u1EFF][\w'’\-]*|\d{2,4})(?=[\s,.;:
 
 _CUE = rf"(?i:\b(?:{_PLATFORM}|{_PHRASE})\b)|\b{_X}"
 
+_platform_words, _phrase_words = required_last_words(_PLATFORM_WORDS), required_last_words(_PHRASE)
+_CUE_WORDS = _platform_words | _phrase_words | {"x"}
+"""Every match holds a platform word, a naming phrase or "X" as a whole word."""
+
 RECOGNIZER = RecognizerSpec(
     entity="HANDLE",
     patterns=(
@@ -39,6 +45,6 @@ RECOGNIZER = RecognizerSpec(
         Pattern("quoted string before a platform word",
                 rf"[\"“]((?=[^\"”\n]*\w)[^\s\"”][^\"”\n]{{0,39}})[\"”]\s+(?:on|via|from|in)\s+(?i:{_PLATFORM})\b", 0.6, group=1),
     ),
-    gate=r"(?i)face|fb|insta|ig|tok|snap|app|telegram|twitter|tube|discord|signal|viber|messenger|threads|fans|grindr|tinder|badoo|chat|kik|line|by|name|account|profile|page|group|channel|X",
+    words=_CUE_WORDS,
     priority=60,
 )

@@ -23,6 +23,7 @@ from anonymise import (
     parse_agreement_checked,
 )
 from hub import audit
+from hub.alerts import links as alert_links
 from hub.errors import Conflict, NotFound, Rejected
 from hub.models import AgreementVersion, Submission, SubmissionStatus
 from hub.records import store as records
@@ -307,6 +308,7 @@ def purge_expired_records(
     for agreement_id, subs in sorted(by_agreement.items()):
         ids = [s.id for s in subs]
         deleted = records.delete(session, ids)
+        alert_links.refresh(session, agreement_id, actor=actor)
         for table in ("incidents", "persons", "selectors", "referrals"):
             counts[table] += deleted[table]
         for submission in subs:

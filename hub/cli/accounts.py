@@ -201,6 +201,19 @@ def partner_disable_org(org: Annotated[str, typer.Argument()]) -> None:
     typer.echo(f"organisation {org} disabled")
 
 
+@partner_app.command("set-contact")
+def partner_set_contact(
+    org: Annotated[str, typer.Argument()],
+    contact: Annotated[str, typer.Argument(help="Name, role and a work phone or email; \"\" clears it.")],
+) -> None:
+    """Set the named contact another partner sees once it accepts a contact request about an alert (docs/alerts.md)."""
+    from hub.alerts import service
+
+    with database() as session:
+        service.set_contact(session, org, contact or None, actor=actor())
+    typer.echo(f"contact of {org} {'set' if contact else 'cleared'}")
+
+
 # --- audit ------------------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from anonymise import KEY_SPECS, NAME_DOB_LEVELS, KeyKind, MatchKey
+from hub.linkage import frequency
 
 __all__ = [
     "COMPARISONS",
@@ -39,6 +40,8 @@ __all__ = [
     "components",
     "estimate",
     "link",
+    "link_new",
+    "name_values",
     "score",
 ]
 
@@ -60,10 +63,16 @@ ATTRIBUTES: Final[tuple[str, ...]] = ("gender", "age_band", "nationality")
 """Coded person fields the hub already holds, compared for equality: independent evidence beside the keys."""
 
 COMPARISONS: Final[tuple[str, ...]] = (
-    "name_dob", *(k.value for k, spec in KEY_SPECS.items() if spec.comparison != "name_dob"), *ATTRIBUTES,
+    "name_dob", *(k.value for k, spec in KEY_SPECS.items() if spec.comparison not in ("name_dob", "frequency")), *ATTRIBUTES,
 )
 """The model's comparisons: names and date of birth (the levels of ``NAME_DOB_LEVELS``), each ID
 kind, and each attribute."""
+
+IMPLIED_BY_NAME_DOB: Final = ("age_band", "nationality")
+"""Attributes not independent of an agreeing name and date of birth: the age band follows from the
+date; names run by nationality, so namesakes (and twins) share it far more often than two random
+people. Counting them again beside an agreeing name-and-date level overstated the evidence and
+linked twins; they count only where names and dates do not agree."""
 
 _NULL: Final = -1
 _MISRECORDED: Final = 0.02
@@ -116,6 +125,22 @@ class Model:
     u: list[FloatArray]
     prior: float
     iterations: int
+
+    def parameters(self) -> dict[str, object]:
+        """Plain numbers to store (``person_link_models``): m, u, prior, iterations."""
+        return {"comparisons": list(COMPARISONS), "m": [x.tolist() for x in self.m], "u": [x.tolist() for x in self.u],
+                "prior": self.prior, "iterations": self.iterations}
+
+    @classmethod
+    def from_parameters(cls, stored: Mapping[str, object]) -> "Model | None":
+        """The stored model, or None when it was fitted over other comparisons (the keys changed: refit)."""
+        if stored.get("comparisons") != list(COMPARISONS):
+            return None
+        m, u = stored["m"], stored["u"]
+        prior, iterations = stored["prior"], stored["iterations"]
+        if not (isinstance(m, list) and isinstance(u, list) and isinstance(prior, float) and isinstance(iterations, int)):
+            return None
+        return cls([np.array(x, dtype=np.float64) for x in m], [np.array(x, dtype=np.float64) for x in u], prior, iterations)
 
     def weights(self) -> list[FloatArray]:
         """log2 Bayes factor of each level of each comparison."""
@@ -185,6 +210,10 @@ def compare(candidates: Candidates, kinds: Mapping[str, _Kind], attributes: Mapp
             column[candidates.agree[names[level]]] = level
         column[(column == _NULL) & _holders(kinds, names)[a] & _holders(kinds, names)[b]] = len(names)
         levels[:, c] = column
+    name = levels[:, COMPARISONS.index("name_dob")]
+    names_agree = (name >= 0) & (name < len(NAME_DOB_LEVELS))
+    for implied in IMPLIED_BY_NAME_DOB:
+        levels[names_agree, COMPARISONS.index(implied)] = _NULL
     candidates.levels = levels
     return candidates
 
@@ -226,7 +255,7 @@ def _outside(
 
 CHANCE_BITS: Final[dict[str, float]] = {
     "name_dob": 26, "canon_sorted_dob": 26, "nickname_surname_dob": 24, "initial_surname_dob": 22,
-    "metaphone_dob": 24, "nysiis_dob": 24, "match_rating_dob": 24, "canon_sorted_dob_dm": 25,
+    "metaphone_dob": 24, "nysiis_dob": 24, "match_rating_dob": 24, "canon_deletion_dob": 22, "canon_sorted_dob_dm": 25, "canon_sorted_near_dob": 24,
     "canon_sorted_ym": 20, "canon_sorted_md": 18, "given_surname_initial_dob": 20, "sorted_tokens_yob": 16,
     "surname_dob_sex": 16, "given_dob": 14, "metaphone_surname_yob": 10,
     "nhs_number": 30, "ni_number": 28, "passport": 28, "ukvi_reference": 27, "pnc_id": 28,
@@ -237,12 +266,18 @@ docs/privacy.md, less a margin): an upper bound on u, so that little data (few c
 unsure) cannot make an exact full name and date of birth weak evidence."""
 
 
+_FLOOR_BITS: Final = 6
+"""Nor is u ever below 2^-(bits + 6): where EM sees no non-match at a level (every candidate
+there a match) it would drive u to zero and the level's weight to 60 bits, enough to outvote a
+disagreeing NHS number."""
+
+
 def _cap_chance(comparison: str, u: FloatArray) -> FloatArray:
     if comparison in ATTRIBUTES:
         return u
     capped = u.copy()
     for level, name in enumerate(_levels_of(comparison)):
-        capped[level] = min(float(capped[level]), 2.0 ** -CHANCE_BITS[name])
+        capped[level] = min(max(float(capped[level]), 2.0 ** -(CHANCE_BITS[name] + _FLOOR_BITS)), 2.0 ** -CHANCE_BITS[name])
     capped[-1] = max(0.0, 1.0 - float(capped[:-1].sum()))
     return capped
 
@@ -305,9 +340,17 @@ def estimate(candidates: Candidates, kinds: Mapping[str, _Kind], keys: "Keys", *
     return Model(m=m, u=u, prior=prior, iterations=done)
 
 
-def score(candidates: Candidates, model: Model) -> FloatArray:
-    """Each candidate's match probability under the model."""
+FREQUENCY: Final = KeyKind.canon_sorted.value
+"""The name-only key counted for term-frequency weights (:mod:`hub.linkage.frequency`)."""
+
+
+def score(candidates: Candidates, model: Model, adjustment: FloatArray | None = None) -> FloatArray:
+    """Each candidate's match probability under the model, less its term-frequency ``adjustment`` (bits)."""
     weight = np.full(candidates.a.size, np.log2(model.prior / (1 - model.prior)))
+    if adjustment is not None:
+        name_level = candidates.levels[:, COMPARISONS.index("name_dob")]
+        agrees = (name_level >= 0) & (name_level < len(NAME_DOB_LEVELS))
+        weight -= np.where(agrees, adjustment, 0.0)
     for c, w in enumerate(model.weights()):
         level = candidates.levels[:, c].astype(np.int64)
         known = level != _NULL
@@ -351,7 +394,7 @@ class Linked:
     candidates: int
 
 
-def link(keys: Keys, *, threshold: float, max_group: int = 50) -> Linked:
+def link(keys: Keys, *, threshold: float, max_group: int = 50, term_frequency: bool = True, model: Model | None = None) -> Linked:
     """Block, compare, estimate, score and cluster one agreement's persons.
 
     >>> rows = [(0, "nhs_number", 7), (1, "nhs_number", 7), (0, "canon_sorted_dob", 1), (1, "canon_sorted_dob", 1),
@@ -363,7 +406,41 @@ def link(keys: Keys, *, threshold: float, max_group: int = 50) -> Linked:
     candidates, kinds = block(keys, max_group=max_group)
     candidates = compare(candidates, kinds, keys.attributes)
     model = estimate(candidates, kinds, keys)
-    probability = score(candidates, model)
+    names = name_values(keys)
+    adjustment = frequency.adjustment(names[candidates.a], names[candidates.b], frequency.Frequencies.of(names)) if term_frequency else None
+    return _chosen(keys, candidates, model, threshold, adjustment)
+
+
+def link_new(
+    keys: Keys, new: BoolArray, model: Model, *, threshold: float, frequencies: "frequency.Frequencies | None",
+    max_group: int = 50,
+) -> Linked:
+    """Score with a fitted ``model`` only the candidate pairs that involve a ``new`` person (incremental linkage).
+
+    ``keys`` holds the new persons and every existing person sharing a strong key value with one
+    of them (so each such value's count is its count in the whole agreement); ``frequencies``
+    counts the name values over the whole agreement. Pairs of two existing persons were scored
+    when the later of them arrived, with the same model: so the links are those a full
+    :func:`link` with this model would make. ``cluster`` is over these persons' new links only.
+    """
+    candidates, kinds = block(keys, max_group=max_group)
+    touches = new[candidates.a] | new[candidates.b]
+    candidates = Candidates(candidates.a[touches], candidates.b[touches],
+                            {k: v[touches] for k, v in candidates.agree.items()}, candidates.levels)
+    candidates = compare(candidates, kinds, keys.attributes)
+    names = name_values(keys)
+    adjustment = frequency.adjustment(names[candidates.a], names[candidates.b], frequencies) if frequencies is not None else None
+    return _chosen(keys, candidates, model, threshold, adjustment)
+
+
+def name_values(keys: Keys) -> IntArray:
+    """Each person's name-only key value (:data:`FREQUENCY`), -1 where it has none."""
+    mask = keys.kind == KINDS.index(FREQUENCY)
+    return frequency.per_person(keys.n_persons, keys.person[mask], keys.value[mask])
+
+
+def _chosen(keys: Keys, candidates: Candidates, model: Model, threshold: float, adjustment: FloatArray | None) -> Linked:
+    probability = score(candidates, model, adjustment)
     chosen = probability >= threshold
     a, b = candidates.a[chosen], candidates.b[chosen]
     agree = np.stack([candidates.agree[k][chosen] for k in KINDS], axis=1) if a.size else np.zeros((0, len(KINDS)), dtype=np.bool_)

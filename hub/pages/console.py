@@ -15,6 +15,7 @@ from anonymise import AgreementStatus, PartnerType, ViewerRole, check_agreement_
 from hub import audit
 from hub.agreements import service as agreements
 from hub.agreements.schemas import MAX_DOCUMENT_CHARS
+from hub.alerts import service as alerts
 from hub.auth.pages import CsrfForm, csrf_token, page_roles
 from hub.auth.principal import Principal
 from hub.deps import DB_INT_MAX, SessionDep
@@ -40,6 +41,7 @@ NOTICES: Final = {
     "org-added": "Organisation added.",
     "org-disabled": "Organisation disabled: its signing keys are revoked and its users can no longer sign in.",
     "org-enabled": "Organisation enabled; it needs a new enrolment token to register a signing key.",
+    "contact-set": "Named contact saved: other partners see it only once this organisation accepts a contact request.",
     "key-revoked": "Signing key revoked: uploads signed with it are refused.",
     "user-added": "User added.",
     "user-disabled": "User disabled; their sessions and tokens are ended.",
@@ -50,6 +52,8 @@ NOTICES: Final = {
     "revoked": "Agreement revoked (new version): its records left every view.",
     "withdrawn": "Submission withdrawn: its records are deleted.",
     "purged": "Retention purge done.",
+    "saved": "Changes saved (and written to the audit log).",
+    "password": "Password reset: the user's sessions and tokens are ended; give them the new password by a separate channel.",
 }
 VERBS: Final = {
     "activate": (AgreementStatus.active, "activated"),
@@ -259,6 +263,23 @@ def org_enable(
     return _done("/console/organisations", "org-enabled")
 
 
+@router.post("/organisations/{org_id}/contact")
+def org_contact(
+    request: Request,
+    operator: Operator,
+    _csrf: CsrfForm,
+    session: SessionDep,
+    org_id: Annotated[str, Path(max_length=64)],
+    contact: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """The named contact shown to another partner once a contact request about an alert is accepted (docs/alerts.md)."""
+    try:
+        alerts.set_contact(session, org_id, contact or None, actor=operator.actor)
+    except HubError as exc:
+        raise PageFailed(exc, "/console/organisations") from exc
+    return _done("/console/organisations", "contact-set")
+
+
 # --- agreements ----------------------------------------------------------------------------------
 
 
@@ -441,25 +462,6 @@ def submissions_page(request: Request, operator: Operator, session: SessionDep) 
     recent = [
         s for s in rows if s.status in (SubmissionStatus.active, SubmissionStatus.superseded)
     ][:200]
-    context = {"grid": grid, "recent": recent}
+    names = {o.id: o.name for o in partners.list_orgs(session)}
+    context = {"grid": grid, "recent": recent, "names": names}
     return _page(request, "console_submissions.html", operator, context)
-
-
-# --- audit log ---------------------------------------------------------------------------------
-
-
-@router.get("/audit")
-def audit_page(
-    request: Request,
-    operator: Operator,
-    session: SessionDep,
-    before: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
-) -> Response:
-    entries = audit.recent(session, limit=100, before=before)
-    context = {
-        "report": audit.verify(session),
-        "entries": [audit.as_dict(e) for e in entries],
-        "older": entries[-1].id if len(entries) == 100 else None,
-        "versions": agreements.count_versions(session),
-    }
-    return _page(request, "console_audit.html", operator, context)

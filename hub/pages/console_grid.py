@@ -1,7 +1,7 @@
 """The operator's submissions grid: providers × quarters, each cell received, late, superseded, missing or due.
 
 Built from submission metadata and the current agreements only (no record is read). A quarter's
-return is due ``DEADLINE_DAYS`` after the quarter ends; a return received after that is late,
+return is due the agreement's ``returns_due_days`` after the quarter ends; a return received after that is late,
 and no active return once the deadline has passed is missing.
 """
 
@@ -13,7 +13,6 @@ from typing import Final
 from anonymise import Agreement, PartyRole, quarter_bounds
 from hub.models import Submission, SubmissionStatus
 
-DEADLINE_DAYS: Final = 30
 QUARTERS_SHOWN: Final = 6
 
 
@@ -21,6 +20,8 @@ QUARTERS_SHOWN: Final = 6
 class Cell:
     state: str  # received | late | missing | due | withdrawn | purged | not_covered
     submissions: list[Submission] = field(default_factory=list)
+    due: date | None = None
+    """the day this return is due (from the agreement), where one is expected"""
 
     @property
     def resubmissions(self) -> int:
@@ -36,7 +37,7 @@ class Cell:
             "received": "received",
             "late": "late",
             "missing": "missing",
-            "due": "due",
+            "due": f"due {self.due.day} {self.due:%b %Y}" if self.due else "due",
             "withdrawn": "withdrawn",
             "purged": "purged",
             "not_covered": "—",
@@ -51,6 +52,7 @@ class Row:
     agreement_id: str
     org_id: str
     cells: list[Cell]
+    due_days: int = 30
 
 
 @dataclass
@@ -100,8 +102,9 @@ def recent_quarters(today: date, count: int = QUARTERS_SHOWN) -> list[str]:
     return out[::-1]
 
 
-def deadline(quarter: str) -> date:
-    return quarter_bounds(quarter)[1] + timedelta(days=DEADLINE_DAYS)
+def deadline(quarter: str, days: int) -> date:
+    """The day a quarter's return is due: ``days`` after the quarter's last day."""
+    return quarter_bounds(quarter)[1] + timedelta(days=days)
 
 
 def _aware(at: datetime) -> datetime:
@@ -116,15 +119,16 @@ def _cell(
         return Cell("not_covered", subs)
     if joined is not None and last < joined and not subs:
         return Cell("not_covered", subs)  # nothing is expected from before a partner joined the hub
+    due = deadline(quarter, agreement.returns_due_days)
     active = next((s for s in subs if s.status == SubmissionStatus.active), None)
     if active is not None:
         received = _aware(active.received_at).date()
-        return Cell("late" if received > deadline(quarter) else "received", subs)
+        return Cell("late" if received > due else "received", subs, due)
     if any(s.status == SubmissionStatus.purged for s in subs):
-        return Cell("purged", subs)
+        return Cell("purged", subs, due)
     if any(s.status == SubmissionStatus.withdrawn for s in subs):
-        return Cell("withdrawn", subs)
-    return Cell("missing" if today > deadline(quarter) else "due", subs)
+        return Cell("withdrawn", subs, due)
+    return Cell("missing" if today > due else "due", subs, due)
 
 
 def build_grid(
@@ -157,5 +161,5 @@ def build_grid(
                 )
                 for q in quarters
             ]
-            rows.append(Row(agreement.id, party.org, cells))
+            rows.append(Row(agreement.id, party.org, cells, agreement.returns_due_days))
     return Grid(quarters=quarters, rows=rows, current=quarter_of(today))

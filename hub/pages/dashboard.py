@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from anonymise import BY_GSS, LONDON, ViewerRole
 from hub.auth.pages import PageForbidden, PagePrincipal, csrf_token
@@ -19,7 +20,8 @@ from hub.deps import SessionDep
 from hub.errors import Forbidden
 from hub.pages.hotspot_map import hotspot_map
 from hub.pages.templating import templates
-from hub.statistics import access, service
+from hub.partners import service as partners
+from hub.statistics import access, comparison, service
 
 router = APIRouter()
 
@@ -30,7 +32,9 @@ PAGES: Final = (
     ("breakdowns", "Breakdowns", "/breakdowns"),
     ("repeats", "Repeat people", "/repeats"),
     ("coverage", "Data coverage", "/coverage"),
+    ("routes", "Routes", "/routes"),
     ("where", "Where to look", "/where-to-look"),
+    ("networks", "Networks", "/networks"),
     ("report", "Quarterly report", "/report"),
 )
 MAP_WIDTH: Final = 640.0
@@ -46,7 +50,9 @@ def landing(principal: PagePrincipal) -> Response:
     return RedirectResponse(f"/dashboard/{LONDON}", status_code=303)
 
 
-def _render(request: Request, principal: Principal, area: str, page: str, template: str, **context: Any) -> Response:
+def render(
+    request: Request, session: Session, principal: Principal, area: str, page: str, template: str, **context: Any
+) -> Response:
     scopes = [(LONDON, "London")]
     if principal.gss_code in BY_GSS:
         scopes.insert(0, (principal.gss_code, BY_GSS[principal.gss_code].name))
@@ -61,9 +67,15 @@ def _render(request: Request, principal: Principal, area: str, page: str, templa
             "page": page,
             "pages": PAGES,
             "scopes": scopes,
+            "org_names": org_names(session),
             **context,
         },
     )
+
+
+def org_names(session: Session) -> dict[str, str]:
+    """Every organisation's display name by its id, for naming partners instead of their ids."""
+    return {o.id: o.name for o in partners.list_orgs(session)}
 
 
 def _guarded(call: Callable[[], Any]) -> Any:
@@ -77,43 +89,50 @@ def _guarded(call: Callable[[], Any]) -> Any:
 @router.get("/dashboard/{area}")
 def overview_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep, quarter: str | None = None) -> Response:
     data = _guarded(lambda: service.overview(session, principal, area, quarter))
-    return _render(request, principal, area, "overview", "dashboard_overview.html", data=data)
+    boroughs = comparison.boroughs(session, principal, data.quarter) if area == LONDON else None
+    where = _guarded(lambda: service.hotspots(session, principal, area, data.quarter)) if data.quarter else None
+    repeats = _guarded(lambda: service.repeats(session, principal, area)) if data.quarter else None
+    return render(
+        request, session, principal, area, "overview", "dashboard_overview.html", data=data, boroughs=boroughs, where=where,
+        repeats=repeats,
+    )
 
 
 @router.get("/dashboard/{area}/trends")
 def trends_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep) -> Response:
     data = _guarded(lambda: service.trends(session, principal, area))
-    return _render(request, principal, area, "trends", "dashboard_trends.html", data=data)
+    return render(request, session, principal, area, "trends", "dashboard_trends.html", data=data)
 
 
 @router.get("/dashboard/{area}/breakdowns")
 def breakdowns_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep, quarter: str | None = None) -> Response:
     data = _guarded(lambda: service.breakdowns(session, principal, area, quarter))
     quarters = _guarded(lambda: service.overview_quarters(session, principal, area))
-    return _render(request, principal, area, "breakdowns", "dashboard_breakdowns.html", data=data, quarters=quarters)
+    return render(request, session, principal, area, "breakdowns", "dashboard_breakdowns.html", data=data, quarters=quarters)
 
 
 @router.get("/dashboard/{area}/hotspots")
 def hotspots_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep, quarter: str | None = None) -> Response:
     data = _guarded(lambda: service.hotspots(session, principal, area, quarter))
     quarters = _guarded(lambda: service.overview_quarters(session, principal, area))
-    return _render(request, principal, area, "hotspots", "dashboard_hotspots.html", data=data, quarters=quarters, map=hotspot_map(area, data.cells))
+    return render(request, session, principal, area, "hotspots", "dashboard_hotspots.html", data=data, quarters=quarters, map=hotspot_map(area, data.cells))
 
 
 @router.get("/dashboard/{area}/repeats")
 def repeats_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep) -> Response:
     data = _guarded(lambda: service.repeats(session, principal, area))
-    return _render(request, principal, area, "repeats", "dashboard_repeats.html", data=data)
+    quarters = _guarded(lambda: service.overview_quarters(session, principal, area))
+    return render(request, session, principal, area, "repeats", "dashboard_repeats.html", data=data, quarters=quarters)
 
 
 @router.get("/dashboard/{area}/coverage")
 def coverage_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep) -> Response:
     data = _guarded(lambda: service.coverage(session, principal, area))
-    return _render(request, principal, area, "coverage", "dashboard_coverage.html", data=data)
+    return render(request, session, principal, area, "coverage", "dashboard_coverage.html", data=data)
 
 
 @router.get("/dashboard/{area}/report")
 def report_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep, quarter: str | None = None) -> Response:
     data = _guarded(lambda: service.overview(session, principal, area, quarter))
     details = _guarded(lambda: service.breakdowns(session, principal, area, data.quarter))
-    return _render(request, principal, area, "report", "report_quarterly.html", data=data, details=details)
+    return render(request, session, principal, area, "report", "report_quarterly.html", data=data, details=details)

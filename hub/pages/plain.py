@@ -35,3 +35,31 @@ def field_name(key: str) -> str:
         return FIELD_NAMES[key]
     name = key.rpartition(".")[2].removeprefix("mk_")
     return name.replace("_", " ").capitalize()
+
+
+MONTHS: Final = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+def period(quarter: str | None) -> str:
+    """A quarter in words, with its code: what every figure's heading says it covers.
+
+    >>> period("2026-Q3")
+    'July to September 2026 (2026-Q3)'
+    >>> period(None)
+    'no quarter with data yet'
+    """
+    if not quarter or len(quarter) != 7 or quarter[4:6] != "-Q" or quarter[-1] not in "1234":
+        return quarter or "no quarter with data yet"
+    q = int(quarter[-1])
+    return f"{MONTHS[3 * q - 3]} to {MONTHS[3 * q - 1]} {quarter[:4]} ({quarter})"
+
+
+EXCLUDED_WHY: Final = {
+    "borough": "shares London-wide figures only, not borough detail, with your organisation",
+    "none": "does not share with your organisation",
+}
+
+
+def excluded_why(reason: str) -> str:
+    """Why a partner's records are left out of a figure, in words."""
+    return EXCLUDED_WHY.get(reason, "is not included")

@@ -4,10 +4,12 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-from hub.pages.plain import field_name
+from hub.pages.plain import excluded_why, field_name, period
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters["field_name"] = field_name
+templates.env.filters["period"] = period
+templates.env.filters["excluded_why"] = excluded_why

@@ -180,14 +180,45 @@ def set_user_status(
     return user
 
 
-def set_password(session: Session, username: str, password: str, *, actor: str) -> None:
+def set_password(session: Session, username: str, password: str, *, actor: str, reason: str | None = None) -> None:
+    """A new password; every session and API token of the user ends (they sign in again)."""
     user = get_user(session, username)
     try:
         user.password_hash = hash_password(password)
     except ValueError as exc:
         raise HubError(str(exc)) from exc
     revoke_user_credentials(session, user.id)
-    audit.record(session, actor=actor, action="user.password", target=f"user:{username}")
+    audit.record(session, actor=actor, action="user.password", target=f"user:{username}", details=_why(reason))
+
+
+def edit_user(session: Session, username: str, *, display_name: str, role: ViewerRole, actor: str, reason: str | None = None) -> User:
+    """Rename a user or change their role (a borough officer belongs to a borough; the last active
+    operator keeps the role). A role change ends the user's sessions and tokens, so it applies at once."""
+    user = get_user(session, username)
+    org = get_org(session, user.org_id)
+    if role == ViewerRole.borough_officer and org.kind != PartnerType.LocalGovernmentOrganisation:
+        raise HubError("a borough officer belongs to a borough (LocalGovernmentOrganisation)")
+    changed = [f for f, old, new in (("display_name", user.display_name, display_name), ("role", user.role, role.value)) if old != new]
+    if user.role == ViewerRole.operator.value and role != ViewerRole.operator:
+        _keep_an_operator(session, actor=actor, leaving={user.id})
+    details: dict[str, object] = {"changed": changed, **_why(reason)}
+    if "role" in changed:
+        details |= {"role_from": user.role, "role_to": role.value}
+        revoke_user_credentials(session, user.id)
+    user.display_name, user.role = display_name, role.value
+    audit.record(session, actor=actor, action="user.edit", target=f"user:{username}", details=details)
+    return user
+
+
+def edit_org(session: Session, org_id: str, *, name: str, gss_code: str | None, actor: str, reason: str | None = None) -> Organisation:
+    """Rename an organisation (the display name every page shows) or correct a borough's GSS code."""
+    org = get_org(session, org_id)
+    if org.kind == PartnerType.LocalGovernmentOrganisation and gss_code is None:
+        raise HubError("a borough (LocalGovernmentOrganisation) needs its GSS code")
+    changed = [f for f, old, new in (("name", org.name, name), ("gss_code", org.gss_code, gss_code)) if old != new]
+    org.name, org.gss_code = name, gss_code
+    audit.record(session, actor=actor, action="org.edit", target=f"org:{org_id}", details={"changed": changed, **_why(reason)})
+    return org
 
 
 def issue_api_token(session: Session, username: str, *, label: str, days: int, actor: str) -> str:

@@ -8,10 +8,11 @@ from scipy.stats import chi2
 PER: Final = 100
 LEVEL: Final = 0.95
 METHOD: Final = (
-    "Rate = published incidents ÷ premises on the register × 100. The 95% interval is the exact "
-    "Poisson (Garwood) interval for the published count, divided the same way; it covers chance "
-    "variation in how many incidents happen to be recorded, not the register's errors nor the "
-    "small consistent noise added to every published count."
+    "Rate = published incidents ÷ premises on the register × 100. The 95% interval includes the "
+    "small consistent noise added to every published count: it runs from the exact Poisson "
+    "(Garwood) lower bound of the lowest true count the published figure allows to the upper bound "
+    "of the highest, divided the same way. It covers chance variation in how many incidents happen "
+    "to be recorded and the noise, not the register's errors."
 )
 
 
@@ -35,13 +36,22 @@ def poisson_interval(count: int, level: float = LEVEL) -> tuple[float, float]:
     return lower, upper
 
 
-def per_hundred(count: int, premises: int) -> Interval:
+def per_hundred(count: int, premises: int, *, within: tuple[int, int | None] | None = None) -> Interval:
     """``count`` incidents over ``premises`` premises, per 100 premises, with its interval.
+
+    ``within``: the true counts a published, perturbed ``count`` allows
+    (``anonymise.intervals.window``); the interval then runs from the lowest one's lower bound
+    to the highest one's upper bound, so it includes the perturbation noise.
 
     >>> per_hundred(10, 40)
     Interval(rate=25.0, lower=12.0, upper=46.0)
+    >>> per_hundred(10, 40, within=(5, 19))
+    Interval(rate=25.0, lower=4.1, upper=74.2)
     """
-    lower, upper = poisson_interval(count)
+    low, high = count, count
+    if within is not None and within[1] is not None:
+        low, high = within[0], within[1]
+    lower, upper = poisson_interval(low)[0], poisson_interval(high)[1]
     scale = PER / premises
     return Interval(round(count * scale, 1), round(lower * scale, 1), round(upper * scale, 1))
 

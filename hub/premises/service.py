@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from anonymise import BY_GSS, LONDON
+from anonymise import BY_GSS, LONDON, window
 from hub import audit
 from hub.auth.principal import Principal
 from hub.errors import HubError
@@ -31,7 +31,7 @@ from hub.records import premises as register
 from hub.statistics import service as statistics
 from hub.statistics.access import scope_name
 from hub.statistics.figures import label_for
-from hub.statistics.schemas import Figure
+from hub.statistics.schemas import Figure, PrivacyLabel
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def import_register(session: Session, paths: Iterable[Path], *, actor: str) -> R
     return read
 
 
-def _area_rate(area: str, incidents: Figure | None, premises: int) -> AreaRate:
+def _area_rate(area: str, incidents: Figure | None, premises: int, privacy: PrivacyLabel) -> AreaRate:
     shown = incidents if incidents is not None else Figure(key="none", label="", value=None, display="no data")
     if premises <= 0:
         return AreaRate(area=area, area_name=scope_name(area), incidents=shown, premises=premises, rate=None,
@@ -68,7 +68,8 @@ def _area_rate(area: str, incidents: Figure | None, premises: int) -> AreaRate:
         why = "not shown: " + shown.display if shown.suppressed else "no data"
         return AreaRate(area=area, area_name=scope_name(area), incidents=shown, premises=premises, rate=None,
                         lower=None, upper=None, display=why, rank=None)
-    r = rates.per_hundred(shown.value, premises)
+    allowed = window(shown.value, "shown", min_count=privacy.min_count, rounding_base=privacy.rounding_base)
+    r = rates.per_hundred(shown.value, premises, within=allowed)  # the interval includes the perturbation noise
     return AreaRate(area=area, area_name=scope_name(area), incidents=shown, premises=premises, rate=r.rate, lower=r.lower,
                     upper=r.upper, display=f"{r.rate:g} per 100 (95% CI {r.lower:g}–{r.upper:g})", rank=None)
 
@@ -87,14 +88,14 @@ def indicators(session: Session, principal: Principal, area: str, quarter: str |
             cell = next((f for f in table.rows if f.key == kind.value), None)
             premises = counted.get((gss, kind.value), 0)
             if premises or (cell is not None and cell.value != 0):  # nothing on either side: no row
-                rows.append(_area_rate(gss, cell, premises))
+                rows.append(_area_rate(gss, cell, premises, table.privacy))
         ranked = rates.ranks([r.rate for r in rows])
         rows = [r.model_copy(update={"rank": k}) for r, k in zip(rows, ranked, strict=True)]
         rows.sort(key=lambda r: (r.rank is None, r.rank or 0, BY_GSS[r.area].name if r.area in BY_GSS else r.area))
         london = published.tables.get(LONDON)
         in_london = sum(n for (_, k), n in counted.items() if k == kind.value)
         pooled = None if london is None else _area_rate(
-            LONDON, next((f for f in london.rows if f.key == kind.value), None), in_london
+            LONDON, next((f for f in london.rows if f.key == kind.value), None), in_london, london.privacy
         )
         rankings.append(PremisesRanking(
             premises_type=kind.value, label=label_for(kind.value),

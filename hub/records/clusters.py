@@ -7,12 +7,14 @@ after a withdrawal or purge, so a record leaves its cluster in the same transact
 deletes it. ``why`` tells an analyst which kinds of key two records agree on, never a value.
 """
 
+import hashlib
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Select, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -24,15 +26,17 @@ from hub.models import (
     PersonCluster,
     PersonKey,
     PersonLink,
+    PersonLinkModel,
     Submission,
     SubmissionStatus,
 )
 
-__all__ = ["Relinked", "clustered_persons", "forget", "key_int", "key_purpose", "relink", "why"]
+__all__ = ["Relinked", "active", "attribute_codes", "clustered_persons", "forget", "key_int", "key_purpose", "relink", "threshold_of", "why"]
 
 log = logging.getLogger(__name__)
 
 _KEY_BITS: Final = 60
+IntArray = npt.NDArray[np.int64]
 
 
 def key_purpose(kind: str) -> str:
@@ -58,7 +62,7 @@ class Relinked:
     """Person records in a cluster with at least one other."""
 
 
-def _threshold(session: Session, agreement_id: str) -> float:
+def threshold_of(session: Session, agreement_id: str) -> float:
     document = session.scalars(
         select(AgreementVersion.document)
         .where(AgreementVersion.agreement_id == agreement_id)
@@ -70,7 +74,7 @@ def _threshold(session: Session, agreement_id: str) -> float:
     return float(parse_agreement(document).linkage.match_threshold)
 
 
-def _active(agreement_id: str) -> list[object]:
+def active(agreement_id: str) -> list[object]:
     return [
         Submission.id == Person.submission_id,
         Submission.agreement_id == agreement_id,
@@ -78,12 +82,24 @@ def _active(agreement_id: str) -> list[object]:
     ]
 
 
+def attribute_codes(people: Sequence[Any]) -> dict[str, IntArray]:
+    """Integer codes of each person's gender, age band and nationality (-1: unknown), equal for equal values.
+
+    A code is the value's own hash (stable across calls, so an ingest's codes compare with a full relink's).
+    """
+    def code(value: str) -> int:
+        return -1 if value in MARKER_CODES else int.from_bytes(hashlib.blake2b(value.encode(), digest_size=7).digest(), "big")
+
+    return {name: np.array([code(getattr(p, name)) for p in people], dtype=np.int64) for name in model.ATTRIBUTES}
+
+
 def relink(session: Session, agreement_id: str) -> Relinked:
-    """Link the persons of the agreement's active submissions afresh and store links and clusters."""
-    threshold = _threshold(session, agreement_id)
+    """Fit the agreement's model afresh, link all persons of its active submissions with it and
+    store the model, links and clusters (``increments.ingest`` scores new records with that model)."""
+    threshold = threshold_of(session, agreement_id)
     people = session.execute(
         select(Person.id, Person.gender, Person.age_band, Person.nationality)
-        .join(Submission, and_(*_active(agreement_id)))  # type: ignore[arg-type]
+        .join(Submission, and_(*active(agreement_id)))  # type: ignore[arg-type]
         .order_by(Person.id)
     ).all()
     session.execute(delete(PersonLink).where(PersonLink.agreement_id == agreement_id))
@@ -91,20 +107,11 @@ def relink(session: Session, agreement_id: str) -> Relinked:
     if not people:
         return Relinked(0, 0, 0, 0)
     ids = np.array([p.id for p in people], dtype=np.int64)
-    codes: dict[str, dict[str, int]] = {name: {} for name in model.ATTRIBUTES}
-
-    def code(name: str, value: str) -> int:
-        return -1 if value in MARKER_CODES else codes[name].setdefault(value, len(codes[name]))
-
-    attributes = {
-        "gender": np.array([code("gender", p.gender) for p in people], dtype=np.int64),
-        "age_band": np.array([code("age_band", p.age_band) for p in people], dtype=np.int64),
-        "nationality": np.array([code("nationality", p.nationality) for p in people], dtype=np.int64),
-    }
+    attributes = attribute_codes(people)
     rows = session.execute(
         select(Person.id, PersonKey.kind, PersonKey.key)
         .join(Person, and_(Person.incident_id == PersonKey.incident_id, Person.person_seq == PersonKey.person_seq))
-        .join(Submission, and_(*_active(agreement_id)))  # type: ignore[arg-type]
+        .join(Submission, and_(*active(agreement_id)))  # type: ignore[arg-type]
     ).all()
     index = np.searchsorted(ids, np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
     known = set(model.KINDS)
@@ -114,6 +121,7 @@ def relink(session: Session, agreement_id: str) -> Relinked:
         attributes,
     )
     result = model.link(keys, threshold=threshold)
+    session.merge(PersonLinkModel(agreement_id=agreement_id, persons=len(ids), parameters=result.model.parameters()))
     if result.a.size:
         session.execute(
             insert(PersonLink),
@@ -136,19 +144,24 @@ def relink(session: Session, agreement_id: str) -> Relinked:
     return Relinked(len(ids), result.candidates, int(result.a.size), clustered)
 
 
-def forget(session: Session, submission_ids: Collection[str]) -> list[str]:
+def forget(session: Session, submission_ids: Collection[str]) -> dict[str, list[int]]:
     """Drop the keys, links and cluster rows of these submissions' persons (their records are
-    being deleted); returns the agreements to relink once they are gone."""
+    being deleted); returns per agreement the clusters they were in, to recluster once they are gone."""
     ids = list(submission_ids)
     if not ids:
-        return []
+        return {}
     agreements = sorted(set(session.scalars(select(Submission.agreement_id).where(Submission.id.in_(ids)))))
     persons = select(Person.id).where(Person.submission_id.in_(ids))
+    affected: dict[str, list[int]] = {a: [] for a in agreements}
+    for agreement_id, cluster_id in session.execute(
+        select(PersonCluster.agreement_id, PersonCluster.cluster_id).where(PersonCluster.person_id.in_(persons)).distinct()
+    ):
+        affected.setdefault(agreement_id, []).append(int(cluster_id))
     session.execute(delete(PersonLink).where(PersonLink.person_a.in_(persons)))
     session.execute(delete(PersonLink).where(PersonLink.person_b.in_(persons)))
     session.execute(delete(PersonCluster).where(PersonCluster.person_id.in_(persons)))
     session.execute(delete(PersonKey).where(PersonKey.submission_id.in_(ids)))
-    return agreements
+    return {a: sorted(c) for a, c in affected.items()}
 
 
 def clustered_persons() -> Select[int]:

@@ -14,7 +14,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session
 
 from hub.models import Incident, IncidentCode, Person, PersonKey, Referral, Selector
-from hub.records import clusters, keys, summaries
+from hub.records import bulk, increments, keys, networks, summaries
 
 Rows = dict[str, list[dict[str, Any]]]
 """Database rows per table (``incidents``, ``incident_codes``, ``persons``, ``selectors``,
@@ -44,33 +44,6 @@ def _allocate_incident_ids(session: Session, count: int) -> list[int] | None:
         start = session.scalar(select(func.max(INCIDENTS.c.id))) or 0
         return list(range(start + 1, start + 1 + count))
     return None
-
-
-def _copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL COPY FROM STDIN, in the session's transaction."""
-    from psycopg import sql
-
-    if not rows:
-        return
-    columns = list(rows[0])
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    )
-    driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
-
-
-def _executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """The driver's own executemany with positional rows, in the session's transaction (SQLite)."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    names = [table.c[column].name for column in columns]  # KeyError for a column the table lacks
-    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 - table and column names come from the models
-    driver = session.connection().connection.driver_connection
-    driver.executemany(statement, [tuple(row[c] for c in columns) for row in rows])  # type: ignore[union-attr]
 
 
 def insert_rows(session: Session, rows: Rows, incident_pids: list[str]) -> None:
@@ -103,18 +76,19 @@ def insert_rows(session: Session, rows: Rows, incident_pids: list[str]) -> None:
     dialect = session.get_bind().dialect.name
     for name, table in (("incidents", INCIDENTS), *tables):
         if dialect == "postgresql":
-            _copy(session, table, rows[name])
+            bulk.copy(session, table, rows[name])
         elif dialect == "sqlite":
-            _executemany(session, table, rows[name])
+            bulk.executemany(session, table, rows[name])
         elif name != "incidents":
             for batch in _batches(rows[name]):
                 session.execute(insert(table), batch)
 
 
 def store(session: Session, submission_id: str, rows: Rows, incident_pids: list[str], *, agreement_id: str) -> dict[str, int]:
-    """Insert a submission's rows, relink its agreement's persons and write its summaries; returns rows stored per table."""
+    """Insert a submission's rows, link its persons into the agreement's clusters (incrementally) and write its summaries; returns rows stored per table."""
     insert_rows(session, rows, incident_pids)
-    clusters.relink(session, agreement_id)
+    increments.ingest(session, agreement_id, submission_id)
+    networks.rebuild(session, agreement_id)
     summaries.refresh(session, [submission_id])
     return {name: len(batch) for name, batch in rows.items()}
 
@@ -127,14 +101,16 @@ def delete(session: Session, submission_ids: Collection[str]) -> dict[str, int]:
         return counts
     ids = list(submission_ids)
     summaries.forget(session, ids)
-    agreements = clusters.forget(session, ids)  # out of their clusters before the persons go
+    agreements = increments.forget_and_recluster(session, ids)  # out of their clusters, the rest reclustered, before the persons go
+    for agreement_id in agreements:  # out of their networks before the incidents go
+        networks.forget(session, agreement_id)
     incident_ids = select(INCIDENTS.c.id).where(INCIDENTS.c.submission_id.in_(ids))
     counts["incident_codes"] = _rowcount(session.execute(sql_delete(CODES).where(CODES.c.incident_id.in_(incident_ids))))
     for table in (PERSONS, SELECTORS, REFERRALS):
         counts[table.name] = _rowcount(session.execute(sql_delete(table).where(table.c.submission_id.in_(ids))))
     counts["incidents"] = _rowcount(session.execute(sql_delete(INCIDENTS).where(INCIDENTS.c.submission_id.in_(ids))))
-    for agreement_id in agreements:  # the rest re-clustered without them, in the same transaction
-        clusters.relink(session, agreement_id)
+    for agreement_id in agreements:  # the rest re-joined without them, in the same transaction
+        networks.rebuild(session, agreement_id)
     return counts
 
 

@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import h3
 from sqlalchemy import (
@@ -31,7 +31,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     select,
     text,
     union,
@@ -51,8 +50,10 @@ from hub.models import (
     StatCount,
     Submission,
 )
-from hub.records import clusters
+from hub.records import clusters, routes
+from hub.records.measure import COLUMNS, EMPTY, KEYS, Measure
 
+H3_LEVELS: Final = (7, 6, 5)  # parents kept beside each stored cell
 LONDON: Final = "london"
 GENERATION: Final = "stats_generation"
 _LINK_LOCK: Final = 0x6D736874_6C696E6B  # "mshtlink"
@@ -78,30 +79,6 @@ PERSON_FILLED: Final[dict[str, InstrumentedAttribute[str | None]]] = {
     "persons.relationship": Person.relationship,
     "persons.mk_name_dob": Person.mk_name_dob,
 }
-EMPTY: Final[ColumnElement[str]] = literal_column("''")  # inline, so SELECT and GROUP BY render the same expression
-H3_LEVELS: Final = (7, 6, 5)  # parents kept beside each stored cell
-KEYS: Final = ("k1", "k2", "k3", "k4", "k5")  # the summary's category columns: never named outside this module
-COLUMNS: Final = ("submission_id", "area", "quarter", "measure", *KEYS, "n", "key_sum")
-# Beside each count, the sum of the counted records' secret record keys (hub.records.keys): sums
-# add across submissions like the counts, and give each published cell its cell key.
-
-
-@dataclass(frozen=True)
-class Measure:
-    """One kind of summary row: what it counts and the category each summary column holds, in order."""
-
-    name: str
-    categories: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        if len(self.categories) > len(KEYS):
-            raise ValueError(f"measure {self.name} names more categories than a summary row holds")
-
-    def column(self, category: str) -> InstrumentedAttribute[str]:
-        """The ``stat_counts`` column holding ``category`` in this measure's rows."""
-        return cast(InstrumentedAttribute[str], getattr(StatCount, KEYS[self.categories.index(category)]))
-
-
 INCIDENT_PROFILE: Final = Measure("incident_profile", ("premises_type", "county_lines", "source_channel", "exploitation_scope"))
 PERSON_PROFILE: Final = Measure("person_profile", ("role", "gender", "age_group", "age_band", "nationality"))
 CODES: Final = Measure("codes", ("field", "code"))
@@ -115,7 +92,9 @@ H3: Final = Measure("h3", ("cell", *(f"cell_r{level}" for level in H3_LEVELS)))
 INCIDENTS: Final = Measure("incidents", ())
 PERSONS: Final = Measure("persons", ("role", "age_group"))
 """the narrow person counts the all-quarter series read (6 rows per submission and area)"""
-MEASURES: Final = {m.name: m for m in (INCIDENT_PROFILE, PERSON_PROFILE, CODES, REFERRAL_PROFILE, REFERRED, FILLED, H3, INCIDENTS, PERSONS)}
+MEASURES: Final = {m.name: m for m in (
+    INCIDENT_PROFILE, PERSON_PROFILE, CODES, REFERRAL_PROFILE, REFERRED, FILLED, H3, INCIDENTS, PERSONS, *routes.MEASURES,
+)}
 _SOURCES: Final[dict[str, tuple[InstrumentedAttribute[str] | InstrumentedAttribute[str | None], ...]]] = {
     "incident_profile": (Incident.premises_type, Incident.county_lines, Incident.source_channel, Incident.exploitation_scope),
     "person_profile": (Person.role, Person.gender, Person.age_group, Person.age_band, Person.nationality),
@@ -204,6 +183,7 @@ def _statements(submissions: Collection[str] | None) -> list[Select[Any]]:
                  func.sum(Referral.record_key)),
         _distinct_incidents(REFERRED, [Referral.referral_type], referrals, submissions),
         _distinct_incidents(FILLED, [IncidentCode.field], codes.where(IncidentCode.code.not_in(MARKERS)), submissions),
+        *routes.statements(submissions),
     ]
 
 

@@ -1,13 +1,11 @@
-"""Exports of protected figures: CSV escaped against formula injection, and the quarterly PDF report."""
+"""Exports of protected figures: CSV escaped against formula injection (the PDF report: hub.pages.report_pdf)."""
 
 import csv
 import io
 from collections.abc import Iterable
 from typing import Final
 
-from fpdf import FPDF
-
-from hub.statistics.schemas import Breakdowns, CrossTable, Overview, PrivacyLabel, Table
+from hub.statistics.schemas import CrossTable, CtdcTable, PrivacyLabel, RouteFlows, Table
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -51,42 +49,46 @@ def tables_csv(tables: Iterable[Table], crosses: Iterable[CrossTable] = (), *, s
     return out.getvalue()
 
 
-def _latin1(text: str) -> str:
-    return text.replace("–", "-").replace("—", "-").replace("’", "'").encode("latin-1", "replace").decode("latin-1")
+ROUTES_HEADER: Final = (
+    "scope", "quarter", "direction", "origin", "origin_label", "transit", "transit_label", "destination",
+    "destination_label", "figure", "value", "suppressed", "unit", "privacy",
+)
+CTDC_HEADER: Final = (
+    "scope", "quarter", "citizenship", "citizenship_label", "CountryOfExploitation", "CountryOfExploitation_label",
+    "figure", "value", "suppressed", "unit", "privacy",
+)
 
 
-def report_pdf(overview: Overview, details: Breakdowns) -> bytes:
-    """The quarterly management-information report for one borough (or London), as PDF."""
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, _latin1(f"Modern slavery: {overview.scope_name}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 11)
-    pdf.cell(0, 7, _latin1(f"Quarterly management information, {overview.quarter or 'no data yet'}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 8)
-    pdf.multi_cell(0, 4, _latin1(overview.privacy.rules + " " + " ".join(overview.privacy.explanations)), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, "Headlines", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
-    for h in overview.headlines:
-        changes = "; ".join(c.display for c in h.changes)
-        pdf.multi_cell(0, 5, _latin1(f"{h.label}: {h.figure.display} ({changes})"), new_x="LMARGIN", new_y="NEXT")
-    for r in overview.rates:
-        pdf.multi_cell(0, 5, _latin1(f"{r.label}: {r.display} of incidents"), new_x="LMARGIN", new_y="NEXT")
-    for t in details.tables:
-        pdf.ln(2)
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(0, 7, _latin1(f"{t.title} ({t.unit})"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 9)
-        for f in [*t.rows, t.total]:
-            pdf.cell(120, 5, _latin1(f.label))
-            pdf.cell(40, 5, _latin1(f.display), align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "I", 7)
-        pdf.multi_cell(
-            0, 3.5,
-            _latin1(f"Partners {t.privacy.partners_included} of {t.privacy.partners_considered}; threshold {t.privacy.min_count}; rounded to {t.privacy.rounding_base}. {t.note or ''}"),
-            new_x="LMARGIN", new_y="NEXT",
-        )
-    return bytes(pdf.output())
+def routes_csv(r: RouteFlows) -> str:
+    """The rolled-up flows of one route question, one row per flow then the total (docs/statistics.md)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ROUTES_HEADER)
+    unit, privacy = r.table.unit, _label(r.privacy)
+    for f in r.flows:
+        writer.writerow([csv_safe(x) for x in (
+            r.scope, r.quarter, r.direction, f.origin, f.origin_label, f.transit, f.transit_label, f.destination,
+            f.destination_label, f.figure.display, f.figure.value, f.figure.suppressed, unit, privacy,
+        )])
+    t = r.table.total
+    writer.writerow([csv_safe(x) for x in (r.scope, r.quarter, r.direction, "total", "Total", "", "", "total", "Total",
+                                           t.display, t.value, t.suppressed, unit, privacy)])
+    return out.getvalue()
+
+
+def ctdc_csv(c: CtdcTable) -> str:
+    """Citizenship × country of exploitation after disclosure control, CTDC's variable names."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CTDC_HEADER)
+    privacy = _label(c.privacy)
+    for row in c.rows:
+        f = row.figure
+        writer.writerow([csv_safe(x) for x in (
+            c.scope, c.quarter, row.citizenship, row.citizenship_label, row.country_of_exploitation,
+            row.country_of_exploitation_label, f.display, f.value, f.suppressed, "potential victims", privacy,
+        )])
+    t = c.total
+    writer.writerow([csv_safe(x) for x in (c.scope, c.quarter, "total", "Total", "total", "Total", t.display, t.value,
+                                           t.suppressed, "potential victims", privacy)])
+    return out.getvalue()

@@ -70,6 +70,8 @@ def privacy(visibility: Visibility, contributors: Iterable[str]) -> PrivacyLabel
         agreements=[f"{a} v{v}" for a, v in visibility.agreements],
         explanations=list(visibility.explanations),
         rules=RULES_TEXT.format(n1=visibility.min_count - 1, n=visibility.min_count, b=visibility.rounding_base),
+        partners=sorted(included),
+        excluded={p: ("borough" if why == "borough" else "none") for p, why in sorted(visibility.excluded.items())},
     )
 
 

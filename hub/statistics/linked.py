@@ -105,9 +105,10 @@ def constraints(responses: Mapping[str, Mapping[str, Any]]) -> Constraints:
     return c
 
 
-UNLINED: Final = (":nationality:", ":hotspots:")
-"""Cells not lined across areas: each area folds its own top nationalities into "other", and lists
-only the hotspot cells it shows, so a London row is not the sum of the boroughs' rows of that name."""
+UNLINED: Final = (":nationality:", ":hotspots:", ":routes:", ":ctdc:")
+"""Cells not lined across areas: each area folds its own top nationalities into "other", lists
+only the hotspot cells it shows and rolls up its own small route flows, so a London row of these
+is not the sum of the boroughs' rows of that name."""
 
 
 def joint(

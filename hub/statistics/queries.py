@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from anonymise import KeyedCount
 from hub.models import LinkedPerson, PersonCluster, StatCount, Submission, SubmissionStatus
+from hub.records.measure import Measure
+from hub.records.routes import CITIZENSHIP, ROUTE_CATEGORIES, ROUTES_IN, ROUTES_OUT
 from hub.records.summaries import (
     CODES,
     FILLED,
@@ -31,7 +33,6 @@ from hub.records.summaries import (
     PERSONS,
     REFERRAL_PROFILE,
     REFERRED,
-    Measure,
 )
 
 INCIDENT_FIELDS: Final = INCIDENT_PROFILE.categories
@@ -355,3 +356,40 @@ def submitted_quarters(session: Session, scope: Scope) -> list[str]:
         .distinct()
     )
     return sorted(str(q) for q in session.scalars(stmt))
+
+
+class RouteCount(NamedTuple):
+    """Potential victims of one route (``hub.records.routes``) from one provider."""
+
+    recruitment_country: str
+    transit: str
+    exploitation_country: str
+    recruitment_area: str
+    exploitation_area: str
+    provider: str
+    n: int
+
+
+def route_counts(session: Session, scope: Scope, outbound: bool = False) -> list[RouteCount]:
+    """Victims by route whose exploitation was recorded in the scope (``outbound``: who were
+    recruited in the scope's borough), summed over the scope's allowed submissions."""
+    measure = ROUTES_OUT if outbound else ROUTES_IN
+    rows = _summed(session, scope, measure, list(ROUTE_CATEGORIES))
+    return [
+        RouteCount(str(r.recruitment_country), str(r.transit), str(r.exploitation_country), str(r.recruitment_area),
+                   str(r.exploitation_area), str(r.provider), _keyed(r))
+        for r in rows
+    ]
+
+
+class CitizenshipCount(NamedTuple):
+    nationality: str
+    exploitation_country: str
+    provider: str
+    n: int
+
+
+def citizenship_counts(session: Session, scope: Scope) -> list[CitizenshipCount]:
+    """Victims by country of citizenship × country of exploitation (CTDC's layout)."""
+    rows = _summed(session, scope, CITIZENSHIP, ["nationality", "exploitation_country"])
+    return [CitizenshipCount(str(r.nationality), str(r.exploitation_country), str(r.provider), _keyed(r)) for r in rows]

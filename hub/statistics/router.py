@@ -1,12 +1,22 @@
-"""HTTP routes of hub.statistics: the JSON API under /api/v1/stats, CSV exports and the PDF report."""
+"""HTTP routes of hub.statistics: the JSON API under /api/v1/stats and CSV exports (the PDF report is hub.pages.report_pdf)."""
 
 from fastapi import APIRouter, Response
 
 from hub.auth.dependencies import CurrentPrincipal
 from hub.deps import SessionDep
 from hub.statistics import service
-from hub.statistics.exports import report_pdf, tables_csv
-from hub.statistics.schemas import Breakdowns, Coverage, Hotspots, Overview, Repeats, Trends
+from hub.statistics.exports import ctdc_csv, routes_csv, tables_csv
+from hub.statistics.routes import Direction
+from hub.statistics.schemas import (
+    Breakdowns,
+    Coverage,
+    CtdcTable,
+    Hotspots,
+    Overview,
+    Repeats,
+    RouteFlows,
+    Trends,
+)
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 
@@ -29,6 +39,17 @@ def breakdowns(scope: str, principal: CurrentPrincipal, session: SessionDep, qua
 @router.get("/{scope}/hotspots")
 def hotspots(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Hotspots:
     return service.hotspots(session, principal, scope, quarter)
+
+
+@router.get("/{scope}/routes")
+def routes(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None,
+           direction: Direction = "in") -> RouteFlows:
+    return service.routes(session, principal, scope, quarter, direction)
+
+
+@router.get("/{scope}/ctdc")
+def ctdc(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> CtdcTable:
+    return service.ctdc(session, principal, scope, quarter)
 
 
 @router.get("/{scope}/repeats")
@@ -58,8 +79,14 @@ def hotspots_csv(scope: str, principal: CurrentPrincipal, session: SessionDep, q
     return _download(tables_csv([h.table], scope=scope, quarter=h.quarter), "text/csv; charset=utf-8", f"msht-{scope}-hotspots.csv")
 
 
-@router.get("/{scope}/report.pdf")
-def report(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
-    o = service.overview(session, principal, scope, quarter)
-    b = service.breakdowns(session, principal, scope, o.quarter)
-    return _download(report_pdf(o, b), "application/pdf", f"msht-{scope}-{o.quarter or 'none'}-report.pdf")
+@router.get("/{scope}/routes.csv")
+def routes_download(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None,
+                    direction: Direction = "in") -> Response:
+    r = service.routes(session, principal, scope, quarter, direction)
+    return _download(routes_csv(r), "text/csv; charset=utf-8", f"msht-{scope}-{r.quarter or 'all'}-routes-{r.direction}.csv")
+
+
+@router.get("/{scope}/ctdc.csv")
+def ctdc_download(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
+    c = service.ctdc(session, principal, scope, quarter)
+    return _download(ctdc_csv(c), "text/csv; charset=utf-8", f"msht-{scope}-{c.quarter or 'all'}-ctdc.csv")

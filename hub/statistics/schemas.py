@@ -28,6 +28,10 @@ class PrivacyLabel(Out):
     agreements: list[str]
     explanations: list[str]
     rules: str
+    partners: list[str] = []
+    """the partners (organisation ids) whose records the figures draw on"""
+    excluded: dict[str, Literal["borough", "none"]] = {}
+    """partners of the agreements left out, and why: they share no borough detail with this viewer, or nothing"""
 
 
 class Table(Out):
@@ -61,6 +65,8 @@ class Change(Out):
     quarter: str
     display: str
     percent: int | None
+    previous: Figure | None = None
+    """the figure compared against, as published for that quarter"""
 
 
 class Headline(Out):
@@ -165,3 +171,76 @@ class Coverage(Out):
     own_org: str
     own: list[FieldCompleteness]
     privacy: PrivacyLabel
+
+
+class Flow(Out):
+    """One published flow: its ends and route as codes and words, and its protected count."""
+
+    origin: str
+    origin_label: str
+    transit: str
+    transit_label: str
+    destination: str
+    destination_label: str
+    figure: Figure
+    origin_point: tuple[float, float] | None = None  # (longitude, latitude) for the flow map
+    destination_point: tuple[float, float] | None = None
+
+
+class RouteFlows(Out):
+    """Potential victims by route, small flows rolled up; ``table`` holds the same cells as ``flows``."""
+
+    scope: str
+    scope_name: str
+    direction: Literal["in", "out"]
+    question: str
+    quarter: str | None
+    quarters: list[str]
+    boroughs_named: bool
+    flows: list[Flow]
+    table: Table
+    privacy: PrivacyLabel
+
+
+class CtdcRow(Out):
+    """One row of the CTDC-comparable export: citizenship × country of exploitation."""
+
+    citizenship: str
+    citizenship_label: str
+    country_of_exploitation: str
+    country_of_exploitation_label: str
+    figure: Figure
+
+
+class CtdcTable(Out):
+    scope: str
+    quarter: str | None
+    rows: list[CtdcRow]
+    total: Figure
+    privacy: PrivacyLabel
+
+
+class BoroughRow(Out):
+    """One borough's published headline figures, exactly as that borough's overview shows them."""
+
+    gss_code: str
+    name: str
+    incidents: Figure
+    previous: Figure | None
+    """the same borough's incidents in the quarter before (its overview's "against" figure)"""
+    potential_victims: Figure | None
+    privacy: PrivacyLabel
+
+
+class BoroughComparison(Out):
+    """London's boroughs side by side for one quarter: each row is the borough's own overview
+    headline (the same disclosure-controlled cell, hidden where that page hides it); boroughs no
+    agreement opens to the viewer are listed by name in ``not_shared``, never shown empty."""
+
+    scope: str
+    quarter: str | None
+    previous_quarter: str | None
+    rows: list[BoroughRow]
+    not_shared: list[str]
+    no_records: list[str]
+    """boroughs open to the viewer with nothing published for the quarter"""

@@ -18,22 +18,27 @@ from hub.auth.principal import Principal
 from hub.errors import Forbidden
 from hub.records import summaries
 from hub.statistics import access, figures, hidesets, linkage, linked, queries
+from hub.statistics import routes as route_stats
 from hub.statistics import tables as assembly
 from hub.statistics.caching import BoundedCache
 from hub.statistics.hotspots import hotspot_table
 from hub.statistics.linkage import REPEAT_KEYS, SEVERAL, RepeatCounts
 from hub.statistics.queries import Count, Scope
+from hub.statistics.route_nodes import label as route_label_of
 from hub.statistics.schemas import (
     AreaTables,
     Breakdowns,
     Change,
     Coverage,
+    CtdcRow,
+    CtdcTable,
     Headline,
     Hotspots,
     Overview,
     ProviderQuarters,
     Rate,
     Repeats,
+    RouteFlows,
     Table,
     Trend,
     Trends,
@@ -241,6 +246,42 @@ def _hotspots(session: Session, principal: Principal, area: str, quarter: str | 
     ), visibility
 
 
+def routes(session: Session, principal: Principal, area: str, quarter: str | None = None,
+           direction: route_stats.Direction = "in") -> RouteFlows:
+    """Potential victims by route for the scope (``out``: recruited in the borough), small flows
+    rolled up; the "in" table is part of the scope's linked audit, so its cells hide with it."""
+    direction = "in" if area == LONDON else direction
+    visibility, scope, quarters, chosen = access.question(session, principal, area, quarter)
+    q = scope.with_quarter(chosen)
+    t, keys, seen, named = route_stats.route_table(session, principal, area, direction, visibility, q)
+    if direction == "in" and chosen is not None and visibility.sources:
+        hide = _hide(session, principal, area, chosen)
+        t = Table.model_validate(linked.hidden({"tables": [t.model_dump()]}, hide)["tables"][0]) if hide else t
+    _audit(session, principal, f"routes_{direction}", seen, chosen)
+    return RouteFlows(
+        scope=area, scope_name=access.scope_name(area), direction=direction,
+        question=route_stats.question_text(area, direction), quarter=chosen, quarters=quarters, boroughs_named=named,
+        flows=route_stats.flows(t, keys, named), table=t, privacy=t.privacy,
+    )
+
+
+def ctdc(session: Session, principal: Principal, area: str, quarter: str | None = None) -> CtdcTable:
+    """The CTDC-comparable export of the scope's quarter, with the cells the linked audit hides."""
+    visibility, scope, _, chosen = access.question(session, principal, area, quarter)
+    t, keys = route_stats.ctdc_table(session, visibility, scope.with_quarter(chosen))
+    if chosen is not None and visibility.sources:
+        hide = _hide(session, principal, area, chosen)
+        t = Table.model_validate(linked.hidden({"tables": [t.model_dump()]}, hide)["tables"][0]) if hide else t
+    _audit(session, principal, "ctdc", visibility, chosen)
+    by_name = {f.key: f for f in t.rows}
+    rows = [
+        CtdcRow(citizenship=k.origin, citizenship_label=route_label_of(k.origin), country_of_exploitation=k.destination,
+                country_of_exploitation_label=route_label_of(k.destination), figure=by_name[k.name])
+        for k in keys
+    ]
+    return CtdcTable(scope=area, quarter=chosen, rows=rows, total=t.total, privacy=t.privacy)
+
+
 Linked = TypeVar("Linked", Overview, Breakdowns, Hotspots)
 HEADLINE_CELLS: Final = {"incidents": "incidents:total", "potential_victims": "potential victims:total"}
 
@@ -290,8 +331,9 @@ def _hide_sets(session: Session, principal: Principal, quarter: str) -> hidesets
                 "overview": _overview(session, principal, each, quarter)[0].model_dump(),
                 "breakdowns": _breakdowns(session, principal, each, quarter)[0].model_dump(),
                 "hotspots": _hotspots(session, principal, each, quarter)[0].model_dump(),
+                "routes": _routes_body(session, principal, each, quarter, visibility),
             }
-            for each in seen
+            for each, visibility in seen.items()
         }
         names = linked.protected(linked.joint(fetched, london=LONDON, pooled=pooled, complete=complete))
         grouped: dict[str, set[str]] = {each: set() for each in seen}
@@ -302,6 +344,14 @@ def _hide_sets(session: Session, principal: Principal, quarter: str) -> hidesets
         hide = {each: frozenset(cells) for each, cells in grouped.items()}
         hidesets.store(session, name, generation, hide)
     return hide
+
+
+def _routes_body(session: Session, principal: Principal, area: str, quarter: str, visibility: Visibility) -> dict[str, object]:
+    """The "in" route table as the linked audit reads it."""
+    scope = Scope(area, visibility.sources, quarter)
+    t = route_stats.route_table(session, principal, area, "in", visibility, scope)[0]
+    c = route_stats.ctdc_table(session, visibility, scope)[0]
+    return {"tables": [t.model_dump(), c.model_dump()], "privacy": t.privacy.model_dump()}
 
 
 def _linked(session: Session, principal: Principal, area: str, answer: Linked, visibility: Visibility) -> Linked:

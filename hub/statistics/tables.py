@@ -54,7 +54,7 @@ def changes(trend: Trend, quarter: str) -> list[Change]:
         else:
             shown = f" ({then.display})" if then is not None and then.display else ""
             text = f"no comparison with {other}{shown}: no or small figures"
-        out.append(Change(against=against, quarter=other, display=text, percent=percent))
+        out.append(Change(against=against, quarter=other, display=text, percent=percent, previous=then))
     return out
 
 

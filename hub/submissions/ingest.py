@@ -46,11 +46,18 @@ def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> Row
             "h3_cell": cell,
             "h3_resolution": resolution,
             "narrative": narrative,
+            "recruitment_country": recruited,
+            "transit_countries": ">".join(transit),
+            "exploitation_country": exploited,
+            "recruitment_area": recruited_in,
+            "exploitation_area": exploited_in,
         }
-        for pid, month, channel, county_lines, premises, scope, gss, pfa, cell, resolution, narrative in zip(
+        for (pid, month, channel, county_lines, premises, scope, gss, pfa, cell, resolution, narrative,
+             recruited, transit, exploited, recruited_in, exploited_in) in zip(
             i["incident_pid"], i["first_known_month"], i["source_channel"], i["county_lines"], i["premises_type"],
             i["exploitation_scope"], i["la_gss_code"], i["police_force_area"], i["h3_cell"], i["h3_resolution"],
-            i["narrative"], strict=True,
+            i["narrative"], i["recruitment_country"], i["transit_countries"], i["exploitation_country"],
+            i["recruitment_area"], i["exploitation_area"], strict=True,
         )
     ]
     codes = [

@@ -1,5 +1,6 @@
 """HTTP routes of hub.submissions: partner uploads, status, withdrawal; operator withdrawal; the hub's key."""
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -14,6 +15,7 @@ from hub.errors import REFUSAL_RESPONSES, HubError, TooLarge
 from hub.submissions import service
 from hub.submissions.receipts import hub_key_document, resent_receipt
 from hub.submissions.schemas import HubKey, SignedReceipt, SubmissionList, SubmissionOut, Withdrawal
+from hub.submissions.slots import IngestSlots
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
@@ -26,10 +28,12 @@ class UnsupportedMediaType(HubError):
     code = "unsupported_media_type"
 
 
-async def _bundle_body(request: Request, settings: SettingsDep, caller: UploadCaller) -> bytes:
+async def _bundle_body(request: Request, settings: SettingsDep, caller: UploadCaller) -> AsyncIterator[bytes]:
     """The raw bundle, read no further than ``max_bundle_bytes`` (413 beyond), and only for a caller
-    whose upload token verifies (its body hash and ``jti`` are checked once the body is here) and
-    whose organisation is within its hourly upload limit (429 before the body is read)."""
+    whose upload token verifies (its body hash and ``jti`` are checked once the body is here), whose
+    organisation is within its hourly upload limit (429 before the body is read), and once one of
+    the process's ingest slots is free (:mod:`hub.submissions.slots`; held until the upload ends,
+    503 with Retry-After after a bounded wait)."""
     await run_in_threadpool(
         ratelimit.guard, request.app.state.sessions, f"upload:{caller.org_id}", limit=settings.upload_limit_per_hour
     )
@@ -40,12 +44,19 @@ async def _bundle_body(request: Request, settings: SettingsDep, caller: UploadCa
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"the bundle is larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise TooLarge(f"the bundle is larger than {limit} bytes")
-    return bytes(body)
+    slots: IngestSlots = request.app.state.ingest_slots
+    await run_in_threadpool(slots.acquire, settings.ingest_queue_wait_seconds)
+    try:
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > limit:
+                raise TooLarge(f"the bundle is larger than {limit} bytes")
+        data = bytes(body)
+        del body
+        yield data
+    finally:
+        slots.release()
 
 
 BundleBody = Annotated[bytes, Depends(_bundle_body)]
@@ -63,6 +74,7 @@ BundleBody = Annotated[bytes, Depends(_bundle_body)]
         },
         **REFUSAL_RESPONSES,
         415: {"model": Refusal, "description": "Not a zip bundle"},
+        503: {"model": Refusal, "description": "Busy: another upload holds the quarter or every ingest slot; Retry-After"},
     },
 )
 def upload(

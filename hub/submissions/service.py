@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from anonymise import BundleError, check_upload, open_bundle, sha256_hex, verify_signature
 from hub import audit
 from hub.agreements.service import governing_agreement
+from hub.alerts import links as alert_links
 from hub.auth.partner import UPLOAD_TYP, Partner, authenticate, verify_token
 from hub.config import HubSettings
-from hub.errors import Conflict, Forbidden, HubError, NotAuthenticated, NotFound, Rejected, TooLarge
+from hub.errors import Busy, Conflict, Forbidden, NotAuthenticated, NotFound, Rejected, TooLarge
 from hub.models import Submission, SubmissionStatus
 from hub.records import store as records
 from hub.secrets import HubSecrets
@@ -45,17 +46,6 @@ class Received:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-class Busy(HubError):
-    """Another upload holds what this one needs for longer than the hub waits: try again shortly."""
-
-    status_code = 503
-    code = "busy"
-
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
 
 
 def bound_ingest(session: Session, settings: HubSettings) -> None:
@@ -140,7 +130,7 @@ def receive(
     row_counts(bundle, max_rows=settings.max_rows_per_table, problems=problems)
     if problems:
         _reject(caller, problems, too_large=any(p["rule"] == "row_limit" for p in problems.items))
-    tables = check_rows(bundle, problems)
+    tables = check_rows(bundle, problems, text_bytes=settings.max_bundle_text_bytes)
 
     partner = authenticate(session, settings, token, typ=UPLOAD_TYP, bundle_sha256=digest)
     if partner.kid != caller.kid:
@@ -274,6 +264,7 @@ def _ingest(
         raise Conflict("another upload for this quarter was accepted at the same moment; try again") from exc
     origin = ingest.Provenance(submission_id, partner.org_id, agreement_id, quarter)
     stored = ingest.store(session, tables, origin, Rekeyer(secrets.pseudonym_key, agreement_id))
+    alert_links.refresh(session, agreement_id, actor=partner.actor)
     for old in previous:
         audit.record(session, actor=partner.actor, action="submission.superseded", target=f"submission:{old.id}",
                      agreement_id=agreement_id, providers=(partner.org_id,),
@@ -321,6 +312,8 @@ def partner_submissions(session: Session, org_id: str) -> list[Submission]:
 def _withdraw(session: Session, submissions: list[Submission], *, actor: str, reason: str | None = None) -> int:
     now = _now()
     deleted = records.delete(session, [s.id for s in submissions])["incidents"]
+    for agreement_id in sorted({s.agreement_id for s in submissions}):  # their alerts went with the records; the rest re-checked
+        alert_links.refresh(session, agreement_id, actor=actor)
     for submission in submissions:
         submission.status = SubmissionStatus.withdrawn
         submission.withdrawn_at = now

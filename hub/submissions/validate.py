@@ -22,6 +22,15 @@ import pyarrow.parquet as pq
 from pydantic import TypeAdapter, ValidationError
 
 from anonymise import TABLES, Manifest, OpenedBundle, TableName, arrow_schema
+from hub.submissions.parquet_read import (
+    MAX_TEXT_BYTES,
+    OverBudget,
+    TextBudget,
+    Unreadable,
+    open_table,
+    read_table,
+    unknown_column,
+)
 
 MAX_PROBLEMS: Final = 200
 _COLUMN_ADAPTERS: Final[dict[str, dict[str, TypeAdapter[list[Any]]]]] = {
@@ -72,11 +81,6 @@ class ValidTables:
 
     def counts(self) -> dict[str, int]:
         return dict(self.rows)
-
-
-def _unknown_column(position: int) -> str:
-    """How a column the schema lacks is named: by its position only (its name is the sender's text)."""
-    return f"(column {position}, not in the schema)"
 
 
 KEYS_PER_PERSON: Final = 32
@@ -132,14 +136,6 @@ def check_types(table: TableName, schema: pa.Schema, problems: Problems) -> bool
     return ok
 
 
-def read_columns(data: bytes) -> tuple[Columns, int, pa.Schema]:
-    try:
-        table = pq.read_table(io.BytesIO(data))
-    except (pa.ArrowException, OSError):
-        raise ValueError("unreadable") from None
-    return table.to_pydict(), table.num_rows, table.schema
-
-
 def _db_value(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
@@ -188,13 +184,23 @@ def _validate_column(
     return [mapping[key] for key in keys]
 
 
+def unknown_columns(table: TableName, names: list[str], problems: Problems) -> None:
+    fields = TABLES[table].model_fields
+    for position, name in enumerate(names, start=1):
+        if name not in fields:
+            problems.add(table, "unknown_column", column=unknown_column(position),
+                         message="the common schema has no such column")
+
+
 def validate_table(table: TableName, columns: Mapping[str, list[Any]], rows: int, problems: Problems) -> Columns | None:
     """Validate every value of one table against its schema fields; None if any is wrong."""
+    unknown_columns(table, list(columns), problems)
+    return validate_known(table, columns, rows, problems)
+
+
+def validate_known(table: TableName, columns: Mapping[str, list[Any]], rows: int, problems: Problems) -> Columns | None:
+    """``validate_table`` for columns already known to the schema (unknown ones were reported)."""
     fields = TABLES[table].model_fields
-    for position, name in enumerate(columns, start=1):
-        if name not in fields:
-            problems.add(table, "unknown_column", column=_unknown_column(position),
-                         message="the common schema has no such column")
     found: list[tuple[int, str, str, str]] = []
     out: Columns = {}
     for name, info in fields.items():
@@ -213,19 +219,34 @@ def validate_table(table: TableName, columns: Mapping[str, list[Any]], rows: int
     return None if found or len(out) != len(fields) else out
 
 
-def check_rows(bundle: OpenedBundle, problems: Problems) -> ValidTables | None:
-    """Validate all tables, then the rules between rows; ``None`` when anything is wrong."""
+def check_rows(bundle: OpenedBundle, problems: Problems, *, text_bytes: int = MAX_TEXT_BYTES) -> ValidTables | None:
+    """Validate all tables, then the rules between rows; ``None`` when anything is wrong.
+
+    Each table is read batch by batch (:mod:`hub.submissions.parquet_read`): stored types checked
+    from the footer first, oversized cells refused before they become Python values, equal values
+    shared, and at most ``text_bytes`` of distinct text in the whole bundle."""
     columns: dict[str, Columns] = {}
     rows: dict[str, int] = {}
+    budget = TextBudget(text_bytes)
     for table in TABLES:
+        data = bundle.tables[f"{table}.parquet"]
         try:
-            raw, count, schema = read_columns(bundle.tables[f"{table}.parquet"])
-        except ValueError:
+            parquet = open_table(data)
+            schema = parquet.schema_arrow
+            if not check_types(table, schema, problems):
+                continue
+            unknown_columns(table, schema.names, problems)
+            read = read_table(table, parquet, data, problems.add, budget)
+        except Unreadable:
             problems.add(table, "unreadable_parquet", message="the table file is not readable Parquet")
             continue
-        if not check_types(table, schema, problems):
+        except OverBudget:
+            problems.add(table, "text_limit", message=f"the bundle holds more than {text_bytes} bytes of distinct text")
+            return None
+        if read is None:
             continue
-        checked = validate_table(table, raw, count, problems)
+        raw, count = read
+        checked = validate_known(table, raw, count, problems)
         if checked is not None:
             columns[table], rows[table] = checked, count
     if problems:

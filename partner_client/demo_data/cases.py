@@ -50,6 +50,16 @@ BOROUGH_WEIGHTS: Final[dict[str, float]] = {b.gss: 1.0 for b in BOROUGHS} | {
 }
 
 
+LABOUR_PROVIDERS: Final = ("Swift Staffing Services Ltd", "Eastgate Labour Solutions", "Premier Hand Car Wash Group")
+"""Fictional labour providers a few victims in several boroughs worked through: a shared business selector."""
+SHARED_PHONES: Final = ("07700 900990", "07700 900991", "020 7946 0990", "020 7946 0991")
+"""Controllers' numbers (Ofcom drama ranges) that several victims give as their contact."""
+SHARED_VEHICLES: Final = ("LC19 XKE", "YT68 BNW")
+"""Vans several suspects are seen driving (fictional registrations)."""
+SHARED_HOUSES: Final = (("14", "Ashdown Road", "E09000025"), ("3", "Millbrook Street", "E09000030"), ("27", "Canal Row", "E09000007"))
+"""Houses of multiple occupation where victims met in different boroughs live."""
+
+
 @dataclass
 class Case:
     """One row's worth of facts: a person as this partner recorded them, at one incident."""
@@ -78,6 +88,7 @@ class World:
         self.people: list[TruePerson] = []
         self.suspects: list[TruePerson] = []
         self._incidents = 0
+        self.shared = random.Random(rng.getstate()[1][0])  # noqa: S311 - fictional data; its own stream, so the other draws stay as they were
 
     def event_date(self) -> date:
         return self.first + timedelta(days=self.rng.randrange((self.last - self.first).days + 1))
@@ -120,8 +131,28 @@ class World:
             exploitation=kind,
             county_lines=kind == "criminal" and age < 25 and rng.random() < 0.7,
         )
+        self._share(person)
         (self.suspects if role == "suspect" else self.people).append(person)
         return person
+
+    def _share(self, person: TruePerson) -> None:
+        """Now and then a labour provider, a controller's phone, a van or a house several people share:
+        what joins incidents into networks across partners and boroughs."""
+        shared = self.shared
+        if person.role == "suspect":
+            if shared.random() < 0.35:
+                person.vehicle = shared.choice(SHARED_VEHICLES)
+            if shared.random() < 0.15:
+                person.phone = shared.choice(SHARED_PHONES)
+            return
+        if person.exploitation == "labour" and shared.random() < 0.5:
+            person.employer = shared.choice(LABOUR_PROVIDERS)
+        if shared.random() < 0.07:
+            person.phone = shared.choice(SHARED_PHONES)
+        house, street, borough = shared.choice(SHARED_HOUSES)
+        if shared.random() < 0.05 and self.postcodes.get(borough):
+            person.house, person.street, person.borough = house, street, borough
+            person.postcode = self.postcodes[borough][0].pcds
 
     def _victim_age(self, kind: str, nationality: str) -> int:
         rng = self.rng

@@ -4,13 +4,16 @@ See docs/demo-data.md for every column, date format, encoding and value spelling
 """
 
 import csv
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Final
 
+from anonymise.countries import alpha3_of, country_name
 from anonymise.generalise import age_at
+from anonymise.london import BY_GSS
 from partner_client.demo_data.cases import Case, World, borough_name
 from partner_client.demo_data.notes import (
     DEMONYMS,
@@ -21,6 +24,7 @@ from partner_client.demo_data.notes import (
     compose_note,
 )
 from partner_client.demo_data.people import to_cp1252
+from partner_client.demo_data.routes import Route, route_of
 
 Identifier = tuple[str, str, str]
 """(column, entity type, the exact string written in the file)."""
@@ -77,7 +81,7 @@ NGO_HEADER: Final = (
     "Case Ref", "Date Opened", "Client Name", "DOB", "Gender", "Nationality", "Language", "Mobile",
     "Email", "NI Number", "Current Address", "Postcode", "Exploitation Type", "Place of Exploitation",
     "Borough of Exploitation", "Exploitation Postcode", "NRM Referral", "Reasonable Grounds",
-    "Support Provided", "Case Notes",
+    "Support Provided", "Country Recruited", "Route", "Borough Recruited", "Employer / Agency", "Case Notes",
 )
 NGO_TYPES: Final = {
     "criminal": "Criminal exploitation", "labour": "Labour exploitation", "sexual": "Sexual exploitation",
@@ -109,6 +113,7 @@ def _nationality_text(rng: random.Random, code: str) -> str:
 def ngo_table(world: World, cases: list[Case]) -> Table:
     rng = world.rng
     table = Table("ngo_cases.csv", "utf-8-sig", ",", "\r\n", NGO_HEADER)
+    routes = incident_routes(cases)
     for n, case in enumerate(cases, start=1):
         p = case.person
         name = f"{case.surname.upper() if rng.random() < 0.2 else case.surname}, {case.given}"
@@ -143,10 +148,34 @@ def ngo_table(world: World, cases: list[Case]) -> Table:
             "NRM Referral": rng.choice(["Yes - NRM", "Yes - NRM", "No - DtN only", "Pending", "Declined"]),
             "Reasonable Grounds": rng.choice(["Positive", "Positive", "Negative", "Awaiting", ""]),
             "Support Provided": "; ".join(sorted(rng.sample(["Accommodation", "Legal advice", "Counselling", "Subsistence", "Interpreter", "ESOL"], k=rng.randrange(1, 4)))),
+            "Employer / Agency": p.employer or "",
             "Case Notes": notes,
+            **_ngo_route(routes[case.incident]),
         }
         table.add(case, values, structured + spans)
     return table
+
+
+def incident_routes(cases: list[Case]) -> dict[str, Route | None]:
+    """Each incident's route: its first victim's, written on every row of the incident (the
+    client takes an incident's fields from its first row, which may be a suspect's)."""
+    out: dict[str, Route | None] = {}
+    for case in cases:
+        if out.get(case.incident) is None:
+            out[case.incident] = route_of(case.person)
+    return out
+
+
+def _ngo_route(route: Route | None) -> dict[str, str]:
+    """The NGO writes countries by name, the route as "Italy > France", the borough by name."""
+    if route is None or route.recruitment_country is None:
+        return {"Country Recruited": "" if route is None else "Not known", "Route": "", "Borough Recruited": ""}
+    area = route.recruitment_area
+    return {
+        "Country Recruited": country_name(route.recruitment_country),
+        "Route": " > ".join(country_name(c) for c in route.transit),
+        "Borough Recruited": borough_name(area) if area in BY_GSS else "",
+    }
 
 
 # --- Borough safeguarding log (cp1252, semicolons) -------------------------------------------
@@ -263,8 +292,9 @@ def hospital_table(world: World, cases: list[Case]) -> Table:
 
 POLICE_HEADER: Final = (
     "Occurrence No", "Intel Ref", "Report Date", "Role", "Surname", "Forename(s)", "DOB", "Sex",
-    "Nationality", "Phone", "VRM", "Address", "Postcode", "Lat", "Long", "Crime Type", "Premises",
-    "Grading", "Intel Text",
+    "Nationality", "Phone", "PNC ID", "Passport No", "HO Ref", "VRM", "Address", "Postcode", "Lat", "Long",
+    "Crime Type", "Premises", "Grading", "Origin Country", "Transit", "Recruited In", "Exploited In", "Linked Business",
+    "Intel Text",
 )
 ALPHA3: Final = {
     "GB": "GBR", "AL": "ALB", "VN": "VNM", "ER": "ERI", "SD": "SDN", "RO": "ROU", "IN": "IND",
@@ -291,9 +321,25 @@ def _excel_date(rng: random.Random, day: date) -> str:
     return f"{day:%d/%m/%Y} 00:00"
 
 
+def _police_ids(p: object, nationality: str) -> tuple[str, str]:
+    """The PNC id and Home Office reference the police hold for a person, the same at every
+    contact: derived from the person's NHS number (unique per synthetic person), not drawn."""
+    digest = hashlib.sha256(str(getattr(p, "nhs", "")).encode()).digest()
+    pnc = ""
+    if digest[0] < 150:  # most people the police record have a PNC record
+        year = 0 if digest[1] % 3 == 0 else 2000 + digest[2] % 26
+        number = int.from_bytes(digest[3:6], "big") % 10**6
+        pnc = f"{year % 100:02d}/{number}{chr(65 + digest[6] % 26)}" if year else f"{digest[2] % 26:02d}/{number:07d}{chr(65 + digest[6] % 26)}"
+    ukvi = ""
+    if nationality != "GB" and digest[7] < 100:
+        ukvi = f"{chr(65 + digest[8] % 26)}{int.from_bytes(digest[9:12], 'big') % 10**7:07d}"
+    return pnc, ukvi
+
+
 def police_table(world: World, cases: list[Case]) -> Table:
     rng = world.rng
     table = Table("police_intel.csv", "utf-8", ",", "\r\n", POLICE_HEADER)
+    routes = incident_routes(cases)
     refs: dict[str, tuple[str, datetime]] = {}
     for n, case in enumerate(cases, start=1):
         p = case.person
@@ -311,10 +357,13 @@ def police_table(world: World, cases: list[Case]) -> Table:
         if phone.startswith("07") and rng.random() < 0.5:
             phone = "+44" + phone.replace(" ", "")[1:]
         lat, lon = f"{case.site.lat:.6f}", f"{case.site.lon:.6f}"
+        pnc, ukvi = _police_ids(p, p.nationality)
+        passport = (p.passport or "") if rng.random() < 0.6 else ""
         structured: list[Identifier] = [
             ("Occurrence No", "RECORD_ID", occurrence), ("Intel Ref", "RECORD_ID", f"IR-{case.event:%y}-{n:06d}"),
             ("Surname", "PERSON", surname), ("Forename(s)", "PERSON", given), ("DOB", "DATE", dob),
-            ("Phone", "PHONE", phone), ("VRM", "VEHICLE", p.vehicle or ""),
+            ("Phone", "PHONE", phone), ("PNC ID", "RECORD_ID", pnc), ("Passport No", "PASSPORT", passport),
+            ("HO Ref", "RECORD_ID", ukvi), ("VRM", "VEHICLE", p.vehicle or ""),
             ("Address", "ADDRESS", f"{p.house} {p.street}"), ("Postcode", "POSTCODE", p.postcode),
             ("Lat", "COORDINATE", lat), ("Long", "COORDINATE", lon),
         ]
@@ -325,10 +374,25 @@ def police_table(world: World, cases: list[Case]) -> Table:
             "Report Date": stamp.strftime("%d/%m/%Y %H:%M"), "Role": role, "Surname": surname,
             "Forename(s)": given, "DOB": dob, "Sex": {"male": "Male", "female": "Female", "non_conforming": "Unknown"}[p.sex],
             "Nationality": ALPHA3[p.nationality] if rng.random() < 0.95 else "UNK", "Phone": phone,
-            "VRM": p.vehicle or "", "Address": structured[7][2], "Postcode": p.postcode, "Lat": lat, "Long": lon,
+            "PNC ID": pnc, "Passport No": passport, "HO Ref": ukvi,
+            "VRM": p.vehicle or "", "Address": structured[10][2], "Postcode": p.postcode, "Lat": lat, "Long": lon,
             "Crime Type": "County Lines" if case.county_lines else CRIME_TYPES[case.exploitation],
             "Premises": POLICE_PREMISES[_premises(case)],
-            "Grading": rng.choice(["A1", "B2", "B2", "C3", "B3", "E4"]), "Intel Text": notes,
+            "Grading": rng.choice(["A1", "B2", "B2", "C3", "B3", "E4"]), "Linked Business": p.employer or "",
+            "Intel Text": notes,
+            **_police_route(routes[case.incident]),
         }
         table.add(case, values, structured + spans)
     return table
+
+
+def _police_route(route: Route | None) -> dict[str, str]:
+    """The police system holds ISO alpha-3 country codes, the transit as "ITA/FRA", and GSS codes."""
+    if route is None or route.recruitment_country is None:
+        return {"Origin Country": "", "Transit": "", "Recruited In": "", "Exploited In": ""}
+    return {
+        "Origin Country": alpha3_of(route.recruitment_country),
+        "Transit": "/".join(alpha3_of(c) for c in route.transit),
+        "Recruited In": route.recruitment_area or "",
+        "Exploited In": route.exploitation_area or "",
+    }

@@ -112,6 +112,8 @@ class TruePerson:
     exploitation: str = "unknown"
     county_lines: bool = False
     partners: list[str] = field(default_factory=list)
+    employer: str | None = None
+    """The labour provider or agency the person worked through (``cases.LABOUR_PROVIDERS``), if any."""
 
 
 def fold_accents(text: str) -> str:

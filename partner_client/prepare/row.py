@@ -25,6 +25,8 @@ _SELECTOR_KINDS: Final = {
     IdentifierKind.email: SelectorKind.email,
     IdentifierKind.vehicle: SelectorKind.vehicle,
     IdentifierKind.bank_account: SelectorKind.bank_account,
+    IdentifierKind.business: SelectorKind.business,
+    IdentifierKind.social_handle: SelectorKind.social_handle,
 }
 _NAMES: Final = (IdentifierKind.full_name, IdentifierKind.given_name, IdentifierKind.family_name)
 PERSON_KEYS: Final = "_linkage_keys"
@@ -112,12 +114,15 @@ class RowAnonymiser:
         self.pseudo = pseudo
         self.lookup = lookup
         self.counts = counts
+        self.case_refs: dict[str, str] = {}
+        """incident pid → the case reference it was made from, for the local case index (never sent)."""
 
     def anonymise(self, p: ParsedRow, narrative: str | None) -> AnonymisedRow:
         local_id = p.local_id or f"row-{p.row}"
         if p.local_id is None:
             self.counts["rows_without_case_id"] += 1
         incident_pid = self.pseudo.incident(self.settings.partner_id, local_id)
+        self.case_refs.setdefault(incident_pid, local_id.strip())
         incident = _codes(p.codes, "incident.")
         where = self._location(p)
         if where.gss is not None:
@@ -217,7 +222,7 @@ class RowAnonymiser:
         return referral
 
     def _selectors(self, p: ParsedRow) -> list[tuple[str, str]]:
-        """(kind, pseudonym) of each phone, email, vehicle, bank account and address of the row."""
+        """(kind, pseudonym) of each phone, email, vehicle, bank account, business, social handle and address of the row."""
         selectors: list[tuple[str, str]] = []
         for kind, skind in _SELECTOR_KINDS.items():
             for value in p.ids.get(kind, []):
@@ -235,6 +240,6 @@ class RowAnonymiser:
 def _codes(codes: dict[str, list[str]], prefix: str) -> dict[str, Any]:
     """The codes of one table (``incident.``, ``referral.``): a tuple for a multi-code field, else the code."""
     return {
-        name.split(".", 1)[1]: tuple(values) if TARGETS[name].kind == "codes" else values[0]
+        name.split(".", 1)[1]: tuple(values) if TARGETS[name].kind in ("codes", "countries") else values[0]
         for name, values in codes.items() if name.startswith(prefix)
     }

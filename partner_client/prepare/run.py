@@ -26,7 +26,7 @@ from partner_client.prepare.read import ExportReader, MappedChunk, check_export,
 from partner_client.prepare.row import RowAnonymiser, RowSettings
 from partner_client.prepare.scrub import Notes, NoteScrubber, make_scrubber, ner_note
 from partner_client.prepare.tables import TableBuilder, Tables
-from partner_client.profile import Profile
+from partner_client.profile import IdentifierKind, Profile
 from partner_client.review import write_review
 from partner_client.rows import ParsedRow
 from partner_client.spill import Spill, Workspace
@@ -41,6 +41,8 @@ class Prepared:
     review_path: Path
     manifest: dict[str, Any]
     warnings: list[Problem] = field(default_factory=list)
+    case_refs: dict[str, str] = field(default_factory=dict)
+    """incident pid → case reference, for the local case index (``partner_client.caseindex``); never in the bundle."""
 
 
 class Pipeline:
@@ -82,6 +84,7 @@ class Pipeline:
         notes = NoteScrubber(scrubber, allowed=self.party.narrative_allowed, counts=counts)
         total = count_lines(csv_path)
         rows, index = self._anonymise(csv_path, fmt, work, anonymiser, notes, total)
+        self._warn_locations(anonymiser.lookup is not None, counts)
         check_quarter(index, self.quarter, self.problems, counts, date_column=self._column("incident.first_known_date"))
         if self.problems.errors:
             raise ClientError(
@@ -93,7 +96,9 @@ class Pipeline:
         builder = TableBuilder(party=self.party, quarter=self.quarter, problems=self.problems, counts=counts, work=work)
         tables = builder.build(rows, index)
         removed = bundle.Removed(counts, notes.entities, builder.withheld, ner_note(scrubber))
-        return self._write(out, work, tables, removed, signing_key)
+        prepared = self._write(out, work, tables, removed, signing_key)
+        prepared.case_refs = anonymiser.case_refs
+        return prepared
 
     def _anonymise(
         self, csv_path: Path, fmt: CsvFormat, work: Path, anonymiser: RowAnonymiser, notes: NoteScrubber, total: int
@@ -112,6 +117,27 @@ class Pipeline:
             self.progress("anonymising", min(done, total), total)
         reader.finish(csv_path)
         return rows, index
+
+    def _warn_locations(self, has_lookup: bool, counts: Counter[str]) -> None:
+        """Say so when places' postcodes cannot become map locations, or some were not in the lookup."""
+        cmap = self.profile.identifiers.get(IdentifierKind.location_postcode)
+        column = cmap.columns[0] if cmap is not None and cmap.columns else None
+        if column is None:
+            return
+        if not has_lookup:
+            self.problems.add(Problem(
+                rule="no_postcode_lookup", severity="warning", column=column,
+                message="this column holds the postcodes of places, but no postcode lookup file was given, "
+                "so no incident gets a map location (only the borough, where a borough column is mapped)",
+                hint="Add the ONS postcode lookup file in step 1 to put incidents on the map.",
+            ))
+        elif counts["postcodes_not_found"]:
+            self.problems.add(Problem(
+                rule="postcodes_not_found", severity="warning", column=column,
+                message=f"{counts['postcodes_not_found']} postcode(s) not found in the postcode lookup file: "
+                "those incidents have no map location",
+                hint="Check these postcodes are typed correctly, or use a newer lookup file.",
+            ))
 
     def _scrubber(self) -> Scrubber | None:
         """A scrubber only when the profile maps notes and the agreement lets them leave."""

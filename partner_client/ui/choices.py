@@ -20,6 +20,8 @@ def choices_of(profile: Profile, csv_path: Path) -> list[dict[str, Any]]:
             chosen.setdefault(column, f"id:{kind.value}")
     for name, cmap in profile.fields.items():
         for column in cmap.columns:
+            if name == "person.gender" and chosen.get(column) == f"id:{IdentifierKind.sex.value}":
+                chosen[column] = name  # shown as gender; `apply_choices` keeps it as the sex identifier too
             chosen.setdefault(column, name)
     return [{"column": h, "choice": chosen.get(h, IGNORE)} for h in headers if h]
 
@@ -63,5 +65,8 @@ def apply_choices(profile: Profile, choices: dict[str, str], csv_path: Path) -> 
         fields[choice] = ColumnMap(
             columns=tuple(columns), values=values, default=None if values else (old_field.default if old_field else None)
         )
+    gender = fields.get("person.gender")
+    if gender is not None and gender.columns and IdentifierKind.sex not in identifiers:
+        identifiers[IdentifierKind.sex] = ColumnMap(columns=gender.columns[:1])  # sex feeds a match key, as `propose` does
     ignored = tuple(c for c, choice in choices.items() if choice == IGNORE)
     return profile.model_copy(update={"fields": fields, "identifiers": identifiers, "ignore": ignored})

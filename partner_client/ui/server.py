@@ -3,25 +3,28 @@
 import atexit
 import hmac
 import secrets
-import shutil
 import socket
 import tempfile
 import threading
 import webbrowser
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final
 
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from partner_client import session as client_session
+from partner_client.alerts import my_alerts
 from partner_client.config import ClientSettings, load_state
 from partner_client.errors import ClientError
+from partner_client.keystore import load_linkage_key
 from partner_client.mapping import check, propose
 from partner_client.prepare import parse_quarter_arg
-from partner_client.preview import json_lines, notes, pieces, read_bundle, records
+from partner_client.preview import json_lines, read_bundle
 from partner_client.profile import (
     TARGETS,
     IdentifierKind,
@@ -32,24 +35,17 @@ from partner_client.profile import (
 )
 from partner_client.review import review_lines
 from partner_client.ui.choices import apply_choices, choices_of
+from partner_client.ui.journey import journey_router, mapping_view, save_profile, saved_profiles
+from partner_client.ui.labels import field_options
+from partner_client.ui.plain import page_hint, page_problem, page_text
+from partner_client.ui.preview_view import PreviewView, receipt_rows
+from partner_client.ui.values import apply_values
+from partner_client.ui.workspace import Workspace
 from partner_client.upload import Hub
 
 STATIC: Final = Path(__file__).with_name("static")
 EXAMPLES: Final = Path(__file__).resolve().parent.parent / "profiles"
 MAX_UPLOAD_BYTES: Final = 512 * 1024 * 1024
-
-
-@dataclass
-class Workspace:
-    """Everything the page has been given, in one private temporary directory removed at exit."""
-
-    directory: Path
-    files: dict[str, Path] = field(default_factory=dict)
-    bundles: dict[str, Path] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def cleanup(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 class MapIn(BaseModel):
@@ -58,6 +54,9 @@ class MapIn(BaseModel):
     file_id: str
     profile_yaml: str
     choices: dict[str, str] | None = None
+    value_codes: dict[str, dict[str, str]] = {}
+    """Field → source value → the code the user chose on the page."""
+    constants: dict[str, str] = {}
 
 
 class PrepareIn(MapIn):
@@ -68,6 +67,42 @@ class SendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     bundle_id: str
+    save_as: str = ""
+
+
+__all__ = ["RunningUI", "Workspace", "create_ui_app", "serve", "start"]
+
+
+def recent_quarters(today: date) -> list[dict[str, str]]:
+    """The current quarter and the four before it, newest first, with their months in words.
+
+    >>> recent_quarters(date(2026, 12, 1))[1]
+    {'value': '2026Q3', 'label': '2026 Q3 (July to September 2026)'}
+    """
+    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+    year, q = today.year, (today.month - 1) // 3 + 1
+    out = []
+    for _ in range(5):
+        label = f"{year} Q{q} ({months[3 * q - 3]} to {months[3 * q - 1]} {year})"
+        out.append({"value": f"{year}Q{q}", "label": label})
+        year, q = (year, q - 1) if q > 1 else (year - 1, 4)
+    return out
+
+
+def page_quarter(text: str) -> str:
+    """The quarter the page sent, or an error in words (not the command line's)."""
+    if not text.strip():
+        raise ClientError(
+            "Choose the reporting quarter: the three months these cases belong to.",
+            hint="Pick it in the list above the Check and prepare button.",
+        )
+    try:
+        return parse_quarter_arg(text)
+    except ClientError:
+        raise ClientError(
+            "The reporting quarter is not one the page knows.", hint="Pick it again from the list."
+        ) from None
 
 
 def _problem_list(error: ClientError) -> list[dict[str, Any]]:
@@ -104,8 +139,18 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
     @app.exception_handler(ClientError)
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:
         return JSONResponse(
-            {"error": exc.message, "hint": exc.hint, "problems": _problem_list(exc)}, status_code=400
+            {"error": page_text(exc.message), "hint": page_hint(exc.hint), "problems": [page_problem(p) for p in _problem_list(exc)]},
+            status_code=400,
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {"error": "The page sent something this program did not expect.", "hint": "Reload the page and try again."},
+            status_code=400,
+        )
+
+    app.include_router(journey_router(settings, workspace))
 
     @app.get("/", response_class=HTMLResponse)
     def index(t: str = "") -> HTMLResponse:
@@ -115,7 +160,7 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
 
     @app.get("/static/{name}")
     def static(name: str) -> FileResponse:
-        if name not in {"app.js", "app.css"}:
+        if name not in {"app.js", "app.css", "preview.js"}:
             raise HTTPException(404)
         return FileResponse(STATIC / name)
 
@@ -125,10 +170,18 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
             state = load_state(settings)
             who: dict[str, Any] = {"enrolled": True, "org_id": state.org_id, "hub_url": state.hub_url}
         except ClientError as exc:
-            who = {"enrolled": False, "error": exc.message, "hint": exc.hint}
+            who = {"enrolled": False, "error": exc.message}
+        try:
+            key = load_linkage_key(settings)
+            who["key"] = {"version": key.version, "fingerprint": key.fingerprint()}
+        except ClientError:
+            who["key"] = None
         return {
             **who,
             "examples": sorted(p.stem for p in EXAMPLES.glob("*.yaml")),
+            "saved": saved_profiles(settings),
+            "fields": field_options(),
+            "quarters": recent_quarters(date.today()),  # noqa: DTZ011 - the partner's calendar day
             "targets": {name: TARGETS[name].help or TARGETS[name].kind for name in TARGETS},
             "identifiers": [k.value for k in IdentifierKind],
         }
@@ -154,12 +207,13 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
                 out.write(chunk)
         target.chmod(0o600)
         if kind == "postcodes":
+            workspace.has_postcodes = True
             return {"postcodes": True}
         workspace.files[file_id] = target
         proposal = propose(target)
         return {
             "file_id": file_id,
-            "profile_yaml": dump_profile(proposal.profile),
+            **mapping_view(proposal.profile, target, has_postcodes=workspace.has_postcodes),
             "choices": choices_of(proposal.profile, target),
             "confidence": {c: s for c, (_, s) in proposal.columns.items()},
         }
@@ -174,7 +228,15 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
         profile = parse_profile(body.profile_yaml, source="the mapping")
         if body.choices is not None:
             profile = apply_choices(profile, body.choices, _file(body.file_id))
-        return profile
+        profile = apply_values(profile, body.value_codes, body.constants)
+        # The postcode lookup is the file given on the page (beside the export), or none.
+        return profile.model_copy(update={"postcode_lookup": "postcodes.csv" if workspace.has_postcodes else None})
+
+    @app.post("/api/values")
+    def values(body: MapIn) -> dict[str, Any]:
+        profile = _profile(body)
+        view = mapping_view(profile, _file(body.file_id), has_postcodes=workspace.has_postcodes)
+        return view | {"choices": choices_of(profile, _file(body.file_id))}
 
     @app.get("/api/examples/{name}")
     def example(name: str, file_id: str) -> dict[str, Any]:
@@ -190,35 +252,32 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
         problems = check(profile, _file(body.file_id))
         return {
             "profile_yaml": dump_profile(profile),
-            "problems": [p.as_dict() | {"where": p.where()} for p in problems.items],
+            "problems": [page_problem(p.as_dict() | {"where": p.where()}) for p in problems.items],
             "ok": not problems.errors,
         }
 
     @app.post("/api/prepare")
     def prepare(body: PrepareIn) -> dict[str, Any]:
+        quarter = page_quarter(body.quarter)
         profile = _profile(body)
         csv_path = _file(body.file_id)
         bundle_id = secrets.token_hex(8)
         out = csv_path.parent / f"{bundle_id}.zip"
         prepared = client_session.prepare_bundle(
-            settings, csv_path, profile, EXAMPLES, parse_quarter_arg(body.quarter), out,
-            agreement_file=agreement_file,
+            settings, csv_path, profile, EXAMPLES, quarter, out, agreement_file=agreement_file,
         )
         workspace.bundles[bundle_id] = prepared.bundle_path
-        opened = read_bundle(prepared.bundle_path)
-        sample: dict[str, list[dict[str, Any]]] = {}
-        for table, row in records(opened):
-            if len(sample.setdefault(table, [])) < 20:
-                sample[table].append(row)
+        view = PreviewView(read_bundle(prepared.bundle_path))
+        workspace.previews[bundle_id] = view
+        workspace.profiles[bundle_id] = profile
         return {
             "bundle_id": bundle_id,
             "record_counts": prepared.manifest["record_counts"],
             "review": review_lines(prepared.manifest),
             "privacy_report": prepared.manifest["privacy_report"],
-            "warnings": [p.as_dict() | {"where": p.where()} for p in prepared.warnings],
-            "sample": sample,
-            # Every scrubbed note in full, cut into text and placeholders for highlighting.
-            "notes": [[{"text": p.text, "kind": p.kind} for p in pieces(note)] for note in notes(opened)],
+            "warnings": [page_problem(p.as_dict() | {"where": p.where()}) for p in prepared.warnings],
+            # Every scrubbed note in full, cut into text and placeholders; the risk as the manifest holds it.
+            **view.summary(),
         }
 
     @app.get("/api/bundles/{bundle_id}/records")
@@ -228,14 +287,29 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
             raise HTTPException(404)
         return JSONResponse({"lines": list(json_lines(read_bundle(path)))})
 
+    @app.get("/api/alerts")
+    def alerts() -> dict[str, Any]:
+        return {"alerts": [a.as_dict() for a in my_alerts(settings)]}
+
+    @app.post("/api/alerts/{alert_id}/contact")
+    def request_contact(alert_id: int) -> dict[str, Any]:
+        return Hub(settings).request_contact(alert_id)
+
+    @app.post("/api/contact-requests/{request_id}/{decision}")
+    def decide_contact(request_id: int, decision: str) -> dict[str, Any]:
+        if decision not in {"accept", "decline"}:
+            raise HTTPException(404)
+        return Hub(settings).decide_contact(request_id, accept=decision == "accept")
+
     @app.post("/api/send")
     def send(body: SendIn) -> dict[str, Any]:
         path = workspace.bundles.get(body.bundle_id)
         if path is None:
             raise ClientError("That bundle is no longer here.", hint="Prepare it again.")
+        saved = save_profile(settings, body.save_as, workspace.profiles[body.bundle_id]) if body.save_as.strip() else None
         with workspace.lock:
             receipt = Hub(settings).upload(path)
-        return receipt
+        return receipt | {"lines": receipt_rows(receipt), "saved_as": saved}
 
     return app
 

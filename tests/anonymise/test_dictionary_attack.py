@@ -146,3 +146,14 @@ def test_a_hub_dump_plus_one_partners_linkage_key_joins_nobody() -> None:
         for kind, pid in partner.linkage_keys(full_name=name, dob=dob, ids=IDS, contacts=CONTACTS):
             assert key_int("h1." + pid.split(".", 1)[1]) not in dump
             assert key_int(guessed_hub(key_purpose(kind.value), pid)) not in dump
+
+
+def test_the_name_only_key_resists_every_name_without_the_key() -> None:
+    """The name-only key (term frequencies) has no date: try every name of the list, no key: nothing found."""
+    secret = Pseudonymiser(LinkageKey.from_bytes(b"test-secret-linkage-key-not-known-to-attacker"), "agr-1")
+    demo = Pseudonymiser(LinkageKey.from_bytes(DEMO_LINKAGE_KEY, demo=True), "agr-1")
+    target = {v for n, d in VICTIMS for k, v in secret.linkage_keys(full_name=n, dob=d) if k is KeyKind.canon_sorted}
+    assert target
+    guesses = {v for n in NAMES for k, v in demo.linkage_keys(full_name=n, dob=date(2000, 1, 1)) if k is KeyKind.canon_sorted}
+    assert guesses
+    assert not guesses & target

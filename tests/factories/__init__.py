@@ -93,7 +93,12 @@ def agreement_document(
     status: str = "active",
     narrative: bool = True,
     fields: Sequence[str] | None = None,
+    grants: Sequence[Mapping[str, Any]] | None = None,
+    cross_partner: bool = False,
+    recipients: Sequence[Mapping[str, Any]] = (),
+    alerts: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """``alerts``: the providers that opt in to cross-partner alerts (the agreement then allows cross-partner linkage)."""
     return {
         "id": agreement_id,
         "version": version,
@@ -103,16 +108,19 @@ def agreement_document(
         "valid_until": f"{today().year + 10}-12-31",  # never a fixed year the wall clock will pass
         "purposes": ["testing"],
         "lawful_basis": "test basis",
-        "parties": [{"org": org, "kind": "NGO", "roles": ["provider", "recipient"]} for org in providers],
+        "parties": [{"org": org, "kind": "NGO", "roles": ["provider", "recipient"]} for org in providers]
+        + [dict(party) for party in recipients],
         "sharing": [
             {
                 "provider": org,
-                "grants": [{"role": "borough_officer", "level": "pooled_london"}],
+                "grants": [dict(g) for g in grants] if grants is not None else [{"role": "borough_officer", "level": "pooled_london"}],
                 "narrative": narrative,
                 "fields": list(fields) if fields is not None else None,
+                **({"alerts": True} if org in alerts else {}),
             }
             for org in providers
         ],
+        "linkage": {"cross_partner": cross_partner or bool(alerts)},
     }
 
 

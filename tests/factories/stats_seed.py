@@ -20,8 +20,17 @@ from anonymise.disclosure import publish
 from anonymise.london import BY_GSS
 from anonymise.perturb import KeyedCount, record_key
 from hub.agreements import service as agreements
-from hub.models import Incident, IncidentCode, Organisation, Person, PersonKey, Referral, Submission
-from hub.records import clusters, summaries
+from hub.models import (
+    Incident,
+    IncidentCode,
+    Organisation,
+    Person,
+    PersonKey,
+    Referral,
+    Selector,
+    Submission,
+)
+from hub.records import clusters, networks, summaries
 
 REPO: Final = Path(__file__).resolve().parents[2]
 DEMO_AGREEMENT: Final = REPO / "policies" / "demo.yaml"
@@ -35,6 +44,11 @@ ORGS: Final[dict[str, tuple[str, str | None]]] = {
     "lb-tower-hamlets": ("LocalGovernmentOrganisation", TOWER_HAMLETS),
     "lb-camden": ("LocalGovernmentOrganisation", CAMDEN),
     "hub-operator": ("CentralGovernmentOrganisation", None),
+}
+DISPLAY_NAMES: Final = {
+    "demo-ngo": "Demo NGO", "lb-newham": "London Borough of Newham", "demo-hospital": "Demo Hospital Trust",
+    "demo-police": "Demo Police", "lb-tower-hamlets": "London Borough of Tower Hamlets",
+    "lb-camden": "London Borough of Camden", "hub-operator": "Hub operator",
 }
 PROVIDERS: Final = ("demo-ngo", "lb-newham", "demo-hospital", "demo-police")
 QUARTERS: Final = ("2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
@@ -60,7 +74,7 @@ class Seeded:
 def add_orgs(session: Session) -> None:
     for org_id, (kind, gss) in ORGS.items():
         if session.get(Organisation, org_id) is None:
-            session.add(Organisation(id=org_id, name=org_id.replace("-", " ").title(), kind=kind, gss_code=gss, status="active", created_at=datetime.now(UTC)))
+            session.add(Organisation(id=org_id, name=DISPLAY_NAMES[org_id], kind=kind, gss_code=gss, status="active", created_at=datetime.now(UTC)))
     session.flush()
 
 
@@ -84,6 +98,8 @@ def seed(
     if with_agreement:
         load_agreement(session)
     repeaters = [[pseudonym(rng) for _ in range(4)] for _ in range(12)]
+    shared = random.Random(seed_ + 1000)  # its own stream: the records' draws stay as they were
+    phones = [("phone", f"h1.{shared.getrandbits(256):064x}") for _ in range(8)] + [("vehicle", f"h1.{shared.getrandbits(256):064x}") for _ in range(4)]
     n_inc = n_per = 0
     subs: list[str] = []
     for provider in providers:
@@ -116,6 +132,9 @@ def seed(
                 session.add(incident)
                 session.flush()
                 n_inc += 1
+                if shared.random() < 0.12:  # a few phones and vehicles recur across incidents and partners: networks
+                    kind, key = shared.choice(phones)
+                    session.add(Selector(incident_id=incident.id, submission_id=sub_id, org_id=provider, kind=kind, selector_key=key))
                 for code in sorted(set(rng.sample(EXPLOITATION, rng.choice([1, 1, 2])))):
                     session.add(IncidentCode(incident_id=incident.id, field="exploitation_types", code=code))
                 for code in sorted(set(rng.sample(CONTROL, rng.choice([0, 1, 2])))):
@@ -151,6 +170,7 @@ def seed(
                         )
     session.flush()
     clusters.relink(session, AGREEMENT_ID)  # as ingest does, before the summaries
+    networks.rebuild(session, AGREEMENT_ID)
     summaries.refresh(session, subs)
     return Seeded(incidents=n_inc, persons=n_per, submissions=subs)
 

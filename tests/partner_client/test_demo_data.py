@@ -18,10 +18,10 @@ from partner_client.demo_data import DemoFiles, generate, labelled_notes
 from partner_client.demo_data.notes import ENTITY_TYPES
 
 LAYOUTS = {
-    "ngo_cases.csv": ("utf-8-sig", ",", "Case Notes", 20),
+    "ngo_cases.csv": ("utf-8-sig", ",", "Case Notes", 24),
     "borough_safeguarding.csv": ("cp1252", ";", "Worker Notes", 20),
     "hospital_flags.csv": ("utf-8", "\t", "clinician_notes", 17),
-    "police_intel.csv": ("utf-8", ",", "Intel Text", 19),
+    "police_intel.csv": ("utf-8", ",", "Intel Text", 27),
 }
 DRAMA_PHONE = re.compile(r"^(?:\+44|0)(?:7700 ?900\d{3}|20 ?7946 ?0\d{3}|1\d{2} ?496 ?0\d{3})$")
 
@@ -255,3 +255,12 @@ def test_each_partner_writes_notes_in_its_own_voice(demo: DemoFiles) -> None:
     assert "Pt " in hospital or "ED" in hospital
     assert "PNC" in police or "Intelligence" in police
     assert "drop-in" in ngo or "outreach" in ngo
+
+
+def test_partners_share_a_labour_provider_a_phone_and_a_vehicle_across_exports(demo: DemoFiles) -> None:
+    ngo, police = read_rows(demo.ngo_cases), read_rows(demo.police_intel)
+    employers = {r["Employer / Agency"] for r in ngo} & {r["Linked Business"] for r in police}
+    assert employers - {""}
+    phones = [r["Phone"].replace(" ", "").replace("+44", "0") for r in police] + [r["Mobile"].replace(" ", "") for r in ngo]
+    assert any(phones.count(p) > 1 for p in ("07700900990", "07700900991", "02079460990", "02079460991"))
+    assert sum(1 for r in police if r["VRM"] in {"LC19 XKE", "YT68 BNW"}) >= 2

@@ -51,6 +51,9 @@ def test_operator_workflow(env: dict[str, str], db_url: str, tmp_path: Path) -> 
     code, _, err = run("partner", "add-org", "lb-hackney", "--name", "Again", "--kind", "NGO")
     assert code == 1
     assert "exists already" in err
+    code, out, _ = run("partner", "set-contact", "lb-hackney", "Dee Lead, MSHT lead, dee@hackney.example")
+    assert (code, out.strip()) == (0, "contact of lb-hackney set")
+    assert run("partner", "set-contact", "lb-nowhere", "x")[0] == 1
     password = tmp_path / "pw"
     password.write_text("a long test password\n")
     assert run("user", "add", "olive", "--org", "hub-ops", "--role", "operator", "--password-file", str(password))[0] == 0
@@ -82,7 +85,7 @@ def test_operator_workflow(env: dict[str, str], db_url: str, tmp_path: Path) -> 
     app.state.engine.dispose()
     code, out, _ = run("audit", "verify")
     assert code == 0
-    assert "intact: 10 entries" in out
+    assert "intact: 11 entries" in out
     code, out, _ = run("audit", "tail", "-n", "3")
     lines = out.strip().splitlines()
     assert [line.split("\t")[3] for line in lines] == ["partner.revoke_key", "user.add", "user.disabled"]  # omar added before olive could go

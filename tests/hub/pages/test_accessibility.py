@@ -27,6 +27,10 @@ CONSOLE = (
     "/console/submissions",
     "/console/purge",
     "/console/audit",
+    "/console/audit?action=stats.read",
+    "/console/agreements/demo-london/add-partner",
+    "/console/organisations/lb-newham/edit",
+    "/console/users/newham.officer/edit",
 )
 
 

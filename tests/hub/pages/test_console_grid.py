@@ -51,3 +51,21 @@ def test_quarters_outside_the_agreement_are_not_covered() -> None:
     grid = build_grid([agreement], [], date(2026, 5, 20))
     assert [c.state for c in grid.rows[0].cells] == ["not_covered"] * 4 + ["missing", "due"]
     assert recent_quarters(date(2026, 1, 1), 2) == ["2025-Q4", "2026-Q1"]
+
+
+def test_due_dates_come_from_the_agreement() -> None:
+    subs = [_sub("s2", "demo-police", "active", datetime(2026, 5, 10, tzinfo=UTC))]
+    default = build_grid([parse_agreement(DEMO)], subs, date(2026, 5, 20))
+    police = next(r for r in default.rows if r.org_id == "demo-police")
+    assert police.due_days == 30
+    assert police.cells[-2].state == "late"  # 10 May is after 30 April
+    assert police.cells[-1].label == "due 30 Jul 2026"  # 2026-Q2 ends 30 June
+    longer = parse_agreement(DEMO + "returns_due_days: 45\n")
+    grid = build_grid([longer], subs, date(2026, 5, 14))
+    police = next(r for r in grid.rows if r.org_id == "demo-police")
+    assert police.due_days == 45
+    assert police.cells[-2].state == "received"  # due 15 May
+    assert police.cells[-2].due == date(2026, 5, 15)
+    ngo = next(r for r in grid.rows if r.org_id == "demo-ngo")
+    assert ngo.cells[-2].state == "due", "not missing before the agreement's due date"
+    assert ngo.cells[-2].label == "due 15 May 2026"

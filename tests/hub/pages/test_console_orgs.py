@@ -124,3 +124,18 @@ def test_buttons_need_the_csrf_token_and_name_unknown_targets(hub: HubUnderTest,
     unexplained = client.post(f"/console/keys/{partner.kid}/revoke", data={"csrf_token": csrf})
     assert "There is a problem" in unexplained.text
     assert "partner.revoke_key" not in hub.audit_actions()
+
+
+def test_the_operator_sets_an_organisations_named_contact_for_alerts(hub: HubUnderTest, partner: FakePartner) -> None:
+    client, csrf = _operator(hub)
+    response = client.post("/console/organisations/ngo-one/contact",
+                           data={"csrf_token": csrf, "contact": "Nia Lead, nia@ngo.example"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/organisations?notice=contact-set"
+    assert 'value="Nia Lead, nia@ngo.example"' in client.get(response.headers["location"]).text
+    with transaction(hub.app.state.sessions) as session:
+        org = session.get(Organisation, "ngo-one")
+        assert org is not None
+        assert org.contact == "Nia Lead, nia@ngo.example"
+    assert client.post("/console/organisations/ngo-one/contact", data={"contact": "x"}, follow_redirects=False).status_code == 403
+    assert "org.contact" in hub.audit_actions()

@@ -1,6 +1,7 @@
 """Premises indicators over the API, CSV, page and CLI: published numerators only, ranks over published rates, no business named."""
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -44,11 +45,21 @@ OFFICER: Final = Principal(None, "n", "N", "lb-newham", "LocalGovernmentOrganisa
 
 def agreement_text() -> str:
     """The demo agreement with the analyst's grants opening the three boroughs' detail (a ranking needs it)."""
-    grant = "      - {role: analyst, level: pooled_london}"
+    grant = "      - {role: analyst, level: networks}  # pooled London figures, and the network list and link chart"
     opened = "      - {role: analyst, level: borough_detail, boroughs: [E09000025, E09000030, E09000007]}"
     source = DEMO_AGREEMENT.read_text(encoding="utf-8")
     assert grant in source
     return source.replace(grant, opened)
+
+
+def pooled_agreement_text() -> str:
+    """The demo agreement with every analyst grant pooled London only (no borough detail)."""
+    source = DEMO_AGREEMENT.read_text(encoding="utf-8")
+    opened = re.findall(r"^ *- \{role: analyst, level: borough_detail[^\n]*$", source, flags=re.MULTILINE)
+    assert opened
+    for line in opened:
+        source = source.replace(line, "      - {role: analyst, level: pooled_london}")
+    return source
 
 
 def register(path: Path) -> Path:
@@ -237,10 +248,11 @@ def test_cli_imports_a_register(seeded: sessionmaker[Session], db_url: str, tmp_
 
 
 def test_pooled_london_grants_rank_no_borough(db_url: str, tmp_path: Path) -> None:
-    """Under the demo agreement the analyst sees pooled London only: no borough is shown or ranked, and the page says why."""
+    """With pooled-London grants only the analyst sees no borough shown or ranked, and the page says why."""
     engine = make_engine(db_url)
     with make_sessionmaker(engine)() as s:
-        seed(s, providers=())
+        seed(s, providers=(), with_agreement=False)
+        load_agreement(s, pooled_agreement_text())
         add_quarter(s)
         service.import_register(s, [register(tmp_path / "fhrs.xml")], actor="test")
         add_user(s, "analyst", "analyst", "hub-operator")

@@ -88,3 +88,43 @@ def test_one_shared_key_among_disagreeing_ones_does_not_link(hub: HubUnderTest, 
     assert hub.upload(one, raw_bundle(one, rows_one)).status_code == 201
     assert hub.upload(two, raw_bundle(two, rows_two)).status_code == 201
     assert _shared_clusters(hub) == []  # a weak key proposes no pair
+
+
+def _partition(hub: HubUnderTest) -> set[frozenset[tuple[str, int]]]:
+    """Clusters as sets of (provider, person_seq within its incident number): free of row ids, which a re-upload renews."""
+    with hub.session() as session:
+        rows = session.execute(
+            select(PersonCluster.cluster_id, Person.org_id, Person.incident_id, Person.person_seq)
+            .join(Person, Person.id == PersonCluster.person_id)
+        ).all()
+        first = {org: min(r.incident_id for r in rows if r.org_id == org) for org in {r.org_id for r in rows}}
+    groups: dict[int, set[tuple[str, int]]] = {}
+    for r in rows:
+        groups.setdefault(r.cluster_id, set()).add((r.org_id, (r.incident_id - first[r.org_id]) * 100 + r.person_seq))
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_an_identical_re_upload_changes_no_cluster_and_links_incrementally(
+    hub: HubUnderTest, partners: tuple[FakePartner, FakePartner]
+) -> None:
+    from hub.models import PersonLinkModel
+
+    one, two = partners
+    rows_one, rows_two = _rows(1), _rows(2)
+    _same_people(rows_one, rows_two)
+    assert hub.upload(one, raw_bundle(one, rows_one)).status_code == 201
+    with hub.session() as session:
+        fitted = session.get(PersonLinkModel, "agr-1") or session.scalars(select(PersonLinkModel)).first()
+        assert fitted is not None
+        assert fitted.persons == 8
+    assert hub.upload(two, raw_bundle(two, rows_two)).status_code == 201
+    before = _partition(hub)
+    assert sorted(len(g) for g in before if len(g) > 1) == [2] * SHARED
+    with hub.session() as session:
+        stored = session.scalars(select(PersonLinkModel)).first()
+        assert stored is not None
+        assert stored.persons == 8
+    assert hub.upload(two, raw_bundle(two, rows_two)).status_code == 201  # supersedes its first upload
+    assert _partition(hub) == before
+    with hub.session() as session:
+        assert session.scalar(select(func.count()).select_from(PersonCluster)) == 16  # the superseded records left

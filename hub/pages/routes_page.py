@@ -1,0 +1,43 @@
+"""Page: "Routes" — where people were recruited, how they travelled and where they were exploited.
+
+Rendered from the same service call as ``/api/v1/stats/{area}/routes``, so the page never shows
+a figure the API would not: a Sankey diagram and a flow map of the published flows, and the
+table of every flow with its privacy label.
+"""
+
+from fastapi import APIRouter, Request, Response
+
+from anonymise import BY_GSS, LONDON
+from hub.auth.pages import PageForbidden, PagePrincipal, csrf_token
+from hub.deps import SessionDep
+from hub.errors import Forbidden
+from hub.pages.dashboard import PAGES
+from hub.pages.flow_svg import flow_map, sankey
+from hub.pages.templating import templates
+from hub.statistics import service
+from hub.statistics.routes import Direction
+
+router = APIRouter()
+
+
+@router.get("/dashboard/{area}/routes")
+def routes_page(
+    area: str, request: Request, principal: PagePrincipal, session: SessionDep, quarter: str | None = None,
+    direction: Direction = "in",
+) -> Response:
+    try:
+        data = service.routes(session, principal, area, quarter, direction)
+    except Forbidden as exc:
+        raise PageForbidden from exc
+    scopes = [(LONDON, "London")]
+    if principal.gss_code in BY_GSS:
+        scopes.insert(0, (principal.gss_code, BY_GSS[principal.gss_code].name))
+    return templates.TemplateResponse(
+        request,
+        "dashboard_routes.html",
+        {
+            "principal": principal, "csrf_token": csrf_token(request), "area": area, "area_name": data.scope_name,
+            "page": "routes", "pages": PAGES, "scopes": scopes, "data": data, "quarters": data.quarters,
+            "sankey": sankey(data.flows), "map": flow_map(data.flows), "area_name_of": BY_GSS,
+        },
+    )

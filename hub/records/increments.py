@@ -1,0 +1,213 @@
+"""Incremental linkage: an ingest scores only its new records' pairs; a withdrawal reclusters only the clusters it touched.
+
+``ingest`` finds, through the (kind, key) index of ``person_keys``, every active record of the
+agreement sharing a strong key value with a new record; scores the candidate pairs that involve a
+new record with the model stored at the agreement's last full relink (``clusters.relink``, run
+instead when there is no model yet or the agreement has more than doubled since); stores the
+links; and merges the clusters they join (union of components, named by their smallest record
+id). Pairs of two existing records were scored when the later of them arrived, with the same
+model, so the links are those a full relink with that model makes (``tests/hub/records``).
+
+``recluster`` recomputes, from the stored links of their remaining records, only the clusters
+that held a record being deleted or superseded: a record leaves its cluster in the same
+transaction, and a cluster it held together falls apart into the components left.
+"""
+
+import logging
+from collections.abc import Collection, Iterable
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from hub.linkage import frequency, model
+from hub.models import (
+    Person,
+    PersonCluster,
+    PersonKey,
+    PersonLink,
+    PersonLinkModel,
+    Submission,
+    SubmissionStatus,
+)
+from hub.records import clusters
+
+__all__ = ["REFIT_GROWTH", "forget_and_recluster", "ingest", "recluster"]
+
+log = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+_CHUNK: Final = 20_000
+
+REFIT_GROWTH: Final = 2.0
+"""Refit the model (a full relink) when the agreement's persons outgrow its fit this many times:
+so at most a logarithmic number of full relinks as an agreement grows."""
+
+
+def _active_persons(session: Session, agreement_id: str) -> int:
+    return int(session.scalar(
+        select(func.count()).select_from(Person).join(Submission, and_(*clusters.active(agreement_id)))  # type: ignore[arg-type]
+    ) or 0)
+
+
+def ingest(session: Session, agreement_id: str, submission_id: str) -> clusters.Relinked:
+    """Link one new submission's persons into the agreement's clusters (after its rows are stored)."""
+    _detach_inactive(session, agreement_id)
+    stored = session.get(PersonLinkModel, agreement_id)
+    fitted = model.Model.from_parameters(stored.parameters) if stored is not None else None
+    total = _active_persons(session, agreement_id)
+    if fitted is None or stored is None or total > REFIT_GROWTH * max(stored.persons, 1):
+        return clusters.relink(session, agreement_id)
+    active_key = and_(Submission.id == PersonKey.submission_id, Submission.agreement_id == agreement_id,
+                      Submission.status == SubmissionStatus.active.value)
+    new_keys = select(PersonKey.kind, PersonKey.key).where(
+        PersonKey.submission_id == submission_id, PersonKey.kind.in_(model.STRONG)).distinct().cte("new_keys")
+    sharing = (
+        select(PersonKey.incident_id, PersonKey.person_seq)
+        .join(new_keys, and_(new_keys.c.kind == PersonKey.kind, new_keys.c.key == PersonKey.key))
+        .join(Submission, active_key)
+        .union(select(Person.incident_id, Person.person_seq).where(Person.submission_id == submission_id))  # keyless ones too
+        .cte("sharing")
+    )
+    local = (
+        select(Person.id, Person.submission_id, Person.gender, Person.age_band, Person.nationality)
+        .join(sharing, and_(sharing.c.incident_id == Person.incident_id, sharing.c.person_seq == Person.person_seq))
+        .join(Submission, and_(*clusters.active(agreement_id)))  # type: ignore[arg-type]
+        .order_by(Person.id)
+    )
+    people = session.execute(local).all()
+    if not people:
+        return clusters.Relinked(0, 0, 0, 0)
+    ids = np.array([p.id for p in people], dtype=np.int64)
+    new = np.array([p.submission_id == submission_id for p in people], dtype=np.bool_)
+    rows = session.execute(
+        select(Person.id, PersonKey.kind, PersonKey.key)
+        .join(sharing, and_(sharing.c.incident_id == PersonKey.incident_id, sharing.c.person_seq == PersonKey.person_seq))
+        .join(Person, and_(Person.incident_id == PersonKey.incident_id, Person.person_seq == PersonKey.person_seq))
+        .join(Submission, active_key)
+    ).all()
+    known = set(model.KINDS)
+    index = np.searchsorted(ids, np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+    keys = model.Keys.from_rows(
+        len(ids), [(int(i), str(r[1]), int(r[2])) for i, r in zip(index, rows, strict=True) if r[1] in known],
+        clusters.attribute_codes(people),
+    )
+    result = model.link_new(keys, new, fitted, threshold=clusters.threshold_of(session, agreement_id),
+                            frequencies=_frequencies(session, agreement_id))
+    if result.a.size:
+        session.execute(insert(PersonLink), [
+            {"person_a": int(ids[a]), "person_b": int(ids[b]), "agreement_id": agreement_id,
+             "probability": float(p), "kinds": "|".join(kinds)}
+            for a, b, p, kinds in zip(result.a, result.b, result.probability, result.kinds, strict=True)
+        ])
+    current = {int(p): int(c) for p, c in session.execute(
+        select(PersonCluster.person_id, PersonCluster.cluster_id)
+        .join(Person, Person.id == PersonCluster.person_id)
+        .join(sharing, and_(sharing.c.incident_id == Person.incident_id, sharing.c.person_seq == Person.person_seq))
+        .where(PersonCluster.agreement_id == agreement_id)
+    )}
+    _merge(session, agreement_id, ids, new, result.a, result.b, current)
+    log.info("agreement %s: submission %s linked incrementally: %d new persons, %d local, %d candidates, %d links",
+             agreement_id, submission_id, int(new.sum()), len(ids), result.candidates, int(result.a.size))
+    return clusters.Relinked(int(new.sum()), result.candidates, int(result.a.size), 0)
+
+
+def _frequencies(session: Session, agreement_id: str) -> frequency.Frequencies:
+    counts = session.execute(
+        select(PersonKey.key, func.count())
+        .join(Submission, and_(Submission.id == PersonKey.submission_id, Submission.agreement_id == agreement_id,
+                               Submission.status == SubmissionStatus.active.value))
+        .where(PersonKey.kind == model.FREQUENCY)
+        .group_by(PersonKey.key)
+        .order_by(PersonKey.key)
+    ).all()
+    values = np.array([int(k) for k, _ in counts], dtype=np.int64)
+    n = np.array([float(c) for _, c in counts], dtype=np.float64)
+    total = float(n.sum())
+    share = n / max(total, 1.0)
+    return frequency.Frequencies(values, n, total, float((share * share).sum()))
+
+
+def _merge(session: Session, agreement_id: str, ids: IntArray, new: BoolArray, a: IntArray, b: IntArray,
+           current: dict[int, int]) -> None:
+    """New persons join the clusters their links reach; clusters a new person bridges become one.
+    ``current``: the cluster of each existing person among ``ids``."""
+    clustered = set(current.values())
+    node = np.array([current.get(int(i), int(i)) for i in ids], dtype=np.int64)  # an existing person stands for its cluster
+    nodes, inverse = np.unique(node, return_inverse=True)
+    labels = model.components(nodes.size, inverse[a], inverse[b])
+    name = np.full(nodes.size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(name, labels, nodes)
+    renamed = [{"old": int(n), "new": int(name[labels[i]])} for i, n in enumerate(nodes.tolist())
+               if name[labels[i]] != n and n in clustered]
+    if renamed:
+        table = PersonCluster.__table__  # Core: executemany keyed by a bound parameter
+        assert isinstance(table, Table)
+        session.execute(
+            update(table).where(table.c.agreement_id == agreement_id, table.c.cluster_id == bindparam("old"))
+            .values(cluster_id=bindparam("new")).execution_options(synchronize_session=False),
+            renamed,
+        )
+    session.execute(insert(PersonCluster), [
+        {"person_id": int(pid), "agreement_id": agreement_id, "cluster_id": int(name[labels[inverse[i]]])}
+        for i, pid in enumerate(ids.tolist()) if new[i]
+    ])
+
+
+def _detach_inactive(session: Session, agreement_id: str) -> None:
+    """Records of superseded submissions leave their clusters (their keys stay for the audit trail)."""
+    inactive = (
+        select(Person.id).join(Submission, Submission.id == Person.submission_id)
+        .where(Submission.agreement_id == agreement_id, Submission.status != SubmissionStatus.active.value)
+    )
+    affected = list(session.scalars(
+        select(PersonCluster.cluster_id).where(PersonCluster.agreement_id == agreement_id,
+                                               PersonCluster.person_id.in_(inactive)).distinct()
+    ))
+    if not affected:
+        return
+    session.execute(delete(PersonLink).where(PersonLink.agreement_id == agreement_id, PersonLink.person_a.in_(inactive)))
+    session.execute(delete(PersonLink).where(PersonLink.agreement_id == agreement_id, PersonLink.person_b.in_(inactive)))
+    session.execute(delete(PersonCluster).where(PersonCluster.agreement_id == agreement_id, PersonCluster.person_id.in_(inactive)))
+    recluster(session, agreement_id, affected)
+
+
+def recluster(session: Session, agreement_id: str, cluster_ids: Iterable[int]) -> int:
+    """Recompute these clusters from the stored links of the records left in them; returns how many records they hold."""
+    wanted = sorted(set(cluster_ids))
+    found: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        members = select(PersonCluster.person_id).where(PersonCluster.agreement_id == agreement_id, PersonCluster.cluster_id.in_(chunk))
+        found += [int(p) for p in session.scalars(members)]
+        pairs += [(int(x), int(y)) for x, y in session.execute(
+            select(PersonLink.person_a, PersonLink.person_b).where(
+                PersonLink.agreement_id == agreement_id, PersonLink.person_a.in_(members), PersonLink.person_b.in_(members))
+        )]
+    if not found:
+        return 0
+    people = np.array(sorted(found), dtype=np.int64)
+    a = np.searchsorted(people, np.array([p[0] for p in pairs], dtype=np.int64))
+    b = np.searchsorted(people, np.array([p[1] for p in pairs], dtype=np.int64))
+    labels = model.components(people.size, a, b)
+    table = PersonCluster.__table__  # Core: executemany keyed by a bound parameter
+    assert isinstance(table, Table)
+    session.execute(
+        update(table).where(table.c.agreement_id == agreement_id, table.c.person_id == bindparam("person"))
+        .values(cluster_id=bindparam("cluster")).execution_options(synchronize_session=False),
+        [{"person": int(p), "cluster": int(people[labels[i]])} for i, p in enumerate(people.tolist())],
+    )
+    return int(people.size)
+
+
+def forget_and_recluster(session: Session, submission_ids: Collection[str]) -> list[str]:
+    """Take these submissions' records out of their clusters now (keys, links, cluster rows) and
+    recluster what they leave; returns the agreements touched."""
+    affected = clusters.forget(session, submission_ids)
+    for agreement_id, cluster_ids in affected.items():
+        recluster(session, agreement_id, cluster_ids)
+    return list(affected)

@@ -1,0 +1,93 @@
+"""Incremental linkage: scoring each batch's new records against those already there, with one
+fitted model, makes the clusters a full relink with that model makes, in any batch order."""
+
+import itertools
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hub.linkage import frequency, model
+
+STRONG_NAMES = ("name_dob", "canon_sorted_dob", "metaphone_dob", "nhs_number")
+
+
+def _population(n: int, seed: int) -> list[tuple[int, str, int]]:
+    """n records of about n/2 people (a few share a surname key: weak), keys kept with probability 0.6."""
+    rng = random.Random(seed)
+    people = [{k: rng.getrandbits(30) for k in (*STRONG_NAMES, "canon_sorted", "metaphone_surname_yob")} for _ in range(max(1, n // 2))]
+    for p in people:
+        p["metaphone_surname_yob"] %= 5
+        p["canon_sorted"] %= 7
+    rows: list[tuple[int, str, int]] = []
+    for record in range(n):
+        p = rng.choice(people)
+        rows += [(record, kind, value) for kind, value in p.items() if rng.random() < 0.6 or kind == "canon_sorted"]
+    return rows
+
+
+def _partition(labels: np.ndarray) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for i, c in enumerate(labels.tolist()):
+        groups.setdefault(c, set()).add(i)
+    return {frozenset(g) for g in groups.values()}
+
+
+def _incremental(n: int, rows: list[tuple[int, str, int]], batches: list[list[int]], fitted: model.Model) -> np.ndarray:
+    everything = model.Keys.from_rows(n, rows)
+    names = model.name_values(everything)
+    seen: set[int] = set()
+    links_a: list[int] = []
+    links_b: list[int] = []
+    strong = {(p, k, v) for p, k, v in rows if k in model.STRONG}
+    for batch in batches:
+        new = set(batch)
+        values = {(k, v) for p, k, v in strong if p in new}
+        neighbours = {p for p, k, v in strong if p in seen and (k, v) in values}
+        local = sorted(new | neighbours)
+        index = {p: i for i, p in enumerate(local)}
+        keys = model.Keys.from_rows(len(local), [(index[p], k, v) for p, k, v in rows if p in index])
+        present = np.array(sorted(seen | new))
+        result = model.link_new(keys, np.array([p in new for p in local]), fitted, threshold=0.9,
+                                frequencies=frequency.Frequencies.of(names[present]))
+        assert all(local[a] in new or local[b] in new for a, b in zip(result.a, result.b, strict=True))
+        links_a += [local[a] for a in result.a]
+        links_b += [local[b] for b in result.b]
+        seen |= new
+    return model.components(n, np.array(links_a, dtype=np.int64), np.array(links_b, dtype=np.int64))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(4, 60), seed=st.integers(0, 10**6), cuts=st.lists(st.integers(1, 59), max_size=4), order_seed=st.integers(0, 99))
+def test_incremental_links_make_the_full_relinks_clusters(n: int, seed: int, cuts: list[int], order_seed: int) -> None:
+    rows = _population(n, seed)
+    keys = model.Keys.from_rows(n, rows)
+    full = model.link(keys, threshold=0.9)
+    order = list(range(n))
+    random.Random(order_seed).shuffle(order)
+    bounds = sorted({0, n, *(c for c in cuts if c < n)})
+    batches = [order[lo:hi] for lo, hi in itertools.pairwise(bounds)]
+    assert batches
+    # the frequencies of a partial agreement differ from the whole one's: compare like with like
+    last = _incremental(n, rows, batches, full.model) if len(batches) == 1 else None
+    if last is not None:
+        assert _partition(last) == _partition(full.cluster)
+    # without term frequencies both sides score each pair identically whatever the order
+    plain = model.link(keys, threshold=0.9, term_frequency=False, model=full.model)
+    got = _incremental_plain(n, rows, batches, full.model)
+    assert _partition(got) == _partition(plain.cluster)
+
+
+def _incremental_plain(n: int, rows: list[tuple[int, str, int]], batches: list[list[int]], fitted: model.Model) -> np.ndarray:
+    no_names = [(p, k, v) for p, k, v in rows if k != model.FREQUENCY]
+    return _incremental(n, no_names, batches, fitted)
+
+
+def test_a_pair_of_two_old_records_is_never_rescored() -> None:
+    rows = [(0, "nhs_number", 1), (1, "nhs_number", 1), (2, "nhs_number", 1), (0, "name_dob", 5), (1, "name_dob", 5), (2, "name_dob", 5)]
+    keys = model.Keys.from_rows(3, rows)
+    fitted = model.link(keys, threshold=0.5).model
+    result = model.link_new(keys, np.array([False, False, True]), fitted, threshold=0.5, frequencies=None)
+    pairs = set(zip(result.a.tolist(), result.b.tolist(), strict=True))
+    assert pairs == {(0, 2), (1, 2)}
