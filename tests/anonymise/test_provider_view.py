@@ -1,12 +1,12 @@
 """A provider subtracting its own records from the perturbed published cells (issue 12 item 5): the
 others' part of a cell, when 1..N-1, is never narrowed to +-1, from any provider's point of view."""
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from anonymise.agreement import DisclosureRules
 from anonymise.disclosure import protect_series, public_status
-from anonymise.intervals import NARROW, Line, Window, intervals, window
+from anonymise.intervals import NARROW, Line, Window, intervals, protect, window
 from anonymise.perturb import KeyedCount
 
 RULES = DisclosureRules()
@@ -17,7 +17,8 @@ def _provider_view(published: list[Window], own: list[int]) -> list[Window]:
     return [(max(0, lo - o), None if hi is None else hi - o) for (lo, hi), o in zip(published, own, strict=True)]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
+@example(parts=[(0, 0, 0), (2, 1, 0)])  # "fewer than 5" = 3, two of them the provider's own: the other is 0..2
 @given(
     parts=st.lists(st.tuples(st.integers(0, 14), st.integers(0, 14), st.integers(0, 10**6)), min_size=2, max_size=4),
 )
@@ -32,6 +33,11 @@ def test_no_provider_narrows_the_others_part_of_a_cell(parts: list[tuple[int, in
     ]
     n = len(parts)
     lines = [Line(tuple(range(n)), n)]
+    # as the hub publishes it: after the audit across the table (hub.statistics.linked), which
+    # already keeps every "fewer than N" cell from being narrowed in the pooled view
+    small = [i for i, c in enumerate(table.cells) if public_status(c) == "small"]
+    for i in protect(published, lines, small, [w[0] for w in published]):
+        published[i] = (0, None)
     for own, others in ((a, b), (b, a)):
         own_all, others_all = [*own, sum(own)], [*others, sum(others)]
         view = _provider_view(published, own_all)
