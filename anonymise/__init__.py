@@ -9,6 +9,7 @@ from anonymise import vocab
 from anonymise.agreement import (
     Agreement,
     AgreementStatus,
+    DisclosureRules,
     LinkageRules,
     OrgId,
     PartyRole,
@@ -31,13 +32,14 @@ from anonymise.bundle import (
     sha256_hex,
     verify_signature,
 )
-from anonymise.countries import country_name
+from anonymise.countries import country_name, region_of
 from anonymise.disclosure import (
     Cell,
     ProtectedTable,
     Rules,
     check_table,
     display,
+    protect_count,
     protect_series,
     protect_table,
     public_status,
@@ -82,6 +84,7 @@ __all__ = [
     "AgreementStatus",
     "BundleError",
     "Cell",
+    "DisclosureRules",
     "GssCode",
     "KeyKind",
     "KeyedCount",
@@ -118,11 +121,13 @@ __all__ = [
     "parse_agreement",
     "parse_agreement_checked",
     "protect",
+    "protect_count",
     "protect_series",
     "protect_table",
     "public_status",
     "quarter_bounds",
     "record_key",
+    "region_of",
     "sha256_hex",
     "verify_signature",
     "visible_sources",

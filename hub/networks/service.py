@@ -16,9 +16,7 @@ from typing import Any, Final
 from sqlalchemy import and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from anonymise import BY_GSS, Visibility, network_sources
-from anonymise.agreement import DisclosureRules
-from anonymise.disclosure import protect_count
+from anonymise import BY_GSS, DisclosureRules, Visibility, network_sources, protect_count
 from hub import audit
 from hub.auth.principal import Principal
 from hub.errors import Forbidden, NotFound

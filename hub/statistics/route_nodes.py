@@ -9,8 +9,7 @@ flow is too small to show: a borough → "other London boroughs" → the United 
 
 from typing import Final
 
-from anonymise import BY_GSS, country_name
-from anonymise.countries import region_of
+from anonymise import BY_GSS, country_name, region_of
 
 ELSEWHERE: Final = "elsewhere"
 NOT_RECORDED: Final = "not_recorded"
