@@ -222,7 +222,7 @@ def _show_alerts(workdir: Path) -> None:
 
 
 def _signed_in(url: str, username: str) -> httpx.Client:
-    web = httpx.Client(base_url=url, follow_redirects=True, timeout=30)
+    web = httpx.Client(base_url=url, follow_redirects=True, timeout=120)  # a shared, loaded machine: sign-in hashes slowly
     login = web.get("/login")
     login.raise_for_status()
     token = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]

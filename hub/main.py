@@ -15,7 +15,7 @@ from sqlalchemy import delete
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub import ratelimit
+from hub import openapi, ratelimit
 from hub.agreements import retention
 from hub.agreements.router import partner_router as agreements_partner_router
 from hub.agreements.router import router as agreements_router
@@ -191,6 +191,7 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.state.sessions = make_sessionmaker(engine)
     app.state.ingest_slots = IngestSlots(settings.max_concurrent_ingests)
     install_handlers(app)
+    openapi.install(app)
     install_page_handlers(app)
     app.add_middleware(SecurityHeaders, settings=settings)
     app.add_middleware(TrustedProxies, networks=parse_networks(settings.trusted_proxies))

@@ -8,7 +8,7 @@ limits) that lets several hub processes share one database. What is never here: 
 raw identifiers, postcodes, addresses, coordinates, unscrubbed notes, partners' case references.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -27,7 +27,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -37,7 +39,26 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-Timestamp = DateTime(timezone=True)
+class UtcTimestamp(TypeDecorator[datetime]):
+    """A timestamp read back aware, in UTC, on every database: PostgreSQL's ``timestamptz`` already
+    is; SQLite stores text without an offset and hands back naive UTC, which this marks as UTC, so
+    every datetime the API serialises carries its offset (``+00:00``)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Timestamp = UtcTimestamp()
 
 
 class Base(DeclarativeBase):

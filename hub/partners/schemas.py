@@ -51,7 +51,7 @@ class UserOut(BaseModel):
 
 
 class EnrolmentTokenIn(In):
-    ttl_hours: int = Field(default=72, ge=1, le=24 * 14)
+    ttl_hours: int = Field(default=72, ge=1, le=24 * 14, strict=True)  # `true` is not 1 hour
 
 
 class EnrolmentTokenOut(BaseModel):

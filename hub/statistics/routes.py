@@ -57,10 +57,14 @@ def borough_sources(session: Session, principal: Principal, london: Visibility) 
     return frozenset(allowed)
 
 
-def _raw(rows: list[RouteCount], boroughs_named: bool) -> list[RawFlow]:
+def _raw(rows: list[RouteCount], boroughs_named: bool, origin_of_all: str | None = None) -> list[RawFlow]:
+    """``origin_of_all``: the borough every counted person was recruited in ("out"), kept as the
+    origin at every level, so only destinations and routes roll up."""
     out = []
     for r in rows:
         origin = chain(r.recruitment_country, r.recruitment_area)
+        if origin_of_all is not None:
+            origin = (origin_of_all,) * 4
         destination = chain(r.exploitation_country, r.exploitation_area)
         if not boroughs_named:  # London's boroughs are one place
             origin = origin[1:2] + origin[1:] if origin[0] in BY_GSS else origin
@@ -79,9 +83,10 @@ def flow_label(key: FlowKey, boroughs_named: bool) -> str:
     return f"{start} → {route_label(key.transit)} → {end}"
 
 
-def table(rows: list[RouteCount], visibility: Visibility, unit: str, *, boroughs_named: bool) -> tuple[Table, list[FlowKey]]:
+def table(rows: list[RouteCount], visibility: Visibility, unit: str, *, boroughs_named: bool,
+          origin_of_all: str | None = None) -> tuple[Table, list[FlowKey]]:
     """The protected table of the rolled-up flows (rows keyed ``origin|transit|destination``)."""
-    rolled = roll_up(_raw(rows, boroughs_named), visibility.min_count)
+    rolled = roll_up(_raw(rows, boroughs_named, origin_of_all), visibility.min_count)
     keys = sorted({k for k, _, _ in rolled})
     out = figures.table(
         id_="routes", title="Routes", unit=unit, rows=[(k.name, p, n) for k, p, n in rolled],
@@ -136,8 +141,9 @@ def route_table(session: Session, principal: Principal, area: str, direction: Di
                 scope: Scope) -> tuple[Table, list[FlowKey], Visibility, bool]:
     """The protected route table of one question (before the linked audit's hiding)."""
     q_scope, seen, unit, named = scope_for(session, principal, area, direction, visibility, scope)
-    rows = queries.route_counts(session, q_scope, outbound=direction == "out" and area != LONDON) if q_scope.sources else []
-    t, keys = table(rows, seen, unit, boroughs_named=named)
+    outbound = direction == "out" and area != LONDON
+    rows = queries.route_counts(session, q_scope, outbound=outbound) if q_scope.sources else []
+    t, keys = table(rows, seen, unit, boroughs_named=named, origin_of_all=area if outbound else None)
     return t, keys, seen, named
 
 
