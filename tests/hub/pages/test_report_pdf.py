@@ -76,7 +76,7 @@ def test_borough_report_has_charts_map_repeats_partners_marking_and_page_numbers
             colours = im.convert("RGB").getcolors(maxcolors=1 << 16)
         assert colours is None or len(colours) > 20, f"{image.name} is drawn, not blank"
     text = re.sub(r"\s+", " ", " ".join(pages))
-    for heading in ("Headlines", "Trends", "Where: incidents by area", "Breakdowns", "Repeat people", "Partners and coverage"):
+    for heading in ("Headlines", "Trends", "Where: incidents by area", "Breakdowns", "Routes:", "Repeat people", "Partners and coverage"):
         assert heading in text, heading
     assert "Demo NGO, Demo Police, London Borough of Newham" in text
     assert "Not included: Demo Hospital Trust" in text
