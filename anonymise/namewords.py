@@ -29,7 +29,14 @@ from typing import Final
 
 from anonymise.lexicon import Lexicon, lexicon
 from anonymise.normalise import fold
-from anonymise.recognizers.keep import BUSINESS, NATIONALITIES, PLACES, VOCABULARY, kept_words
+from anonymise.recognizers.keep import (
+    BUSINESS,
+    NATIONALITIES,
+    PLACES,
+    VOCABULARY,
+    country_names,
+    kept_words,
+)
 
 
 def _words(text: str) -> list[str]:
@@ -113,7 +120,19 @@ def _domain_words() -> frozenset[str]:
     # also given names or surnames are names first.
     countries = {fold(w) for w in kept_words()} - listed
     lex = lexicon()
-    return frozenset(listed | {w for w in countries if not lex.is_name(w)})
+    # A whole country name that is a surname but no given name ("Poland", "Spain") is the country.
+    whole = {w for w in _one_word_countries() if w not in lex.forenames}
+    return frozenset(listed | whole | {w for w in countries if not lex.is_name(w)})
+
+
+@functools.cache
+def _one_word_countries() -> frozenset[str]:
+    """Countries whose whole English name is one word ("poland", "jordan"; not "leone")."""
+    return frozenset(fold(n) for n in country_names() if " " not in n and "-" not in n)
+
+
+_PLACE_WORDS: Final = frozenset(_words("in into via across through"))
+"""Before a country that is also a given name ("in Jordan", "via Georgia"), it is the country."""
 
 
 class CaseStyle(StrEnum):
@@ -250,6 +269,8 @@ class NameWords:
         parts = [p for p in re.split(r"['’]", folded) if p]
         if folded in self.domain or (parts and all(p in self.domain for p in parts)):
             return Verdict.keep, "domain word"
+        if i and folded in _one_word_countries() and tokens[i - 1][3] in _PLACE_WORDS and not re.search(r"[.!?;\n]", text[tokens[i - 1][1] : start]):
+            return Verdict.keep, "a country after a place word"
         ordinary = folded in lex.ordinary or (len(parts) > 1 and all(p in lex.ordinary for p in parts))
         if not ordinary and surface.islower() and folded.endswith("s") and folded[:-1] in lex.ordinary:
             ordinary = True  # a plural SCOWL lacks ("voicemails")

@@ -222,11 +222,15 @@ def _show_alerts(workdir: Path) -> None:
 
 
 def _signed_in(url: str, username: str) -> httpx.Client:
-    web = httpx.Client(base_url=url, follow_redirects=True, timeout=30)
+    web = httpx.Client(base_url=url, follow_redirects=True, timeout=120)  # a shared, loaded machine: sign-in hashes slowly
     login = web.get("/login")
     login.raise_for_status()
     token = login.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    web.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token}).raise_for_status()
+    signed = web.post(
+        "/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token}, follow_redirects=False
+    )  # not on to the landing dashboard: the callers fetch the pages they check
+    if signed.status_code != 303:
+        raise RuntimeError(f"demo sign-in as {username} failed ({signed.status_code})")
     return web
 
 

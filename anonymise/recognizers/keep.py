@@ -9,7 +9,7 @@ import functools
 import re
 from typing import Final
 
-__all__ = ["FUNCTION_WORDS", "KEEP_PHRASES", "ORG_WORDS", "UPPER", "is_kept", "kept_words"]
+__all__ = ["FUNCTION_WORDS", "KEEP_PHRASES", "ORG_WORDS", "UPPER", "country_names", "is_kept", "kept_words"]
 
 NATIONALITIES: Final = """
 afghan albanian algerian american angolan argentinian armenian australian austrian azerbaijani
@@ -85,6 +85,15 @@ def _country_names() -> set[str]:
 
 
 @functools.cache
+def country_names() -> frozenset[str]:
+    """Countries' English names, lower case (phonenumbers' offline geocoder data).
+
+    >>> {"poland", "sierra leone"} <= country_names()
+    True
+    """
+    return frozenset(_country_names())
+
+
 def kept_words() -> frozenset[str]:
     """Every single word that is kept (lower case, accents as written).
 

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Response
 from fpdf import FPDF
 from sqlalchemy.orm import Session
 
-from anonymise import LONDON
 from hub.auth.dependencies import CurrentPrincipal
 from hub.auth.principal import Principal
 from hub.deps import SessionDep
@@ -23,7 +22,8 @@ from hub.pages import report_svg
 from hub.pages.dashboard import org_names
 from hub.pages.hotspot_map import hotspot_map
 from hub.pages.plain import excluded_why, field_name, period
-from hub.statistics import access, comparison, service
+from hub.pages.report_svg import latin1
+from hub.statistics import access, service
 from hub.statistics.schemas import (
     BoroughComparison,
     Breakdowns,
@@ -33,6 +33,7 @@ from hub.statistics.schemas import (
     Overview,
     PrivacyLabel,
     Repeats,
+    RouteFlows,
     Table,
     Trends,
 )
@@ -55,15 +56,9 @@ class Report:
     repeats: Repeats
     coverage: Coverage
     boroughs: BoroughComparison | None
+    routes: RouteFlows
     names: Mapping[str, str]
     marking: str
-
-
-def _latin1(text: str) -> str:
-    swaps = {"–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...", "×": "x"}
-    for a, b in swaps.items():
-        text = text.replace(a, b)
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 class _Pdf(FPDF):
@@ -80,7 +75,7 @@ class _Pdf(FPDF):
     def footer(self) -> None:
         self.set_y(-14)
         self.set_font("Helvetica", "", 8)
-        self.cell(0, 4, _latin1(self.heading), align="L")
+        self.cell(0, 4, latin1(self.heading), align="L")
         self.set_x(self.l_margin)
         self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R", new_x="LMARGIN", new_y="NEXT")
         self.set_font("Helvetica", "B", 10)
@@ -92,15 +87,15 @@ class _Pdf(FPDF):
 def _h(pdf: _Pdf, text: str, size: int = 13) -> None:
     if pdf.get_y() > 250:
         pdf.add_page()
-    pdf.start_section(_latin1(text), level=0 if size >= 13 else 1)
+    pdf.start_section(latin1(text), level=0 if size >= 13 else 1)
     pdf.set_font("Helvetica", "B", size)
-    pdf.multi_cell(0, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, latin1(text), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
 
 
 def _p(pdf: _Pdf, text: str, size: float = 10, style: str = "") -> None:
     pdf.set_font("Helvetica", style, size)
-    pdf.multi_cell(0, size * 0.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
 
 
@@ -113,7 +108,7 @@ def _svg(pdf: _Pdf, svg: str, alt: str, width_mm: float | None = None) -> None:
     if pdf.get_y() + h > pdf.h - 20:
         pdf.add_page()
     with pdf.rect_clip(x=pdf.l_margin, y=pdf.get_y(), w=w, h=h):  # fpdf2 does not clip an SVG to its viewBox
-        pdf.image(io.BytesIO(svg.encode()), x=pdf.l_margin, y=pdf.get_y(), w=w, h=h, alt_text=_latin1(alt))
+        pdf.image(io.BytesIO(svg.encode()), x=pdf.l_margin, y=pdf.get_y(), w=w, h=h, alt_text=latin1(alt))
     pdf.set_y(pdf.get_y() + h + 2)
 
 
@@ -124,7 +119,7 @@ def _rows(pdf: _Pdf, head: Sequence[str], rows: Sequence[Sequence[str]], widths:
         for row in [head, *rows]:
             line = table.row()
             for value in row:
-                line.cell(_latin1(value))
+                line.cell(latin1(value))
     pdf.ln(2)
 
 
@@ -211,17 +206,17 @@ def _partners(pdf: _Pdf, r: Report) -> None:
 
 def build(r: Report, area: str) -> bytes:
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
-    pdf.marking = _latin1(r.marking)
+    pdf.marking = latin1(r.marking)
     pdf.heading = f"Modern slavery: {r.overview.scope_name}, {r.overview.quarter or 'no data yet'}"
-    pdf.set_title(_latin1(pdf.heading))
+    pdf.set_title(latin1(pdf.heading))
     pdf.set_subject("Quarterly management information (pooled, disclosure-controlled figures)")
     pdf.set_author("msht-hub")
     pdf.set_lang("en-GB")
     pdf.set_auto_page_break(auto=True, margin=22)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 17)
-    pdf.start_section(_latin1(pdf.heading))
-    pdf.multi_cell(0, 9, _latin1(f"Modern slavery: {r.overview.scope_name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.start_section(latin1(pdf.heading))
+    pdf.multi_cell(0, 9, latin1(f"Modern slavery: {r.overview.scope_name}"), new_x="LMARGIN", new_y="NEXT")
     _p(pdf, f"Quarterly management information, {period(r.overview.quarter)}", 12)
     pdf.ln(2)
     _about(pdf, r.overview.privacy, r.names, r.overview.quarter)
@@ -244,6 +239,9 @@ def build(r: Report, area: str) -> bytes:
             _table(pdf, t, r.details.quarter)
     if empty:
         _p(pdf, f"None recorded this quarter: {', '.join(empty)}.", 9)
+    if r.routes.table.rows:
+        _h(pdf, f"Routes: {r.routes.question}", 11)
+        _table(pdf, r.routes.table, r.routes.quarter)
     if r.overview.rates:
         _h(pdf, f"Referral rates ({period(r.overview.quarter)})", 11)
         _rows(pdf, ["Of incidents", "Incidents", "Share"], [[x.label, x.numerator.display, x.display] for x in r.overview.rates], [90, 35, 35])
@@ -271,7 +269,8 @@ def report(session: Session, principal: Principal, area: str, quarter: str | Non
         hotspots=service.hotspots(session, principal, area, o.quarter),
         repeats=service.repeats(session, principal, area),
         coverage=service.coverage(session, principal, area),
-        boroughs=comparison.boroughs(session, principal, o.quarter) if area == LONDON else None,
+        boroughs=None,  # each borough's first headline costs its linked audit: minutes for London; the page has it
+        routes=service.routes(session, principal, area, o.quarter),
         names=org_names(session),
         marking=marking(session, o.privacy.agreements),
     )

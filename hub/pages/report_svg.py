@@ -18,10 +18,25 @@ DASHES: Final = ("", "6 3", "2 2", "8 3 2 3")
 SHADES: Final = {1: "#fde0c5", 2: "#facba6", 3: "#f59e72", 4: "#e3683c", 5: "#b33a17"}
 
 
+SWAPS: Final = {"–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...", "×": "x", "→": "->", "←": "<-"}
+
+
+def latin1(text: str) -> str:
+    """``text`` in the PDF core fonts' character set (Latin-1): dashes, quotes and arrows swapped
+    for their plain forms, anything else outside it as "?".
+
+    >>> latin1("Newham → Camden – 2026")
+    'Newham -> Camden - 2026'
+    """
+    for a, b in SWAPS.items():
+        text = text.replace(a, b)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
 def _t(x: float, y: float, text: str, *, size: float = 11, anchor: str = "start", weight: str = "normal", fill: str = "#1b1b1b") -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-family="{FONT}" font-size="{size}" text-anchor="{anchor}" '
-        f'font-weight="{weight}" fill="{fill}">{escape(text)}</text>'
+        f'font-weight="{weight}" fill="{fill}">{escape(latin1(text))}</text>'
     )
 
 
@@ -37,7 +52,7 @@ def _ticks(top: int) -> list[int]:
 
 def bar_chart(rows: Sequence[Figure], *, width: float = 520) -> str:
     """Horizontal bars, one per row, labelled with the published figure ("suppressed" rows have no bar)."""
-    label_w = min(230.0, 12 + 6.2 * max((len(f.label) for f in rows), default=4))
+    label_w = min(0.6 * width, 12 + 6.2 * max((len(f.label) for f in rows), default=4))
     step, top_pad = 22.0, 6.0
     height = top_pad + step * len(rows) + 28
     values = [f.value for f in rows if f.value is not None]

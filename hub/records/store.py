@@ -87,10 +87,16 @@ def insert_rows(session: Session, rows: Rows, incident_pids: list[str]) -> None:
 def store(session: Session, submission_id: str, rows: Rows, incident_pids: list[str], *, agreement_id: str) -> dict[str, int]:
     """Insert a submission's rows, link its persons into the agreement's clusters (incrementally) and write its summaries; returns rows stored per table."""
     insert_rows(session, rows, incident_pids)
+    finish(session, submission_id, agreement_id=agreement_id)
+    return {name: len(batch) for name, batch in rows.items()}
+
+
+def finish(session: Session, submission_id: str, *, agreement_id: str) -> None:
+    """Link and summarise a submission whose rows are all inserted (by one ``insert_rows`` or several,
+    one per group of whole incidents, so a large upload never holds all its database rows at once)."""
     increments.ingest(session, agreement_id, submission_id)
     networks.rebuild(session, agreement_id)
     summaries.refresh(session, [submission_id])
-    return {name: len(batch) for name, batch in rows.items()}
 
 
 def delete(session: Session, submission_ids: Collection[str]) -> dict[str, int]:

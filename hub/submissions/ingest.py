@@ -1,6 +1,7 @@
 """A checked bundle's records as database rows, every pseudonym re-keyed, with provenance;
 stored through :mod:`hub.records.store`. Nothing here commits."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -142,8 +143,39 @@ def prepare_rows(tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> Row
             "person_keys": person_keys}
 
 
+CHUNK_INCIDENTS: Final = 10_000
+"""Incidents whose database rows are prepared and inserted together (with all their children)."""
+
+
+def chunks(tables: ValidTables, size: int = CHUNK_INCIDENTS) -> Iterator[ValidTables]:
+    """The bundle's tables in groups of ``size`` whole incidents, each with its own child rows in file order."""
+    pids = tables.columns["incidents"]["incident_pid"]
+    if len(pids) <= size:
+        yield tables
+        return
+    count = (len(pids) + size - 1) // size
+    chunk_of = {pid: i // size for i, pid in enumerate(pids)}
+    members: dict[str, list[list[int]]] = {}
+    for table, columns in tables.columns.items():
+        groups: list[list[int]] = [[] for _ in range(count)]
+        for i, pid in enumerate(columns["incident_pid"]):
+            groups[chunk_of[pid]].append(i)
+        members[table] = groups
+    for c in range(count):
+        part = {table: {name: [values[i] for i in members[table][c]] for name, values in cols.items()}
+                for table, cols in tables.columns.items()}
+        yield ValidTables(columns=part, rows={table: len(members[table][c]) for table in tables.columns})
+
+
 def store(session: Session, tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dict[str, int]:
-    """Re-key every record of a checked bundle and store it; returns rows stored per table."""
-    rows = prepare_rows(tables, origin, rekey)
-    return records.store(session, origin.submission_id, rows, tables.columns["incidents"]["incident_pid"],
-                         agreement_id=origin.agreement_id)
+    """Re-key every record of a checked bundle and store it, ``CHUNK_INCIDENTS`` incidents at a time
+    (a 100,000-incident upload holds a tenth of its database rows at once); returns rows stored per table."""
+    stored: dict[str, int] = {}
+    for part in chunks(tables):
+        rows = prepare_rows(part, origin, rekey)
+        records.insert_rows(session, rows, part.columns["incidents"]["incident_pid"])
+        for name, batch in rows.items():
+            stored[name] = stored.get(name, 0) + len(batch)
+        del rows
+    records.finish(session, origin.submission_id, agreement_id=origin.agreement_id)
+    return stored

@@ -365,3 +365,12 @@ def test_platform_words_alone_keep_the_sentence(plain: Scrubber, text: str) -> N
     out = plain.scrub(text).text
     assert out is not None
     assert "<HANDLE_" not in out, out
+
+
+def test_a_country_that_is_a_surname_is_kept_and_one_that_is_a_given_name_only_after_a_place_word() -> None:
+    s = Scrubber(ner=False)
+    assert s.scrub("Tomasz was recruited in Poland, then moved from Spain.").text.endswith("in Poland, then moved from Spain.")
+    assert s.scrub("She was moved via Georgia and then into Jordan.").text == "She was moved via Georgia and then into Jordan."
+    # A given name that is also a country is a name anywhere else (fail closed).
+    assert s.scrub("Georgia said Jordan took her phone.").text == "<PERSON_1> said <PERSON_2> took her phone."
+    assert "Jordan" not in (s.scrub("went with Jordan to the shop").text or "")

@@ -80,8 +80,9 @@ def test_caseworker_sends_a_quarter_through_the_page(
         assert len(headers) >= 19
         assert page.locator("#columns select").count() == len(headers), "one choice per column of the file"
         page.select_option("#example", "example:police_intel")
-        expect(page.locator("#profile")).to_have_value(re.compile("demo-police-1"))
+        expect(page.locator("#profile")).to_have_value(re.compile("demo-police-1"), timeout=30_000)
         page.select_option("select[data-column='Grading']", "ignore")
+        page.locator("body:not([data-busy])").wait_for(state="attached", timeout=60_000)  # the values read again
         page.select_option("#quarter", "2026Q3")
         page.click("#prepare")
         page.locator("#step3").wait_for(state="visible", timeout=120_000)
@@ -128,8 +129,9 @@ def test_the_page_shows_every_scrubbed_note_in_full(tmp_path: Path, live_hub: Li
             page.click("#read")
             page.locator("#step2").wait_for(state="visible")
             page.select_option("#example", "example:ngo_cases")
-            expect(page.locator("#profile")).to_have_value(re.compile("demo-ngo-1"))
+            expect(page.locator("#profile")).to_have_value(re.compile("demo-ngo-1"), timeout=30_000)
             # no lookup file was given on the page, so the example's lookup path is not used
+            page.locator("body:not([data-busy])").wait_for(state="attached", timeout=60_000)  # the values read again
             expect(page.locator("#profile")).not_to_have_value(re.compile("postcode_lookup"))
             page.select_option("#quarter", "2026Q3")
             page.click("#prepare")

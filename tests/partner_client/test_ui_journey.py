@@ -223,6 +223,7 @@ def test_caseworker_does_the_whole_job_on_the_page(
         page.click("#read")
         page.locator("#step2").wait_for(state="visible")
         page.select_option("#example", "saved:case-export")
+        page.locator("body:not([data-busy])").wait_for(state="attached", timeout=60_000)
         expect(page.locator("select[data-constant='person.role'] option:checked")).to_have_text("Potential victim", timeout=30_000)
         assert code_of("incident.premises_type", "family home") == "Private household"
         _shot(page, "5-next-quarter")
@@ -268,6 +269,10 @@ def test_postcodes_not_in_the_lookup_are_a_warning_with_their_number(tmp_path: P
         _upload(running, generate(tmp_path / "demo", seed=3, rows=5).postcodes, "postcodes")
         uploaded = _upload(running, FIXTURE, "export")
         assert uploaded["notices"] == []
+        blank = _api(running, "/api/prepare", {"file_id": uploaded["file_id"], "profile_yaml": uploaded["profile_yaml"], "quarter": " "})
+        assert blank.status_code == 400
+        assert blank.json()["error"].startswith("Choose the reporting quarter")
+        assert "--quarter" not in blank.text
         answer = _api(running, "/api/prepare", {
             "file_id": uploaded["file_id"], "profile_yaml": uploaded["profile_yaml"], "quarter": "2026Q3",
             "constants": {"person.role": "potential_victim"},

@@ -176,7 +176,16 @@ function showMapping(result) {
   $("notices").replaceChildren(...(result.notices || []).map((n) => el("li", { class: "warning", text: "Warning: " + n })));
   $("notices").hidden = !(result.notices || []).length;
 }
-async function refreshValues() { showMapping(await postJson("/api/values", mappingBody())); }
+let refreshes = 0;
+async function refreshValues() {
+  // Only the newest answer is shown: a column changed while an earlier answer is on its way is not undone by it.
+  const mine = ++refreshes;
+  document.body.dataset.busy = "yes";
+  try {
+    const result = await postJson("/api/values", mappingBody());
+    if (mine === refreshes) showMapping(result);
+  } finally { if (mine === refreshes) delete document.body.dataset.busy; }
+}
 
 async function init() {
   const ctx = await api("/api/context").catch((e) => { showProblems(e); return null; });
@@ -202,6 +211,7 @@ $("read").addEventListener("click", (ev) => busy(ev.target, async () => {
 
 $("example").addEventListener("change", (ev) => busy(ev.target, async () => {
   if (!ev.target.value) return;
+  document.body.dataset.busy = "yes";  // until the values are read again (refreshValues clears it)
   const [kind, name] = ev.target.value.split(/:(.*)/s);
   const path = kind === "saved" ? "/api/saved/" : "/api/examples/";
   const result = await api(`${path}${encodeURIComponent(name)}?file_id=${state.fileId}`);

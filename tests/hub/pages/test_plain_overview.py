@@ -46,7 +46,8 @@ def test_borough_page_names_partners_and_the_one_left_out_once(hub: HubUnderTest
 
 def test_london_compares_boroughs_with_each_boroughs_own_published_figure(hub: HubUnderTest) -> None:
     _signed_in(hub)
-    page = hub.client.get("/dashboard/london")
+    assert 'href="/dashboard/london/boroughs?quarter=2026-Q3"' in hub.client.get("/dashboard/london").text
+    page = hub.client.get("/dashboard/london/boroughs")
     assert page.status_code == 200
     table = re.search(r'<table id="tbl-boroughs".*?</table>', page.text, re.S)
     assert table is not None

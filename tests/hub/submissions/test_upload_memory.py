@@ -120,3 +120,21 @@ def test_uploads_past_the_process_slots_wait_then_get_503(one_slot_hub: HubUnder
     assert "Content-Security-Policy" in busy.headers
     assert one_slot_hub.upload(partner, bundle).status_code == 201  # the slot is free again
     assert one_slot_hub.upload(partner, bundle).status_code == 200  # and given back after each upload
+
+
+def test_ingest_in_chunks_of_whole_incidents_keeps_every_row_once() -> None:
+    from hub.submissions.ingest import chunks
+
+    bundle = open_bundle(FakePartner(org_id="ngo-one", kid="k", private_key=Ed25519PrivateKey.generate()).bundle(make_tables(7)))
+    tables = check_rows(bundle, Problems())
+    assert tables is not None
+    assert tables.rows["persons"] > 0
+    parts = list(chunks(tables, size=3))
+    assert [p.rows["incidents"] for p in parts] == [3, 3, 1]
+    for table, columns in tables.columns.items():
+        whole = sorted(zip(*columns.values(), strict=True), key=repr)
+        joined = sorted((row for p in parts for row in zip(*p.columns[table].values(), strict=True)), key=repr)
+        assert joined == whole, table
+    for part in parts:  # every child row travels with its incident
+        own = set(part.columns["incidents"]["incident_pid"])
+        assert all(pid in own for cols in part.columns.values() for pid in cols["incident_pid"])
