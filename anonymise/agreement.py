@@ -5,6 +5,7 @@ derived from each provider's records and at which level, and the disclosure sett
 protect every published figure. The rules that read it live in ``anonymise.policy``.
 """
 
+import functools
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -249,4 +250,12 @@ def load_agreement(path: Path) -> Agreement:
 
 
 def parse_agreement(text: str) -> Agreement:
+    """Validate an agreement document (YAML text); the same text parses once per process (the model is frozen)."""
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(text: str) -> Agreement:
+    # The hub reads its stored agreement on every upload (linkage threshold, cross-partner, alerts): PyYAML's
+    # pure-Python parse of demo.yaml took ~0.1 s a call. Errors are not cached (lru_cache keeps only results).
     return Agreement.model_validate(yaml.safe_load(text))

@@ -41,6 +41,7 @@ from enum import StrEnum
 from math import inf
 from typing import Final, Protocol
 
+from anonymise.intervals import NARROW
 from anonymise.perturb import KeyedCount, generate
 
 __all__ = [
@@ -164,6 +165,10 @@ class _Settings:
 
 def _primary(value: int, owns: Sequence[int], rules: Rules) -> Status:
     if 1 <= value < rules.min_count:
+        # "fewer than N" tells a provider with o of them that the others have 0..N-1-o: when
+        # that is within +-1 and the others have some, the label goes too (shown as protected)
+        if any(o > 0 and value - o > 0 and rules.min_count - 1 - o <= NARROW for o in owns):
+            return Status.own
         return Status.small
     if any(o > 0 and 1 <= value - o < rules.min_count for o in owns):
         return Status.own

@@ -21,6 +21,8 @@ from typing import Final
 __all__ = ["Line", "Window", "intervals", "protect", "window"]
 
 NARROW: Final = 2
+BIG: Final = 10**9
+"""Stands for "no upper bound" in the integer programs (HiGHS reports unbounded MIPs unevenly)."""
 
 Window = tuple[int, int | None]
 """Bounds on one cell: (lowest, highest or None for no upper bound)."""
@@ -58,28 +60,71 @@ def window(published: int | None, status: str, *, min_count: int, rounding_base:
     return (0, None)
 
 
-def _solve(bounds: Sequence[Window], lines: Sequence[Line], target: int, sign: int) -> int | None:
-    import numpy as np  # imported here: ``import anonymise`` (the partner client too) stays light
-    from scipy.optimize import linprog
+class _System:
+    """The equality lines, split into connected parts (cells linked by some chain of lines), each
+    one sparse matrix built once: a cell's interval depends only on its own part, so each integer
+    program is over that part alone."""
 
-    n = len(bounds)
-    cost = np.zeros(n)
-    cost[target] = sign
-    a_eq = np.zeros((len(lines), n)) if lines else None
-    for row, line in enumerate(lines):
-        assert a_eq is not None
-        for m in line.members:
-            a_eq[row, m] += 1
-        a_eq[row, line.total] -= 1
-    result = linprog(
-        cost, A_eq=a_eq, b_eq=np.zeros(len(lines)) if lines else None,
-        bounds=list(bounds), integrality=np.ones(n), method="highs",
-    )
-    if result.status == 3:  # unbounded
-        return None
-    if result.status != 0:
-        raise ValueError("the published constraints are infeasible: they cannot all be true")
-    return round(sign * float(result.fun))
+    def __init__(self, n: int, lines: Sequence[Line]) -> None:
+        import numpy as np  # imported here: ``import anonymise`` (the partner client too) stays light
+        from scipy.sparse import coo_matrix
+
+        parent = list(range(n))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for line in lines:
+            for m in line.members:
+                parent[root(m)] = root(line.total)
+        parts: dict[int, list[int]] = {}
+        for i in range(n):
+            parts.setdefault(root(i), []).append(i)
+        self.part_of = [root(i) for i in range(n)]
+        self.cells = parts
+        self.where = {i: k for members in parts.values() for k, i in enumerate(members)}
+        by_part: dict[int, list[Line]] = {}
+        for line in lines:
+            by_part.setdefault(root(line.total), []).append(line)
+        self.matrices = {}
+        for p, part_lines in by_part.items():
+            rows: list[int] = []
+            cols: list[int] = []
+            vals: list[float] = []
+            for row, line in enumerate(part_lines):
+                for m in line.members:
+                    rows.append(row)
+                    cols.append(self.where[m])
+                    vals.append(1.0)
+                rows.append(row)
+                cols.append(self.where[line.total])
+                vals.append(-1.0)
+            shape = (len(part_lines), len(parts[p]))
+            self.matrices[p] = (coo_matrix((vals, (rows, cols)), shape=shape).tocsr(), np.zeros(len(part_lines)))
+
+    def solve(self, bounds: Sequence[Window], target: int, sign: int) -> int | None:
+        import numpy as np
+        from scipy.optimize import linprog
+
+        part = self.part_of[target]
+        if part not in self.matrices:  # on no line: only its own window
+            lo, hi = bounds[target]
+            return lo if sign > 0 else hi
+        cells = self.cells[part]
+        a_eq, b_eq = self.matrices[part]
+        cost = np.zeros(len(cells))
+        cost[self.where[target]] = sign
+        result = linprog(
+            cost, A_eq=a_eq, b_eq=b_eq, bounds=[(lo, BIG if hi is None else hi) for lo, hi in (bounds[i] for i in cells)],
+            integrality=np.ones(len(cells)), method="highs",
+        )
+        if result.status != 0:
+            raise ValueError("the published constraints are infeasible: they cannot all be true")
+        value = round(sign * float(result.fun))
+        return None if value >= BIG // 2 else value
 
 
 def intervals(bounds: Sequence[Window], lines: Sequence[Line], targets: Sequence[int]) -> dict[int, Window]:
@@ -89,10 +134,14 @@ def intervals(bounds: Sequence[Window], lines: Sequence[Line], targets: Sequence
     >>> intervals([(6, 6), (1, 4), (10, 10)], [Line((0, 1), 2)], [1])
     {1: (4, 4)}
     """
+    return _intervals(_System(len(bounds), lines), bounds, targets)
+
+
+def _intervals(system: _System, bounds: Sequence[Window], targets: Sequence[int]) -> dict[int, Window]:
     out: dict[int, Window] = {}
     for t in targets:
-        lo = _solve(bounds, lines, t, 1)
-        hi = _solve(bounds, lines, t, -1)
+        lo = system.solve(bounds, t, 1)
+        hi = system.solve(bounds, t, -1)
         out[t] = (lo if lo is not None else bounds[t][0], hi)
     return out
 
@@ -107,8 +156,10 @@ def protect(
     *, narrow: int = NARROW,
 ) -> list[int]:
     """Cells to hide as well (besides ``small``) so that no small cell's interval is ``narrow`` or
-    narrower; each round hides the smallest non-zero shown cell on a line through a disclosed
-    cell (then any shown cell), zeros and totals last. When nothing shown is left to hide, the
+    narrower; each round hides, for each disclosed cell, the smallest non-zero shown cell on a
+    line through it, zeros and totals last; failing that, one "fewer than N" cell on its lines
+    loses its label (a line's total first, e.g. London's cell that the boroughs' cells add up
+    to); failing that, any shown cell linked to it. When nothing shown is left to hide, the
     disclosed small cell itself is returned: it must lose its "fewer than N" label too (shown as
     protected, bounded by nothing), as ``anonymise.disclosure`` fails closed.
 
@@ -119,21 +170,35 @@ def protect(
     current = list(bounds)
     hidden: list[int] = []
     labelled = list(small)
+    system = _System(len(current), lines)
+    totals = {line.total for line in lines}
+    safe: set[int] = set()  # hiding only widens intervals: a cell found safe stays safe
     for _ in range(2 * len(current)):
-        found = intervals(current, lines, labelled)
-        exposed = [c for c in labelled if _disclosed(found[c], narrow)]
+        found = _intervals(system, current, [c for c in labelled if c not in safe])
+        safe |= {c for c, w in found.items() if not _disclosed(w, narrow)}
+        exposed = [c for c in labelled if c not in safe]
         if not exposed:
             break
-        target = exposed[0]
-        near = {i for line in lines if target in (*line.members, line.total) for i in (*line.members, line.total)}
-        open_ = [i for i in range(len(current)) if i not in small and i not in hidden and current[i][1] is not None]
-        candidates = [i for i in open_ if i in near] or open_
-        if candidates:
-            totals = {line.total for line in lines}
-            choice = min(candidates, key=lambda i: (true[i] == 0, i in totals, true[i], i))
-        else:
-            choice = target
-            labelled.remove(target)
-        hidden.append(choice)
-        current[choice] = (0, None)
+        touched: set[int] = set()  # one choice per disclosed cell this round, unless an earlier choice was on its lines
+        for target in exposed:
+            near = {i for line in lines if target in (*line.members, line.total) for i in (*line.members, line.total)}
+            if near & touched:
+                continue
+            part = system.cells[system.part_of[target]]  # hiding a cell not linked to it cannot help
+            open_ = [i for i in part if i not in small and i not in hidden and current[i][1] is not None]
+            candidates = [i for i in open_ if i in near]
+            labels = [i for i in labelled if i in near]  # else one "fewer than N" on its lines loses its label, a total first
+            if candidates:
+                choice = min(candidates, key=lambda i: (true[i] == 0, i in totals, true[i], i))
+            elif labels:
+                choice = min(labels, key=lambda i: (i not in totals, i != target, i))
+                labelled.remove(choice)
+            elif open_:
+                choice = min(open_, key=lambda i: (true[i] == 0, i in totals, true[i], i))
+            else:
+                choice = target
+                labelled.remove(target)
+            hidden.append(choice)
+            current[choice] = (0, None)
+            touched |= near | {choice}
     return hidden

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Response
 from fpdf import FPDF
 from sqlalchemy.orm import Session
 
-from anonymise import LONDON
 from hub.auth.dependencies import CurrentPrincipal
 from hub.auth.principal import Principal
 from hub.deps import SessionDep
@@ -24,7 +23,7 @@ from hub.pages.dashboard import org_names
 from hub.pages.hotspot_map import hotspot_map
 from hub.pages.plain import excluded_why, field_name, period
 from hub.pages.report_svg import latin1
-from hub.statistics import access, comparison, service
+from hub.statistics import access, service
 from hub.statistics.schemas import (
     BoroughComparison,
     Breakdowns,
@@ -270,7 +269,7 @@ def report(session: Session, principal: Principal, area: str, quarter: str | Non
         hotspots=service.hotspots(session, principal, area, o.quarter),
         repeats=service.repeats(session, principal, area),
         coverage=service.coverage(session, principal, area),
-        boroughs=comparison.boroughs(session, principal, o.quarter) if area == LONDON else None,
+        boroughs=None,  # each borough's first headline costs its linked audit: minutes for London; the page has it
         routes=service.routes(session, principal, area, o.quarter),
         names=org_names(session),
         marking=marking(session, o.privacy.agreements),

@@ -16,9 +16,11 @@ from typing import Any, Final
 
 from anonymise import Line, Window, intervals, protect, window
 
-__all__ = ["Constraints", "constraints", "hidden", "narrowed", "to_hide"]
+__all__ = ["Constraints", "constraints", "hidden", "joint", "narrowed", "protected", "to_hide"]
 
 OTHER_GENDER: Final = "other_gender"
+PROTECTED: Final = {"value": None, "display": "suppressed", "suppressed": "protected"}
+"""What a figure the audit hides shows instead (no value, no "fewer than N" label)."""
 SPLIT_GENDERS: Final = ("female", "male", "not_recorded")
 
 
@@ -103,6 +105,59 @@ def constraints(responses: Mapping[str, Mapping[str, Any]]) -> Constraints:
     return c
 
 
+UNLINED: Final = (":nationality:", ":hotspots:", ":routes:", ":ctdc:")
+"""Cells not lined across areas: each area folds its own top nationalities into "other", lists
+only the hotspot cells it shows and rolls up its own small route flows, so a London row of these
+is not the sum of the boroughs' rows of that name."""
+
+
+def joint(
+    areas: Mapping[str, Mapping[str, Mapping[str, Any]]], *, london: str, pooled: Iterable[str], complete: bool,
+) -> Constraints:
+    """One system over every area a viewer fetched for one quarter (``areas``: area -> the
+    responses of :func:`constraints`; names become ``area/name``), with, for every additive cell
+    London publishes, ``London = the sum of the boroughs in pooled + rest``: ``pooled`` are the
+    boroughs whose figures draw on some of London's sources and no other (so each is a part of
+    London's cell; one of them with no such cell counts 0), ``rest/name`` a free term (>= 0) for
+    the rest of London's records, left out when ``complete`` (every borough with records is in
+    ``pooled`` and draws on all of London's sources)."""
+    c = Constraints()
+    for area, responses in areas.items():
+        one = constraints(responses)
+        offset = len(c.names)
+        for name, w in zip(one.names, one.windows, strict=True):
+            c._index[f"{area}/{name}"] = len(c.names)
+            c.names.append(f"{area}/{name}")
+            c.windows.append(w)
+        c.lines += [Line(tuple(m + offset for m in line.members), line.total + offset) for line in one.lines]
+        c.small |= {i + offset for i in one.small}
+    if london not in areas:
+        return c
+    boroughs = [b for b in pooled if b != london and b in areas]
+    for name in [n.removeprefix(f"{london}/") for n in c.names if n.startswith(f"{london}/")]:
+        if any(u in name for u in UNLINED) and not name.endswith(":total"):
+            continue
+        members = [c._index[f"{b}/{name}"] for b in boroughs if f"{b}/{name}" in c._index]
+        if not complete:
+            members.append(c.var(f"rest/{name}"))
+        c.line(members, c._index[f"{london}/{name}"])
+    return c
+
+
+def protected(c: Constraints) -> frozenset[str]:
+    """The cells of ``c`` to hide as well so that no small cell can be narrowed to +-1
+    (``anonymise.intervals.protect``; smallest published cells first); fails closed on
+    inconsistent windows, hiding every cell on a line with a small one."""
+    if not c.small:
+        return frozenset()
+    size = [w[0] for w in c.windows]
+    try:
+        extra = protect(c.windows, c.lines, sorted(c.small), size)
+    except ValueError:
+        extra = sorted({i for line in c.lines if c.small & {*line.members, line.total} for i in (*line.members, line.total)})
+    return frozenset(c.names[i] for i in extra)
+
+
 def narrowed(c: Constraints, *, narrow: int = 2) -> dict[str, Window]:
     """Cells shown as "fewer than N" that the whole system pins or narrows to ``narrow`` or less."""
     found = intervals(c.windows, c.lines, sorted(c.small))
@@ -134,15 +189,7 @@ def _named(body: Mapping[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
 def to_hide(responses: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
     """The cells to hide as well, everywhere, so that no small cell of the system can be narrowed
     to +-1 (``anonymise.intervals.protect``; smallest published cells first)."""
-    c = constraints(responses)
-    if not c.small:
-        return frozenset()
-    size = [w[0] for w in c.windows]
-    try:
-        extra = protect(c.windows, c.lines, sorted(c.small), size)
-    except ValueError:  # inconsistent windows: fail closed, hiding every cell on a line with a small one
-        extra = sorted({i for line in c.lines if c.small & {*line.members, line.total} for i in (*line.members, line.total)})
-    return frozenset(c.names[i] for i in extra)
+    return protected(constraints(responses))
 
 
 def hidden(body: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
@@ -150,7 +197,7 @@ def hidden(body: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
     (rates, changes against other quarters, mapped hotspot cells) withdrawn with it."""
     for name, figure in _named(body):
         if name in names:  # shown, or "fewer than N" that must lose its label too
-            figure.update(value=None, display="suppressed", suppressed="protected")
+            figure.update(PROTECTED)
     for r in body.get("rates", []):
         if r["numerator"]["value"] is None or not r["denominator"]["value"]:
             r.update(percent=None, display="not available (small numbers)")

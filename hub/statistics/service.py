@@ -12,12 +12,12 @@ from typing import Final, TypeVar
 
 from sqlalchemy.orm import Session
 
-from anonymise import LONDON, Visibility, vocab
+from anonymise import BY_GSS, LONDON, Visibility, vocab
 from hub import audit
 from hub.auth.principal import Principal
 from hub.errors import Forbidden
 from hub.records import summaries
-from hub.statistics import access, figures, linkage, linked, queries
+from hub.statistics import access, figures, hidesets, linkage, linked, queries
 from hub.statistics import routes as route_stats
 from hub.statistics import tables as assembly
 from hub.statistics.caching import BoundedCache
@@ -28,6 +28,7 @@ from hub.statistics.route_nodes import label as route_label_of
 from hub.statistics.schemas import (
     AreaTables,
     Breakdowns,
+    Change,
     Coverage,
     CtdcRow,
     CtdcTable,
@@ -72,7 +73,7 @@ def overview_quarters(session: Session, principal: Principal, area: str) -> list
 def overview(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Overview:
     answer, visibility = _overview(session, principal, area, quarter)
     _audit(session, principal, "overview", visibility, answer.quarter)
-    return _linked(session, principal, area, answer, visibility)
+    return _masked_changes(session, principal, area, _linked(session, principal, area, answer, visibility))
 
 
 def _overview(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Overview, Visibility]:
@@ -123,6 +124,13 @@ def trends(session: Session, principal: Principal, area: str) -> Trends:
         people = queries.persons_by_quarter_and_role(session, scope, [VICTIM, SUSPECT])
         series.append(assembly.per_quarter_series(people[VICTIM], full, visibility, "potential_victims", "Potential victims"))
         series.append(assembly.per_quarter_series(people[SUSPECT], full, visibility, "suspects", "Suspects"))
+        hidden = linked.PROTECTED
+        series = [
+            t.model_copy(update={"points": [
+                p.model_copy(update=hidden) if _hidden_point(session, principal, area, t.key, p.key, quarters) else p for p in t.points
+            ]})
+            for t in series
+        ]
         quarters = full
     _audit(session, principal, "trends", visibility, None)
     return Trends(scope=area, quarters=quarters, series=series, privacy=figures.privacy(visibility, visibility.providers))
@@ -207,7 +215,7 @@ def premises_by_area(
         table = assembly.incident_table(
             session, scope.with_quarter(chosen), seen, "premises_type", "Premises", vocab.PremisesType
         )
-        hide = _hide(session, principal, each, chosen, seen)  # what breakdowns of ``each`` hide, so the same cells
+        hide = _hide(session, principal, each, chosen)  # what breakdowns of ``each`` hide, so the same cells
         tables[each] = Table.model_validate(linked.hidden({"tables": [table.model_dump()]}, hide)["tables"][0]) if hide else table
         drawn |= seen.providers
     agreements = sorted({a for a, _ in visibility.sources})
@@ -247,7 +255,7 @@ def routes(session: Session, principal: Principal, area: str, quarter: str | Non
     q = scope.with_quarter(chosen)
     t, keys, seen, named = route_stats.route_table(session, principal, area, direction, visibility, q)
     if direction == "in" and chosen is not None and visibility.sources:
-        hide = _hide(session, principal, area, chosen, visibility)
+        hide = _hide(session, principal, area, chosen)
         t = Table.model_validate(linked.hidden({"tables": [t.model_dump()]}, hide)["tables"][0]) if hide else t
     _audit(session, principal, f"routes_{direction}", seen, chosen)
     return RouteFlows(
@@ -262,7 +270,7 @@ def ctdc(session: Session, principal: Principal, area: str, quarter: str | None 
     visibility, scope, _, chosen = access.question(session, principal, area, quarter)
     t, keys = route_stats.ctdc_table(session, visibility, scope.with_quarter(chosen))
     if chosen is not None and visibility.sources:
-        hide = _hide(session, principal, area, chosen, visibility)
+        hide = _hide(session, principal, area, chosen)
         t = Table.model_validate(linked.hidden({"tables": [t.model_dump()]}, hide)["tables"][0]) if hide else t
     _audit(session, principal, "ctdc", visibility, chosen)
     by_name = {f.key: f for f in t.rows}
@@ -275,29 +283,66 @@ def ctdc(session: Session, principal: Principal, area: str, quarter: str | None 
 
 
 Linked = TypeVar("Linked", Overview, Breakdowns, Hotspots)
-HIDDEN_CACHED: Final = 512  # a London premises question audits every borough and London: 34 entries a quarter
-_HIDDEN: BoundedCache[tuple[object, ...], frozenset[str]] = BoundedCache(HIDDEN_CACHED)
+HEADLINE_CELLS: Final = {"incidents": "incidents:total", "potential_victims": "potential victims:total"}
 
 
-def _hide(session: Session, principal: Principal, area: str, quarter: str, visibility: Visibility) -> frozenset[str]:
-    """The cells the audit across everything this viewer can fetch for the scope and quarter
-    (overview, breakdowns, hotspots: ``hub.statistics.linked``) must hide so no small cell is
-    narrowed to +-1. Computed once per question after any summary changes (the key holds the
-    summaries' generation), then kept, so the same question keeps its answer."""
-    key = (
-        summaries.generation(session), area, visibility.sources, quarter, visibility.min_count, visibility.rounding_base,
-        visibility.view_h3_resolution,  # the hotspots in the system differ by it
+def _hide(session: Session, principal: Principal, area: str, quarter: str) -> frozenset[str]:
+    """The cells of ``area`` that :func:`_hide_sets` hides for ``quarter``."""
+    return _hide_sets(session, principal, quarter).get(area, frozenset())
+
+
+def _hide_sets(session: Session, principal: Principal, quarter: str) -> hidesets.HideSets:
+    """The cells the audit across everything this viewer can fetch for ``quarter`` must hide, by
+    area: overview, breakdowns and hotspots of London and of every borough it may see, as one
+    system (``hub.statistics.linked.joint``: London is the sum of the boroughs drawing on its
+    sources, plus the rest), so no small cell is narrowed to +-1 by combining tables or by
+    differencing London against the boroughs. Computed once per summaries generation and
+    viewer class and stored in the database (``hub.statistics.hidesets``), so every process
+    serves the same answer."""
+    generation = summaries.generation(session)
+    seen: dict[str, Visibility] = {}
+    complete = True
+    quarters_of: dict[tuple[object, ...], list[str]] = {}
+    for each in (LONDON, *sorted(BY_GSS)):
+        try:
+            visibility = access.visibility_for(session, principal, each)
+        except Forbidden:
+            complete = False
+            continue
+        sources = tuple(sorted(visibility.sources))
+        if sources not in quarters_of:
+            quarters_of[sources] = queries.submitted_quarters(session, Scope(each, visibility.sources))
+        if sources and quarter in quarters_of[sources]:
+            seen[each] = visibility
+    london = seen.get(LONDON)
+    complete = complete and london is not None and all(
+        b in seen and seen[b].sources == london.sources for b in BY_GSS
     )
-    hide = _HIDDEN.get(key)
+    pooled = [b for b, v in seen.items() if b != LONDON and london is not None and v.sources <= london.sources]
+    key = (
+        quarter, complete,
+        tuple((a, tuple(sorted(v.sources)), v.min_count, v.rounding_base, v.view_h3_resolution) for a, v in seen.items()),
+    )
+    name = hidesets.digest(key)
+    hide = hidesets.load(session, name, generation)
     if hide is None:
         fetched = {
-            "overview": _overview(session, principal, area, quarter)[0].model_dump(),
-            "breakdowns": _breakdowns(session, principal, area, quarter)[0].model_dump(),
-            "hotspots": _hotspots(session, principal, area, quarter)[0].model_dump(),
-            "routes": _routes_body(session, principal, area, quarter, visibility),
+            each: {
+                "overview": _overview(session, principal, each, quarter)[0].model_dump(),
+                "breakdowns": _breakdowns(session, principal, each, quarter)[0].model_dump(),
+                "hotspots": _hotspots(session, principal, each, quarter)[0].model_dump(),
+                "routes": _routes_body(session, principal, each, quarter, visibility),
+            }
+            for each, visibility in seen.items()
         }
-        hide = linked.to_hide(fetched)
-        _HIDDEN.put(key, hide)
+        names = linked.protected(linked.joint(fetched, london=LONDON, pooled=pooled, complete=complete))
+        grouped: dict[str, set[str]] = {each: set() for each in seen}
+        for n in names:
+            each, _, cell = n.partition("/")
+            if each in grouped:
+                grouped[each].add(cell)
+        hide = {each: frozenset(cells) for each, cells in grouped.items()}
+        hidesets.store(session, name, generation, hide)
     return hide
 
 
@@ -313,8 +358,28 @@ def _linked(session: Session, principal: Principal, area: str, answer: Linked, v
     """``answer`` with the cells of :func:`_hide` hidden."""
     if answer.quarter is None or not visibility.sources:
         return answer
-    hide = _hide(session, principal, area, answer.quarter, visibility)
+    hide = _hide(session, principal, area, answer.quarter)
     return type(answer).model_validate(linked.hidden(answer.model_dump(), hide)) if hide else answer
+
+
+def _hidden_point(session: Session, principal: Principal, area: str, key: str, quarter: str, sent: Sequence[str]) -> bool:
+    """Whether ``quarter``'s audit hides the headline ``key`` (a trend point, the other side of a change)."""
+    cell = HEADLINE_CELLS.get(key)
+    return cell is not None and quarter in sent and cell in _hide(session, principal, area, quarter)
+
+
+def _masked_changes(session: Session, principal: Principal, area: str, answer: Overview) -> Overview:
+    """No change against a quarter whose own audit hides the figure compared with (the change
+    and its text would give the hidden figure back)."""
+    headlines = []
+    for h in answer.headlines:
+        changes = [
+            Change(against=c.against, quarter=c.quarter, percent=None, display=f"no comparison with {c.quarter}: no or small figures")
+            if _hidden_point(session, principal, area, h.key, c.quarter, answer.quarters) else c
+            for c in h.changes
+        ]
+        headlines.append(h.model_copy(update={"changes": changes}))
+    return answer.model_copy(update={"headlines": headlines})
 
 
 def _repeat_counts(session: Session, scope: Scope, visibility: Visibility) -> RepeatCounts:

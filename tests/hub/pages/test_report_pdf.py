@@ -92,11 +92,12 @@ def test_borough_report_has_charts_map_repeats_partners_marking_and_page_numbers
     assert len(re.findall(rb"/Alt \(", pdf)) >= 4
 
 
-def test_london_report_compares_boroughs(hub: HubUnderTest, tmp_path: Path) -> None:
+def test_london_report(hub: HubUnderTest, tmp_path: Path) -> None:
     pages, _ = _pages(_report(hub, "london"), tmp_path, "london")
     text = re.sub(r"\s+", " ", " ".join(pages))
-    assert "Boroughs compared" in text
-    assert "Not shared with you:" in text
+    assert "Modern slavery: London (all boroughs)" in text
+    assert "based on 4 of 4 partners: Demo Hospital Trust, Demo NGO, Demo Police, London Borough of Newham" in text
+    assert "Where: incidents by area" in text
 
 
 def test_the_agreement_sets_the_protective_marking(hub: HubUnderTest, tmp_path: Path) -> None:

@@ -12,8 +12,9 @@ from hub.premises import service as premises
 from tests.browser import SCREENSHOTS, Watched, open_watched
 from tests.factories.accounts import PASSWORD, add_user
 from tests.factories.routes_seed import add_routes
-from tests.factories.stats_seed import DEMO_AGREEMENT, NEWHAM, load_agreement, seed
+from tests.factories.stats_seed import NEWHAM, load_agreement, seed
 from tests.hub.premises.test_indicators import SECRETS, add_quarter, register
+from tests.hub.statistics.test_routes import every_borough_agreement
 from tests.hubs import serve_seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,7 +28,7 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     def fill(s: Session) -> None:
         seed(s, per_quarter=30, seed_=5, with_agreement=False)
-        load_agreement(s, DEMO_AGREEMENT.read_text(encoding="utf-8"))  # the demo analyst: every borough's detail
+        load_agreement(s, every_borough_agreement())  # the analyst: every borough's detail from three partners
         add_quarter(s)
         add_routes(s)
         premises.import_register(s, [register(Path(directory) / "fhrs.xml")], actor="test")
@@ -101,4 +102,4 @@ def test_a_london_analyst_sees_borough_to_borough_flows_and_the_premises_ranking
     assert w.page.locator("[data-privacy]").count() >= 1
     assert all(u.startswith(hub_url) for u in w.requests)
     assert w.errors == []
-    w.page.screenshot(path=str(SCREENSHOTS / "where_to_look_demo_analyst.png"), full_page=True)
+    w.page.screenshot(path=str(SCREENSHOTS / "where_to_look_borough_analyst.png"), full_page=True)
