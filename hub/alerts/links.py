@@ -21,10 +21,8 @@ from typing import Final
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from anonymise import parse_agreement
 from hub import audit
 from hub.models import (
-    AgreementVersion,
     Alert,
     Incident,
     Person,
@@ -33,6 +31,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
+from hub.records.current import current_agreement
 
 __all__ = ["MAX_SHARED", "Refreshed", "opted_in", "refresh"]
 
@@ -57,16 +56,10 @@ class Refreshed:
 
 def opted_in(session: Session, agreement_id: str) -> frozenset[str]:
     """The providers of the agreement's current version that take part in alerts (none without cross-partner linkage)."""
-    document = session.scalars(
-        select(AgreementVersion.document)
-        .where(AgreementVersion.agreement_id == agreement_id)
-        .order_by(AgreementVersion.version.desc())
-        .limit(1)
-    ).first()
-    if document is None:
+    agreement = current_agreement(session, agreement_id)
+    if agreement is None or not agreement.linkage.cross_partner:
         return frozenset()
-    agreement = parse_agreement(document)
-    return agreement.alert_providers() if agreement.linkage.cross_partner else frozenset()
+    return agreement.alert_providers()
 
 
 def _live(agreement_id: str, providers: Iterable[str]) -> list[object]:

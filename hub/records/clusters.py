@@ -18,10 +18,9 @@ import numpy.typing as npt
 from sqlalchemy import Select, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from anonymise import MARKER_CODES, LinkageRules, parse_agreement
+from anonymise import MARKER_CODES, LinkageRules
 from hub.linkage import model
 from hub.models import (
-    AgreementVersion,
     Person,
     PersonCluster,
     PersonKey,
@@ -30,6 +29,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
+from hub.records.current import current_agreement
 
 __all__ = ["Relinked", "active", "attribute_codes", "clustered_persons", "forget", "key_int", "key_purpose", "relink", "threshold_of", "why"]
 
@@ -63,15 +63,8 @@ class Relinked:
 
 
 def threshold_of(session: Session, agreement_id: str) -> float:
-    document = session.scalars(
-        select(AgreementVersion.document)
-        .where(AgreementVersion.agreement_id == agreement_id)
-        .order_by(AgreementVersion.version.desc())
-        .limit(1)
-    ).first()
-    if document is None:
-        return float(LinkageRules().match_threshold)
-    return float(parse_agreement(document).linkage.match_threshold)
+    agreement = current_agreement(session, agreement_id)
+    return float((agreement.linkage if agreement is not None else LinkageRules()).match_threshold)
 
 
 def active(agreement_id: str) -> list[object]:

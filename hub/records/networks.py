@@ -18,10 +18,8 @@ import pandas as pd
 from sqlalchemy import Table, and_, delete, select
 from sqlalchemy.orm import Session
 
-from anonymise import parse_agreement
 from hub.linkage import graph
 from hub.models import (
-    AgreementVersion,
     Incident,
     IncidentCode,
     Network,
@@ -34,6 +32,7 @@ from hub.models import (
     SubmissionStatus,
 )
 from hub.records import bulk
+from hub.records.current import current_agreement
 
 __all__ = ["PERSON", "Rebuilt", "cross_partner", "forget", "rebuild"]
 
@@ -56,13 +55,8 @@ class Rebuilt:
 
 
 def cross_partner(session: Session, agreement_id: str) -> bool:
-    document = session.scalars(
-        select(AgreementVersion.document)
-        .where(AgreementVersion.agreement_id == agreement_id)
-        .order_by(AgreementVersion.version.desc())
-        .limit(1)
-    ).first()
-    return document is not None and parse_agreement(document).linkage.cross_partner
+    agreement = current_agreement(session, agreement_id)
+    return agreement is not None and agreement.linkage.cross_partner
 
 
 def _active(agreement_id: str, submission_column: Any) -> Any:
