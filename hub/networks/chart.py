@@ -56,7 +56,7 @@ class Graph:
 
 def _incident_label(n: int, row: IncidentRow) -> str:
     borough = BY_GSS[row.gss].name if row.gss in BY_GSS else "borough unknown"
-    types = "/".join(row.types) or "type unknown"
+    types = "/".join(t.replace("_", " ") for t in row.types) or "type unknown"  # "domestic servitude", not the code
     return f"Incident {n} — {row.month}, {borough}, {types}, {PARTNER_LABELS.get(row.partner_kind, 'partner')}"
 
 
@@ -68,11 +68,11 @@ def build(
     """The chart of a network from its incidents, ``(incident id, kind, key)`` selectors and
     ``(incident id, cluster id, role)`` persons.
 
-    >>> g = build([IncidentRow(7, "2026-07", "E09000025", "NGO", ("labour",)),
+    >>> g = build([IncidentRow(7, "2026-07", "E09000025", "NGO", ("domestic_servitude",)),
     ...            IncidentRow(9, "2026-08", None, "LawEnforcement", ())],
     ...           [(7, "phone", "h1.aa"), (9, "phone", "h1.aa")], [(9, 40, "suspect")])
     >>> [n.label for n in g.nodes.values()]
-    ['Incident 1 — 2026-07, Newham, labour, NGO', 'Incident 2 — 2026-08, borough unknown, type unknown, police', 'Phone 1', 'Person 1 — suspect']
+    ['Incident 1 — 2026-07, Newham, domestic servitude, NGO', 'Incident 2 — 2026-08, borough unknown, type unknown, police', 'Phone 1', 'Person 1 — suspect']
     >>> sorted(g.adjacency["phone-1"])
     ['incident-1', 'incident-2']
     """
