@@ -176,7 +176,8 @@ def test_operator_console_flows(fresh_console_hub: ConsoleHub, browser: Browser,
 
     # Suspend the demo agreement, compare its versions, and see statistics change at once.
     officer = {"Authorization": f"Bearer {hub.officer_token}"}
-    before = httpx.get(f"{hub.url}/api/v1/stats/E09000025/overview", headers=officer).json()
+    # The first question after a data or agreement change runs the cross-table audit (docs/privacy.md): seconds, not 5.
+    before = httpx.get(f"{hub.url}/api/v1/stats/E09000025/overview", headers=officer, timeout=120).json()
     assert "demo-london" not in " ".join(before["privacy"]["explanations"])
     page.goto(f"{hub.url}/console/agreements/demo-london")
     page.click("#suspend")
@@ -184,7 +185,7 @@ def test_operator_console_flows(fresh_console_hub: ConsoleHub, browser: Browser,
     page.click("#confirm-button")
     expect(page.locator(".notice")).to_contain_text("suspended")
     expect(page.locator("#status")).to_have_text("suspended")
-    after = httpx.get(f"{hub.url}/api/v1/stats/E09000025/overview", headers=officer).json()
+    after = httpx.get(f"{hub.url}/api/v1/stats/E09000025/overview", headers=officer, timeout=120).json()
     assert "agreement demo-london is suspended" in " ".join(after["privacy"]["explanations"])
     assert after["privacy"]["explanations"][0] != before["privacy"]["explanations"][0]
     page.check("input[name=v1][value='1']")
