@@ -6,12 +6,10 @@ shows a figure the API would not; the register's counts are all it knows of any 
 
 from fastapi import APIRouter, Request, Response
 
-from anonymise import BY_GSS, LONDON
-from hub.auth.pages import PageForbidden, PagePrincipal, csrf_token
+from hub.auth.pages import PageForbidden, PagePrincipal
 from hub.deps import SessionDep
 from hub.errors import Forbidden
-from hub.pages.dashboard import PAGES
-from hub.pages.templating import templates
+from hub.pages.dashboard import render
 from hub.premises import service
 
 router = APIRouter()
@@ -25,14 +23,7 @@ def where_to_look_page(
         data = service.indicators(session, principal, area, quarter)
     except Forbidden as exc:
         raise PageForbidden from exc
-    scopes = [(LONDON, "London")]
-    if principal.gss_code in BY_GSS:
-        scopes.insert(0, (principal.gss_code, BY_GSS[principal.gss_code].name))
-    return templates.TemplateResponse(
-        request,
-        "dashboard_premises.html",
-        {
-            "principal": principal, "csrf_token": csrf_token(request), "area": area, "area_name": data.scope_name,
-            "page": "where", "pages": PAGES, "scopes": scopes, "data": data, "quarters": data.quarters,
-        },
+    return render(
+        request, session, principal, area, "where", "dashboard_premises.html", area_name=data.scope_name, data=data,
+        quarters=data.quarters,
     )

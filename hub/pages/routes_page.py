@@ -7,13 +7,12 @@ table of every flow with its privacy label.
 
 from fastapi import APIRouter, Request, Response
 
-from anonymise import BY_GSS, LONDON
-from hub.auth.pages import PageForbidden, PagePrincipal, csrf_token
+from anonymise import BY_GSS
+from hub.auth.pages import PageForbidden, PagePrincipal
 from hub.deps import SessionDep
 from hub.errors import Forbidden
-from hub.pages.dashboard import PAGES
+from hub.pages.dashboard import render
 from hub.pages.flow_svg import flow_map, sankey
-from hub.pages.templating import templates
 from hub.statistics import service
 from hub.statistics.routes import Direction
 
@@ -29,15 +28,7 @@ def routes_page(
         data = service.routes(session, principal, area, quarter, direction)
     except Forbidden as exc:
         raise PageForbidden from exc
-    scopes = [(LONDON, "London")]
-    if principal.gss_code in BY_GSS:
-        scopes.insert(0, (principal.gss_code, BY_GSS[principal.gss_code].name))
-    return templates.TemplateResponse(
-        request,
-        "dashboard_routes.html",
-        {
-            "principal": principal, "csrf_token": csrf_token(request), "area": area, "area_name": data.scope_name,
-            "page": "routes", "pages": PAGES, "scopes": scopes, "data": data, "quarters": data.quarters,
-            "sankey": sankey(data.flows), "map": flow_map(data.flows), "area_name_of": BY_GSS,
-        },
+    return render(
+        request, session, principal, area, "routes", "dashboard_routes.html", area_name=data.scope_name, data=data,
+        quarters=data.quarters, sankey=sankey(data.flows), map=flow_map(data.flows), area_name_of=BY_GSS,
     )
