@@ -166,7 +166,8 @@ def receive(
     _check_resubmissions(session, partner.org_id, agreement.id, quarter, agreement.disclosure.max_resubmissions)
     submission_id = str(manifest.submission_id)
     if session.get(Submission, submission_id) is not None:
-        raise Conflict("this submission id was used by another bundle; prepare the bundle again")
+        raise Conflict("this submission id was used by another bundle; prepare the bundle again",
+                       problems=[{"rule": "submission_id_reused"}])
     return _ingest(session, secrets, partner, tables, bundle.manifest.model_dump(mode="json"),
                    submission_id=submission_id, agreement_id=agreement.id,
                    agreement_version=agreement.version, quarter=quarter, digest=digest)
@@ -183,7 +184,8 @@ def _check_resubmissions(session: Session, org_id: str, agreement_id: str, quart
     if sent > allowed:
         raise Conflict(
             f"{quarter} has been sent {sent} times; the agreement allows {allowed} resubmission(s) of a quarter. "
-            "Ask the hub operator (and the agreement's owner) if a correction is needed."
+            "Ask the hub operator (and the agreement's owner) if a correction is needed.",
+            problems=[{"rule": "max_resubmissions"}],
         )
 
 
@@ -193,9 +195,10 @@ def _by_digest(session: Session, digest: str) -> Submission | None:
 
 def _again(earlier: Submission, partner: Partner) -> Received:
     if earlier.org_id != partner.org_id:
-        raise Conflict("this bundle was received before from another partner")
+        raise Conflict("this bundle was received before from another partner", problems=[{"rule": "bundle_of_another_partner"}])
     if earlier.status not in (SubmissionStatus.active, SubmissionStatus.superseded):
-        raise Conflict(f"this exact bundle was {earlier.status}; prepare it again to send it anew")
+        raise Conflict(f"this exact bundle was {earlier.status}; prepare it again to send it anew",
+                       problems=[{"rule": "bundle_no_longer_active"}])
     log.info("upload from %s repeats submission %s: original receipt returned", partner.org_id, earlier.id)
     return Received(receipt=dict(earlier.receipt), created=False)
 
@@ -261,7 +264,8 @@ def _ingest(
         )
         session.flush()
     except IntegrityError as exc:
-        raise Conflict("another upload for this quarter was accepted at the same moment; try again") from exc
+        raise Conflict("another upload for this quarter was accepted at the same moment; try again",
+                       problems=[{"rule": "one_active_per_quarter"}]) from exc
     origin = ingest.Provenance(submission_id, partner.org_id, agreement_id, quarter)
     stored = ingest.store(session, tables, origin, Rekeyer(secrets.pseudonym_key, agreement_id))
     alert_links.refresh(session, agreement_id, actor=partner.actor)
