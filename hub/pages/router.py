@@ -7,6 +7,7 @@ from hub.pages import (
     console_audit,
     console_confirm,
     console_onboard,
+    console_onboarding,
     console_partner,
     console_people,
     console_returns,
@@ -26,6 +27,7 @@ router.include_router(console_onboard.router)
 router.include_router(console_people.router)
 router.include_router(console_returns.router)
 router.include_router(console_partner.router)
+router.include_router(console_onboarding.router)
 router.include_router(console.router)
 router.include_router(dashboard.router)
 router.include_router(premises.router)

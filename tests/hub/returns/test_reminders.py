@@ -133,7 +133,8 @@ def test_msht_hub_returns_remind_for_scripts(hub: HubUnderTest, two: dict[str, F
     runner = CliRunner()
     listed = runner.invoke(cli, ["returns", "list", "--quarter", old])
     assert listed.exit_code == 0, listed.stderr
-    assert "ngo-late" in listed.stdout and "LATE" in listed.stdout
+    assert "ngo-late" in listed.stdout
+    assert "LATE" in listed.stdout
     assert "ngo-ontime" not in listed.stdout
     declined = runner.invoke(cli, ["returns", "remind", "--quarter", old], input="n\n")
     assert declined.exit_code != 0
