@@ -28,7 +28,7 @@ from hub.errors import Busy, Conflict, Forbidden, NotAuthenticated, NotFound, Re
 from hub.models import Submission, SubmissionStatus
 from hub.records import store as records
 from hub.secrets import HubSecrets
-from hub.submissions import ingest
+from hub.submissions import ingest, memory
 from hub.submissions.min_k import check_min_k
 from hub.submissions.receipts import sign_receipt
 from hub.submissions.rekey import Rekeyer
@@ -131,6 +131,7 @@ def receive(
     if problems:
         _reject(caller, problems, too_large=any(p["rule"] == "row_limit" for p in problems.items))
     tables = check_rows(bundle, problems, text_bytes=settings.max_bundle_text_bytes)
+    memory.give_back()  # Arrow's decoding pages and the validation's garbage, before the database work
 
     partner = authenticate(session, settings, token, typ=UPLOAD_TYP, bundle_sha256=digest)
     if partner.kid != caller.kid:
