@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from anonymise import KEY_SPECS, NAME_DOB_LEVELS, KeyKind, MatchKey
 from hub.linkage import frequency
+from hub.linkage.chains import clusters, components
 
 __all__ = [
     "COMPARISONS",
@@ -73,6 +74,10 @@ IMPLIED_BY_NAME_DOB: Final = ("age_band", "nationality")
 date; names run by nationality, so namesakes (and twins) share it far more often than two random
 people. Counting them again beside an agreeing name-and-date level overstated the evidence and
 linked twins; they count only where names and dates do not agree."""
+
+YEARLESS: Final = frozenset({"canon_sorted_md"})
+"""Name-and-date levels whose key holds no year: the age band is independent evidence beside them (a
+wrong year of birth by one mostly keeps the band; a namesake sharing a birthday mostly does not)."""
 
 _NULL: Final = -1
 _MISRECORDED: Final = 0.02
@@ -212,8 +217,9 @@ def compare(candidates: Candidates, kinds: Mapping[str, _Kind], attributes: Mapp
         levels[:, c] = column
     name = levels[:, COMPARISONS.index("name_dob")]
     names_agree = (name >= 0) & (name < len(NAME_DOB_LEVELS))
+    without_year = np.isin(name, [NAME_DOB_LEVELS.index(k) for k in YEARLESS if k in NAME_DOB_LEVELS])
     for implied in IMPLIED_BY_NAME_DOB:
-        levels[names_agree, COMPARISONS.index(implied)] = _NULL
+        levels[names_agree & ~(without_year & (implied == "age_band")), COMPARISONS.index(implied)] = _NULL
     candidates.levels = levels
     return candidates
 
@@ -272,12 +278,22 @@ there a match) it would drive u to zero and the level's weight to 60 bits, enoug
 disagreeing NHS number."""
 
 
-def _cap_chance(comparison: str, u: FloatArray) -> FloatArray:
+DATE_PART_CHANCE: Final[dict[str, float]] = {"canon_sorted_ym": 1 / (12 * 40), "canon_sorted_md": 1 / 365.25}
+"""The chance that two different people's dates of birth agree on a key's date part (year and month,
+dates of birth spread over about 40 years; a birthday): u of such a level is at least the chance
+that two different people share a full name (the agreement's own name counts,
+:mod:`hub.linkage.frequency`) times this, as names and dates of birth of different people are
+independent. EM alone drove u of these levels to its floor whenever every pair sharing the key was
+a candidate, taking namesakes born the same month (or sharing a birthday) for matches."""
+
+
+def _cap_chance(comparison: str, u: FloatArray, name_chance: float = 0.0) -> FloatArray:
     if comparison in ATTRIBUTES:
         return u
     capped = u.copy()
     for level, name in enumerate(_levels_of(comparison)):
-        capped[level] = min(max(float(capped[level]), 2.0 ** -(CHANCE_BITS[name] + _FLOOR_BITS)), 2.0 ** -CHANCE_BITS[name])
+        least = max(2.0 ** -(CHANCE_BITS[name] + _FLOOR_BITS), name_chance * DATE_PART_CHANCE.get(name, 0.0))
+        capped[level] = min(max(float(capped[level]), least), max(2.0 ** -CHANCE_BITS[name], least))
     capped[-1] = max(0.0, 1.0 - float(capped[:-1].sum()))
     return capped
 
@@ -311,6 +327,7 @@ def estimate(candidates: Candidates, kinds: Mapping[str, _Kind], keys: "Keys", *
     # start from "candidates are mostly matches": agreeing by chance is rare
     u = [np.clip((k * 0.01 + e) / max(float((k * 0.01 + e).sum()), 1.0), 1e-12, None) for k, e in zip(known_counts, extra, strict=True)]
     prior = min(0.5, max(float(counts.sum()) * 0.5 / all_pairs, 1e-12))
+    name_chance = frequency.Frequencies.of(name_values(keys)).mean
     done = 0
     while done < iterations:
         done += 1
@@ -333,7 +350,7 @@ def estimate(candidates: Candidates, kinds: Mapping[str, _Kind], keys: "Keys", *
             *(float(np.abs(x - y).max()) for x, y in zip(new_m, m, strict=True)),
             *(float(np.abs(np.log(x / y)).max()) for x, y in zip(new_u, u, strict=True)),
         )
-        new_u = [_cap_chance(c, x) for c, x in zip(COMPARISONS, new_u, strict=True)]
+        new_u = [_cap_chance(c, x, name_chance) for c, x in zip(COMPARISONS, new_u, strict=True)]
         prior, m, u = min(max(new_prior, 1e-15), 0.5), new_m, new_u
         if shift < tolerance:
             break
@@ -359,28 +376,6 @@ def score(candidates: Candidates, model: Model, adjustment: FloatArray | None = 
     return probability
 
 
-def components(n_persons: int, a: IntArray, b: IntArray) -> IntArray:
-    """The connected component of every person, named by the smallest person index in it.
-
-    Minimum-label propagation over the edges with pointer jumping: a label is always a member
-    of the same component no greater than the person, so ``labels[labels]`` is safe.
-
-    >>> components(5, np.array([0, 3, 2]), np.array([1, 4, 4])).tolist()
-    [0, 0, 2, 2, 2]
-    """
-    labels = np.arange(n_persons, dtype=np.int64)
-    while True:
-        la, lb = labels[a], labels[b]
-        low = np.minimum(la, lb)
-        new = labels.copy()
-        for ends in (a, b, la, lb):
-            np.minimum.at(new, ends, low)
-        new = new[new]
-        if np.array_equal(new, labels):
-            return labels
-        labels = new
-
-
 @dataclass
 class Linked:
     """The outcome for one agreement: linked pairs with their probability and agreeing kinds, and clusters."""
@@ -394,7 +389,13 @@ class Linked:
     candidates: int
 
 
-def link(keys: Keys, *, threshold: float, max_group: int = 50, term_frequency: bool = True, model: Model | None = None) -> Linked:
+BRIDGE: Final = 0.95
+"""A link that alone holds three or more records together is kept only at this probability or above
+(:mod:`hub.linkage.chains`)."""
+
+
+def link(keys: Keys, *, threshold: float, max_group: int = 50, term_frequency: bool = True, model: Model | None = None,
+         bridge: float = BRIDGE) -> Linked:
     """Block, compare, estimate, score and cluster one agreement's persons.
 
     >>> rows = [(0, "nhs_number", 7), (1, "nhs_number", 7), (0, "canon_sorted_dob", 1), (1, "canon_sorted_dob", 1),
@@ -408,12 +409,12 @@ def link(keys: Keys, *, threshold: float, max_group: int = 50, term_frequency: b
     model = estimate(candidates, kinds, keys)
     names = name_values(keys)
     adjustment = frequency.adjustment(names[candidates.a], names[candidates.b], frequency.Frequencies.of(names)) if term_frequency else None
-    return _chosen(keys, candidates, model, threshold, adjustment)
+    return _chosen(keys, candidates, model, threshold, adjustment, bridge)
 
 
 def link_new(
     keys: Keys, new: BoolArray, model: Model, *, threshold: float, frequencies: "frequency.Frequencies | None",
-    max_group: int = 50,
+    max_group: int = 50, bridge: float = BRIDGE,
 ) -> Linked:
     """Score with a fitted ``model`` only the candidate pairs that involve a ``new`` person (incremental linkage).
 
@@ -430,7 +431,7 @@ def link_new(
     candidates = compare(candidates, kinds, keys.attributes)
     names = name_values(keys)
     adjustment = frequency.adjustment(names[candidates.a], names[candidates.b], frequencies) if frequencies is not None else None
-    return _chosen(keys, candidates, model, threshold, adjustment)
+    return _chosen(keys, candidates, model, threshold, adjustment, bridge)
 
 
 def name_values(keys: Keys) -> IntArray:
@@ -439,10 +440,12 @@ def name_values(keys: Keys) -> IntArray:
     return frequency.per_person(keys.n_persons, keys.person[mask], keys.value[mask])
 
 
-def _chosen(keys: Keys, candidates: Candidates, model: Model, threshold: float, adjustment: FloatArray | None) -> Linked:
+def _chosen(keys: Keys, candidates: Candidates, model: Model, threshold: float, adjustment: FloatArray | None,
+            bridge: float) -> Linked:
     probability = score(candidates, model, adjustment)
     chosen = probability >= threshold
     a, b = candidates.a[chosen], candidates.b[chosen]
     agree = np.stack([candidates.agree[k][chosen] for k in KINDS], axis=1) if a.size else np.zeros((0, len(KINDS)), dtype=np.bool_)
     names = [tuple(KINDS[i] for i in np.flatnonzero(row)) for row in agree]
-    return Linked(a, b, probability[chosen], [tuple(sorted(n)) for n in names], components(keys.n_persons, a, b), model, int(candidates.a.size))
+    return Linked(a, b, probability[chosen], [tuple(sorted(n)) for n in names],
+                  clusters(keys.n_persons, a, b, probability[chosen], bridge=bridge), model, int(candidates.a.size))
