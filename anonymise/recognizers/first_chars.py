@@ -27,8 +27,8 @@ _CATEGORIES: Final = {
     _sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_SPACE: r"\s", _sre.CATEGORY_WORD: r"\w",
     _sre.CATEGORY_NOT_DIGIT: r"\D", _sre.CATEGORY_NOT_SPACE: r"\S", _sre.CATEGORY_NOT_WORD: r"\W",
 }
-_BROAD: Final = (r"\w", r"\W", r"\S", r"\D")
-"""Classes that hold (nearly) every letter: a lookahead on them filters nothing in prose."""
+_BROAD: Final = (r"\w", r"\W", r"\s", r"\S", r"\D")
+"""Classes that hold (nearly) every letter, or every space: a lookahead on them filters little in prose."""
 _GLOBAL_FLAGS: Final = re.compile(r"\(\?[aiLmsux]+\)")
 """Flags for the whole expression, which must stay at its start."""
 
