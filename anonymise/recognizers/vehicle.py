@@ -18,7 +18,9 @@ RECOGNIZER = RecognizerSpec(
     ),
     validate=lambda s: any(c.isdigit() for c in s) and any(c.isalpha() for c in s),
     normalise=lambda s: re.sub(r"\s", "", s.upper()),
-    gate=r"\d",
+    gate=r"[^\W\d_][ -]?\d|\d[ -]?[^\W\d_]",
+    # Every pattern puts a letter and a digit side by side, or one space or hyphen apart; so does
+    # any registration after a keyword that validates (letters and digits, at most one space).
     priority=62,
     presidio_entities=("UK_VEHICLE_REGISTRATION",),
 )

@@ -147,3 +147,22 @@ def test_the_social_name_gate_skips_no_text_its_patterns_match(text: str) -> Non
     spec = REGISTRY["social_name"]
     ungated = dataclasses.replace(spec, gate=None, _compiled=[], _gate=[], _required=[])
     assert list(spec.find(text)) == list(ungated.find(text))
+
+
+_NUMBER_PIECES = st.lists(
+    st.sampled_from(["07700", "900123", "+44", "0044", "(0)", "20", "7946", "0958", "LB68", "XKT", "AB12 CDE", "A123 BCD", "ABC 123D",
+                     "reg", "vrm:", "plate", "ſ1", "\u212a9", "1", "2", "3", "a", "B", " ", "-", ".", "(", ")", " no. ", "x"]),
+    max_size=10,
+)
+_NUMBERISH = _NUMBER_PIECES.map("".join) | _NUMBER_PIECES.map(" ".join)
+
+
+@pytest.mark.parametrize("name", ["phone", "vehicle"])
+@settings(max_examples=300, deadline=None)
+@given(text=_NUMBERISH)
+def test_the_number_gates_skip_no_text_their_patterns_find_something_in(name: str, text: str) -> None:
+    import dataclasses
+
+    spec = REGISTRY[name]
+    ungated = dataclasses.replace(spec, gate=None, _compiled=[], _gate=[], _required=[])
+    assert list(spec.find(text)) == list(ungated.find(text))
