@@ -352,6 +352,8 @@ class NameWords:
             if verdict is Verdict.acronym:
                 return True
             mixed_capital = style is CaseStyle.mixed and surface[0].isupper()
+            if mixed_capital and i < j and folded in _NICKNAME_PREFIXES and not surface.isupper():
+                return True  # "Big Tony", "Lil Romas": part of the street name
             if mixed_capital and (verdict is Verdict.undecided or reason in ("ordinary word", "domain word")):
                 # A given name before the name ("Faith Robinson", "Comfort Adeyemi"), a surname after it ("Gary Young").
                 if i < j:
@@ -389,6 +391,8 @@ class NameWords:
         return any(d in _deletes(self.lex) for d in _one_deletes(folded)) or folded in _deletes(self.lex)
 
 
+_NICKNAME_PREFIXES: Final = frozenset(_words("big lil little young"))
+"""Capitalised before a name, part of a nickname ("Big Tony")."""
 _NAME_GAP: Final = re.compile(r"[ \t]+|,[ \t]*")
 _ORDINARY: Final = (Verdict.keep, "ordinary word")
 _DOMAIN: Final = (Verdict.keep, "domain word")
