@@ -545,6 +545,30 @@ class NetworkFacet(Base):
     value: Mapped[str] = mapped_column(String(64))
 
 
+class NetworkPerson(Base):
+    """The person cluster each active person had when its agreement's networks were last brought up
+    to date: what an incremental update compares the clusters with to find the persons linkage moved
+    (no foreign key: a deleted person's row must outlive it until that comparison). Ids only."""
+
+    __tablename__ = "network_persons"
+    __table_args__ = (Index("ix_network_persons_cluster", "agreement_id", "cluster_id"),)
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64))
+    incident_id: Mapped[int] = mapped_column(Integer, index=True)
+    cluster_id: Mapped[int] = mapped_column(Integer)
+
+
+class NetworkBuild(Base):
+    """An agreement whose networks are current (so they may be updated incrementally) and the
+    latest quarter of its data they were computed with."""
+
+    __tablename__ = "network_builds"
+
+    agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_quarter: Mapped[str] = mapped_column(String(7))
+
+
 # --- audit and shared process state ---------------------------------------------------------
 
 

@@ -1,0 +1,46 @@
+"""network updates: the person-cluster snapshot and build marker incremental network updates read
+
+``network_persons`` holds the cluster each active person had at the last network update, so the
+next one recomputes only the components whose persons linkage moved; ``network_builds`` marks the
+agreements whose networks are current. Both are empty after the upgrade: each agreement's next
+ingest, withdrawal or purge rebuilds its networks once in full and fills them.
+
+Revision ID: 0010_network_updates
+Revises: 0009_incident_routes
+Create Date: 2026-12-01 16:00:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0010_network_updates'
+down_revision: str | None = '0009_incident_routes'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'network_persons',
+        sa.Column('person_id', sa.Integer(), nullable=False),
+        sa.Column('agreement_id', sa.String(length=64), nullable=False),
+        sa.Column('incident_id', sa.Integer(), nullable=False),
+        sa.Column('cluster_id', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('person_id', name=op.f('pk_network_persons')),
+    )
+    op.create_index('ix_network_persons_cluster', 'network_persons', ['agreement_id', 'cluster_id'])
+    op.create_index(op.f('ix_network_persons_incident_id'), 'network_persons', ['incident_id'])
+    op.create_table(
+        'network_builds',
+        sa.Column('agreement_id', sa.String(length=64), nullable=False),
+        sa.Column('last_quarter', sa.String(length=7), nullable=False),
+        sa.PrimaryKeyConstraint('agreement_id', name=op.f('pk_network_builds')),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('network_builds')
+    op.drop_index(op.f('ix_network_persons_incident_id'), table_name='network_persons')
+    op.drop_index('ix_network_persons_cluster', table_name='network_persons')
+    op.drop_table('network_persons')
