@@ -216,7 +216,7 @@ def _components(loaded: _Graph, crowded: set[tuple[str, str, str]]) -> tuple[pd.
         keys = zip(edges["partition"].tolist(), edges["kind"].tolist(), edges["key"].tolist(), strict=True)
         joining = edges[np.fromiter((k not in crowded for k in keys), dtype=np.bool_, count=len(edges))]
     found = graph.components(len(loaded.incidents), joining["incident"].to_numpy(dtype=np.int64),
-                             joining["node"].to_numpy(dtype=np.int64))
+                             joining["node"].to_numpy(dtype=np.int64), max_share=graph.MAX_SHARE)
     return edges, found
 
 
