@@ -14,6 +14,7 @@ the network tables.
 """
 
 import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -294,23 +295,46 @@ def update(session: Session, agreement_id: str, *, added: Collection[str] = (), 
         return rebuild(session, agreement_id)
     gone = gone or Removed()
     cross = cross_partner(session, agreement_id)
+    clock = _Clock()
     changes = network_scope.person_changes(session, agreement_id)
+    clock.lap("person changes")
     scope = network_scope.find(session, agreement_id, added, gone, changes)
     last_quarter = _last_quarter(session, agreement_id)
+    clock.lap("scope")
     table = network_scope.fill(session, scope.incidents)
     loaded = _load(session, agreement_id, table, cross=cross)
-    edges, found = _components(loaded, _crowded(session, agreement_id, table, cross=cross) if scope.incidents else set())
+    crowded = _crowded(session, agreement_id, table, cross=cross) if scope.incidents else set()
+    clock.lap("load")
+    edges, found = _components(loaded, crowded)
     ids = _network_ids(session, loaded.incidents["id"].tolist(), found.label, found.count, scope.was_in)
+    clock.lap("components")
     _dissolve(session, scope.dissolved)
     stored = _store(session, agreement_id, loaded, edges, found.label, ids, last_quarter, cross=cross)
     if last_quarter != build.last_quarter:
         _requarter(session, agreement_id, last_quarter)
     network_scope.snapshot(session, agreement_id, changes)
     _mark(session, agreement_id, last_quarter)
+    clock.lap("store")
     _note_touched(session, agreement_id, scope.incidents | gone.incidents | {c.incident_id for c in changes})
-    log.info("agreement %s networks updated: %d incidents recomputed, %d networks replaced by %d",
-             agreement_id, len(loaded.incidents), len(scope.dissolved), stored)
+    log.info("agreement %s networks updated: %d incidents recomputed, %d networks replaced by %d (%s)",
+             agreement_id, len(loaded.incidents), len(scope.dissolved), stored, clock)
     return Rebuilt(len(loaded.incidents), len(edges), stored, int(np.count_nonzero(found.label >= 0)))
+
+
+class _Clock:
+    """Seconds per named step, for the log line."""
+
+    def __init__(self) -> None:
+        self.laps: list[tuple[str, float]] = []
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self.last))
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.laps)
 
 
 def _store(
