@@ -54,7 +54,7 @@ from anonymise.kanon import (
 from anonymise.keys import DEMO_LINKAGE_KEY
 from anonymise.london import BY_GSS
 from anonymise.matchkeys import KEY_SPECS, NAME_DOB_LEVELS, KeyKind
-from anonymise.perturb import KeyedCount, record_key
+from anonymise.perturb import KEY_RANGE, KeyedCount, record_key
 from anonymise.policy import (
     LONDON,
     Viewer,
@@ -86,6 +86,7 @@ __all__ = [
     "Cell",
     "DisclosureRules",
     "GssCode",
+    "KEY_RANGE",
     "KeyKind",
     "KeyedCount",
     "Line",

@@ -522,6 +522,7 @@ class Network(Base):
     last_quarter: Mapped[str] = mapped_column(String(7))  # the latest quarter of the agreement's data
     added_last_quarter: Mapped[int] = mapped_column(Integer)  # incidents of that quarter: growth since the one before
     county_lines: Mapped[bool] = mapped_column(Boolean)
+    record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # its incidents' record keys summed: a count of networks is cell-key perturbed (anonymise.perturb)
 
 
 class NetworkMember(Base):

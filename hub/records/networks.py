@@ -25,6 +25,7 @@ import pandas as pd
 from sqlalchemy import Table, and_, delete, func, select, update as sql_update
 from sqlalchemy.orm import Session
 
+from anonymise import KEY_RANGE
 from hub.linkage import graph
 from hub.models import (
     Incident,
@@ -138,11 +139,11 @@ def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bo
     incidents = _frame(
         session,
         within(select(Incident.id, Incident.org_id, Incident.la_gss_code, Incident.first_known_month, Incident.quarter,
-                      Incident.county_lines), Incident.id)
+                      Incident.county_lines, Incident.record_key), Incident.id)
         .join(Submission,
               active(agreement_id, Incident.submission_id))
         .order_by(Incident.id),
-        ["id", "org", "gss", "month", "quarter", "county_lines"],
+        ["id", "org", "gss", "month", "quarter", "county_lines", "record_key"],
     )
     selectors = _frame(
         session,
@@ -360,6 +361,7 @@ def _store(
     months = members.groupby("label")["month"].agg(["min", "max", "size"])
     recent = members[members["quarter"] == last_quarter].groupby("label").size().to_dict()
     county = members[members["county_lines"] == "yes"].groupby("label").size().to_dict()
+    keys = members.groupby("label")["record_key"].sum().to_dict()
     rows: list[dict[str, Any]] = []
     facets: list[dict[str, Any]] = []
     for lab, first, last, size in zip(
@@ -375,6 +377,7 @@ def _store(
             "providers": providers, "boroughs": gss, "exploitation_types": kinds,
             "first_month": str(first), "last_month": str(last), "last_quarter": last_quarter,
             "added_last_quarter": int(recent.get(lab, 0)), "county_lines": bool(county.get(lab, 0)),
+            "record_key": int(keys[lab]) % KEY_RANGE,
         })
         facets += [{"network_id": nid, "facet": "provider", "value": p} for p in providers]
         facets += [{"network_id": nid, "facet": "borough", "value": g} for g in gss]

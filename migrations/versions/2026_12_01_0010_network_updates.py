@@ -1,9 +1,10 @@
-"""network updates: the person-cluster snapshot and build marker incremental network updates read
+"""network updates: the person-cluster snapshot and build marker incremental network updates read; network record keys
 
 ``network_persons`` holds the cluster each active person had at the last network update, so the
 next one recomputes only the components whose persons linkage moved; ``network_builds`` marks the
 agreements whose networks are current. Both are empty after the upgrade: each agreement's next
-ingest, withdrawal or purge rebuilds its networks once in full and fills them.
+ingest, withdrawal or purge rebuilds its networks once in full and fills them (and the networks'
+new ``record_key``, the sum of their incidents' record keys, that perturbs counts of networks).
 
 Revision ID: 0010_network_updates
 Revises: 0009_incident_routes
@@ -21,6 +22,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('networks') as batch:
+        batch.add_column(sa.Column('record_key', sa.Integer(), server_default='0', nullable=False))
     op.create_table(
         'network_persons',
         sa.Column('person_id', sa.Integer(), nullable=False),
@@ -40,6 +43,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('networks') as batch:
+        batch.drop_column('record_key')
     op.drop_table('network_builds')
     op.drop_index(op.f('ix_network_persons_incident_id'), table_name='network_persons')
     op.drop_index('ix_network_persons_cluster', table_name='network_persons')

@@ -62,7 +62,7 @@ def _state(session: Session, agreement_id: str) -> tuple[dict[frozenset[int], An
         facets[n].add((f, v))
     found = {
         frozenset(members[n.id]): (n.provider, n.incidents, n.people, n.selectors, n.providers, n.boroughs, n.exploitation_types,
-                                   n.first_month, n.last_month, n.last_quarter, n.added_last_quarter, n.county_lines,
+                                   n.first_month, n.last_month, n.last_quarter, n.added_last_quarter, n.county_lines, n.record_key,
                                    frozenset(facets[n.id]))
         for n in session.scalars(select(Network).where(Network.agreement_id == agreement_id))
     }
