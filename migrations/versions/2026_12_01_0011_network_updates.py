@@ -6,8 +6,8 @@ agreements whose networks are current. Both are empty after the upgrade: each ag
 ingest, withdrawal or purge rebuilds its networks once in full and fills them (and the networks'
 new ``record_key``, the sum of their incidents' record keys, that perturbs counts of networks).
 
-Revision ID: 0010_network_updates
-Revises: 0009_incident_routes
+Revision ID: 0011_network_updates
+Revises: 0010_return_reminders
 Create Date: 2026-12-01 16:00:00
 """
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0010_network_updates'
-down_revision: str | None = '0009_incident_routes'
+revision: str = '0011_network_updates'
+down_revision: str | None = '0010_return_reminders'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
