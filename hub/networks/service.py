@@ -16,7 +16,14 @@ from typing import Any, Final
 from sqlalchemy import and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from anonymise import BY_GSS, DisclosureRules, KeyedCount, Visibility, network_sources, protect_count
+from anonymise import (
+    BY_GSS,
+    DisclosureRules,
+    KeyedCount,
+    Visibility,
+    network_sources,
+    protect_count,
+)
 from hub import audit
 from hub.auth.principal import Principal
 from hub.errors import Forbidden, NotFound

@@ -16,10 +16,30 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import BigInteger, Column, MetaData, Table, and_, delete, insert, literal, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    MetaData,
+    Table,
+    and_,
+    delete,
+    insert,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, aliased
 
-from hub.models import Incident, NetworkMember, NetworkPerson, Person, PersonCluster, Selector, Submission, SubmissionStatus
+from hub.models import (
+    Incident,
+    NetworkMember,
+    NetworkPerson,
+    Person,
+    PersonCluster,
+    Selector,
+    Submission,
+    SubmissionStatus,
+)
 from hub.records import bulk
 
 __all__ = ["SCOPE", "PersonChange", "Removed", "Scope", "active", "fill", "find", "person_changes", "removed", "snapshot"]

@@ -22,7 +22,8 @@ from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, and_, delete, func, select, update as sql_update
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from anonymise import KEY_RANGE

@@ -18,8 +18,15 @@ from hub.agreements.service import purge_expired_records
 from hub.alerts import links as alert_links
 from hub.models import Alert, Network, NetworkFacet, NetworkMember, NetworkPerson
 from hub.records import networks
-from tests.factories import FakePartner, add_agreement, add_partner, make_tables, raw_bundle, record_rows
 from tests.conftest import make_settings
+from tests.factories import (
+    FakePartner,
+    add_agreement,
+    add_partner,
+    make_tables,
+    raw_bundle,
+    record_rows,
+)
 from tests.hubs import HubUnderTest, start_hub
 
 Rows = dict[str, list[dict[str, Any]]]
