@@ -539,7 +539,10 @@ class NetworkFacet(Base):
     """One filterable value of a network (``facet`` borough, type or provider), so lists filter by index."""
 
     __tablename__ = "network_facets"
-    __table_args__ = (Index("ix_network_facets_lookup", "facet", "value"),)
+    __table_args__ = (
+        Index("ix_network_facets_lookup", "facet", "value"),
+        Index("ix_network_facets_member", "network_id", "facet", "value"),  # a list's per-network filters: one index probe each
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)

@@ -5,6 +5,8 @@ next one recomputes only the components whose persons linkage moved; ``network_b
 agreements whose networks are current. Both are empty after the upgrade: each agreement's next
 ingest, withdrawal or purge rebuilds its networks once in full and fills them (and the networks'
 new ``record_key``, the sum of their incidents' record keys, that perturbs counts of networks).
+``ix_network_facets_member`` makes each of the network list's per-network filters (borough, type,
+providers seen) one index probe.
 
 Revision ID: 0011_network_updates
 Revises: 0010_return_reminders
@@ -24,6 +26,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('networks') as batch:
         batch.add_column(sa.Column('record_key', sa.Integer(), server_default='0', nullable=False))
+    op.create_index('ix_network_facets_member', 'network_facets', ['network_id', 'facet', 'value'])
     op.create_table(
         'network_persons',
         sa.Column('person_id', sa.Integer(), nullable=False),
@@ -43,6 +46,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_network_facets_member', table_name='network_facets')
     with op.batch_alter_table('networks') as batch:
         batch.drop_column('record_key')
     op.drop_table('network_builds')
