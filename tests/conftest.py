@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from hub.config import HubSettings
 from hub.db import migrate
@@ -34,12 +35,50 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if _worker(config) is None:
+        # One id for the run, shared with pytest-xdist's workers: it names their PostgreSQL databases,
+        # so the controller can drop them at the end even when a worker died before its teardown.
+        run_id = getattr(config.option, "testrunuid", None) or uuid.uuid4().hex
+        if hasattr(config.option, "testrunuid"):
+            config.option.testrunuid = run_id
+        config.stash[_RUN_ID] = run_id
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--reverse"):
         items.reverse()
     doctests = [item for item in items if isinstance(item, pytest.DoctestItem)]
     examples = sum(len(item.dtest.examples) for item in doctests if item.dtest is not None)
     config.stash[_DOCTESTS] = (len(doctests), examples, len({item.path for item in doctests}))
+    if hasattr(config, "workeroutput"):  # a pytest-xdist worker: the controller prints the count
+        config.workeroutput["doctests"] = config.stash[_DOCTESTS]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: the controller collects nothing itself, so it takes the doctest count from a worker."""
+    counted = getattr(node, "workeroutput", {}).get("doctests")
+    if counted is not None:
+        node.config.stash[_DOCTESTS] = tuple(counted)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop every PostgreSQL database this run made (the workers' too), even after a crash."""
+    base = _pg_base_url()
+    if base is None or _worker(session.config) is not None or _RUN_ID not in session.config.stash:
+        return
+    prefix = _pg_prefix(session.config.stash[_RUN_ID])
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            names = conn.scalars(text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"), {"p": prefix})
+            for name in list(names):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    except OperationalError:
+        pass  # the server is gone: nothing of ours is left on it to drop
+    finally:
+        admin.dispose()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -48,6 +87,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 _DOCTESTS = pytest.StashKey[tuple[int, int, int]]()
+_RUN_ID = pytest.StashKey[str]()
+
+
+def _worker(config: pytest.Config) -> str | None:
+    """The pytest-xdist worker id (gw0, gw1, ...), or None in the controller or a run without xdist."""
+    workerinput = getattr(config, "workerinput", None)
+    return None if workerinput is None else str(workerinput["workerid"])
+
+
+def _pg_prefix(run_id: str) -> str:
+    return f"msht_t_{run_id[:12]}_"
 
 
 def _loopback_only(self: socket.socket, address: Any) -> Any:
@@ -80,14 +130,22 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _pg_migrated() -> Iterator[str | None]:
+def _pg_migrated(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """This process's own PostgreSQL database on the server of MSHT_TEST_DATABASE_URL, migrated once.
+
+    Each pytest-xdist worker makes its own (named by the run and the worker); the controller's
+    `pytest_sessionfinish` drops whatever a crashed worker left."""
     base = _pg_base_url()
     if base is None:
         yield None
         return
-    name = f"msht_t_{uuid.uuid4().hex[:10]}"
+    config = request.config
+    workerinput = getattr(config, "workerinput", None)
+    run_id = str(workerinput["testrunuid"]) if workerinput is not None else config.stash[_RUN_ID]
+    name = _pg_prefix(run_id) + (_worker(config) or "main")
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     migrate(url)

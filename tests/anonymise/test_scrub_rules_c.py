@@ -130,3 +130,8 @@ def test_flats_in_named_buildings_and_caravans(text: str, address: str) -> None:
 def test_big_before_a_name_is_part_of_the_nickname(scrubber: Scrubber) -> None:
     assert scrubber.scrub("Big Tony collects the rent every week.").text == "<PERSON_1> collects the rent every week."
     assert scrubber.scrub("A big van collects them every week.").text == "A big van collects them every week."
+
+
+def test_an_age_after_turn_becomes_its_band(scrubber: Scrubber) -> None:
+    assert scrubber.scrub("My birthday is on Sunday. I'll turn eighteen.").text == "My birthday is on Sunday. I'll turn <AGE_18_20>."
+    assert _found("age", "take the turn two streets on") == []
