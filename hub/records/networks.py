@@ -177,33 +177,40 @@ def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bo
     return _Graph(incidents, edges, codes)
 
 
-def _crowded(session: Session, agreement_id: str, scope: Table, *, cross: bool) -> set[tuple[str, str, str]]:
-    """Nodes of the scope's incidents held by more than ``graph.MAX_SHARE`` active incidents in all:
-    the only nodes with holders outside the scope (see ``hub.records.network_scope``)."""
-    in_scope = select(Selector.selector_key).join(scope, scope.c.id == Selector.incident_id)
+def _crowded(session: Session, agreement_id: str, loaded: _Graph, *, cross: bool) -> set[tuple[str, str, str]]:
+    """Nodes of the loaded (scope's) incidents held by more than ``graph.MAX_SHARE`` active incidents in
+    all: the only nodes with holders outside the scope (see ``hub.records.network_scope``). Only a node
+    two to ``MAX_SHARE`` of the scope's incidents hold could join any of them, so only those are
+    counted, by index lookups on their values."""
+    edges = loaded.edges
+    if not len(edges):
+        return set()
+    held = edges.drop_duplicates(["partition", "kind", "key", "incident"]).groupby(["partition", "kind", "key"]).size()
+    candidates = held[(held >= 2) & (held <= graph.MAX_SHARE)].index
+    selector_keys = sorted({key for _, kind, key in candidates if kind != PERSON})
+    cluster_ids = sorted({int(key) for _, kind, key in candidates if kind == PERSON})
+    crowded: set[tuple[str, str, str]] = set()
     by = [Selector.kind, Selector.selector_key] if cross else [Selector.org_id, Selector.kind, Selector.selector_key]
-    crowded = {
-        ("" if cross else str(r[0]), str(r[-2]), str(r[-1]))
-        for r in session.execute(
-            select(*by).join(Submission, active(agreement_id, Selector.submission_id))
-            .where(Selector.selector_key.in_(in_scope))
-            .group_by(*by).having(func.count(func.distinct(Selector.incident_id)) > graph.MAX_SHARE)
-        )
-    }
-    clusters_in_scope = (
-        select(PersonCluster.cluster_id).join(Person, Person.id == PersonCluster.person_id)
-        .join(scope, scope.c.id == Person.incident_id).where(PersonCluster.agreement_id == agreement_id)
-    )
+    for start in range(0, len(selector_keys), 5000):
+        crowded |= {
+            ("" if cross else str(r[0]), str(r[-2]), str(r[-1]))
+            for r in session.execute(
+                select(*by).join(Submission, active(agreement_id, Selector.submission_id))
+                .where(Selector.selector_key.in_(selector_keys[start:start + 5000]))
+                .group_by(*by).having(func.count(func.distinct(Selector.incident_id)) > graph.MAX_SHARE)
+            )
+        }
     by_person = [PersonCluster.cluster_id] if cross else [Person.org_id, PersonCluster.cluster_id]
-    crowded |= {
-        ("" if cross else str(r[0]), PERSON, str(r[-1]))
-        for r in session.execute(
-            select(*by_person).join(Person, Person.id == PersonCluster.person_id)
-            .join(Submission, active(agreement_id, Person.submission_id))
-            .where(PersonCluster.agreement_id == agreement_id, PersonCluster.cluster_id.in_(clusters_in_scope))
-            .group_by(*by_person).having(func.count(func.distinct(Person.incident_id)) > graph.MAX_SHARE)
-        )
-    }
+    for start in range(0, len(cluster_ids), 5000):
+        crowded |= {
+            ("" if cross else str(r[0]), PERSON, str(r[-1]))
+            for r in session.execute(
+                select(*by_person).join(Person, Person.id == PersonCluster.person_id)
+                .join(Submission, active(agreement_id, Person.submission_id))
+                .where(PersonCluster.agreement_id == agreement_id, PersonCluster.cluster_id.in_(cluster_ids[start:start + 5000]))
+                .group_by(*by_person).having(func.count(func.distinct(Person.incident_id)) > graph.MAX_SHARE)
+            )
+        }
     return crowded
 
 
@@ -305,8 +312,9 @@ def update(session: Session, agreement_id: str, *, added: Collection[str] = (), 
     clock.lap("scope")
     table = network_scope.fill(session, scope.incidents)
     loaded = _load(session, agreement_id, table, cross=cross)
-    crowded = _crowded(session, agreement_id, table, cross=cross) if scope.incidents else set()
     clock.lap("load")
+    crowded = _crowded(session, agreement_id, loaded, cross=cross)
+    clock.lap("crowded")
     edges, found = _components(loaded, crowded)
     ids = _network_ids(session, loaded.incidents["id"].tolist(), found.label, found.count, scope.was_in)
     clock.lap("components")
