@@ -210,6 +210,9 @@ def measure_repeats(url: str, workdir: Path, tables: Any, repeat: int) -> list[f
     with sessions() as session, session.begin():
         partner = add_partner(session, "ngo-bench")
         add_agreement(session, ["ngo-bench"], agreement_id="bench-agreement")
+    # Ten uploads of one quarter are more than an agreement allows (max_resubmissions, at most 20,
+    # default 2): the bench lifts that one count check, the rest of the path is the hub's own.
+    service._check_resubmissions = lambda *args: None  # type: ignore[assignment]
     times = []
     for _ in range(repeat):
         body, _ = make_bundle(partner, tables, agreement_id="bench-agreement")
