@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from hub.models import HubState
 from hub.statistics.caching import BoundedCache
 
-__all__ = ["HideSets", "claim", "clear", "digest", "keep", "load", "release", "store"]
+__all__ = ["HideSets", "claim", "clear", "digest", "forget_copies", "keep", "load", "release", "store"]
 
 PREFIX: Final = "hide:"
 CLAIM: Final = "claim:"
@@ -45,6 +45,11 @@ def digest(key: object) -> str:
 def keep(name: str, inputs: str, hide: HideSets) -> None:
     """This process's copy (no database)."""
     _KEPT.put((name, inputs), {a: frozenset(n) for a, n in hide.items()})
+
+
+def forget_copies() -> None:
+    """Drop this process's copies (tests and benches that read from the database as a fresh process would)."""
+    _KEPT.clear()
 
 
 def load(session: Session, name: str, inputs: str) -> dict[str, frozenset[str]] | None:

@@ -35,7 +35,7 @@ from hub.statistics import access, hidesets, joint, queries
 from hub.statistics.joint import Plan
 from hub.statistics.queries import Scope
 
-__all__ = ["Job", "Result", "Worker", "pending", "principals", "run_pending"]
+__all__ = ["Job", "Result", "Worker", "pending", "principals", "run_one", "run_pending"]
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def pending(session: Session) -> tuple[list[Job], int]:
     return [job for _, job in sorted(jobs, key=lambda j: j[0])], stored
 
 
-def _run_one(job: Job, read: Callable[[], Iterator[Session]], write: Callable[[], Iterator[Session]]) -> bool:
+def run_one(job: Job, read: Callable[[], Iterator[Session]], write: Callable[[], Iterator[Session]]) -> bool:
     p = job.plan
     with contextmanager(write)() as session:
         if not hidesets.claim(session, p.name, p.inputs, owner=OWNER, lease=LEASE):
@@ -146,7 +146,7 @@ def run_pending(
     for job in jobs:
         if stop is not None and stop.is_set():
             break
-        if _run_one(job, read, write):
+        if run_one(job, read, write):
             computed += 1
         else:
             skipped += 1

@@ -3,7 +3,6 @@ question, the same as the on-question audit, incremental per quarter, and never 
 question that comes first."""
 
 import threading
-from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -22,19 +21,19 @@ from tests.conftest import make_settings
 from tests.factories.accounts import add_user, login
 from tests.factories.stats_seed import (
     CAMDEN,
-    DEMO_AGREEMENT,
     NEWHAM,
     QUARTERS,
     TOWER_HAMLETS,
     add_incidents,
     add_orgs,
+    demo_agreement_text,
     load_agreement,
     seed,
 )
 
 DETAIL = "{kind: LocalGovernmentOrganisation, level: borough_detail}"
 BOROUGHS = (NEWHAM, TOWER_HAMLETS, CAMDEN)
-AGREEMENT = DEMO_AGREEMENT.read_text(encoding="utf-8").replace(DETAIL, f"{DETAIL[:-1]}, boroughs: [{', '.join(BOROUGHS)}]}}")
+AGREEMENT = demo_agreement_text().replace(DETAIL, f"{DETAIL[:-1]}, boroughs: [{', '.join(BOROUGHS)}]}}")
 
 
 def _fill(s: Session, seed_: int = 7) -> None:
@@ -98,10 +97,10 @@ def test_audits_computed_ahead_equal_the_audits_a_question_computes(sqlite_url: 
         assert jobs, "audits to compute"
         on_question = {(j.plan.name, j.plan.inputs): joint.compute(s, j.principal, j.plan) for j in jobs}
     assert any(any(h.values()) for h in on_question.values()), "some audit hides cells"
-    hidesets._KEPT._entries.clear()  # noqa: SLF001 - read back from the database, not this process's copy
+    hidesets.forget_copies()
     result = precompute.run_pending(scope, scope)
     assert result.computed == len(on_question)
-    hidesets._KEPT._entries.clear()  # noqa: SLF001
+    hidesets.forget_copies()
     with contextmanager(scope)() as s:
         assert {key: hidesets.load(s, *key) for key in on_question} == on_question
     engine.dispose()
@@ -151,7 +150,7 @@ def test_a_question_before_the_worker_finishes_waits_for_its_audit_and_serves_it
             return solve(p, fetched)
 
         monkeypatch.setattr(joint, "solve", held)
-        worker = threading.Thread(target=precompute._run_one, args=(job, scope, scope))  # noqa: SLF001 - one job, held
+        worker = threading.Thread(target=precompute.run_one, args=(job, scope, scope))  # one job, held
         worker.start()
         assert entered.wait(600), "the worker is solving the audit"
         asked: dict[str, Any] = {}
@@ -162,7 +161,7 @@ def test_a_question_before_the_worker_finishes_waits_for_its_audit_and_serves_it
         question.join(600)
         assert calls.count(quarter) == 1, "the question waited for the worker's audit instead of computing it again"
         served = asked["body"]
-        hidesets._KEPT._entries.clear()  # noqa: SLF001
+        hidesets.forget_copies()
         with contextmanager(scope)() as s:
             stored = hidesets.load(s, job.plan.name, job.plan.inputs)
             reference = joint.compute(s, job.principal, job.plan)
@@ -183,7 +182,7 @@ def test_a_question_with_no_audit_stored_computes_it_then(sqlite_url: str, tmp_p
     with contextmanager(scope)() as s:
         left = [j for j in precompute.pending(s)[0] if j.principal.role == "borough_officer" and j.plan.quarter == QUARTERS[-1]]
     assert left == [], "the question stored the audit it computed"
-    hidesets._KEPT._entries.clear()  # noqa: SLF001
+    hidesets.forget_copies()
     with TestClient(create_app(make_settings(sqlite_url, tmp_path)), base_url="http://127.0.0.1") as client:
         login(client, "newham.officer")
         assert _overview(client, QUARTERS[-1]) == served
@@ -191,6 +190,5 @@ def test_a_question_with_no_audit_stored_computes_it_then(sqlite_url: str, tmp_p
 
 
 @pytest.fixture(autouse=True)
-def _fresh_copies() -> Iterator[None]:
-    hidesets._KEPT._entries.clear()  # noqa: SLF001 - each test reads its own database
-    yield
+def _fresh_copies() -> None:
+    hidesets.forget_copies()  # each test reads its own database
