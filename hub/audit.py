@@ -296,3 +296,16 @@ def search(session: Session, f: AuditFilter, *, limit: int | None = 100, before:
 def actions(session: Session) -> list[str]:
     """Every action the log holds (for the filter's list)."""
     return sorted(session.scalars(select(AuditEntry.action).distinct()))
+
+
+def about(session: Session, *, targets: Sequence[str], actors: Sequence[str], limit: int = 50) -> list[AuditEntry]:
+    """The newest entries whose target or actor is one of those given (a partner's console page)."""
+    if not targets and not actors:
+        return []
+    stmt = (
+        select(AuditEntry)
+        .where(or_(AuditEntry.target.in_(list(targets)), AuditEntry.actor.in_(list(actors))))
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -35,6 +35,7 @@ from hub.pages.templating import STATIC_DIR, templates
 from hub.partners.router import router as partners_router
 from hub.premises.router import router as premises_router
 from hub.proxies import TrustedProxies, parse_networks
+from hub.returns.router import router as returns_router
 from hub.secrets import load_secrets
 from hub.statistics import precompute
 from hub.statistics.router import router as statistics_router
@@ -239,6 +240,7 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.include_router(statistics_router)
     app.include_router(premises_router)
     app.include_router(alerts_router)
+    app.include_router(returns_router)
     app.include_router(networks_router)
     app.include_router(pages_router)
     return app

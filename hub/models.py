@@ -8,13 +8,14 @@ limits) that lets several hub processes share one database. What is never here: 
 raw identifiers, postcodes, addresses, coordinates, unscrubbed notes, partners' case references.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -543,6 +544,22 @@ class NetworkFacet(Base):
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
     facet: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(64))
+
+
+class ReturnReminder(Base):
+    """An operator reminded a provider that its return for a quarter is due or late. The hub is the
+    mailbox (offline: no email): the partner sees it in ``msht-client status`` and on its local page
+    until the return arrives. A fixed wording; no free text, so nothing personal is stored."""
+
+    __tablename__ = "return_reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64))
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    quarter: Mapped[str] = mapped_column(String(7))
+    due: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(Timestamp)
+    sent_by: Mapped[str] = mapped_column(String(160))  # the audit actor: "user:<username>" or "cli:<login>"
 
 
 # --- audit and shared process state ---------------------------------------------------------

@@ -19,6 +19,7 @@ from partner_client.mapping import check, propose
 from partner_client.prepare import parse_quarter_arg
 from partner_client.preview import json_lines, notes, pieces, read_bundle
 from partner_client.profile import dump_profile, load_profile
+from partner_client.returns import owed
 from partner_client.review import review_lines
 from partner_client.upload import Hub
 
@@ -228,8 +229,9 @@ def upload(
 
 @guarded
 def status(home: HomeOpt = None) -> None:
-    """What the hub holds for you, by quarter."""
-    items = Hub(settings_for(home)).status()
+    """What the hub holds for you, by quarter, and the returns you still owe (with the operator's reminders)."""
+    hub = Hub(settings_for(home))
+    items = hub.status()
     table = Table(title="Your submissions at the hub")
     for column in ("quarter", "status", "records", "received", "submission"):
         table.add_column(column)
@@ -240,6 +242,11 @@ def status(home: HomeOpt = None) -> None:
             str(item.get("received_at", ""))[:19], item.get("id", ""),
         )
     console.print(table if items else "The hub holds no submissions from you yet.")
+    due = owed(hub.returns())
+    if not due:
+        console.print("No return is owed: you have sent every quarter the hub expects so far.")
+    for o in due:
+        console.print(("! " if o.late else "  ") + o.line, markup=False, soft_wrap=True)
 
 
 @guarded

@@ -161,6 +161,11 @@ class Hub:
         items = self._call("GET", "/api/v1/partner/alerts").get("alerts", [])
         return list(items) if isinstance(items, list) else []
 
+    def returns(self) -> list[dict[str, Any]]:
+        """The returns you still owe the hub (due or late) and when its operators reminded you of each."""
+        items = self._call("GET", "/api/v1/partner/returns").get("returns", [])
+        return list(items) if isinstance(items, list) else []
+
     def request_contact(self, alert_id: int) -> dict[str, Any]:
         return self._call("POST", f"/api/v1/partner/alerts/{alert_id}/contact-request")
 

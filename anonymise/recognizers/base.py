@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
+from anonymise.recognizers.first_chars import prefiltered
 from anonymise.recognizers.words_gate import text_words
 
 __all__ = ["Pattern", "RecognizerSpec", "Span"]
@@ -81,7 +82,7 @@ class RecognizerSpec:
 
     def compiled(self) -> list[tuple[re.Pattern[str], Pattern]]:
         if not self._compiled:
-            self._compiled.extend((re.compile(p.regex, p.flags), p) for p in self.patterns)
+            self._compiled.extend((re.compile(prefiltered(p.regex, p.flags), p.flags), p) for p in self.patterns)
             if self.gate is not None:
                 self._gate.append(re.compile(self.gate))
         return self._compiled

@@ -94,6 +94,7 @@ def country_names() -> frozenset[str]:
     return frozenset(_country_names())
 
 
+@functools.cache
 def kept_words() -> frozenset[str]:
     """Every single word that is kept (lower case, accents as written).
 
@@ -103,7 +104,7 @@ def kept_words() -> frozenset[str]:
     words: set[str] = set()
     for block in (NATIONALITIES, PLACES, BUSINESS, VOCABULARY):
         words.update(block.split())
-    for name in _country_names():
+    for name in country_names():
         words.update(re.findall(r"[a-z]+", name))
     words -= {"and", "the", "of", "to", "a", "island", "islands", "republic", "saint", "st"}
     return frozenset(words)

@@ -25,11 +25,11 @@ from hub.models import (
     SubmissionStatus,
     UserStatus,
 )
-from hub.pages.console_grid import build_grid
 from hub.pages.errors import PageFailed, attempt
 from hub.pages.forms import FieldError, org_errors, user_errors
 from hub.pages.templating import templates
 from hub.partners import service as partners
+from hub.returns.grid import build_grid
 from hub.submissions import service as submissions
 
 router = APIRouter(prefix="/console")

@@ -71,6 +71,7 @@ def _row(e: AuditEntry) -> dict[str, Any]:
         "id": e.id, "when": when(e.at), "iso": e.at.isoformat(timespec="seconds"), "who": who(e.actor), "action": e.action,
         "target": e.target, "agreement": e.agreement_id or "", "providers": ", ".join(e.providers or []),
         "details": details(dict(e.details or {})),
+        "org": e.target.removeprefix("org:") if e.target.startswith("org:") else "",
     }
 
 

@@ -11,7 +11,7 @@ import difflib
 import re
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Depends, Form, Path, Request, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from anonymise import PartnerType, ViewerRole, check_agreement_text, parse_agreement
@@ -118,14 +118,19 @@ def _render(request: Request, operator: Principal, session: SessionDep, agreemen
     context = {
         "principal": operator, "csrf_token": csrf_token(request), "notice": None, "agreement": current,
         "orgs": [o for o in partners.list_orgs(session) if o.id not in named], "shares": SHARES, "errors": [],
-        "form": {"org": "", "provider": True, "recipient": False, "share": "borough_detail", "reason": ""},
+        "form": {"org": "", "provider": True, "recipient": False, "share": "borough_detail", "reason": "", "onboard": False},
     } | extra
     return templates.TemplateResponse(request, "console_onboard.html", context, status_code=status)
 
 
 @router.get("/agreements/{agreement_id}/add-partner")
-def add_partner_form(request: Request, operator: Operator, session: SessionDep, agreement_id: AgreementIdPath) -> Response:
-    return _render(request, operator, session, agreement_id)
+def add_partner_form(
+    request: Request, operator: Operator, session: SessionDep, agreement_id: AgreementIdPath,
+    org: Annotated[str, Query(max_length=64)] = "", onboard: Annotated[bool, Query()] = False,
+) -> Response:
+    """``org`` chooses the organisation beforehand; ``onboard`` returns to its onboarding steps once stored."""
+    form = {"org": org, "provider": True, "recipient": False, "share": "borough_detail", "reason": "", "onboard": onboard}
+    return _render(request, operator, session, agreement_id, form=form)
 
 
 @router.post("/agreements/{agreement_id}/add-partner")
@@ -134,9 +139,9 @@ def add_partner(
     org: Annotated[str, Form(max_length=64)] = "", provider: Annotated[bool, Form()] = False,
     recipient: Annotated[bool, Form()] = False, share: Annotated[Share, Form()] = "borough_detail",
     reason: Annotated[str, Form(max_length=REASON_MAX)] = "", document: Annotated[str, Form(max_length=MAX_DOCUMENT_CHARS)] = "",
-    action: Annotated[Literal["preview", "store"], Form()] = "preview",
+    action: Annotated[Literal["preview", "store"], Form()] = "preview", onboard: Annotated[bool, Form()] = False,
 ) -> Response:
-    form = {"org": org, "provider": provider, "recipient": recipient, "share": share, "reason": reason}
+    form = {"org": org, "provider": provider, "recipient": recipient, "share": share, "reason": reason, "onboard": onboard}
     rows = agreements.versions(session, agreement_id)
     if not rows:
         raise PageFailed(HubError("no agreement has this id"), "/console/agreements")
@@ -160,7 +165,8 @@ def add_partner(
         errors = [FieldError("org", f"The new version would not be valid: {p.path} {p.message}") for p in problems]
         return _render(request, operator, session, agreement_id, status=422, errors=errors, form=form)
     if action == "store":
-        if document != after:  # the agreement changed since the preview: show the new diff again
+        # a browser sends a form field's line breaks as CRLF (HTML form encoding): compare the text, not its line ends
+        if document.replace("\r\n", "\n") != after:  # the agreement changed since the preview: show the new diff again
             errors = [FieldError("org", "The agreement changed since you previewed it; check the new difference")]
         else:
             try:
@@ -175,7 +181,8 @@ def add_partner(
             except HubError as exc:
                 errors = [FieldError("org", exc.detail)]
             else:
-                return RedirectResponse(f"/console/agreements/{agreement_id}?notice=loaded", status_code=303)
+                back = f"/console/onboard/{chosen.id}?notice=agreement" if onboard else f"/console/agreements/{agreement_id}?notice=loaded"
+                return RedirectResponse(back, status_code=303)
     diff = _diff(before, after, agreement_id, rows[0].version, rows[0].version + 1)
     return _render(
         request, operator, session, agreement_id, status=422 if errors else 200, errors=errors, form=form, diff=diff,

@@ -3,7 +3,9 @@ the trend, the hotspot map, breakdown charts, repeat people, and which partners 
 
 Every figure is the published one (the same service calls as the dashboard and the JSON API);
 charts and the map are vector images with alternative text, headings are in the outline, the
-language is set, and every page carries the agreement's protective marking and its number.
+language is set, and every page carries the agreement's protective marking and its number. It is a
+tagged PDF (``hub.pages.pdf_tags``): H1, H2, H3, P, Figure with Alt, and Table → TR → TH/TD, in
+reading order; the running marking and page numbers are artifacts.
 """
 
 import io
@@ -12,7 +14,6 @@ from dataclasses import dataclass
 from typing import Final
 
 from fastapi import APIRouter, Response
-from fpdf import FPDF
 from sqlalchemy.orm import Session
 
 from hub.auth.dependencies import CurrentPrincipal
@@ -21,6 +22,7 @@ from hub.deps import SessionDep
 from hub.pages import report_svg
 from hub.pages.dashboard import org_names
 from hub.pages.hotspot_map import hotspot_map
+from hub.pages.pdf_tags import TaggedPdf
 from hub.pages.plain import excluded_why, field_name, period
 from hub.pages.report_svg import latin1
 from hub.statistics import access, service
@@ -61,41 +63,51 @@ class Report:
     marking: str
 
 
-class _Pdf(FPDF):
+class _Pdf(TaggedPdf):
+    """The report's pages: the marking, title and page number run as artifacts outside the structure tree."""
+
     marking = DEFAULT_MARKING
     heading = ""
 
     def header(self) -> None:
-        self.set_font("Helvetica", "B", 10)
-        self.set_text_color(140, 20, 20)
-        self.cell(0, 6, self.marking, align="C", new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(0, 0, 0)
+        with self.artifact():
+            self.set_font("Helvetica", "B", 10)
+            self.set_text_color(140, 20, 20)
+            self.cell(0, 6, self.marking, align="C", new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0, 0, 0)
         self.ln(2)
 
     def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font("Helvetica", "", 8)
-        self.cell(0, 4, latin1(self.heading), align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R", new_x="LMARGIN", new_y="NEXT")
-        self.set_font("Helvetica", "B", 10)
-        self.set_text_color(140, 20, 20)
-        self.cell(0, 5, self.marking, align="C")
-        self.set_text_color(0, 0, 0)
+        with self.artifact():
+            self.set_y(-14)
+            self.set_font("Helvetica", "", 8)
+            self.cell(0, 4, latin1(self.heading), align="L")
+            self.set_x(self.l_margin)
+            self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R", new_x="LMARGIN", new_y="NEXT")
+            self.set_font("Helvetica", "B", 10)
+            self.set_text_color(140, 20, 20)
+            self.cell(0, 5, self.marking, align="C")
+            self.set_text_color(0, 0, 0)
 
 
 def _h(pdf: _Pdf, text: str, size: int = 13) -> None:
+    """A section heading (``H2``, in the outline at level 0) or a sub-heading (``H3``, level 1);
+    never the last thing on a page."""
     if pdf.get_y() > 250:
         pdf.add_page()
-    pdf.start_section(latin1(text), level=0 if size >= 13 else 1)
     pdf.set_font("Helvetica", "B", size)
-    pdf.multi_cell(0, 7, latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.fit(pdf.lines_height(pdf.epw, 7, latin1(text)))
+    pdf.start_section(latin1(text), level=0 if size >= 13 else 1)
+    with pdf.tag("/H2" if size >= 13 else "/H3"):
+        pdf.multi_cell(0, 7, latin1(text), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
 
 
 def _p(pdf: _Pdf, text: str, size: float = 10, style: str = "") -> None:
     pdf.set_font("Helvetica", style, size)
-    pdf.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.fit(pdf.lines_height(pdf.epw, size * 0.5, latin1(text)))
+    with pdf.tag("/P"):
+        pdf.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
 
 
@@ -114,12 +126,8 @@ def _svg(pdf: _Pdf, svg: str, alt: str, width_mm: float | None = None) -> None:
 
 def _rows(pdf: _Pdf, head: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> None:
     pdf.set_font("Helvetica", "", 9.5)
-    with pdf.table(col_widths=tuple(widths), width=sum(widths), align="LEFT", text_align=("LEFT", *("RIGHT",) * (len(head) - 1)),
-                   line_height=5, first_row_as_headings=True) as table:
-        for row in [head, *rows]:
-            line = table.row()
-            for value in row:
-                line.cell(latin1(value))
+    pdf.fit(15)  # the heading row and a first row together
+    pdf.table_rows([latin1(h) for h in head], [[latin1(v) for v in row] for row in rows], widths)
     pdf.ln(2)
 
 
@@ -216,7 +224,8 @@ def build(r: Report, area: str) -> bytes:
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 17)
     pdf.start_section(latin1(pdf.heading))
-    pdf.multi_cell(0, 9, latin1(f"Modern slavery: {r.overview.scope_name}"), new_x="LMARGIN", new_y="NEXT")
+    with pdf.tag("/H1"):
+        pdf.multi_cell(0, 9, latin1(f"Modern slavery: {r.overview.scope_name}"), new_x="LMARGIN", new_y="NEXT")
     _p(pdf, f"Quarterly management information, {period(r.overview.quarter)}", 12)
     pdf.ln(2)
     _about(pdf, r.overview.privacy, r.names, r.overview.quarter)

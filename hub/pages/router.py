@@ -7,7 +7,10 @@ from hub.pages import (
     console_audit,
     console_confirm,
     console_onboard,
+    console_onboarding,
+    console_partner,
     console_people,
+    console_returns,
     dashboard,
     login,
     networks,
@@ -22,6 +25,9 @@ router.include_router(console_confirm.router)
 router.include_router(console_audit.router)
 router.include_router(console_onboard.router)
 router.include_router(console_people.router)
+router.include_router(console_returns.router)
+router.include_router(console_partner.router)
+router.include_router(console_onboarding.router)
 router.include_router(console.router)
 router.include_router(dashboard.router)
 router.include_router(premises.router)

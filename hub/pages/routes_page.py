@@ -28,7 +28,9 @@ def routes_page(
         data = service.routes(session, principal, area, quarter, direction)
     except Forbidden as exc:
         raise PageForbidden from exc
+    drawn = sankey(data.flows)
     return render(
         request, session, principal, area, "routes", "dashboard_routes.html", area_name=data.scope_name, data=data,
-        quarters=data.quarters, sankey=sankey(data.flows), map=flow_map(data.flows), area_name_of=BY_GSS,
+        quarters=data.quarters, sankey=drawn, drawn_total=sum(n.value for n in drawn.nodes if n.side == "left"),
+        map=flow_map(data.flows), area_name_of=BY_GSS,
     )

@@ -377,3 +377,9 @@ def rotate_key(session: Session, *, current_kid: str, public_key: str) -> Partne
 def _why(reason: str | None) -> dict[str, object]:
     """The operator's typed reason for a change that cannot be undone, kept in the audit entry."""
     return {"reason": reason} if reason else {}
+
+
+def enrolment_tokens(session: Session, org_id: str) -> list[EnrolmentToken]:
+    """An organisation's enrolment tokens, newest first (only their hashes are kept: state, never the token)."""
+    stmt = select(EnrolmentToken).where(EnrolmentToken.org_id == org_id).order_by(EnrolmentToken.created_at.desc())
+    return list(session.scalars(stmt))

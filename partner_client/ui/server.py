@@ -33,6 +33,7 @@ from partner_client.profile import (
     load_profile,
     parse_profile,
 )
+from partner_client.returns import owed
 from partner_client.review import review_lines
 from partner_client.ui.choices import apply_choices, choices_of
 from partner_client.ui.journey import journey_router, mapping_view, save_profile, saved_profiles
@@ -160,7 +161,7 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
 
     @app.get("/static/{name}")
     def static(name: str) -> FileResponse:
-        if name not in {"app.js", "app.css", "preview.js"}:
+        if name not in {"app.js", "app.css", "preview.js", "returns.js"}:
             raise HTTPException(404)
         return FileResponse(STATIC / name)
 
@@ -286,6 +287,10 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
         if path is None:
             raise HTTPException(404)
         return JSONResponse({"lines": list(json_lines(read_bundle(path)))})
+
+    @app.get("/api/returns")
+    def returns_owed() -> dict[str, Any]:
+        return {"returns": [o.as_dict() for o in owed(Hub(settings).returns())]}
 
     @app.get("/api/alerts")
     def alerts() -> dict[str, Any]:

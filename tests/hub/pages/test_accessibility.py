@@ -31,6 +31,11 @@ CONSOLE = (
     "/console/agreements/demo-london/add-partner",
     "/console/organisations/lb-newham/edit",
     "/console/users/newham.officer/edit",
+    "/console/returns",
+    "/console/returns/remind",
+    "/console/organisations/lb-newham",
+    "/console/onboard",
+    "/console/onboard/lb-newham",
 )
 
 

@@ -25,7 +25,7 @@ from hub.auth.api_tokens import create_api_token
 from hub.db import make_engine, make_sessionmaker, migrate
 from hub.main import create_app
 from hub.models import AuditEntry, Incident, Organisation, Person, Submission, User
-from hub.pages.console_grid import recent_quarters
+from hub.returns.grid import recent_quarters
 from tests.browser import SCREENSHOTS, open_watched
 from tests.conftest import make_settings
 from tests.factories.accounts import PASSWORD, add_user, login

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from anonymise.agreement import parse_agreement
 from hub.models import Submission
-from hub.pages.console_grid import build_grid, recent_quarters
+from hub.returns.grid import build_grid, recent_quarters
 
 DEMO = (Path(__file__).resolve().parents[3] / "policies" / "demo.yaml").read_text(encoding="utf-8")
 

@@ -64,6 +64,13 @@ def test_a_newham_officer_sees_where_people_exploited_in_newham_came_from(hub_ur
     for cell in w.page.locator("#tbl-routes td.num").all():
         value = cell.get_attribute("data-value")
         assert value in ("", "0") or int(value or 0) >= 5
+    # beside the diagram: its total is the sum of the flows shown, the table's total is published on its own
+    shown = [int(v) for c in w.page.locator("#tbl-routes tbody td.num").all() if (v := c.get_attribute("data-value"))]
+    assert shown
+    note = w.page.locator("[data-sankey-total]").inner_text()
+    assert f"add up to {sum(shown)} people: the sum of the flows shown" in note
+    total = w.page.locator("#tbl-routes tfoot td.num").get_attribute("data-display")
+    assert f"The table's total below ({total}) is published on its own" in note
     assert not [v for v in SECRETS if v in w.page.content()]
     assert all(u.startswith(hub_url) for u in w.requests), "nothing fetched from elsewhere"
     assert w.errors == []
@@ -89,7 +96,9 @@ def test_a_london_analyst_sees_borough_to_borough_flows_and_the_premises_ranking
     assert [p for p in pairs if p[0] in boroughs]
     text = w.page.locator("main").inner_text()
     assert "Borough-to-borough flows draw only on the partners whose agreements open every borough" in text
-    assert "Not included: demo-hospital" in text
+    assert "Not included: Demo Hospital Trust" in text  # partners by their display names, never their ids
+    privacy = " ".join(w.page.locator("[data-privacy]").all_inner_texts())
+    assert not [org for org in ("demo-hospital", "demo-ngo", "demo-police", "lb-newham") if org in privacy]
     assert w.errors == []
     w.page.screenshot(path=str(SCREENSHOTS / "routes_london_analyst.png"), full_page=True)
     response = w.page.goto(f"{hub_url}/dashboard/london/where-to-look?quarter={QUARTER}", timeout=SLOW_MS)

@@ -1,0 +1,148 @@
+"""First-character prefilters: a lookahead on the characters any match can start with (speed only).
+
+Python's regular-expression engine skips quickly through text only when an expression starts with
+a literal or a case-sensitive character class. A recognizer pattern usually starts with ``\\b``, a
+lookbehind or a case-insensitive alternation (``(?i:\\b(?:facebook|fb|insta…))``), so the engine
+tries the whole expression at every character of a note. :func:`prefiltered` puts a one-character
+lookahead in front — the set of characters every match must start with, computed from the
+expression's own parse (:func:`first_chars`) — so most positions fail after one test.
+
+The lookahead never changes what matches: a non-empty match starting at a position consumes the
+character there first, and that character is in the computed set (a superset: zero-width
+assertions are passed over, every branch and optional part is included). Anything the computation
+does not understand (negated classes, ``.``, back-references, expressions that can match empty)
+gives no prefilter, and the expression runs as written.
+"""
+
+import re
+import re._constants as _sre  # type: ignore[import-not-found]  # the parse tree's opcodes: CPython's own regex parser, no stubs
+import re._parser as _sre_parse  # type: ignore[import-not-found]  # (3.11+; the public sre_parse alias warns)
+from typing import Any, Final
+
+__all__ = ["first_chars", "prefiltered"]
+
+_ZERO_WIDTH: Final = frozenset({_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT})
+_REPEATS: Final = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT})
+_CATEGORIES: Final = {
+    _sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_SPACE: r"\s", _sre.CATEGORY_WORD: r"\w",
+    _sre.CATEGORY_NOT_DIGIT: r"\D", _sre.CATEGORY_NOT_SPACE: r"\S", _sre.CATEGORY_NOT_WORD: r"\W",
+}
+_BROAD: Final = (r"\w", r"\W", r"\S", r"\D")
+"""Classes that hold (nearly) every letter: a lookahead on them filters nothing in prose."""
+_GLOBAL_FLAGS: Final = re.compile(r"\(\?[aiLmsux]+\)")
+"""Flags for the whole expression, which must stay at its start."""
+
+
+class _Unknown(Exception):
+    """A part of the expression whose first characters are not computed."""
+
+
+def _first(items: Any, flags: int, out: list[tuple[bool, str]]) -> bool:
+    """Add the first characters of a parsed sequence to ``out`` as (case-insensitive, class item); True if it can match empty."""
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue
+        if op is _sre.LITERAL:
+            out.append((bool(flags & re.IGNORECASE), _escape(av)))
+            return False
+        if op is _sre.IN:
+            for item_op, value in av:
+                if item_op is _sre.LITERAL:
+                    out.append((bool(flags & re.IGNORECASE), _escape(value)))
+                elif item_op is _sre.RANGE:
+                    out.append((bool(flags & re.IGNORECASE), f"{_escape(value[0])}-{_escape(value[1])}"))
+                elif item_op is _sre.CATEGORY and value in _CATEGORIES:
+                    out.append((False, _CATEGORIES[value]))
+                else:  # a negated class, or a category not listed
+                    raise _Unknown
+            return False
+        if op is _sre.SUBPATTERN:
+            _group, add, remove, sub = av
+            if not _first(sub.data, (flags | add) & ~remove, out):
+                return False
+        elif op is _sre.ATOMIC_GROUP:
+            if not _first(av.data, flags, out):
+                return False
+        elif op is _sre.BRANCH:
+            empty = False
+            for branch in av[1]:
+                empty |= _first(branch.data, flags, out)
+            if not empty:
+                return False
+        elif op in _REPEATS:
+            low, _high, sub = av
+            empty = _first(sub.data, flags, out)
+            if low > 0 and not empty:
+                return False
+        else:  # ., [^…] as a literal, back-references, conditionals
+            raise _Unknown
+    return True
+
+
+def _escape(code: int) -> str:
+    char = chr(code)
+    return "\\" + char if char in "\\]^-[" else re.escape(char)
+
+
+def first_chars(regex: str, flags: int = 0) -> str | None:
+    """A character class, as an expression, holding the first character of every match of ``regex``; None if unknown.
+
+    A case-insensitive part makes the whole class case-insensitive (a wider class is still exact for
+    a lookahead); a part that can match empty adds what follows it.
+
+    >>> first_chars(r"\\b(?i:fb|insta)|\\bon\\s+X")
+    '(?i:[fio])'
+    >>> first_chars(r"(?<![\\w/])(?:flat\\s+)?\\d+")
+    '(?-i:[f\\\\d])'
+    >>> first_chars(r"a?") is None, first_chars(r"[^a]b") is None
+    (True, True)
+    """
+    try:
+        parsed = _sre_parse.parse(regex, flags)
+        found: list[tuple[bool, str]] = []
+        if _first(parsed.data, parsed.state.flags, found) or not found:
+            return None
+    except (_Unknown, re.error, AttributeError, TypeError, ValueError):  # or a parse tree of another shape
+        return None
+    items = "".join(dict.fromkeys(item for _, item in found))
+    # One class test: with any case-insensitive part the whole class is case-insensitive (a
+    # superset of the first characters, which is all the lookahead needs).
+    return f"(?i:[{items}])" if any(insensitive for insensitive, _ in found) else f"(?-i:[{items}])"
+
+
+def _fast_already(regex: str, flags: int) -> bool:
+    """Whether the engine already skips ahead: the expression starts with a case-sensitive literal or class."""
+    parsed = _sre_parse.parse(regex, flags)
+    data, current = parsed.data, parsed.state.flags
+    while data and data[0][0] is _sre.SUBPATTERN:
+        _group, add, remove, sub = data[0][1]
+        current, data = (current | add) & ~remove, sub.data
+    return bool(data) and not current & re.IGNORECASE and data[0][0] in (_sre.LITERAL, _sre.IN)
+
+
+def _filters_nothing(chars: str) -> bool:
+    """A class holding a broad category or every lower-case letter (capitals are rare in prose: they filter)."""
+    if any(c in chars for c in _BROAD):
+        return True
+    test = re.compile(chars)
+    return all(test.match(c) for c in "abcdefghijklmnopqrstuvwxyz")
+
+
+def prefiltered(regex: str, flags: int = 0) -> str:
+    """``regex`` behind a lookahead on its first characters, where that saves time; else ``regex`` unchanged.
+
+    The answer matches exactly what ``regex`` matches, at the same places, with the same groups.
+
+    >>> prefiltered(r"\\b(?:passport|pp)\\s+no\\b", re.IGNORECASE)
+    '(?=(?i:[p]))(?:\\\\b(?:passport|pp)\\\\s+no\\\\b)'
+    >>> prefiltered(r"[A-Z]\\d{2}")  # the engine skips ahead on its own
+    '[A-Z]\\\\d{2}'
+    """
+    chars = first_chars(regex, flags)
+    if chars is None or _fast_already(regex, flags) or _filters_nothing(chars):
+        return regex
+    head = _GLOBAL_FLAGS.match(regex)
+    if (flags | _sre_parse.parse(regex, flags).state.flags) & re.VERBOSE:
+        return regex  # in verbose mode a comment could swallow the closing bracket
+    start = head.end() if head else 0
+    return f"{regex[:start]}(?={chars})(?:{regex[start:]})"

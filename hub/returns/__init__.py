@@ -1,0 +1,1 @@
+"""hub.returns: which provider owes which quarter's return, and the reminders the hub keeps for them."""

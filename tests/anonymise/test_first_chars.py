@@ -1,0 +1,124 @@
+"""First-character prefilters change no match: same places, same groups, for every recognizer pattern and for random expressions."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anonymise.recognizers import REGISTRY
+from anonymise.recognizers.first_chars import first_chars, prefiltered
+
+DEV = Path(__file__).resolve().parents[2] / "bench" / "eval" / "dev"
+PATTERNS = [(name, p.regex, p.flags) for name, spec in REGISTRY.items() for p in spec.patterns]
+PREFILTERED = [(name, regex, flags) for name, regex, flags in PATTERNS if prefiltered(regex, flags) != regex]
+
+
+def _matches(regex: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], ...]]:
+    return [tuple(m.span(g) for g in range(regex.groups + 1)) for m in regex.finditer(text)]
+
+
+def _dev_notes() -> list[str]:
+    return [json.loads(line)["text"] for path in sorted(DEV.glob("*.jsonl")) for line in path.read_text("utf-8").splitlines()]
+
+
+def test_most_recognizer_patterns_get_a_prefilter() -> None:
+    assert len(PREFILTERED) >= len(PATTERNS) // 2
+    assert {"social_name", "address", "business", "age", "titled_person"} <= {name for name, *_ in PREFILTERED}
+
+
+def test_recognizers_compile_the_prefiltered_expression() -> None:
+    spec = REGISTRY["social_name"]
+    regex, pattern = spec.compiled()[0]
+    assert regex.pattern == prefiltered(pattern.regex, pattern.flags) != pattern.regex
+
+
+def test_every_prefilter_finds_the_same_matches_on_the_dev_notes() -> None:
+    notes = _dev_notes()
+    assert len(notes) > 500
+    found = 0
+    for name, regex, flags in PREFILTERED:
+        before, after = re.compile(regex, flags), re.compile(prefiltered(regex, flags), flags)
+        for note in notes:
+            expected = _matches(before, note)
+            found += len(expected)
+            assert _matches(after, note) == expected, name
+    assert found > 1000
+
+
+_PIECES = st.sampled_from([
+    "Facebook", "fb", "INSTA", "tik tok", "aged", "Aged 16", " (15) ", "Flat 3", "12b High Road", "road", "St", "Mr", "MRS",
+    "Sparkle Nails", "& Sons", "passport", "PP", "07700 900123", "+44", "E15 1AA", "2HG7XK9PL", "DOB", "born", "1999",
+    "ſ", "\u212a", "İ", "é", "ß", "\n", "\t", "\u00a0", " ", ", ", ". ", ":", "\"", "“", "”", "'", "’", "@", "_", "-", "/",
+    "a", "Z", "0", "9", "x", "X", "is", "was", "seventeen", "twenty-one", "years old", "yo", "next year", "called", "Will",
+])
+_TEXT = st.lists(_PIECES, max_size=25).map("".join) | st.text(max_size=60)
+
+
+@pytest.mark.parametrize(("name", "regex", "flags"), PREFILTERED, ids=[f"{n}-{i}" for i, (n, *_) in enumerate(PREFILTERED)])
+@settings(max_examples=60, deadline=None)
+@given(text=_TEXT)
+def test_every_prefilter_finds_the_same_matches_in_any_text(name: str, regex: str, flags: int, text: str) -> None:
+    assert _matches(re.compile(prefiltered(regex, flags), flags), text) == _matches(re.compile(regex, flags), text)
+
+
+# Random expressions from the constructs recognizers use, to test the first-character computation itself.
+_ATOMS = st.sampled_from([
+    "a", "B", "k", "s", "1", "-", r"\.", " ", "[a-c]", "[XYZ]", "[0-9]", r"\d", r"\s", r"[\w.]", "[Kk]", "ſ", "é",
+])
+_ZERO = st.sampled_from([r"\b", r"(?<!\w)", r"(?<=[a-z] )", r"(?=[ab])", r"(?!x)", "^", "$", ""])
+
+
+def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(children, children).map("".join),
+        st.tuples(children, children).map(lambda p: f"(?:{p[0]}|{p[1]})"),
+        children.map(lambda c: f"(?:{c})?"),
+        children.map(lambda c: f"(?:{c})+"),
+        children.map(lambda c: f"(?:{c}){{0,2}}"),
+        children.map(lambda c: f"(?i:{c})"),
+        children.map(lambda c: f"(?-i:{c})"),
+        children.map(lambda c: f"({c})"),
+        st.tuples(_ZERO, children).map("".join),
+    )
+
+
+_REGEX = st.recursive(_ATOMS, _combine, max_leaves=8)
+_ALPHABET = st.text(alphabet="aAbBcCkKsSxXyYzZ019-. \n_éÉſ\u212aİı", max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(regex=_REGEX, flags=st.sampled_from([0, re.IGNORECASE]), text=_ALPHABET)
+def test_a_prefiltered_random_expression_matches_exactly_what_it_did(regex: str, flags: int, text: str) -> None:
+    original = re.compile(regex, flags)
+    chars = first_chars(regex, flags)
+    if chars is not None:
+        first = re.compile(chars, flags)
+        for m in original.finditer(text):
+            assert m.end() > m.start()  # an expression that can match empty has no first characters
+            assert first.match(text, m.start()), (regex, text, m.start())
+    # Forced on, whatever the speed heuristics say:
+    forced = original if chars is None else re.compile(f"(?={chars})(?:{regex})", flags)
+    assert _matches(forced, text) == _matches(original, text)
+    assert _matches(re.compile(prefiltered(regex, flags), flags), text) == _matches(original, text)
+
+
+def test_what_gets_no_prefilter() -> None:
+    assert first_chars("a?b?") is None  # can match empty
+    assert first_chars("[^a]b") is None  # negated class
+    assert first_chars(".b") is None
+    assert first_chars(r"(a)\1") == "(?-i:[a])"
+    assert first_chars(r"(a)?\1") is None  # a back-reference
+    assert prefiltered(r"(?x) \b fb  # a comment") == r"(?x) \b fb  # a comment"
+    assert prefiltered(r"\b[\w.]+@") == r"\b[\w.]+@"  # filters nothing
+
+
+def test_the_class_is_case_insensitive_where_the_expression_is() -> None:
+    assert first_chars(r"\b(?i:fb)") == "(?i:[f])"
+    assert first_chars(r"(?i)\bfb") == "(?i:[f])"
+    assert first_chars(r"\bFb") == "(?-i:[F])"
+    assert first_chars(r"(?-i:[A-Z])x", re.IGNORECASE) == "(?-i:[A-Z])"
+    assert first_chars(r"\b(?:flat\s+)?\d+|\bRoom") == r"(?-i:[f\dR])"
+    assert prefiltered(r"(?i)\bpassport") == r"(?i)(?=(?i:[p]))(?:\bpassport)"

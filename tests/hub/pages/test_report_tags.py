@@ -1,0 +1,142 @@
+"""The quarterly PDF is a tagged PDF: its structure tree, read back with pikepdf, has the title as
+H1, sections as H2 and H3, paragraphs, figures with alternative text and tables as Table → TR →
+TH/TD, in reading order; every piece of text on every page is either tagged or a page artifact."""
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pikepdf
+import pytest
+
+from tests.factories.accounts import add_user, login
+from tests.factories.stats_seed import NEWHAM, seed
+from tests.hubs import HubUnderTest
+
+
+@dataclass
+class Node:
+    kind: str
+    alt: str | None
+    text: str
+    kids: list["Node"] = field(default_factory=list)
+
+    def walk(self) -> Iterator["Node"]:
+        yield self
+        for k in self.kids:
+            yield from k.walk()
+
+
+def _marked_text(pdf: pikepdf.Pdf) -> tuple[dict[tuple[int, int], str], list[str]]:
+    """The text of each marked-content id per page, and any text shown outside every marked sequence."""
+    texts: dict[tuple[int, int], str] = {}
+    loose: list[str] = []
+    for number, page in enumerate(pdf.pages):
+        stack: list[int | None] = []
+        for operands, operator in pikepdf.parse_content_stream(page):
+            op = str(operator)
+            if op == "BDC":
+                props = operands[1]
+                mcid = props.get("/MCID") if isinstance(props, pikepdf.Dictionary) else None
+                stack.append(int(mcid) if mcid is not None else None)
+            elif op == "BMC":
+                stack.append(None)
+            elif op == "EMC":
+                stack.pop()
+            elif op in ("Tj", "TJ"):
+                parts = operands[0] if op == "TJ" else [operands[0]]
+                shown = "".join(bytes(p).decode("latin-1") for p in parts if isinstance(p, pikepdf.String))
+                mcid = next((m for m in reversed(stack) if m is not None), None)
+                if not stack:
+                    loose.append(shown)
+                elif mcid is not None:
+                    texts[(number, mcid)] = texts.get((number, mcid), "") + shown
+    return texts, loose
+
+
+def _tree(pdf: pikepdf.Pdf) -> Node:
+    pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
+    texts, _ = _marked_text(pdf)
+
+    def node(elem: pikepdf.Dictionary) -> Node:
+        kids = elem.get("/K", [])
+        kids = kids if isinstance(kids, pikepdf.Array) else [kids]
+        page = pages.get(elem["/Pg"].objgen) if "/Pg" in elem else None
+        made = Node(str(elem["/S"]), str(elem["/Alt"]) if "/Alt" in elem else None, "")
+        for k in kids:
+            if isinstance(k, pikepdf.Dictionary):
+                made.kids.append(node(k))
+            else:
+                assert page is not None, f"{made.kind} holds marked content but names no page"
+                made.text += texts.get((page, int(k)), "")
+        return made
+
+    root = pdf.Root.StructTreeRoot
+    kids = root.K if isinstance(root.K, pikepdf.Array) else [root.K]
+    assert len(kids) == 1
+    return node(kids[0])
+
+
+@pytest.fixture
+def report(hub: HubUnderTest) -> pikepdf.Pdf:
+    def fill(s: object) -> None:
+        seed(s, per_quarter=30)  # type: ignore[arg-type]
+        add_user(s, "newham.officer", "borough_officer", "lb-newham")  # type: ignore[arg-type]
+
+    hub.arrange(fill)
+    login(hub.client, "newham.officer")
+    response = hub.client.get(f"/api/v1/stats/{NEWHAM}/report.pdf")
+    assert response.status_code == 200
+    return pikepdf.open(io.BytesIO(response.content))
+
+
+def test_the_report_is_marked_tagged_and_in_english(report: pikepdf.Pdf) -> None:
+    assert bool(report.Root.MarkInfo.Marked) is True
+    assert str(report.Root.Lang) == "en-GB"
+    doc = _tree(report)
+    assert doc.kind == "/Document"
+    kinds = [n.kind for n in doc.walk()]
+    for kind in ("/H1", "/H2", "/H3", "/P", "/Figure", "/Table", "/TR", "/TH", "/TD"):
+        assert kind in kinds, kind
+    assert kinds.count("/H1") == 1
+
+
+def test_headings_are_in_reading_order(report: pikepdf.Pdf) -> None:
+    doc = _tree(report)
+    headings = [(n.kind, n.text) for n in doc.walk() if n.kind in ("/H1", "/H2")]
+    assert headings[0] == ("/H1", "Modern slavery: Newham")
+    order = ["Headlines", "Trends", "Where: incidents by area", "Breakdowns", "Partners and coverage"]
+    found = [next(i for i, (_, text) in enumerate(headings) if text.startswith(h)) for h in order]
+    assert found == sorted(found), headings
+
+
+def test_every_figure_has_alternative_text(report: pikepdf.Pdf) -> None:
+    figures = [n for n in _tree(report).walk() if n.kind == "/Figure"]
+    assert len(figures) >= 4  # the trend, the map, and the breakdown charts
+    for f in figures:
+        assert f.alt is not None
+        assert len(f.alt) > 20, f.alt
+
+
+def test_tables_are_rows_of_header_and_data_cells(report: pikepdf.Pdf) -> None:
+    doc = _tree(report)
+    tables = [n for n in doc.walk() if n.kind == "/Table"]
+    assert len(tables) >= 5
+    for t in tables:
+        assert t.kids
+        assert all(r.kind == "/TR" for r in t.kids)
+        assert all(c.kind == "/TH" for c in t.kids[0].kids), "the first row holds the column headings"
+        for row in t.kids[1:]:
+            assert row.kids
+            assert all(c.kind == "/TD" for c in row.kids)
+            assert len(row.kids) == len(t.kids[0].kids)
+    headlines = next(t for t in tables if any(c.text == "Last quarter" for c in t.kids[0].kids))
+    assert headlines.kids[1].kids[0].text == "Incidents"
+
+
+def test_no_text_is_left_untagged(report: pikepdf.Pdf) -> None:
+    texts, loose = _marked_text(report)
+    assert texts
+    assert loose == []
+    page_texts = [t for (_, _), t in texts.items()]
+    assert not any("OFFICIAL-SENSITIVE" in t for t in page_texts), "the running marking is an artifact, not content"
