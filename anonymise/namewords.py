@@ -147,7 +147,11 @@ def case_style(text: str) -> CaseStyle:
     >>> case_style("Met Anna at the drop-in."), case_style("MET ANNA AT THE DROP-IN"), case_style("met anna at the drop in")
     (<CaseStyle.mixed: 'mixed'>, <CaseStyle.all_caps: 'all_caps'>, <CaseStyle.all_lower: 'all_lower'>)
     """
-    words = [w for w in _TOKEN.findall(text) if len(w) >= 2]
+    return _style_of([w for w in _TOKEN.findall(text) if len(w) >= 2])
+
+
+def _style_of(words: Sequence[str]) -> CaseStyle:
+    """:func:`case_style` of a text's tokens of two letters or more."""
     if not words:
         return CaseStyle.mixed
     upper = sum(w.isupper() for w in words)
@@ -212,42 +216,49 @@ class NameWords:
         self.domain = domain_words()
         self.ner_available = ner_available
         self._plain = _plain_words(self.lex, self.domain)
+        self._short = _short_common_words(self.lex, self.domain)
 
     def warm(self) -> None:
         """Build the typo index now (before worker processes fork), not on the first note."""
         _deletes(self.lex)
 
     def decide(self, text: str, covered: Sequence[tuple[int, int]]) -> Decision:
-        style = case_style(text)
+        found = [(m.start(), m[0]) for m in _TOKEN.finditer(text)]
+        style = _style_of([w for _, w in found if len(w) >= 2])  # case_style(text), from the same tokens
         decision = Decision(style)
         spans = sorted(covered)
         tokens: list[tuple[int, int, str, str]] = []  # start, end, surface, folded
-        for m in _TOKEN.finditer(text):
-            surface = m[0]
+        for start, surface in found:
             if "'" in surface or "’" in surface:
                 surface = _CONTRACTION.sub("", surface)
                 if not surface:
                     continue
             elif len(surface) == 1:
                 continue
-            folded = fold(surface)
-            tokens.append((m.start(), m.start() + len(surface), surface, _BASES.get(folded, folded)))
+            folded = surface.lower() if surface.isascii() else fold(surface)  # fold's own ASCII path, inline
+            tokens.append((start, start + len(surface), surface, _BASES.get(folded, folded)))
         covered_at = bytearray(len(text))
         for a, b in spans:
             covered_at[a:b] = b"\x01" * (b - a)
         quoted = {m.start(1) for m in _QUOTED.finditer(text) if m.start() == 0 or text[m.start() - 1].isspace()}
         verdicts: list[tuple[Verdict, str]] = []
+        plain, short, common, domain = self._plain, self._short, self.lex.common, self.domain
+        previous = ""
         for i, (start, end, surface, folded) in enumerate(tokens):
-            if 1 in covered_at[start:end]:
-                verdicts.append((Verdict.keep, "covered"))
-                continue
-            if start in quoted and folded not in self.lex.common and folded not in self.domain:
-                verdicts.append((Verdict.name, "a nickname in quotes"))
-                continue
-            if folded in self._plain and surface.isascii() and (i == 0 or tokens[i - 1][3] not in _CUES):
+            cue_before = previous in _CUES
+            previous = folded
+            if covered_at.find(1, start, end) >= 0:
+                verdicts.append(_COVERED)
+            elif start in quoted and folded not in common and folded not in domain:
+                verdicts.append(_NICKNAME)
+            elif folded in plain and not cue_before and surface.isascii():
                 verdicts.append(_ORDINARY)  # the common case, without the checks below
-                continue
-            verdicts.append(self._verdict(text, tokens, i, surface, folded, style))
+            elif folded in domain:
+                verdicts.append(_DOMAIN)  # what _verdict answers first
+            elif folded in short:
+                verdicts.append(_TOO_SHORT)  # "to", "in", "my": what _verdict answers for them, cue or not
+            else:
+                verdicts.append(self._verdict(text, tokens, i, surface, folded, style))
         self._beside_names(text, tokens, verdicts, spans, style)
         for (start, end, _, _), (verdict, reason) in zip(tokens, verdicts, strict=True):
             if verdict is Verdict.keep or verdict is Verdict.acronym:
@@ -268,7 +279,7 @@ class NameWords:
         start = tokens[i][0]
         parts = [p for p in re.split(r"['’]", folded) if p]
         if folded in self.domain or (parts and all(p in self.domain for p in parts)):
-            return Verdict.keep, "domain word"
+            return _DOMAIN
         if i and folded in _one_word_countries() and tokens[i - 1][3] in _PLACE_WORDS and not re.search(r"[.!?;\n]", text[tokens[i - 1][1] : start]):
             return Verdict.keep, "a country after a place word"
         ordinary = folded in lex.ordinary or (len(parts) > 1 and all(p in lex.ordinary for p in parts))
@@ -282,7 +293,7 @@ class NameWords:
         if len(folded) <= 2:
             if is_name and folded not in lex.common and style is CaseStyle.mixed and capital and not initial and not surface.isupper():
                 return Verdict.name, "two-letter name"
-            return Verdict.keep, "too short"
+            return _TOO_SHORT
         if not ordinary:
             if style is CaseStyle.mixed and surface.isupper() and len(surface) <= 4 and not is_name:
                 return Verdict.acronym, "short capitals"
@@ -341,6 +352,8 @@ class NameWords:
             if verdict is Verdict.acronym:
                 return True
             mixed_capital = style is CaseStyle.mixed and surface[0].isupper()
+            if mixed_capital and i < j and folded in _NICKNAME_PREFIXES and not surface.isupper():
+                return True  # "Big Tony", "Lil Romas": part of the street name
             if mixed_capital and (verdict is Verdict.undecided or reason in ("ordinary word", "domain word")):
                 # A given name before the name ("Faith Robinson", "Comfort Adeyemi"), a surname after it ("Gary Young").
                 if i < j:
@@ -354,29 +367,38 @@ class NameWords:
                 return folded in lex.forenames or (j < i and folded in lex.surnames)
             return False
 
-        changed = True
-        while changed:
-            changed = False
-            for i in range(len(tokens)):
-                if verdicts[i][0] in person_like:
+        # Joining only ever turns a word into a name, and whether word i may join depends on its
+        # own verdict and on a neighbour being a name: the words reached from the names, one
+        # neighbour at a time, are all that can change (the same as sweeping until nothing does).
+        pending = sorted({j for i, (verdict, _) in enumerate(verdicts) if verdict in person_like for j in (i - 1, i + 1)})
+        while pending:
+            i = pending.pop()
+            if not 0 <= i < len(tokens) or verdicts[i][0] in person_like:
+                continue
+            for j in (i - 1, i + 1):
+                if not 0 <= j < len(tokens) or verdicts[j][0] not in person_like or verdicts[j][1] == "covered":
                     continue
-                for j in (i - 1, i + 1):
-                    if not 0 <= j < len(tokens) or verdicts[j][0] not in person_like or verdicts[j][1] == "covered":
-                        continue
-                    if not candidate(i, j):
-                        continue
-                    a, b = (j, i) if j < i else (i, j)
-                    gap = text[tokens[a][1] : tokens[b][0]]
-                    if re.fullmatch(r"[ \t]+|,[ \t]*", gap) and _same_case(tokens[i][2], tokens[j][2]):
-                        verdicts[i] = (Verdict.name, "beside a name")
-                        changed = True
-                        break
+                if not candidate(i, j):
+                    continue
+                a, b = (j, i) if j < i else (i, j)
+                gap = text[tokens[a][1] : tokens[b][0]]
+                if _NAME_GAP.fullmatch(gap) and _same_case(tokens[i][2], tokens[j][2]):
+                    verdicts[i] = (Verdict.name, "beside a name")
+                    pending.extend((i - 1, i + 1))
+                    break
 
     def _typo(self, folded: str) -> bool:
         return any(d in _deletes(self.lex) for d in _one_deletes(folded)) or folded in _deletes(self.lex)
 
 
+_NICKNAME_PREFIXES: Final = frozenset(_words("big lil little young"))
+"""Capitalised before a name, part of a nickname ("Big Tony")."""
+_NAME_GAP: Final = re.compile(r"[ \t]+|,[ \t]*")
 _ORDINARY: Final = (Verdict.keep, "ordinary word")
+_DOMAIN: Final = (Verdict.keep, "domain word")
+_TOO_SHORT: Final = (Verdict.keep, "too short")
+_COVERED: Final = (Verdict.keep, "covered")
+_NICKNAME: Final = (Verdict.name, "a nickname in quotes")
 _CUES: Final = TITLES | NAMING | {"as", "is"}
 
 
@@ -384,6 +406,12 @@ _CUES: Final = TITLES | NAMING | {"as", "is"}
 def _plain_words(lex: Lexicon, domain: frozenset[str]) -> frozenset[str]:
     """Ordinary words that are no name and no domain word: kept unless a cue word comes before them."""
     return frozenset(w for w in lex.ordinary if w not in domain and not lex.is_name(w))
+
+
+@functools.cache
+def _short_common_words(lex: Lexicon, domain: frozenset[str]) -> frozenset[str]:
+    """Very common words of one or two letters that are no domain word and no country: always kept as too short."""
+    return frozenset(w for w in lex.common if len(w) <= 2 and w not in domain and w not in _one_word_countries())
 
 
 def _same_case(a: str, b: str) -> bool:

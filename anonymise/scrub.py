@@ -26,6 +26,7 @@ from anonymise.nlp import DEFAULT_NER_MODEL, load_ner, ner_model_installed
 from anonymise.normalise import fold
 from anonymise.recognizers import REGISTRY, RecognizerSpec
 from anonymise.recognizers.base import PRIORITY_NER, Span
+from anonymise.recognizers.business import TYPE_TOKENS
 from anonymise.recognizers.keep import FUNCTION_WORDS, ORG_WORDS, is_kept, kept_words
 from anonymise.recognizers.words_gate import text_words
 from anonymise.schema import Narrative
@@ -388,7 +389,7 @@ def _kept_person(span: Span, text: str, known: KnownIdentifiers) -> bool:
 
 
 def _repeat_mentions(spans: Sequence[Span], text: str, style: CaseStyle = CaseStyle.mixed) -> list[Span]:
-    """Other mentions of a discovered name's words: "Tomas Jankauskas … Tomas is believed to …".
+    """Other mentions of a discovered name's words: "Tomas Jankauskas … Tomas is believed to …", "Stellar Workforce … Stellar paid".
 
     In a normally written note a word found as a name is matched as written (``Will`` but not
     ``will``); in a note without capitals in any case.
@@ -396,12 +397,15 @@ def _repeat_mentions(spans: Sequence[Span], text: str, style: CaseStyle = CaseSt
     words: dict[str, tuple[str, str]] = {}
     domain = domain_words()
     for span in spans:
-        if span.entity in _NAMEISH and not span.key.startswith("known-person-"):
+        business = span.entity == "BUSINESS"
+        if (span.entity in _NAMEISH and not span.key.startswith("known-person-")) or business:
             for word in _NAME_WORD.findall(text[span.start : span.end]):
                 lower = fold(word)
                 if len(word) >= 3 and lower not in kept_words() and lower not in FUNCTION_WORDS and lower not in domain:
                     if style is CaseStyle.mixed and not word[0].isupper():
                         continue
+                    if business and (len(word) < 4 or lower in TYPE_TOKENS):
+                        continue  # "Stellar" of "Stellar Workforce" again is the business; "Workforce" is anyone's
                     words.setdefault(word if style is CaseStyle.mixed else lower, (span.entity, span.key))
     if not words:
         return []

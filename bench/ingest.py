@@ -3,6 +3,9 @@
     .venv/bin/python bench/ingest.py [--rows 100000] [--pg URL]
     .venv/bin/python bench/ingest.py --repeat 10     # ten consecutive uploads to one quarter (PostgreSQL)
 
+Each repeated upload prints its seconds per stage (``bench/stages.py``: validate, prepare,
+copy, relink, networks, summaries, alerts, audit, commit).
+
 Rows are the submission's table rows (incidents, persons, selectors, referrals); the multi-valued
 codes the hub also stores (``incident_codes``) are written in both runs but not counted.
 The upload path is the hub's own (``hub.submissions.service.receive``: token check, bundle
@@ -34,6 +37,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from anonymise.bundle import open_bundle  # noqa: E402
+from bench.stages import line, staged  # noqa: E402
 from hub.config import HubSettings  # noqa: E402
 from hub.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from hub.records import store  # noqa: E402
@@ -211,12 +215,14 @@ def measure_repeats(url: str, workdir: Path, tables: Any, repeat: int) -> list[f
         body, _ = make_bundle(partner, tables, agreement_id="bench-agreement")
         token = partner.token(bundle=body)
 
-        def run(body: bytes = body, token: str = token) -> None:
-            with sessions() as session, session.begin():
+        start = time.perf_counter()
+        with staged() as stages, sessions() as session:
+            with session.begin():
                 assert service.receive(session, settings, secrets, token, body).created
-
-        times.append(timed(run))
-        print(f"  upload {len(times):>2}: {times[-1]:6.2f} s", flush=True)
+                committing = time.perf_counter()
+            stages.seconds["commit"] = time.perf_counter() - committing
+        times.append(time.perf_counter() - start)
+        print(f"  upload {len(times):>2}: {times[-1]:6.2f} s  [{line(stages.seconds, times[-1])}]", flush=True)
     engine.dispose()
     return times
 

@@ -1,6 +1,7 @@
 """Hub memory under hostile uploads: a real ``msht-hub serve`` process, its RSS measured.
 
     .venv/bin/python bench/upload_memory.py [--rows 100000]
+    .venv/bin/python bench/upload_memory.py --stages     # where one Parquet bomb's memory goes, in-process
 
 Two bundles, each sent once and then twice at once, by a partner with valid upload tokens:
 
@@ -12,6 +13,11 @@ For each case the hub's peak resident memory (Linux ``VmHWM``, reset through
 same run, after one small upload has warmed it. Targets (issue 17, M3): one upload < 200 MB over
 idle, two at once < 400 MB. The hub runs on SQLite in a temporary directory with its default
 settings (``max_concurrent_ingests`` 2).
+
+``--stages`` receives one Parquet bomb in this process instead (SQLite, the hub's own
+``service.receive``) and prints, per ingest stage (``bench/stages.py``), the peak RSS reached
+while it ran (``VmRSS`` sampled every 10 ms) and the RSS and Arrow pool bytes when it ended,
+each over this process's RSS just before the upload.
 """
 
 import argparse
@@ -107,10 +113,87 @@ def case(name: str, base: str, pid: int, idle: int, partner: FakePartner, bodies
     return ok
 
 
+def stage_memory(rows: int) -> None:
+    """One Parquet bomb received in a fresh process (built here, so its making costs that process nothing)."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        url = f"sqlite:///{directory / 'hub.db'}"
+        migrate(url)
+        engine = make_engine(url)
+        with make_sessionmaker(engine)() as session, session.begin():
+            partner: FakePartner = add_partner(session, "ngo-one")
+            add_agreement(session, ["ngo-one"])
+        engine.dispose()
+        for name, body in (("warm", partner.bundle(make_tables(3))), ("bomb", parquet_bomb(partner, rows, 1))):
+            (directory / f"{name}.zip").write_bytes(body)
+            (directory / f"{name}.token").write_text(partner.token(bundle=body))
+        subprocess.run([sys.executable, __file__, "--stages-in", str(directory)], check=True)
+
+
+def _receive_staged(directory: Path) -> None:
+    import os
+
+    import pyarrow as pa
+
+    from bench.stages import staged
+    from hub.secrets import load_secrets
+    from hub.submissions import service
+    from tests.hubs import make_settings
+
+    pid = os.getpid()
+    url = f"sqlite:///{directory / 'hub.db'}"
+    settings = make_settings(url, directory)
+    secrets = load_secrets(settings)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session, session.begin():
+        service.receive(session, settings, secrets, (directory / "warm.token").read_text(), (directory / "warm.zip").read_bytes())
+    body, token = (directory / "bomb.zip").read_bytes(), (directory / "bomb.token").read_text()
+    time.sleep(0.5)
+    base = rss(pid, "VmRSS")
+    peaks: dict[str, int] = {}
+    ends: list[tuple[str, int, int]] = []
+    done = threading.Event()
+    with staged() as stages:
+        def sample() -> None:
+            while not done.is_set():
+                now = stages.now()
+                peaks[now] = max(peaks.get(now, 0), rss(pid, "VmRSS"))
+                time.sleep(0.01)
+
+        stages.on_exit = lambda label: ends.append((label, rss(pid, "VmRSS"), pa.total_allocated_bytes()))
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        with sessions() as session, session.begin():
+            assert service.receive(session, settings, secrets, token, body).created
+        done.set()
+        sampler.join()
+    engine.dispose()
+    print(f"one Parquet bomb ({len(body) / MB:.2f} MB) received in a fresh process on SQLite; RSS before {base / MB:.0f} MB, "
+          f"peak over it {(max(peaks.values()) - base) / MB:.0f} MB, peak over it (VmHWM) {(rss(pid, 'VmHWM') - base) / MB:.0f} MB")
+    for label, peak in peaks.items():
+        print(f"  {label:<30} peak while running  +{(peak - base) / MB:5.0f} MB  ({stages.seconds.get(label, 0):.1f} s)")
+    seen: set[str] = set()
+    for label, resident, arrow in ends:
+        if label not in seen or label.startswith("copy"):
+            print(f"  after {label:<28} RSS +{(resident - base) / MB:5.0f} MB  Arrow pool {arrow / MB:5.1f} MB")
+        seen.add(label)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--stages", action="store_true", help="one Parquet bomb in-process, memory per ingest stage")
+    parser.add_argument("--stages-in", type=Path, help=argparse.SUPPRESS)  # the fresh process of --stages
     args = parser.parse_args()
+    if args.stages_in:
+        _receive_staged(args.stages_in)
+        return
+    if args.stages:
+        stage_memory(args.rows)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         url = f"sqlite:///{directory / 'hub.db'}"

@@ -10,8 +10,10 @@ _STREET = (
     r"crescent|cres|terrace|grove|hill|park|square|sq|mews|row|walk|parade|rise|vale|green|"
     r"broadway|lanes|villas|cottages|buildings|estate|industrial estate|trading estate|business park|retail park|house|towers?|heights|wharf|yard|passage|gate|approach)"
 )
-_PREMISES = r"(?:flat|apartment|apt|unit|room|plot|block|studio|bedsit)"
+_PREMISES = r"(?:flat|apartment|apt|unit|room|plot|block|studio|bedsit|caravan|cabin|chalet|annexe|annex|pitch|berth)"
 _NAME = r"(?:[A-Z][\w'’-]+\s+){1,3}"
+_BUILDING = r"(?-i:(?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+),\s+"
+"""A building's name between the flat and the house number ("Flat 21, Tower View, 5 Cannon Street Road")."""
 
 _NOT_A_STREET_NAME_TEXT = (
     "the a an high main this that same our their his her my your its back side front wrong other next last "
@@ -40,7 +42,7 @@ RECOGNIZER = RecognizerSpec(
     patterns=(
         Pattern(
             "premises, number and street",
-            rf"\b(?:flat|apartment|apt|unit|room|plot|block|studio|bedsit)\s+(?:\d+[A-Za-z]?|[A-Za-z])\b,?\s+(?:\d{{1,4}}[A-Za-z]?,?\s+)?{_NAME}{_STREET}\b\.?(?:\s+(?:north|south|east|west)\b)?",
+            rf"\b{_PREMISES}\s+(?:\d+[A-Za-z]?|[A-Za-z])\b,?\s+(?:{_BUILDING}\d{{1,4}}[A-Za-z]?,?\s+|\d{{1,4}}[A-Za-z]?,?\s+)?{_NAME}{_STREET}\b\.?(?:\s+(?:north|south|east|west)\b)?",
             0.8,
             flags=re.IGNORECASE,
         ),
@@ -51,7 +53,7 @@ RECOGNIZER = RecognizerSpec(
             flags=re.IGNORECASE,
         ),
         Pattern("named street", rf"\b(?-i:{_NAME}){_STREET}\b(?!\s+(?:station|police|market))", 0.55, flags=re.IGNORECASE),
-        Pattern("flat", r"\b(?:flat|apartment|apt|unit|plot|room|bedsit)\s+\d+[A-Za-z]?\b", 0.6, flags=re.IGNORECASE),
+        Pattern("flat", r"\b(?:flat|apartment|apt|unit|plot|room|bedsit|caravan|cabin|chalet|pitch|berth)\s+\d+[A-Za-z]?\b", 0.6, flags=re.IGNORECASE),
         Pattern("lower-case street", r"\b(?<![\w'’-])[a-z]{3,}\s+(?:road|rd|street|lane|avenue|close|place|crescent|gardens|terrace|grove|parade|drive|mews)\b", 0.45),
     ),
     validate=lambda s: _address_like(s),

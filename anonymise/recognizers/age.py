@@ -60,7 +60,7 @@ RECOGNIZER = RecognizerSpec(
         ),
         Pattern("in brackets after a word", r"(?<=[A-Za-z] )\((\d{1,2})\)", 0.6, group=1),
         Pattern("in brackets after a word, with sex", r"\((\d{1,2})\s*(?:[MFmf]|yrs?|y)\)", 0.6, group=1),
-        Pattern("is N", rf"(?i)\b(?:is|was|turned|turns|turning|now|only)\s+(?:just\s+)?({_AGE})(?=\s*(?:[,.;)]|and\b|but\b|$))", 0.45, group=1),
+        Pattern("is N", rf"(?i)\b(?:is|was|turn|turned|turns|turning|now|only)\s+(?:just\s+)?({_AGE})(?=\s*(?:[,.;)]|and\b|but\b|$))", 0.45, group=1),
     ),
     validate=lambda s: (lambda y: y is not None and y <= 110)(years(s)),
     normalise=lambda s: str(years(s)),

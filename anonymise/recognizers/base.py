@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
-from anonymise.recognizers.first_chars import prefiltered
+from anonymise.recognizers.prefilters import prefiltered, required_strings
 from anonymise.recognizers.words_gate import text_words
 
 __all__ = ["Pattern", "RecognizerSpec", "Span"]
@@ -13,6 +13,7 @@ __all__ = ["Pattern", "RecognizerSpec", "Span"]
 PRIORITY_KNOWN: Final = 100
 """Identifiers from the record's own columns outrank every pattern."""
 PRIORITY_NER: Final = 10
+_NON_WORD: Final = re.compile(r"\W+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +80,15 @@ class RecognizerSpec:
     """A word gate for every pattern of the recognizer, as :attr:`Pattern.words`."""
     _compiled: list[tuple[re.Pattern[str], Pattern]] = field(default_factory=list, repr=False, compare=False)
     _gate: list[re.Pattern[str]] = field(default_factory=list, repr=False, compare=False)
+    _required: list[tuple[str, ...]] = field(default_factory=list, repr=False, compare=False)
+    """Per pattern, strings every match contains (:func:`~anonymise.recognizers.prefilters.required_strings`)."""
 
     def compiled(self) -> list[tuple[re.Pattern[str], Pattern]]:
         if not self._compiled:
+            self._required.extend(required_strings(p.regex, p.flags) for p in self.patterns)
             self._compiled.extend((re.compile(prefiltered(p.regex, p.flags), p.flags), p) for p in self.patterns)
             if self.gate is not None:
-                self._gate.append(re.compile(self.gate))
+                self._gate.append(re.compile(prefiltered(self.gate)))
         return self._compiled
 
     def find(self, text: str, words: frozenset[str] | None = None) -> Iterator[Span]:
@@ -95,14 +99,16 @@ class RecognizerSpec:
         [(2, 5), (10, 13)]
         """
         compiled = self.compiled()
-        if self._gate and self._gate[0].search(text) is None:
-            return
         if words is None and (self.words is not None or any(p.words is not None for _, p in compiled)):
             words = text_words(text)
         if self.words is not None and words is not None and self.words.isdisjoint(words):
             return
-        for regex, pattern in compiled:
+        if self._gate and self._gate[0].search(text) is None:
+            return
+        for (regex, pattern), required in zip(compiled, self._required, strict=True):
             if pattern.words is not None and words is not None and pattern.words.isdisjoint(words):
+                continue
+            if required and not all(string in text for string in required):
                 continue
             for match in regex.finditer(text):
                 start, end = match.span(pattern.group)
@@ -111,6 +117,6 @@ class RecognizerSpec:
                 matched = text[start:end]
                 if self.validate is not None and not self.validate(matched):
                     continue
-                key = self.normalise(matched) if self.normalise else re.sub(r"\W+", "", matched.casefold())
+                key = self.normalise(matched) if self.normalise else _NON_WORD.sub("", matched.casefold())
                 score = self.rescore(matched) if self.rescore else pattern.score
                 yield Span(start, end, self.entity, score, self.priority, key)

@@ -12,7 +12,7 @@ The generic premises word alone ("a nail bar", "the car wash") is kept vocabular
 import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
-from anonymise.recognizers.keep import kept_words
+from anonymise.recognizers.keep import PLACES, kept_words
 from anonymise.recognizers.words_gate import required_last_words
 
 
@@ -40,8 +40,13 @@ TYPE_WORDS = (
     "gym", "fitness", "studios?", "lounge", "bar", "club", "pub", "arts", "music", "media", "guardians",
     "reflexology", "valet", "valeting", "workforce", "supplies", "apparel", "garden", "grill", "packhouse", "recovery",
     "management", "facilities", "makers", "mill", "crew", "hands", "touch", "palace", "house of beauty",
+    "lets", "lettings", "property", "properties", "estates", "packing", "packers", "vegetables", "veg", "salads",
+    "growers", "cars", "taxis", "minicabs", "private hire",
 )
 """Words that end a business or premises name (lower case; regular expressions)."""
+
+TYPE_TOKENS = frozenset(w for t in TYPE_WORDS for w in re.findall(r"[a-z]+", t))
+"""Every word of :data:`TYPE_WORDS`: what a business name has in common with others, never its own part."""
 
 _WORKPLACE_TYPE = (
     "(?:nails|car wash|takeaway|farm|recruitment|cafe|restaurant|hotel|salon|barbers|kitchen|cottage|garden|trim|spa|wash"
@@ -61,11 +66,30 @@ _STOP = frozenset(
 
 
 def _business_like(text: str) -> bool:
-    """Not a sentence that ends in a premises word ("CHILDREN NOT IN SCHOOL", "the nail bar")."""
+    """Not a sentence that ends in a premises word ("CHILDREN NOT IN SCHOOL", "the nail bar").
+
+    Kept words alone ("Car Wash", "Albanian Takeaway") are no name, except a place and a business
+    word written as a name ("Kings Barbers", "Newham Nails"): that is how such businesses are named.
+    """
     words = re.findall(r"[^\W\d_]+", text.lower())
-    if not words or words[0] in _STOP or all(w in kept_words() for w in words):
+    if not words or words[0] in _STOP:
+        return False
+    if all(w in kept_words() for w in words) and not _place_named(text):
         return False
     return sum(w in _STOP and w not in ("and", "of") for w in words) == 0
+
+
+_PLACE_WORDS = frozenset(PLACES.split())
+
+
+def _place_named(text: str) -> bool:
+    """A place's name then a business word, each capitalised as a name is (not ALL CAPS)."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return (
+        len(words) >= 2
+        and words[0].lower() in _PLACE_WORDS
+        and all(w[:1].isupper() and not w.isupper() for w in words)
+    )
 
 
 RECOGNIZER = RecognizerSpec(

@@ -5,8 +5,8 @@ joins letters with ``_`` or mixes letters and digits like a username is removed.
 of letters only (``insta kristidervishi``) are left to the word pass, which removes every word
 that is not an ordinary one.
 
->>> [text for text in ("@bossman_kay", "dani_b1993", "b0ssy.e16", "e.g. this", "5pm") if any(RECOGNIZER.find(text))]
-['@bossman_kay', 'dani_b1993', 'b0ssy.e16']
+>>> [text for text in ("@bossman_kay", "dani_b1993", "b0ssy.e16", "e.g. this", "5pm", "incl klodi.london.", "home.she said") if any(RECOGNIZER.find(text))]
+['@bossman_kay', 'dani_b1993', 'b0ssy.e16', 'incl klodi.london.']
 """
 
 import re
@@ -25,7 +25,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("underscore", r"(?<![\w@.])[\w.]*_[\w.]*\w", 0.8),
         Pattern("letters dot letters", r"(?<![\w@.])[A-Za-z][A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*\.[A-Za-z]*\d[A-Za-z0-9]*\b", 0.7),
         Pattern("camel case", r"(?<![\w@.])[A-Z][a-z]+[A-Z][a-z]+[\w]*_\w*", 0.7),
-        Pattern("dotted name", r"(?<![\w@.])[a-z][a-z0-9]{2,}\.[a-z][a-z0-9]{2,}(?![\w.@])", 0.5),
+        Pattern("dotted name", r"(?<![\w@.])[a-z][a-z0-9]{2,}(?:\.[a-z][a-z0-9]{1,})*\.[a-z][a-z0-9]{2,}(?![\w@]|\.\w)", 0.5),
         Pattern("letters and digits", r"(?<![\w@.])(?=[a-z]*\d)[a-z]{3,}\d{2,}[a-z0-9]*\b", 0.6),
     ),
     validate=lambda s: _looks_like_handle(s),

@@ -22,7 +22,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("digit groups", r"(?<!\w)\+?\d[\d ()-]{8,}\d(?!\w)", 0.4),
         Pattern("reference", r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{2,}(?:[/-][A-Z0-9]+)*[/-]\d{3,}\b", 0.5),
         Pattern("spaced groups", r"(?<![\w+])(?:[A-Z]{1,3}\s)?\d{3,5}(?:\s\d{3,5})+(?:\s[A-Z]{1,3})?(?![\w])", 0.45),
-        Pattern("labelled reference", r"\b(?:CAD|MPS|BTP|REF|Ref|ref|CRN|URN|PNC|NRM|CRIS|Log|LOG)\s?(?:no\.?\s?|#\s?)?\d[\w/-]*\d\w*", 0.5),
+        Pattern("labelled reference", r"\b(?:CAD|MPS|BTP|REF|Ref|ref|CRN|URN|PNC|NRM|CRIS|Log|LOG|log|STORM|Storm|Incident|INCIDENT|incident)\s?(?:no\.?\s?|#\s?)?\d[\w/-]*\d\w*", 0.5),
         Pattern("letters and digits", r"(?<![\w/.@-])(?=[\w/-]*\d)[^\W_]+(?:[/-][^\W_]+)*(?![\w@]|[/-]\w)", 0.45),
     ),
     validate=lambda s: _reference_like(s),
@@ -40,10 +40,15 @@ _NOT_A_REFERENCE = re.compile(
 _DURATION = re.compile(r"(?i)\d{1,3}-(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?)(?:-olds?)?")
 
 
+_LABEL = re.compile(r"(?:CAD|MPS|BTP|REF|Ref|ref|CRN|URN|PNC|NRM|CRIS|Log|LOG|log|STORM|Storm|Incident|INCIDENT|incident)\s?(?:no\.?\s?|#\s?)?\d{3}")
+
+
 def _reference_like(text: str) -> bool:
     if _DURATION.fullmatch(text):
         return False
     digits = sum(c.isdigit() for c in text)
+    if _LABEL.match(text):
+        return True  # "Log 311", "Incident 0417": a log or incident number, however short
     if " " in text:
         return digits >= 7 or (digits >= 4 and bool(re.match(r"[A-Za-z]", text)))
     letters = sum(c.isalpha() for c in text)

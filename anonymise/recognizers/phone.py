@@ -40,7 +40,7 @@ RECOGNIZER = RecognizerSpec(
     ),
     validate=_phone_ok,
     normalise=phone_key,
-    gate=r"\d",
+    gate=r"\d(?:[ ().-]{0,2}\d){2}",  # both patterns: eight digits or more, at most two separators apart
     priority=60,
     presidio_entities=("PHONE_NUMBER",),
 )

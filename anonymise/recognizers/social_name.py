@@ -46,5 +46,6 @@ RECOGNIZER = RecognizerSpec(
                 rf"[\"“]((?=[^\"”\n]*\w)[^\s\"”][^\"”\n]{{0,39}})[\"”]\s+(?:on|via|from|in)\s+(?i:{_PLATFORM})\b", 0.6, group=1),
     ),
     words=_CUE_WORDS,
+    gate=_CUE,  # every match holds a cue: the first two start with one, the third ends with a platform word
     priority=60,
 )

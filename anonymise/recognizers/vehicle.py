@@ -14,11 +14,13 @@ RECOGNIZER = RecognizerSpec(
         Pattern("foreign, lower case", r"\b[a-z]{1,2} [0-9]{3,4} [a-z]{2}\b", 0.45),
         Pattern("letters-digits", r"\b[A-Z]{3}-[0-9]{3,4}\b", 0.5),
         Pattern("suffix", r"\b[A-Z]{3} ?[0-9]{1,3}[A-Z]\b", 0.6),
-        Pattern("after keyword", r"\b(?:reg(?:istration)?|vrm|plate)\b\.?(?:\s+(?:no|number))?\.?\s*[:#]?\s*([A-Z0-9]{2,4} ?[A-Z0-9]{2,4})\b", 0.7, group=1, flags=re.IGNORECASE),
+        Pattern("after keyword", r"\b(?:reg(?:istration)?|vrm|plate)\b\.?(?:\s+(?:no|number))?\.?\s*[:#]?\s*[\"“']?([A-Z0-9]{2,4}(?: ?[A-Z0-9]{2,4})?)\b", 0.7, group=1, flags=re.IGNORECASE),
     ),
     validate=lambda s: any(c.isdigit() for c in s) and any(c.isalpha() for c in s),
     normalise=lambda s: re.sub(r"\s", "", s.upper()),
-    gate=r"\d",
+    gate=r"[^\W\d_][ -]?\d|\d[ -]?[^\W\d_]",
+    # Every pattern puts a letter and a digit side by side, or one space or hyphen apart; so does
+    # any registration after a keyword that validates (letters and digits, at most one space).
     priority=62,
     presidio_entities=("UK_VEHICLE_REGISTRATION",),
 )

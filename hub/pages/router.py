@@ -1,4 +1,4 @@
-"""All web pages: sign-in (login.py), the operator console (console.py; its audit log in console_audit.py; its changes that cannot be undone in console_confirm.py), the dashboard (dashboard.py; its "Where to look" page in premises.py, its "Routes" page in routes_page.py; the PDF report in report_pdf.py)."""
+"""All web pages: sign-in (login.py), the operator console (console.py; its audit log in console_audit.py; its changes that cannot be undone in console_confirm.py; returns owed and reminders in console_returns.py; a page per partner in console_partner.py; guided onboarding in console_onboarding.py), the dashboard (dashboard.py; its "Where to look" page in premises.py, its "Routes" page in routes_page.py; the PDF report in report_pdf.py)."""
 
 from fastapi import APIRouter
 

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from hub.linkage import frequency, model
+from hub.linkage import chains, frequency, model
 from hub.models import (
     Person,
     PersonCluster,
@@ -109,7 +109,9 @@ def ingest(session: Session, agreement_id: str, submission_id: str) -> clusters.
         .join(sharing, and_(sharing.c.incident_id == Person.incident_id, sharing.c.person_seq == Person.person_seq))
         .where(PersonCluster.agreement_id == agreement_id)
     )}
-    _merge(session, agreement_id, ids, new, result.a, result.b, current)
+    merged = _merge(session, agreement_id, ids, new, result.a, result.b, current)
+    if merged:
+        recluster(session, agreement_id, merged)  # a chain the new links make is cut as a full relink cuts it
     log.info("agreement %s: submission %s linked incrementally: %d new persons, %d local, %d candidates, %d links",
              agreement_id, submission_id, int(new.sum()), len(ids), result.candidates, int(result.a.size))
     return clusters.Relinked(int(new.sum()), result.candidates, int(result.a.size), 0)
@@ -132,15 +134,18 @@ def _frequencies(session: Session, agreement_id: str) -> frequency.Frequencies:
 
 
 def _merge(session: Session, agreement_id: str, ids: IntArray, new: BoolArray, a: IntArray, b: IntArray,
-           current: dict[int, int]) -> None:
+           current: dict[int, int]) -> set[int]:
     """New persons join the clusters their links reach; clusters a new person bridges become one.
-    ``current``: the cluster of each existing person among ``ids``."""
+    ``current``: the cluster of each existing person among ``ids``. Returns the clusters that grew
+    to three records or more (to be checked for chains)."""
     clustered = set(current.values())
     node = np.array([current.get(int(i), int(i)) for i in ids], dtype=np.int64)  # an existing person stands for its cluster
     nodes, inverse = np.unique(node, return_inverse=True)
     labels = model.components(nodes.size, inverse[a], inverse[b])
     name = np.full(nodes.size, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(name, labels, nodes)
+    records = _records_per_component(session, agreement_id, nodes, labels, np.unique(labels[np.concatenate([inverse[a], inverse[b]])]),
+                                     clustered)
     renamed = [{"old": int(n), "new": int(name[labels[i]])} for i, n in enumerate(nodes.tolist())
                if name[labels[i]] != n and n in clustered]
     if renamed:
@@ -155,6 +160,24 @@ def _merge(session: Session, agreement_id: str, ids: IntArray, new: BoolArray, a
         {"person_id": int(pid), "agreement_id": agreement_id, "cluster_id": int(name[labels[inverse[i]]])}
         for i, pid in enumerate(ids.tolist()) if new[i]
     ])
+    return {int(name[c]) for c, count in records.items() if count >= 3}
+
+
+def _records_per_component(session: Session, agreement_id: str, nodes: IntArray, labels: IntArray, linked: IntArray,
+                           clustered: set[int]) -> dict[int, int]:
+    """How many records each ``linked`` component (by label) holds: an existing cluster counts its members, a new person one."""
+    inside = np.isin(labels, linked)
+    existing = [int(n) for n in nodes[inside].tolist() if int(n) in clustered]
+    sizes: dict[int, int] = {}
+    for start in range(0, len(existing), _CHUNK):
+        sizes.update({int(c): int(k) for c, k in session.execute(
+            select(PersonCluster.cluster_id, func.count()).where(
+                PersonCluster.agreement_id == agreement_id, PersonCluster.cluster_id.in_(existing[start:start + _CHUNK]))
+            .group_by(PersonCluster.cluster_id))})
+    records: dict[int, int] = {}
+    for n, label in zip(nodes[inside].tolist(), labels[inside].tolist(), strict=True):
+        records[int(label)] = records.get(int(label), 0) + sizes.get(int(n), 1)
+    return records
 
 
 def _detach_inactive(session: Session, agreement_id: str) -> None:
@@ -175,17 +198,38 @@ def _detach_inactive(session: Session, agreement_id: str) -> None:
     recluster(session, agreement_id, affected)
 
 
+def _linked_closure(session: Session, agreement_id: str, cluster_ids: Iterable[int]) -> list[int]:
+    """These clusters and every cluster a stored link joins them to (a chain cut earlier), until closed."""
+    wanted = set(cluster_ids)
+    fresh = set(wanted)
+    while fresh:
+        reached: set[int] = set()
+        chunks = sorted(fresh)
+        for start in range(0, len(chunks), _CHUNK):
+            members = select(PersonCluster.person_id).where(
+                PersonCluster.agreement_id == agreement_id, PersonCluster.cluster_id.in_(chunks[start:start + _CHUNK]))
+            ends = select(PersonLink.person_b).where(PersonLink.agreement_id == agreement_id, PersonLink.person_a.in_(members)).union(
+                select(PersonLink.person_a).where(PersonLink.agreement_id == agreement_id, PersonLink.person_b.in_(members)))
+            reached |= {int(c) for c in session.scalars(
+                select(PersonCluster.cluster_id).where(PersonCluster.agreement_id == agreement_id,
+                                                       PersonCluster.person_id.in_(ends)).distinct())}
+        fresh = reached - wanted
+        wanted |= fresh
+    return sorted(wanted)
+
+
 def recluster(session: Session, agreement_id: str, cluster_ids: Iterable[int]) -> int:
-    """Recompute these clusters from the stored links of the records left in them; returns how many records they hold."""
-    wanted = sorted(set(cluster_ids))
+    """Recompute these clusters, and those their links reach, from the stored links of the records
+    left in them (chains cut, :mod:`hub.linkage.chains`); returns how many records they hold."""
+    wanted = _linked_closure(session, agreement_id, cluster_ids)
     found: list[int] = []
-    pairs: list[tuple[int, int]] = []
+    pairs: list[tuple[int, int, float]] = []
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
         members = select(PersonCluster.person_id).where(PersonCluster.agreement_id == agreement_id, PersonCluster.cluster_id.in_(chunk))
         found += [int(p) for p in session.scalars(members)]
-        pairs += [(int(x), int(y)) for x, y in session.execute(
-            select(PersonLink.person_a, PersonLink.person_b).where(
+        pairs += [(int(x), int(y), float(p)) for x, y, p in session.execute(
+            select(PersonLink.person_a, PersonLink.person_b, PersonLink.probability).where(
                 PersonLink.agreement_id == agreement_id, PersonLink.person_a.in_(members), PersonLink.person_b.in_(members))
         )]
     if not found:
@@ -193,7 +237,7 @@ def recluster(session: Session, agreement_id: str, cluster_ids: Iterable[int]) -
     people = np.array(sorted(found), dtype=np.int64)
     a = np.searchsorted(people, np.array([p[0] for p in pairs], dtype=np.int64))
     b = np.searchsorted(people, np.array([p[1] for p in pairs], dtype=np.int64))
-    labels = model.components(people.size, a, b)
+    labels = chains.clusters(people.size, a, b, np.array([p[2] for p in pairs], dtype=np.float64), bridge=model.BRIDGE)
     table = PersonCluster.__table__  # Core: executemany keyed by a bound parameter
     assert isinstance(table, Table)
     session.execute(

@@ -11,6 +11,7 @@ from anonymise import MATCH_KEY_FIELDS
 from hub.records import clusters
 from hub.records import store as records
 from hub.records.store import Rows
+from hub.submissions import memory
 from hub.submissions.rekey import INCIDENT, Rekeyer, person_purpose, selector_purpose
 from hub.submissions.validate import ValidTables
 
@@ -169,7 +170,18 @@ def chunks(tables: ValidTables, size: int = CHUNK_INCIDENTS) -> Iterator[ValidTa
 
 def store(session: Session, tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dict[str, int]:
     """Re-key every record of a checked bundle and store it, ``CHUNK_INCIDENTS`` incidents at a time
-    (a 100,000-incident upload holds a tenth of its database rows at once); returns rows stored per table."""
+    (a 100,000-incident upload holds a tenth of its database rows at once); returns rows stored per table.
+
+    ``tables`` is consumed: its columns are emptied once every row is inserted, so linking,
+    networks and summaries run without the bundle's decoded values in memory."""
+    stored = _insert(session, tables, origin, rekey)  # its chunks go with its frame
+    tables.columns.clear()
+    memory.give_back()
+    records.finish(session, origin.submission_id, agreement_id=origin.agreement_id)
+    return stored
+
+
+def _insert(session: Session, tables: ValidTables, origin: Provenance, rekey: Rekeyer) -> dict[str, int]:
     stored: dict[str, int] = {}
     for part in chunks(tables):
         rows = prepare_rows(part, origin, rekey)
@@ -177,5 +189,4 @@ def store(session: Session, tables: ValidTables, origin: Provenance, rekey: Reke
         for name, batch in rows.items():
             stored[name] = stored.get(name, 0) + len(batch)
         del rows
-    records.finish(session, origin.submission_id, agreement_id=origin.agreement_id)
     return stored

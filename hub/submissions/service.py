@@ -28,7 +28,7 @@ from hub.errors import Busy, Conflict, Forbidden, NotAuthenticated, NotFound, Re
 from hub.models import Submission, SubmissionStatus
 from hub.records import store as records
 from hub.secrets import HubSecrets
-from hub.submissions import ingest
+from hub.submissions import ingest, memory
 from hub.submissions.min_k import check_min_k
 from hub.submissions.receipts import sign_receipt
 from hub.submissions.rekey import Rekeyer
@@ -131,6 +131,7 @@ def receive(
     if problems:
         _reject(caller, problems, too_large=any(p["rule"] == "row_limit" for p in problems.items))
     tables = check_rows(bundle, problems, text_bytes=settings.max_bundle_text_bytes)
+    memory.give_back()  # Arrow's decoding pages and the validation's garbage, before the database work
 
     partner = authenticate(session, settings, token, typ=UPLOAD_TYP, bundle_sha256=digest)
     if partner.kid != caller.kid:
@@ -166,7 +167,8 @@ def receive(
     _check_resubmissions(session, partner.org_id, agreement.id, quarter, agreement.disclosure.max_resubmissions)
     submission_id = str(manifest.submission_id)
     if session.get(Submission, submission_id) is not None:
-        raise Conflict("this submission id was used by another bundle; prepare the bundle again")
+        raise Conflict("this submission id was used by another bundle; prepare the bundle again",
+                       problems=[{"rule": "submission_id_reused"}])
     return _ingest(session, secrets, partner, tables, bundle.manifest.model_dump(mode="json"),
                    submission_id=submission_id, agreement_id=agreement.id,
                    agreement_version=agreement.version, quarter=quarter, digest=digest)
@@ -183,7 +185,8 @@ def _check_resubmissions(session: Session, org_id: str, agreement_id: str, quart
     if sent > allowed:
         raise Conflict(
             f"{quarter} has been sent {sent} times; the agreement allows {allowed} resubmission(s) of a quarter. "
-            "Ask the hub operator (and the agreement's owner) if a correction is needed."
+            "Ask the hub operator (and the agreement's owner) if a correction is needed.",
+            problems=[{"rule": "max_resubmissions"}],
         )
 
 
@@ -193,9 +196,10 @@ def _by_digest(session: Session, digest: str) -> Submission | None:
 
 def _again(earlier: Submission, partner: Partner) -> Received:
     if earlier.org_id != partner.org_id:
-        raise Conflict("this bundle was received before from another partner")
+        raise Conflict("this bundle was received before from another partner", problems=[{"rule": "bundle_of_another_partner"}])
     if earlier.status not in (SubmissionStatus.active, SubmissionStatus.superseded):
-        raise Conflict(f"this exact bundle was {earlier.status}; prepare it again to send it anew")
+        raise Conflict(f"this exact bundle was {earlier.status}; prepare it again to send it anew",
+                       problems=[{"rule": "bundle_no_longer_active"}])
     log.info("upload from %s repeats submission %s: original receipt returned", partner.org_id, earlier.id)
     return Received(receipt=dict(earlier.receipt), created=False)
 
@@ -261,7 +265,8 @@ def _ingest(
         )
         session.flush()
     except IntegrityError as exc:
-        raise Conflict("another upload for this quarter was accepted at the same moment; try again") from exc
+        raise Conflict("another upload for this quarter was accepted at the same moment; try again",
+                       problems=[{"rule": "one_active_per_quarter"}]) from exc
     origin = ingest.Provenance(submission_id, partner.org_id, agreement_id, quarter)
     stored = ingest.store(session, tables, origin, Rekeyer(secrets.pseudonym_key, agreement_id))
     alert_links.refresh(session, agreement_id, actor=partner.actor)

@@ -195,16 +195,19 @@ def unknown_columns(table: TableName, names: list[str], problems: Problems) -> N
 def validate_table(table: TableName, columns: Mapping[str, list[Any]], rows: int, problems: Problems) -> Columns | None:
     """Validate every value of one table against its schema fields; None if any is wrong."""
     unknown_columns(table, list(columns), problems)
-    return validate_known(table, columns, rows, problems)
+    return validate_known(table, dict(columns), rows, problems)
 
 
-def validate_known(table: TableName, columns: Mapping[str, list[Any]], rows: int, problems: Problems) -> Columns | None:
-    """``validate_table`` for columns already known to the schema (unknown ones were reported)."""
+def validate_known(table: TableName, columns: Columns, rows: int, problems: Problems) -> Columns | None:
+    """``validate_table`` for columns already known to the schema (unknown ones were reported).
+
+    ``columns`` is consumed: each raw column leaves it as its validated one is made, so a table is
+    held about once in memory, not twice."""
     fields = TABLES[table].model_fields
     found: list[tuple[int, str, str, str]] = []
     out: Columns = {}
     for name, info in fields.items():
-        values = columns.get(name)
+        values = columns.pop(name, None)
         if values is None:
             if info.is_required() and rows:  # an empty table written by pyarrow has no columns
                 problems.add(table, "missing_column", column=name, message="a required column is missing")
@@ -246,7 +249,9 @@ def check_rows(bundle: OpenedBundle, problems: Problems, *, text_bytes: int = MA
         if read is None:
             continue
         raw, count = read
+        del read
         checked = validate_known(table, raw, count, problems)
+        del raw
         if checked is not None:
             columns[table], rows[table] = checked, count
     if problems:

@@ -112,3 +112,57 @@ def test_normalise_fast_path_equals_the_full_one_on_every_ascii_character() -> N
             expected.append(char)
     assert narrative_check.normalise(every) == "".join(expected)
     assert narrative_check.normalise("a\u00a0b\u200bc") == "a bc"  # the slow path still runs for the rest
+
+
+REGEX_GATED = [(name, spec) for name, spec in REGISTRY.items() if spec.gate is not None]
+
+
+def test_no_regex_gate_skips_a_dev_note_its_recognizer_finds_something_in() -> None:
+    import dataclasses
+
+    notes = _dev_notes()
+    assert {"social_name", "phone", "handle"} <= {name for name, _ in REGEX_GATED}
+    checked = 0
+    for name, spec in REGEX_GATED:
+        ungated = dataclasses.replace(spec, gate=None, _compiled=[], _gate=[], _required=[])
+        for note in notes:
+            if next(iter(ungated.find(note)), None) is not None:
+                checked += 1
+                assert list(spec.find(note)) == list(ungated.find(note)), name
+    assert checked > 500
+
+
+_SOCIAL_TEXT = st.lists(
+    st.sampled_from(["on", "Facebook", "fb", "insta", "TikTok", "X", ":", " as ", " is ", "goes by", "profile name", "group chat",
+                     "page", "\"Work Mates\"", "“sunny girl 22”", " ", "Blade", "Line", "via", "from", "Ldn", "22", "(", "-", "\n"]),
+    max_size=14,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_SOCIAL_TEXT)
+def test_the_social_name_gate_skips_no_text_its_patterns_match(text: str) -> None:
+    import dataclasses
+
+    spec = REGISTRY["social_name"]
+    ungated = dataclasses.replace(spec, gate=None, _compiled=[], _gate=[], _required=[])
+    assert list(spec.find(text)) == list(ungated.find(text))
+
+
+_NUMBER_PIECES = st.lists(
+    st.sampled_from(["07700", "900123", "+44", "0044", "(0)", "20", "7946", "0958", "LB68", "XKT", "AB12 CDE", "A123 BCD", "ABC 123D",
+                     "reg", "vrm:", "plate", "ſ1", "\u212a9", "1", "2", "3", "a", "B", " ", "-", ".", "(", ")", " no. ", "x"]),
+    max_size=10,
+)
+_NUMBERISH = _NUMBER_PIECES.map("".join) | _NUMBER_PIECES.map(" ".join)
+
+
+@pytest.mark.parametrize("name", ["phone", "vehicle"])
+@settings(max_examples=300, deadline=None)
+@given(text=_NUMBERISH)
+def test_the_number_gates_skip_no_text_their_patterns_find_something_in(name: str, text: str) -> None:
+    import dataclasses
+
+    spec = REGISTRY[name]
+    ungated = dataclasses.replace(spec, gate=None, _compiled=[], _gate=[], _required=[])
+    assert list(spec.find(text)) == list(ungated.find(text))

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.linkage import frequency, model
+from hub.linkage import chains, frequency, model
 
 STRONG_NAMES = ("name_dob", "canon_sorted_dob", "metaphone_dob", "nhs_number")
 
@@ -40,6 +40,7 @@ def _incremental(n: int, rows: list[tuple[int, str, int]], batches: list[list[in
     seen: set[int] = set()
     links_a: list[int] = []
     links_b: list[int] = []
+    links_p: list[float] = []
     strong = {(p, k, v) for p, k, v in rows if k in model.STRONG}
     for batch in batches:
         new = set(batch)
@@ -54,8 +55,10 @@ def _incremental(n: int, rows: list[tuple[int, str, int]], batches: list[list[in
         assert all(local[a] in new or local[b] in new for a, b in zip(result.a, result.b, strict=True))
         links_a += [local[a] for a in result.a]
         links_b += [local[b] for b in result.b]
+        links_p += result.probability.tolist()
         seen |= new
-    return model.components(n, np.array(links_a, dtype=np.int64), np.array(links_b, dtype=np.int64))
+    return chains.clusters(n, np.array(links_a, dtype=np.int64), np.array(links_b, dtype=np.int64),
+                           np.array(links_p, dtype=np.float64), bridge=model.BRIDGE)
 
 
 @settings(max_examples=25, deadline=None)

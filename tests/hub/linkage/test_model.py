@@ -10,7 +10,7 @@ import pytest
 from hub.linkage import model
 
 
-@pytest.mark.parametrize("name", ["hub.linkage.model", "hub.records.clusters", "anonymise.matchkeys", "anonymise.names"])
+@pytest.mark.parametrize("name", ["hub.linkage.model", "hub.linkage.chains", "hub.records.clusters", "anonymise.matchkeys", "anonymise.names"])
 def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     assert sum(len(test.examples) for test in doctest.DocTestFinder().find(module)) > 0  # run by --doctest-modules

@@ -192,3 +192,21 @@ def test_the_unique_index_holds_even_without_the_quarter_lock(
     with hub.session() as session:
         stored = set(session.scalars(select(Incident.submission_id).distinct()))
     assert len(stored) == 1 + codes.count(201)  # refused uploads left no records
+
+
+def test_a_quarter_sent_too_often_is_refused_naming_the_rule_not_a_value(hub: HubUnderTest, partner: FakePartner) -> None:
+    from anonymise import DisclosureRules
+
+    allowed = DisclosureRules().max_resubmissions
+    assert allowed >= 1
+    for k in range(allowed + 1):
+        assert hub.upload(partner, partner.bundle(make_tables(2 + k, seed=10 + k))).status_code == 201
+    tables = make_tables(9, seed=30)
+    refused = hub.upload(partner, partner.bundle(tables))
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["error"] == "conflict"
+    assert body["problems"] == [{"rule": "max_resubmissions"}]
+    pids = [r.incident_pid for r in tables["incidents"]] + [r.key_pid for r in tables["person_keys"]]
+    assert pids
+    assert not any(pid in refused.text for pid in pids)

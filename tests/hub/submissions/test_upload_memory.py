@@ -10,8 +10,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from anonymise import TABLES, open_bundle
+from hub.models import Incident
 from hub.submissions.parquet_read import MAX_CELL_BYTES
-from hub.submissions.validate import Problems, check_rows
+from hub.submissions.validate import Problems, ValidTables, check_rows
 from tests.conftest import make_settings
 from tests.factories import (
     FakePartner,
@@ -138,3 +139,30 @@ def test_ingest_in_chunks_of_whole_incidents_keeps_every_row_once() -> None:
     for part in parts:  # every child row travels with its incident
         own = set(part.columns["incidents"]["incident_pid"])
         assert all(pid in own for cols in part.columns.values() for pid in cols["incident_pid"])
+
+
+def test_linking_and_summaries_run_without_the_bundles_decoded_columns(
+    hub: HubUnderTest, partner: FakePartner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.records import store as records
+    from hub.submissions import ingest
+
+    seen: list[ValidTables] = []
+    held: list[int] = []
+    store, finish = ingest.store, records.finish
+
+    def spy_store(session: Any, tables: ValidTables, *args: Any) -> dict[str, int]:
+        seen.append(tables)
+        assert tables.columns["incidents"]["incident_pid"]
+        return store(session, tables, *args)
+
+    def spy_finish(*args: Any, **kwargs: Any) -> None:
+        held.extend(len(values) for tables in seen for columns in tables.columns.values() for values in columns.values())
+        finish(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "store", spy_store)
+    monkeypatch.setattr(records, "finish", spy_finish)
+    assert hub.upload(partner, partner.bundle(make_tables(4))).status_code == 201
+    assert len(seen) == 1
+    assert held == []  # every decoded column let go before linking, networks and summaries
+    assert hub.counts(Incident)["incidents"] == 4

@@ -1,4 +1,4 @@
-"""First-character prefilters change no match: same places, same groups, for every recognizer pattern and for random expressions."""
+"""Prefilters change no match: first-character lookaheads find the same matches, and every match holds the required strings, for every recognizer pattern and for random expressions."""
 
 import json
 import re
@@ -9,11 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anonymise.recognizers import REGISTRY
-from anonymise.recognizers.first_chars import first_chars, prefiltered
+from anonymise.recognizers.prefilters import first_chars, prefiltered, required_strings
 
 DEV = Path(__file__).resolve().parents[2] / "bench" / "eval" / "dev"
 PATTERNS = [(name, p.regex, p.flags) for name, spec in REGISTRY.items() for p in spec.patterns]
 PREFILTERED = [(name, regex, flags) for name, regex, flags in PATTERNS if prefiltered(regex, flags) != regex]
+REQUIRING = [(name, regex, flags) for name, regex, flags in PATTERNS if required_strings(regex, flags)]
 
 
 def _matches(regex: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], ...]]:
@@ -66,7 +67,7 @@ def test_every_prefilter_finds_the_same_matches_in_any_text(name: str, regex: st
 
 # Random expressions from the constructs recognizers use, to test the first-character computation itself.
 _ATOMS = st.sampled_from([
-    "a", "B", "k", "s", "1", "-", r"\.", " ", "[a-c]", "[XYZ]", "[0-9]", r"\d", r"\s", r"[\w.]", "[Kk]", "ſ", "é",
+    "a", "B", "k", "s", "1", "-", "_", "@", r"\.", " ", "[a-c]", "[XYZ]", "[0-9]", r"\d", r"\s", r"[\w.]", "[Kk]", "ſ", "é",
 ])
 _ZERO = st.sampled_from([r"\b", r"(?<!\w)", r"(?<=[a-z] )", r"(?=[ab])", r"(?!x)", "^", "$", ""])
 
@@ -86,7 +87,7 @@ def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 
 _REGEX = st.recursive(_ATOMS, _combine, max_leaves=8)
-_ALPHABET = st.text(alphabet="aAbBcCkKsSxXyYzZ019-. \n_éÉſ\u212aİı", max_size=30)
+_ALPHABET = st.text(alphabet="aAbBcCkKsSxXyYzZ019-.@ \n_éÉſ\u212aİı", max_size=30)
 
 
 @settings(max_examples=400, deadline=None)
@@ -122,3 +123,48 @@ def test_the_class_is_case_insensitive_where_the_expression_is() -> None:
     assert first_chars(r"(?-i:[A-Z])x", re.IGNORECASE) == "(?-i:[A-Z])"
     assert first_chars(r"\b(?:flat\s+)?\d+|\bRoom") == r"(?-i:[f\dR])"
     assert prefiltered(r"(?i)\bpassport") == r"(?i)(?=(?i:[p]))(?:\bpassport)"
+
+
+def test_some_recognizer_patterns_require_strings() -> None:
+    assert len(REQUIRING) >= 10
+    assert {"handle", "email", "business", "age"} <= {name for name, *_ in REQUIRING}
+
+
+def test_every_match_on_the_dev_notes_holds_the_required_strings() -> None:
+    notes = _dev_notes()
+    checked = 0
+    for name, regex, flags in REQUIRING:
+        required = required_strings(regex, flags)
+        for note in notes:
+            for m in re.finditer(regex, note, flags):
+                checked += 1
+                assert all(r in m[0] for r in required), name
+    assert checked > 100
+
+
+@pytest.mark.parametrize(("name", "regex", "flags"), REQUIRING, ids=[f"{n}-{i}" for i, (n, *_) in enumerate(REQUIRING)])
+@settings(max_examples=60, deadline=None)
+@given(text=_TEXT)
+def test_every_match_in_any_text_holds_the_required_strings(name: str, regex: str, flags: int, text: str) -> None:
+    required = required_strings(regex, flags)
+    for m in re.finditer(regex, text, flags):
+        assert all(r in m[0] for r in required)
+
+
+@settings(max_examples=400, deadline=None)
+@given(regex=_REGEX, flags=st.sampled_from([0, re.IGNORECASE]), text=_ALPHABET)
+def test_every_match_of_a_random_expression_holds_its_required_strings(regex: str, flags: int, text: str) -> None:
+    required = required_strings(regex, flags)
+    for m in re.finditer(regex, text, flags):
+        assert all(r in m[0] for r in required), (regex, text, required)
+
+
+def test_required_strings() -> None:
+    assert required_strings(r"ab\bcd") == ("abcd",)  # a zero-width assertion between literals keeps them adjacent
+    assert required_strings(r"a(?=x)b") == ("a", "b")
+    assert required_strings(r"(?:a_b|c_d)") == ()  # "_" is in both, but not as a string of its own
+    assert required_strings(r"(?:x@|y@)") == ()
+    assert required_strings(r"(?:@x|@y)") == ("@",)  # the parser takes the common prefix out
+    assert required_strings(r"(?i)Sons\b-") == ("-",)  # case-insensitive letters are not required as written
+    assert required_strings(r"a?b*c{0,2}") == ()
+    assert required_strings(r"(?:ab){2}") == ("ab",)

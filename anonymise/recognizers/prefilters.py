@@ -1,4 +1,4 @@
-"""First-character prefilters: a lookahead on the characters any match can start with (speed only).
+"""Prefilters computed from a pattern's own parse (speed only): its first characters, and the strings every match holds.
 
 Python's regular-expression engine skips quickly through text only when an expression starts with
 a literal or a case-sensitive character class. A recognizer pattern usually starts with ``\\b``, a
@@ -12,6 +12,10 @@ character there first, and that character is in the computed set (a superset: ze
 assertions are passed over, every branch and optional part is included). Anything the computation
 does not understand (negated classes, ``.``, back-references, expressions that can match empty)
 gives no prefilter, and the expression runs as written.
+
+:func:`required_strings` lists literal strings that every match contains (``@`` in an @-handle,
+``_`` in an underscore name, ``Sons`` in "… and Sons"): a text without one of them cannot match,
+and the recognizer does not run that pattern on it.
 """
 
 import re
@@ -19,7 +23,7 @@ import re._constants as _sre  # type: ignore[import-not-found]  # the parse tree
 import re._parser as _sre_parse  # type: ignore[import-not-found]  # (3.11+; the public sre_parse alias warns)
 from typing import Any, Final
 
-__all__ = ["first_chars", "prefiltered"]
+__all__ = ["first_chars", "prefiltered", "required_strings"]
 
 _ZERO_WIDTH: Final = frozenset({_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT})
 _REPEATS: Final = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT})
@@ -27,8 +31,8 @@ _CATEGORIES: Final = {
     _sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_SPACE: r"\s", _sre.CATEGORY_WORD: r"\w",
     _sre.CATEGORY_NOT_DIGIT: r"\D", _sre.CATEGORY_NOT_SPACE: r"\S", _sre.CATEGORY_NOT_WORD: r"\W",
 }
-_BROAD: Final = (r"\w", r"\W", r"\S", r"\D")
-"""Classes that hold (nearly) every letter: a lookahead on them filters nothing in prose."""
+_BROAD: Final = (r"\w", r"\W", r"\s", r"\S", r"\D")
+"""Classes that hold (nearly) every letter, or every space: a lookahead on them filters little in prose."""
 _GLOBAL_FLAGS: Final = re.compile(r"\(\?[aiLmsux]+\)")
 """Flags for the whole expression, which must stay at its start."""
 
@@ -146,3 +150,52 @@ def prefiltered(regex: str, flags: int = 0) -> str:
         return regex  # in verbose mode a comment could swallow the closing bracket
     start = head.end() if head else 0
     return f"{regex[:start]}(?={chars})(?:{regex[start:]})"
+
+
+def _required(items: Any, flags: int) -> list[str]:
+    """Literal strings every match of a parsed sequence contains."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def cased(char: str) -> bool:
+        return bool(flags & re.IGNORECASE) and char.lower() != char.upper()
+
+    for op, av in items:
+        if op is _sre.LITERAL and not cased(chr(av)):
+            run.append(chr(av))
+            continue
+        if op in (_sre.AT, _sre.ASSERT_NOT):
+            continue  # consumes nothing: the literals either side are adjacent in the match
+        if run:
+            out.append("".join(run))
+            run = []
+        if op is _sre.SUBPATTERN:
+            _group, add, remove, sub = av
+            out += _required(sub.data, (flags | add) & ~remove)
+        elif op in _REPEATS and av[0] >= 1:
+            out += _required(av[2].data, flags)
+        elif op is _sre.BRANCH:
+            common = set.intersection(*(set(_required(branch.data, flags)) for branch in av[1]))
+            out += sorted(common)
+        elif op is _sre.IN and len(av) == 1 and av[0][0] is _sre.LITERAL and not cased(chr(av[0][1])):
+            out.append(chr(av[0][1]))
+        # anything else (a class, an optional part, a lookahead, …) requires nothing here
+    if run:
+        out.append("".join(run))
+    return out
+
+
+def required_strings(regex: str, flags: int = 0) -> tuple[str, ...]:
+    """Literal strings that every match of ``regex`` contains (case-sensitive ones only); empty when none is known.
+
+    >>> required_strings(r"(?<![\\w.])@[\\w.]{2,}\\w"), required_strings(r"\\b[A-Z]\\w+\\s+(?:and|&)\\s+Sons\\b")
+    (('@',), ('Sons',))
+    >>> required_strings(r"(?i)\\bpassport\\s*(?:no|number)?:\\s*\\d+")
+    (':',)
+    """
+    try:
+        parsed = _sre_parse.parse(regex, flags)
+        found = _required(parsed.data, parsed.state.flags)
+    except (re.error, AttributeError, TypeError, ValueError):  # a parse tree of another shape
+        return ()
+    return tuple(dict.fromkeys(found))

@@ -1,0 +1,206 @@
+"""Candidate pairs of one agreement's persons, and the level each pair reaches in each comparison.
+
+Input: rows (person index, key kind, key value) of hub re-keyed keys, values as integers
+(:class:`Keys`). Two steps:
+
+1. :func:`block`: candidate pairs are the pairs of persons sharing a value of a *strong* key
+   (a value shared by more than ``max_group`` persons proposes nothing: it is not an identifier);
+   weak keys never propose, they only add weight.
+2. :func:`compare`: each candidate's level in each comparison — the name and date-of-birth
+   comparison takes the first of :data:`anonymise.matchkeys.NAME_DOB_LEVELS` the pair agrees on,
+   else "disagree" when both have such keys, else null; each ID kind is agree / disagree / null.
+
+Output: :class:`Candidates`, and per key kind the pairs sharing a value (:class:`KindPairs`),
+which :mod:`hub.linkage.estimate` counts.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from anonymise import KEY_SPECS, NAME_DOB_LEVELS, KeyKind, MatchKey
+from hub.linkage import frequency
+
+__all__ = [
+    "ATTRIBUTES",
+    "COMPARISONS",
+    "FREQUENCY",
+    "KINDS",
+    "NULL",
+    "STRONG",
+    "Candidates",
+    "Keys",
+    "KindPairs",
+    "block",
+    "compare",
+    "holders",
+    "levels_of",
+    "name_values",
+]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+KINDS: Final[tuple[str, ...]] = (*(k.value for k in MatchKey), *(k.value for k in KeyKind))
+"""Every key kind the hub links on: the four classic match keys, then :class:`KeyKind`."""
+
+WEAK_CLASSIC: Final = frozenset({MatchKey.sorted_tokens_yob.value, MatchKey.surname_dob_sex.value})
+"""Classic match keys too common to propose a pair alone (twins share a surname, birthday and sex;
+name tokens with a year of birth join namesakes): they only add weight."""
+_WEAK: Final = WEAK_CLASSIC | {k.value for k, spec in KEY_SPECS.items() if spec.strength == "weak"}
+STRONG: Final[tuple[str, ...]] = tuple(k for k in KINDS if k not in _WEAK)
+
+
+ATTRIBUTES: Final[tuple[str, ...]] = ("gender", "age_band", "nationality")
+"""Coded person fields the hub already holds, compared for equality: independent evidence beside the keys."""
+
+COMPARISONS: Final[tuple[str, ...]] = (
+    "name_dob", *(k.value for k, spec in KEY_SPECS.items() if spec.comparison not in ("name_dob", "frequency")), *ATTRIBUTES,
+)
+"""The model's comparisons: names and date of birth (the levels of ``NAME_DOB_LEVELS``), each ID
+kind, and each attribute."""
+
+IMPLIED_BY_NAME_DOB: Final = ("age_band", "nationality")
+"""Attributes not independent of an agreeing name and date of birth: the age band follows from the
+date; names run by nationality, so namesakes (and twins) share it far more often than two random
+people. Counting them again beside an agreeing name-and-date level overstated the evidence and
+linked twins; they count only where names and dates do not agree."""
+
+YEARLESS: Final = frozenset({"canon_sorted_md"})
+"""Name-and-date levels whose key holds no year: the age band is independent evidence beside them (a
+wrong year of birth by one mostly keeps the band; a namesake sharing a birthday mostly does not)."""
+
+NULL: Final = -1
+"""A comparison level of a pair where either side holds no key of it."""
+
+
+@dataclass
+class Keys:
+    """One agreement's keys: ``person``, ``kind`` (index into :data:`KINDS`) and ``value`` per row."""
+
+    n_persons: int
+    person: IntArray
+    kind: IntArray
+    value: IntArray
+    attributes: dict[str, IntArray] = field(default_factory=dict)
+    """Per attribute of :data:`ATTRIBUTES`, a code per person (-1 unknown)."""
+
+    @classmethod
+    def from_rows(
+        cls, n_persons: int, rows: Sequence[tuple[int, str, int]], attributes: Mapping[str, IntArray] | None = None
+    ) -> "Keys":
+        index = {k: i for i, k in enumerate(KINDS)}
+        person = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        kind = np.fromiter((index[r[1]] for r in rows), dtype=np.int64, count=len(rows))
+        value = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
+        return cls(n_persons, person, kind, value, dict(attributes or {}))
+
+
+@dataclass
+class KindPairs:
+    """Which persons hold a key of one kind, and the pairs of them sharing a value."""
+
+    has: BoolArray
+    pairs: IntArray  # sorted unique pair codes a * n + b (a < b) sharing a value
+
+
+@dataclass
+class Candidates:
+    """Candidate pairs (``a`` < ``b``), which kinds each agrees on, and each comparison's level."""
+
+    a: IntArray
+    b: IntArray
+    agree: dict[str, BoolArray]
+    levels: npt.NDArray[np.int8]  # (pairs, comparisons): level index, len(levels) disagree, -1 null
+
+
+def _kind_pairs(keys: Keys, max_group: int) -> dict[str, KindPairs]:
+    n = keys.n_persons
+    out: dict[str, KindPairs] = {}
+    for index, name in enumerate(KINDS):
+        mask = keys.kind == index
+        person, value = keys.person[mask], keys.value[mask]
+        has = np.zeros(n, dtype=np.bool_)
+        has[person] = True
+        if person.size == 0:
+            out[name] = KindPairs(has, np.empty(0, dtype=np.int64))
+            continue
+        order = np.lexsort((person, value))
+        person, value = person[order], value[order]
+        keep = np.ones(person.size, dtype=np.bool_)
+        keep[1:] = (value[1:] != value[:-1]) | (person[1:] != person[:-1])
+        person, value = person[keep], value[keep]
+        _, counts = np.unique(value, return_counts=True)
+        group_size = np.repeat(counts, counts)
+        chunks: list[IntArray] = []
+        for offset in range(1, min(int(counts.max()), max_group)):
+            left = np.arange(person.size - offset)
+            same = (value[left] == value[left + offset]) & (group_size[left] <= max_group)
+            a, b = person[left[same]], person[left[same] + offset]
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            chunks.append(lo * n + hi)
+        pairs = np.unique(np.concatenate(chunks)) if chunks else np.empty(0, dtype=np.int64)
+        out[name] = KindPairs(has, pairs)
+    return out
+
+
+def block(keys: Keys, *, max_group: int = 50) -> tuple[Candidates, dict[str, KindPairs]]:
+    """Candidate pairs: persons sharing a value of a strong key; and each kind's agreeing pairs."""
+    kinds = _kind_pairs(keys, max_group)
+    strong = [kinds[k].pairs for k in STRONG if kinds[k].pairs.size]
+    codes = np.unique(np.concatenate(strong)) if strong else np.empty(0, dtype=np.int64)
+    agree = {name: np.isin(codes, kind.pairs, assume_unique=True) for name, kind in kinds.items()}
+    n = keys.n_persons
+    candidates = Candidates(codes // n, codes % n, agree, np.empty((codes.size, 0), dtype=np.int8))
+    return candidates, kinds
+
+
+def levels_of(comparison: str) -> tuple[str, ...]:
+    return NAME_DOB_LEVELS if comparison == "name_dob" else (comparison,)
+
+
+def compare(candidates: Candidates, kinds: Mapping[str, KindPairs], attributes: Mapping[str, IntArray]) -> Candidates:
+    """Each candidate's level in each comparison: the first of its levels it agrees on, else
+    ``len(levels)`` (disagree: both hold a key of the comparison), else -1 (null)."""
+    a, b = candidates.a, candidates.b
+    levels = np.full((a.size, len(COMPARISONS)), NULL, dtype=np.int8)
+    for c, comparison in enumerate(COMPARISONS):
+        if comparison in ATTRIBUTES:
+            codes = attributes.get(comparison)
+            if codes is not None:
+                both = (codes[a] >= 0) & (codes[b] >= 0)
+                levels[both, c] = np.where(codes[a][both] == codes[b][both], 0, 1)
+            continue
+        names = levels_of(comparison)
+        column = np.full(a.size, NULL, dtype=np.int8)
+        for level in reversed(range(len(names))):
+            column[candidates.agree[names[level]]] = level
+        column[(column == NULL) & holders(kinds, names)[a] & holders(kinds, names)[b]] = len(names)
+        levels[:, c] = column
+    name = levels[:, COMPARISONS.index("name_dob")]
+    names_agree = (name >= 0) & (name < len(NAME_DOB_LEVELS))
+    without_year = np.isin(name, [NAME_DOB_LEVELS.index(k) for k in YEARLESS if k in NAME_DOB_LEVELS])
+    for implied in IMPLIED_BY_NAME_DOB:
+        levels[names_agree & ~(without_year & (implied == "age_band")), COMPARISONS.index(implied)] = NULL
+    candidates.levels = levels
+    return candidates
+
+
+def holders(kinds: Mapping[str, KindPairs], names: Sequence[str]) -> BoolArray:
+    held = kinds[names[0]].has.copy()
+    for name in names[1:]:
+        held |= kinds[name].has
+    return held
+
+
+FREQUENCY: Final = KeyKind.canon_sorted.value
+"""The name-only key counted for term-frequency weights (:mod:`hub.linkage.frequency`)."""
+
+
+def name_values(keys: Keys) -> IntArray:
+    """Each person's name-only key value (:data:`FREQUENCY`), -1 where it has none."""
+    mask = keys.kind == KINDS.index(FREQUENCY)
+    return frequency.per_person(keys.n_persons, keys.person[mask], keys.value[mask])
