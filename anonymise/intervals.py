@@ -14,11 +14,11 @@ disclosed. Integer programs are solved exactly (``scipy.optimize.linprog`` with 
 so the intervals are not the looser linear-programming relaxation.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["Line", "Window", "intervals", "protect", "window"]
+__all__ = ["Cancelled", "Line", "Window", "intervals", "protect", "window"]
 
 NARROW: Final = 2
 BIG: Final = 10**9
@@ -187,15 +187,20 @@ def _disclosed(interval: Window, narrow: int) -> bool:
     return hi is not None and hi - lo <= narrow
 
 
+class Cancelled(Exception):
+    """:func:`protect` was told to stop (its answer is no longer wanted)."""
+
+
 def protect(
     bounds: Sequence[Window], lines: Sequence[Line], small: Sequence[int], true: Mapping[int, int] | Sequence[int],
-    *, narrow: int = NARROW,
+    *, narrow: int = NARROW, cancelled: Callable[[], bool] | None = None,
 ) -> list[int]:
     """Cells to hide as well (besides ``small``) so that no small cell's interval is ``narrow`` or
     narrower; each round hides, for each disclosed cell, the smallest non-zero shown cell on a
     line through it, zeros and totals last; failing that, one "fewer than N" cell on its lines
     loses its label (a line's total first, e.g. London's cell that the boroughs' cells add up
-    to); failing that, any shown cell linked to it. When nothing shown is left to hide, the
+    to); failing that, any shown cell linked to it. ``cancelled``, asked before each round, stops
+    it with :class:`Cancelled` (a background audit whose inputs changed). When nothing shown is left to hide, the
     disclosed small cell itself is returned: it must lose its "fewer than N" label too (shown as
     protected, bounded by nothing), as ``anonymise.disclosure`` fails closed.
 
@@ -211,6 +216,8 @@ def protect(
     safe: set[int] = set()  # hiding only widens intervals: a cell found safe stays safe
     pool: Pool = {}  # and every point once feasible stays feasible: it can show a cell safe without solving
     for _ in range(2 * len(current)):
+        if cancelled is not None and cancelled():  # asked between rounds: a partial answer is never returned
+            raise Cancelled
         found = _intervals(system, current, [c for c in labelled if c not in safe], narrow=narrow, pool=pool)
         safe |= {c for c, w in found.items() if not _disclosed(w, narrow)}
         exposed = [c for c in labelled if c not in safe]

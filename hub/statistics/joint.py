@@ -21,7 +21,7 @@ worker is finishing, else computed now, as before: a question never gets unaudit
 
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -132,9 +132,12 @@ def fetch(session: Session, principal: Principal, p: Plan) -> dict[str, dict[str
     }
 
 
-def solve(p: Plan, fetched: Mapping[str, Mapping[str, Any]]) -> dict[str, frozenset[str]]:
-    """The audit itself (CPU only, no database): the extra cells to hide, by area."""
-    names = linked.protected(linked.joint(fetched, london=LONDON, pooled=p.pooled, complete=p.complete))
+def solve(
+    p: Plan, fetched: Mapping[str, Mapping[str, Any]], cancelled: Callable[[], bool] | None = None,
+) -> dict[str, frozenset[str]]:
+    """The audit itself (CPU only, no database): the extra cells to hide, by area; ``cancelled``
+    is asked between the solver's rounds (``anonymise.Cancelled``)."""
+    names = linked.protected(linked.joint(fetched, london=LONDON, pooled=p.pooled, complete=p.complete), cancelled)
     grouped: dict[str, set[str]] = {area: set() for area in p.seen}
     for n in names:
         area, _, cell = n.partition("/")

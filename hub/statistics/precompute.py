@@ -26,7 +26,7 @@ from typing import Final
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from anonymise import ViewerRole, Visibility
+from anonymise import Cancelled, ViewerRole, Visibility
 from hub.agreements import service as agreements
 from hub.auth.principal import Principal
 from hub.models import Organisation, OrgStatus, User, UserStatus
@@ -107,7 +107,19 @@ def pending(session: Session) -> tuple[list[Job], int]:
     return [job for _, job in sorted(jobs, key=lambda j: j[0])], stored
 
 
-def run_one(job: Job, read: Callable[[], Iterator[Session]], write: Callable[[], Iterator[Session]]) -> bool:
+def _release(p: Plan, write: Callable[[], Iterator[Session]]) -> None:
+    with contextmanager(write)() as session:
+        hidesets.release(session, p.name)
+
+
+def _changed(job: Job, read: Callable[[], Iterator[Session]]) -> bool:
+    with contextmanager(read)() as session:
+        return joint.plan(session, job.principal, job.plan.quarter).inputs != job.plan.inputs
+
+
+def run_one(
+    job: Job, read: Callable[[], Iterator[Session]], write: Callable[[], Iterator[Session]], stop: threading.Event | None = None,
+) -> bool:
     p = job.plan
     with contextmanager(write)() as session:
         if not hidesets.claim(session, p.name, p.inputs, owner=OWNER, lease=LEASE):
@@ -124,8 +136,13 @@ def run_one(job: Job, read: Callable[[], Iterator[Session]], write: Callable[[],
             now = joint.plan(session, job.principal, p.quarter)
         if now.inputs != p.inputs:  # the quarter changed under the reads: its next audit will run
             joint.abandoned(p)
+            _release(p, write)
             return False
-        hide = joint.solve(p, fetched)
+        hide = joint.solve(p, fetched, lambda: (stop is not None and stop.is_set()) or _changed(job, read))
+    except Cancelled:
+        joint.abandoned(p)
+        _release(p, write)
+        return False  # its quarter changed (or the hub is stopping): the next pass audits it afresh
     except BaseException:
         joint.abandoned(p)
         raise
@@ -146,7 +163,7 @@ def run_pending(
     for job in jobs:
         if stop is not None and stop.is_set():
             break
-        if run_one(job, read, write):
+        if run_one(job, read, write, stop):
             computed += 1
         else:
             skipped += 1
