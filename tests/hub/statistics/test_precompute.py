@@ -142,12 +142,12 @@ def test_a_question_before_the_worker_finishes_waits_for_its_audit_and_serves_it
             job = next(j for j in precompute.pending(s)[0] if j.plan.quarter == quarter and j.principal.role == "borough_officer")
         solve, entered, release, calls = joint.solve, threading.Event(), threading.Event(), []
 
-        def held(p: joint.Plan, fetched: Any) -> Any:
+        def held(p: joint.Plan, fetched: Any, cancelled: Any = None) -> Any:
             calls.append(p.quarter)
             if p.name == job.plan.name:
                 entered.set()
                 release.wait(600)
-            return solve(p, fetched)
+            return solve(p, fetched, cancelled)
 
         monkeypatch.setattr(joint, "solve", held)
         worker = threading.Thread(target=precompute.run_one, args=(job, scope, scope))  # one job, held
