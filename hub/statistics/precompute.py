@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from anonymise import Cancelled, ViewerRole, Visibility
@@ -40,6 +41,7 @@ __all__ = ["Job", "Result", "Worker", "pending", "principals", "run_one", "run_p
 log = logging.getLogger(__name__)
 
 LEASE: Final = timedelta(minutes=15)
+STORE_ATTEMPTS: Final = 4
 OWNER: Final = uuid.uuid4().hex
 """This process, as claims name it."""
 
@@ -147,9 +149,15 @@ def run_one(
         joint.abandoned(p)
         raise
     joint.solved(p, hide)
-    with contextmanager(write)() as session:
-        hidesets.store(session, p.name, p.inputs, hide)
-        hidesets.release(session, p.name)
+    for attempt in range(STORE_ATTEMPTS):  # SQLite: a question auditing on demand may hold the write lock a while
+        try:
+            with contextmanager(write)() as session:
+                hidesets.store(session, p.name, p.inputs, hide)
+                hidesets.release(session, p.name)
+            break
+        except OperationalError:
+            if attempt == STORE_ATTEMPTS - 1:
+                raise
     return True
 
 

@@ -150,7 +150,9 @@ def test_a_question_before_the_worker_finishes_waits_for_its_audit_and_serves_it
             return solve(p, fetched, cancelled)
 
         monkeypatch.setattr(joint, "solve", held)
-        worker = threading.Thread(target=precompute.run_one, args=(job, scope, scope))  # one job, held
+        reader = make_engine(sqlite_url, reader=True)  # as the worker reads: a snapshot, no write lock
+        reads = make_sessionmaker(reader)
+        worker = threading.Thread(target=precompute.run_one, args=(job, lambda: session_scope(reads), scope))  # one job, held
         worker.start()
         assert entered.wait(600), "the worker is solving the audit"
         asked: dict[str, Any] = {}
@@ -166,6 +168,7 @@ def test_a_question_before_the_worker_finishes_waits_for_its_audit_and_serves_it
             stored = hidesets.load(s, job.plan.name, job.plan.inputs)
             reference = joint.compute(s, job.principal, job.plan)
         assert stored == reference
+        reader.dispose()
     with TestClient(create_app(make_settings(sqlite_url, tmp_path)), base_url="http://127.0.0.1") as again:
         login(again, "newham.officer")
         assert _overview(again, quarter) == served, "the same figures as a question that found the audit stored"
