@@ -49,7 +49,7 @@ CONSOLE = (
 # pages whose path holds an id made at seeding: reached by the link the console shows for them
 LINKED = {
     "/console/submissions/{submission_id}/withdraw": ("/console/submissions", "/withdraw"),
-    "/console/keys/{kid}/revoke": ("/console/organisations/lb-newham", "/revoke"),
+    "/console/keys/{kid}/revoke": ("/console/organisations", "/revoke"),
 }
 ELSEWHERE = {
     "/dashboard/{area}/networks/{number}": "tests/hub/pages/test_networks_page.py (analyst only)",
