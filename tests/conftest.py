@@ -4,7 +4,7 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from hub.config import HubSettings
-from hub.db import migrate
+from hub.db import make_engine, make_sessionmaker, migrate
 from hub.models import Base
 
 if TYPE_CHECKING:
@@ -177,6 +178,87 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Pat
     return url
 
 
+SeededCopy = Callable[[str, Callable[[Session], None]], str]
+
+
+@pytest.fixture(scope="session")
+def _seeded_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str], str]]:
+    """Databases seeded once in this process, by engine and key (SQLite file paths, PostgreSQL URLs)."""
+    made: dict[tuple[str, str], str] = {}
+    yield made
+    base = _pg_base_url()
+    if base is None:
+        return
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for (engine, _), url in made.items():
+            if engine == "postgresql":
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def seeded_copy(request: pytest.FixtureRequest, db_url: str, _seeded_templates: dict[tuple[str, str], str]) -> SeededCopy:
+    """``seeded_copy(key, fill)``: the URL of a database on ``db_url``'s engine holding what ``fill``
+    commits, seeded once per process and key, then copied for each test (a file copy on SQLite,
+    ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), so a test may change its copy freely.
+    ``fill`` must seed the same rows every time for one key and write nothing outside the database."""
+    engine = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+
+    def copy(key: str, fill: Callable[[Session], None]) -> str:
+        assert key.isidentifier(), "the key names a database: an identifier"
+        assert len(key) <= 24, "the key names a database: at most 24 characters"
+        template = _seeded_templates.get((engine, key))
+        if engine == "sqlite":
+            path = Path(str(make_url(db_url).database))
+            if template is None:
+                template = str(path.with_name(f"seeded_{key}.db"))
+                shutil.copy(path, template)  # the freshly migrated, empty database
+                _fill(f"sqlite:///{template}", fill)
+                _seeded_templates[(engine, key)] = template
+            shutil.copy(template, path)
+            return db_url
+        config = request.config
+        workerinput = getattr(config, "workerinput", None)
+        run_id = str(workerinput["testrunuid"]) if workerinput is not None else config.stash[_RUN_ID]
+        stem = f"{_pg_prefix(run_id)}{_worker(config) or 'main'}_{key}"
+        admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                if template is None:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{stem}" WITH (FORCE)'))
+                    conn.execute(text(f'CREATE DATABASE "{stem}"'))
+                    template = make_url(db_url).set(database=stem).render_as_string(hide_password=False)
+                    migrate(template)
+                    _fill(template, fill)
+                    _seeded_templates[(engine, key)] = template
+                name = f"{stem}_{uuid.uuid4().hex[:6]}"
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{stem}"'))
+        finally:
+            admin.dispose()
+        request.addfinalizer(lambda: _drop_pg(db_url, name))
+        return make_url(db_url).set(database=name).render_as_string(hide_password=False)
+
+    return copy
+
+
+def _fill(url: str, fill: Callable[[Session], None]) -> None:
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            fill(session)
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def _drop_pg(url: str, name: str) -> None:
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
     """A freshly migrated SQLite database only (for tests where the engine does not matter)."""
@@ -192,6 +274,7 @@ def make_settings(db: str, tmp_path: Path, **overrides: Any) -> HubSettings:
         "session_key": TEST_SESSION_KEY,
         "signing_key_file": tmp_path / "hub-signing.pem",
         "policies_dir": Path(__file__).resolve().parent.parent / "policies",
+        "audit_ahead": False,  # questions audit on demand; tests/hub/statistics/test_precompute.py runs the worker
     }
     values.update(overrides)
     key_file = values.get("signing_key_file")
