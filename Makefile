@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
+# pytest-xdist processes for `make test` (each has its own databases, temp dirs and ports: tests/conftest.py)
+PYTEST_WORKERS ?= auto
 
 .PHONY: install demo test lint typecheck clean migration bench
 
@@ -30,7 +32,7 @@ typecheck: install
 	$(BIN)/mypy
 
 test: install lint typecheck
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/scrub.py

@@ -54,7 +54,7 @@ from anonymise.kanon import (
 from anonymise.keys import DEMO_LINKAGE_KEY
 from anonymise.london import BY_GSS
 from anonymise.matchkeys import KEY_SPECS, NAME_DOB_LEVELS, KeyKind
-from anonymise.perturb import KeyedCount, record_key
+from anonymise.perturb import KEY_RANGE, KeyedCount, record_key
 from anonymise.policy import (
     LONDON,
     Viewer,
@@ -72,6 +72,7 @@ __all__ = [
     "BY_GSS",
     "DEMO_LINKAGE_KEY",
     "INCIDENT_QUASI_IDENTIFIERS",
+    "KEY_RANGE",
     "KEY_SPECS",
     "LONDON",
     "MARKER_CODES",

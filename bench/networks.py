@@ -4,18 +4,20 @@ Run: flock /work/locks/bench .venv/bin/python bench/networks.py --db postgresql+
 
 The database is dropped and migrated afresh. ``--incidents`` synthetic incidents of the demo
 agreement (four providers, cross-partner linkage) are written straight to the tables with COPY,
-each holding one or two selectors drawn from a pool a little smaller than the incidents (so many
-are shared) and one or two persons whose hub person ids (clusters) come from a pool that repeats
-some people; then, timed:
+each holding one or two selectors drawn from a pool and one or two persons whose hub person ids
+(clusters) come from a pool, the pools' sizes set by ``--density`` (``DENSITY``); then, timed:
 
 1. ``hub.records.networks.rebuild`` from scratch; beside it, in the same run, the baseline: the
    same components by a pure-Python union-find over the same edges.
-2. An upload of ``--upload`` more incidents (another quarter) and the rebuild that follows it.
+2. An upload of ``--upload`` more incidents (another quarter): ``networks.update`` and the alerts
+   refresh that follow it (only what the upload touched); beside it, in the same run, the
+   baseline: a full rebuild and a full alerts refresh of the same data (rolled back).
 3. ``hub.networks.service.list_networks`` (no filter, a borough filter, a type filter) and
    ``chart`` of the largest networks, as the demo analyst, 60 calls each: p50 and p95.
 """
 
 import argparse
+import logging
 import random
 import statistics
 import sys
@@ -36,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from anonymise import ViewerRole
 from anonymise.london import BOROUGHS
 from hub.agreements import service as agreements
+from hub.alerts import links as alert_links
 from hub.auth.principal import Principal
 from hub.db import migrate
 from hub.models import Network, Organisation
@@ -67,7 +70,15 @@ def _copy(session: Session, table: str, columns: tuple[str, ...], rows: Iterator
             copy.write_row(row)
 
 
-def _fill(session: Session, rng: random.Random, start: int, n: int, quarter: str, pool: int) -> None:
+DENSITY = {"dense": (0.9, 1.15), "sparse": (3.0, 5.0)}
+"""Selector values and hub person ids drawn from pools this many times the incidents (persons).
+``dense`` (the first bench's): a selector value is held by about 1.5 incidents and a person id
+by about 0.9 of the others: a random graph past its percolation threshold, with one giant network
+of a quarter of all incidents that every upload touches. ``sparse``: values and people recur
+rarely (about 0.4 and 0.2), so networks stay small (the largest tens of incidents), as in casework."""
+
+
+def _fill(session: Session, rng: random.Random, start: int, n: int, quarter: str, pool: int, people: float) -> list[str]:
     """``n`` incidents from id ``start`` in ``quarter``, one submission per provider."""
     subs = {p: str(uuid.UUID(int=rng.getrandbits(128), version=4)) for p in PROVIDERS}
     now = datetime.now(UTC)
@@ -96,9 +107,10 @@ def _fill(session: Session, rng: random.Random, start: int, n: int, quarter: str
                                "age_group", "nationality", "relationship", "record_key"),
           ((first + k, i, s, o, seq, "potential_victim", "male", "18-20", "adult", "GB", "unknown", 0)
            for k, (i, s, o, seq) in enumerate(person_rows)))
-    people_pool = int(len(person_rows) * 1.15) + start  # ~10 % of people recur in another incident
+    people_pool = int(len(person_rows) * people) + start
     _copy(session, "person_clusters", ("person_id", "agreement_id", "cluster_id"),
           ((first + k, AGREEMENT, rng.randrange(people_pool)) for k in range(len(person_rows))))
+    return list(subs.values())
 
 
 def _union_find(session: Session) -> tuple[float, int]:
@@ -142,8 +154,11 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--upload", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--density", choices=sorted(DENSITY), default="dense", help="how often selectors and people recur (DENSITY)")
     parser.add_argument("--calls", type=int, default=60)
     args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="  %(name)s: %(message)s")
+    logging.getLogger("hub.records.networks").setLevel(logging.INFO)  # the update's time per step
     rng = random.Random(args.seed)
     _reset(args.db)
     engine = create_engine(args.db)
@@ -154,7 +169,8 @@ def main() -> None:
         session.flush()
         agreements.load_version(session, (REPO / "policies" / "demo.yaml").read_text(encoding="utf-8"), actor="bench")
         started = time.perf_counter()
-        _fill(session, rng, 1, args.incidents, "2026-Q2", int(args.incidents * 0.9))
+        selectors, people = DENSITY[args.density]
+        _fill(session, rng, 1, args.incidents, "2026-Q2", int(args.incidents * selectors), people)
         print(f"written {args.incidents:,} incidents and their selectors, persons, clusters: {time.perf_counter() - started:.1f} s")
     for table in ("incidents", "selectors", "persons", "person_clusters", "incident_codes"):
         with engine.begin() as c:
@@ -166,12 +182,32 @@ def main() -> None:
         built = networks.rebuild(session, AGREEMENT)
         print(f"networks.rebuild from scratch: {time.perf_counter() - started:.1f} s ({built.incidents:,} incidents, "
               f"{built.edges:,} edges, {built.networks:,} networks, {built.in_networks:,} incidents in one; target < 120 s)")
+        started = time.perf_counter()
+        raised = alert_links.refresh(session, AGREEMENT, actor="bench")
+        print(f"alerts from scratch: {time.perf_counter() - started:.1f} s ({raised.raised:,} raised)")
     with factory() as session, session.begin():
-        _fill(session, rng, args.incidents + 1, args.upload, "2026-Q3", int(args.incidents * 0.9))
+        subs = _fill(session, rng, args.incidents + 1, args.upload, "2026-Q3", int(args.incidents * selectors), people)
+    for table in ("incidents", "selectors", "persons", "person_clusters", "incident_codes"):
+        with engine.begin() as c:
+            c.execute(text(f"ANALYZE {table}"))
+    with factory() as session, session.begin():  # the baseline, in the same run: what every upload cost before (rolled back)
         started = time.perf_counter()
         built = networks.rebuild(session, AGREEMENT)
-        print(f"after an upload of {args.upload:,} incidents, networks.rebuild: {time.perf_counter() - started:.1f} s "
-              f"({built.networks:,} networks; target < 10 s)")
+        rebuilt = time.perf_counter() - started
+        started = time.perf_counter()
+        alert_links.refresh(session, AGREEMENT, actor="bench")
+        print(f"baseline after the upload: full networks.rebuild {rebuilt:.1f} s ({built.networks:,} networks), "
+              f"full alerts refresh {time.perf_counter() - started:.1f} s")
+        session.rollback()
+    with factory() as session, session.begin():
+        started = time.perf_counter()
+        built = networks.update(session, AGREEMENT, added=subs)
+        updated = time.perf_counter() - started
+        started = time.perf_counter()
+        raised = alert_links.refresh(session, AGREEMENT, actor="bench")
+        print(f"after an upload of {args.upload:,} incidents, networks.update {updated:.1f} s ({built.incidents:,} incidents "
+              f"recomputed, {built.networks:,} networks written), alerts {time.perf_counter() - started:.1f} s "
+              f"({raised.raised:,} raised, {raised.dropped:,} dropped); target < 10 s")
     with engine.begin() as c:
         c.execute(text("ANALYZE networks"))
         c.execute(text("ANALYZE network_facets"))

@@ -20,7 +20,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "copy (insert rows)": ("hub.records.store", "insert_rows"),
     "analyze": ("hub.records.store", "analyze"),
     "relink (increments.ingest)": ("hub.records.increments", "ingest"),
-    "networks (rebuild)": ("hub.records.networks", "rebuild"),
+    "networks (update)": ("hub.records.networks", "update"),
     "summaries (refresh)": ("hub.records.summaries", "refresh"),
     "alerts (refresh)": ("hub.alerts.links", "refresh"),
     "audit (record)": ("hub.audit", "record"),

@@ -523,6 +523,7 @@ class Network(Base):
     last_quarter: Mapped[str] = mapped_column(String(7))  # the latest quarter of the agreement's data
     added_last_quarter: Mapped[int] = mapped_column(Integer)  # incidents of that quarter: growth since the one before
     county_lines: Mapped[bool] = mapped_column(Boolean)
+    record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # its incidents' record keys summed: a count of networks is cell-key perturbed (anonymise.perturb)
 
 
 class NetworkMember(Base):
@@ -538,12 +539,39 @@ class NetworkFacet(Base):
     """One filterable value of a network (``facet`` borough, type or provider), so lists filter by index."""
 
     __tablename__ = "network_facets"
-    __table_args__ = (Index("ix_network_facets_lookup", "facet", "value"),)
+    __table_args__ = (
+        Index("ix_network_facets_lookup", "facet", "value"),
+        Index("ix_network_facets_member", "network_id", "facet", "value"),  # a list's per-network filters: one index probe each
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
     facet: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(64))
+
+
+class NetworkPerson(Base):
+    """The person cluster each active person had when its agreement's networks were last brought up
+    to date: what an incremental update compares the clusters with to find the persons linkage moved
+    (no foreign key: a deleted person's row must outlive it until that comparison). Ids only."""
+
+    __tablename__ = "network_persons"
+    __table_args__ = (Index("ix_network_persons_cluster", "agreement_id", "cluster_id"),)
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64))
+    incident_id: Mapped[int] = mapped_column(Integer, index=True)
+    cluster_id: Mapped[int] = mapped_column(Integer)
+
+
+class NetworkBuild(Base):
+    """An agreement whose networks are current (so they may be updated incrementally) and the
+    latest quarter of its data they were computed with."""
+
+    __tablename__ = "network_builds"
+
+    agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_quarter: Mapped[str] = mapped_column(String(7))
 
 
 class ReturnReminder(Base):

@@ -7,7 +7,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from partner_client.alerts import my_alerts
+from partner_client.alerts import by_case, my_alerts
 from partner_client.config import ClientSettings
 from partner_client.console import console, echo_json, guarded
 from partner_client.upload import Hub
@@ -32,23 +32,25 @@ def _settings(home: Path | None) -> ClientSettings:
 def list_alerts(
     ctx: typer.Context,
     home: HomeOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="As JSON, one object per alert.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON: `alerts`, one object per link, and `cases`, the links grouped by your case.")] = False,
 ) -> None:
-    """List your alerts: your own case reference (from this machine), the kind of link and the month."""
+    """List your alerts, one row per case of yours: its case reference (from this machine), its links' kinds and months."""
     if ctx.invoked_subcommand is not None:
         return
     alerts = my_alerts(_settings(home))
+    cases = by_case(alerts)
     if as_json:
-        echo_json({"alerts": [a.as_dict() for a in alerts]})
+        echo_json({"alerts": [a.as_dict() for a in alerts], "cases": [c.as_dict() for c in cases]})
         return
     if not alerts:
         console.print("No alerts: none of your records links to a record another partner holds (or alerts are off in your agreement).")
         return
-    table = Table(title="Your cases that another partner also holds a linked record of")
-    for column in ("alert", "your case", "quarter", "link", "found", "contact"):
+    table = Table(title=f"Your cases that another partner also holds a linked record of: {len(cases)} case(s), {len(alerts)} link(s)")
+    for column in ("your case", "quarter", "links", "alerts", "found", "contact"):
         table.add_column(column)
-    for a in alerts:
-        table.add_row(str(a.id), Text(a.case), a.quarter, a.link, a.month, Text(a.contact_line))
+    for c in cases:
+        contact = "\n".join(f"alert {a.id}: {a.contact_line}" for a in c.links if a.request) or "—"
+        table.add_row(Text(c.case), c.quarter, c.summary, ", ".join(str(a.id) for a in c.links), c.first_found, Text(contact))
     console.print(table)
     for a in alerts:
         r = a.request or {}

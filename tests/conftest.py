@@ -4,16 +4,18 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from hub.config import HubSettings
-from hub.db import migrate
+from hub.db import make_engine, make_sessionmaker, migrate
 from hub.models import Base
 
 if TYPE_CHECKING:
@@ -34,12 +36,50 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if _worker(config) is None:
+        # One id for the run, shared with pytest-xdist's workers: it names their PostgreSQL databases,
+        # so the controller can drop them at the end even when a worker died before its teardown.
+        run_id = getattr(config.option, "testrunuid", None) or uuid.uuid4().hex
+        if hasattr(config.option, "testrunuid"):
+            config.option.testrunuid = run_id
+        config.stash[_RUN_ID] = run_id
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--reverse"):
         items.reverse()
     doctests = [item for item in items if isinstance(item, pytest.DoctestItem)]
     examples = sum(len(item.dtest.examples) for item in doctests if item.dtest is not None)
     config.stash[_DOCTESTS] = (len(doctests), examples, len({item.path for item in doctests}))
+    if hasattr(config, "workeroutput"):  # a pytest-xdist worker: the controller prints the count
+        config.workeroutput["doctests"] = config.stash[_DOCTESTS]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: the controller collects nothing itself, so it takes the doctest count from a worker."""
+    counted = getattr(node, "workeroutput", {}).get("doctests")
+    if counted is not None:
+        node.config.stash[_DOCTESTS] = tuple(counted)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop every PostgreSQL database this run made (the workers' too), even after a crash."""
+    base = _pg_base_url()
+    if base is None or _worker(session.config) is not None or _RUN_ID not in session.config.stash:
+        return
+    prefix = _pg_prefix(session.config.stash[_RUN_ID])
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            names = conn.scalars(text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"), {"p": prefix})
+            for name in list(names):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    except OperationalError:
+        pass  # the server is gone: nothing of ours is left on it to drop
+    finally:
+        admin.dispose()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -48,6 +88,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 _DOCTESTS = pytest.StashKey[tuple[int, int, int]]()
+_RUN_ID = pytest.StashKey[str]()
+
+
+def _worker(config: pytest.Config) -> str | None:
+    """The pytest-xdist worker id (gw0, gw1, ...), or None in the controller or a run without xdist."""
+    workerinput = getattr(config, "workerinput", None)
+    return None if workerinput is None else str(workerinput["workerid"])
+
+
+def _pg_prefix(run_id: str) -> str:
+    return f"msht_t_{run_id[:12]}_"
 
 
 def _loopback_only(self: socket.socket, address: Any) -> Any:
@@ -80,14 +131,22 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _pg_migrated() -> Iterator[str | None]:
+def _pg_migrated(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """This process's own PostgreSQL database on the server of MSHT_TEST_DATABASE_URL, migrated once.
+
+    Each pytest-xdist worker makes its own (named by the run and the worker); the controller's
+    `pytest_sessionfinish` drops whatever a crashed worker left."""
     base = _pg_base_url()
     if base is None:
         yield None
         return
-    name = f"msht_t_{uuid.uuid4().hex[:10]}"
+    config = request.config
+    workerinput = getattr(config, "workerinput", None)
+    run_id = str(workerinput["testrunuid"]) if workerinput is not None else config.stash[_RUN_ID]
+    name = _pg_prefix(run_id) + (_worker(config) or "main")
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     migrate(url)
@@ -117,6 +176,87 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Pat
         pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (CI sets it)")
     _truncate_pg(url)
     return url
+
+
+SeededCopy = Callable[[str, Callable[[Session], None]], str]
+
+
+@pytest.fixture(scope="session")
+def _seeded_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str], str]]:
+    """Databases seeded once in this process, by engine and key (SQLite file paths, PostgreSQL URLs)."""
+    made: dict[tuple[str, str], str] = {}
+    yield made
+    base = _pg_base_url()
+    if base is None:
+        return
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for (engine, _), url in made.items():
+            if engine == "postgresql":
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def seeded_copy(request: pytest.FixtureRequest, db_url: str, _seeded_templates: dict[tuple[str, str], str]) -> SeededCopy:
+    """``seeded_copy(key, fill)``: the URL of a database on ``db_url``'s engine holding what ``fill``
+    commits, seeded once per process and key, then copied for each test (a file copy on SQLite,
+    ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), so a test may change its copy freely.
+    ``fill`` must seed the same rows every time for one key and write nothing outside the database."""
+    engine = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+
+    def copy(key: str, fill: Callable[[Session], None]) -> str:
+        assert key.isidentifier(), "the key names a database: an identifier"
+        assert len(key) <= 24, "the key names a database: at most 24 characters"
+        template = _seeded_templates.get((engine, key))
+        if engine == "sqlite":
+            path = Path(str(make_url(db_url).database))
+            if template is None:
+                template = str(path.with_name(f"seeded_{key}.db"))
+                shutil.copy(path, template)  # the freshly migrated, empty database
+                _fill(f"sqlite:///{template}", fill)
+                _seeded_templates[(engine, key)] = template
+            shutil.copy(template, path)
+            return db_url
+        config = request.config
+        workerinput = getattr(config, "workerinput", None)
+        run_id = str(workerinput["testrunuid"]) if workerinput is not None else config.stash[_RUN_ID]
+        stem = f"{_pg_prefix(run_id)}{_worker(config) or 'main'}_{key}"
+        admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                if template is None:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{stem}" WITH (FORCE)'))
+                    conn.execute(text(f'CREATE DATABASE "{stem}"'))
+                    template = make_url(db_url).set(database=stem).render_as_string(hide_password=False)
+                    migrate(template)
+                    _fill(template, fill)
+                    _seeded_templates[(engine, key)] = template
+                name = f"{stem}_{uuid.uuid4().hex[:6]}"
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{stem}"'))
+        finally:
+            admin.dispose()
+        request.addfinalizer(lambda: _drop_pg(db_url, name))
+        return make_url(db_url).set(database=name).render_as_string(hide_password=False)
+
+    return copy
+
+
+def _fill(url: str, fill: Callable[[Session], None]) -> None:
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            fill(session)
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def _drop_pg(url: str, name: str) -> None:
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

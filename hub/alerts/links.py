@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub import audit
@@ -31,6 +31,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
+from hub.records import network_scope, networks
 from hub.records.current import current_agreement
 
 __all__ = ["MAX_SHARED", "Refreshed", "opted_in", "refresh"]
@@ -70,14 +71,20 @@ def _live(agreement_id: str, providers: Iterable[str]) -> list[object]:
     ]
 
 
-def _person_pairs(session: Session, agreement_id: str, providers: frozenset[str]) -> set[Pair]:
-    """Incident pairs of different providers whose persons share a hub person id (one pass over the shared clusters)."""
+def _person_pairs(session: Session, agreement_id: str, providers: frozenset[str], scope: Table | None) -> set[Pair]:
+    """Incident pairs of different providers whose persons share a hub person id (one pass over the shared clusters);
+    with ``scope``, only pairs with a side in it."""
     shared = (
         select(PersonCluster.cluster_id)
         .where(PersonCluster.agreement_id == agreement_id)
         .group_by(PersonCluster.cluster_id)
         .having(func.count() > 1)
     )
+    if scope is not None:
+        shared = shared.where(PersonCluster.cluster_id.in_(
+            select(PersonCluster.cluster_id).join(Person, Person.id == PersonCluster.person_id)
+            .join(scope, scope.c.id == Person.incident_id).where(PersonCluster.agreement_id == agreement_id)
+        ))
     rows = session.execute(
         select(PersonCluster.cluster_id, Person.incident_id, Person.org_id)
         .join(Person, Person.id == PersonCluster.person_id)
@@ -88,45 +95,62 @@ def _person_pairs(session: Session, agreement_id: str, providers: frozenset[str]
     members: dict[int, set[tuple[int, str]]] = defaultdict(set)
     for cluster, incident, org in rows:
         members[int(cluster)].add((int(incident), str(org)))
+    inside = _inside(session, scope, {i for people in members.values() for i, _ in people})
     return {
         (a, b)
         for people in members.values()
         for a, org_a in people
         for b, org_b in people
-        if org_a != org_b
+        if org_a != org_b and (inside is None or a in inside or b in inside)
     }
 
 
-def _selector_pairs(session: Session, agreement_id: str, providers: frozenset[str]) -> dict[Pair, set[str]]:
+def _inside(session: Session, scope: Table | None, incidents: set[int]) -> set[int] | None:
+    if scope is None:
+        return None
+    return {int(i) for i in session.scalars(select(scope.c.id))} & incidents
+
+
+def _selector_pairs(session: Session, agreement_id: str, providers: frozenset[str], scope: Table | None) -> dict[Pair, set[str]]:
+    """Incident pairs of different providers holding one selector no more than ``MAX_SHARED`` incidents hold;
+    with ``scope``, only pairs with a side in it (found from that side, then both ways)."""
     live = (
         select(Selector.incident_id, Selector.org_id, Selector.kind, Selector.selector_key)
         .join(Submission, Submission.id == Selector.submission_id)
         .where(*_live(agreement_id, providers))  # type: ignore[arg-type]
         .cte("live")
     )
+    candidates = select(live.c.kind, live.c.selector_key)
+    if scope is not None:
+        candidates = candidates.where(live.c.selector_key.in_(
+            select(Selector.selector_key).join(scope, scope.c.id == Selector.incident_id)
+        ))
     shared = (
-        select(live.c.kind, live.c.selector_key)
-        .group_by(live.c.kind, live.c.selector_key)
+        candidates.group_by(live.c.kind, live.c.selector_key)
         .having(func.count(func.distinct(live.c.org_id)) > 1, func.count(func.distinct(live.c.incident_id)) <= MAX_SHARED)
         .cte("shared")
     )
     a, b = live.alias("a"), live.alias("b")
-    rows = session.execute(
+    statement = (
         select(a.c.incident_id, b.c.incident_id, a.c.kind)
         .join(shared, and_(shared.c.kind == a.c.kind, shared.c.selector_key == a.c.selector_key))
         .join(b, and_(b.c.kind == a.c.kind, b.c.selector_key == a.c.selector_key, b.c.org_id != a.c.org_id))
         .distinct()
-    ).all()
+    )
+    if scope is not None:
+        statement = statement.join(scope, scope.c.id == a.c.incident_id)
     pairs: dict[Pair, set[str]] = defaultdict(set)
-    for one, other, kind in rows:
+    for one, other, kind in session.execute(statement).all():
         pairs[(int(one), int(other))].add(str(kind))
+        pairs[(int(other), int(one))].add(str(kind))
     return pairs
 
 
-def _links(session: Session, agreement_id: str, providers: frozenset[str]) -> dict[Pair, str]:
-    """Every current link between two opted-in providers' records, both ways, with its kinds ("person|phone")."""
-    kinds = _selector_pairs(session, agreement_id, providers)
-    for pair in _person_pairs(session, agreement_id, providers):
+def _links(session: Session, agreement_id: str, providers: frozenset[str], scope: Table | None) -> dict[Pair, str]:
+    """Every current link between two opted-in providers' records (with ``scope``: with a side in it), both ways,
+    with its kinds ("person|phone")."""
+    kinds = _selector_pairs(session, agreement_id, providers, scope)
+    for pair in _person_pairs(session, agreement_id, providers, scope):
         kinds.setdefault(pair, set()).add(PERSON)
     return {pair: "|".join(sorted(k, key=lambda x: (x != PERSON, x))) for pair, k in kinds.items()}
 
@@ -150,19 +174,25 @@ def _positions(session: Session, incident_ids: set[int]) -> dict[int, tuple[str,
 
 
 def refresh(session: Session, agreement_id: str, *, actor: str = "system") -> Refreshed:
-    """Bring the agreement's alerts in line with its records (see the module docstring); audited when anything changed."""
+    """Bring the agreement's alerts in line with its records (see the module docstring); audited when anything changed.
+
+    Only pairs with a side among the incidents this transaction's network updates recomputed or
+    removed (``networks.take_touched``) can have changed: a pair of two untouched incidents shares
+    only nodes whose holders did not change. So only those are re-checked; all when that is unknown.
+    """
     providers = opted_in(session, agreement_id)
-    links = _links(session, agreement_id, providers) if len(providers) > 1 else {}
-    stored = {
-        (r.incident_id, r.other_incident_id): (r.id, r.kinds, r.org_id)
-        for r in session.execute(
-            select(Alert.id, Alert.incident_id, Alert.other_incident_id, Alert.kinds, Alert.org_id).where(Alert.agreement_id == agreement_id)
-        )
-    }
+    touched = networks.take_touched(session, agreement_id)
+    scope = None if touched is None else network_scope.fill(session, touched)
+    links = _links(session, agreement_id, providers, scope) if len(providers) > 1 else {}
+    held = select(Alert.id, Alert.incident_id, Alert.other_incident_id, Alert.kinds, Alert.org_id).where(Alert.agreement_id == agreement_id)
+    if scope is not None:
+        inside = select(scope.c.id)
+        held = held.where(or_(Alert.incident_id.in_(inside), Alert.other_incident_id.in_(inside)))
+    stored = {(r.incident_id, r.other_incident_id): (r.id, r.kinds, r.org_id) for r in session.execute(held)}
     gone = [v[0] for pair, v in stored.items() if pair not in links]
     changed_orgs = {v[2] for pair, v in stored.items() if pair not in links}
-    if gone:
-        session.execute(delete(Alert).where(Alert.id.in_(gone)))
+    for start in range(0, len(gone), 5000):
+        session.execute(delete(Alert).where(Alert.id.in_(gone[start:start + 5000])))
     for pair, kinds in links.items():
         if pair in stored and stored[pair][1] != kinds:
             session.execute(update(Alert).where(Alert.id == stored[pair][0]).values(kinds=kinds))

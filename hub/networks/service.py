@@ -16,7 +16,14 @@ from typing import Any, Final
 from sqlalchemy import and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from anonymise import BY_GSS, DisclosureRules, Visibility, network_sources, protect_count
+from anonymise import (
+    BY_GSS,
+    DisclosureRules,
+    KeyedCount,
+    Visibility,
+    network_sources,
+    protect_count,
+)
 from hub import audit
 from hub.auth.principal import Principal
 from hub.errors import Forbidden, NotFound
@@ -203,7 +210,7 @@ def chart(session: Session, principal: Principal, number: int, *, expand: str | 
 
 def counts(session: Session, principal: Principal, area: str | None = None) -> NetworkCounts:
     """How many networks touch a borough, drawn only from the providers whose borough detail the
-    principal may see, each count suppressed or rounded by the agreements' disclosure rules."""
+    principal may see, each count suppressed or cell-key perturbed by the agreements' disclosure rules."""
     gss = area or principal.gss_code
     if gss is None:
         raise BadQuestion("name a borough: your organisation has none")
@@ -212,7 +219,10 @@ def counts(session: Session, principal: Principal, area: str | None = None) -> N
         raise Forbidden("no agreement shares this borough's detail with your organisation")
     rules = DisclosureRules(min_count=visibility.min_count, rounding_base=visibility.rounding_base)
     where = [_visible(visibility), _faceted("borough", gss)]
-    rows = session.execute(select(Network.id, Network.boroughs, Network.county_lines, Network.providers).where(*where)).all()
+    rows = session.execute(
+        select(Network.id, Network.boroughs, Network.county_lines, Network.providers, Network.record_key).where(*where)
+    ).all()
+    key_of = {r.id: r.record_key for r in rows}
     own = {r.id for r in rows if principal.org_id in r.providers}
     typed: dict[str, list[int]] = {}
     for network_id, code in session.execute(
@@ -222,7 +232,11 @@ def counts(session: Session, principal: Principal, area: str | None = None) -> N
         typed.setdefault(str(code), []).append(int(network_id))
 
     def figure(ids: list[int], key: str, label: str) -> Any:
-        cell = protect_count(len(ids), rules, own=sum(1 for i in ids if i in own))
+        # cell-key perturbed like every published count: the cell's key is its networks' keys summed
+        # (each its incidents' record keys), so the same networks give the same figure everywhere and
+        # any change of them (one incident more in one network) a fresh draw a prober cannot predict
+        count = KeyedCount(len(ids), sum(key_of[i] for i in ids))
+        cell = protect_count(count, rules, own=sum(1 for i in ids if i in own))
         return figures.figure(cell, key, label, rules.min_count)
 
     all_ids = [r.id for r in rows]

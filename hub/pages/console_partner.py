@@ -6,7 +6,7 @@ quarter, status and row counts; audit entries by who, what and when.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy.orm import Session
@@ -59,6 +59,8 @@ class PartnerFacts:
     submissions: list[Submission]
     owed: list[returns.Owed]
     reminders: list[ReturnReminder]
+    checked: datetime | None
+    """When the partner last read its returns from the hub (None: never)."""
 
     @property
     def active_keys(self) -> int:
@@ -69,8 +71,14 @@ class PartnerFacts:
         return any(PartyRole.provider in m.roles for m in self.memberships)
 
 
+KIND_WORDS: Final = {
+    "LocalGovernmentOrganisation": "every borough council", "NGO": "every NGO", "LawEnforcement": "every police force",
+    "HealthServiceOrganisation": "every health service",
+}
+
+
 def _grant_text(g: Any) -> str:
-    who_ = g.org if g.org else (f"every {g.kind.value}" if g.kind else f"role {g.role.value}")
+    who_ = g.org if g.org else (KIND_WORDS.get(g.kind.value, f"every {g.kind.value}") if g.kind else f"role {g.role.value.replace('_', ' ')}")
     return f"{who_}: {g.level.value.replace('_', ' ')}" + (f" ({', '.join(g.boroughs)})" if g.boroughs else "")
 
 
@@ -102,6 +110,7 @@ def partner_facts(session: Session, org_id: str) -> PartnerFacts:
         submissions=submissions.partner_submissions(session, org_id),
         owed=returns.owed(session, returns.today(), org_id),
         reminders=returns.reminders_sent(session, org_id),
+        checked=returns.last_checked(session, org_id),
     )
 
 

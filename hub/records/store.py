@@ -6,6 +6,7 @@ parameter order), so child rows are linked without a query per row. The submissi
 (:mod:`hub.records.summaries`) are written and dropped in the same transaction. Nothing here commits.
 """
 
+from collections import defaultdict
 from collections.abc import Collection
 from typing import Any, Final, cast
 
@@ -13,7 +14,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session
 
-from hub.models import Incident, IncidentCode, Person, PersonKey, Referral, Selector
+from hub.models import Incident, IncidentCode, Person, PersonKey, Referral, Selector, Submission
 from hub.records import bulk, increments, keys, networks, summaries
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -105,9 +106,11 @@ def analyze(session: Session) -> None:
 def finish(session: Session, submission_id: str, *, agreement_id: str) -> None:
     """Link and summarise a submission whose rows are all inserted (by one ``insert_rows`` or several,
     one per group of whole incidents, so a large upload never holds all its database rows at once)."""
+    superseded = list(session.scalars(select(Submission.id).where(Submission.superseded_by == submission_id)))
     analyze(session)
     increments.ingest(session, agreement_id, submission_id)
-    networks.rebuild(session, agreement_id)
+    networks.update(session, agreement_id, added=[submission_id],
+                    gone=networks.removing(session, agreement_id, superseded))
     summaries.refresh(session, [submission_id])
 
 
@@ -118,17 +121,19 @@ def delete(session: Session, submission_ids: Collection[str]) -> dict[str, int]:
     if not submission_ids:
         return counts
     ids = list(submission_ids)
+    by_agreement: dict[str, list[str]] = defaultdict(list)
+    for sid, agreement_id in session.execute(select(Submission.id, Submission.agreement_id).where(Submission.id.in_(ids))):
+        by_agreement[agreement_id].append(sid)
+    gone = {a: networks.removing(session, a, subs) for a, subs in sorted(by_agreement.items())}  # before the records go
     summaries.forget(session, ids)
-    agreements = increments.forget_and_recluster(session, ids)  # out of their clusters, the rest reclustered, before the persons go
-    for agreement_id in agreements:  # out of their networks before the incidents go
-        networks.forget(session, agreement_id)
+    increments.forget_and_recluster(session, ids)  # out of their clusters, the rest reclustered, before the persons go
     incident_ids = select(INCIDENTS.c.id).where(INCIDENTS.c.submission_id.in_(ids))
     counts["incident_codes"] = _rowcount(session.execute(sql_delete(CODES).where(CODES.c.incident_id.in_(incident_ids))))
     for table in (PERSONS, SELECTORS, REFERRALS):
         counts[table.name] = _rowcount(session.execute(sql_delete(table).where(table.c.submission_id.in_(ids))))
     counts["incidents"] = _rowcount(session.execute(sql_delete(INCIDENTS).where(INCIDENTS.c.submission_id.in_(ids))))
-    for agreement_id in agreements:  # the rest re-joined without them, in the same transaction
-        networks.rebuild(session, agreement_id)
+    for agreement_id, removed in gone.items():  # the networks they were in recomputed without them, in the same transaction
+        networks.update(session, agreement_id, gone=removed)
     return counts
 
 

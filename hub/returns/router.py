@@ -15,5 +15,5 @@ router = APIRouter(prefix="/api/v1", tags=["returns"])
 def my_returns(partner: PartnerCall, session: SessionDep) -> OwedList:
     return OwedList(returns=[
         OwedOut(agreement_id=o.agreement_id, quarter=o.quarter, due=o.due, late=o.late, reminders=o.reminders)
-        for o in service.owed(session, service.today(), partner.org_id)
+        for o in service.partner_view(session, partner.org_id, service.today())
     ])

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hub import audit
 from hub.agreements import service as agreements
 from hub.errors import Conflict, NotFound
-from hub.models import ReturnReminder
+from hub.models import AuditEntry, ReturnReminder
 from hub.partners import service as partners
 from hub.returns.grid import Cell, Grid, build_grid
 from hub.submissions import service as submissions
@@ -108,6 +108,23 @@ def remind_many(session: Session, targets: Sequence[Owed], *, actor: str, on: da
         remind(session, agreement_id=t.agreement_id, org_id=t.org_id, quarter=t.quarter, actor=actor, on=on, built=built)
         for t in targets
     ]
+
+
+def partner_view(session: Session, org_id: str, on: date) -> list[Owed]:
+    """What a partner is told of its own returns; audited, so its console page shows when it last looked."""
+    mine = owed(session, on, org_id)
+    audit.record(session, actor=f"partner:{org_id}", action="returns.listed", target=f"org:{org_id}",
+                 details={"owed": len(mine), "late": sum(1 for o in mine if o.late), "reminders": sum(len(o.reminders) for o in mine)})
+    return mine
+
+
+def last_checked(session: Session, org_id: str) -> datetime | None:
+    """When the partner last read its returns from the hub (its client's status or local page)."""
+    stmt = (
+        select(AuditEntry.at).where(AuditEntry.action == "returns.listed", AuditEntry.actor == f"partner:{org_id}")
+        .order_by(AuditEntry.id.desc()).limit(1)
+    )
+    return session.scalar(stmt)
 
 
 def reminders_sent(session: Session, org_id: str) -> list[ReturnReminder]:

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from pydantic import TypeAdapter, ValidationError
 
 from anonymise import TABLES, Manifest, OpenedBundle, TableName, arrow_schema
+from hub.submissions import memory
 from hub.submissions.parquet_read import (
     MAX_TEXT_BYTES,
     OverBudget,
@@ -228,6 +229,7 @@ def check_rows(bundle: OpenedBundle, problems: Problems, *, text_bytes: int = MA
     Each table is read batch by batch (:mod:`hub.submissions.parquet_read`): stored types checked
     from the footer first, oversized cells refused before they become Python values, equal values
     shared, and at most ``text_bytes`` of distinct text in the whole bundle."""
+    memory.arrow_on_the_system_heap()
     columns: dict[str, Columns] = {}
     rows: dict[str, int] = {}
     budget = TextBudget(text_bytes)

@@ -51,7 +51,8 @@ BOROUGH_WEIGHTS: Final[dict[str, float]] = {b.gss: 1.0 for b in BOROUGHS} | {
 
 
 LABOUR_PROVIDERS: Final = ("Swift Staffing Services Ltd", "Eastgate Labour Solutions", "Premier Hand Car Wash Group")
-"""Fictional labour providers a few victims in several boroughs worked through: a shared business selector."""
+"""Fictional labour providers a few victims in several boroughs worked through: a shared business
+selector (mostly the first, the one that crosses boroughs)."""
 SHARED_PHONES: Final = ("07700 900990", "07700 900991", "020 7946 0990", "020 7946 0991")
 """Controllers' numbers (Ofcom drama ranges) that several victims give as their contact."""
 SHARED_VEHICLES: Final = ("LC19 XKE", "YT68 BNW")
@@ -136,21 +137,23 @@ class World:
         return person
 
     def _share(self, person: TruePerson) -> None:
-        """Now and then a labour provider, a controller's phone, a van or a house several people share:
-        what joins incidents into networks across partners and boroughs."""
+        """Now and then a labour provider, a controller's phone, a van or a house a few people share:
+        what joins incidents into networks across partners and boroughs. Rare on purpose: in each
+        quarter's exports (four partners, 400 rows each) a shared value is held by a handful of
+        incidents, so networks have the sizes casework sees (tens of incidents, not thousands)."""
         shared = self.shared
         if person.role == "suspect":
-            if shared.random() < 0.35:
+            if shared.random() < 0.04:
                 person.vehicle = shared.choice(SHARED_VEHICLES)
-            if shared.random() < 0.15:
+            if shared.random() < 0.02:
                 person.phone = shared.choice(SHARED_PHONES)
             return
-        if person.exploitation == "labour" and shared.random() < 0.5:
-            person.employer = shared.choice(LABOUR_PROVIDERS)
-        if shared.random() < 0.07:
+        if person.exploitation == "labour" and shared.random() < 0.02:
+            person.employer = LABOUR_PROVIDERS[0] if shared.random() < 0.7 else shared.choice(LABOUR_PROVIDERS[1:])
+        if shared.random() < 0.004:
             person.phone = shared.choice(SHARED_PHONES)
         house, street, borough = shared.choice(SHARED_HOUSES)
-        if shared.random() < 0.05 and self.postcodes.get(borough):
+        if shared.random() < 0.005 and self.postcodes.get(borough):
             person.house, person.street, person.borough = house, street, borough
             person.postcode = self.postcodes[borough][0].pcds
 

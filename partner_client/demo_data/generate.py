@@ -88,8 +88,8 @@ def _cases_for(world: World, partner: str, rows: int) -> list[Case]:
         for _ in range(rng.choices([0, 1, 2], weights=[3, 5, 2])[0]):
             if len(cases) >= rows:
                 break
-            reuse = world.suspects and rng.random() < 0.35
-            suspect = rng.choice(world.suspects) if reuse else world.new_person("suspect")
+            reuse = world.suspects and rng.random() < 0.2
+            suspect = rng.choice(world.suspects[-12:]) if reuse else world.new_person("suspect")  # a ring: the same few recur
             if suspect.pid not in present:
                 present.add(suspect.pid)
                 cases.append(world.case(partner, suspect, like=victim))

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from partner_client import session as client_session
-from partner_client.alerts import my_alerts
+from partner_client.alerts import by_case, my_alerts
 from partner_client.config import ClientSettings, load_state
 from partner_client.errors import ClientError
 from partner_client.keystore import load_linkage_key
@@ -294,7 +294,8 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
 
     @app.get("/api/alerts")
     def alerts() -> dict[str, Any]:
-        return {"alerts": [a.as_dict() for a in my_alerts(settings)]}
+        alerts = my_alerts(settings)
+        return {"alerts": [a.as_dict() for a in alerts], "cases": [c.as_dict() for c in by_case(alerts)]}
 
     @app.post("/api/alerts/{alert_id}/contact")
     def request_contact(alert_id: int) -> dict[str, Any]:

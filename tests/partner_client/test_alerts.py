@@ -107,6 +107,9 @@ def test_the_ngo_sees_its_own_cases_linked_to_police_records_and_nothing_of_them
         assert not re.search(r"[vh]1\.[0-9a-f]{16}", body)
         listing = cli("alerts", "--home", str(p.homes["demo-ngo"]))
         assert "NGO-CASE-4411" in listing
+        cases = json.loads(cli("alerts", "--json", "--home", str(p.homes["demo-ngo"])))["cases"]
+        assert sorted(c["case"] for c in cases) == ["NGO-CASE-4411", "NGO-CASE-4412"]  # one row per case
+        assert sum(len(c["links"]) for c in cases) == len(ngo)
         assert not [t for t in OTHER_SIDE if t in listing]
         assert {a["case"] for a in p.alerts("demo-police")} == {"POL-77001", "POL-77002"}
         assert p.alerts("lb-newham") == []  # not opted in: told nothing, though it shares a person and a phone
@@ -180,3 +183,18 @@ def test_a_contact_request_goes_from_request_to_acceptance_through_the_pages(tmp
         finally:
             for running in pages.values():
                 running.stop()
+
+
+def test_alerts_are_grouped_one_row_per_case_listing_its_links() -> None:
+    from partner_client.alerts import LocalAlert, by_case
+
+    links = [
+        LocalAlert(1, "NGO-1", "2026-Q3", ["person"], "2026-08", None, ("s1", 4)),
+        LocalAlert(2, "NGO-2", "2026-Q3", ["phone"], "2026-08", None, ("s1", 5)),
+        LocalAlert(3, "NGO-1", "2026-Q3", ["phone", "vehicle"], "2026-07", None, ("s1", 4)),
+    ]
+    cases = by_case(links)
+    assert [(c.case, [a.id for a in c.links]) for c in cases] == [("NGO-1", [1, 3]), ("NGO-2", [2])]
+    assert cases[0].summary == "2 links: same person, phone, vehicle"
+    assert cases[0].first_found == "2026-07"
+    assert cases[1].summary == "1 link: phone"

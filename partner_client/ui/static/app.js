@@ -233,17 +233,26 @@ function alertAction(label, path, alert) {
 async function loadAlerts() {
   const result = await api("/api/alerts");
   const table = $("alerts-table"); const body = table.querySelector("tbody"); body.replaceChildren();
-  $("alerts-status").textContent = result.alerts.length ? `${result.alerts.length} alert(s).` : "No alerts: none of your records links to a record another partner holds.";
-  for (const a of result.alerts) {
+  $("alerts-status").textContent = result.alerts.length
+    ? `${result.cases.length} case(s) of yours link to records another partner holds (${result.alerts.length} link(s)).`
+    : "No alerts: none of your records links to a record another partner holds.";
+  for (const c of result.cases) {
+    // One row per case of yours; its links (one alert each) listed in it, each with its own contact request.
     const tr = document.createElement("tr");
-    for (const text of [String(a.id), a.case, a.quarter, a.link, a.month]) { const td = document.createElement("td"); td.textContent = text; tr.append(td); }
-    const td = document.createElement("td"); td.append(document.createTextNode(a.contact_line + " "));
-    const r = a.contact_request;
-    if (!r) td.append(alertAction("Ask to be put in touch", `/api/alerts/${a.id}/contact`, a));
-    else if (r.direction === "received" && r.status === "pending") {
-      td.append(alertAction("Accept", `/api/contact-requests/${r.id}/accept`, a), alertAction("Decline", `/api/contact-requests/${r.id}/decline`, a));
+    const th = document.createElement("th"); th.scope = "row"; th.textContent = c.case; tr.append(th);
+    for (const text of [c.quarter, c.summary, c.first_found]) { const td = document.createElement("td"); td.textContent = text; tr.append(td); }
+    const td = document.createElement("td"); const list = document.createElement("ul");
+    for (const a of c.links) {
+      const li = document.createElement("li");
+      li.append(document.createTextNode(`alert ${a.id} (${a.link}, ${a.month}): ${a.contact_line} `));
+      const r = a.contact_request;
+      if (!r) li.append(alertAction("Ask to be put in touch", `/api/alerts/${a.id}/contact`, a));
+      else if (r.direction === "received" && r.status === "pending") {
+        li.append(alertAction("Accept", `/api/contact-requests/${r.id}/accept`, a), alertAction("Decline", `/api/contact-requests/${r.id}/decline`, a));
+      }
+      list.append(li);
     }
-    tr.append(td); body.append(tr);
+    td.append(list); tr.append(td); body.append(tr);
   }
   table.hidden = !result.alerts.length;
 }

@@ -107,6 +107,8 @@ def test_remind_a_late_provider_and_read_its_page(hub_url: tuple[str, str], brow
     expect(page.locator("#reminders")).to_contain_text("by olive")
     expect(page.locator("#recent-audit")).to_contain_text("returns.remind")
     expect(page.locator("#agreements")).to_contain_text("demo-london")
+    expect(page.locator("#agreements")).to_contain_text("every borough council: borough detail")
+    expect(page.locator("#checked")).to_have_text("It has not read its returns from the hub yet.")
     _check(page, "partner-page", found)
 
     # every place the console names a partner links to its page

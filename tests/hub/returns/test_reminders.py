@@ -114,6 +114,13 @@ def test_the_partner_reads_its_own_reminders_until_the_return_arrives(hub: HubUn
     assert len(owed[old]["reminders"]) == 1
     assert owed[current]["late"] is False  # the current quarter is due, not late
 
+    with hub.session() as s:
+        seen = s.scalars(select(AuditEntry).where(AuditEntry.action == "returns.listed")).one()
+        assert (seen.actor, seen.target) == ("partner:ngo-late", "org:ngo-late")
+        assert seen.details["reminders"] == 1
+        assert service.last_checked(s, "ngo-late") == seen.at  # its console page says when it last looked
+        assert service.last_checked(s, "ngo-ontime") is None
+
     theirs = hub.partner_call(two["ngo-ontime"], "GET", RETURNS).json()["returns"]
     assert theirs, "ngo-ontime owes the current quarter"
     assert old not in {r["quarter"] for r in theirs}

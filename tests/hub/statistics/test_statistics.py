@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from hub.db import make_engine, make_sessionmaker
 from hub.main import create_app
@@ -19,22 +20,25 @@ from hub.models import AuditEntry, Submission
 from hub.statistics.exports import csv_safe, tables_csv
 from hub.statistics.schemas import Figure, PrivacyLabel, Table, Trends
 from hub.submissions.service import withdraw_submission
-from tests.conftest import make_settings
+from tests.conftest import SeededCopy, make_settings
 from tests.factories.accounts import add_user, login
 from tests.factories.stats_seed import CAMDEN, NEWHAM, TOWER_HAMLETS, add_incidents, seed
 
 
+def _pooled(s: Session) -> None:
+    seed(s, per_quarter=30)
+    add_user(s, "newham.officer", "borough_officer", "lb-newham")
+    add_user(s, "camden.officer", "borough_officer", "lb-camden")
+    add_user(s, "police.uploader", "partner_uploader", "demo-police")
+
+
 @pytest.fixture
-def stats_api(db_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
-    """A TestClient on a hub seeded with pooled records (4 providers x 5 quarters x 30), and its sessions."""
+def stats_api(seeded_copy: SeededCopy, tmp_path: Path) -> Iterator[tuple[TestClient, Any]]:
+    """A TestClient on a hub seeded with pooled records (4 providers x 5 quarters x 30), and its sessions
+    (seeded once per process, copied for each test)."""
+    db_url = seeded_copy("pooled", _pooled)
     engine = make_engine(db_url)
     factory = make_sessionmaker(engine)
-    with factory() as s:
-        seed(s, per_quarter=30)
-        add_user(s, "newham.officer", "borough_officer", "lb-newham")
-        add_user(s, "camden.officer", "borough_officer", "lb-camden")
-        add_user(s, "police.uploader", "partner_uploader", "demo-police")
-        s.commit()
     app = create_app(make_settings(db_url, tmp_path))
     with TestClient(app, base_url="http://127.0.0.1") as client:
         yield client, factory
