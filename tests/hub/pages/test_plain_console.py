@@ -3,6 +3,7 @@ its sharing rules as the partner page words them, and the signed-in role as a ro
 
 from sqlalchemy.orm import Session
 
+from tests.factories import add_partner
 from tests.factories.accounts import add_user, login
 from tests.factories.stats_seed import add_orgs, load_agreement
 from tests.hubs import HubUnderTest
@@ -51,3 +52,18 @@ def test_organisations_page_names_kinds_in_words(hub: HubUnderTest) -> None:
     row = page.split('<tr data-org="lb-newham">', 1)[1].split("</tr>", 1)[0]
     assert "<td>Borough council</td>" in row
     assert '<option value="LocalGovernmentOrganisation">Borough council</option>' in page
+
+
+def test_partner_page_offers_to_revoke_each_active_key_through_its_confirmation(hub: HubUnderTest) -> None:
+    hub.arrange(_arrange)
+    made = hub.arrange(add_partner, "demo-ngo")
+    login(hub.client, "olive")
+    page = hub.client.get("/console/organisations/demo-ngo").text
+    keys = _section_by_id(page, "keys")
+    assert f'href="/console/keys/{made.kid}/revoke"' in keys
+    assert hub.client.get(f"/console/keys/{made.kid}/revoke").status_code == 200
+
+
+def _section_by_id(page: str, section: str) -> str:
+    assert f'id="{section}"' in page, section
+    return page.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
