@@ -44,7 +44,7 @@ from anonymise.disclosure import (
     protect_table,
     public_status,
 )
-from anonymise.intervals import Line, Window, intervals, protect, window
+from anonymise.intervals import Cancelled, Line, Window, intervals, protect, window
 from anonymise.kanon import (
     INCIDENT_QUASI_IDENTIFIERS,
     PERSON_QUASI_IDENTIFIERS,
@@ -84,6 +84,7 @@ __all__ = [
     "AgreementInvalid",
     "AgreementStatus",
     "BundleError",
+    "Cancelled",
     "Cell",
     "DisclosureRules",
     "GssCode",

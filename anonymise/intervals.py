@@ -14,11 +14,11 @@ disclosed. Integer programs are solved exactly (``scipy.optimize.linprog`` with 
 so the intervals are not the looser linear-programming relaxation.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["Line", "Window", "intervals", "protect", "window"]
+__all__ = ["Cancelled", "Line", "Window", "intervals", "protect", "window"]
 
 NARROW: Final = 2
 BIG: Final = 10**9
@@ -105,7 +105,9 @@ class _System:
             shape = (len(part_lines), len(parts[p]))
             self.matrices[p] = (coo_matrix((vals, (rows, cols)), shape=shape).tocsr(), np.zeros(len(part_lines)))
 
-    def solve(self, bounds: Sequence[Window], target: int, sign: int) -> int | None:
+    def solve(self, bounds: Sequence[Window], target: int, sign: int, pool: "Pool | None" = None) -> int | None:
+        """The least (``sign`` 1) or greatest (-1) value of ``target``; with ``pool``, the solution
+        found is kept there too (an integer point satisfying every line and window)."""
         import numpy as np
         from scipy.optimize import linprog
 
@@ -117,14 +119,26 @@ class _System:
         a_eq, b_eq = self.matrices[part]
         cost = np.zeros(len(cells))
         cost[self.where[target]] = sign
-        result = linprog(
-            cost, A_eq=a_eq, b_eq=b_eq, bounds=[(lo, BIG if hi is None else hi) for lo, hi in (bounds[i] for i in cells)],
-            integrality=np.ones(len(cells)), method="highs",
-        )
+        box = [(lo, BIG if hi is None else hi) for lo, hi in (bounds[i] for i in cells)]
+        # The relaxation first: these lines are sums of sums, so its optimal vertex is most often
+        # integral, and then it is the integer optimum too; else the integer program itself.
+        result = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs-ds")
+        if result.status != 0 or not np.allclose(result.x, np.rint(result.x), rtol=0, atol=1e-9):
+            result = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=box, integrality=np.ones(len(cells)), method="highs")
         if result.status != 0:
             raise ValueError("the published constraints are infeasible: they cannot all be true")
+        if pool is not None:
+            point = np.rint(result.x)
+            lows = np.array([lo for lo, _ in box], dtype=float)
+            highs = np.array([hi for _, hi in box], dtype=float)
+            if not np.any(a_eq @ point) and np.all(point >= lows) and np.all(point <= highs):  # exactly feasible
+                pool.setdefault(part, []).append(point)
         value = round(sign * float(result.fun))
         return None if value >= BIG // 2 else value
+
+
+Pool = dict[int, list["Any"]]
+"""Integer points found feasible, by part (each over the part's cells, in its order)."""
 
 
 def intervals(bounds: Sequence[Window], lines: Sequence[Line], targets: Sequence[int]) -> dict[int, Window]:
@@ -137,13 +151,35 @@ def intervals(bounds: Sequence[Window], lines: Sequence[Line], targets: Sequence
     return _intervals(_System(len(bounds), lines), bounds, targets)
 
 
-def _intervals(system: _System, bounds: Sequence[Window], targets: Sequence[int]) -> dict[int, Window]:
+def _intervals(
+    system: _System, bounds: Sequence[Window], targets: Sequence[int], *, narrow: int | None = None, pool: Pool | None = None,
+) -> dict[int, Window]:
+    """Each target's interval; with ``narrow`` and a ``pool`` of points feasible under ``bounds``,
+    a target that two known points already put more than ``narrow`` apart is not solved: its
+    window is then only those points' spread (inside the exact interval, so just as wide
+    enough), which is all :func:`protect` asks (disclosed or not)."""
     out: dict[int, Window] = {}
     for t in targets:
-        lo = system.solve(bounds, t, 1)
-        hi = system.solve(bounds, t, -1)
+        known = _spread(system, pool, t)
+        if narrow is not None and known is not None and known[1] - known[0] > narrow:
+            out[t] = known
+            continue
+        lo = system.solve(bounds, t, 1, pool)
+        known = _spread(system, pool, t)
+        if narrow is not None and lo is not None and known is not None and known[1] - lo > narrow:
+            out[t] = (lo, known[1])
+            continue
+        hi = system.solve(bounds, t, -1, pool)
         out[t] = (lo if lo is not None else bounds[t][0], hi)
     return out
+
+
+def _spread(system: _System, pool: Pool | None, t: int) -> tuple[int, int] | None:
+    points = None if pool is None else pool.get(system.part_of[t])
+    if not points:
+        return None
+    values = [int(p[system.where[t]]) for p in points]
+    return min(values), max(values)
 
 
 def _disclosed(interval: Window, narrow: int) -> bool:
@@ -151,15 +187,20 @@ def _disclosed(interval: Window, narrow: int) -> bool:
     return hi is not None and hi - lo <= narrow
 
 
+class Cancelled(Exception):
+    """:func:`protect` was told to stop (its answer is no longer wanted)."""
+
+
 def protect(
     bounds: Sequence[Window], lines: Sequence[Line], small: Sequence[int], true: Mapping[int, int] | Sequence[int],
-    *, narrow: int = NARROW,
+    *, narrow: int = NARROW, cancelled: Callable[[], bool] | None = None,
 ) -> list[int]:
     """Cells to hide as well (besides ``small``) so that no small cell's interval is ``narrow`` or
     narrower; each round hides, for each disclosed cell, the smallest non-zero shown cell on a
     line through it, zeros and totals last; failing that, one "fewer than N" cell on its lines
     loses its label (a line's total first, e.g. London's cell that the boroughs' cells add up
-    to); failing that, any shown cell linked to it. When nothing shown is left to hide, the
+    to); failing that, any shown cell linked to it. ``cancelled``, asked before each round, stops
+    it with :class:`Cancelled` (a background audit whose inputs changed). When nothing shown is left to hide, the
     disclosed small cell itself is returned: it must lose its "fewer than N" label too (shown as
     protected, bounded by nothing), as ``anonymise.disclosure`` fails closed.
 
@@ -173,8 +214,11 @@ def protect(
     system = _System(len(current), lines)
     totals = {line.total for line in lines}
     safe: set[int] = set()  # hiding only widens intervals: a cell found safe stays safe
+    pool: Pool = {}  # and every point once feasible stays feasible: it can show a cell safe without solving
     for _ in range(2 * len(current)):
-        found = _intervals(system, current, [c for c in labelled if c not in safe])
+        if cancelled is not None and cancelled():  # asked between rounds: a partial answer is never returned
+            raise Cancelled
+        found = _intervals(system, current, [c for c in labelled if c not in safe], narrow=narrow, pool=pool)
         safe |= {c for c, w in found.items() if not _disclosed(w, narrow)}
         exposed = [c for c in labelled if c not in safe]
         if not exposed:

@@ -55,6 +55,13 @@ class HubSettings(BaseSettings):
     max_bundle_bytes: int = 200 * 1024 * 1024
     max_rows_per_table: int = 2_000_000
     purge_interval_hours: int = 24
+    audit_ahead: bool = Field(
+        default=True,
+        description="Compute the disclosure audits in a background thread after each change, before any question asks.",
+    )
+    audit_poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often the audit worker looks for changes committed by other hub processes."
+    )
     upload_limit_per_hour: int = Field(
         default=60, ge=1, description="Uploads one partner organisation may attempt per hour; beyond, 429."
     )

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from alembic import command
 from alembic.config import Config
@@ -12,9 +12,19 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
+STATS_CHANGED: Final = "msht.stats_changed"
 
 
-def make_engine(url: str) -> Engine:
+def stats_changed(session: Session) -> None:
+    """Note that this transaction changes what statistics read (submissions' summaries, an
+    agreement): once it commits, the disclosure audits are computed ahead (``hub.statistics.precompute``)."""
+    session.info[STATS_CHANGED] = True
+
+
+def make_engine(url: str, *, reader: bool = False) -> Engine:
+    """``reader``: on SQLite, transactions begin deferred (a WAL snapshot that neither waits for
+    nor blocks the writers) instead of taking the write lock at BEGIN; for background work that
+    only reads."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -34,7 +44,7 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # Take the write lock at BEGIN so concurrent writers queue instead of failing late.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

@@ -33,12 +33,15 @@ from hub.main import create_app
 from hub.partners import service as partners
 from hub.premises import service as premises
 from hub.secrets import generate_demo_secrets
+from hub.statistics.route_nodes import OTHER_LONDON
 
 DEMO_AGREEMENT: Final = ROOT / "policies" / "demo.yaml"
 DEMO_REGISTER: Final = ROOT / "hub" / "premises" / "data" / "fhrs-synthetic.xml"
 """A synthetic premises register in the FSA FHRS layout: invented names and addresses, counts realistic enough to rank."""
 PROFILES: Final = ROOT / "partner_client" / "profiles"
 QUARTERS: Final = ("2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
+AUDIT_WAIT_SECONDS: Final = 1800
+"""How long the demo waits for the audits of four quarters x every viewer class (minutes on a loaded 2-core machine)."""
 CLIENT: Final = Path(sys.executable).parent / "msht-client"
 DEMO_PASSWORD: Final = "demo-only-password"  # noqa: S105 - printed to the demo user on purpose
 
@@ -147,8 +150,9 @@ def _seed(settings: HubSettings) -> None:
 
 class _Server:
     def __init__(self, settings: HubSettings) -> None:
+        self.app = create_app(settings)
         self.server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning", proxy_headers=False)
+            uvicorn.Config(self.app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=False)
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://{settings.host}:{settings.port}"
@@ -240,6 +244,46 @@ def _check_pages(url: str) -> None:
             web.get(path).raise_for_status()
 
 
+def _audited_ahead(server: "_Server") -> None:
+    """Wait for the hub's worker to finish the disclosure audits the uploads made due (it starts
+    after each upload commits), so the first dashboard question reads stored hide sets."""
+    worker = server.app.state.audit_worker
+    started = time.monotonic()
+    if worker is None or not worker.wait_idle(AUDIT_WAIT_SECONDS):
+        raise RuntimeError("the disclosure audits were not computed ahead of the questions")
+    say(f"disclosure audits computed ahead of any question (every viewer class and quarter): "
+        f"done {time.monotonic() - started:.0f} s after the last upload")
+
+
+def _check_london_analyst(url: str) -> None:
+    """The pan-London analyst sees borough-to-borough flows and the premises ranking (issue 15)."""
+    with closing(_signed_in(url, "analyst")) as web:
+        started = time.monotonic()
+        routes = web.get("/api/v1/stats/london/routes")
+        routes.raise_for_status()
+        first = time.monotonic() - started
+        body = routes.json()
+        shown = [f for f in body["flows"] if f["figure"]["value"]]
+        # within London: a named borough or "other London boroughs" (small borough pairs roll up to it) at both ends
+        between = [f for f in shown if all(e.startswith("E09") or e == OTHER_LONDON for e in (f["origin"], f["destination"]))]
+        named = [f for f in shown if f["origin"].startswith("E09") or f["destination"].startswith("E09")]
+        if not body["boroughs_named"] or not between or not named:
+            raise RuntimeError("the demo analyst sees no borough-to-borough flow on the London routes page")
+        ranked = web.get("/api/v1/stats/london/premises")
+        ranked.raise_for_status()
+        rankings = [r for r in ranked.json()["rankings"] if sum(1 for a in r["areas"] if a["rank"] is not None) >= 2]
+        if not rankings:
+            raise RuntimeError("the demo analyst sees no premises ranking on the Where to look page")
+        for path in ("/dashboard/london/routes", "/dashboard/london/where-to-look"):
+            page = web.get(path)
+            page.raise_for_status()
+            if "data-no-boroughs" in page.text:
+                raise RuntimeError(f"{path}: no borough's figures are open to the demo analyst")
+    say(f"analyst (every borough's detail): first London question {first:.2f} s; "
+        f"{len(between)} flows within London and {len(named)} naming a borough on the London routes page, "
+        f"{len(rankings)} premises types ranked across boroughs on Where to look")
+
+
 def _show_networks(url: str) -> None:
     """The networks the demo analyst sees: incidents the partners' shared people, phones, vans, houses and labour providers join."""
     with closing(_signed_in(url, "analyst")) as web:
@@ -271,9 +315,11 @@ def run(*, workdir: Path, port: int, rows: int, check: bool) -> None:
     server.start()
     try:
         _partners_upload(settings, server.url, workdir, rows)
+        _audited_ahead(server)
         _show_alerts(workdir)
         _show_networks(server.url)
         _check_pages(server.url)
+        _check_london_analyst(server.url)
         say(f"dashboard: {server.url}/  (API reference: {server.url}/docs)")
         for login in LOGINS:
             say(f"  login {login.username:<13} password {DEMO_PASSWORD}  ({login.display_name})")

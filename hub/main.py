@@ -11,7 +11,8 @@ from typing import Final
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import delete
+from sqlalchemy import delete, event
+from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,7 +25,7 @@ from hub.audit_api import router as audit_router
 from hub.auth import replay
 from hub.auth.web_sessions import set_session_cookie
 from hub.config import HubSettings
-from hub.db import is_migrated, make_engine, make_sessionmaker, session_scope
+from hub.db import STATS_CHANGED, is_migrated, make_engine, make_sessionmaker, session_scope
 from hub.errors import HubError, install_handlers
 from hub.models import WebSession
 from hub.networks.router import router as networks_router
@@ -36,6 +37,7 @@ from hub.premises.router import router as premises_router
 from hub.proxies import TrustedProxies, parse_networks
 from hub.returns.router import router as returns_router
 from hub.secrets import load_secrets
+from hub.statistics import precompute
 from hub.statistics.router import router as statistics_router
 from hub.submissions.router import router as submissions_router
 from hub.submissions.slots import IngestSlots
@@ -93,6 +95,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     retention_task = asyncio.create_task(
         retention.purge_loop(app.state.sessions, timedelta(hours=app.state.settings.purge_interval_hours))
     )
+    worker: precompute.Worker | None = app.state.audit_worker
+    if worker is not None:
+        worker.start()
     try:
         _purge(app)
         yield
@@ -104,6 +109,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.running -= 1
             last = app.state.running == 0
         if last:
+            if worker is not None:
+                await asyncio.to_thread(worker.stop)
             await _quiesce(app)
             app.state.engine.dispose()
 
@@ -179,6 +186,19 @@ class SecurityHeaders:
             raise
 
 
+def _audit_worker(settings: HubSettings, app: FastAPI) -> precompute.Worker:
+    """The disclosure audits computed ahead (``hub.statistics.precompute``): woken by every commit
+    that changed what statistics read, reading through an engine that takes no write lock."""
+    worker = precompute.Worker(make_engine(settings.database_url, reader=True), app.state.sessions, poll=settings.audit_poll_seconds)
+
+    @event.listens_for(app.state.sessions, "after_commit")
+    def _changed(session: Session) -> None:
+        if session.info.pop(STATS_CHANGED, False):
+            worker.wake()
+
+    return worker
+
+
 def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI:
     secrets = load_secrets(settings)
     engine = make_engine(settings.database_url)
@@ -191,6 +211,7 @@ def create_app(settings: HubSettings, *, check_migrated: bool = True) -> FastAPI
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.ingest_slots = IngestSlots(settings.max_concurrent_ingests)
+    app.state.audit_worker = _audit_worker(settings, app) if settings.audit_ahead else None
     install_handlers(app)
     openapi.install(app)
     install_page_handlers(app)

@@ -274,6 +274,7 @@ def make_settings(db: str, tmp_path: Path, **overrides: Any) -> HubSettings:
         "session_key": TEST_SESSION_KEY,
         "signing_key_file": tmp_path / "hub-signing.pem",
         "policies_dir": Path(__file__).resolve().parent.parent / "policies",
+        "audit_ahead": False,  # questions audit on demand; tests/hub/statistics/test_precompute.py runs the worker
     }
     values.update(overrides)
     key_file = values.get("signing_key_file")

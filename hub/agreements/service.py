@@ -24,6 +24,7 @@ from anonymise import (
 )
 from hub import audit
 from hub.alerts import links as alert_links
+from hub.db import stats_changed
 from hub.errors import Conflict, NotFound, Rejected
 from hub.models import AgreementVersion, Submission, SubmissionStatus
 from hub.records import store as records
@@ -161,6 +162,7 @@ def _store(session: Session, agreement: Agreement, text: str, actor: str) -> Agr
     )
     session.add(row)
     session.flush()
+    stats_changed(session)
     return row
 
 

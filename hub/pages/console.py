@@ -387,6 +387,7 @@ def agreement_page(
         "agreement": agreement,
         "versions": rows,
         "document": rows[0].document,
+        "names": {o.id: o.name for o in partners.list_orgs(session)},
         "verbs": [
             verb
             for verb, (status, _) in VERBS.items()

@@ -6,7 +6,7 @@ quarter, status and row counts; audit entries by who, what and when.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from hub.models import (
 )
 from hub.pages.console_audit import details, when, who
 from hub.pages.errors import PageFailed
+from hub.pages.plain import grant_text
 from hub.pages.templating import templates
 from hub.partners import service as partners
 from hub.returns import service as returns
@@ -71,24 +72,13 @@ class PartnerFacts:
         return any(PartyRole.provider in m.roles for m in self.memberships)
 
 
-KIND_WORDS: Final = {
-    "LocalGovernmentOrganisation": "every borough council", "NGO": "every NGO", "LawEnforcement": "every police force",
-    "HealthServiceOrganisation": "every health service",
-}
-
-
-def _grant_text(g: Any) -> str:
-    who_ = g.org if g.org else (KIND_WORDS.get(g.kind.value, f"every {g.kind.value}") if g.kind else f"role {g.role.value.replace('_', ' ')}")
-    return f"{who_}: {g.level.value.replace('_', ' ')}" + (f" ({', '.join(g.boroughs)})" if g.boroughs else "")
-
-
 def _memberships(org: Organisation, current: list[Agreement]) -> list[Membership]:
     out = []
     for a in current:
         party = next((p for p in a.parties if p.org == org.id), None)
         if party is None:
             continue
-        shares = [_grant_text(g) for r in a.sharing if r.provider == org.id for g in r.grants]
+        shares = [grant_text(g) for r in a.sharing if r.provider == org.id for g in r.grants]
         sees = [
             f"{r.provider}: {g.level.value.replace('_', ' ')}"
             for r in a.sharing for g in r.grants

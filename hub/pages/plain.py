@@ -1,6 +1,9 @@
 """Pages: plain English for the schema's field names ("persons.mk_name_dob" → "Name and date of birth (for matching)")."""
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
+
+from anonymise import BY_GSS
 
 FIELD_NAMES: Final = {
     "incidents.county_lines": "County lines flag",
@@ -63,3 +66,45 @@ EXCLUDED_WHY: Final = {
 def excluded_why(reason: str) -> str:
     """Why a partner's records are left out of a figure, in words."""
     return EXCLUDED_WHY.get(reason, "is not included")
+
+
+KIND_NAMES: Final = {
+    "NGO": "NGO", "LawEnforcement": "Police", "HealthServiceOrganisation": "Health service",
+    "LocalGovernmentOrganisation": "Borough council", "CentralGovernmentOrganisation": "Central government",
+    "ImmigrationService": "Immigration service", "LegalService": "Legal service", "CorporateBusiness": "Business",
+    "SchoolOrCollege": "School or college",
+}
+KIND_WORDS: Final = {
+    "NGO": "every NGO", "LawEnforcement": "every police force", "HealthServiceOrganisation": "every health service",
+    "LocalGovernmentOrganisation": "every borough council", "CentralGovernmentOrganisation": "every central government body",
+    "ImmigrationService": "every immigration service", "LegalService": "every legal service",
+    "CorporateBusiness": "every business", "SchoolOrCollege": "every school or college",
+}
+ROLE_NAMES: Final = {
+    "operator": "Operator", "borough_officer": "Borough officer", "analyst": "Analyst", "partner_uploader": "Partner uploader",
+}
+GRANT_ROLES: Final = {"operator": "operators", "borough_officer": "borough officers", "analyst": "analysts", "partner_uploader": "partner uploaders"}
+LEVEL_WORDS: Final = {"borough_detail": "borough detail", "pooled_london": "pooled London", "networks": "networks"}
+
+
+def kind_name(kind: str) -> str:
+    """An organisation kind (HTCDS ``org_Type``) in words: "Borough council"."""
+    return KIND_NAMES.get(kind, kind)
+
+
+def role_name(role: str) -> str:
+    """A signed-in user's role in words: "Borough officer"."""
+    return ROLE_NAMES.get(role, role.replace("_", " ").capitalize())
+
+
+def grant_text(grant: Any, names: Mapping[str, str] | None = None) -> str:
+    """One sharing grant in words: "every borough council: borough detail", "analysts: networks"."""
+    if grant.org:
+        who = (names or {}).get(grant.org, grant.org)
+    elif grant.kind:
+        who = KIND_WORDS.get(grant.kind.value, f"every {grant.kind.value}")
+    else:
+        who = GRANT_ROLES.get(grant.role.value, grant.role.value.replace("_", " "))
+    level = LEVEL_WORDS.get(grant.level.value, grant.level.value.replace("_", " "))
+    boroughs = [BY_GSS[g].name if g in BY_GSS else g for g in grant.boroughs]
+    return f"{who}: {level}" + (f" ({', '.join(boroughs)})" if boroughs else "")

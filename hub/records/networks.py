@@ -258,8 +258,18 @@ def _mark(session: Session, agreement_id: str, last_quarter: str) -> None:
     session.flush()
 
 
-def _requarter(session: Session, agreement_id: str, last_quarter: str) -> None:
-    """The agreement's latest quarter moved: every network's growth is counted against the new one."""
+def _requarter(session: Session, agreement_id: str, last_quarter: str, *, forward: bool) -> None:
+    """The agreement's latest quarter moved: every network's growth is counted against the new one.
+
+    Moved ``forward`` by an upload, every incident of the new quarter is one the update just
+    recomputed (none was active before), so every other network holds none of them: a plain
+    ``UPDATE``. Moved back (the latest quarter's records left), each network is recounted."""
+    if forward:
+        session.execute(
+            sql_update(Network).where(Network.agreement_id == agreement_id, Network.last_quarter != last_quarter)
+            .values(last_quarter=last_quarter, added_last_quarter=0).execution_options(synchronize_session=False)
+        )
+        return
     added = (
         select(func.count()).select_from(NetworkMember).join(Incident, Incident.id == NetworkMember.incident_id)
         .where(NetworkMember.network_id == Network.id, Incident.quarter == last_quarter)
@@ -321,7 +331,7 @@ def update(session: Session, agreement_id: str, *, added: Collection[str] = (), 
     _dissolve(session, scope.dissolved)
     stored = _store(session, agreement_id, loaded, edges, found.label, ids, last_quarter, cross=cross)
     if last_quarter != build.last_quarter:
-        _requarter(session, agreement_id, last_quarter)
+        _requarter(session, agreement_id, last_quarter, forward=last_quarter > build.last_quarter)
     network_scope.snapshot(session, agreement_id, changes)
     _mark(session, agreement_id, last_quarter)
     clock.lap("store")

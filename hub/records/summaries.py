@@ -38,8 +38,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from hub.db import stats_changed
 from hub.models import (
     HubState,
     Incident,
@@ -56,6 +58,7 @@ from hub.records.measure import COLUMNS, EMPTY, KEYS, Measure
 H3_LEVELS: Final = (7, 6, 5)  # parents kept beside each stored cell
 LONDON: Final = "london"
 GENERATION: Final = "stats_generation"
+QUARTER_STAMP: Final = "stats_quarter:"
 _LINK_LOCK: Final = 0x6D736874_6C696E6B  # "mshtlink"
 MARKERS: Final = ("unknown", "not_asked", "not_applicable")
 MATCH_KEYS: Final = (
@@ -291,12 +294,35 @@ def _derived(submissions: Collection[str] | None) -> list[Select[Any]]:
 
 def _bump(session: Session) -> None:
     """A new random generation: no read-modify-write, so concurrent writers need no lock."""
+    stats_changed(session)
     now = datetime.now(UTC)
     value = secrets.token_hex(8)
     updated = session.execute(update(HubState).where(HubState.name == GENERATION).values(value=value, updated_at=now))
     if not getattr(updated, "rowcount", 0):
         session.add(HubState(name=GENERATION, value=value, updated_at=now))
         session.flush()
+
+
+def _stamp_quarters(session: Session, submission_ids: Collection[str]) -> None:
+    """A new random stamp for each quarter of these submissions (``quarter_stamp``)."""
+    quarters = sorted({str(q) for q in session.scalars(select(Submission.quarter).where(Submission.id.in_(list(submission_ids))))})
+    now = datetime.now(UTC)
+    for quarter in quarters:
+        name, value = QUARTER_STAMP + quarter, secrets.token_hex(8)
+        updated = session.execute(update(HubState).where(HubState.name == name).values(value=value, updated_at=now))
+        if getattr(updated, "rowcount", 0):
+            continue
+        try:
+            with session.begin_nested():
+                session.add(HubState(name=name, value=value, updated_at=now))
+        except IntegrityError:  # another writer made the row first: stamp over it
+            session.execute(update(HubState).where(HubState.name == name).values(value=value, updated_at=now))
+
+
+def quarter_stamp(session: Session, quarter: str) -> str:
+    """Changes whenever the summaries of a submission of ``quarter`` are written or dropped: with
+    the quarter's active submissions, what the hide sets of that quarter are keyed on."""
+    return session.scalar(select(HubState.value).where(HubState.name == QUARTER_STAMP + quarter)) or "0"
 
 
 def generation(session: Session) -> str:
@@ -315,6 +341,7 @@ def forget(session: Session, submission_ids: Collection[str]) -> None:
     if not ids:
         return
     _drop(session, ids)
+    _stamp_quarters(session, ids)
     _bump(session)
 
 
@@ -396,6 +423,7 @@ def refresh(session: Session, submission_ids: Collection[str]) -> None:
         # under the link lock, which already serialises this step.
         session.execute(text("ANALYZE persons, incidents, linked_persons"))
     _link(session, ids)
+    _stamp_quarters(session, ids)
     _bump(session)
 
 
@@ -408,6 +436,7 @@ def rebuild(session: Session) -> int:
         clusters.relink(session, agreement_id)
     _write_counts(session, None)
     _link(session, None)
+    _stamp_quarters(session, list(session.scalars(select(Submission.id))))
     _bump(session)
     return int(session.scalar(select(func.count()).select_from(StatCount)) or 0)
 

@@ -21,10 +21,12 @@ def csv_safe(value: object) -> str:
 
 
 def _label(p: PrivacyLabel) -> str:
-    return (
-        f"threshold {p.min_count}; rounded to {p.rounding_base}; partners {p.partners_included} of "
-        f"{p.partners_considered}; {' '.join(p.explanations)}"
-    )
+    """The privacy column: the rules, then the partners counted, said once ("based on 3 of 4 partners; …")."""
+    parts = [f"threshold {p.min_count}", f"rounded to {p.rounding_base}"]
+    if not any(e.startswith("based on") for e in p.explanations):
+        noun = "partner" if p.partners_considered == 1 else "partners"
+        parts.append(f"based on {p.partners_included} of {p.partners_considered} {noun}")
+    return "; ".join(parts + p.explanations)
 
 
 def tables_csv(tables: Iterable[Table], crosses: Iterable[CrossTable] = (), *, scope: str, quarter: str | None) -> str:

@@ -10,7 +10,7 @@ names each cell shown as "fewer than N" whose interval an intruder holding all o
 to within +-1.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -144,15 +144,16 @@ def joint(
     return c
 
 
-def protected(c: Constraints) -> frozenset[str]:
+def protected(c: Constraints, cancelled: Callable[[], bool] | None = None) -> frozenset[str]:
     """The cells of ``c`` to hide as well so that no small cell can be narrowed to +-1
     (``anonymise.intervals.protect``; smallest published cells first); fails closed on
-    inconsistent windows, hiding every cell on a line with a small one."""
+    inconsistent windows, hiding every cell on a line with a small one. ``cancelled``: see
+    ``protect`` (raises ``anonymise.Cancelled``)."""
     if not c.small:
         return frozenset()
     size = [w[0] for w in c.windows]
     try:
-        extra = protect(c.windows, c.lines, sorted(c.small), size)
+        extra = protect(c.windows, c.lines, sorted(c.small), size, cancelled=cancelled)
     except ValueError:
         extra = sorted({i for line in c.lines if c.small & {*line.members, line.total} for i in (*line.members, line.total)})
     return frozenset(c.names[i] for i in extra)

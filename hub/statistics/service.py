@@ -12,18 +12,17 @@ from typing import Final, TypeVar
 
 from sqlalchemy.orm import Session
 
-from anonymise import BY_GSS, LONDON, Visibility, vocab
+from anonymise import LONDON, Visibility, vocab
 from hub import audit
 from hub.auth.principal import Principal
 from hub.errors import Forbidden
 from hub.records import summaries
-from hub.statistics import access, figures, hidesets, linkage, linked, queries
+from hub.statistics import access, answers, figures, joint, linkage, linked, queries
 from hub.statistics import routes as route_stats
 from hub.statistics import tables as assembly
 from hub.statistics.caching import BoundedCache
-from hub.statistics.hotspots import hotspot_table
 from hub.statistics.linkage import REPEAT_KEYS, SEVERAL, RepeatCounts
-from hub.statistics.queries import Count, Scope
+from hub.statistics.queries import Scope
 from hub.statistics.route_nodes import label as route_label_of
 from hub.statistics.schemas import (
     AreaTables,
@@ -32,11 +31,9 @@ from hub.statistics.schemas import (
     Coverage,
     CtdcRow,
     CtdcTable,
-    Headline,
     Hotspots,
     Overview,
     ProviderQuarters,
-    Rate,
     Repeats,
     RouteFlows,
     Table,
@@ -71,46 +68,9 @@ def overview_quarters(session: Session, principal: Principal, area: str) -> list
 
 
 def overview(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Overview:
-    answer, visibility = _overview(session, principal, area, quarter)
+    answer, visibility = answers.overview(session, principal, area, quarter)
     _audit(session, principal, "overview", visibility, answer.quarter)
     return _masked_changes(session, principal, area, _linked(session, principal, area, answer, visibility))
-
-
-def _overview(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Overview, Visibility]:
-    visibility, scope, quarters, chosen = access.question(session, principal, area, quarter)
-    headlines: list[Headline] = []
-    rates: list[Rate] = []
-    tables: list[Table] = []
-    if scope.sources:
-        all_q = sorted({*quarters, *([chosen] if chosen else [])})
-        ages = queries.person_field_by_quarter(session, scope, "age_group", VICTIM)  # one scan, two uses
-        victims: dict[tuple[str, str], int] = {}
-        for a in ages:
-            victims[(a.quarter, a.provider)] = victims.get((a.quarter, a.provider), 0) + a.n
-        incidents = queries.incidents_by_quarter(session, scope)
-        series: list[tuple[str, str, list[Count]]] = [
-            ("incidents", "Incidents", incidents),
-            ("potential_victims", "Potential victims", [Count(q, o, n) for (q, o), n in victims.items()]),
-        ]
-        for key, label, rows in series:
-            trend = assembly.per_quarter_series(rows, all_q, visibility, key, label)
-            point = next((p for p in trend.points if p.key == chosen), None)
-            if point is not None and chosen is not None:
-                headlines.append(Headline(key=key, label=label, figure=point, changes=assembly.changes(trend, chosen)))
-        q_scope = scope.with_quarter(chosen)
-        totals = [Count("all", c.provider, c.n) for c in incidents if c.key == chosen]
-        rates = assembly.rates(session, q_scope, visibility, totals)
-        tables = [
-            assembly.exploitation(session, q_scope, visibility, totals=totals),
-            assembly.person_table(
-                session, q_scope, visibility, "age_group", "Adults and children", vocab.AgeGroup,
-                [Count(a.key, a.provider, a.n) for a in ages if a.quarter == chosen],
-            ),
-        ]
-    return Overview(
-        scope=area, scope_name=access.scope_name(area), quarter=chosen, quarters=quarters, headlines=headlines,
-        rates=rates, tables=tables, privacy=figures.privacy(visibility, visibility.providers),
-    ), visibility
 
 
 def trends(session: Session, principal: Principal, area: str) -> Trends:
@@ -137,59 +97,9 @@ def trends(session: Session, principal: Principal, area: str) -> Trends:
 
 
 def breakdowns(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Breakdowns:
-    answer, visibility = _breakdowns(session, principal, area, quarter)
+    answer, visibility = answers.breakdowns(session, principal, area, quarter)
     _audit(session, principal, "breakdowns", visibility, answer.quarter)
     return _linked(session, principal, area, answer, visibility)
-
-
-def _breakdowns(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Breakdowns, Visibility]:
-    visibility, scope, _, chosen = access.question(session, principal, area, quarter)
-    q = scope.with_quarter(chosen)
-    tables: list[Table] = []
-    cross = []
-    rates: list[Rate] = []
-    if scope.sources:
-        totals = queries.incidents_by_provider(session, q)
-        codes = queries.all_codes(session, q, ["exploitation_types", "methods_of_control"])
-        people = queries.person_profile(session, q, VICTIM)
-        referrals = queries.referral_profile(session, q)
-
-        def codes_of(field: str) -> list[Count]:
-            return [Count(c.code, c.provider, c.n) for c in codes if c.field == field]
-
-        def people_by(name: str) -> list[Count]:
-            return [Count(str(getattr(p, name)), p.provider, p.n) for p in people]
-
-        def referrals_by(name: str) -> list[Count]:
-            return [Count(str(getattr(r, name)), r.provider, r.n) for r in referrals]
-
-        tables = [
-            assembly.exploitation(session, q, visibility, codes_of("exploitation_types"), totals),
-            assembly.person_table(session, q, visibility, "age_group", "Adults and children", vocab.AgeGroup, people_by("age_group")),
-            assembly.person_table(session, q, visibility, "age_band", "Age band at exploitation", vocab.AgeBand, people_by("age_band")),
-            assembly.person_table(session, q, visibility, "gender", "Gender", vocab.Gender, people_by("gender")),
-            assembly.person_table(session, q, visibility, "nationality", "Nationality", None, people_by("nationality")),
-            assembly.incident_table(session, q, visibility, "premises_type", "Premises", vocab.PremisesType),
-            assembly.codes_table(session, q, visibility, "methods_of_control", "Methods of control", vocab.ControlMethod, codes_of("methods_of_control"), totals),
-            assembly.referral_table(visibility, "reasonable_grounds", "Reasonable grounds decisions", vocab.GroundsDecision, referrals_by("reasonable_grounds")),
-            assembly.referral_table(visibility, "conclusive_grounds", "Conclusive grounds decisions", vocab.GroundsDecision, referrals_by("conclusive_grounds")),
-            assembly.referral_table(visibility, "police_outcome", "Police outcomes", vocab.PoliceOutcome, referrals_by("police_outcome")),
-        ]
-        genders = ["female", "male", "other_gender", figures.NOT_RECORDED]
-        folded_rows = [
-            (p.gender if p.gender in ("female", "male") or p.gender in figures.MARKERS else "other_gender", p.age_group, p.provider, p.n)
-            for p in people
-        ]
-        cross = [
-            figures.cross_table(
-                id_="gender_by_age_group", title="Gender by adult/child", unit="potential victims", rows=folded_rows,
-                row_cats=genders, col_cats=["adult", "child", figures.NOT_RECORDED], visibility=visibility, rules=visibility,
-            )
-        ]
-        rates = assembly.rates(session, q, visibility, totals)
-    return Breakdowns(
-        scope=area, quarter=chosen, tables=tables, cross=cross, rates=rates, privacy=figures.privacy(visibility, visibility.providers),
-    ), visibility
 
 
 def premises_by_area(
@@ -230,20 +140,9 @@ def premises_by_area(
 
 
 def hotspots(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Hotspots:
-    answer, visibility = _hotspots(session, principal, area, quarter)
+    answer, visibility = answers.hotspots(session, principal, area, quarter)
     _audit(session, principal, "hotspots", visibility, answer.quarter)
     return _linked(session, principal, area, answer, visibility)
-
-
-def _hotspots(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Hotspots, Visibility]:
-    visibility, scope, _, chosen = access.question(session, principal, area, quarter)
-    q = scope.with_quarter(chosen)
-    rows = queries.hotspot_cells(session, q, visibility.view_h3_resolution) if scope.sources else []
-    cells, table = hotspot_table(rows, visibility)
-    return Hotspots(
-        scope=area, quarter=chosen, resolution=visibility.view_h3_resolution, cells=cells, table=table,
-        privacy=table.privacy,
-    ), visibility
 
 
 def routes(session: Session, principal: Principal, area: str, quarter: str | None = None,
@@ -287,71 +186,8 @@ HEADLINE_CELLS: Final = {"incidents": "incidents:total", "potential_victims": "p
 
 
 def _hide(session: Session, principal: Principal, area: str, quarter: str) -> frozenset[str]:
-    """The cells of ``area`` that :func:`_hide_sets` hides for ``quarter``."""
-    return _hide_sets(session, principal, quarter).get(area, frozenset())
-
-
-def _hide_sets(session: Session, principal: Principal, quarter: str) -> hidesets.HideSets:
-    """The cells the audit across everything this viewer can fetch for ``quarter`` must hide, by
-    area: overview, breakdowns and hotspots of London and of every borough it may see, as one
-    system (``hub.statistics.linked.joint``: London is the sum of the boroughs drawing on its
-    sources, plus the rest), so no small cell is narrowed to +-1 by combining tables or by
-    differencing London against the boroughs. Computed once per summaries generation and
-    viewer class and stored in the database (``hub.statistics.hidesets``), so every process
-    serves the same answer."""
-    generation = summaries.generation(session)
-    seen: dict[str, Visibility] = {}
-    complete = True
-    quarters_of: dict[tuple[object, ...], list[str]] = {}
-    for each in (LONDON, *sorted(BY_GSS)):
-        try:
-            visibility = access.visibility_for(session, principal, each)
-        except Forbidden:
-            complete = False
-            continue
-        sources = tuple(sorted(visibility.sources))
-        if sources not in quarters_of:
-            quarters_of[sources] = queries.submitted_quarters(session, Scope(each, visibility.sources))
-        if sources and quarter in quarters_of[sources]:
-            seen[each] = visibility
-    london = seen.get(LONDON)
-    complete = complete and london is not None and all(
-        b in seen and seen[b].sources == london.sources for b in BY_GSS
-    )
-    pooled = [b for b, v in seen.items() if b != LONDON and london is not None and v.sources <= london.sources]
-    key = (
-        quarter, complete,
-        tuple((a, tuple(sorted(v.sources)), v.min_count, v.rounding_base, v.view_h3_resolution) for a, v in seen.items()),
-    )
-    name = hidesets.digest(key)
-    hide = hidesets.load(session, name, generation)
-    if hide is None:
-        fetched = {
-            each: {
-                "overview": _overview(session, principal, each, quarter)[0].model_dump(),
-                "breakdowns": _breakdowns(session, principal, each, quarter)[0].model_dump(),
-                "hotspots": _hotspots(session, principal, each, quarter)[0].model_dump(),
-                "routes": _routes_body(session, principal, each, quarter, visibility),
-            }
-            for each, visibility in seen.items()
-        }
-        names = linked.protected(linked.joint(fetched, london=LONDON, pooled=pooled, complete=complete))
-        grouped: dict[str, set[str]] = {each: set() for each in seen}
-        for n in names:
-            each, _, cell = n.partition("/")
-            if each in grouped:
-                grouped[each].add(cell)
-        hide = {each: frozenset(cells) for each, cells in grouped.items()}
-        hidesets.store(session, name, generation, hide)
-    return hide
-
-
-def _routes_body(session: Session, principal: Principal, area: str, quarter: str, visibility: Visibility) -> dict[str, object]:
-    """The "in" route table as the linked audit reads it."""
-    scope = Scope(area, visibility.sources, quarter)
-    t = route_stats.route_table(session, principal, area, "in", visibility, scope)[0]
-    c = route_stats.ctdc_table(session, visibility, scope)[0]
-    return {"tables": [t.model_dump(), c.model_dump()], "privacy": t.privacy.model_dump()}
+    """The cells of ``area`` the joint audit of ``quarter`` hides (``hub.statistics.joint``)."""
+    return joint.hide_sets(session, principal, quarter).get(area, frozenset())
 
 
 def _linked(session: Session, principal: Principal, area: str, answer: Linked, visibility: Visibility) -> Linked:

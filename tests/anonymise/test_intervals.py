@@ -2,6 +2,7 @@
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,3 +64,12 @@ def test_protect_leaves_no_small_cell_narrow(true: list[int]) -> None:
     labelled = [i for i in small if i not in extra]  # still shown as "fewer than 5"
     found = intervals(bounds, GRID_LINES, labelled)
     assert all(hi is None or hi - lo > 2 for lo, hi in found.values())
+
+
+def test_protect_stops_when_cancelled_and_returns_no_partial_answer() -> None:
+    from anonymise import Cancelled, Line, protect
+
+    bounds, lines = [(6, 6), (1, 4), (10, 10)], [Line((0, 1), 2)]
+    assert protect(bounds, lines, small=[1], true=[6, 4, 10], cancelled=lambda: False) == [0]
+    with pytest.raises(Cancelled):
+        protect(bounds, lines, small=[1], true=[6, 4, 10], cancelled=lambda: True)

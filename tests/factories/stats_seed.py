@@ -6,6 +6,7 @@ partners, so repeat-people figures have something to find.
 """
 
 import random
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,8 +79,20 @@ def add_orgs(session: Session) -> None:
     session.flush()
 
 
+def demo_agreement_text() -> str:
+    """``policies/demo.yaml`` without the analyst's every-borough grants: the analyst sees pooled
+    London (and networks), so a test's first London question audits London alone. The demo's own
+    agreement is in tests that need it (``tests/hub/pages/test_routes_browser.py``)."""
+    source = DEMO_AGREEMENT.read_text(encoding="utf-8")
+    opened = re.findall(r"^ *- \{role: analyst, level: borough_detail[^\n]*\n", source, flags=re.MULTILINE)
+    assert opened, "the demo agreement opens every borough to the analyst"
+    for line in opened:
+        source = source.replace(line, "")
+    return source
+
+
 def load_agreement(session: Session, text: str | None = None) -> None:
-    agreements.load_version(session, text or DEMO_AGREEMENT.read_text(encoding="utf-8"), actor="test")
+    agreements.load_version(session, text or demo_agreement_text(), actor="test")
 
 
 def seed(

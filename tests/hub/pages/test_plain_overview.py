@@ -66,3 +66,16 @@ def test_london_compares_boroughs_with_each_boroughs_own_published_figure(hub: H
     assert not_shared is not None
     assert "Camden" in not_shared.group(0)
     assert CAMDEN not in table.group(0)
+
+
+def test_borough_comparison_has_one_privacy_note_naming_each_rows_partners(hub: HubUnderTest) -> None:
+    _signed_in(hub)
+    page = hub.client.get("/dashboard/london/boroughs").text
+    assert page.count("data-privacy") == 1
+    note = re.search(r'<div class="privacy-label" data-privacy>.*?</div>', page, re.S)
+    assert note is not None
+    text = re.sub(r"\s+", " ", note.group(0))
+    assert "Newham: Demo NGO, Demo Police, London Borough of Newham" in text
+    assert "fewer than 5" in text
+    assert "demo-ngo" not in text
+    assert "London total above" not in page

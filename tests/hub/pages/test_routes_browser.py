@@ -28,7 +28,7 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     def fill(s: Session) -> None:
         seed(s, per_quarter=30, seed_=5, with_agreement=False)
-        load_agreement(s, every_borough_agreement())  # the analyst: every borough's detail from three partners
+        load_agreement(s, every_borough_agreement())  # policies/demo.yaml: the analyst sees every borough from three partners
         add_quarter(s)
         add_routes(s)
         premises.import_register(s, [register(Path(directory) / "fhrs.xml")], actor="test")

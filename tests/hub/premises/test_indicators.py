@@ -29,6 +29,7 @@ from tests.factories.stats_seed import (
     NEWHAM,
     TOWER_HAMLETS,
     add_incidents,
+    demo_agreement_text,
     load_agreement,
     seed,
 )
@@ -47,7 +48,7 @@ def agreement_text() -> str:
     """The demo agreement with the analyst's grants opening the three boroughs' detail (a ranking needs it)."""
     grant = "      - {role: analyst, level: networks}  # pooled London figures, and the network list and link chart"
     opened = "      - {role: analyst, level: borough_detail, boroughs: [E09000025, E09000030, E09000007]}"
-    source = DEMO_AGREEMENT.read_text(encoding="utf-8")
+    source = demo_agreement_text()
     assert grant in source
     return source.replace(grant, opened)
 

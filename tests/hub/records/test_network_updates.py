@@ -211,3 +211,23 @@ def test_a_value_too_widely_held_joins_nothing_even_when_only_some_holders_are_r
     assert _assert_as_rebuilt(hub, "test-agreement") == (0, 0)
     assert hub.upload(two, raw_bundle(two, _rows([({1}, None), ({2}, None)], 2))).status_code == 201
     assert _assert_as_rebuilt(hub, "test-agreement") == (2, 0)  # not one: the phone three hold joins none of them
+
+
+def test_growth_is_counted_against_the_latest_quarter_as_it_moves_forward_and_back(hub: HubUnderTest) -> None:
+    one, two, _ = (hub.arrange(add_partner, org) for org in PARTNERS)
+    hub.arrange(add_agreement, PARTNERS, cross_partner=True)
+
+    def growth() -> list[tuple[str, int, int]]:
+        with hub.session() as session:
+            return sorted((n.last_quarter, n.incidents, n.added_last_quarter) for n in session.scalars(select(Network)))
+
+    bundle = raw_bundle(one, _rows([({0}, None), ({0}, None)], 1, "2026-Q1"), quarter="2026-Q1")
+    assert hub.upload(one, bundle).status_code == 201
+    assert growth() == [("2026-Q1", 2, 2)]
+    bundle = raw_bundle(two, _rows([({1}, None), ({1}, None), ({1}, None)], 2, "2026-Q2"), quarter="2026-Q2")
+    assert hub.upload(two, bundle).status_code == 201
+    assert growth() == [("2026-Q2", 2, 0), ("2026-Q2", 3, 3)]  # forward: the untouched network grew by none
+    assert _assert_as_rebuilt(hub, "test-agreement") == (2, 0)
+    assert hub.partner_call(two, "POST", "/api/v1/submissions/2026-Q2/withdraw").status_code == 200
+    assert growth() == [("2026-Q1", 2, 2)]  # back: recounted against the quarter before
+    assert _assert_as_rebuilt(hub, "test-agreement") == (1, 0)

@@ -16,11 +16,11 @@ from tests.conftest import make_settings
 from tests.factories.accounts import add_user, login
 from tests.factories.stats_seed import (
     CAMDEN,
-    DEMO_AGREEMENT,
     NEWHAM,
     QUARTERS,
     TOWER_HAMLETS,
     add_orgs,
+    demo_agreement_text,
     load_agreement,
     seed,
 )
@@ -35,7 +35,7 @@ def officer(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     engine = make_engine(db_url)
     with make_sessionmaker(engine)() as s:
         add_orgs(s)  # the demo agreement, its borough officers seeing the detail of all three boroughs
-        load_agreement(s, DEMO_AGREEMENT.read_text(encoding="utf-8").replace(DETAIL, f"{DETAIL[:-1]}, boroughs: [{', '.join(BOROUGHS)}]}}"))
+        load_agreement(s, demo_agreement_text().replace(DETAIL, f"{DETAIL[:-1]}, boroughs: [{', '.join(BOROUGHS)}]}}"))
         seed(s, per_quarter=12, with_agreement=False)  # small counts: many cells under the threshold in each borough
         add_user(s, "newham.officer", "borough_officer", "lb-newham")
         s.commit()

@@ -304,3 +304,21 @@ def test_no_response_ever_holds_a_small_count(small_db: Any, counts: list[int], 
                 for f in figures:
                     assert f["value"] is None or f["value"] == 0 or (f["value"] >= 5 and f["value"] % 5 == 0), f
         s.rollback()
+
+
+@pytest.mark.parametrize(
+    ("explanations", "privacy"),
+    [
+        (
+            ["based on 3 of 4 partners; 1 does not share borough detail with your organisation"],
+            "threshold 5; rounded to 5; based on 3 of 4 partners; 1 does not share borough detail with your organisation",
+        ),
+        ([], "threshold 5; rounded to 5; based on 3 of 4 partners"),
+    ],
+)
+def test_csv_privacy_column_gives_the_partner_count_once(explanations: list[str], privacy: str) -> None:
+    label = PrivacyLabel(scope="london", min_count=5, rounding_base=5, partners_included=3, partners_considered=4, agreements=[], explanations=explanations, rules="r")
+    t = Table(id="t", title="T", unit="u", rows=[Figure(key="k", label="K", value=10, display="10")], total=Figure(key="total", label="Total", value=10, display="10"), additive=True, privacy=label)
+    rows = list(csv.reader(io.StringIO(tables_csv([t], scope="london", quarter=None), newline="")))
+    assert rows[0][-1] == "privacy"
+    assert [r[-1] for r in rows[1:]] == [privacy, privacy]

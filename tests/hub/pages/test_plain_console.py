@@ -1,0 +1,69 @@
+"""The console and the page header speak in words: an agreement's parties by their display names and kinds,
+its sharing rules as the partner page words them, and the signed-in role as a role, not a key."""
+
+from sqlalchemy.orm import Session
+
+from tests.factories import add_partner
+from tests.factories.accounts import add_user, login
+from tests.factories.stats_seed import add_orgs, load_agreement
+from tests.hubs import HubUnderTest
+
+
+def _arrange(s: Session) -> None:
+    add_orgs(s)
+    load_agreement(s)
+    add_user(s, "olive", "operator", "hub-operator")
+    add_user(s, "nina", "borough_officer", "lb-newham")
+
+
+def _section(page: str, heading: str) -> str:
+    assert f"<h2>{heading}</h2>" in page, heading
+    return page.split(f"<h2>{heading}</h2>", 1)[1].split("</section>", 1)[0]
+
+
+def test_agreement_page_names_parties_and_sharing_rules_in_words(hub: HubUnderTest) -> None:
+    hub.arrange(_arrange)
+    login(hub.client, "olive")
+    page = hub.client.get("/console/agreements/demo-london")
+    assert page.status_code == 200
+    parties = _section(page.text, "Parties")
+    assert '<a href="/console/organisations/lb-newham">London Borough of Newham</a>' in parties
+    assert "Borough council" in parties
+    rules = _section(page.text, "Sharing rules")
+    assert '<a href="/console/organisations/demo-hospital">Demo Hospital Trust</a>' in rules
+    assert "every borough council: pooled London" in rules
+    assert "analysts: networks" in rules
+    for key in ("LocalGovernmentOrganisation", "HealthServiceOrganisation", "borough_detail", "pooled_london", "role analyst"):
+        assert key not in parties + rules, key
+
+
+def test_the_header_names_the_signed_in_role_in_words(hub: HubUnderTest) -> None:
+    hub.arrange(_arrange)
+    login(hub.client, "nina")
+    page = hub.client.get("/dashboard/E09000025").text
+    assert '<span class="who">Nina · Borough officer</span>' in page
+    assert "borough_officer" not in page
+
+
+def test_organisations_page_names_kinds_in_words(hub: HubUnderTest) -> None:
+    hub.arrange(_arrange)
+    login(hub.client, "olive")
+    page = hub.client.get("/console/organisations").text
+    row = page.split('<tr data-org="lb-newham">', 1)[1].split("</tr>", 1)[0]
+    assert "<td>Borough council</td>" in row
+    assert '<option value="LocalGovernmentOrganisation">Borough council</option>' in page
+
+
+def test_partner_page_offers_to_revoke_each_active_key_through_its_confirmation(hub: HubUnderTest) -> None:
+    hub.arrange(_arrange)
+    made = hub.arrange(add_partner, "demo-ngo")
+    login(hub.client, "olive")
+    page = hub.client.get("/console/organisations/demo-ngo").text
+    keys = _section_by_id(page, "keys")
+    assert f'href="/console/keys/{made.kid}/revoke"' in keys
+    assert hub.client.get(f"/console/keys/{made.kid}/revoke").status_code == 200
+
+
+def _section_by_id(page: str, section: str) -> str:
+    assert f'id="{section}"' in page, section
+    return page.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
