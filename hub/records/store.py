@@ -100,7 +100,9 @@ def analyze(session: Session) -> None:
     --repeat``; autovacuum may be off or not have run yet). ANALYZE samples a bounded number of
     rows per table and sees this transaction's own rows; it takes no lock that blocks writers."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"ANALYZE {', '.join(table.name for table in RECORD_TABLES)}"))
+        # with the tables the network update joins: never analysed, its network_persons x
+        # person_clusters join ran 44-55 s per upload from the third on (bench/ingest.py --repeat)
+        session.execute(text(f"ANALYZE {', '.join(table.name for table in RECORD_TABLES)}, person_clusters, network_persons"))
 
 
 def finish(session: Session, submission_id: str, *, agreement_id: str) -> None:
