@@ -14,6 +14,7 @@ where that organisation is a recipient of a current agreement. A class nobody ho
 new user with a new role) is computed by its first question, as every audit was before.
 """
 
+import functools
 import logging
 import threading
 import uuid
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anonymise import Cancelled, ViewerRole, Visibility
 from hub.agreements import service as agreements
 from hub.auth.principal import Principal
+from hub.db import session_scope
 from hub.models import Organisation, OrgStatus, User, UserStatus
 from hub.records import summaries
 from hub.statistics import access, hidesets, joint, queries
@@ -179,18 +181,7 @@ def run_pending(
 
 
 def _scope(factory: sessionmaker[Session]) -> Callable[[], Iterator[Session]]:
-    def scoped() -> Iterator[Session]:
-        session = factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    return scoped
+    return functools.partial(session_scope, factory)
 
 
 class Worker:
