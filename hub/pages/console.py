@@ -26,7 +26,7 @@ from hub.models import (
     UserStatus,
 )
 from hub.pages.errors import PageFailed, attempt
-from hub.pages.forms import FieldError, org_errors, user_errors
+from hub.pages.forms import FieldError, add_org, user_errors
 from hub.pages.templating import templates
 from hub.partners import service as partners
 from hub.returns.grid import build_grid
@@ -157,20 +157,7 @@ def add_organisation(
     gss_code: Annotated[str, Form(max_length=9)] = "",
 ) -> Response:
     values = {"org_id": org_id, "org_name": name, "org_kind": kind, "gss_code": gss_code}
-    errors = org_errors(org_id, name, kind, gss_code)
-    if not errors:
-        try:
-            with attempt(session):
-                partners.add_org(
-                    session,
-                    org_id=org_id,
-                    name=name.strip(),
-                    kind=PartnerType(kind),
-                    gss_code=gss_code or None,
-                    actor=operator.actor,
-                )
-        except HubError as exc:
-            errors = [FieldError("org_id", exc.detail)]
+    errors = add_org(session, operator.actor, org_id=org_id, name=name, kind=kind, gss_code=gss_code)
     if errors:
         return _orgs_page(request, session, operator, form="add-org", values=values, errors=errors)
     return _done("/console/organisations", "org-added")

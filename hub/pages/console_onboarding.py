@@ -23,7 +23,7 @@ from hub.errors import HubError
 from hub.models import KeyStatus
 from hub.pages.console_partner import PartnerFacts, partner_facts
 from hub.pages.errors import PageFailed, attempt
-from hub.pages.forms import FieldError, org_errors, user_errors
+from hub.pages.forms import FieldError, add_org, user_errors
 from hub.pages.templating import templates
 from hub.partners import service as partners
 
@@ -94,14 +94,7 @@ def add_organisation(
     kind: Annotated[str, Form(max_length=40)] = "", gss_code: Annotated[str, Form(max_length=9)] = "",
 ) -> Response:
     values = {"org_id": org_id, "org_name": name, "org_kind": kind, "gss_code": gss_code}
-    errors = org_errors(org_id, name, kind, gss_code)
-    if not errors:
-        try:
-            with attempt(session):
-                partners.add_org(session, org_id=org_id, name=name.strip(), kind=PartnerType(kind), gss_code=gss_code or None,
-                                 actor=operator.actor)
-        except HubError as exc:
-            errors = [FieldError("org_id", exc.detail)]
+    errors = add_org(session, operator.actor, org_id=org_id, name=name, kind=kind, gss_code=gss_code)
     if errors:
         return _start(request, operator, session, values=values, errors=errors, status=422)
     return RedirectResponse(f"/console/onboard/{org_id}?notice=org", status_code=303)

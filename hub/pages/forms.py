@@ -8,7 +8,12 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from sqlalchemy.orm import Session
+
 from anonymise import PartnerType
+from hub.errors import HubError
+from hub.pages.errors import attempt
+from hub.partners import service as partners
 
 REASON_MIN: Final = 10
 REASON_MAX: Final = 200  # an audit detail holds at most 200 characters
@@ -59,6 +64,20 @@ def org_errors(org_id: str, name: str, kind: str, gss_code: str) -> list[FieldEr
     elif not gss_code and kind == PartnerType.LocalGovernmentOrganisation.value:
         errors.append(FieldError("gss_code", "A borough needs its GSS code, e.g. E09000025 for Newham"))
     return errors
+
+
+def add_org(session: Session, actor: str, *, org_id: str, name: str, kind: str, gss_code: str) -> list[FieldError]:
+    """Check the add-organisation form and, if it holds, add the organisation; the problems otherwise."""
+    errors = org_errors(org_id, name, kind, gss_code)
+    if errors:
+        return errors
+    try:
+        with attempt(session):
+            partners.add_org(session, org_id=org_id, name=name.strip(), kind=PartnerType(kind), gss_code=gss_code or None,
+                             actor=actor)
+    except HubError as exc:
+        return [FieldError("org_id", exc.detail)]
+    return []
 
 
 def user_errors(username: str, display_name: str, password: str) -> list[FieldError]:
