@@ -1,12 +1,15 @@
 """What a recognizer is: named regex patterns as data, an optional validator, and the spans they find."""
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
 from anonymise.recognizers.prefilters import prefiltered, required_strings
 from anonymise.recognizers.words_gate import text_words
+
+_COMPILING: Final = threading.Lock()
 
 __all__ = ["Pattern", "RecognizerSpec", "Span"]
 
@@ -84,11 +87,18 @@ class RecognizerSpec:
     """Per pattern, strings every match contains (:func:`~anonymise.recognizers.prefilters.required_strings`)."""
 
     def compiled(self) -> list[tuple[re.Pattern[str], Pattern]]:
+        """The patterns compiled once, under a lock: two threads scrubbing at once (two uploads in
+        one hub process) must not both fill the lists. ``_compiled`` is filled last, in one step,
+        so a thread that sees it filled sees ``_required`` and ``_gate`` complete."""
         if not self._compiled:
-            self._required.extend(required_strings(p.regex, p.flags) for p in self.patterns)
-            self._compiled.extend((re.compile(prefiltered(p.regex, p.flags), p.flags), p) for p in self.patterns)
-            if self.gate is not None:
-                self._gate.append(re.compile(prefiltered(self.gate)))
+            with _COMPILING:
+                if not self._compiled:
+                    required = [required_strings(p.regex, p.flags) for p in self.patterns]
+                    compiled = [(re.compile(prefiltered(p.regex, p.flags), p.flags), p) for p in self.patterns]
+                    if self.gate is not None:
+                        self._gate.append(re.compile(prefiltered(self.gate)))
+                    self._required.extend(required)
+                    self._compiled.extend(compiled)
         return self._compiled
 
     def find(self, text: str, words: frozenset[str] | None = None) -> Iterator[Span]:

@@ -82,7 +82,7 @@ def test_concurrent_uploads_to_two_processes_leave_one_active(db_url: str, hub_p
         thread.join()
     codes = [r.status_code for r in results if r is not None]
     assert len(codes) == len(bundles)
-    assert set(codes) <= {201, 409}, codes
+    assert set(codes) <= {201, 409}, [r.text for r in results if r is not None]
     statuses, _ = _state(db_url)
     assert statuses.count("active") == 1
     assert len(statuses) == codes.count(201)
