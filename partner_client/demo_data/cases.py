@@ -139,7 +139,7 @@ class World:
     def _share(self, person: TruePerson) -> None:
         """Now and then a labour provider, a controller's phone, a van or a house a few people share:
         what joins incidents into networks across partners and boroughs. Rare on purpose: in each
-        quarter's exports (four partners, 400 rows each) a shared value is held by a handful of
+        quarter's exports (four partners, 300 to 400 rows each) a shared value is held by a handful of
         incidents, so networks have the sizes casework sees (tens of incidents, not thousands)."""
         shared = self.shared
         if person.role == "suspect":
@@ -148,7 +148,7 @@ class World:
             if shared.random() < 0.02:
                 person.phone = shared.choice(SHARED_PHONES)
             return
-        if person.exploitation == "labour" and shared.random() < 0.02:
+        if person.exploitation == "labour" and shared.random() < 0.08:
             person.employer = LABOUR_PROVIDERS[0] if shared.random() < 0.7 else shared.choice(LABOUR_PROVIDERS[1:])
         if shared.random() < 0.004:
             person.phone = shared.choice(SHARED_PHONES)
