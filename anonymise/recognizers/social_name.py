@@ -17,11 +17,12 @@ False
 from anonymise.recognizers.base import Pattern, RecognizerSpec
 from anonymise.recognizers.words_gate import required_last_words
 
-_PLATFORM_WORDS = (
+PLATFORM_WORDS = (
     r"(?:facebook|fb|insta(?:gram)?|ig|tik\s?tok|snap(?:chat)?|whats\s?app|telegram|twitter|you\s?tube|discord"
     r"|signal|viber|messenger|threads|onlyfans|only\s?fans|grindr|tinder|badoo|wechat|line\s+app|kik)"
 )
-_PLATFORM = _PLATFORM_WORDS + r"(?:'s)?"
+"""A platform word (shared with :mod:`~anonymise.recognizers.display_name`)."""
+_PLATFORM = PLATFORM_WORDS + r"(?:'s)?"
 _PHRASE = (
     r"(?:goes\s+by|profile\s+name|display\s+name|user\s?name|screen\s+name|account\s+(?:called|named|name)"
     r"|county\s+line|(?:new\s+|fake\s+|second\s+)?account|profile|page|group\s+chat|channel|group)"
@@ -33,7 +34,7 @@ _NEXT = r"(?:\s+(?:[A-Z\u00C0-\u024F\u1E00-\u1EFF][\w'’\-]*|\d{2,4})(?=[\s,.;:
 
 _CUE = rf"(?i:\b(?:{_PLATFORM}|{_PHRASE})\b)|\b{_X}"
 
-_platform_words, _phrase_words = required_last_words(_PLATFORM_WORDS), required_last_words(_PHRASE)
+_platform_words, _phrase_words = required_last_words(PLATFORM_WORDS), required_last_words(_PHRASE)
 _CUE_WORDS = _platform_words | _phrase_words | {"x"}
 """Every match holds a platform word, a naming phrase or "X" as a whole word."""
 

@@ -1,0 +1,71 @@
+"""Lower-case display names and short dotted handles right after a platform word.
+
+``tiktok is golden nails ldn``, ``snap as dj rem``, ``insta mia.k``: people writing fast type a
+profile name in lower case, made of ordinary words the word pass keeps, and short dotted handles
+too short for :mod:`~anonymise.recognizers.handle`. After a platform word (and "is", "as", ":"
+or "-"), two to four lower-case words up to a function word or punctuation are a display name;
+one word is not enough ("her insta is private"). Signal, Threads and Messenger are ordinary words
+too often ("the signal is bad there") to start a lower-case name. Right after a platform word, a token holding a
+dot is a handle.
+
+>>> [m.group(1) for m in RECOGNIZER.compiled()[0][0].finditer("her tiktok is golden nails ldn lol. then")]
+['golden nails ldn']
+>>> [m.group(1) for m in RECOGNIZER.compiled()[1][0].finditer("found on insta mia.k and")]
+['mia.k']
+>>> [t for t in ("his insta is private", "whatsapp is the only way", "on tiktok is a video") if any(RECOGNIZER.find(t))]
+[]
+"""
+
+from anonymise.recognizers.base import Pattern, RecognizerSpec
+from anonymise.recognizers.social_name import PLATFORM_WORDS
+from anonymise.recognizers.words_gate import required_last_words
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+STOP_WORDS = frozenset(
+    _words(
+        "a an the and or but if so then than that this these those which who whom whose when where while because as"
+        " of in on at to for from with by about into over after before under via per is are was were be been being"
+        " has have had do does did not no never still just only also too very really always now again lol lmao haha"
+        " he she they we i you it him her them us me my his their our your its"
+        " private public blocked deleted down full new old gone hacked closed open active banned fake"
+    )
+)
+"""Words that end a lower-case display name (or, first, show that none follows)."""
+
+_PLATFORM = rf"(?i:\b{PLATFORM_WORDS}(?:'s)?)"
+_JOIN = r"(?:\s+(?:is|as|name\s+is|called)\s+|\s*[:\-–]\s*)"
+_WORD_CHARS = r"[a-z\u00C0-\u024F\u1E00-\u1EFF][a-z0-9'\u00C0-\u024F\u1E00-\u1EFF]*"
+_STOP = "|".join(sorted(STOP_WORDS, key=len, reverse=True))
+_WORD = rf"(?!(?:{_STOP})(?![\w'])){_WORD_CHARS}"
+
+RECOGNIZER = RecognizerSpec(
+    entity="HANDLE",
+    patterns=(
+        Pattern(
+            "lower-case words after a platform word",
+            rf"(?i:\b(?!signal|threads|messenger)){_PLATFORM}{_JOIN}({_WORD}(?:[ ]{_WORD}){{1,3}})(?![\w@]|\.\w)",
+            0.55,
+            group=1,
+        ),
+        Pattern(
+            "dotted token after a platform word",
+            rf"{_PLATFORM}{_JOIN}?\s*([a-z0-9][\w]*(?:\.[\w]+)+)(?![\w@]|\.\w)",
+            0.6,
+            group=1,
+        ),
+    ),
+    validate=lambda s: _is_display_name(s),
+    words=required_last_words(PLATFORM_WORDS),
+    gate=rf"{_PLATFORM}",
+    priority=58,
+)
+
+
+def _is_display_name(text: str) -> bool:
+    if "." in text:
+        return not text.lower().endswith((".com", ".co.uk", ".org", ".net", ".uk"))
+    return not STOP_WORDS.issuperset(text.split())
