@@ -37,7 +37,9 @@ STOP_WORDS = frozenset(
 """Words that end a lower-case display name (or, first, show that none follows)."""
 
 _PLATFORM = rf"(?i:\b{PLATFORM_WORDS}(?:'s)?)"
-_JOIN = r"(?:\s+(?:is|as|name\s+is|called)\s+|\s*[:\-–]\s*)"
+_JOIN = r"(?:[ ](?:is|as|name[ ]is|called)[ ]|[ ]?[:\-–][ ]?)"
+"""Single spaces only: the narrative re-check sets placeholders aside as spaces, and "insta as <HANDLE_1>
+most nights" must not then make "most nights" a name."""
 _WORD_CHARS = r"[a-z\u00C0-\u024F\u1E00-\u1EFF][a-z0-9'\u00C0-\u024F\u1E00-\u1EFF]*"
 _STOP = "|".join(sorted(STOP_WORDS, key=len, reverse=True))
 _WORD = rf"(?!(?:{_STOP})(?![\w'])){_WORD_CHARS}"
@@ -53,7 +55,7 @@ RECOGNIZER = RecognizerSpec(
         ),
         Pattern(
             "dotted token after a platform word",
-            rf"{_PLATFORM}{_JOIN}?\s*([a-z0-9][\w]*(?:\.[\w]+)+)(?![\w@]|\.\w)",
+            rf"{_PLATFORM}(?:{_JOIN}|[ ])([a-z0-9][\w]*(?:\.[\w]+)+)(?![\w@]|\.\w)",
             0.6,
             group=1,
         ),

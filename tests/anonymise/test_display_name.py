@@ -51,6 +51,11 @@ def test_ordinary_phrases_after_a_platform_word_are_kept(text: str) -> None:
     assert _found(text) == []
 
 
+def test_words_after_a_placeholder_are_not_a_name() -> None:
+    # the narrative re-check sees "<HANDLE_1>" as spaces
+    assert _found("messages her on Instagram as    most nights") == []
+
+
 def test_the_display_name_leaves_the_note(scrubber: Scrubber) -> None:
     out = scrubber.scrub("her manager's tiktok is golden nails ldn lol. she looked tired").text
     for word in ("golden", "nails", "ldn"):
