@@ -1,6 +1,8 @@
 """The console and the page header speak in words: an agreement's parties by their display names and kinds,
 its sharing rules as the partner page words them, and the signed-in role as a role, not a key."""
 
+import re
+
 from sqlalchemy.orm import Session
 
 from tests.factories import add_partner
@@ -67,3 +69,23 @@ def test_partner_page_offers_to_revoke_each_active_key_through_its_confirmation(
 def _section_by_id(page: str, section: str) -> str:
     assert f'id="{section}"' in page, section
     return page.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_onboarding_lists_only_organisations_still_being_onboarded(hub: HubUnderTest) -> None:
+    from anonymise import PartnerType
+    from hub.partners import service as partners
+    from tests.factories.stats_seed import seed
+
+    def arrange(s: Session) -> None:
+        seed(s, per_quarter=2, quarters=("2026-Q3",))  # the four providers have sent a return, no user among them
+        add_user(s, "olive", "operator", "hub-operator")
+        add_user(s, "tess", "borough_officer", "lb-tower-hamlets")  # a recipient with a user and its agreement
+        add_user(s, "cam", "borough_officer", "lb-camden")
+        partners.add_org(s, org_id="ngo-fresh", name="Fresh Start NGO", kind=PartnerType.NGO, gss_code=None, actor="test")
+
+    hub.arrange(arrange)
+    login(hub.client, "olive")
+    page = hub.client.get("/console/onboard").text
+    listed = re.findall(r'<tr data-org="([a-z0-9-]+)">', page.split('id="under-way"', 1)[1].split("</table>", 1)[0])
+    assert listed == ["ngo-fresh"]
+    assert "until it sends its first upload" in page, "the page states its rule"
