@@ -6,7 +6,7 @@ import re
 from sqlalchemy.orm import Session
 
 from tests.factories import add_partner
-from tests.factories.accounts import add_user, login
+from tests.factories.accounts import add_user, csrf_of, login
 from tests.factories.stats_seed import add_orgs, load_agreement
 from tests.hubs import HubUnderTest
 
@@ -89,3 +89,20 @@ def test_onboarding_lists_only_organisations_still_being_onboarded(hub: HubUnder
     listed = re.findall(r'<tr data-org="([a-z0-9-]+)">', page.split('id="under-way"', 1)[1].split("</table>", 1)[0])
     assert listed == ["ngo-fresh"]
     assert "until it sends its first upload" in page, "the page states its rule"
+
+
+def test_contact_form_error_comes_back_in_the_form_with_the_input_kept(hub: HubUnderTest) -> None:
+    hub.arrange(_arrange)
+    login(hub.client, "olive")
+    typed = "Sam Reyes, caseworker, 020 7946 0000 " + "x" * 300
+    answer = hub.client.post("/console/organisations/demo-ngo/contact", data={"contact": typed, "csrf_token": csrf_of(hub.client)})
+    assert answer.status_code == 422
+    page = answer.text
+    assert 'id="error-summary"' in page
+    assert '<a href="#contact-demo-ngo">Keep the named contact to 300 characters or fewer</a>' in page
+    row = page.split('<tr data-org="demo-ngo">', 1)[1].split("</tr>", 1)[0]
+    assert f'value="{typed}"' in row, "the input is kept"
+    assert 'aria-invalid="true"' in row
+    assert "<h1>Organisations and users</h1>" in page, "the form's own page, not a separate error page"
+    kept = hub.client.get("/console/organisations").text.split('<tr data-org="demo-ngo">', 1)[1].split("</tr>", 1)[0]
+    assert 'name="contact" maxlength="300" size="28" value=""' in kept, "nothing was stored"
