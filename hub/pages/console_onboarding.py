@@ -89,7 +89,9 @@ def _start(request: Request, operator: Principal, session: SessionDep, *, values
         facts = partner_facts(session, org.id)
         p = progress(facts, now)
         if under_way(facts, p):
-            listed.append((org, p))
+            # an organisation that only receives figures needs no token and sends no upload
+            needed = (0, 1, 3) if facts.memberships and not facts.provides else range(len(STEPS))
+            listed.append((org, p, sum(p.done[i] for i in needed), len(needed)))
     return _page(request, operator, "console_onboarding_start.html", status, values=values or {}, errors=errors or [],
                  kinds=[k.value for k in PartnerType], boroughs=BY_GSS, under_way=listed)
 

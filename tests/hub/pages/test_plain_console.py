@@ -80,14 +80,17 @@ def test_onboarding_lists_only_organisations_still_being_onboarded(hub: HubUnder
         seed(s, per_quarter=2, quarters=("2026-Q3",))  # the four providers have sent a return, no user among them
         add_user(s, "olive", "operator", "hub-operator")
         add_user(s, "tess", "borough_officer", "lb-tower-hamlets")  # a recipient with a user and its agreement
-        add_user(s, "cam", "borough_officer", "lb-camden")
         partners.add_org(s, org_id="ngo-fresh", name="Fresh Start NGO", kind=PartnerType.NGO, gss_code=None, actor="test")
 
     hub.arrange(arrange)
     login(hub.client, "olive")
     page = hub.client.get("/console/onboard").text
     listed = re.findall(r'<tr data-org="([a-z0-9-]+)">', page.split('id="under-way"', 1)[1].split("</table>", 1)[0])
-    assert listed == ["ngo-fresh"]
+    assert listed == ["lb-camden", "ngo-fresh"], "Camden only receives figures and has no user yet"
+    camden = page.split('<tr data-org="lb-camden">', 1)[1].split("</tr>", 1)[0]
+    assert "<td>2 of 3</td>" in camden, "a recipient needs no token and sends no upload"
+    fresh = page.split('<tr data-org="ngo-fresh">', 1)[1].split("</tr>", 1)[0]
+    assert "<td>1 of 5</td>" in fresh
     assert "until it sends its first upload" in page, "the page states its rule"
 
 
