@@ -38,6 +38,7 @@ class ClientState(BaseModel):
     org_id: str
     kid: str
     hub_public_key: str = Field(description="The hub's Ed25519 public key, base64 raw bytes.")
+    org_name: str | None = Field(default=None, description="The organisation's name as the hub operator gave it.")
     partner_type: str | None = None
     linkage_key_version: int | None = None
 

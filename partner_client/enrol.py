@@ -40,7 +40,8 @@ def enrol(settings: ClientSettings, hub_url: str, token: str, *, transport: http
         raise ClientError(f"The hub refused enrolment ({response.status_code}): {_detail(response)}.")
     body = response.json()
     state = ClientState(
-        hub_url=hub_url, org_id=body["org_id"], kid=body["kid"], hub_public_key=body["hub_public_key"]
+        hub_url=hub_url, org_id=body["org_id"], kid=body["kid"], hub_public_key=body["hub_public_key"],
+        org_name=body.get("org_name"),
     )
     save_state(settings, state)
     return state

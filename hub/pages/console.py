@@ -26,7 +26,7 @@ from hub.models import (
     UserStatus,
 )
 from hub.pages.errors import PageFailed, attempt
-from hub.pages.forms import FieldError, add_org, user_errors
+from hub.pages.forms import FieldError, add_org, contact_errors, user_errors
 from hub.pages.templating import templates
 from hub.partners import service as partners
 from hub.returns.grid import build_grid
@@ -257,9 +257,13 @@ def org_contact(
     _csrf: CsrfForm,
     session: SessionDep,
     org_id: Annotated[str, Path(max_length=64)],
-    contact: Annotated[str, Form(max_length=300)] = "",
+    contact: Annotated[str, Form(max_length=4000)] = "",  # longer than the field holds: checked in the form
 ) -> Response:
     """The named contact shown to another partner once a contact request about an alert is accepted (docs/alerts.md)."""
+    errors = contact_errors(org_id, contact)
+    if errors:
+        values = {"contact_org": org_id, "contact": contact}
+        return _orgs_page(request, session, operator, form="contact", values=values, errors=errors, status=422)
     try:
         alerts.set_contact(session, org_id, contact or None, actor=operator.actor)
     except HubError as exc:

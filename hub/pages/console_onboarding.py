@@ -62,6 +62,17 @@ def progress(f: PartnerFacts, now: datetime) -> Progress:
     return Progress((True, bool(f.users), enrolled, in_agreement, bool(f.submissions)), waiting and not enrolled)
 
 
+def under_way(f: PartnerFacts, p: Progress) -> bool:
+    """Still being onboarded: until its first upload; an organisation that only receives figures, until it
+    has a user and a place in an agreement. One that already sends returns is working, whatever it lacks
+    (a provider that uploads from its client needs no console user); its own page shows what is missing."""
+    if f.submissions:
+        return False
+    if f.memberships and not f.provides:
+        return not (p.done[1] and p.done[3])
+    return not p.complete
+
+
 def _page(request: Request, operator: Principal, name: str, status: int = 200, **context: Any) -> Response:
     notice = NOTICES.get(request.query_params.get("notice") or "")
     base = {"principal": operator, "csrf_token": csrf_token(request), "notice": notice, "steps": STEPS}
@@ -71,15 +82,18 @@ def _page(request: Request, operator: Principal, name: str, status: int = 200, *
 def _start(request: Request, operator: Principal, session: SessionDep, *, values: dict[str, str] | None = None,
            errors: list[FieldError] | None = None, status: int = 200) -> Response:
     now = datetime.now(UTC)
-    under_way = []
+    listed = []
     for org in partners.list_orgs(session):
         if org.id == operator.org_id or org.status != "active":  # the hub's own operators upload nothing
             continue
-        p = progress(partner_facts(session, org.id), now)
-        if not p.complete:
-            under_way.append((org, p))
+        facts = partner_facts(session, org.id)
+        p = progress(facts, now)
+        if under_way(facts, p):
+            # an organisation that only receives figures needs no token and sends no upload
+            needed = (0, 1, 3) if facts.memberships and not facts.provides else range(len(STEPS))
+            listed.append((org, p, sum(p.done[i] for i in needed), len(needed)))
     return _page(request, operator, "console_onboarding_start.html", status, values=values or {}, errors=errors or [],
-                 kinds=[k.value for k in PartnerType], boroughs=BY_GSS, under_way=under_way)
+                 kinds=[k.value for k in PartnerType], boroughs=BY_GSS, under_way=listed)
 
 
 @router.get("/onboard")

@@ -80,6 +80,20 @@ def add_org(session: Session, actor: str, *, org_id: str, name: str, kind: str, 
     return []
 
 
+CONTACT_MAX: Final = 300
+
+
+def contact_errors(org_id: str, contact: str) -> list[FieldError]:
+    """The alerts contact form's problem, on the organisation's own input.
+
+    >>> contact_errors("demo-ngo", "x" * 301)[0].field, contact_errors("demo-ngo", "Sam Reyes, 020 7946 0000")
+    ('contact-demo-ngo', [])
+    """
+    if len(contact.strip()) > CONTACT_MAX:
+        return [FieldError(f"contact-{org_id}", f"Keep the named contact to {CONTACT_MAX} characters or fewer")]
+    return []
+
+
 def user_errors(username: str, display_name: str, password: str) -> list[FieldError]:
     """Every problem of the add-user form at once.
 

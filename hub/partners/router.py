@@ -93,7 +93,8 @@ def enrol(
     client = request.client.host if request.client else "unknown"
     ratelimit.guard(request.app.state.sessions, f"enrol:{client}", limit=settings.enrol_limit_per_hour)
     key = service.enrol(session, token=body.token, public_key=body.public_key)
-    return EnrolOut(kid=key.kid, org_id=key.org_id, hub_public_key=secrets.signing_public_key_b64)
+    org = service.get_org(session, key.org_id)
+    return EnrolOut(kid=key.kid, org_id=key.org_id, org_name=org.name, hub_public_key=secrets.signing_public_key_b64)
 
 
 @router.get("/keys", summary="Partner signing keys (operators)")
@@ -124,4 +125,5 @@ def whoami(principal: CurrentPrincipal, request: Request) -> SessionOut:
 @router.post("/keys/rotate", status_code=201, summary="Replace the calling partner's key (signed with the current key)")
 def rotate_key(body: RotateIn, partner: PartnerCall, session: SessionDep, secrets: SecretsDep) -> EnrolOut:
     key = service.rotate_key(session, current_kid=partner.kid, public_key=body.public_key)
-    return EnrolOut(kid=key.kid, org_id=key.org_id, hub_public_key=secrets.signing_public_key_b64)
+    org = service.get_org(session, key.org_id)
+    return EnrolOut(kid=key.kid, org_id=key.org_id, org_name=org.name, hub_public_key=secrets.signing_public_key_b64)

@@ -70,6 +70,7 @@ class EnrolIn(In):
 class EnrolOut(BaseModel):
     kid: str
     org_id: str
+    org_name: str = Field(description="The organisation's display name, for the partner's own pages.")
     hub_public_key: str = Field(description="Base64 of the hub's raw Ed25519 key that signs receipts.")
 
 

@@ -2,6 +2,8 @@
 
 from typing import Any, Final
 
+from anonymise import country_name
+from anonymise.london import BY_GSS
 from partner_client.profile import TARGETS, IdentifierKind
 
 IGNORE_LABEL: Final = "Not sent (left out)"
@@ -95,6 +97,41 @@ def code_label(code: str) -> str:
     ('Private household', 'Potential victim')
     """
     return code.replace("_", " ").capitalize()
+
+
+_NOT_CODED: Final = frozenset({"first_known_month", "reporting_quarter", "decision_month", "h3_cell", "h3_resolution", "person_seq"})
+
+
+def value_label(column: str, value: str) -> tuple[str, str | None]:
+    """A sent value in words, and the code it is sent as (None when the words are the value).
+
+    >>> value_label("role", "potential_victim"), value_label("nationality", "AL"), value_label("la_gss_code", "E09000025")
+    (('Potential victim', 'potential_victim'), ('Albania', 'AL'), ('Newham', 'E09000025'))
+    >>> value_label("nationality", "region:eastern_europe"), value_label("reporting_quarter", "2026Q3")
+    (('Region: eastern europe', 'region:eastern_europe'), ('2026Q3', None))
+    """
+    if column in _NOT_CODED or not value:
+        return value, None
+    if len(value) == 2 and value.isupper():
+        try:
+            return country_name(value), value
+        except KeyError:
+            return value, None
+    if value in BY_GSS:
+        return BY_GSS[value].name, value
+    if value.startswith("region:"):
+        return "Region: " + value.removeprefix("region:").replace("_", " "), value
+    words = code_label(value)
+    return words, (value if words != value else None)
+
+
+def table_words(counts: dict[str, int]) -> str:
+    """Record counts per table in words.
+
+    >>> table_words({"persons": 26, "person_keys": 704})
+    '26 people; 704 other identifiers (as pseudonyms)'
+    """
+    return "; ".join(f"{n} {TABLE_LABELS.get(t, code_label(t)).lower()}" for t, n in counts.items())
 
 
 def column_label(name: str) -> str:

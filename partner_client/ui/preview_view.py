@@ -8,7 +8,13 @@ from anonymise.bundle import OpenedBundle
 from anonymise.schema import TABLES
 from partner_client.preview import notes, pieces, records
 from partner_client.review import QUASI_IDENTIFIERS, risk_figures
-from partner_client.ui.labels import TABLE_LABELS, column_label, is_pseudonym
+from partner_client.ui.labels import (
+    TABLE_LABELS,
+    column_label,
+    is_pseudonym,
+    table_words,
+    value_label,
+)
 
 PAGE_SIZE: Final = 25
 
@@ -32,9 +38,12 @@ def _cell(column: str, value: Any, pseudonyms: Pseudonyms, note_numbers: dict[st
         return {"kind": "pseudonym", "n": pseudonyms.number(column, str(value))}
     if column == "narrative":
         return {"kind": "note", "n": note_numbers.get(str(value), 0)}
-    if isinstance(value, list):
-        return {"kind": "text", "text": ", ".join(str(v) for v in value)}
-    return {"kind": "text", "text": str(value)}
+    values = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+    shown = [value_label(column, v) for v in values]
+    cell: dict[str, Any] = {"kind": "text", "text": ", ".join(words for words, _ in shown)}
+    if any(code is not None for _, code in shown):
+        cell["code"] = ", ".join(values)
+    return cell
 
 
 class PreviewView:
@@ -85,18 +94,27 @@ RECEIPT_LABELS: Final = {
 }
 
 
-def receipt_rows(body: dict[str, Any]) -> list[dict[str, str]]:
-    """The hub's signed receipt as label/value lines (long fingerprints shortened, the signature said checked).
+def receipt_rows(body: dict[str, Any], org_name: str | None = None) -> list[dict[str, str]]:
+    """The hub's signed receipt as label/value lines (long fingerprints shortened, tables and the
+    organisation in words, the signature said checked); a code shown in words is kept as ``code``.
 
-    >>> receipt_rows({"receipt": {"submission_id": "7", "record_counts": {"incidents": 3}, "bundle_sha256": "ab" * 32}})
-    [{'label': 'Submission number', 'value': '7'}, {'label': 'Records received', 'value': '3 incidents'}, {'label': 'Bundle fingerprint', 'value': 'abababab…abab'}, {'label': 'Signature', 'value': "checked: the hub's own key signed this receipt"}]
+    >>> receipt_rows({"receipt": {"submission_id": "7", "record_counts": {"person_keys": 3}, "bundle_sha256": "ab" * 32}})
+    [{'label': 'Submission number', 'value': '7'}, {'label': 'Records received', 'value': '3 other identifiers (as pseudonyms)'}, {'label': 'Bundle fingerprint', 'value': 'abababab…abab'}, {'label': 'Signature', 'value': "checked: the hub's own key signed this receipt"}]
+    >>> receipt_rows({"org_id": "demo-ngo"}, "Hope Street Refuge")[0]
+    {'label': 'Sent as', 'value': 'Hope Street Refuge', 'code': 'demo-ngo'}
     """
     receipt = body.get("receipt", body)
     out = []
     for key, value in receipt.items():
         if key in {"signature", "receipt_format"}:
             continue
-        if isinstance(value, dict):
+        line = {"label": RECEIPT_LABELS.get(key, key.replace("_", " ").capitalize())}
+        if key in {"org_id", "partner_id"} and org_name:
+            out.append(line | {"value": org_name, "code": str(value)})
+            continue
+        if key == "record_counts" and isinstance(value, dict):
+            text = table_words(value)
+        elif isinstance(value, dict):
             text = ", ".join(f"{n} {k}" for k, n in value.items())
         elif isinstance(value, list):
             text = ", ".join(str(v) for v in value) or "none"
@@ -106,6 +124,6 @@ def receipt_rows(body: dict[str, Any]) -> list[dict[str, str]]:
             text = f"{value[:8]}…{value[-4:]}"
         else:
             text = str(value)
-        out.append({"label": RECEIPT_LABELS.get(key, key.replace("_", " ").capitalize()), "value": text})
+        out.append(line | {"value": text})
     out.append({"label": "Signature", "value": "checked: the hub's own key signed this receipt"})
     return out

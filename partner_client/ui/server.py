@@ -37,7 +37,7 @@ from partner_client.returns import owed
 from partner_client.review import review_lines
 from partner_client.ui.choices import apply_choices, choices_of
 from partner_client.ui.journey import journey_router, mapping_view, save_profile, saved_profiles
-from partner_client.ui.labels import field_options
+from partner_client.ui.labels import field_options, table_words
 from partner_client.ui.plain import page_hint, page_problem, page_text
 from partner_client.ui.preview_view import PreviewView, receipt_rows
 from partner_client.ui.values import apply_values
@@ -169,7 +169,9 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
     def context() -> dict[str, Any]:
         try:
             state = load_state(settings)
-            who: dict[str, Any] = {"enrolled": True, "org_id": state.org_id, "hub_url": state.hub_url}
+            who: dict[str, Any] = {
+                "enrolled": True, "org_id": state.org_id, "org_name": state.org_name or state.org_id, "hub_url": state.hub_url,
+            }
         except ClientError as exc:
             who = {"enrolled": False, "error": exc.message}
         try:
@@ -274,6 +276,7 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
         return {
             "bundle_id": bundle_id,
             "record_counts": prepared.manifest["record_counts"],
+            "record_words": table_words(prepared.manifest["record_counts"]),
             "review": review_lines(prepared.manifest),
             "privacy_report": prepared.manifest["privacy_report"],
             "warnings": [page_problem(p.as_dict() | {"where": p.where()}) for p in prepared.warnings],
@@ -315,7 +318,7 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
         saved = save_profile(settings, body.save_as, workspace.profiles[body.bundle_id]) if body.save_as.strip() else None
         with workspace.lock:
             receipt = Hub(settings).upload(path)
-        return receipt | {"lines": receipt_rows(receipt), "saved_as": saved}
+        return receipt | {"lines": receipt_rows(receipt, load_state(settings).org_name), "saved_as": saved}
 
     return app
 

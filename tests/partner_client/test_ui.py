@@ -86,7 +86,7 @@ def test_caseworker_sends_a_quarter_through_the_page(
         page.select_option("#quarter", "2026Q3")
         page.click("#prepare")
         page.locator("#step3").wait_for(state="visible", timeout=120_000)
-        assert "persons" in page.inner_text("#counts")
+        assert "people" in page.inner_text("#counts"), "tables in words"
         assert "Re-identification risk" in (page.text_content("#review") or "")
         assert "unique" in page.inner_text("#risk")
         assert page.inner_text("#notes") == "No notes will leave."  # the agreement allows none from the police

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from hub.partners import service as partners
 from partner_client.cli import app
 from partner_client.config import ClientSettings
 from partner_client.preview import notes, read_bundle
@@ -23,11 +24,14 @@ from tests.hubs import DEMO_AGREEMENT, LiveHub, run_hub
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "caseworker" / "small_ngo.csv"
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 HASH = re.compile(r"[0-9a-f]{32,}")
+NGO_NAME = "Hope Street Refuge"
 
 
 @pytest.fixture
 def live_hub(tmp_path: Path) -> Iterator[LiveHub]:
     with run_hub(tmp_path / "hub") as live:
+        with live.session() as session:  # the name the hub operator gave the NGO, which the page shows
+            partners.edit_org(session, "demo-ngo", name=NGO_NAME, gss_code=None, actor="test-operator")
         yield live
 
 
@@ -110,7 +114,7 @@ def test_caseworker_does_the_whole_job_on_the_page(
         _shot(page, "0-enrol-error")
         page.fill("#enrol-token", live_hub.enrolment_token("demo-ngo"))
         page.click("#enrol")
-        expect(page.locator("#enrol-done")).to_contain_text("Enrolled as demo-ngo")
+        expect(page.locator("#enrol-done")).to_contain_text(f"Enrolled as {NGO_NAME}")
         page.set_input_files("#key-file", str(key_file))
         page.click("#import-key")
         expect(page.locator("#key-done")).to_contain_text("fingerprint")
@@ -195,7 +199,14 @@ def test_caseworker_does_the_whole_job_on_the_page(
         assert page.locator("#records .badge").count() >= 1
         page.select_option("#table-choice", "persons")
         expect(page.locator("#records caption")).to_contain_text("People")
-        assert "Potential victim" in page.inner_text("#records") or "potential_victim" in page.inner_text("#records")
+        people = page.inner_text("#records")
+        assert "Potential victim" in people, "roles in words"
+        assert "Albania" in people, "nationalities by name"
+        assert "potential_victim" not in people, "codes only in the tooltip"
+        assert not re.search(r"\bAL\b", people), "codes only in the tooltip"
+        assert page.locator("#records td[title='sent as potential_victim']").count() == page.locator("#records tbody tr").count()
+        assert "_" not in page.inner_text("#counts"), "table names in words"
+        assert "People" in page.inner_text("#table-choice")
         assert not HASH.search(page.inner_text("#step3")), "no 64-character hashes on the page"
         violations["preview"] = _serious(page)
         _shot(page, "3-preview")
@@ -211,6 +222,9 @@ def test_caseworker_does_the_whole_job_on_the_page(
         receipt = page.inner_text("#receipt")
         assert "Submission number" in receipt
         assert "{" not in receipt
+        assert "_" not in receipt, "table names in words, not person_keys"
+        assert f"Sent as\n{NGO_NAME}" in receipt, "the organisation by its name, not demo-ngo"
+        assert "demo-ngo" not in receipt
         expect(page.locator("#saved-status")).to_contain_text("case-export")
         violations["receipt"] = _serious(page)
         _shot(page, "4-receipt")

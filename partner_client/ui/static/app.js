@@ -58,12 +58,13 @@ async function busy(button, work) {
 function renderWho(ctx) {
   state.ctx = ctx;
   const parts = [];
-  parts.push(ctx.enrolled ? `Sending as ${ctx.org_id} to ${ctx.hub_url}.` : "This computer is not enrolled yet.");
+  parts.push(ctx.enrolled ? `Sending as ${ctx.org_name} to ${ctx.hub_url}.` : "This computer is not enrolled yet.");
   parts.push(ctx.key ? `Linkage key version ${ctx.key.version} (fingerprint ${ctx.key.fingerprint}).` : "No linkage key yet.");
   $("who").textContent = parts.join(" ");
   $("enrol-box").hidden = ctx.enrolled;
   $("enrol-done").hidden = !ctx.enrolled;
-  $("enrol-done").textContent = ctx.enrolled ? `✓ Enrolled as ${ctx.org_id}.` : "";
+  $("enrol-done").textContent = ctx.enrolled ? `✓ Enrolled as ${ctx.org_name}.` : "";
+  $("enrol-done").title = ctx.enrolled ? "on the hub: " + ctx.org_id : "";
   $("key-box").hidden = !!ctx.key;
   $("key-done").hidden = !ctx.key;
   $("key-done").textContent = ctx.key ? `✓ Linkage key imported; fingerprint ${ctx.key.fingerprint}. Check it with your agreement's lead partner.` : "";

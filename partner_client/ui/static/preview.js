@@ -36,7 +36,7 @@ function renderCell(cell) {
   const td = el("td");
   if (cell.kind === "pseudonym") td.append(el("span", { class: "badge", text: "pseudonym " + cell.n }));
   else if (cell.kind === "note") td.append(el("a", { href: "#note-" + cell.n, text: "note " + cell.n }));
-  else if (cell.kind === "text") td.textContent = cell.text;
+  else if (cell.kind === "text") { td.textContent = cell.text; if (cell.code) td.title = "sent as " + cell.code; }
   return td;
 }
 
@@ -56,7 +56,7 @@ async function showPage(table, page) {
 
 function renderPreview(result) {
   state.bundleId = result.bundle_id;
-  $("counts").textContent = "Records that will leave: " + Object.entries(result.record_counts).map(([t, n]) => `${n} ${t}`).join(", ") + ".";
+  $("counts").textContent = "Records that will leave: " + result.record_words + ".";
   $("review").textContent = result.review.join("\n");
   const w = $("warnings"); w.replaceChildren();
   if (result.warnings.length) {
@@ -97,7 +97,11 @@ $("send").addEventListener("click", (ev) => busy(ev.target, async () => {
   goTo(4);
   $("receipt-status").textContent = `Accepted by the hub: submission ${result.receipt.submission_id} for ${result.receipt.quarter}. The receipt's signature was checked.`;
   const host = $("receipt"); host.replaceChildren();
-  for (const line of result.lines) host.append(el("dt", { text: line.label }), el("dd", { text: line.value }));
+  for (const line of result.lines) {
+    const dd = el("dd", { text: line.value });
+    if (line.code) dd.title = "on the hub: " + line.code;
+    host.append(el("dt", { text: line.label }), dd);
+  }
   $("saved-status").textContent = result.saved_as
     ? `Your mapping is saved as “${result.saved_as}”: next quarter, choose “Your saved mapping: ${result.saved_as}” in step 2.`
     : "The mapping was not saved.";

@@ -188,3 +188,23 @@ def test_onboard_a_partner_step_by_step(hub_url: tuple[str, str], browser: Brows
         assert step in actions, step
     assert found
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_a_contact_too_long_comes_back_in_its_row_with_the_error_summary(hub_url: tuple[str, str], browser: Browser) -> None:
+    base, _ = hub_url
+    page = _signed_in(browser, base)
+    page.goto(f"{base}/console/organisations")
+    field = page.locator("#contact-demo-ngo")
+    typed = "Sam Reyes, caseworker, 020 7946 0000, " + "pasted past the box's limit " * 12
+    field.evaluate("(el, text) => { el.removeAttribute('maxlength'); el.value = text; }", typed)  # as a client without maxlength sends
+    page.locator('tr[data-org="demo-ngo"] button', has_text="Save contact").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#error-summary")).to_contain_text("Keep the named contact to 300 characters or fewer")
+    assert page.locator("h1").inner_text() == "Organisations and users"
+    expect(page.locator("#contact-demo-ngo")).to_have_value(typed)
+    expect(page.locator("#contact-demo-ngo")).to_have_attribute("aria-invalid", "true")
+    page.locator("#error-summary a").click()
+    expect(page.locator("#contact-demo-ngo")).to_be_focused()
+    found: dict[str, list[dict[str, Any]]] = {}
+    _check(page, "contact-error", found)
+    assert found == {"contact-error": []}
