@@ -8,7 +8,7 @@ data: submissions appear as metadata (who, which quarter, when, how many rows).
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
 from anonymise import AgreementStatus, PartnerType, ViewerRole, check_agreement_text
@@ -16,7 +16,7 @@ from hub import audit
 from hub.agreements import service as agreements
 from hub.agreements.schemas import MAX_DOCUMENT_CHARS
 from hub.alerts import service as alerts
-from hub.auth.pages import CsrfForm, csrf_token, page_roles
+from hub.auth.pages import CsrfForm, OperatorPage, csrf_token
 from hub.auth.principal import Principal
 from hub.deps import DB_INT_MAX, SessionDep
 from hub.errors import HubError, NotFound
@@ -34,7 +34,7 @@ from hub.submissions import service as submissions
 
 router = APIRouter(prefix="/console")
 
-Operator = Annotated[Principal, Depends(page_roles(ViewerRole.operator))]
+Operator = OperatorPage
 AgreementIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
 NOTICES: Final = {

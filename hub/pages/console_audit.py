@@ -11,19 +11,17 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from anonymise import ViewerRole
 from hub import audit
-from hub.auth.pages import csrf_token, page_roles
-from hub.auth.principal import Principal
+from hub.auth.pages import OperatorPage, csrf_token
 from hub.deps import DB_INT_MAX, SessionDep
 from hub.models import AuditEntry
 from hub.pages.templating import templates
 from hub.statistics.exports import csv_safe
 
 router = APIRouter(prefix="/console")
-Operator = Annotated[Principal, Depends(page_roles(ViewerRole.operator))]
+Operator = OperatorPage
 PAGE: Final = 100
 EXPORT_MAX: Final = 50_000
 TEXT_MAX: Final = 120

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Form, Path, Request, Response
+from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
-from anonymise import AgreementStatus, ViewerRole
+from anonymise import AgreementStatus
 from hub.agreements import service as agreements
-from hub.auth.pages import CsrfForm, csrf_token, page_roles
+from hub.auth.pages import CsrfForm, OperatorPage, csrf_token
 from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import HubError, NotFound
@@ -29,7 +29,7 @@ from hub.submissions import service as submissions
 
 router = APIRouter(prefix="/console")
 
-Operator = Annotated[Principal, Depends(page_roles(ViewerRole.operator))]
+Operator = OperatorPage
 Reason = Annotated[str, Form(max_length=REASON_MAX * 4)]
 AgreementIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Name = Annotated[str, Path(max_length=120)]

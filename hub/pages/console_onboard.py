@@ -11,14 +11,14 @@ import difflib
 import re
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
+from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from anonymise import PartnerType, ViewerRole, check_agreement_text, parse_agreement
+from anonymise import PartnerType, check_agreement_text, parse_agreement
 from hub import audit
 from hub.agreements import service as agreements
 from hub.agreements.schemas import MAX_DOCUMENT_CHARS
-from hub.auth.pages import CsrfForm, csrf_token, page_roles
+from hub.auth.pages import CsrfForm, OperatorPage, csrf_token
 from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import HubError
@@ -28,7 +28,7 @@ from hub.pages.templating import templates
 from hub.partners import service as partners
 
 router = APIRouter(prefix="/console")
-Operator = Annotated[Principal, Depends(page_roles(ViewerRole.operator))]
+Operator = OperatorPage
 AgreementIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Share = Literal["borough_detail", "pooled_london", "none"]
 SHARES: Final = {

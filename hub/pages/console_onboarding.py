@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Form, Path, Request, Response
+from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from anonymise import BY_GSS, PartnerType, PartyRole, ViewerRole
 from hub.agreements import service as agreements
-from hub.auth.pages import CsrfForm, csrf_token, page_roles
+from hub.auth.pages import CsrfForm, OperatorPage, csrf_token
 from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import HubError
@@ -28,7 +28,7 @@ from hub.pages.templating import templates
 from hub.partners import service as partners
 
 router = APIRouter(prefix="/console")
-Operator = Annotated[Principal, Depends(page_roles(ViewerRole.operator))]
+Operator = OperatorPage
 OrgIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 STEPS: Final = ("Organisation", "First user", "Enrolment token", "Agreement", "First upload")
 NOTICES: Final = {

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy.orm import Session
 
-from anonymise import Agreement, PartyRole, ViewerRole
+from anonymise import Agreement, PartyRole
 from hub import audit
 from hub.agreements import service as agreements
-from hub.auth.pages import csrf_token, page_roles
-from hub.auth.principal import Principal
+from hub.auth.pages import OperatorPage, csrf_token
 from hub.deps import SessionDep
 from hub.errors import HubError
 from hub.models import (
@@ -36,7 +35,7 @@ from hub.returns import service as returns
 from hub.submissions import service as submissions
 
 router = APIRouter(prefix="/console")
-Operator = Annotated[Principal, Depends(page_roles(ViewerRole.operator))]
+Operator = OperatorPage
 OrgIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 
 

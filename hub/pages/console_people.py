@@ -5,11 +5,11 @@ the audit log by the partners service; a refused change is shown in the form wit
 
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Form, Path, Request, Response
+from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from anonymise import BY_GSS, PartnerType, ViewerRole
-from hub.auth.pages import CsrfForm, csrf_token, page_roles
+from hub.auth.pages import CsrfForm, OperatorPage, csrf_token
 from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import HubError
@@ -19,7 +19,7 @@ from hub.pages.templating import templates
 from hub.partners import service as partners
 
 router = APIRouter(prefix="/console")
-Operator = Annotated[Principal, Depends(page_roles(ViewerRole.operator))]
+Operator = OperatorPage
 OrgIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 UsernamePath = Annotated[str, Path(min_length=1, max_length=120)]
 Reason = Annotated[str, Form(max_length=REASON_MAX + 50)]

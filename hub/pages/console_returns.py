@@ -8,11 +8,10 @@ who sent it. The partner sees it in ``msht-client status`` and on its local page
 import re
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from anonymise import ViewerRole
-from hub.auth.pages import CsrfForm, csrf_token, page_roles
+from hub.auth.pages import CsrfForm, OperatorPage, csrf_token
 from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import HubError
@@ -23,7 +22,7 @@ from hub.partners import service as partners
 from hub.returns import service as returns
 
 router = APIRouter(prefix="/console")
-Operator = Annotated[Principal, Depends(page_roles(ViewerRole.operator))]
+Operator = OperatorPage
 TARGET: Final = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}\|[a-z0-9][a-z0-9-]{1,63}\|(19|20)[0-9]{2}-Q[1-4]$")
 Targets = Annotated[list[str], Query(max_length=500)]
 
