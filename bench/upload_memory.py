@@ -113,19 +113,25 @@ def case(name: str, base: str, pid: int, idle: int, partner: FakePartner, bodies
     return ok
 
 
+def _hub_with_partner(directory: Path) -> tuple[str, FakePartner]:
+    """A migrated SQLite hub in ``directory`` with one partner in one agreement."""
+    url = f"sqlite:///{directory / 'hub.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session, session.begin():
+        partner = add_partner(session, "ngo-one")
+        add_agreement(session, ["ngo-one"])
+    engine.dispose()
+    return url, partner
+
+
 def stage_memory(rows: int) -> None:
     """One Parquet bomb received in a fresh process (built here, so its making costs that process nothing)."""
     import subprocess
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        url = f"sqlite:///{directory / 'hub.db'}"
-        migrate(url)
-        engine = make_engine(url)
-        with make_sessionmaker(engine)() as session, session.begin():
-            partner: FakePartner = add_partner(session, "ngo-one")
-            add_agreement(session, ["ngo-one"])
-        engine.dispose()
+        _, partner = _hub_with_partner(directory)
         for name, body in (("warm", partner.bundle(make_tables(3))), ("bomb", parquet_bomb(partner, rows, 1))):
             (directory / f"{name}.zip").write_bytes(body)
             (directory / f"{name}.token").write_text(partner.token(bundle=body))
@@ -196,13 +202,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        url = f"sqlite:///{directory / 'hub.db'}"
-        migrate(url)
-        engine = make_engine(url)
-        with make_sessionmaker(engine)() as session, session.begin():
-            partner: FakePartner = add_partner(session, "ngo-one")
-            add_agreement(session, ["ngo-one"])
-        engine.dispose()
+        url, partner = _hub_with_partner(directory)
         started = time.perf_counter()
         zbomb = zip_bomb()
         pbombs = [parquet_bomb(partner, args.rows, tag) for tag in (1, 2, 3)]
