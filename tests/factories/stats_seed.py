@@ -91,6 +91,15 @@ def demo_agreement_text() -> str:
     return source
 
 
+OFFICER_DETAIL: Final = "{kind: LocalGovernmentOrganisation, level: borough_detail}"
+
+
+def officers_see_boroughs(text: str, boroughs: tuple[str, ...]) -> str:
+    """``text`` with every borough officer also seeing the detail of ``boroughs``."""
+    assert OFFICER_DETAIL in text, "the agreement gives borough officers their own borough's detail"
+    return text.replace(OFFICER_DETAIL, f"{OFFICER_DETAIL[:-1]}, boroughs: [{', '.join(boroughs)}]}}")
+
+
 def load_agreement(session: Session, text: str | None = None) -> None:
     agreements.load_version(session, text or demo_agreement_text(), actor="test")
 

@@ -22,11 +22,11 @@ from tests.factories.stats_seed import (
     add_orgs,
     demo_agreement_text,
     load_agreement,
+    officers_see_boroughs,
     seed,
 )
 
 ENDPOINTS = ("overview", "breakdowns", "hotspots")
-DETAIL = "{kind: LocalGovernmentOrganisation, level: borough_detail}"
 BOROUGHS = (NEWHAM, TOWER_HAMLETS, CAMDEN)
 
 
@@ -35,7 +35,7 @@ def officer(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     engine = make_engine(db_url)
     with make_sessionmaker(engine)() as s:
         add_orgs(s)  # the demo agreement, its borough officers seeing the detail of all three boroughs
-        load_agreement(s, demo_agreement_text().replace(DETAIL, f"{DETAIL[:-1]}, boroughs: [{', '.join(BOROUGHS)}]}}"))
+        load_agreement(s, officers_see_boroughs(demo_agreement_text(), BOROUGHS))
         seed(s, per_quarter=12, with_agreement=False)  # small counts: many cells under the threshold in each borough
         add_user(s, "newham.officer", "borough_officer", "lb-newham")
         s.commit()

@@ -30,10 +30,10 @@ from tests.factories.stats_seed import (
     add_incidents,
     add_orgs,
     load_agreement,
+    officers_see_boroughs,
     seed,
 )
 
-DETAIL = "{kind: LocalGovernmentOrganisation, level: borough_detail}"
 BOROUGHS = (NEWHAM, TOWER_HAMLETS, CAMDEN)
 ACROSS = "87194ad26ffffff"
 """A resolution-7 area (the demo's view resolution) across the Newham / Tower Hamlets boundary."""
@@ -70,7 +70,7 @@ def officer(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     engine = make_engine(db_url)
     with make_sessionmaker(engine)() as s:
         add_orgs(s)
-        load_agreement(s, DEMO_AGREEMENT.read_text(encoding="utf-8").replace(DETAIL, f"{DETAIL[:-1]}, boroughs: [{', '.join(BOROUGHS)}]}}"))
+        load_agreement(s, officers_see_boroughs(DEMO_AGREEMENT.read_text(encoding="utf-8"), BOROUGHS))
         seed(s, per_quarter=40, with_agreement=False)
         for provider, gss, n in PLACED:
             _place(s, provider, gss, n, sides[gss])

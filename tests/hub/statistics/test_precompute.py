@@ -28,12 +28,12 @@ from tests.factories.stats_seed import (
     add_orgs,
     demo_agreement_text,
     load_agreement,
+    officers_see_boroughs,
     seed,
 )
 
-DETAIL = "{kind: LocalGovernmentOrganisation, level: borough_detail}"
 BOROUGHS = (NEWHAM, TOWER_HAMLETS, CAMDEN)
-AGREEMENT = demo_agreement_text().replace(DETAIL, f"{DETAIL[:-1]}, boroughs: [{', '.join(BOROUGHS)}]}}")
+AGREEMENT = officers_see_boroughs(demo_agreement_text(), BOROUGHS)
 
 
 def _fill(s: Session, seed_: int = 7) -> None:
