@@ -41,6 +41,7 @@ from hub.models import (
 )
 from hub.networks import chart as charts
 from hub.networks.schemas import Chart, NetworkCounts, NetworkItem, NetworkList, NetworkSources
+from hub.records import networks
 from hub.statistics import access, figures
 from hub.statistics.access import BadQuestion
 
@@ -106,16 +107,17 @@ def _audit(session: Session, principal: Principal, target: str, providers: set[s
                  details=details)
 
 
-def _item(network: Network, names: dict[str, str]) -> NetworkItem:
-    before = network.incidents - network.added_last_quarter
+def _item(network: Network, names: dict[str, str], latest: dict[str, str]) -> NetworkItem:
+    quarter = latest.get(network.agreement_id, network.last_quarter)
+    added = networks.added_in(network, quarter)
+    before = network.incidents - added
     return NetworkItem(
         number=network.id, incidents=network.incidents, people=network.people, selectors=dict(network.selectors),
         partners=[names.get(p, p) for p in network.providers],
         boroughs=[BY_GSS[g].name if g in BY_GSS else g for g in network.boroughs],
         exploitation_types=list(network.exploitation_types), first_month=network.first_month,
-        last_month=network.last_month, last_quarter=network.last_quarter,
-        added_last_quarter=network.added_last_quarter,
-        growth_percent=round(100 * network.added_last_quarter / before, 1) if before else None,
+        last_month=network.last_month, last_quarter=quarter, added_last_quarter=added,
+        growth_percent=round(100 * added / before, 1) if before else None,
         spans_boroughs=len(network.boroughs) > 1, county_lines=network.county_lines,
     )
 
@@ -156,7 +158,9 @@ def list_networks(
         "shown": len(rows), "total": int(total), "borough": borough, "type": kind, "min_size": min_size,
         "max_size": max_size, "since": since, "until": until,
     })
-    return NetworkList(networks=[_item(n, names) for n in rows], total=int(total), offset=offset, sources=_sources(visibility))
+    latest = {a: networks.latest_quarter(session, a) for a in sorted({n.agreement_id for n in rows})}
+    return NetworkList(networks=[_item(n, names, latest) for n in rows], total=int(total), offset=offset,
+                       sources=_sources(visibility))
 
 
 def _graph(session: Session, network_id: int) -> charts.Graph:

@@ -13,6 +13,7 @@ joins two providers: each provider's records form their own graph. No pseudonym 
 the network tables.
 """
 
+import io
 import logging
 import time
 from collections import Counter, defaultdict
@@ -44,7 +45,7 @@ from hub.records import bulk, network_scope
 from hub.records.current import current_agreement
 from hub.records.network_scope import Removed, active
 
-__all__ = ["PERSON", "REBUILD_SHARE", "Rebuilt", "Removed", "cross_partner", "forget", "rebuild", "removing", "take_touched", "update"]
+__all__ = ["PERSON", "REBUILD_SHARE", "Rebuilt", "Removed", "added_in", "cross_partner", "forget", "latest_quarter", "rebuild", "removing", "take_touched", "update"]
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +102,28 @@ def _note_touched(session: Session, agreement_id: str, incidents: frozenset[int]
 
 
 def _frame(session: Session, statement: Any, columns: list[str]) -> pd.DataFrame:
+    """The statement's rows as a frame; on PostgreSQL through ``COPY … TO STDOUT`` and pandas' CSV
+    reader (a 1,000,000-incident agreement's rows in about a third of the time of fetching rows)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        query = statement.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True})
+        driver = session.connection().connection.driver_connection
+        buffer = io.BytesIO()
+        with driver.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:  # type: ignore[union-attr]
+            for block in copy:
+                buffer.write(block)
+        if not buffer.tell():
+            return pd.DataFrame({name: pd.Series([], dtype=object) for name in columns}, columns=columns)
+        buffer.seek(0)
+        frame = pd.read_csv(buffer, header=None, names=columns, dtype=object, keep_default_na=False, na_values=[""])
+        return frame.astype({c: np.int64 for c in columns if c in _INTEGER})
     rows = session.execute(statement).all()
     values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
     return pd.DataFrame({name: pd.Series(list(column)) for name, column in zip(columns, values, strict=True)}, columns=columns)
+
+
+_INTEGER: Final = frozenset({"id", "incident_id", "record_key"})
+"""Integer columns of the loaded frames (the rest stay strings: a cluster id is a node's key)."""
 
 
 def _lists(frame: pd.DataFrame, column: str) -> dict[int, list[str]]:
@@ -246,27 +266,17 @@ def _mark(session: Session, agreement_id: str, last_quarter: str) -> None:
     session.execute(insert(NetworkBuild).values(agreement_id=agreement_id, last_quarter=last_quarter))
 
 
-def _requarter(session: Session, agreement_id: str, last_quarter: str, *, forward: bool) -> None:
-    """The agreement's latest quarter moved: every network's growth is counted against the new one.
+def latest_quarter(session: Session, agreement_id: str) -> str:
+    """The agreement's latest quarter, the one a network's growth is counted in (``added_in``)."""
+    built = session.scalar(select(NetworkBuild.last_quarter).where(NetworkBuild.agreement_id == agreement_id))
+    return str(built) if built is not None else _last_quarter(session, agreement_id)
 
-    Moved ``forward`` by an upload, every incident of the new quarter is one the update just
-    recomputed (none was active before), so every other network holds none of them: a plain
-    ``UPDATE``. Moved back (the latest quarter's records left), each network is recounted."""
-    if forward:
-        session.execute(
-            sql_update(Network).where(Network.agreement_id == agreement_id, Network.last_quarter != last_quarter)
-            .values(last_quarter=last_quarter, added_last_quarter=0).execution_options(synchronize_session=False)
-        )
-        return
-    added = (
-        select(func.count()).select_from(NetworkMember).join(Incident, Incident.id == NetworkMember.incident_id)
-        .where(NetworkMember.network_id == Network.id, Incident.quarter == last_quarter)
-        .scalar_subquery()
-    )
-    session.execute(
-        sql_update(Network).where(Network.agreement_id == agreement_id)
-        .values(last_quarter=last_quarter, added_last_quarter=added).execution_options(synchronize_session=False)
-    )
+
+def added_in(network: Network, latest: str) -> int:
+    """The network's incidents of the agreement's ``latest`` quarter: a network stores its own
+    latest quarter and its incidents of that quarter, so no network the records did not change is
+    rewritten when the agreement's latest quarter moves (every one was, once a quarter, before)."""
+    return network.added_last_quarter if network.last_quarter == latest else 0
 
 
 def _was_in(session: Session, agreement_id: str) -> dict[int, int]:
@@ -286,7 +296,7 @@ def rebuild(session: Session, agreement_id: str) -> Rebuilt:
     edges, found = _components(loaded, set())
     ids = _network_ids(session, loaded.incidents["id"].tolist(), found.label, found.count, was_in)
     forget(session, agreement_id)
-    stored = _store(session, _rows(agreement_id, loaded, edges, found.label, ids, last_quarter, cross=cross))
+    stored = _store(session, _rows(agreement_id, loaded, edges, found.label, ids, cross=cross))
     network_scope.snapshot(session, agreement_id, None)
     _mark(session, agreement_id, last_quarter)
     _note_touched(session, agreement_id, None)
@@ -333,11 +343,9 @@ def update(session: Session, agreement_id: str, *, added: Collection[str] = (), 
     clock.lap("crowded")
     edges, found = _components(loaded, crowded)
     ids = _network_ids(session, loaded.incidents["id"].tolist(), found.label, found.count, scope.was_in)
-    rows = _rows(agreement_id, loaded, edges, found.label, ids, last_quarter, cross=cross)
+    rows = _rows(agreement_id, loaded, edges, found.label, ids, cross=cross)
     clock.lap("components")
     stored, written = _store_changes(session, rows, scope.dissolved)
-    if last_quarter != built_with:
-        _requarter(session, agreement_id, last_quarter, forward=last_quarter > built_with)
     network_scope.snapshot(session, agreement_id, changes)
     _mark(session, agreement_id, last_quarter)
     clock.lap("store")
@@ -374,7 +382,7 @@ class _Rows:
 
 
 def _rows(
-    agreement_id: str, loaded: _Graph, edges: pd.DataFrame, label: Any, network_ids: list[int], last_quarter: str, *, cross: bool,
+    agreement_id: str, loaded: _Graph, edges: pd.DataFrame, label: Any, network_ids: list[int], *, cross: bool,
 ) -> _Rows:
     """The stored rows of the loaded incidents' networks."""
     incidents = loaded.incidents.assign(label=label)
@@ -393,7 +401,9 @@ def _rows(
     orgs = _lists(members, "org")
     boroughs = _lists(members, "gss")
     months = members.groupby("label")["month"].agg(["min", "max", "size"])
-    recent = members[members["quarter"] == last_quarter].groupby("label").size().to_dict()
+    latest = members.groupby("label")["quarter"].max()
+    recent = members[members["quarter"].to_numpy() == latest.reindex(members["label"]).to_numpy()].groupby("label").size().to_dict()
+    latest_of = latest.to_dict()
     county = members[members["county_lines"] == "yes"].groupby("label").size().to_dict()
     keys = members.groupby("label")["record_key"].sum().to_dict()
     rows: list[dict[str, Any]] = []
@@ -409,7 +419,7 @@ def _rows(
             "id": nid, "agreement_id": agreement_id, "provider": "" if cross else providers[0],
             "incidents": int(size), "people": sizes[lab].get(PERSON, 0), "selectors": selector_sizes,
             "providers": providers, "boroughs": gss, "exploitation_types": kinds,
-            "first_month": str(first), "last_month": str(last), "last_quarter": last_quarter,
+            "first_month": str(first), "last_month": str(last), "last_quarter": str(latest_of[lab]),
             "added_last_quarter": int(recent.get(lab, 0)), "county_lines": bool(county.get(lab, 0)),
             "record_key": int(keys[lab]) % KEY_RANGE,
         })

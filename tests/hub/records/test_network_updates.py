@@ -235,8 +235,14 @@ def test_growth_is_counted_against_the_latest_quarter_as_it_moves_forward_and_ba
     hub.arrange(add_agreement, PARTNERS, cross_partner=True)
 
     def growth() -> list[tuple[str, int, int]]:
+        """Per network: the agreement's latest quarter, incidents, and incidents added in that quarter."""
         with hub.session() as session:
-            return sorted((n.last_quarter, n.incidents, n.added_last_quarter) for n in session.scalars(select(Network)))
+            latest = networks.latest_quarter(session, "test-agreement")
+            return sorted((latest, n.incidents, networks.added_in(n, latest)) for n in session.scalars(select(Network)))
+
+    def stored() -> list[tuple[str, int]]:
+        with hub.session() as session:
+            return sorted((n.last_quarter, n.added_last_quarter) for n in session.scalars(select(Network)))
 
     bundle = raw_bundle(one, _rows([({0}, None), ({0}, None)], 1, "2026-Q1"), quarter="2026-Q1")
     assert hub.upload(one, bundle).status_code == 201
@@ -244,11 +250,15 @@ def test_growth_is_counted_against_the_latest_quarter_as_it_moves_forward_and_ba
     bundle = raw_bundle(two, _rows([({1}, None), ({1}, None), ({1}, None)], 2, "2026-Q2"), quarter="2026-Q2")
     assert hub.upload(two, bundle).status_code == 201
     assert growth() == [("2026-Q2", 2, 0), ("2026-Q2", 3, 3)]  # forward: the untouched network grew by none
+    assert stored() == [("2026-Q1", 2), ("2026-Q2", 3)]  # and was not rewritten: it keeps its own quarter
     assert _assert_as_rebuilt(hub, "test-agreement") == (2, 0)
+    bundle = raw_bundle(one, _rows([({0}, None), ({2}, None), ({2}, None)], 3, "2026-Q2"), quarter="2026-Q2")
+    assert hub.upload(one, bundle).status_code == 201
+    assert growth() == [("2026-Q2", 2, 2), ("2026-Q2", 3, 1), ("2026-Q2", 3, 3)]  # one's Q1 pair grew by one in Q2
     assert hub.partner_call(two, "POST", "/api/v1/submissions/2026-Q2/withdraw").status_code == 200
+    assert hub.partner_call(one, "POST", "/api/v1/submissions/2026-Q2/withdraw").status_code == 200
     assert growth() == [("2026-Q1", 2, 2)]  # back: recounted against the quarter before
     assert _assert_as_rebuilt(hub, "test-agreement") == (1, 0)
-
 
 def test_an_update_touching_most_of_the_agreement_rebuilds_instead(
     hub: HubUnderTest, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
