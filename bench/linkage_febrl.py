@@ -249,7 +249,14 @@ def run(split: str, condition: str, workdir: Path, seed: int) -> Result:
             bundle = workdir / f"{org}.msht.zip"
             client("prepare", str(export), "--profile", str(workdir / "profile.yaml"), "--quarter", QUARTER,
                    "--out", str(bundle), "--no-ner", "--demo", home=home)
-            client("upload", str(bundle), home=home)
+            for attempt in range(5):  # a loaded machine: the client gives up on a busy hub; repeating is safe
+                try:
+                    client("upload", str(bundle), home=home)
+                    break
+                except SystemExit:
+                    if attempt == 4:
+                        raise
+                    time.sleep(30)
         with closing(signed_in(hub.url, "analyst")) as web:
             answer = web.get("/api/v1/stats/london/repeats")
             answer.raise_for_status()
