@@ -12,6 +12,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from hub.pages import report_pdf
+from hub.pages.pdf_tags import TaggedPdf
 from tests.browser import SCREENSHOTS
 from tests.factories.accounts import add_user, login
 from tests.factories.stats_seed import NEWHAM, seed
@@ -185,8 +187,7 @@ def test_a_heading_never_ends_a_page_without_what_it_introduces(report: pikepdf.
 
 
 def test_a_heading_near_the_bottom_moves_to_the_next_page_with_its_chart() -> None:
-    from hub.pages import report_pdf  # the report's own heading rule, on a page filled almost to the bottom
-
+    # the report's own heading rule, on a page filled almost to the bottom
     pdf = report_pdf._Pdf(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=22)
     pdf.add_page()
@@ -202,8 +203,6 @@ def test_a_heading_near_the_bottom_moves_to_the_next_page_with_its_chart() -> No
 
 
 def test_a_table_over_two_pages_repeats_its_heading_row_as_an_artifact_and_tags_it_once(tmp_path: Path) -> None:
-    from hub.pages.pdf_tags import TaggedPdf
-
     made = TaggedPdf(orientation="P", unit="mm", format="A4")
     made.set_auto_page_break(auto=True, margin=22)
     made.set_lang("en-GB")
@@ -232,7 +231,8 @@ def test_a_table_over_two_pages_repeats_its_heading_row_as_an_artifact_and_tags_
         elif op in ("Tj", "TJ") and inside:
             parts = operands[0] if op == "TJ" else [operands[0]]
             artifact_text += "".join(bytes(p).decode("latin-1") for p in parts if isinstance(p, pikepdf.String))
-    assert "Borough" in artifact_text and "Incidents" in artifact_text
+    assert "Borough" in artifact_text
+    assert "Incidents" in artifact_text
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "50", "-f", "2", "-l", "2", "-png", str(path), str(tmp_path / "page")], check=True)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
