@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.models import Base, Incident, Organisation, Person, PersonCluster, PersonKey, Submission
+from hub.models import Base, Incident, Organisation, Person, PersonCluster, Submission
 from hub.records import bulk, increments
 
 PARTNERS = ("ngo", "borough", "hospital", "police")
@@ -121,12 +121,16 @@ def _store(session: Session, partner: str, data: dict[str, np.ndarray], first_in
                 "gender": sex.get(str(data["sex"][i]), "unknown"), "age_band": "unknown", "age_group": "unknown",
                 "nationality": str(data["nat"][i]), "relationship": "unknown"} for i in range(n)]
     names = [str(k) for k in data["kinds"]]
-    keys = [{"incident_id": first_incident + int(p), "submission_id": sid, "person_seq": 1, "kind": names[int(k)], "key": int(v)}
-            for p, k, v in zip(data["person"], data["kind"], data["value"], strict=True)]
     bulk.copy(session, Incident.__table__, incidents)  # type: ignore[arg-type]
     bulk.copy(session, Person.__table__, persons)  # type: ignore[arg-type]
-    bulk.copy(session, PersonKey.__table__, keys)  # type: ignore[arg-type]
-    session.execute(text("ANALYZE incidents, persons, person_keys"))
+    # the key rows (millions) as COPY text in blocks: plain ints and kind names, nothing to escape
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy("COPY person_keys (incident_id, submission_id, person_seq, kind, key) FROM STDIN") as copy:
+        for start in range(0, len(data["value"]), 200_000):
+            part = slice(start, start + 200_000)
+            copy.write("".join(f"{first_incident + p}\t{sid}\t1\t{names[k]}\t{v}\n" for p, k, v in zip(
+                data["person"][part].tolist(), data["kind"][part].tolist(), data["value"][part].tolist(), strict=True)))
+    session.execute(text("ANALYZE submissions, incidents, persons, person_keys, person_clusters, person_links"))
     return sid
 
 
@@ -203,9 +207,13 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/msht_link_bench")
     parser.add_argument("--make-keys", action="store_true", help="make the key rows again even when cached by the current code")
     parser.add_argument("--statements", action="store_true", help="print the slowest SQL statements of each upload's linking")
+    parser.add_argument("--reuse-keys", action="store_true", help="use cached key rows even when the code that made them changed")
     parser.add_argument("--keys-only", action="store_true", help="make (or check) the cached key rows and stop")
     args = parser.parse_args()
-    if args.make_keys or not cached(args.rows, args.seed):
+    if not args.make_keys and args.reuse_keys and _cache(args.rows, args.seed, PARTNERS[-1]).exists():
+        if not cached(args.rows, args.seed):
+            print("warning: the cached key rows were made by other code than this (--reuse-keys)")
+    elif args.make_keys or not cached(args.rows, args.seed):
         print(f"making the key rows of four partners of {args.rows} (not timed: partner side)")
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         make_keys(args.rows, args.seed)

@@ -62,39 +62,30 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     return list(range(start + 1, start + 1 + count))
 
 
-_PG_COPY_HEADER: Final = b"PGCOPY\n\xff\r\n\x00"
-
-
 def integers(session: Session, statement: Select[*tuple[Any, ...]], columns: int) -> npt.NDArray[np.int64]:
     """The rows of a SELECT of ``columns`` non-null integer columns, as an int64 array (rows, columns).
 
-    PostgreSQL: one binary ``COPY (SELECT ...) TO STDOUT`` read straight into numpy (each column
-    cast to bigint), about 20 times faster than rows through the ORM for the millions of key rows
-    linkage reads; elsewhere the driver's own rows.
+    PostgreSQL: each column aggregated by the server into one ``bytea`` of big-endian int8s
+    (``string_agg(int8send(...))``, all columns fed the rows in the same order) and read by numpy
+    without a Python object per value: the millions of key rows linkage reads took 35 s as rows
+    (a COPY sends a message per row) and take about a second so. Elsewhere the driver's own rows.
     """
     if session.get_bind().dialect.name != "postgresql":
         rows = session.execute(statement).all()
         return np.array(rows, dtype=np.int64).reshape(len(rows), columns)
     compiled = statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    names = [f"c{i}" for i in range(columns)]
+    aggregates = ", ".join(f"string_agg(int8send(q.{name}::bigint), ''::bytea)" for name in names)
+    query = f"SELECT count(*), {aggregates} FROM ({compiled}) AS q({', '.join(names)})"  # noqa: S608 - a compiled statement
     driver = session.connection().connection.driver_connection
-    chunks: list[bytes] = []
-    with driver.cursor() as cursor, cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT BINARY)", compiled.params) as copy:  # type: ignore[union-attr]
-        chunks.extend(bytes(block) for block in copy)
-    data = b"".join(chunks)
-    if not data.startswith(_PG_COPY_HEADER):
-        raise ValueError("not a PostgreSQL binary COPY stream")
-    start = len(_PG_COPY_HEADER) + 4
-    start += 4 + int.from_bytes(data[start : start + 4], "big")  # header extension
-    body = data[start:-2]  # the trailer: a field count of -1
-    record = np.dtype([("fields", ">i2"), *((f, np.dtype([("length", ">i4"), ("value", ">i8")])) for f in (f"c{i}" for i in range(columns)))])
-    if len(body) % record.itemsize:
-        raise ValueError("a binary COPY row is not of bigint columns")
-    table = np.frombuffer(body, dtype=record)
-    if table.size and (np.any(table["fields"] != columns) or any(np.any(table[f"c{i}"]["length"] != 8) for i in range(columns))):
-        raise ValueError("a binary COPY row is not of non-null bigint columns")
-    out = np.empty((table.size, columns), dtype=np.int64)
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(query, compiled.params)
+        row = cursor.fetchone()
+    count = int(row[0])
+    out = np.empty((count, columns), dtype=np.int64)
     for i in range(columns):
-        out[:, i] = table[f"c{i}"]["value"]
+        if count:
+            out[:, i] = np.frombuffer(row[1 + i], dtype=">i8")
     return out
 
 
