@@ -125,7 +125,7 @@ def _store(session: Session, partner: str, data: dict[str, np.ndarray], first_in
     bulk.copy(session, Person.__table__, persons)  # type: ignore[arg-type]
     # the key rows (millions) as COPY text in blocks: plain ints and kind names, nothing to escape
     driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy("COPY person_keys (incident_id, submission_id, person_seq, kind, key) FROM STDIN") as copy:
+    with driver.cursor() as cursor, cursor.copy("COPY person_keys (incident_id, submission_id, person_seq, kind, key) FROM STDIN") as copy:  # type: ignore[union-attr]
         for start in range(0, len(data["value"]), 200_000):
             part = slice(start, start + 200_000)
             copy.write("".join(f"{first_incident + p}\t{sid}\t1\t{names[k]}\t{v}\n" for p, k, v in zip(
