@@ -35,7 +35,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
-from hub.records import bulk, clusters
+from hub.records import bulk, clusters, network_scope
 
 __all__ = ["REFIT_GROWTH", "forget_and_recluster", "ingest", "recluster"]
 
@@ -171,6 +171,8 @@ def _merge(session: Session, agreement_id: str, ids: IntArray, new: BoolArray, a
                                      clustered)
     renamed = [(int(n), int(name[labels[i]])) for i, n in enumerate(nodes.tolist())
                if name[labels[i]] != n and n in clustered]
+    network_scope.moved(session, agreement_id, {old for old, _ in renamed} | {new_name for _, new_name in renamed}
+                        | set(name[labels[inverse[new]]].tolist()))
     table = PersonCluster.__table__
     assert isinstance(table, Table)
     bulk.update_by_key(session, table, "cluster_id", "cluster_id", np.array(renamed, dtype=np.int64).reshape(-1, 2),
@@ -211,6 +213,7 @@ def _detach_inactive(session: Session, agreement_id: str) -> None:
     ))
     if not affected:
         return
+    network_scope.moved(session, agreement_id, affected)
     session.execute(delete(PersonLink).where(PersonLink.agreement_id == agreement_id, PersonLink.person_a.in_(inactive)))
     session.execute(delete(PersonLink).where(PersonLink.agreement_id == agreement_id, PersonLink.person_b.in_(inactive)))
     session.execute(delete(PersonCluster).where(PersonCluster.agreement_id == agreement_id, PersonCluster.person_id.in_(inactive)))
@@ -258,6 +261,7 @@ def recluster(session: Session, agreement_id: str, cluster_ids: Iterable[int]) -
     b = np.searchsorted(people, np.array([p[1] for p in pairs], dtype=np.int64))
     labels = chains.clusters(people.size, a, b, np.array([p[2] for p in pairs], dtype=np.float64),
                              bridge=clusters.bridge_of(session, agreement_id))
+    network_scope.moved(session, agreement_id, set(wanted) | {int(people[c]) for c in np.unique(labels).tolist()})
     table = PersonCluster.__table__
     assert isinstance(table, Table)
     bulk.update_by_key(session, table, "person_id", "cluster_id", np.stack([people, people[labels]], axis=1),
