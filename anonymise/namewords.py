@@ -64,7 +64,11 @@ TITLES: Final = frozenset(
     stepmother stepfather stepdad stepmum stepbrother stepsister half-brother half-sister
     ex boss landlord landlady pt patient client child victim suspect susp witness caller worker
     interpreter translator driver rider student pupil carer resident tenant officer nurse doctor
-    nok mrs. mr. dr. ms. pastor imam sheikh hajji chief""")
+    nok mrs. mr. dr. ms. pastor imam sheikh hajji chief
+    owner operator manager director supervisor foreman neighbour neighbor runner referrer reporter
+    employer recruiter agent controller trafficker customer colleague housemate flatmate roommate
+    pimp punter sponsor guardian teacher producer cleaner attendant labourer manageress proprietor
+    licensee dsl sw iso advocate""")
 )
 """Words before a name: titles, kinship and roles ("aunty Comfort", "Mother Joy", "Mrs Potter")."""
 
@@ -98,9 +102,37 @@ _DOMAIN_TEXT: Final = """
     aint shes hes theyre youre im ive ill thats whats theres lets wanna gotta gonna dunno innit
     txt msg msgs tmrw tmw tomoz tonite 2nite wk wks thurs thur tues tue weds wed fri sat sun mon
     jan feb apr jul aug sep sept oct nov dec
-    btp mps glaa gmp wmp nwcu ucu rota'd
+    btp mps glaa gmp wmp nwcu ucu rota'd rota rotas
     paeds ob gyn obgyn ent a&e cos coc
+    insta ig fb snap wechat zalo line qq weibo douyin kik wickr skype discord reddit youtube twitter
+    linkedin gumtree tinder grindr badoo onlyfans vivastreet adultwork pimpmyride bio dm dms pm pms
+    incl excl approx org orgs num nums stn rec recs ref refs acc accs appt appts info intel sim sims
+    mondays tuesdays wednesdays thursdays fridays saturdays sundays weekends
+    datix webform helpline helplines hotline portakabin portacabin gangmaster gangmasters payslip payslips
+    cuckooing cuckooed remediation antenatal postnatal callback referrer
     """
+"""Casework shorthand and platform names: vocabulary, never a name."""
+
+_LANGUAGES: Final = """
+    albanian amharic arabic bengali bangla bulgarian cantonese mandarin chinese czech dari farsi persian
+    french fula fulani gujarati hausa hindi hungarian igbo yoruba kurdish kurmanji sorani badini latvian
+    lithuanian malayalam marathi nepali oromo pashto polish portuguese punjabi romanian russian slovak
+    somali spanish swahili tagalog tamil telugu thai tigrinya tigre turkish twi ukrainian urdu vietnamese
+    wolof lingala krio pidgin edo efik ibibio sinhala sinhalese tetum bisaya cebuano ilocano malay
+    indonesian burmese khmer lao mongolian georgian armenian azeri uzbek kazakh tajik turkmen kyrgyz
+    hebrew greek italian german dutch estonian croatian serbian bosnian macedonian slovenian moldovan
+    romani sylheti mirpuri pahari hindko balochi saraiki sindhi
+"""
+"""Languages interpreters are booked for: vocabulary, never a name."""
+
+_VEHICLES: Final = """
+    toyota audi bmw merc mercedes vauxhall ford volkswagen vw nissan honda hyundai kia peugeot renault
+    citroen fiat skoda seat dacia mazda mitsubishi suzuki volvo lexus jaguar landrover lambo porsche
+    prius auris corolla yaris aygo corsa astra insignia zafira vivaro fiesta focus mondeo transit
+    golf polo passat caddy qashqai micra juke civic jazz octavia fabia sandero logan duster megane clio
+    kangoo berlingo sprinter vito hiace
+"""
+"""Vehicle makes and models: the car is in the note, not a person."""
 """Casework shorthand and platform names: vocabulary, never a name."""
 
 
@@ -115,14 +147,29 @@ def domain_words() -> frozenset[str]:
 
 @functools.cache
 def _domain_words() -> frozenset[str]:
-    listed = {fold(w) for block in (NATIONALITIES, PLACES, BUSINESS, VOCABULARY, _DOMAIN_TEXT) for w in block.split()}
+    listed = {fold(w) for block in (NATIONALITIES, PLACES, BUSINESS, VOCABULARY, _DOMAIN_TEXT, _LANGUAGES) for w in block.split()}
+    lex = lexicon()
+    # Vehicles and places no name list holds ("Prius", "Peterborough", "Wisbech"; not "Mercedes", "Boston").
+    listed |= {w for w in (fold(v) for v in _VEHICLES.split()) if not lex.is_name(w)}
+    listed |= _place_words()
     # Words of the world's country names (Saba, Jordan, Chad, Northern Mariana Islands) that are
     # also given names or surnames are names first.
     countries = {fold(w) for w in kept_words()} - listed
-    lex = lexicon()
     # A whole country name that is a surname but no given name ("Poland", "Spain") is the country.
     whole = {w for w in _one_word_countries() if w not in lex.forenames}
     return frozenset(listed | whole | {w for w in countries if not lex.is_name(w)})
+
+
+@functools.cache
+def _place_words() -> frozenset[str]:
+    """One-word place names no name list holds; a naming word or quotes still make one a name ("known as 'Pali'")."""
+    lex = lexicon()
+    return frozenset(w for w in lex.places if " " not in w and not lex.is_name(w)) - _vocabulary_words()
+
+
+@functools.cache
+def _vocabulary_words() -> frozenset[str]:
+    return frozenset(fold(w) for block in (NATIONALITIES, PLACES, BUSINESS, VOCABULARY, _DOMAIN_TEXT, _LANGUAGES) for w in block.split())
 
 
 @functools.cache
@@ -133,6 +180,8 @@ def _one_word_countries() -> frozenset[str]:
 
 _PLACE_WORDS: Final = frozenset(_words("in into via across through"))
 """Before a country that is also a given name ("in Jordan", "via Georgia"), it is the country."""
+_TOWN_WORDS: Final = _PLACE_WORDS | frozenset(_words("from near outside around towards"))
+"""Before a town that is also a surname ("from Bolton", "near Boston"), it is the town."""
 
 
 class CaseStyle(StrEnum):
@@ -242,18 +291,18 @@ class NameWords:
             covered_at[a:b] = b"\x01" * (b - a)
         quoted = {m.start(1) for m in _QUOTED.finditer(text) if m.start() == 0 or text[m.start() - 1].isspace()}
         verdicts: list[tuple[Verdict, str]] = []
-        plain, short, common, domain = self._plain, self._short, self.lex.common, self.domain
+        plain, short, common, domain, places = self._plain, self._short, self.lex.common, self.domain, _place_words()
         previous = ""
         for i, (start, end, surface, folded) in enumerate(tokens):
             cue_before = previous in _CUES
             previous = folded
             if covered_at.find(1, start, end) >= 0:
                 verdicts.append(_COVERED)
-            elif start in quoted and folded not in common and folded not in domain:
+            elif start in quoted and folded not in common and (folded not in domain or folded in places):
                 verdicts.append(_NICKNAME)
             elif folded in plain and not cue_before and surface.isascii():
                 verdicts.append(_ORDINARY)  # the common case, without the checks below
-            elif folded in domain:
+            elif folded in domain and not (cue_before and folded in places):
                 verdicts.append(_DOMAIN)  # what _verdict answers first
             elif folded in short:
                 verdicts.append(_TOO_SHORT)  # "to", "in", "my": what _verdict answers for them, cue or not
@@ -278,10 +327,16 @@ class NameWords:
         lex = self.lex
         start = tokens[i][0]
         parts = [p for p in re.split(r"['’]", folded) if p]
+        if folded in _place_words() and i and tokens[i - 1][3] in NAMING:
+            return Verdict.name, "after a naming word"  # "a man called Bolton", "known as Pali"
         if folded in self.domain or (parts and all(p in self.domain for p in parts)):
             return _DOMAIN
-        if i and folded in _one_word_countries() and tokens[i - 1][3] in _PLACE_WORDS and not re.search(r"[.!?;\n]", text[tokens[i - 1][1] : start]):
-            return Verdict.keep, "a country after a place word"
+        if i and not re.search(r"[.!?;\n]", text[tokens[i - 1][1] : start]):
+            place_word = tokens[i - 1][3]
+            if folded in _one_word_countries() and place_word in _PLACE_WORDS:
+                return Verdict.keep, "a country after a place word"
+            if folded in lex.places and folded not in lex.forenames and place_word in _TOWN_WORDS:
+                return Verdict.keep, "a town after a place word"  # "in Boston", "from Bolton"; a given name stays a name
         ordinary = folded in lex.ordinary or (len(parts) > 1 and all(p in lex.ordinary for p in parts))
         if not ordinary and surface.islower() and folded.endswith("s") and folded[:-1] in lex.ordinary:
             ordinary = True  # a plural SCOWL lacks ("voicemails")
@@ -354,7 +409,9 @@ class NameWords:
             mixed_capital = style is CaseStyle.mixed and surface[0].isupper()
             if mixed_capital and i < j and folded in _NICKNAME_PREFIXES and not surface.isupper():
                 return True  # "Big Tony", "Lil Romas": part of the street name
-            if mixed_capital and (verdict is Verdict.undecided or reason in ("ordinary word", "domain word")):
+            if reason == "domain word" and not lex.is_name(folded):
+                return False  # "Hoxha, DOB", "Gashi DOB", "Peterborough": vocabulary is no part of a name
+            if mixed_capital and (verdict is Verdict.undecided or reason == "ordinary word"):
                 # A given name before the name ("Faith Robinson", "Comfort Adeyemi"), a surname after it ("Gary Young").
                 if i < j:
                     return folded in lex.forenames or folded not in lex.common
