@@ -31,6 +31,7 @@ from anonymise.lexicon import Lexicon, lexicon
 from anonymise.normalise import fold
 from anonymise.recognizers.keep import (
     BUSINESS,
+    FUNCTION_WORDS,
     NATIONALITIES,
     PLACES,
     VOCABULARY,
@@ -80,6 +81,12 @@ HONORIFICS: Final = frozenset(
 
 NAMING: Final = frozenset(_words("called named calls nicknamed aka alias name name's names nickname known goes"))
 """Words that introduce a name ("a woman she calls Mama Joy", "known as Will", "name is Rose")."""
+
+_NAMING_PAIRS: Final = frozenset({
+    "known as", "name is", "goes by", "called as", "this is", "it is", "name given", "gave name", "gives name",
+    "giving name", "full name", "real name", "named as", "calls herself", "calls himself", "names are",
+})
+"""Two words before a name ("name given kim", "real name Adeel")."""
 
 COMPANY: Final = frozenset(_words("with and & by from to for met saw told asked visited contacted or"))
 """Words that put a given name in a list or a company in a note without capitals ("left with mai")."""
@@ -298,8 +305,11 @@ class NameWords:
             previous = folded
             if covered_at.find(1, start, end) >= 0:
                 verdicts.append(_COVERED)
-            elif start in quoted and folded not in common and (folded not in domain or folded in places):
-                verdicts.append(_NICKNAME)
+            elif (
+                start in quoted and folded not in common and (folded not in domain or folded in places)
+                and (folded not in plain or cue_before or (style is CaseStyle.mixed and surface[0].isupper()))
+            ):
+                verdicts.append(_NICKNAME)  # "Timi", “Skinny”, but not deductions for "transport"
             elif folded in plain and not cue_before and surface.isascii():
                 verdicts.append(_ORDINARY)  # the common case, without the checks below
             elif folded in domain and not (cue_before and folded in places):
@@ -364,7 +374,7 @@ class NameWords:
         titled = prev in TITLES and (style is not CaseStyle.mixed or capital)
         if titled and (folded not in lex.common or prev in HONORIFICS):
             return Verdict.name, f"after '{prev}'"
-        named = prev in NAMING or (len(before) == 2 and " ".join(before) in {"known as", "name is", "goes by", "called as", "this is", "it is"})
+        named = prev in NAMING or (len(before) == 2 and " ".join(before) in _NAMING_PAIRS)
         named = named or (prev in ("its", "it's", "im", "i'm") and style is not CaseStyle.mixed)  # "hi its peace from the clinic"
         if named and (folded not in lex.common or capital):
             return Verdict.name, "after a naming word"
@@ -402,16 +412,23 @@ class NameWords:
             """Whether word i may join the name at j beside it."""
             verdict, reason = verdicts[i]
             surface, folded = tokens[i][2], tokens[i][3]
+            gap_comma = text[tokens[min(i, j)][1] : tokens[max(i, j)][0]].startswith(",")
+            if folded in _PARTICLES and not gap_comma and 0 <= 2 * i - j < len(tokens) and verdicts[2 * i - j][0] in person_like:
+                return True  # "dang van khoa", "Omar bin Laden": a particle between two names
+            if j < i and not gap_comma and i >= 2 and tokens[i - 1][3] in _VIETNAMESE_MIDDLE and folded not in FUNCTION_WORDS:
+                return True  # "PHAM THI HANG", "Tran Van Long": the given name after a middle name
             if folded in TITLES or folded in COMPANY or folded in NAMING:
                 return False
+            if j == i - 1 and verdicts[j][1] == "after a naming word" and not gap_comma and folded not in lex.common and folded not in FUNCTION_WORDS:
+                return True  # "name given kim lien": the rest of a name after a naming word
             if verdict is Verdict.acronym:
                 return True
             mixed_capital = style is CaseStyle.mixed and surface[0].isupper()
             if mixed_capital and i < j and folded in _NICKNAME_PREFIXES and not surface.isupper():
                 return True  # "Big Tony", "Lil Romas": part of the street name
-            if reason == "domain word" and not lex.is_name(folded):
-                return False  # "Hoxha, DOB", "Gashi DOB", "Peterborough": vocabulary is no part of a name
-            if mixed_capital and (verdict is Verdict.undecided or reason == "ordinary word"):
+            if reason == "domain word" and not lex.is_name(folded) and (surface.isupper() or i < j or gap_comma):
+                return False  # "Hoxha, DOB", "Gashi DOB": vocabulary is no part of a name ("Cristian Moldovan" is)
+            if mixed_capital and (verdict is Verdict.undecided or reason in ("ordinary word", "domain word")):
                 # A given name before the name ("Faith Robinson", "Comfort Adeyemi"), a surname after it ("Gary Young").
                 if i < j:
                     return folded in lex.forenames or folded not in lex.common
@@ -448,6 +465,10 @@ class NameWords:
         return any(d in _deletes(self.lex) for d in _one_deletes(folded)) or folded in _deletes(self.lex)
 
 
+_PARTICLES: Final = frozenset(_words("van von der de da di du le la del della bin binti ibn bint abu al el ter ten thi thị văn"))
+"""Name particles: between two names, part of the name ("dang van khoa", "Omar bin Rashid")."""
+_VIETNAMESE_MIDDLE: Final = frozenset(_words("thi thị van văn"))
+"""Vietnamese middle names: after a surname, the next word is the given name ("PHAM THI HANG")."""
 _NICKNAME_PREFIXES: Final = frozenset(_words("big lil little young"))
 """Capitalised before a name, part of a nickname ("Big Tony")."""
 _NAME_GAP: Final = re.compile(r"[ \t]+|,[ \t]*")
