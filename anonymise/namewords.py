@@ -44,7 +44,7 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
-__all__ = ["CaseStyle", "Decision", "NameWords", "WordFind", "case_style", "domain_words"]
+__all__ = ["CaseStyle", "Decision", "NameWords", "WordFind", "case_style", "domain_words", "place_phrases"]
 
 _TOKEN: Final = re.compile(r"(?<![\w'’])[^\W\d_]+(?:['’][^\W\d_]+)*(?![\w])")
 _CONTRACTION: Final = re.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m))$", re.IGNORECASE)
@@ -93,7 +93,7 @@ COMPANY: Final = frozenset(_words("with and & by from to for met saw told asked 
 
 _DOMAIN_TEXT: Final = """
     nrm mash marac dsl csc csc's cin cp cpp lac lado iro sw sws dtn fr frs spoc cce cse mset
-    pnc cad mop ip ips susp ic ic1 ic2 ic3 ic4 ds dc pc di dci dsgt sgt insp ppn niche athena
+    pnc cad cris storm urn crn mop ip ips susp ic ic1 ic2 ic3 ic4 ds dc pc di dci dsgt sgt insp ppn niche athena
     bwv cctv anpr pnd nfa rtc asb aso cps cjsm ucc chis occ fcc
     pt pts c/o abdo gynae obs ed ae a&e gp gps nok dob yo y/o yrs yr mths wks hrs approx
     triage resus uss bloods obs hr bp rr spo2 temp ix mx dx hx rx tx sx na n/a dna dnr
@@ -132,6 +132,54 @@ _LANGUAGES: Final = """
 """
 """Languages interpreters are booked for: vocabulary, never a name."""
 
+_REGIONS: Final = """
+    bedfordshire berkshire buckinghamshire cambridgeshire cambs cheshire cornwall cumbria derbyshire devon dorset
+    durham gloucestershire hampshire hants herefordshire herts lancashire lancs leicestershire leics lincolnshire
+    lincs merseyside norfolk northamptonshire northants northumberland nottinghamshire notts oxfordshire oxon
+    rutland shropshire somerset staffordshire staffs suffolk warwickshire wiltshire wilts worcestershire yorkshire
+    yorks teesside tyneside humberside cleveland avon dyfed powys gwynedd gwent glamorgan clwyd anglesey fife
+    lothian lanarkshire ayrshire strathclyde grampian highlands midlands
+    dalston hendon mayfair dulwich knightsbridge manningham digbeth limehouse chinatown soho hackney leyton
+    edmonton tottenham plaistow beckton poplar bow deptford catford kilburn harlesden willesden neasden cricklewood
+"""
+"""British counties, regions and city districts GeoNames does not hold as towns."""
+
+_PLACE_PHRASES: Final = frozenset(
+    line.strip() for line in """
+    milton keynes
+    west midlands
+    east midlands
+    greater manchester
+    greater london
+    west yorkshire
+    south yorkshire
+    north yorkshire
+    east yorkshire
+    east sussex
+    west sussex
+    tyne and wear
+    east anglia
+    east ham
+    west ham
+    small heath
+    perry barr
+    forest gate
+    upton park
+    canary wharf
+    elephant and castle
+    kings cross
+    tower hill
+    notting hill
+    thornton heath
+    cheetham hill
+    moss side
+    """.strip().splitlines()
+)
+"""Place names of several words that are kept whole (GeoNames' British places of several words join them)."""
+
+_STREET_WORDS: Final = frozenset(_words("road rd street st avenue ave lane ln close drive crescent terrace way place mews grove gardens row walk"))
+"""A place of several words ending in one of these ("Harrow Road", "Abbey Road") is a street first."""
+
 _VEHICLES: Final = """
     toyota audi bmw merc mercedes vauxhall ford volkswagen vw nissan honda hyundai kia peugeot renault
     citroen fiat skoda seat dacia mazda mitsubishi suzuki volvo lexus jaguar landrover lambo porsche
@@ -154,7 +202,7 @@ def domain_words() -> frozenset[str]:
 
 @functools.cache
 def _domain_words() -> frozenset[str]:
-    listed = {fold(w) for block in (NATIONALITIES, PLACES, BUSINESS, VOCABULARY, _DOMAIN_TEXT, _LANGUAGES) for w in block.split()}
+    listed = {fold(w) for block in (NATIONALITIES, PLACES, BUSINESS, VOCABULARY, _DOMAIN_TEXT, _LANGUAGES, _REGIONS) for w in block.split()}
     lex = lexicon()
     # Vehicles and places no name list holds ("Prius", "Peterborough", "Wisbech"; not "Mercedes", "Boston").
     listed |= {w for w in (fold(v) for v in _VEHICLES.split()) if not lex.is_name(w)}
@@ -176,7 +224,28 @@ def _place_words() -> frozenset[str]:
 
 @functools.cache
 def _vocabulary_words() -> frozenset[str]:
-    return frozenset(fold(w) for block in (NATIONALITIES, PLACES, BUSINESS, VOCABULARY, _DOMAIN_TEXT, _LANGUAGES) for w in block.split())
+    return frozenset(fold(w) for block in (NATIONALITIES, PLACES, BUSINESS, VOCABULARY, _DOMAIN_TEXT, _LANGUAGES, _REGIONS) for w in block.split())
+
+
+@functools.cache
+def place_phrases() -> dict[str, frozenset[tuple[str, ...]]]:
+    """Place names of two words or more, by first word (folded): kept whole by the word pass, and no street.
+
+    A phrase all of whose words are names ("Ashton Hayes") is left out unless listed by hand: it may be a person.
+
+    >>> ("keynes",) in place_phrases()["milton"], ("ham",) in place_phrases()["east"]
+    (True, True)
+    """
+    lex = lexicon()
+    phrases = {
+        tuple(p.split()) for p in lex.places
+        if " " in p and not all(lex.is_name(w) for w in p.split()) and p.split()[-1] not in _STREET_WORDS
+    }
+    phrases |= {tuple(p.split()) for p in _PLACE_PHRASES}
+    by_first: dict[str, set[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        by_first.setdefault(phrase[0], set()).add(phrase[1:])
+    return {first: frozenset(rests) for first, rests in by_first.items()}
 
 
 @functools.cache
@@ -297,6 +366,7 @@ class NameWords:
         for a, b in spans:
             covered_at[a:b] = b"\x01" * (b - a)
         quoted = {m.start(1) for m in _QUOTED.finditer(text) if m.start() == 0 or text[m.start() - 1].isspace()}
+        in_place = _place_tokens(text, tokens)
         verdicts: list[tuple[Verdict, str]] = []
         plain, short, common, domain, places = self._plain, self._short, self.lex.common, self.domain, _place_words()
         previous = ""
@@ -305,6 +375,8 @@ class NameWords:
             previous = folded
             if covered_at.find(1, start, end) >= 0:
                 verdicts.append(_COVERED)
+            elif i in in_place:
+                verdicts.append(_PLACE)
             elif (
                 start in quoted and folded not in common and (folded not in domain or folded in places)
                 and (folded not in plain or cue_before or (style is CaseStyle.mixed and surface[0].isupper()))
@@ -336,6 +408,10 @@ class NameWords:
     ) -> tuple[Verdict, str]:
         lex = self.lex
         start = tokens[i][0]
+
+        def end_of(k: int) -> int:
+            return tokens[k][1]
+
         parts = [p for p in re.split(r"['’]", folded) if p]
         if folded in _place_words() and i and tokens[i - 1][3] in NAMING:
             return Verdict.name, "after a naming word"  # "a man called Bolton", "known as Pali"
@@ -387,6 +463,9 @@ class NameWords:
             if capital and not initial:
                 return Verdict.name, "capitalised inside a sentence"
             if capital and initial:
+                after = tokens[i + 1] if i + 1 < len(tokens) else None
+                if after is not None and after[2].islower() and after[3] in _VERB_OBJECTS and text[end_of(i) : after[0]].isspace():
+                    return Verdict.keep, "a verb starting a sentence"  # "Will check", "Mark the file", "Hope to hear"
                 given = folded in lex.forenames or folded not in lex.common
                 return (Verdict.undecided, "given name at a sentence start" if given else "surname at a sentence start")
             return Verdict.keep, "lower-case ordinary word"
@@ -413,6 +492,8 @@ class NameWords:
             verdict, reason = verdicts[i]
             surface, folded = tokens[i][2], tokens[i][3]
             gap_comma = text[tokens[min(i, j)][1] : tokens[max(i, j)][0]].startswith(",")
+            if reason == "a place of several words":
+                return False
             if folded in _PARTICLES and not gap_comma and 0 <= 2 * i - j < len(tokens) and verdicts[2 * i - j][0] in person_like:
                 return True  # "dang van khoa", "Omar bin Laden": a particle between two names
             if j < i and not gap_comma and i >= 2 and tokens[i - 1][3] in _VIETNAMESE_MIDDLE and folded not in FUNCTION_WORDS:
@@ -465,6 +546,14 @@ class NameWords:
         return any(d in _deletes(self.lex) for d in _one_deletes(folded)) or folded in _deletes(self.lex)
 
 
+_VERB_OBJECTS: Final = frozenset(
+    _words("""to the a an be not you we i it this that them him her us me your our all any also have do
+    call check pass update follow ring contact chase speak visit send see try ask review make look get arrange
+    refer email text discuss confirm liaise complete keep need take meet go come let share book monitor advise
+    consider continue attend provide help phone write note add record inform tell""")
+)
+"""Words after a modal or an imperative that starts a sentence ("Will check", "Mark the file", "Hope to
+hear"): the word before is a verb, not a name. A name is followed by its verb ("Will said", "Grace went")."""
 _PARTICLES: Final = frozenset(_words("van von der de da di du le la del della bin binti ibn bint abu al el ter ten thi thị văn"))
 """Name particles: between two names, part of the name ("dang van khoa", "Omar bin Rashid")."""
 _VIETNAMESE_MIDDLE: Final = frozenset(_words("thi thị van văn"))
@@ -476,6 +565,7 @@ _ORDINARY: Final = (Verdict.keep, "ordinary word")
 _DOMAIN: Final = (Verdict.keep, "domain word")
 _TOO_SHORT: Final = (Verdict.keep, "too short")
 _COVERED: Final = (Verdict.keep, "covered")
+_PLACE: Final = (Verdict.keep, "a place of several words")
 _NICKNAME: Final = (Verdict.name, "a nickname in quotes")
 _CUES: Final = TITLES | NAMING | {"as", "is"}
 
@@ -490,6 +580,26 @@ def _plain_words(lex: Lexicon, domain: frozenset[str]) -> frozenset[str]:
 def _short_common_words(lex: Lexicon, domain: frozenset[str]) -> frozenset[str]:
     """Very common words of one or two letters that are no domain word and no country: always kept as too short."""
     return frozenset(w for w in lex.common if len(w) <= 2 and w not in domain and w not in _one_word_countries())
+
+
+def _place_tokens(text: str, tokens: list[tuple[int, int, str, str]]) -> set[int]:
+    """Indices of the tokens that make up a place name of several words ("Milton Keynes"), written with capitals or not at all."""
+    phrases = place_phrases()
+    found: set[int] = set()
+    for i, token in enumerate(tokens):
+        rests = phrases.get(token[3])
+        if not rests:
+            continue
+        for rest in rests:
+            k = i + len(rest)
+            if k >= len(tokens) or tuple(t[3] for t in tokens[i + 1 : k + 1]) != rest:
+                continue
+            words = tokens[i : k + 1]
+            if not all(text[a[1] : b[0]].isspace() or text[a[1] : b[0]] == "-" for a, b in zip(words, words[1:])):
+                continue
+            if len({w[2][:1].isupper() for w in words if w[3] not in ("and", "upon", "on", "the", "le", "de")}) == 1:
+                found.update(range(i, k + 1))
+    return found
 
 
 def _same_case(a: str, b: str) -> bool:

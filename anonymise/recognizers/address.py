@@ -29,6 +29,13 @@ def _address_like(text: str) -> bool:
     first = text.strip().split()[0].lower()
     if first in _NOT_A_STREET_NAME:
         return False
+    if not any(c.isdigit() for c in text):
+        from anonymise.namewords import place_phrases
+        from anonymise.normalise import fold
+
+        words = fold(text).replace("-", " ").split()
+        if len(words) >= 2 and tuple(words[1:]) in place_phrases().get(words[0], ()):
+            return False  # "Cheetham Hill", "Forest Gate", "Canary Wharf": a district, not a street
     if not any(c.isdigit() for c in text) and (text[:1].islower() or text.isupper()):
         from anonymise.lexicon import lexicon
 
