@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Final
 
-__all__ = ["COMMON_MIN_COUNT", "INFORMAL_MIN_COUNT", "ORDINARY_MIN_COUNT", "RARE_WORD_MIN_LENGTH", "WORD_NAMES", "SURNAME_MAX_RANK", "WORD_SURNAME_MAX_RANK", "Lexicon", "lexicon"]
+__all__ = ["COMMON_MIN_COUNT", "INFORMAL_MIN_COUNT", "ORDINARY_MIN_COUNT", "RARE_WORD_MIN_LENGTH", "SURNAME_MAX_RANK", "WORD_NAMES", "WORD_SURNAME_MAX_RANK", "Lexicon", "lexicon"]
 
 ORDINARY_MIN_COUNT: Final = 300
 """pyspellchecker count (OpenSubtitles-derived) below which a dictionary word is too rare to
@@ -35,14 +35,13 @@ WORD_SURNAME_MAX_RANK: Final = 5000
 are also words; To (7,508), Border (11,738) and Said (10,709) are words first."""
 
 
-WORD_NAMES: Final = frozenset(
-    """blessing blessed comfort precious favour favor mercy patience peace faith hope joy grace charity
+_WORD_NAMES_TEXT: Final = """blessing blessed comfort precious favour favor mercy patience peace faith hope joy grace charity
     chastity destiny divine gift goodness goodluck glory happiness harmony honour honor innocent justice
     loveth lovely marvellous miracle modesty princess promise prosper prosperity purity testimony treasure
     unity victory virtue wisdom success sunny sunday monday friday precious rejoice godspower godswill
     favourite endurance fortune felicity prudence constance temperance verity bliss ruby jade pearl
-    amber crystal""".split()
-)
+    amber crystal"""
+WORD_NAMES: Final = frozenset(_WORD_NAMES_TEXT.split())
 """Given names that are English words, common among the UK's Nigerian and Ghanaian communities and
 older English usage, that Wikipedia's most-common lists and the US census lack ("Blessing",
 "Comfort", "Favour"): written out here, from general knowledge."""

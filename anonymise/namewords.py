@@ -21,6 +21,7 @@ lower case capital letters say nothing, and only the lexicon and the cues decide
 """
 
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -595,7 +596,7 @@ def _place_tokens(text: str, tokens: list[tuple[int, int, str, str]]) -> set[int
             if k >= len(tokens) or tuple(t[3] for t in tokens[i + 1 : k + 1]) != rest:
                 continue
             words = tokens[i : k + 1]
-            if not all(text[a[1] : b[0]].isspace() or text[a[1] : b[0]] == "-" for a, b in zip(words, words[1:])):
+            if not all(text[a[1] : b[0]].isspace() or text[a[1] : b[0]] == "-" for a, b in itertools.pairwise(words)):
                 continue
             if len({w[2][:1].isupper() for w in words if w[3] not in ("and", "upon", "on", "the", "le", "de")}) == 1:
                 found.update(range(i, k + 1))

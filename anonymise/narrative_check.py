@@ -77,7 +77,8 @@ def _full_names(text: str) -> Iterator[str]:
 
 def _place(first: str, second: str) -> bool:
     """Whether two words are a place's name ("Milton Keynes"), which the scrubber keeps."""
-    from anonymise.namewords import place_phrases  # the word model loads on the first capitalised pair only
+    # Imported here: the word model loads on the first capitalised pair only.
+    from anonymise.namewords import place_phrases
 
     return (second,) in place_phrases().get(first, ())
 

@@ -10,7 +10,7 @@ _STREET = (
     r"crescent|cres|terrace|grove|hill|park|square|sq|mews|row|walk|parade|rise|vale|green|"
     r"broadway|lanes|villas|cottages|buildings|estate|industrial estate|trading estate|business park|retail park|house|towers?|heights|wharf|yard|passage|gate|approach|"
     r"side|quay|pavement|market|circus|boulevard|embankment|promenade|esplanade|croft|chase|dene|wynd|meadows?|orchard|view|"
-    r"clse|cls|crt|cresc|grv|trce|pde|gdn|strt|raod|lne|drv)"
+    r"clse|cls|crt|cresc|grv|trce|pde|gdn|strt|raod|lne|drv|ind est|trading est|bldgs|bldg|blds)"
 )
 _PREMISES = r"(?:flat|apartment|apt|unit|room|plot|block|studio|bedsit|caravan|cabin|chalet|annexe|annex|pitch|berth)"
 _NAME = r"(?:[A-Z][\w'’-]+\s+){1,3}"
