@@ -43,6 +43,9 @@ SCHEME: Final = 1
 KEPT: Final = 1024
 """Answers kept per process (each a few kB to a few hundred kB of figures)."""
 
+STATE: Final = "msht.published_state"
+"""``session.info`` key: the state, with the transaction it was read in."""
+
 State = tuple[object, ...]
 M = TypeVar("M", bound=BaseModel)
 
@@ -72,13 +75,21 @@ def _active(session: Session) -> str:
 
 
 def state(session: Session) -> State:
-    """The hub's side of every answer's key (three reads of tiny tables). The generation is read
-    first, as ``hub.statistics.service._repeat_counts`` does: a write landing after it makes a
-    key that is already stale, never a kept answer computed from older rows under a newer key."""
-    return (
+    """The hub's side of every answer's key (three reads of tiny tables), read once per
+    transaction (a page asks several questions, a trend reads every quarter's hide set). The
+    generation is read first, as ``hub.statistics.service._repeat_counts`` does: a write landing
+    after it makes a key that is already stale, never a kept answer computed from older rows
+    under a newer key."""
+    memo = session.info.get(STATE)
+    transaction = session.get_transaction()
+    if memo is not None and transaction is not None and memo[0] is transaction:
+        return memo[1]  # type: ignore[no-any-return]
+    found: State = (
         SCHEME, summaries.generation(session), tuple(agreements.current_digests(session)), _active(session),
         datetime.now(UTC).date().isoformat(),
     )
+    session.info[STATE] = (session.get_transaction(), found)  # the reads began it
+    return found
 
 
 def answer(
