@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anonymise import LONDON, ViewerRole
@@ -16,6 +16,7 @@ from hub.db import make_engine, make_sessionmaker, session_scope
 from hub.errors import HubError
 from hub.models import AuditEntry
 from hub.statistics import hidesets, precompute, published, service
+from tests.factories.accounts import add_user
 from tests.factories.stats_seed import (
     CAMDEN,
     NEWHAM,
@@ -28,7 +29,6 @@ from tests.factories.stats_seed import (
     officers_see_boroughs,
     seed,
 )
-from tests.factories.accounts import add_user
 
 LGO: Final = "LocalGovernmentOrganisation"
 NEWHAM_OFFICER: Final = Principal(None, "newham.officer", "N", "lb-newham", LGO, NEWHAM, ViewerRole.borough_officer)
@@ -148,7 +148,8 @@ def test_every_question_is_audited_whether_its_answer_was_kept_or_not(scope: Any
     reads = _reads(scope)
     assert len(reads) == 4
     assert len(set(map(str, reads))) == 1, "the same entry for the kept answer as for the computed one"
-    assert reads[0][0] == "user:camden.officer" and reads[0][2], "it names the asker and the providers drawn on"
+    assert reads[0][0] == "user:camden.officer", "it names the asker"
+    assert reads[0][2], "and the providers drawn on"
 
 
 def test_the_worker_makes_each_viewer_s_default_answers_ahead_without_auditing_a_read(db_url: str, scope: Any) -> None:
