@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
-from anonymise.recognizers.prefilters import prefiltered, required_strings
+from anonymise.recognizers.prefilters import compile_prefiltered, required_strings
 from anonymise.recognizers.words_gate import text_words
 
 _COMPILING: Final = threading.Lock()
@@ -94,9 +94,9 @@ class RecognizerSpec:
             with _COMPILING:
                 if not self._compiled:
                     required = [required_strings(p.regex, p.flags) for p in self.patterns]
-                    compiled = [(re.compile(prefiltered(p.regex, p.flags), p.flags), p) for p in self.patterns]
+                    compiled = [(compile_prefiltered(p.regex, p.flags), p) for p in self.patterns]
                     if self.gate is not None:
-                        self._gate.append(re.compile(prefiltered(self.gate)))
+                        self._gate.append(compile_prefiltered(self.gate))
                     self._required.extend(required)
                     self._compiled.extend(compiled)
         return self._compiled
@@ -108,25 +108,28 @@ class RecognizerSpec:
         >>> [(s.start, s.end) for s in spec.find("a 123 000 456")]
         [(2, 5), (10, 13)]
         """
-        compiled = self.compiled()
+        compiled = self._compiled or self.compiled()
         if words is None and (self.words is not None or any(p.words is not None for _, p in compiled)):
             words = text_words(text)
         if self.words is not None and words is not None and self.words.isdisjoint(words):
             return
         if self._gate and self._gate[0].search(text) is None:
             return
+        validate, normalise, rescore = self.validate, self.normalise, self.rescore
         for (regex, pattern), required in zip(compiled, self._required, strict=True):
-            if pattern.words is not None and words is not None and pattern.words.isdisjoint(words):
+            gate_words = pattern.words
+            if gate_words is not None and words is not None and gate_words.isdisjoint(words):
                 continue
             if required and not all(string in text for string in required):
                 continue
+            group = pattern.group
             for match in regex.finditer(text):
-                start, end = match.span(pattern.group)
+                start, end = match.span(group)
                 if start == end:
                     continue
                 matched = text[start:end]
-                if self.validate is not None and not self.validate(matched):
+                if validate is not None and not validate(matched):
                     continue
-                key = self.normalise(matched) if self.normalise else _NON_WORD.sub("", matched.casefold())
-                score = self.rescore(matched) if self.rescore else pattern.score
+                key = normalise(matched) if normalise else _NON_WORD.sub("", matched.casefold())
+                score = rescore(matched) if rescore else pattern.score
                 yield Span(start, end, self.entity, score, self.priority, key)

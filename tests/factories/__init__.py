@@ -97,8 +97,10 @@ def agreement_document(
     cross_partner: bool = False,
     recipients: Sequence[Mapping[str, Any]] = (),
     alerts: Sequence[str] = (),
+    linkage: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``alerts``: the providers that opt in to cross-partner alerts (the agreement then allows cross-partner linkage)."""
+    """``alerts``: the providers that opt in to cross-partner alerts (the agreement then allows cross-partner linkage);
+    ``linkage``: further linkage rules (``match_threshold``, ``bridge_threshold``)."""
     return {
         "id": agreement_id,
         "version": version,
@@ -120,13 +122,17 @@ def agreement_document(
             }
             for org in providers
         ],
-        "linkage": {"cross_partner": cross_partner or bool(alerts)},
+        "linkage": {"cross_partner": cross_partner or bool(alerts), **(linkage or {})},
     }
 
 
 def add_agreement(session: Session, providers: Sequence[str], **kwargs: Any) -> Agreement:
     """Store an agreement version row (what the agreements service reads) and return the model."""
-    document = agreement_document(providers, **kwargs)
+    return store_agreement(session, agreement_document(providers, **kwargs))
+
+
+def store_agreement(session: Session, document: dict[str, Any]) -> Agreement:
+    """Store an agreement version row of this document (``agreement_document``, edited) and return the model."""
     agreement = Agreement.model_validate(document)
     text = yaml.safe_dump(json.loads(agreement.model_dump_json()), sort_keys=False)
     session.add(
