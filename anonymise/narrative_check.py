@@ -18,6 +18,7 @@ from functools import cache
 from typing import Final
 
 from anonymise.recognizers import REGISTRY
+from anonymise.recognizers.prefilters import compile_prefiltered
 from anonymise.recognizers.words_gate import text_words
 
 _PLACEHOLDER: Final = re.compile(r"<[A-Z][A-Z0-9_]*>")  # <PERSON_1>, <AGE_9_17>
@@ -25,11 +26,11 @@ _AGREEMENT_MAY_KEEP: Final = frozenset({"business"})
 """Recognizers whose finds an agreement may let through (``business_names``): not re-checked."""
 _VISIBLE_SPACE_CATEGORIES: Final = frozenset({"Zs", "Zl", "Zp"})
 _ASCII_SPACES: Final = str.maketrans("\t\n\r\x0b\x0c", "     ")
-_SPELLED_EMAIL: Final = re.compile(
+_SPELLED_EMAIL: Final = compile_prefiltered(
     r"\b[\w.+-]+\s*(?:\(|\[)?\s*(?:at|@)\s*(?:\)|\])?\s*[\w-]+\s*(?:\(|\[)?\s*dot\s*(?:\)|\])?\s*(?:com|org|net|uk|co|gov|io)\b",
     re.IGNORECASE,
 )
-_CAPITALISED_PAIR: Final = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+_CAPITALISED_PAIR: Final = compile_prefiltered(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _NOT_SURNAMES: Final = frozenset({
     "street", "road", "lane", "avenue", "close", "court", "park", "square", "hill", "way", "house", "hall",
     "centre", "center", "school", "college", "church", "station", "hospital", "council", "police", "borough",

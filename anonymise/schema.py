@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from anonymise import narrative_check
 from anonymise.matchkeys import KeyKind
+from anonymise.recognizers.prefilters import searcher
 from anonymise.vocab import (
     AgeBand,
     AgeGroup,
@@ -109,22 +110,23 @@ TransitCountry = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterV
 # A last line of defence behind the scrubber: what a narrative that still carries a contact
 # detail, postcode, date, coordinate or long number looks like. Placeholders (<PERSON_1>) pass.
 _NARRATIVE_LEAKS: Final = {
-    "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),
-    "phone": re.compile(r"(?<!\w)(?:\+?\d[\d ()-]{8,}\d)(?!\w)"),
-    "postcode": re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.IGNORECASE),
-    "date": re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(19|20)\d{2}-\d{2}-\d{2}\b"),
-    "coordinate": re.compile(r"-?\d{1,3}\.\d{4,}"),
-    "long_number": re.compile(r"\b\d{6,}\b"),
-    "url": re.compile(r"https?://|www\.", re.IGNORECASE),
+    "email": searcher(r"[\w.+-]+@[\w-]+\.[\w.-]+"),
+    "phone": searcher(r"(?<!\w)(?:\+?\d[\d ()-]{8,}\d)(?!\w)"),
+    "postcode": searcher(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.IGNORECASE),
+    "date": searcher(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(19|20)\d{2}-\d{2}-\d{2}\b"),
+    "coordinate": searcher(r"-?\d{1,3}\.\d{4,}"),
+    "long_number": searcher(r"\b\d{6,}\b"),
+    "url": searcher(r"https?://|www\.", re.IGNORECASE),
 }
+"""Each a ``search`` of its expression (:func:`~anonymise.recognizers.prefilters.searcher`: the same answer, faster)."""
 
 
 def _check_narrative(value: str) -> str:
     """Refuse a narrative that still looks like it holds an identifier: the patterns above, then
     the scrubber's own detectors on the text normalised (``anonymise.narrative_check``). The error
     type names the rule (``narrative_postcode``); the message never holds the text."""
-    for kind, pattern in _NARRATIVE_LEAKS.items():
-        if pattern.search(value):
+    for kind, search in _NARRATIVE_LEAKS.items():
+        if search(value):
             raise PydanticCustomError(f"narrative_{kind}", f"narrative still contains what looks like a {kind}; scrub it first")
     found = narrative_check.leaks(value)
     if found:

@@ -1,6 +1,6 @@
 """Networks at scale on PostgreSQL: building them, updating them after an upload, and the list and chart calls.
 
-Run: flock /work/locks/bench .venv/bin/python bench/networks.py --db postgresql+psycopg://postgres@127.0.0.1:5432/msht_bench [--incidents 1000000] [--upload 100000]
+Run: flock /work/locks/bench .venv/bin/python bench/networks.py --db postgresql+psycopg://postgres@127.0.0.1:5432/msht_bench [--incidents 1000000] [--upload 100000] [--template msht_bench_1m] [--no-baseline]
 
 The database is dropped and migrated afresh. ``--incidents`` synthetic incidents of the demo
 agreement (four providers, cross-partner linkage) are written straight to the tables with COPY,
@@ -14,10 +14,18 @@ each holding one or two selectors drawn from a pool and one or two persons whose
    baseline: a full rebuild and a full alerts refresh of the same data (rolled back).
 3. ``hub.networks.service.list_networks`` (no filter, a borough filter, a type filter) and
    ``chart`` of the largest networks, as the demo analyst, 60 calls each: p50 and p95.
+
+``--template NAME`` keeps the state before step 2 (the records written, networks built, alerts
+raised) as a PostgreSQL template database: the first run builds it (step 1 timed as above), a
+later run with the same ``--incidents``, ``--density`` and ``--seed`` copies it (``CREATE
+DATABASE … TEMPLATE``, seconds instead of minutes), migrates the copy to head and goes on with
+step 2. The upload is drawn from its own random stream, so it is the same either way.
+``--no-baseline`` skips step 2's same-run full rebuild (for trials while developing).
 """
 
 import argparse
 import logging
+import os
 import random
 import statistics
 import sys
@@ -55,12 +63,34 @@ TYPES = ("labour", "criminal", "sexual", "domestic_servitude")
 KINDS = ("phone", "phone", "vehicle", "address", "email", "business")
 
 
-def _reset(url: str) -> None:
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True) as c:
+def _admin(url: str) -> psycopg.Connection[Any]:
+    base = url.rsplit("/", 1)[0]
+    return psycopg.connect(base.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True)
+
+
+def _reset(url: str, template: str | None = None) -> None:
+    """Drop and recreate the bench database: migrated afresh, or a copy of ``template`` migrated to head."""
+    name = url.rsplit("/", 1)[1]
+    with _admin(url) as c:
         c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        c.execute(f'CREATE DATABASE "{name}"')
+        c.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     migrate(url)
+
+
+def _template(url: str, template: str, label: str) -> bool:
+    """Whether ``template`` exists and was made with these parameters (``label``, its comment)."""
+    with _admin(url) as c:
+        row = c.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (template,)).fetchone()
+    if row is not None and row[0] != label:
+        raise SystemExit(f"template {template} was made with {row[0]}, not {label}: drop it or name another")
+    return row is not None
+
+
+def _keep_as_template(url: str, template: str, label: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with _admin(url) as c:
+        c.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+        c.execute(f"COMMENT ON DATABASE \"{template}\" IS '{label}'")
 
 
 def _copy(session: Session, table: str, columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> None:
@@ -139,6 +169,10 @@ def _union_find(session: Session) -> tuple[float, int]:
     return time.perf_counter() - started, sum(1 for members in held.values() if len(members) >= 2)
 
 
+def _load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def _timed(calls: int, fn: Callable[[], object]) -> tuple[float, float]:
     times = []
     for _ in range(calls):
@@ -148,33 +182,23 @@ def _timed(calls: int, fn: Callable[[], object]) -> tuple[float, float]:
     return statistics.median(times) * 1000, float(np.percentile(times, 95)) * 1000
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, help="a PostgreSQL URL whose database the bench drops and recreates")
-    parser.add_argument("--incidents", type=int, default=1_000_000)
-    parser.add_argument("--upload", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--density", choices=sorted(DENSITY), default="dense", help="how often selectors and people recur (DENSITY)")
-    parser.add_argument("--calls", type=int, default=60)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING, format="  %(name)s: %(message)s")
-    logging.getLogger("hub.records.networks").setLevel(logging.INFO)  # the update's time per step
-    rng = random.Random(args.seed)
-    _reset(args.db)
-    engine = create_engine(args.db)
-    factory = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def _analyze(engine: Any) -> None:
+    for table in ("incidents", "selectors", "persons", "person_clusters", "incident_codes"):
+        with engine.begin() as c:
+            c.execute(text(f"ANALYZE {table}"))
+
+
+def _build(factory: sessionmaker[Session], engine: Any, rng: random.Random, incidents: int, selectors: float, people: float) -> None:
+    """Step 1: the records written, then networks built and alerts raised from scratch (timed)."""
     with factory() as session, session.begin():
         for org, kind in ORGS.items():
             session.add(Organisation(id=org, name=org, kind=kind, gss_code=None, status="active", created_at=datetime.now(UTC)))
         session.flush()
         agreements.load_version(session, (REPO / "policies" / "demo.yaml").read_text(encoding="utf-8"), actor="bench")
         started = time.perf_counter()
-        selectors, people = DENSITY[args.density]
-        _fill(session, rng, 1, args.incidents, "2026-Q2", int(args.incidents * selectors), people)
-        print(f"written {args.incidents:,} incidents and their selectors, persons, clusters: {time.perf_counter() - started:.1f} s")
-    for table in ("incidents", "selectors", "persons", "person_clusters", "incident_codes"):
-        with engine.begin() as c:
-            c.execute(text(f"ANALYZE {table}"))
+        _fill(session, rng, 1, incidents, "2026-Q2", int(incidents * selectors), people)
+        print(f"written {incidents:,} incidents and their selectors, persons, clusters: {time.perf_counter() - started:.1f} s")
+    _analyze(engine)
     with factory() as session, session.begin():
         baseline, found = _union_find(session)
         print(f"baseline, pure-Python union-find over the same edges: {baseline:.1f} s, {found:,} networks")
@@ -185,20 +209,51 @@ def main() -> None:
         started = time.perf_counter()
         raised = alert_links.refresh(session, AGREEMENT, actor="bench")
         print(f"alerts from scratch: {time.perf_counter() - started:.1f} s ({raised.raised:,} raised)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="a PostgreSQL URL whose database the bench drops and recreates")
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--upload", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--density", choices=sorted(DENSITY), default="dense", help="how often selectors and people recur (DENSITY)")
+    parser.add_argument("--calls", type=int, default=60)
+    parser.add_argument("--template", help="a database name to keep the loaded, built state in (made once, copied after)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the same-run full rebuild after the upload")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="  %(name)s: %(message)s")
+    logging.getLogger("hub.records.networks").setLevel(logging.INFO)  # the update's time per step
+    print(f"load average at the start: {_load()}")
+    rng = random.Random(args.seed)
+    selectors, people = DENSITY[args.density]
+    label = f"bench/networks.py --incidents {args.incidents} --density {args.density} --seed {args.seed}"
+    reuse = args.template is not None and _template(args.db, args.template, label)
+    _reset(args.db, args.template if reuse else None)
+    engine = create_engine(args.db)
+    factory = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    if reuse:
+        print(f"copied template {args.template} ({label})")
+    else:
+        _build(factory, engine, rng, args.incidents, selectors, people)
+        if args.template is not None:
+            engine.dispose()
+            _keep_as_template(args.db, args.template, label)
+            print(f"kept as template {args.template}")
+    rng = random.Random(args.seed + 1)  # the upload's own stream: the same whether the template was built or copied
     with factory() as session, session.begin():
         subs = _fill(session, rng, args.incidents + 1, args.upload, "2026-Q3", int(args.incidents * selectors), people)
-    for table in ("incidents", "selectors", "persons", "person_clusters", "incident_codes"):
-        with engine.begin() as c:
-            c.execute(text(f"ANALYZE {table}"))
-    with factory() as session, session.begin():  # the baseline, in the same run: what every upload cost before (rolled back)
-        started = time.perf_counter()
-        built = networks.rebuild(session, AGREEMENT)
-        rebuilt = time.perf_counter() - started
-        started = time.perf_counter()
-        alert_links.refresh(session, AGREEMENT, actor="bench")
-        print(f"baseline after the upload: full networks.rebuild {rebuilt:.1f} s ({built.networks:,} networks), "
-              f"full alerts refresh {time.perf_counter() - started:.1f} s")
-        session.rollback()
+    _analyze(engine)
+    if not args.no_baseline:
+        with factory() as session, session.begin():  # the baseline, in the same run: what every upload cost before (rolled back)
+            started = time.perf_counter()
+            built = networks.rebuild(session, AGREEMENT)
+            rebuilt = time.perf_counter() - started
+            started = time.perf_counter()
+            alert_links.refresh(session, AGREEMENT, actor="bench")
+            print(f"baseline after the upload: full networks.rebuild {rebuilt:.1f} s ({built.networks:,} networks), "
+                  f"full alerts refresh {time.perf_counter() - started:.1f} s")
+            session.rollback()
     with factory() as session, session.begin():
         started = time.perf_counter()
         built = networks.update(session, AGREEMENT, added=subs)
@@ -227,6 +282,7 @@ def main() -> None:
             p50, p95 = _timed(args.calls, fn)
             session.rollback()  # the audit entries each call wrote
             print(f"{name}: p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p95 < 300 ms)")
+    print(f"load average at the end: {_load()}")
 
 
 if __name__ == "__main__":

@@ -43,9 +43,9 @@ from anonymise.scrub import Scrubber, ScrubInput
 from bench.scrub import measured  # the demo benchmark's timing helper
 
 EVAL = Path(__file__).resolve().parent / "eval"
-FILES = ("notes_a", "notes_b", "notes_c", "templates")
+FILES = ("notes_a", "notes_b", "notes_c", "notes_d", "templates")
 MUST_REMOVE = ("HANDLE", "PHONE_NUMBER", "EMAIL_ADDRESS", "STREET_ADDRESS", "POSTCODE", "NI_NUMBER", "NHS_NUMBER",
-               "PASSPORT", "ID_NUMBER", "IBAN_CODE", "CREDIT_CARD", "BANK_ACCOUNT", "IP_ADDRESS")
+               "PASSPORT", "ID_NUMBER", "IBAN_CODE", "CREDIT_CARD", "CARD_NUMBER", "BANK_ACCOUNT", "IP_ADDRESS")
 """The issue's "every other must-remove type" (phone, email, street address, postcode, ID numbers, handles, IBAN/card, IP)."""
 
 

@@ -520,8 +520,8 @@ class Network(Base):
     exploitation_types: Mapped[list[str]] = mapped_column(JSON)
     first_month: Mapped[str] = mapped_column(String(7))
     last_month: Mapped[str] = mapped_column(String(7), index=True)
-    last_quarter: Mapped[str] = mapped_column(String(7))  # the latest quarter of the agreement's data
-    added_last_quarter: Mapped[int] = mapped_column(Integer)  # incidents of that quarter: growth since the one before
+    last_quarter: Mapped[str] = mapped_column(String(7))  # the latest quarter of its incidents
+    added_last_quarter: Mapped[int] = mapped_column(Integer)  # its incidents of that quarter: growth, where that is the agreement's latest (networks.added_in)
     county_lines: Mapped[bool] = mapped_column(Boolean)
     record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # its incidents' record keys summed: a count of networks is cell-key perturbed (anonymise.perturb)
 
@@ -540,7 +540,7 @@ class NetworkFacet(Base):
 
     __tablename__ = "network_facets"
     __table_args__ = (
-        Index("ix_network_facets_lookup", "facet", "value"),
+        Index("ix_network_facets_lookup", "facet", "value", "network_id"),  # a filtered list's networks from the index alone
         Index("ix_network_facets_member", "network_id", "facet", "value"),  # a list's per-network filters: one index probe each
     )
 

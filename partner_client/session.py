@@ -60,6 +60,20 @@ def fetch_agreements(settings: ClientSettings, *, transport: httpx.BaseTransport
     return fetched
 
 
+def agreement_title(settings: ClientSettings, agreement_id: str, agreement_file: Path | None = None) -> str | None:
+    """The title of the agreement ``agreement_id`` as kept here (or in ``agreement_file``), for
+    naming it in words; None when no readable copy holds that id."""
+    candidates = [p for p in (agreement_file, agreements_dir(settings) / f"{agreement_id}.yaml") if p is not None]
+    for path in candidates:
+        try:
+            agreement = parse_agreement(path.read_text(encoding="utf-8"))
+        except (OSError, ValidationError, ValueError, yaml.YAMLError):
+            continue
+        if agreement.id == agreement_id:
+            return agreement.title
+    return None
+
+
 def load_agreement_for(settings: ClientSettings, org_id: str, agreement_file: Path | None) -> Agreement:
     candidates = [agreement_file] if agreement_file is not None else sorted(agreements_dir(settings).glob("*.yaml"))
     found: list[Agreement] = []

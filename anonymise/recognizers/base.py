@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
-from anonymise.recognizers.prefilters import prefiltered, required_strings
+from anonymise.recognizers.prefilters import compile_prefiltered, required_strings
 from anonymise.recognizers.words_gate import text_words
 
 _COMPILING: Final = threading.Lock()
@@ -94,9 +94,9 @@ class RecognizerSpec:
             with _COMPILING:
                 if not self._compiled:
                     required = [required_strings(p.regex, p.flags) for p in self.patterns]
-                    compiled = [(re.compile(prefiltered(p.regex, p.flags), p.flags), p) for p in self.patterns]
+                    compiled = [(compile_prefiltered(p.regex, p.flags), p) for p in self.patterns]
                     if self.gate is not None:
-                        self._gate.append(re.compile(prefiltered(self.gate)))
+                        self._gate.append(compile_prefiltered(self.gate))
                     self._required.extend(required)
                     self._compiled.extend(compiled)
         return self._compiled

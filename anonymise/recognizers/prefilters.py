@@ -16,14 +16,31 @@ gives no prefilter, and the expression runs as written.
 :func:`required_strings` lists literal strings that every match contains (``@`` in an @-handle,
 ``_`` in an underscore name, ``Sons`` in "… and Sons"): a text without one of them cannot match,
 and the recognizer does not run that pattern on it.
+
+:func:`compile_prefiltered` goes one step further. A lookahead in front still makes the engine
+start a match attempt at every character (each costs a call into the matcher); the engine's own
+skip loop runs only for an expression whose compiled form begins with an information block
+naming the characters a match can start with, which CPython's compiler writes only when the
+expression itself starts with a case-sensitive literal or class. :func:`compile_prefiltered`
+compiles the expression as written and puts the computed first characters into that block (as a
+case-sensitive class: for a case-insensitive part every ASCII character it matches in any case,
+and every non-ASCII character), so the engine skips the other positions in C without trying them.
+The block is only a promise that no match starts elsewhere, which the computation guarantees;
+the rest of the compiled code is the expression's own, so matches, groups and their order are
+unchanged. It relies on CPython's internal compiler (``re._compiler``): on an interpreter whose
+internals it does not know, or on any surprise, it falls back to :func:`prefiltered`.
 """
 
+import _sre as _engine  # type: ignore[import-not-found]  # CPython's regular-expression engine, which builds a pattern from its code
 import re
+import re._compiler as _sre_compile  # type: ignore[import-not-found]  # the compiler, for the information block (no stubs)
 import re._constants as _sre  # type: ignore[import-not-found]  # the parse tree's opcodes: CPython's own regex parser, no stubs
 import re._parser as _sre_parse  # type: ignore[import-not-found]  # (3.11+; the public sre_parse alias warns)
+import sys
+from collections.abc import Callable
 from typing import Any, Final
 
-__all__ = ["first_chars", "prefiltered", "required_strings"]
+__all__ = ["compile_prefiltered", "first_chars", "prefiltered", "required_strings", "searcher"]
 
 _ZERO_WIDTH: Final = frozenset({_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT})
 _REPEATS: Final = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT})
@@ -152,6 +169,75 @@ def prefiltered(regex: str, flags: int = 0) -> str:
     return f"{regex[:start]}(?={chars})(?:{regex[start:]})"
 
 
+_KNOWN_ENGINES: Final = ((3, 11), (3, 12), (3, 13))
+"""Interpreters whose compiled-code layout :func:`compile_prefiltered` was checked against."""
+
+
+def _skip_class(chars: str) -> str:
+    """A case-sensitive class holding every character the class ``chars`` (from :func:`first_chars`) matches."""
+    inner = chars[len("(?-i:") : -1]
+    if chars.startswith("(?-i:"):
+        return inner
+    test = re.compile(chars)
+    ascii_chars = "".join(_escape(c) for c in range(128) if test.match(chr(c)))
+    return f"[{ascii_chars}\\x80-\\U0010ffff]"  # under IGNORECASE non-ASCII letters fold too (K, ſ, İ): keep them all
+
+
+def _with_skip_block(regex: str, flags: int, skip: str) -> "re.Pattern[str] | None":
+    """``regex`` compiled as usual, its information block replaced by one naming the characters in ``skip``."""
+    parsed = _sre_parse.parse(regex, flags)
+    code = _sre_compile._code(parsed, flags)
+    info, body = code[: 1 + code[1]], code[1 + code[1] :]
+    if info[0] is not _sre.INFO and info[0] != _sre.INFO:
+        return None
+    if info[2] != 0 or info[3] < 1:  # the engine skips ahead already (a literal prefix or class), or a match can be empty
+        return None
+    cls = _sre_parse.parse(skip)
+    op, av = cls.data[0]
+    items = [(op, av)] if op is _sre.LITERAL else list(av) if op is _sre.IN and len(cls.data) == 1 else None
+    if items is None:
+        return None
+    charset, cased = _sre_compile._optimize_charset(items)
+    if cased:
+        return None
+    block = [_sre.INFO, 0, _sre.SRE_INFO_CHARSET, info[3], info[4]]
+    _sre_compile._compile_charset(charset, cls.state.flags, block)
+    block[1] = len(block) - 1
+    groupindex = parsed.state.groupdict
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    compiled: re.Pattern[str] = _engine.compile(
+        regex, flags | parsed.state.flags, block + body, parsed.state.groups - 1, groupindex, tuple(indexgroup)
+    )
+    return compiled
+
+
+def compile_prefiltered(regex: str, flags: int = 0) -> "re.Pattern[str]":
+    """``regex`` compiled so that the engine skips, in C, every position where no match can start.
+
+    The answer matches exactly what ``re.compile(regex, flags)`` matches, at the same places, with
+    the same groups; its ``pattern`` is ``regex``.
+
+    >>> fast = compile_prefiltered(r"\\b(?i:passport)\\s+(\\w+)")
+    >>> fast.pattern, [m.group(1) for m in fast.finditer("her Passport 123, passport none")]
+    ('\\\\b(?i:passport)\\\\s+(\\\\w+)', ['123', 'none'])
+    """
+    chars = first_chars(regex, flags)
+    if chars is None or _fast_already(regex, flags) or flags & re.LOCALE or sys.version_info[:2] not in _KNOWN_ENGINES:
+        return re.compile(prefiltered(regex, flags), flags)
+    if (flags | _sre_parse.parse(regex, flags).state.flags) & re.VERBOSE:
+        return re.compile(regex, flags)
+    try:
+        compiled = _with_skip_block(regex, flags, _skip_class(chars))
+    except Exception:  # any surprise from the engine's internals: the portable form, which is exact too
+        compiled = None
+    plain = re.compile(regex, flags)
+    if compiled is None or compiled.groups != plain.groups or compiled.groupindex != plain.groupindex:
+        return re.compile(prefiltered(regex, flags), flags)
+    return compiled
+
+
 def _required(items: Any, flags: int) -> list[str]:
     """Literal strings every match of a parsed sequence contains."""
     out: list[str] = []
@@ -199,3 +285,24 @@ def required_strings(regex: str, flags: int = 0) -> tuple[str, ...]:
     except (re.error, AttributeError, TypeError, ValueError):  # a parse tree of another shape
         return ()
     return tuple(dict.fromkeys(found))
+
+
+def searcher(regex: str, flags: int = 0) -> Callable[[str], "re.Match[str] | None"]:
+    """``re.compile(regex, flags).search``, skipping a text without a string every match holds, and prefiltered.
+
+    >>> search = searcher(r"[\\w.+-]+@[\\w-]+\\.[\\w.-]+")
+    >>> search("no address here") is None, search("mail ana@example.org")[0]
+    (True, 'ana@example.org')
+    """
+    compiled = compile_prefiltered(regex, flags)
+    required = required_strings(regex, flags)
+    if not required:
+        return compiled.search
+
+    def search(text: str) -> "re.Match[str] | None":
+        for string in required:
+            if string not in text:
+                return None
+        return compiled.search(text)
+
+    return search

@@ -37,9 +37,11 @@ from hub.models import (
     Person,
     PersonCluster,
     Selector,
+    Submission,
 )
 from hub.networks import chart as charts
 from hub.networks.schemas import Chart, NetworkCounts, NetworkItem, NetworkList, NetworkSources
+from hub.records import networks
 from hub.statistics import access, figures
 from hub.statistics.access import BadQuestion
 
@@ -60,13 +62,24 @@ def sources_for(session: Session, principal: Principal) -> Visibility:
     return visibility
 
 
-def _visible(visibility: Visibility) -> Any:
-    """Networks of an agreement the viewer draws on, with no provider outside what it may see."""
+def _visible(session: Session, visibility: Visibility) -> Any:
+    """Networks of an agreement the viewer draws on, with no provider outside what it may see.
+
+    A network's providers are those of its incidents' submissions, so where the viewer may see
+    every provider that ever submitted under the agreement (an analyst, usually), the per-network
+    provider check is left out: at 135,000 networks it was most of a list's time (``bench/networks.py``)."""
     by_agreement: dict[str, set[str]] = {}
     for agreement_id, provider in visibility.sources:
         by_agreement.setdefault(agreement_id, set()).add(provider)
+    submitted: dict[str, set[str]] = {}
+    for agreement_id, org_id in session.execute(
+        select(Submission.agreement_id, Submission.org_id).where(Submission.agreement_id.in_(sorted(by_agreement))).distinct()
+    ):
+        submitted.setdefault(str(agreement_id), set()).add(str(org_id))
     clauses = [
-        and_(
+        Network.agreement_id == agreement_id
+        if submitted.get(agreement_id, set()) <= providers
+        else and_(
             Network.agreement_id == agreement_id,
             not_(exists().where(
                 NetworkFacet.network_id == Network.id, NetworkFacet.facet == "provider",
@@ -94,16 +107,17 @@ def _audit(session: Session, principal: Principal, target: str, providers: set[s
                  details=details)
 
 
-def _item(network: Network, names: dict[str, str]) -> NetworkItem:
-    before = network.incidents - network.added_last_quarter
+def _item(network: Network, names: dict[str, str], latest: dict[str, str]) -> NetworkItem:
+    quarter = latest.get(network.agreement_id, network.last_quarter)
+    added = networks.added_in(network, quarter)
+    before = network.incidents - added
     return NetworkItem(
         number=network.id, incidents=network.incidents, people=network.people, selectors=dict(network.selectors),
         partners=[names.get(p, p) for p in network.providers],
         boroughs=[BY_GSS[g].name if g in BY_GSS else g for g in network.boroughs],
         exploitation_types=list(network.exploitation_types), first_month=network.first_month,
-        last_month=network.last_month, last_quarter=network.last_quarter,
-        added_last_quarter=network.added_last_quarter,
-        growth_percent=round(100 * network.added_last_quarter / before, 1) if before else None,
+        last_month=network.last_month, last_quarter=quarter, added_last_quarter=added,
+        growth_percent=round(100 * added / before, 1) if before else None,
         spans_boroughs=len(network.boroughs) > 1, county_lines=network.county_lines,
     )
 
@@ -123,7 +137,7 @@ def list_networks(
     visibility = sources_for(session, principal)
     if borough is not None and borough not in BY_GSS:
         raise NotFound("no such borough: use a London GSS code (E09…)")
-    where = [_visible(visibility), Network.incidents >= max(min_size, 2)]
+    where = [_visible(session, visibility), Network.incidents >= max(min_size, 2)]
     if max_size is not None:
         where.append(Network.incidents <= max_size)
     if borough is not None:
@@ -144,7 +158,9 @@ def list_networks(
         "shown": len(rows), "total": int(total), "borough": borough, "type": kind, "min_size": min_size,
         "max_size": max_size, "since": since, "until": until,
     })
-    return NetworkList(networks=[_item(n, names) for n in rows], total=int(total), offset=offset, sources=_sources(visibility))
+    latest = {a: networks.latest_quarter(session, a) for a in sorted({n.agreement_id for n in rows})}
+    return NetworkList(networks=[_item(n, names, latest) for n in rows], total=int(total), offset=offset,
+                       sources=_sources(visibility))
 
 
 def _graph(session: Session, network_id: int) -> charts.Graph:
@@ -185,7 +201,7 @@ def chart(session: Session, principal: Principal, number: int, *, expand: str | 
     """One network's link chart: whole when small, else one node and its neighbours (``expand``,
     by default the incident holding most shared nodes)."""
     visibility = sources_for(session, principal)
-    network = session.scalars(select(Network).where(Network.id == number, _visible(visibility))).first()
+    network = session.scalars(select(Network).where(Network.id == number, _visible(session, visibility))).first()
     if network is None:
         raise NotFound("no such network among those shared with you (numbers change when networks are rebuilt)")
     graph = _graph(session, network.id)
@@ -218,7 +234,7 @@ def counts(session: Session, principal: Principal, area: str | None = None) -> N
     if not visibility.sources:
         raise Forbidden("no agreement shares this borough's detail with your organisation")
     rules = DisclosureRules(min_count=visibility.min_count, rounding_base=visibility.rounding_base)
-    where = [_visible(visibility), _faceted("borough", gss)]
+    where = [_visible(session, visibility), _faceted("borough", gss)]
     rows = session.execute(
         select(Network.id, Network.boroughs, Network.county_lines, Network.providers, Network.record_key).where(*where)
     ).all()

@@ -7,7 +7,7 @@ hub.pages.hotspot_map over the real borough boundaries — no tile server, nothi
 """
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -18,7 +18,7 @@ from hub.auth.pages import PageForbidden, PagePrincipal, csrf_token
 from hub.auth.principal import Principal
 from hub.deps import SessionDep
 from hub.errors import Forbidden
-from hub.pages.hotspot_map import hotspot_map
+from hub.pages.hotspot_map import hotspot_map, rate_map
 from hub.pages.templating import templates
 from hub.partners import service as partners
 from hub.statistics import access, comparison, service
@@ -120,10 +120,24 @@ def breakdowns_page(area: str, request: Request, principal: PagePrincipal, sessi
 
 
 @router.get("/dashboard/{area}/hotspots")
-def hotspots_page(area: str, request: Request, principal: PagePrincipal, session: SessionDep, quarter: str | None = None) -> Response:
+def hotspots_page(
+    area: str, request: Request, principal: PagePrincipal, session: SessionDep, quarter: str | None = None,
+    show: Literal["counts", "rate"] = "counts",
+) -> Response:
+    """``show=rate`` shades boroughs by published incidents per 100,000 residents instead of the
+    hotspot areas by count; asked for only on that toggle, because it costs every open borough's
+    own overview (the borough comparison)."""
     data = _guarded(lambda: service.hotspots(session, principal, area, quarter))
     quarters = _guarded(lambda: service.overview_quarters(session, principal, area))
-    return render(request, session, principal, area, "hotspots", "dashboard_hotspots.html", data=data, quarters=quarters, map=hotspot_map(area, data.cells))
+    if show == "rate":
+        rates = _guarded(lambda: comparison.boroughs(session, principal, data.quarter)) if data.quarter else None
+        drawn = rate_map(area, rates.rows if rates else [])
+    else:
+        rates, drawn = None, hotspot_map(area, data.cells)
+    return render(
+        request, session, principal, area, "hotspots", "dashboard_hotspots.html", data=data, quarters=quarters,
+        map=drawn, show=show, rates=rates,
+    )
 
 
 @router.get("/dashboard/{area}/repeats")

@@ -15,7 +15,7 @@ import h3
 
 from anonymise import LONDON
 from hub.statistics.places import Boundary, Polygon, boundaries, thames
-from hub.statistics.schemas import HotspotCell
+from hub.statistics.schemas import BoroughRow, HotspotCell
 
 WIDTH: Final = 960.0
 LABEL_PX: Final = 14.0
@@ -24,6 +24,7 @@ stay at 12 px or more on screen."""
 MIN_WIDTH_PX: Final = math.ceil(WIDTH * 12 / LABEL_PX)  # dashboard.css .hotspot-map min-width
 CHAR_EM: Final = 0.62  # average glyph width of a sans-serif face (bold included), in ems
 BREAKS: Final = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+RATE_BREAKS: Final = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0)
 CLASSES: Final = 5
 
 
@@ -56,6 +57,17 @@ class LegendClass:
 
 
 @dataclass(frozen=True)
+class RatedBorough:
+    """A borough in the rate view: shaded by its rate, or unshaded (shade 0) with the reason."""
+
+    gss: str
+    name: str
+    path: str
+    shade: int
+    display: str
+
+
+@dataclass(frozen=True)
 class MapView:
     width: float
     height: float
@@ -64,6 +76,8 @@ class MapView:
     cells: list[Area]
     labels: list[Label]
     legend: list[LegendClass]
+    rated: list[RatedBorough] | None = None
+    """the rate view's boroughs (None on the count view)"""
 
 
 class _Projection:
@@ -295,4 +309,93 @@ def hotspot_map(area: str, cells: Sequence[HotspotCell]) -> MapView:
             focus_spots=_interior(every[area], proj) if area in every else [],
         ),
         legend=legend,
+    )
+
+
+def rate_classes(values: Sequence[float]) -> list[tuple[float, float | None]]:
+    """Up to CLASSES rate ranges (low, and the next class's low or None for 'and more').
+
+    >>> rate_classes([0.8, 3.1, 12.0])
+    [(0.5, 1.0), (1.0, 2.0), (2.0, 5.0), (5.0, 10.0), (10.0, None)]
+    >>> rate_classes([4.0])
+    [(2.0, None)]
+    """
+    if not values:
+        return []
+    low, top = min(values), max(values)
+    cuts = [b for b in RATE_BREAKS if b <= top][-CLASSES:]
+    if not cuts or cuts[0] > low:
+        cuts = [low, *cuts][-CLASSES:]
+    cuts = [c for i, c in enumerate(cuts) if i + 1 == len(cuts) or cuts[i + 1] > low]  # no class below every value
+    return [(c, cuts[i + 1] if i + 1 < len(cuts) else None) for i, c in enumerate(cuts)]
+
+
+def _rate_shade(value: float, classes: Sequence[tuple[float, float | None]]) -> int:
+    offset = 5 - len(classes)
+    for i, (low, high) in reversed(list(enumerate(classes))):
+        if value >= low and (high is None or value < high):
+            return offset + i + 1
+    return offset + 1
+
+
+def _per(value: float) -> str:
+    return f"{value:g}"
+
+
+def _boxed(label: Label) -> Label:
+    """The label on a white box: in the rate view names sit on shaded boroughs, so every one needs
+    its own background to keep its contrast whatever the shade beneath."""
+    size = LABEL_PX * (1.25 if label.focus else 1.0)
+    y = label.y + (len(label.lines) - 1) * size * 0.575
+    return Label(label.x, label.y, label.lines, label.focus, _text_box(label.x, y, label.lines, size))
+
+
+def rate_map(area: str, rows: Sequence[BoroughRow]) -> MapView:
+    """Boroughs shaded by published incidents per 100,000 residents (hub.statistics.population).
+
+    A borough whose count is suppressed, or that is not shared with the viewer, is left unshaded
+    and says why: a rate is never made from a hidden count.
+    """
+    every = boundaries()
+    focus = [every[area]] if area in every else list(every.values())
+    proj = _Projection(*_box(focus, [], 0.04 if area == LONDON else 0.3))
+    by_gss = {r.gss_code: r for r in rows}
+    rates = [r.incidents_rate for r in rows if r.incidents_rate is not None]
+    classes = rate_classes(rates)
+    in_view = [
+        b for b in every.values()
+        if _overlaps(
+            (*proj.xy(b.bbox[0], b.bbox[3]), *proj.xy(b.bbox[2], b.bbox[1])), (0.0, 0.0, WIDTH, proj.height)
+        )
+    ]
+    rated = []
+    for b in in_view:
+        row = by_gss.get(b.gss)
+        if row is None:
+            shade, display = 0, "not shared with you, or no records this quarter"
+        elif row.incidents_rate is None:
+            shade, display = 0, f"no rate: the count ({row.incidents.display}) is not published"
+        else:
+            shade = _rate_shade(row.incidents_rate, classes)
+            display = f"{_per(row.incidents_rate)} incidents per 100,000 residents ({row.incidents.display} incidents)"
+        rated.append(RatedBorough(b.gss, b.name, proj.path(b.polygons), shade, display))
+    by_size = sorted(in_view, key=lambda b: (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]))
+    legend = [
+        LegendClass(_rate_shade(low, classes), f"{_per(low)} to under {_per(high)}" if high is not None else f"{_per(low)} or more")
+        for low, high in classes
+    ]
+    return MapView(
+        width=WIDTH,
+        height=round(proj.height, 1),
+        boroughs=[(b.gss, b.name, b.gss == area, proj.path(b.polygons)) for b in in_view],
+        river=[proj.path([polygon]) for polygon in thames()],
+        cells=[],
+        labels=[_boxed(label) for label in place_labels(
+            [(b.name, *_visible_anchor(b, proj), b.gss == area) for b in by_size],
+            WIDTH,
+            proj.height,
+            focus_spots=_interior(every[area], proj) if area in every else [],
+        )],
+        legend=legend,
+        rated=rated,
     )

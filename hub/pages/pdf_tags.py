@@ -24,6 +24,17 @@ from fpdf.structure_tree import StructElem, StructureTreeBuilder
 from fpdf.syntax import PDFObject
 
 
+class HeaderCell(StructElem):
+    """A ``/TH`` with its attribute dictionary: ``/A << /O /Table /Scope /Column >>`` (PDF 1.7
+    §14.8.5.7, table attributes), so a reader ties each data cell to its column's heading."""
+
+    __slots__ = ("a",)
+
+    def __init__(self, *args: Any, scope: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.a = f"<</O /Table /Scope /{scope}>>"  # serialised as written (fpdf2 writes a str value raw)
+
+
 class NestedStructure(StructureTreeBuilder):
     """fpdf2's builder, with elements nested under the group open when they are added."""
 
@@ -32,10 +43,17 @@ class NestedStructure(StructureTreeBuilder):
         self.open: list[StructElem] = [self.doc_struct_elem]
         self.elements: list[StructElem] = []
         self.mcids: dict[int, int] = {}
+        self.scope: str | None = None
+        """the /Scope of the next /TH added (set by TaggedPdf.tag)"""
 
     def _new(self, struct_type: str, page_number: int, kids: list[int], title: str | None, alt: str | None) -> StructElem:
         parent = self.open[-1]
-        elem = StructElem(struct_type=struct_type, parent=parent, kids=kids, page_number=page_number, title=title, alt=alt)
+        if struct_type == "/TH" and self.scope is not None:
+            elem: StructElem = HeaderCell(
+                struct_type=struct_type, parent=parent, kids=kids, page_number=page_number, title=title, alt=alt, scope=self.scope,
+            )
+        else:
+            elem = StructElem(struct_type=struct_type, parent=parent, kids=kids, page_number=page_number, title=title, alt=alt)
         parent.k.append(elem)
         self.elements.append(elem)
         return elem
@@ -88,10 +106,15 @@ class TaggedPdf(FPDF):
         return builder
 
     @contextmanager
-    def tag(self, struct_type: str, *, alt: str | None = None) -> Iterator[StructElem]:
-        """Everything drawn inside is one marked-content sequence of a new ``struct_type`` element."""
+    def tag(self, struct_type: str, *, alt: str | None = None, scope: str | None = None) -> Iterator[StructElem]:
+        """Everything drawn inside is one marked-content sequence of a new ``struct_type`` element
+        (a ``/TH`` given ``scope`` "Column" or "Row" carries it as its table attribute)."""
         mcid = self.structure.next_mcid_for_page(self.page)
-        elem = self._add_marked_content(struct_type=struct_type, mcid=mcid, alt_text=alt)
+        self.structure.scope = scope
+        try:
+            elem = self._add_marked_content(struct_type=struct_type, mcid=mcid, alt_text=alt)
+        finally:
+            self.structure.scope = None
         start = self.page
         self._out(f"{struct_type} <</MCID {mcid}>> BDC")
         yield elem
@@ -124,6 +147,9 @@ class TaggedPdf(FPDF):
         elem.pg = self.pages[self.page]  # type: ignore[assignment]  # as in group()
         return elem
 
+    def fits(self, height: float) -> bool:
+        return self.get_y() + height <= self.page_break_trigger
+
     def fit(self, height: float) -> None:
         """A new page first unless ``height`` more millimetres fit above the bottom margin."""
         if self.get_y() + height > self.page_break_trigger:
@@ -137,8 +163,14 @@ class TaggedPdf(FPDF):
     def table_rows(
         self, head: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], *, line_height: float = 5,
     ) -> None:
-        """A table tagged ``Table → TR → TH/TD``: the first column left-aligned, the others right; the
-        heading row again on each new page, as an artifact (it is in the tree once)."""
+        """A table tagged ``Table → TR → TH/TD``, each ``TH`` with ``/Scope /Column``: the first column
+        left-aligned, the others right.
+
+        On each new page the heading row is drawn again, as a pagination artifact, not as a second
+        ``TH`` row: the table is one ``/Table`` element whose header row is in the tree once and
+        scoped to its columns, so a reader names every cell's column on any page; a second tagged
+        header row would be read out again in the middle of the data and make the table look like
+        two header rows with data between them."""
         with self.group("/Table"):
             self._row(head, widths, line_height, header=True)
             for row in rows:
@@ -162,7 +194,7 @@ class TaggedPdf(FPDF):
             self.set_xy(x, top)
             align = "L" if i == 0 else "R"
             if tagged:
-                with self.tag("/TH" if header else "/TD"):
+                with self.tag("/TH" if header else "/TD", scope="Column" if header else None):
                     self.multi_cell(w, line_height, text, align=align, new_x="RIGHT", new_y="TOP")
             else:
                 self.multi_cell(w, line_height, text, align=align, new_x="RIGHT", new_y="TOP")

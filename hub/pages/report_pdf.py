@@ -45,6 +45,8 @@ router = APIRouter()
 DEFAULT_MARKING: Final = "OFFICIAL-SENSITIVE"
 MM_PER_PX: Final = 0.2646  # the SVGs are drawn in CSS pixels (96 per inch)
 TOP_AREAS: Final = 8
+CHART_MM: Final = 150.0  # the width of a breakdown's bar chart
+KEEP_MM: Final = 15.0  # a heading is kept with this much of what follows: a table's heading row and first row
 
 
 @dataclass(frozen=True)
@@ -90,13 +92,20 @@ class _Pdf(TaggedPdf):
             self.set_text_color(0, 0, 0)
 
 
-def _h(pdf: _Pdf, text: str, size: int = 13) -> None:
-    """A section heading (``H2``, in the outline at level 0) or a sub-heading (``H3``, level 1);
-    never the last thing on a page."""
-    if pdf.get_y() > 250:
-        pdf.add_page()
+def _heading_height(pdf: _Pdf, text: str, size: int) -> float:
     pdf.set_font("Helvetica", "B", size)
-    pdf.fit(pdf.lines_height(pdf.epw, 7, latin1(text)))
+    height = pdf.lines_height(pdf.epw, 7, latin1(text))
+    pdf.set_font("Helvetica", "", 10)
+    return height
+
+
+def _h(pdf: _Pdf, text: str, size: int = 13, keep: float = KEEP_MM) -> None:
+    """A section heading (``H2``, in the outline at level 0) or a sub-heading (``H3``, level 1),
+    kept with the next ``keep`` millimetres (its chart, or a table's first rows): a heading never
+    ends a page with what it introduces on the next."""
+    height = _heading_height(pdf, text, size)
+    pdf.fit(min(height + keep, pdf.page_break_trigger - pdf.t_margin - 10))  # what cannot fit on any page starts a page
+    pdf.set_font("Helvetica", "B", size)
     pdf.start_section(latin1(text), level=0 if size >= 13 else 1)
     with pdf.tag("/H2" if size >= 13 else "/H3"):
         pdf.multi_cell(0, 7, latin1(text), new_x="LMARGIN", new_y="NEXT")
@@ -111,12 +120,17 @@ def _p(pdf: _Pdf, text: str, size: float = 10, style: str = "") -> None:
     pdf.set_font("Helvetica", "", 10)
 
 
-def _svg(pdf: _Pdf, svg: str, alt: str, width_mm: float | None = None) -> None:
+def _svg_size(pdf: _Pdf, svg: str, width_mm: float | None = None) -> tuple[float, float]:
+    """The drawn width and height in millimetres of ``svg`` (its own size, scaled to ``width_mm``)."""
     head = svg[: svg.index(">")]
     w_px = float(head.split('width="', 1)[1].split('"', 1)[0])
     h_px = float(head.split('height="', 1)[1].split('"', 1)[0])
     w = width_mm or min(w_px * MM_PER_PX, pdf.epw)
-    h = w * h_px / w_px
+    return w, w * h_px / w_px
+
+
+def _svg(pdf: _Pdf, svg: str, alt: str, width_mm: float | None = None) -> None:
+    w, h = _svg_size(pdf, svg, width_mm)
     if pdf.get_y() + h > pdf.h - 20:
         pdf.add_page()
     with pdf.rect_clip(x=pdf.l_margin, y=pdf.get_y(), w=w, h=h):  # fpdf2 does not clip an SVG to its viewBox
@@ -131,11 +145,22 @@ def _rows(pdf: _Pdf, head: Sequence[str], rows: Sequence[Sequence[str]], widths:
     pdf.ln(2)
 
 
+def _table_title(t: Table, quarter: str | None) -> str:
+    return f"{t.title} ({t.unit}, {period(quarter)})"
+
+
+def _table_lead(pdf: _Pdf, t: Table, quarter: str | None) -> float:
+    """The height of a table's heading and chart: what a heading above it must be kept with."""
+    chart = report_svg.bar_chart([f for f in t.rows if f.value != 0 or f.suppressed])
+    return _heading_height(pdf, _table_title(t, quarter), 11) + _svg_size(pdf, chart, CHART_MM)[1] + 2
+
+
 def _table(pdf: _Pdf, t: Table, quarter: str | None) -> None:
-    _h(pdf, f"{t.title} ({t.unit}, {period(quarter)})", 11)
     shown = [f for f in t.rows if f.value != 0 or f.suppressed]
     zero = [f.label for f in t.rows if f.value == 0 and not f.suppressed]
-    _svg(pdf, report_svg.bar_chart(shown), f"Bar chart of {t.title.lower()}; the same figures are in the table below", 150)
+    chart = report_svg.bar_chart(shown)
+    _h(pdf, _table_title(t, quarter), 11, keep=_svg_size(pdf, chart, CHART_MM)[1] + 2)
+    _svg(pdf, chart, f"Bar chart of {t.title.lower()}; the same figures are in the table below", CHART_MM)
     _rows(pdf, ["Category", t.unit.capitalize()], [[f.label, f.display] for f in [*shown, t.total]], [110, 40])
     if zero:
         _p(pdf, f"None recorded: {', '.join(zero)}.", 8.5)
@@ -178,9 +203,10 @@ def _headlines(pdf: _Pdf, r: Report) -> None:
 
 
 def _where(pdf: _Pdf, r: Report, area: str) -> None:
-    _h(pdf, f"Where: incidents by area ({period(r.hotspots.quarter)})")
     view = hotspot_map(area, r.hotspots.cells)
-    _svg(pdf, report_svg.map_svg(view), f"Map of {r.overview.scope_name} with borough boundaries, the Thames and areas shaded by incidents; the figures are in the table below", pdf.epw)
+    drawn = report_svg.map_svg(view)
+    _h(pdf, f"Where: incidents by area ({period(r.hotspots.quarter)})", keep=_svg_size(pdf, drawn, pdf.epw)[1] + 2)
+    _svg(pdf, drawn, f"Map of {r.overview.scope_name} with borough boundaries, the Thames and areas shaded by incidents; the figures are in the table below", pdf.epw)
     legend = "; ".join(f"{k.text}" for k in view.legend)
     _p(pdf, f"Shading, incidents per area: {legend}. Areas with small numbers are not drawn. Boundaries: ONS and OS data, (c) Crown copyright and database right 2014.", 8)
     mapped = sorted((f for f in r.hotspots.table.rows if f.value is not None), key=lambda f: -(f.value or 0))
@@ -188,10 +214,11 @@ def _where(pdf: _Pdf, r: Report, area: str) -> None:
 
 
 def _boroughs(pdf: _Pdf, b: BoroughComparison) -> None:
-    _h(pdf, f"Boroughs compared (incidents, {period(b.quarter)})")
-    if b.rows:
-        figures = [Figure(key=r.gss_code, label=r.name, value=r.incidents.value, display=r.incidents.display) for r in b.rows]
-        _svg(pdf, report_svg.bar_chart(figures), "Bar chart of incidents by borough; the same figures are in the table below", 150)
+    figures = [Figure(key=r.gss_code, label=r.name, value=r.incidents.value, display=r.incidents.display) for r in b.rows]
+    chart = report_svg.bar_chart(figures) if b.rows else None
+    _h(pdf, f"Boroughs compared (incidents, {period(b.quarter)})", keep=_svg_size(pdf, chart, CHART_MM)[1] + 2 if chart else KEEP_MM)
+    if chart is not None:
+        _svg(pdf, chart, "Bar chart of incidents by borough; the same figures are in the table below", CHART_MM)
         _rows(pdf, ["Borough", f"Incidents {b.quarter}", f"Incidents {b.previous_quarter}"],
               [[r.name, r.incidents.display, r.previous.display if r.previous else "not available"] for r in b.rows], [90, 40, 40])
     _p(pdf, "Each row is the figure the borough's own page publishes to you; partners who share only London-wide figures are left out of every borough.", 8.5)
@@ -231,8 +258,9 @@ def build(r: Report, area: str) -> bytes:
     _about(pdf, r.overview.privacy, r.names, r.overview.quarter)
     _headlines(pdf, r)
     if r.trends.quarters:
-        _h(pdf, f"Trends ({r.trends.quarters[0]} to {r.trends.quarters[-1]})")
-        _svg(pdf, report_svg.line_chart(r.trends.quarters, r.trends.series), "Line chart of incidents, potential victims and suspects by quarter; the same figures are in the table below", pdf.epw)
+        lines = report_svg.line_chart(r.trends.quarters, r.trends.series)
+        _h(pdf, f"Trends ({r.trends.quarters[0]} to {r.trends.quarters[-1]})", keep=_svg_size(pdf, lines, pdf.epw)[1] + 2)
+        _svg(pdf, lines, "Line chart of incidents, potential victims and suspects by quarter; the same figures are in the table below", pdf.epw)
         _rows(pdf, ["Quarter", *(s.label for s in r.trends.series)],
               [[q, *(s.points[i].display for s in r.trends.series)] for i, q in enumerate(r.trends.quarters)],
               [40, *([130 / max(len(r.trends.series), 1)] * len(r.trends.series))])
@@ -249,7 +277,7 @@ def build(r: Report, area: str) -> bytes:
     if empty:
         _p(pdf, f"None recorded this quarter: {', '.join(empty)}.", 9)
     if r.routes.table.rows:
-        _h(pdf, f"Routes: {r.routes.question}", 11)
+        _h(pdf, f"Routes: {r.routes.question}", 11, keep=_table_lead(pdf, r.routes.table, r.routes.quarter))
         _table(pdf, r.routes.table, r.routes.quarter)
     if r.overview.rates:
         _h(pdf, f"Referral rates ({period(r.overview.quarter)})", 11)

@@ -29,6 +29,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
+from hub.records import network_scope
 from hub.records.current import current_agreement
 
 __all__ = ["Relinked", "active", "attribute_codes", "clustered_persons", "forget", "key_int", "key_purpose", "relink", "threshold_of", "why"]
@@ -95,6 +96,7 @@ def relink(session: Session, agreement_id: str) -> Relinked:
         .join(Submission, and_(*active(agreement_id)))  # type: ignore[arg-type]
         .order_by(Person.id)
     ).all()
+    network_scope.moved(session, agreement_id, None)
     session.execute(delete(PersonLink).where(PersonLink.agreement_id == agreement_id))
     session.execute(delete(PersonCluster).where(PersonCluster.agreement_id == agreement_id))
     if not people:
@@ -150,6 +152,8 @@ def forget(session: Session, submission_ids: Collection[str]) -> dict[str, list[
         select(PersonCluster.agreement_id, PersonCluster.cluster_id).where(PersonCluster.person_id.in_(persons)).distinct()
     ):
         affected.setdefault(agreement_id, []).append(int(cluster_id))
+    for agreement_id, cluster_ids in affected.items():
+        network_scope.moved(session, agreement_id, cluster_ids)
     session.execute(delete(PersonLink).where(PersonLink.person_a.in_(persons)))
     session.execute(delete(PersonLink).where(PersonLink.person_b.in_(persons)))
     session.execute(delete(PersonCluster).where(PersonCluster.person_id.in_(persons)))

@@ -32,7 +32,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
-from hub.records import clusters
+from hub.records import clusters, network_scope
 
 __all__ = ["REFIT_GROWTH", "forget_and_recluster", "ingest", "recluster"]
 
@@ -148,6 +148,8 @@ def _merge(session: Session, agreement_id: str, ids: IntArray, new: BoolArray, a
                                      clustered)
     renamed = [{"old": int(n), "new": int(name[labels[i]])} for i, n in enumerate(nodes.tolist())
                if name[labels[i]] != n and n in clustered]
+    network_scope.moved(session, agreement_id, {r["old"] for r in renamed} | {r["new"] for r in renamed}
+                        | {int(name[labels[inverse[i]]]) for i in range(ids.size) if new[i]})
     if renamed:
         table = PersonCluster.__table__  # Core: executemany keyed by a bound parameter
         assert isinstance(table, Table)
@@ -192,6 +194,7 @@ def _detach_inactive(session: Session, agreement_id: str) -> None:
     ))
     if not affected:
         return
+    network_scope.moved(session, agreement_id, affected)
     session.execute(delete(PersonLink).where(PersonLink.agreement_id == agreement_id, PersonLink.person_a.in_(inactive)))
     session.execute(delete(PersonLink).where(PersonLink.agreement_id == agreement_id, PersonLink.person_b.in_(inactive)))
     session.execute(delete(PersonCluster).where(PersonCluster.agreement_id == agreement_id, PersonCluster.person_id.in_(inactive)))
@@ -238,6 +241,7 @@ def recluster(session: Session, agreement_id: str, cluster_ids: Iterable[int]) -
     a = np.searchsorted(people, np.array([p[0] for p in pairs], dtype=np.int64))
     b = np.searchsorted(people, np.array([p[1] for p in pairs], dtype=np.int64))
     labels = chains.clusters(people.size, a, b, np.array([p[2] for p in pairs], dtype=np.float64), bridge=model.BRIDGE)
+    network_scope.moved(session, agreement_id, set(wanted) | {int(people[c]) for c in np.unique(labels).tolist()})
     table = PersonCluster.__table__  # Core: executemany keyed by a bound parameter
     assert isinstance(table, Table)
     session.execute(

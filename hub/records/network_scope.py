@@ -27,11 +27,13 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    true,
 )
 from sqlalchemy.orm import Session, aliased
 
 from hub.models import (
     Incident,
+    NetworkBuild,
     NetworkMember,
     NetworkPerson,
     Person,
@@ -42,23 +44,89 @@ from hub.models import (
 )
 from hub.records import bulk
 
-__all__ = ["SCOPE", "PersonChange", "Removed", "Scope", "active", "fill", "find", "person_changes", "removed", "snapshot"]
-
-SCOPE: Final = Table("network_scope", MetaData(), Column("id", BigInteger, primary_key=True))
-"""A per-connection temporary table of ids (``fill``): the set a query joins instead of an IN list."""
+__all__ = [
+    "DISSOLVED", "SCOPE", "PersonChange", "Removed", "Scope", "active", "fill", "find", "moved", "person_changes", "removed", "snapshot",
+    "take_moved",
+]
 
 _CHUNK: Final = 5000
+_META: Final = MetaData()
 
 
-def fill(session: Session, ids: Iterable[int]) -> Table:
-    """Put ``ids`` (and only them) in the temporary ``network_scope`` table and return it."""
-    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS network_scope (id BIGINT PRIMARY KEY)"))
-    session.execute(delete(SCOPE))
-    rows = [{"id": int(i)} for i in sorted(set(ids))]
-    bulk.rows(session, SCOPE, rows)
+def _ids_table(name: str, *, unique: bool = True) -> Table:
+    return Table(name, _META, Column("id", BigInteger, primary_key=unique, nullable=False))
+
+
+SCOPE: Final = _ids_table("network_scope")
+"""A per-connection temporary table of ids (``fill``): the set a query joins instead of an IN list."""
+_CLUSTERS: Final = _ids_table("network_clusters")
+_GONE: Final = _ids_table("network_gone")
+DISSOLVED: Final = _ids_table("network_dissolved")
+"""The networks an update replaces (``find``)."""
+_TOUCHED: Final = _ids_table("network_touched", unique=False)  # filled by INSERT … SELECT: repeats allowed
+_MOVED: Final = "hub.records.network_scope.moved"
+
+
+def _temporary(session: Session, table: Table) -> Table:
+    """Create (once per connection) and empty the temporary table."""
+    key = "PRIMARY KEY" if table.c.id.primary_key else "NOT NULL"
+    session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name} (id BIGINT {key})"))
+    session.execute(delete(table))
+    return table
+
+
+def _analyze(session: Session, table: Table) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE network_scope"))  # autovacuum never sees a temporary table
-    return SCOPE
+        session.execute(text(f"ANALYZE {table.name}"))  # autovacuum never sees a temporary table
+
+
+def fill(session: Session, ids: Iterable[int], table: Table = SCOPE) -> Table:
+    """Put ``ids`` (and only them) in the temporary table (``network_scope`` unless named) and return it."""
+    _temporary(session, table)
+    bulk.rows(session, table, [{"id": int(i)} for i in sorted(set(ids))])
+    _analyze(session, table)
+    return table
+
+
+@dataclass
+class _Moved:
+    last_quarter: str | None
+    """The agreement's ``network_builds`` row, taken out when the first move was noted (``None``: there was none)."""
+    clusters: set[int] | None
+    """The clusters linkage moved persons into or out of since the networks' last update (``None``: any)."""
+
+
+def moved(session: Session, agreement_id: str, clusters: Iterable[int] | None) -> None:
+    """Linkage changes which persons these clusters hold (``None``: any cluster), in the caller's transaction.
+
+    Every write to ``person_clusters`` calls this (``hub.records.clusters``, ``increments``), so the
+    next ``networks.update`` compares with the snapshot only the persons of these clusters, not
+    every person of the agreement. The agreement's ``network_builds`` row goes in the same
+    transaction and is held in the session until that update: a transaction that moves clusters
+    and commits without updating the networks leaves them marked not current, and the next update
+    rebuilds them in full rather than miss the moves.
+    """
+    pending: dict[str, _Moved] = session.info.setdefault(_MOVED, {})
+    build = session.execute(select(NetworkBuild.last_quarter).where(NetworkBuild.agreement_id == agreement_id)).first()
+    if build is not None:
+        session.execute(delete(NetworkBuild).where(NetworkBuild.agreement_id == agreement_id))
+    entry = pending.setdefault(agreement_id, _Moved(None, set()))
+    if build is not None:
+        entry.last_quarter = str(build[0])
+    entry.clusters = None if clusters is None or entry.clusters is None else entry.clusters | {int(c) for c in clusters}
+
+
+def take_moved(session: Session, agreement_id: str) -> tuple[str | None, set[int] | None]:
+    """For an update: the latest quarter the networks were computed with (``None``: they are not
+    current, rebuild) and the clusters moved since (``None``: any), once."""
+    pending: dict[str, _Moved] = session.info.get(_MOVED, {})
+    entry = pending.pop(agreement_id, None)
+    build = session.execute(select(NetworkBuild.last_quarter).where(NetworkBuild.agreement_id == agreement_id)).first()
+    if build is not None:
+        return str(build[0]), set() if entry is None else entry.clusters
+    if entry is None or entry.last_quarter is None:
+        return None, None
+    return entry.last_quarter, entry.clusters
 
 
 def active(agreement_id: str, submission_column: Any) -> Any:
@@ -128,34 +196,63 @@ class PersonChange:
     new: int | None
 
 
-def _current(agreement_id: str) -> Any:
-    return (
+def _current(agreement_id: str, *, where: Any = None) -> Any:
+    statement = (
         select(PersonCluster.person_id, PersonCluster.cluster_id, Person.incident_id)
         .join(Person, Person.id == PersonCluster.person_id)
         .join(Submission, active(agreement_id, Person.submission_id))
         .where(PersonCluster.agreement_id == agreement_id)
-        .subquery("current")
     )
+    return (statement if where is None else statement.where(where)).subquery("current")
 
 
-def person_changes(session: Session, agreement_id: str) -> list[PersonChange]:
-    """Every person whose active cluster is not the one the snapshot holds, both ways (one pass each)."""
-    current = _current(agreement_id)
+def _compare(session: Session, agreement_id: str, kept_where: list[Any], current_where: list[Any]) -> list[PersonChange]:
+    """Persons whose active cluster is not the snapshot's, among the snapshot rows each of
+    ``kept_where`` selects and the current rows each of ``current_where`` selects, both ways (one
+    query per condition: an OR across tables would scan every person)."""
     kept = NetworkPerson
-    gone_or_moved = session.execute(
-        select(kept.person_id, kept.incident_id, kept.cluster_id, current.c.cluster_id)
-        .outerjoin(current, current.c.person_id == kept.person_id)
-        .where(kept.agreement_id == agreement_id,
-               (current.c.cluster_id.is_(None)) | (current.c.cluster_id != kept.cluster_id))
-    ).all()
-    arrived = session.execute(
-        select(current.c.person_id, current.c.incident_id, current.c.cluster_id)
-        .outerjoin(kept, and_(kept.person_id == current.c.person_id, kept.agreement_id == agreement_id))
-        .where(kept.person_id.is_(None))
-    ).all()
-    changes = [PersonChange(int(p), int(i), int(old), None if new is None else int(new)) for p, i, old, new in gone_or_moved]
-    changes += [PersonChange(int(p), int(i), None, int(new)) for p, i, new in arrived]
-    return changes
+    everyone = _current(agreement_id)
+    changes: dict[int, PersonChange] = {}
+    for where in kept_where:
+        for p, i, old, new in session.execute(
+            select(kept.person_id, kept.incident_id, kept.cluster_id, everyone.c.cluster_id)
+            .outerjoin(everyone, everyone.c.person_id == kept.person_id)
+            .where(kept.agreement_id == agreement_id, where,
+                   (everyone.c.cluster_id.is_(None)) | (everyone.c.cluster_id != kept.cluster_id))
+        ):
+            changes[int(p)] = PersonChange(int(p), int(i), int(old), None if new is None else int(new))
+    for where in current_where:
+        current = _current(agreement_id, where=where)
+        for p, i, old, new in session.execute(
+            select(current.c.person_id, current.c.incident_id, kept.cluster_id, current.c.cluster_id)
+            .outerjoin(kept, and_(kept.person_id == current.c.person_id, kept.agreement_id == agreement_id))
+            .where(kept.person_id.is_(None) | (kept.cluster_id != current.c.cluster_id))
+        ):
+            changes.setdefault(int(p), PersonChange(int(p), int(i), None if old is None else int(old), int(new)))
+    return [changes[p] for p in sorted(changes)]
+
+
+def person_changes(
+    session: Session, agreement_id: str, clusters: Collection[int] | None, *, added: Collection[str] = (),
+    gone: Collection[int] = (),
+) -> list[PersonChange]:
+    """Every person whose active cluster is not the one the snapshot holds.
+
+    With ``clusters`` (what linkage noted it moved, ``moved``) only the persons it could be are
+    compared: those of these clusters in the snapshot or now, those of the ``added`` submissions
+    and those of the ``gone`` incidents; the cost follows the change, not the agreement. ``None``
+    (a full relink, or unknown): every person, one pass each way.
+    """
+    if clusters is None:
+        return _compare(session, agreement_id, [true()], [None])
+    moved_ids = fill(session, clusters, _CLUSTERS)
+    gone_ids = fill(session, gone, _GONE)
+    kept = NetworkPerson
+    return _compare(
+        session, agreement_id,
+        [kept.cluster_id.in_(select(moved_ids.c.id)), kept.incident_id.in_(select(gone_ids.c.id))],
+        [PersonCluster.cluster_id.in_(select(moved_ids.c.id))] + ([Person.submission_id.in_(sorted(added))] if added else []),
+    )
 
 
 def snapshot(session: Session, agreement_id: str, changes: list[PersonChange] | None) -> None:
@@ -189,37 +286,43 @@ class Scope:
     """The network each incident of the scope was in (for keeping network ids)."""
 
 
+def _add(session: Session, statement: Any) -> None:
+    session.execute(insert(_TOUCHED).from_select(["id"], statement))
+
+
 def find(session: Session, agreement_id: str, added: Collection[str], gone: Removed, changes: list[PersonChange]) -> Scope:
-    """The incidents to recompute after ``added`` submissions arrived, ``gone`` left and persons moved cluster."""
-    touched: set[int] = set(gone.neighbours) | {c.incident_id for c in changes}
-    for chunk in _chunks(added):
-        touched |= {int(i) for i in session.scalars(select(Incident.id).where(Incident.submission_id.in_(chunk)))}
-    touched |= _sharing_selectors(session, agreement_id, added)
+    """The incidents to recompute after ``added`` submissions arrived, ``gone`` left and persons moved
+    cluster; left in the ``network_scope`` temporary table too. The sets are built in the database
+    (``INSERT … SELECT`` into temporary tables), so only the scope itself comes back."""
+    touched = _temporary(session, _TOUCHED)
+    bulk.rows(session, touched, [{"id": i} for i in sorted(set(gone.neighbours) | {c.incident_id for c in changes})])
+    if added:
+        subs = sorted(added)
+        _add(session, select(Incident.id).where(Incident.submission_id.in_(subs)))
+        mine, other = aliased(Selector), aliased(Selector)
+        _add(session, select(other.incident_id)
+             .join(mine, and_(mine.selector_key == other.selector_key, mine.kind == other.kind))
+             .join(Submission, active(agreement_id, other.submission_id))
+             .where(mine.submission_id.in_(subs)))
     clusters = {c.old for c in changes if c.old is not None} | {c.new for c in changes if c.new is not None}
     if clusters:
-        ids = fill(session, clusters)
-        touched |= {int(i) for i in session.scalars(
-            select(Person.incident_id).distinct()
-            .join(PersonCluster, PersonCluster.person_id == Person.id)
-            .join(ids, ids.c.id == PersonCluster.cluster_id)
-            .where(PersonCluster.agreement_id == agreement_id)
-        )}
-        touched |= {int(i) for i in session.scalars(
-            select(NetworkPerson.incident_id).distinct().join(ids, ids.c.id == NetworkPerson.cluster_id)
-            .where(NetworkPerson.agreement_id == agreement_id)
-        )}
-    ids = fill(session, touched)
+        ids = fill(session, clusters, _CLUSTERS)
+        _add(session, select(Person.incident_id).join(PersonCluster, PersonCluster.person_id == Person.id)
+             .join(ids, ids.c.id == PersonCluster.cluster_id).where(PersonCluster.agreement_id == agreement_id))
+        _add(session, select(NetworkPerson.incident_id).join(ids, ids.c.id == NetworkPerson.cluster_id)
+             .where(NetworkPerson.agreement_id == agreement_id))
+    _analyze(session, touched)
     dissolved = set(gone.networks) | {int(n) for n in session.scalars(
-        select(NetworkMember.network_id).distinct().join(ids, ids.c.id == NetworkMember.incident_id)
+        select(NetworkMember.network_id).distinct().join(touched, touched.c.id == NetworkMember.incident_id)
     )}
-    for chunk in _chunks(dissolved):
-        touched |= {int(i) for i in session.scalars(select(NetworkMember.incident_id).where(NetworkMember.network_id.in_(chunk)))}
-    ids = fill(session, touched)
+    ids = fill(session, dissolved, DISSOLVED)
+    _add(session, select(NetworkMember.incident_id).join(ids, ids.c.id == NetworkMember.network_id))
+    _analyze(session, touched)
+    scope = _temporary(session, SCOPE)
+    session.execute(insert(scope).from_select(["id"], select(Incident.id).where(
+        Incident.id.in_(select(touched.c.id))).join(Submission, active(agreement_id, Incident.submission_id))))
+    _analyze(session, scope)
     rows = session.execute(
-        select(Incident.id, NetworkMember.network_id)
-        .join(ids, ids.c.id == Incident.id)
-        .join(Submission, active(agreement_id, Incident.submission_id))
-        .outerjoin(NetworkMember, NetworkMember.incident_id == Incident.id)
+        select(scope.c.id, NetworkMember.network_id).outerjoin(NetworkMember, NetworkMember.incident_id == scope.c.id)
     ).all()
-    scope = frozenset(int(i) for i, _ in rows)
-    return Scope(scope, frozenset(dissolved), {int(i): int(n) for i, n in rows if n is not None})
+    return Scope(frozenset(int(i) for i, _ in rows), frozenset(dissolved), {int(i): int(n) for i, n in rows if n is not None})

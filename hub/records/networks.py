@@ -13,6 +13,7 @@ joins two providers: each provider's records form their own graph. No pseudonym 
 the network tables.
 """
 
+import io
 import logging
 import time
 from collections import Counter, defaultdict
@@ -22,7 +23,7 @@ from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,7 @@ from hub.records import bulk, network_scope
 from hub.records.current import current_agreement
 from hub.records.network_scope import Removed, active
 
-__all__ = ["PERSON", "Rebuilt", "Removed", "cross_partner", "forget", "rebuild", "removing", "take_touched", "update"]
+__all__ = ["PERSON", "REBUILD_SHARE", "Rebuilt", "Removed", "added_in", "cross_partner", "forget", "latest_quarter", "rebuild", "removing", "take_touched", "update"]
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class Rebuilt:
     """Incidents recomputed (all the agreement's active ones for a rebuild)."""
     edges: int
     networks: int
-    """Networks written."""
+    """Networks the recomputed incidents form."""
     in_networks: int
 
 
@@ -78,15 +79,6 @@ def forget(session: Session, agreement_id: str) -> None:
     session.execute(delete(NetworkFacet).where(NetworkFacet.network_id.in_(ids)))
     session.execute(delete(NetworkMember).where(NetworkMember.network_id.in_(ids)))
     session.execute(delete(Network).where(Network.agreement_id == agreement_id))
-
-
-def _dissolve(session: Session, network_ids: Collection[int]) -> None:
-    ordered = sorted(network_ids)
-    for start in range(0, len(ordered), 5000):
-        chunk = ordered[start:start + 5000]
-        session.execute(delete(NetworkFacet).where(NetworkFacet.network_id.in_(chunk)))
-        session.execute(delete(NetworkMember).where(NetworkMember.network_id.in_(chunk)))
-        session.execute(delete(Network).where(Network.id.in_(chunk)))
 
 
 def removing(session: Session, agreement_id: str, submission_ids: Collection[str]) -> Removed:
@@ -110,9 +102,28 @@ def _note_touched(session: Session, agreement_id: str, incidents: frozenset[int]
 
 
 def _frame(session: Session, statement: Any, columns: list[str]) -> pd.DataFrame:
+    """The statement's rows as a frame; on PostgreSQL through ``COPY … TO STDOUT`` and pandas' CSV
+    reader (a 1,000,000-incident agreement's rows in about a third of the time of fetching rows)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        query = statement.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True})
+        driver = session.connection().connection.driver_connection
+        buffer = io.BytesIO()
+        with driver.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:  # type: ignore[union-attr]
+            for block in copy:
+                buffer.write(block)
+        if not buffer.tell():
+            return pd.DataFrame({name: pd.Series([], dtype=object) for name in columns}, columns=columns)
+        buffer.seek(0)
+        frame = pd.read_csv(buffer, header=None, names=columns, dtype=object, keep_default_na=False, na_values=[""])
+        return frame.astype({c: np.int64 for c in columns if c in _INTEGER})
     rows = session.execute(statement).all()
     values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
     return pd.DataFrame({name: pd.Series(list(column)) for name, column in zip(columns, values, strict=True)}, columns=columns)
+
+
+_INTEGER: Final = frozenset({"id", "incident_id", "record_key"})
+"""Integer columns of the loaded frames (the rest stay strings: a cluster id is a node's key)."""
 
 
 def _lists(frame: pd.DataFrame, column: str) -> dict[int, list[str]]:
@@ -250,35 +261,22 @@ def _last_quarter(session: Session, agreement_id: str) -> str:
 
 
 def _mark(session: Session, agreement_id: str, last_quarter: str) -> None:
-    build = session.get(NetworkBuild, agreement_id)
-    if build is None:
-        session.add(NetworkBuild(agreement_id=agreement_id, last_quarter=last_quarter))
-    else:
-        build.last_quarter = last_quarter
-    session.flush()
+    """The agreement's networks are current (Core, not the ORM: ``network_scope.moved`` deletes the row by statement)."""
+    session.execute(delete(NetworkBuild).where(NetworkBuild.agreement_id == agreement_id))
+    session.execute(insert(NetworkBuild).values(agreement_id=agreement_id, last_quarter=last_quarter))
 
 
-def _requarter(session: Session, agreement_id: str, last_quarter: str, *, forward: bool) -> None:
-    """The agreement's latest quarter moved: every network's growth is counted against the new one.
+def latest_quarter(session: Session, agreement_id: str) -> str:
+    """The agreement's latest quarter, the one a network's growth is counted in (``added_in``)."""
+    built = session.scalar(select(NetworkBuild.last_quarter).where(NetworkBuild.agreement_id == agreement_id))
+    return str(built) if built is not None else _last_quarter(session, agreement_id)
 
-    Moved ``forward`` by an upload, every incident of the new quarter is one the update just
-    recomputed (none was active before), so every other network holds none of them: a plain
-    ``UPDATE``. Moved back (the latest quarter's records left), each network is recounted."""
-    if forward:
-        session.execute(
-            sql_update(Network).where(Network.agreement_id == agreement_id, Network.last_quarter != last_quarter)
-            .values(last_quarter=last_quarter, added_last_quarter=0).execution_options(synchronize_session=False)
-        )
-        return
-    added = (
-        select(func.count()).select_from(NetworkMember).join(Incident, Incident.id == NetworkMember.incident_id)
-        .where(NetworkMember.network_id == Network.id, Incident.quarter == last_quarter)
-        .scalar_subquery()
-    )
-    session.execute(
-        sql_update(Network).where(Network.agreement_id == agreement_id)
-        .values(last_quarter=last_quarter, added_last_quarter=added).execution_options(synchronize_session=False)
-    )
+
+def added_in(network: Network, latest: str) -> int:
+    """The network's incidents of the agreement's ``latest`` quarter: a network stores its own
+    latest quarter and its incidents of that quarter, so no network the records did not change is
+    rewritten when the agreement's latest quarter moves (every one was, once a quarter, before)."""
+    return network.added_last_quarter if network.last_quarter == latest else 0
 
 
 def _was_in(session: Session, agreement_id: str) -> dict[int, int]:
@@ -290,6 +288,7 @@ def _was_in(session: Session, agreement_id: str) -> dict[int, int]:
 
 def rebuild(session: Session, agreement_id: str) -> Rebuilt:
     """Recompute the agreement's networks from all its active records and store them (ids kept where sensible)."""
+    network_scope.take_moved(session, agreement_id)  # the snapshot is taken afresh below
     cross = cross_partner(session, agreement_id)
     was_in = _was_in(session, agreement_id)
     loaded = _load(session, agreement_id, None, cross=cross)
@@ -297,7 +296,7 @@ def rebuild(session: Session, agreement_id: str) -> Rebuilt:
     edges, found = _components(loaded, set())
     ids = _network_ids(session, loaded.incidents["id"].tolist(), found.label, found.count, was_in)
     forget(session, agreement_id)
-    stored = _store(session, agreement_id, loaded, edges, found.label, ids, last_quarter, cross=cross)
+    stored = _store(session, _rows(agreement_id, loaded, edges, found.label, ids, cross=cross))
     network_scope.snapshot(session, agreement_id, None)
     _mark(session, agreement_id, last_quarter)
     _note_touched(session, agreement_id, None)
@@ -306,39 +305,55 @@ def rebuild(session: Session, agreement_id: str) -> Rebuilt:
     return Rebuilt(len(loaded.incidents), len(edges), stored, int(np.count_nonzero(found.label >= 0)))
 
 
+REBUILD_SHARE: Final = 0.5
+"""An update whose scope holds more than this share of the agreement's active incidents rebuilds
+instead: past it the incremental steps (scope queries, the diff of each stored row) cost more than
+recomputing everything (``bench/networks.py``: a 100,000-incident upload's scope at 1,000,000 is
+about 15 %)."""
+
+
+def _active_incidents(session: Session, agreement_id: str) -> int:
+    return int(session.scalar(
+        select(func.count()).select_from(Incident).join(Submission, active(agreement_id, Incident.submission_id))
+    ) or 0)
+
+
 def update(session: Session, agreement_id: str, *, added: Collection[str] = (), gone: Removed | None = None) -> Rebuilt:
     """Recompute only the networks ``added`` submissions and the ``gone`` records (``removing``) touched,
-    after linkage moved whatever persons it moved; a full ``rebuild`` where the networks are not current."""
-    build = session.get(NetworkBuild, agreement_id)
-    if build is None:
+    after linkage moved whatever persons it moved (``network_scope.moved``); a full ``rebuild`` where
+    the networks are not current or the scope holds most of the agreement (``REBUILD_SHARE``)."""
+    built_with, moved = network_scope.take_moved(session, agreement_id)
+    if built_with is None:
         return rebuild(session, agreement_id)
     gone = gone or Removed()
     cross = cross_partner(session, agreement_id)
     clock = _Clock()
-    changes = network_scope.person_changes(session, agreement_id)
+    changes = network_scope.person_changes(session, agreement_id, moved, added=added, gone=gone.incidents)
     clock.lap("person changes")
     scope = network_scope.find(session, agreement_id, added, gone, changes)
-    last_quarter = _last_quarter(session, agreement_id)
     clock.lap("scope")
-    table = network_scope.fill(session, scope.incidents)
-    loaded = _load(session, agreement_id, table, cross=cross)
+    if len(scope.incidents) > REBUILD_SHARE * max(_active_incidents(session, agreement_id), 1):
+        log.info("agreement %s: an update would recompute %d incidents, most of the agreement: rebuilt instead",
+                 agreement_id, len(scope.incidents))
+        return rebuild(session, agreement_id)
+    last_quarter = _last_quarter(session, agreement_id)
+    loaded = _load(session, agreement_id, network_scope.SCOPE, cross=cross)
     clock.lap("load")
     crowded = _crowded(session, agreement_id, loaded, cross=cross)
     clock.lap("crowded")
     edges, found = _components(loaded, crowded)
     ids = _network_ids(session, loaded.incidents["id"].tolist(), found.label, found.count, scope.was_in)
+    rows = _rows(agreement_id, loaded, edges, found.label, ids, cross=cross)
     clock.lap("components")
-    _dissolve(session, scope.dissolved)
-    stored = _store(session, agreement_id, loaded, edges, found.label, ids, last_quarter, cross=cross)
-    if last_quarter != build.last_quarter:
-        _requarter(session, agreement_id, last_quarter, forward=last_quarter > build.last_quarter)
+    stored, written = _store_changes(session, rows, scope.dissolved)
     network_scope.snapshot(session, agreement_id, changes)
     _mark(session, agreement_id, last_quarter)
     clock.lap("store")
     _note_touched(session, agreement_id, scope.incidents | gone.incidents | {c.incident_id for c in changes})
-    log.info("agreement %s networks updated: %d incidents recomputed, %d networks replaced by %d (%s)",
-             agreement_id, len(loaded.incidents), len(scope.dissolved), stored, clock)
-    return Rebuilt(len(loaded.incidents), len(edges), stored, int(np.count_nonzero(found.label >= 0)))
+    log.info("agreement %s networks updated: %d incidents recomputed, %d networks replaced by %d, %d of them written "
+             "(%d rows) (%s)", agreement_id, len(loaded.incidents), len(scope.dissolved), len(rows.networks), stored,
+             written, clock)
+    return Rebuilt(len(loaded.incidents), len(edges), len(rows.networks), int(np.count_nonzero(found.label >= 0)))
 
 
 class _Clock:
@@ -357,15 +372,23 @@ class _Clock:
         return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.laps)
 
 
-def _store(
-    session: Session, agreement_id: str, loaded: _Graph, edges: pd.DataFrame, label: Any, network_ids: list[int],
-    last_quarter: str, *, cross: bool,
-) -> int:
+@dataclass(frozen=True)
+class _Rows:
+    networks: list[dict[str, Any]]
+    members: dict[int, int]
+    """Incident id -> network id."""
+    facets: set[tuple[int, str, str]]
+    """(network id, facet, value)."""
+
+
+def _rows(
+    agreement_id: str, loaded: _Graph, edges: pd.DataFrame, label: Any, network_ids: list[int], *, cross: bool,
+) -> _Rows:
+    """The stored rows of the loaded incidents' networks."""
     incidents = loaded.incidents.assign(label=label)
     members = incidents[incidents["label"] >= 0]
     if members.empty:
-        return 0
-    count = int(members["label"].max()) + 1
+        return _Rows([], {}, set())
     edges = edges.assign(label=label[edges["incident"].to_numpy()])
     edges = edges[edges["label"] >= 0]
     nodes = edges.drop_duplicates(["label", "node"])
@@ -378,11 +401,13 @@ def _store(
     orgs = _lists(members, "org")
     boroughs = _lists(members, "gss")
     months = members.groupby("label")["month"].agg(["min", "max", "size"])
-    recent = members[members["quarter"] == last_quarter].groupby("label").size().to_dict()
+    latest = members.groupby("label")["quarter"].max()
+    recent = members[members["quarter"].to_numpy() == latest.reindex(members["label"]).to_numpy()].groupby("label").size().to_dict()
+    latest_of = latest.to_dict()
     county = members[members["county_lines"] == "yes"].groupby("label").size().to_dict()
     keys = members.groupby("label")["record_key"].sum().to_dict()
     rows: list[dict[str, Any]] = []
-    facets: list[dict[str, Any]] = []
+    facets: set[tuple[int, str, str]] = set()
     for lab, first, last, size in zip(
         months.index.tolist(), months["min"].tolist(), months["max"].tolist(), months["size"].tolist(), strict=True
     ):
@@ -394,18 +419,59 @@ def _store(
             "id": nid, "agreement_id": agreement_id, "provider": "" if cross else providers[0],
             "incidents": int(size), "people": sizes[lab].get(PERSON, 0), "selectors": selector_sizes,
             "providers": providers, "boroughs": gss, "exploitation_types": kinds,
-            "first_month": str(first), "last_month": str(last), "last_quarter": last_quarter,
+            "first_month": str(first), "last_month": str(last), "last_quarter": str(latest_of[lab]),
             "added_last_quarter": int(recent.get(lab, 0)), "county_lines": bool(county.get(lab, 0)),
             "record_key": int(keys[lab]) % KEY_RANGE,
         })
-        facets += [{"network_id": nid, "facet": "provider", "value": p} for p in providers]
-        facets += [{"network_id": nid, "facet": "borough", "value": g} for g in gss]
-        facets += [{"network_id": nid, "facet": "type", "value": t} for t in kinds]
-    session.execute(NETWORKS.insert(), rows)
-    bulk.rows(session, MEMBERS, [
-        {"incident_id": int(i), "network_id": network_ids[int(lab)]}
-        for i, lab in zip(members["id"].tolist(), members["label"].tolist(), strict=True)
-    ])
-    if facets:
-        bulk.rows(session, FACETS, facets)
-    return count
+        facets |= {(nid, "provider", p) for p in providers} | {(nid, "borough", g) for g in gss} | {(nid, "type", t) for t in kinds}
+    member_ids = {int(i): network_ids[int(lab)] for i, lab in zip(members["id"].tolist(), members["label"].tolist(), strict=True)}
+    return _Rows(rows, member_ids, facets)
+
+
+def _insert(session: Session, rows: _Rows, members: dict[int, int], facets: Collection[tuple[int, str, str]]) -> None:
+    if rows.networks:
+        session.execute(NETWORKS.insert(), rows.networks)
+    bulk.rows(session, MEMBERS, [{"incident_id": i, "network_id": n} for i, n in sorted(members.items())])
+    bulk.rows(session, FACETS, [{"network_id": n, "facet": f, "value": v} for n, f, v in sorted(facets)])
+
+
+def _store(session: Session, rows: _Rows) -> int:
+    """Write every network of a rebuild (the agreement's old ones are gone)."""
+    _insert(session, rows, rows.members, rows.facets)
+    return len(rows.networks)
+
+
+_COLUMNS: Final = [c.name for c in NETWORKS.columns]
+
+
+def _store_changes(session: Session, rows: _Rows, dissolved: Collection[int]) -> tuple[int, int]:
+    """Write an update's networks over the ``dissolved`` ones they replace (``network_dissolved``,
+    filled by ``network_scope.find``) as a diff: only the networks, members and facets that changed
+    are written; returns the networks inserted or updated and the rows written in all."""
+    gone_ids = network_scope.DISSOLVED
+    old_networks = {int(r.id): dict(r._mapping) for r in session.execute(
+        select(NETWORKS).join(gone_ids, gone_ids.c.id == NETWORKS.c.id))}
+    old_members = {int(i): int(n) for i, n in session.execute(
+        select(MEMBERS.c.incident_id, MEMBERS.c.network_id).join(gone_ids, gone_ids.c.id == MEMBERS.c.network_id))}
+    old_facets = {(int(n), str(f), str(v)): int(i) for i, n, f, v in session.execute(
+        select(FACETS.c.id, FACETS.c.network_id, FACETS.c.facet, FACETS.c.value).join(gone_ids, gone_ids.c.id == FACETS.c.network_id))}
+    members_gone = sorted(i for i, n in old_members.items() if rows.members.get(i) != n)
+    facets_gone = sorted(i for key, i in old_facets.items() if key not in rows.facets)
+    kept = {r["id"] for r in rows.networks}
+    networks_gone = sorted(set(dissolved) - kept)
+    for column, ids in ((MEMBERS.c.incident_id, members_gone), (FACETS.c.id, facets_gone), (NETWORKS.c.id, networks_gone)):
+        for start in range(0, len(ids), 5000):
+            session.execute(delete(column.table).where(column.in_(ids[start:start + 5000])))
+    changed = [r for r in rows.networks if r["id"] in old_networks and old_networks[r["id"]] != r]
+    if changed:
+        session.execute(
+            sql_update(NETWORKS).where(NETWORKS.c.id == bindparam("network"))
+            .values({c: bindparam(c) for c in _COLUMNS if c != "id"}).execution_options(synchronize_session=False),
+            [{**{k: v for k, v in r.items() if k != "id"}, "network": r["id"]} for r in changed],
+        )
+    fresh = _Rows([r for r in rows.networks if r["id"] not in old_networks], {}, set())
+    members = {i: n for i, n in rows.members.items() if old_members.get(i) != n}
+    facets = rows.facets - old_facets.keys()
+    _insert(session, fresh, members, facets)
+    return len(changed) + len(fresh.networks), len(members_gone) + len(facets_gone) + len(networks_gone) + len(changed) \
+        + len(fresh.networks) + len(members) + len(facets)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from anonymise import BY_GSS, LONDON
 from hub.auth.principal import Principal
 from hub.errors import Forbidden
-from hub.statistics import access, service
+from hub.statistics import access, population, service
 from hub.statistics.schemas import BoroughComparison, BoroughRow, Headline
 from hub.statistics.tables import shift
 
@@ -45,9 +45,13 @@ def boroughs(session: Session, principal: Principal, quarter: str | None = None)
                 gss_code=borough.gss, name=borough.name, incidents=incidents.figure,
                 previous=next((c.previous for c in incidents.changes if c.against == "previous_quarter"), None),
                 potential_victims=victims.figure if victims else None, privacy=answer.privacy,
+                residents=people.population if (people := population.residents().get(borough.gss)) else None,
+                incidents_rate=population.rate(incidents.figure, borough.gss),
+                victims_rate=population.rate(victims.figure if victims else None, borough.gss),
             )
         )
     return BoroughComparison(
         scope=LONDON, quarter=chosen_q, previous_quarter=shift(chosen_q, 1) if chosen_q else None,
         rows=rows, not_shared=not_shared, no_records=no_records,
+        population_year=population.year(), population_source=population.SOURCE,
     )

@@ -5,7 +5,14 @@ import io
 from collections.abc import Iterable
 from typing import Final
 
-from hub.statistics.schemas import CrossTable, CtdcTable, PrivacyLabel, RouteFlows, Table
+from hub.statistics.schemas import (
+    BoroughComparison,
+    CrossTable,
+    CtdcTable,
+    PrivacyLabel,
+    RouteFlows,
+    Table,
+)
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -93,4 +100,27 @@ def ctdc_csv(c: CtdcTable) -> str:
     t = c.total
     writer.writerow([csv_safe(x) for x in (c.scope, c.quarter, "total", "Total", "total", "Total", t.display, t.value,
                                            t.suppressed, "potential victims", privacy)])
+    return out.getvalue()
+
+
+BOROUGHS_HEADER: Final = (
+    "scope", "quarter", "gss_code", "borough", "incidents_figure", "incidents_value", "incidents_suppressed",
+    "potential_victims_figure", "potential_victims_value", "potential_victims_suppressed", "residents",
+    "population_year", "incidents_per_100k", "potential_victims_per_100k", "privacy", "population_source",
+)
+
+
+def boroughs_csv(c: BoroughComparison) -> str:
+    """Each borough's published headline with its rate per 100,000 residents; a suppressed count has
+    an empty rate (hub.statistics.population)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(BOROUGHS_HEADER)
+    for r in c.rows:
+        v = r.potential_victims
+        writer.writerow([csv_safe(x) for x in (
+            c.scope, c.quarter, r.gss_code, r.name, r.incidents.display, r.incidents.value, r.incidents.suppressed,
+            v.display if v else "", v.value if v else None, v.suppressed if v else None, r.residents,
+            c.population_year, r.incidents_rate, r.victims_rate, _label(r.privacy), c.population_source,
+        )])
     return out.getvalue()

@@ -4,10 +4,11 @@ from fastapi import APIRouter, Response
 
 from hub.auth.dependencies import CurrentPrincipal
 from hub.deps import SessionDep
-from hub.statistics import service
-from hub.statistics.exports import ctdc_csv, routes_csv, tables_csv
+from hub.statistics import comparison, service
+from hub.statistics.exports import boroughs_csv, ctdc_csv, routes_csv, tables_csv
 from hub.statistics.routes import Direction
 from hub.statistics.schemas import (
+    BoroughComparison,
     Breakdowns,
     Coverage,
     CtdcTable,
@@ -19,6 +20,12 @@ from hub.statistics.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
+
+
+@router.get("/london/boroughs")
+def boroughs(principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> BoroughComparison:
+    """Each borough's own published headline, with residents and rates per 100,000."""
+    return comparison.boroughs(session, principal, quarter)
 
 
 @router.get("/{scope}/overview")
@@ -77,6 +84,12 @@ def breakdowns_csv(scope: str, principal: CurrentPrincipal, session: SessionDep,
 def hotspots_csv(scope: str, principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
     h = service.hotspots(session, principal, scope, quarter)
     return _download(tables_csv([h.table], scope=scope, quarter=h.quarter), "text/csv; charset=utf-8", f"msht-{scope}-hotspots.csv")
+
+
+@router.get("/london/boroughs.csv")
+def boroughs_download(principal: CurrentPrincipal, session: SessionDep, quarter: str | None = None) -> Response:
+    c = comparison.boroughs(session, principal, quarter)
+    return _download(boroughs_csv(c), "text/csv; charset=utf-8", f"msht-london-{c.quarter or 'all'}-borough-rates.csv")
 
 
 @router.get("/{scope}/routes.csv")

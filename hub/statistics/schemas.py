@@ -230,6 +230,12 @@ class BoroughRow(Out):
     """the same borough's incidents in the quarter before (its overview's "against" figure)"""
     potential_victims: Figure | None
     privacy: PrivacyLabel
+    residents: int | None = None
+    """the borough's resident population (hub.statistics.population), the rates' denominator"""
+    incidents_rate: float | None = None
+    """published incidents per 100,000 residents; None when the count is suppressed"""
+    victims_rate: float | None = None
+    """published potential victims per 100,000 residents; None when the count is suppressed"""
 
 
 class BoroughComparison(Out):
@@ -244,3 +250,5 @@ class BoroughComparison(Out):
     not_shared: list[str]
     no_records: list[str]
     """boroughs open to the viewer with nothing published for the quarter"""
+    population_year: int | None = None
+    population_source: str = ""

@@ -94,7 +94,7 @@ RECEIPT_LABELS: Final = {
 }
 
 
-def receipt_rows(body: dict[str, Any], org_name: str | None = None) -> list[dict[str, str]]:
+def receipt_rows(body: dict[str, Any], org_name: str | None = None, agreement_title: str | None = None) -> list[dict[str, str]]:
     """The hub's signed receipt as label/value lines (long fingerprints shortened, tables and the
     organisation in words, the signature said checked); a code shown in words is kept as ``code``.
 
@@ -102,6 +102,8 @@ def receipt_rows(body: dict[str, Any], org_name: str | None = None) -> list[dict
     [{'label': 'Submission number', 'value': '7'}, {'label': 'Records received', 'value': '3 other identifiers (as pseudonyms)'}, {'label': 'Bundle fingerprint', 'value': 'abababab…abab'}, {'label': 'Signature', 'value': "checked: the hub's own key signed this receipt"}]
     >>> receipt_rows({"org_id": "demo-ngo"}, "Hope Street Refuge")[0]
     {'label': 'Sent as', 'value': 'Hope Street Refuge', 'code': 'demo-ngo'}
+    >>> receipt_rows({"agreement_id": "demo-london"}, agreement_title="London data sharing (demo)")[0]
+    {'label': 'Agreement', 'value': 'London data sharing (demo)', 'code': 'demo-london'}
     """
     receipt = body.get("receipt", body)
     out = []
@@ -111,6 +113,9 @@ def receipt_rows(body: dict[str, Any], org_name: str | None = None) -> list[dict
         line = {"label": RECEIPT_LABELS.get(key, key.replace("_", " ").capitalize())}
         if key in {"org_id", "partner_id"} and org_name:
             out.append(line | {"value": org_name, "code": str(value)})
+            continue
+        if key == "agreement_id" and agreement_title:
+            out.append(line | {"value": agreement_title, "code": str(value)})
             continue
         if key == "record_counts" and isinstance(value, dict):
             text = table_words(value)

@@ -318,7 +318,9 @@ def create_ui_app(settings: ClientSettings, token: str, workspace: Workspace, *,
         saved = save_profile(settings, body.save_as, workspace.profiles[body.bundle_id]) if body.save_as.strip() else None
         with workspace.lock:
             receipt = Hub(settings).upload(path)
-        return receipt | {"lines": receipt_rows(receipt, load_state(settings).org_name), "saved_as": saved}
+        agreement_id = receipt.get("receipt", receipt).get("agreement_id")
+        title = client_session.agreement_title(settings, agreement_id, agreement_file) if isinstance(agreement_id, str) else None
+        return receipt | {"lines": receipt_rows(receipt, load_state(settings).org_name, title), "saved_as": saved}
 
     return app
 

@@ -1,4 +1,4 @@
-"""Prefilters change no match: first-character lookaheads find the same matches, and every match holds the required strings, for every recognizer pattern and for random expressions."""
+"""Prefilters change no match: first-character lookaheads and skip blocks find the same matches, and every match holds the required strings, for every recognizer pattern and for random expressions."""
 
 import json
 import re
@@ -8,8 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from anonymise import narrative_check, schema
 from anonymise.recognizers import REGISTRY
-from anonymise.recognizers.prefilters import first_chars, prefiltered, required_strings
+from anonymise.recognizers.prefilters import (
+    _skip_class,
+    _with_skip_block,
+    compile_prefiltered,
+    first_chars,
+    prefiltered,
+    required_strings,
+    searcher,
+)
 
 DEV = Path(__file__).resolve().parents[2] / "bench" / "eval" / "dev"
 PATTERNS = [(name, p.regex, p.flags) for name, spec in REGISTRY.items() for p in spec.patterns]
@@ -30,10 +39,34 @@ def test_most_recognizer_patterns_get_a_prefilter() -> None:
     assert {"social_name", "address", "business", "age", "titled_person"} <= {name for name, *_ in PREFILTERED}
 
 
-def test_recognizers_compile_the_prefiltered_expression() -> None:
+def test_recognizers_compile_the_expression_with_a_skip_block() -> None:
     spec = REGISTRY["social_name"]
     regex, pattern = spec.compiled()[0]
-    assert regex.pattern == prefiltered(pattern.regex, pattern.flags) != pattern.regex
+    assert regex.pattern == pattern.regex  # the expression as written ...
+    assert regex is not re.compile(pattern.regex, pattern.flags)  # ... but not the engine's own compilation of it
+    skipped = [p for _, spec in REGISTRY.items() for p in spec.patterns if compile_prefiltered(p.regex, p.flags) is not re.compile(p.regex, p.flags)]
+    assert len(skipped) >= len(PATTERNS) // 2
+
+
+def test_every_skip_block_finds_the_same_matches_on_the_dev_notes() -> None:
+    notes = _dev_notes()
+    assert len(notes) > 500
+    found = 0
+    for name, regex, flags in PATTERNS:
+        before, after = re.compile(regex, flags), compile_prefiltered(regex, flags)
+        for note in notes:
+            expected = _matches(before, note)
+            found += len(expected)
+            assert _matches(after, note) == expected, name
+    assert found > 1000
+
+
+@pytest.mark.parametrize(("name", "regex", "flags"), PATTERNS, ids=[f"{n}-{i}" for i, (n, *_) in enumerate(PATTERNS)])
+@settings(max_examples=25, deadline=None)
+@given(text=st.one_of(st.lists(st.sampled_from(["ſ", "\u212a", "İ", "ı", "é", "Ł", "ł", "ß", "\u0661", "\uff11"]), max_size=3).map("".join), st.just("")).flatmap(
+    lambda odd: st.lists(st.sampled_from(["Facebook", "aged 16", "Flat 3", "12b High Road", "07700 900123", "E15 1AA", "@a_b", odd, " ", ". ", "x", "K"]), max_size=15).map("".join)))
+def test_every_skip_block_finds_the_same_matches_in_any_text(name: str, regex: str, flags: int, text: str) -> None:
+    assert _matches(compile_prefiltered(regex, flags), text) == _matches(re.compile(regex, flags), text)
 
 
 def test_every_prefilter_finds_the_same_matches_on_the_dev_notes() -> None:
@@ -104,6 +137,47 @@ def test_a_prefiltered_random_expression_matches_exactly_what_it_did(regex: str,
     forced = original if chars is None else re.compile(f"(?={chars})(?:{regex})", flags)
     assert _matches(forced, text) == _matches(original, text)
     assert _matches(re.compile(prefiltered(regex, flags), flags), text) == _matches(original, text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(regex=_REGEX, flags=st.sampled_from([0, re.IGNORECASE]), text=_ALPHABET)
+def test_a_random_expression_with_a_skip_block_matches_exactly_what_it_did(regex: str, flags: int, text: str) -> None:
+    original = re.compile(regex, flags)
+    chars = first_chars(regex, flags)
+    if chars is not None:  # forced on, whatever the speed heuristics say
+        forced = _with_skip_block(regex, flags, _skip_class(chars))
+        if forced is not None:
+            assert _matches(forced, text) == _matches(original, text), (regex, text)
+    assert _matches(compile_prefiltered(regex, flags), text) == _matches(original, text)
+
+
+def test_a_skip_block_skips_what_cannot_start_a_match() -> None:
+    # The block is a promise, not a check: one naming the wrong characters loses matches, which
+    # is why the class must come from first_chars.
+    wrong = _with_skip_block(r"\bfb\b", 0, "[x]")
+    assert wrong is not None
+    assert wrong.search("on fb today") is None
+    assert compile_prefiltered(r"\bfb\b").search("on fb today")
+    assert _skip_class("(?-i:[f\\d])") == "[f\\d]"
+    ignore_case = re.compile(_skip_class("(?i:[k])"))
+    assert all(ignore_case.match(c) for c in "kK\u212a")  # the Kelvin sign folds to k
+
+
+def test_searcher_answers_as_search_does() -> None:
+    notes = _dev_notes()
+    expressions = [(r"[\w.+-]+@[\w-]+\.[\w.-]+", 0), (r"https?://|www\.", re.IGNORECASE), (r"\b\d{6,}\b", 0)]
+    hits = 0
+    for regex, flags in expressions:
+        search, plain = searcher(regex, flags), re.compile(regex, flags)
+        for note in notes:
+            expected = plain.search(note)
+            hits += expected is not None
+            got = search(note)
+            assert (got and got.span()) == (expected and expected.span())
+    assert hits > 10
+    assert schema._NARRATIVE_LEAKS["email"]("write to a@b.org")
+    assert not schema._NARRATIVE_LEAKS["email"]("a at b")
+    assert narrative_check._SPELLED_EMAIL.pattern.startswith(r"\b[\w.+-]+")
 
 
 def test_what_gets_no_prefilter() -> None:

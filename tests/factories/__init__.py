@@ -126,7 +126,11 @@ def agreement_document(
 
 def add_agreement(session: Session, providers: Sequence[str], **kwargs: Any) -> Agreement:
     """Store an agreement version row (what the agreements service reads) and return the model."""
-    document = agreement_document(providers, **kwargs)
+    return store_agreement(session, agreement_document(providers, **kwargs))
+
+
+def store_agreement(session: Session, document: dict[str, Any]) -> Agreement:
+    """Store an agreement version row of this document (``agreement_document``, edited) and return the model."""
     agreement = Agreement.model_validate(document)
     text = yaml.safe_dump(json.loads(agreement.model_dump_json()), sort_keys=False)
     session.add(

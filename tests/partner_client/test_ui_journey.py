@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from anonymise.agreement import parse_agreement
 from hub.partners import service as partners
 from partner_client.cli import app
 from partner_client.config import ClientSettings
@@ -225,6 +226,9 @@ def test_caseworker_does_the_whole_job_on_the_page(
         assert "_" not in receipt, "table names in words, not person_keys"
         assert f"Sent as\n{NGO_NAME}" in receipt, "the organisation by its name, not demo-ngo"
         assert "demo-ngo" not in receipt
+        title = parse_agreement(DEMO_AGREEMENT.read_text(encoding="utf-8")).title
+        assert f"Agreement\n{title}" in receipt, "the agreement by its title, not demo-london"
+        assert "demo-london" not in receipt
         expect(page.locator("#saved-status")).to_contain_text("case-export")
         violations["receipt"] = _serious(page)
         _shot(page, "4-receipt")

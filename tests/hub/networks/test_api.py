@@ -10,12 +10,13 @@ from anonymise.perturb import KEY_RANGE, generate
 from hub.models import AuditEntry, Network, Selector
 from tests.factories import (
     FakePartner,
-    add_agreement,
     add_partner,
     add_user_token,
+    agreement_document,
     make_tables,
     raw_bundle,
     record_rows,
+    store_agreement,
 )
 from tests.hubs import HubUnderTest
 
@@ -46,11 +47,13 @@ def _chain(rows: dict[str, list[dict[str, Any]]], start: int, length: int, tag: 
             rows["selectors"].append({"incident_pid": rows["incidents"][j]["incident_pid"], "kind": "phone", "selector_pid": pid})
 
 
-@pytest.fixture
-def seeded(hub: HubUnderTest) -> dict[str, str]:
+def _seed(hub: HubUnderTest, *, networks_from_two: bool = True) -> dict[str, str]:
     one: FakePartner = hub.arrange(add_partner, "ngo-one")
     two: FakePartner = hub.arrange(add_partner, "ngo-two")
-    hub.arrange(add_agreement, ["ngo-one", "ngo-two"], cross_partner=True, grants=GRANTS, recipients=RECIPIENTS)
+    document = agreement_document(["ngo-one", "ngo-two"], cross_partner=True, grants=GRANTS, recipients=RECIPIENTS)
+    if not networks_from_two:
+        document["sharing"][1]["grants"] = [g for g in GRANTS if g["level"] != "networks"]
+    hub.arrange(store_agreement, document)
     rows_one, rows_two = _rows(1), _rows(2)
     for n in range(6):  # six networks of two incidents each at ngo-one: enough to pass min_count 5
         _chain(rows_one, 2 * n, 2, tag=n)
@@ -67,6 +70,11 @@ def seeded(hub: HubUnderTest) -> dict[str, str]:
         "officer": hub.arrange(add_user_token, "lb-th", "borough_officer"),
         "police": hub.arrange(add_user_token, "met", "partner_uploader"),
     }
+
+
+@pytest.fixture
+def seeded(hub: HubUnderTest) -> dict[str, str]:
+    return _seed(hub)
 
 
 def _get(hub: HubUnderTest, token: str, path: str) -> Any:
@@ -111,6 +119,16 @@ def test_an_analyst_with_the_grant_sees_the_networks_and_their_charts_but_no_pse
         reads = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "networks.read").order_by(AuditEntry.id)))
     assert [r.target.split(":")[1] for r in reads] == ["list", "chart", "chart"]
     assert reads[1].providers == ["ngo-one", "ngo-two"]
+
+
+def test_a_network_reaching_a_provider_that_shares_no_networks_with_the_viewer_is_not_shown(hub: HubUnderTest) -> None:
+    tokens = _seed(hub, networks_from_two=False)
+    body = _get(hub, tokens["analyst"], "/api/v1/networks").json()
+    assert body["total"] == 5  # ngo-one's own five; the one reaching ngo-two's incident is left out
+    assert [n["partners"] for n in body["networks"]] == [["Test ngo-one"]] * 5
+    with hub.session() as session:
+        spanning = session.scalars(select(Network.id).where(Network.incidents == 3)).one()
+    assert _get(hub, tokens["analyst"], f"/api/v1/networks/{spanning}/chart").status_code == 404
 
 
 def test_filters_narrow_the_list(hub: HubUnderTest, seeded: dict[str, str]) -> None:

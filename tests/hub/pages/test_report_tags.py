@@ -3,12 +3,18 @@ H1, sections as H2 and H3, paragraphs, figures with alternative text and tables 
 TH/TD, in reading order; every piece of text on every page is either tagged or a page artifact."""
 
 import io
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pikepdf
 import pytest
 
+from hub.pages import report_pdf
+from hub.pages.pdf_tags import TaggedPdf
+from tests.browser import SCREENSHOTS
 from tests.factories.accounts import add_user, login
 from tests.factories.stats_seed import NEWHAM, seed
 from tests.hubs import HubUnderTest
@@ -140,3 +146,95 @@ def test_no_text_is_left_untagged(report: pikepdf.Pdf) -> None:
     assert loose == []
     page_texts = [t for (_, _), t in texts.items()]
     assert not any("OFFICIAL-SENSITIVE" in t for t in page_texts), "the running marking is an artifact, not content"
+
+
+def _elements(pdf: pikepdf.Pdf) -> list[tuple[str, int | None, pikepdf.Dictionary]]:
+    """Every structure element in reading order: its type, the page it is on and the element."""
+    pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
+    out: list[tuple[str, int | None, pikepdf.Dictionary]] = []
+
+    def visit(elem: pikepdf.Dictionary) -> None:
+        out.append((str(elem["/S"]), pages.get(elem["/Pg"].objgen) if "/Pg" in elem else None, elem))
+        kids = elem.get("/K", [])
+        for k in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(k, pikepdf.Dictionary):
+                visit(k)
+
+    root = pdf.Root.StructTreeRoot
+    visit(root.K[0] if isinstance(root.K, pikepdf.Array) else root.K)
+    return out
+
+
+def test_every_table_header_cell_is_scoped_to_its_column(report: pikepdf.Pdf) -> None:
+    headers = [elem for kind, _, elem in _elements(report) if kind == "/TH"]
+    assert len(headers) >= 10
+    for th in headers:
+        attributes = th.get("/A")
+        assert isinstance(attributes, pikepdf.Dictionary), "a TH without table attributes"
+        assert attributes["/O"] == pikepdf.Name.Table
+        assert attributes["/Scope"] == pikepdf.Name.Column
+
+
+def test_a_heading_never_ends_a_page_without_what_it_introduces(report: pikepdf.Pdf) -> None:
+    leaves = [(kind, page) for kind, page, _ in _elements(report) if kind not in ("/Document", "/Table", "/TR")]
+    headings = [i for i, (kind, _) in enumerate(leaves) if kind in ("/H2", "/H3")]
+    assert len(headings) >= 8
+    for i in headings:
+        assert i + 1 < len(leaves), "the report ends with a heading"
+        kind, page = leaves[i]
+        follower, its_page = leaves[i + 1]
+        assert its_page == page, f"a {kind} on page {page + 1 if page is not None else '?'} has its {follower} on the next page"
+
+
+def test_a_heading_near_the_bottom_moves_to_the_next_page_with_its_chart() -> None:
+    # the report's own heading rule, on a page filled almost to the bottom
+    pdf = report_pdf._Pdf(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=22)
+    pdf.add_page()
+    pdf.set_y(pdf.page_break_trigger - 40)  # room for the heading, not for a 60 mm chart below it
+    report_pdf._h(pdf, "Exploitation types", 11, keep=60)
+    assert pdf.page == 2, "the heading went to the page its chart will be on"
+    pdf2 = report_pdf._Pdf(orientation="P", unit="mm", format="A4")
+    pdf2.set_auto_page_break(auto=True, margin=22)
+    pdf2.add_page()
+    pdf2.set_y(pdf2.page_break_trigger - 80)
+    report_pdf._h(pdf2, "Exploitation types", 11, keep=60)
+    assert pdf2.page == 1, "a heading whose chart fits stays where it is"
+
+
+def test_a_table_over_two_pages_repeats_its_heading_row_as_an_artifact_and_tags_it_once(tmp_path: Path) -> None:
+    made = TaggedPdf(orientation="P", unit="mm", format="A4")
+    made.set_auto_page_break(auto=True, margin=22)
+    made.set_lang("en-GB")
+    made.add_page()
+    made.set_font("Helvetica", "", 10)
+    made.table_rows(["Borough", "Incidents"], [[f"Area {n}", str(n)] for n in range(90)], [120, 40])
+    path = tmp_path / "long-table.pdf"
+    path.write_bytes(bytes(made.output()))
+    pdf = pikepdf.open(path)
+    assert len(pdf.pages) >= 2
+    elements = _elements(pdf)
+    rows = [elem for kind, _, elem in elements if kind == "/TR"]
+    assert len(rows) == 91, "one heading row and 90 data rows in the tree"
+    assert [k for k, _, _ in elements].count("/TH") == 2, "the heading row is tagged once"
+    pages_of_cells = {page for kind, page, _ in elements if kind == "/TD"}
+    assert pages_of_cells >= {0, 1}
+    # on the second page the heading row is drawn again, as a pagination artifact
+    artifact_text = ""
+    inside = 0
+    for operands, operator in pikepdf.parse_content_stream(pdf.pages[1]):
+        op = str(operator)
+        if op == "BDC":
+            inside = inside + 1 if str(operands[0]) == "/Artifact" or inside else 0
+        elif op == "EMC" and inside:
+            inside -= 1
+        elif op in ("Tj", "TJ") and inside:
+            parts = operands[0] if op == "TJ" else [operands[0]]
+            artifact_text += "".join(bytes(p).decode("latin-1") for p in parts if isinstance(p, pikepdf.String))
+    assert "Borough" in artifact_text
+    assert "Incidents" in artifact_text
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-r", "50", "-f", "2", "-l", "2", "-png", str(path), str(tmp_path / "page")], check=True)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        image = next(tmp_path.glob("page*.png"))
+        shutil.copy(image, SCREENSHOTS / "report_long_table_page2.png")

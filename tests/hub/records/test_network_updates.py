@@ -1,5 +1,8 @@
 """Incremental network and alert updates equal a full rebuild after any sequence of uploads,
-resubmissions, withdrawals and purges; a network keeps its id while it keeps its incidents."""
+resubmissions, withdrawals and purges; a network keeps its id while it keeps its incidents.
+
+Every test but the fallback's runs with ``REBUILD_SHARE`` at 1 (never rebuild instead): these
+agreements are small, so most updates would otherwise touch most of them and take the fallback."""
 
 import uuid
 from collections import defaultdict
@@ -11,13 +14,22 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.agreements.service import purge_expired_records
 from hub.alerts import links as alert_links
-from hub.models import Alert, Network, NetworkFacet, NetworkMember, NetworkPerson
-from hub.records import networks
+from hub.models import (
+    Alert,
+    Network,
+    NetworkBuild,
+    NetworkFacet,
+    NetworkMember,
+    NetworkPerson,
+    Person,
+    PersonCluster,
+)
+from hub.records import network_scope, networks
 from tests.conftest import make_settings
 from tests.factories import (
     FakePartner,
@@ -41,6 +53,11 @@ incident = st.tuples(st.frozensets(selector, min_size=1, max_size=2) | st.just(f
 upload = st.tuples(st.just("upload"), st.integers(0, 2), st.integers(0, 2), st.lists(incident, min_size=1, max_size=5))
 operation = st.one_of(upload, upload, upload, st.tuples(st.just("withdraw"), st.integers(0, 2), st.integers(0, 2)),
                       st.tuples(st.just("purge")))
+
+
+@pytest.fixture(autouse=True)
+def _never_rebuild_instead(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(networks, "REBUILD_SHARE", 1.0)
 
 
 def _rows(spec: list[tuple[Set[int], int | None]], seed: int, quarter: str = "2026-Q3") -> Rows:
@@ -218,8 +235,14 @@ def test_growth_is_counted_against_the_latest_quarter_as_it_moves_forward_and_ba
     hub.arrange(add_agreement, PARTNERS, cross_partner=True)
 
     def growth() -> list[tuple[str, int, int]]:
+        """Per network: the agreement's latest quarter, incidents, and incidents added in that quarter."""
         with hub.session() as session:
-            return sorted((n.last_quarter, n.incidents, n.added_last_quarter) for n in session.scalars(select(Network)))
+            latest = networks.latest_quarter(session, "test-agreement")
+            return sorted((latest, n.incidents, networks.added_in(n, latest)) for n in session.scalars(select(Network)))
+
+    def stored() -> list[tuple[str, int]]:
+        with hub.session() as session:
+            return sorted((n.last_quarter, n.added_last_quarter) for n in session.scalars(select(Network)))
 
     bundle = raw_bundle(one, _rows([({0}, None), ({0}, None)], 1, "2026-Q1"), quarter="2026-Q1")
     assert hub.upload(one, bundle).status_code == 201
@@ -227,7 +250,59 @@ def test_growth_is_counted_against_the_latest_quarter_as_it_moves_forward_and_ba
     bundle = raw_bundle(two, _rows([({1}, None), ({1}, None), ({1}, None)], 2, "2026-Q2"), quarter="2026-Q2")
     assert hub.upload(two, bundle).status_code == 201
     assert growth() == [("2026-Q2", 2, 0), ("2026-Q2", 3, 3)]  # forward: the untouched network grew by none
+    assert stored() == [("2026-Q1", 2), ("2026-Q2", 3)]  # and was not rewritten: it keeps its own quarter
     assert _assert_as_rebuilt(hub, "test-agreement") == (2, 0)
+    bundle = raw_bundle(one, _rows([({0}, None), ({2}, None), ({2}, None)], 3, "2026-Q2"), quarter="2026-Q2")
+    assert hub.upload(one, bundle).status_code == 201
+    assert growth() == [("2026-Q2", 2, 2), ("2026-Q2", 3, 1), ("2026-Q2", 3, 3)]  # one's Q1 pair grew by one in Q2
     assert hub.partner_call(two, "POST", "/api/v1/submissions/2026-Q2/withdraw").status_code == 200
+    assert hub.partner_call(one, "POST", "/api/v1/submissions/2026-Q2/withdraw").status_code == 200
     assert growth() == [("2026-Q1", 2, 2)]  # back: recounted against the quarter before
     assert _assert_as_rebuilt(hub, "test-agreement") == (1, 0)
+
+def test_an_update_touching_most_of_the_agreement_rebuilds_instead(
+    hub: HubUnderTest, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(networks, "REBUILD_SHARE", 0.5)
+    one, two, three = (hub.arrange(add_partner, org) for org in PARTNERS)
+    hub.arrange(add_agreement, PARTNERS, cross_partner=True)
+    assert hub.upload(one, raw_bundle(one, _rows([({1}, None), ({1}, None), ({2}, None), ({2}, None)], 1))).status_code == 201
+    first = set(_network_ids(hub))
+    assert len(first) == 2
+
+    def rebuilt_instead(call: Any) -> bool:
+        caplog.clear()
+        with caplog.at_level("INFO", logger="hub.records.networks"):
+            assert call().status_code in (200, 201)
+        return any("rebuilt instead" in r.getMessage() for r in caplog.records)
+
+    assert not rebuilt_instead(lambda: hub.upload(two, raw_bundle(two, _rows([({3}, None), ({3}, None)], 2))))  # 2 of 6
+    assert _assert_as_rebuilt(hub, "test-agreement") == (3, 0)
+    assert rebuilt_instead(lambda: hub.upload(three, raw_bundle(three, _rows([({1, 2, 3}, None)], 3))))  # 7 of 7
+    assert _network_ids(hub)[0] in first  # the rebuild kept the id of a part
+    assert _assert_as_rebuilt(hub, "test-agreement") == (1, 0)
+    assert rebuilt_instead(lambda: hub.partner_call(three, "POST", "/api/v1/submissions/2026-Q3/withdraw"))  # 6 of 6
+    assert _assert_as_rebuilt(hub, "test-agreement") == (3, 0)
+
+
+def _network_ids(hub: HubUnderTest) -> tuple[int, ...]:
+    with hub.session() as session:
+        return tuple(session.scalars(select(Network.id).order_by(Network.incidents.desc(), Network.id)))
+
+
+def test_clusters_moved_and_committed_without_a_network_update_are_not_missed(hub: HubUnderTest) -> None:
+    """``network_scope.moved`` takes the networks out of ``network_builds`` in the mover's
+    transaction: the next update, in another session, rebuilds rather than trust a stale snapshot."""
+    one, two, _ = (hub.arrange(add_partner, org) for org in PARTNERS)
+    hub.arrange(add_agreement, PARTNERS, cross_partner=True)
+    assert hub.upload(one, raw_bundle(one, _rows([(set(), 0), (set(), 1)], 1))).status_code == 201
+    assert _assert_as_rebuilt(hub, "test-agreement") == (0, 0)
+    with hub.session() as session, session.begin():  # a linkage step joining the two persons, with no network update after it
+        found = sorted(session.scalars(select(PersonCluster.cluster_id).join(Person, Person.id == PersonCluster.person_id)))
+        assert len(set(found)) == 2
+        network_scope.moved(session, "test-agreement", found)
+        session.execute(update(PersonCluster).where(PersonCluster.cluster_id == found[1]).values(cluster_id=found[0]))
+    with hub.session() as session:
+        assert session.get(NetworkBuild, "test-agreement") is None
+    assert hub.upload(two, raw_bundle(two, _rows([({5}, None), ({5}, None)], 2))).status_code == 201
+    assert _assert_as_rebuilt(hub, "test-agreement") == (2, 0)  # the joined pair is a network, beside two's
