@@ -289,9 +289,9 @@ def test_london_routes_run_along_corridors_large_enough_to_publish(demo_quarter:
         if start and end and start != end:
             pairs[(start, end)]["ngo"] += 1
     for r in read_rows(demo_quarter.police_intel):
-        if r["Role"].lower() != "suspect" and r["Recruited In"].startswith("E09") and r["Exploited In"].startswith("E09"):
-            if r["Recruited In"] != r["Exploited In"]:
-                pairs[(r["Recruited In"], r["Exploited In"])]["police"] += 1
+        start, end = r["Recruited In"], r["Exploited In"]
+        if r["Role"].lower() != "suspect" and start.startswith("E09") and end.startswith("E09") and start != end:
+            pairs[(start, end)]["police"] += 1
     assert pairs, "people recruited in one London borough and exploited in another"
     shown = [k for k, by in pairs.items() if sum(by.values()) >= 5 and all(n == 0 or n >= 5 for n in by.values())]
     assert len(shown) >= 2, dict(pairs)
