@@ -164,6 +164,13 @@ class LinkageRules(Strict):
         description="Match probability (the hub's Fellegi–Sunter model) at or above which two person "
         "records are the same person; higher links fewer pairs, more surely.",
     )
+    bridge_threshold: float = Field(
+        default=0.95, ge=0.5, lt=1.0,
+        description="Least match probability of a link that alone holds three or more person records "
+        "together (a bridge of their cluster): a cluster whose weakest bridge is below it is cut "
+        "there, so a chain of doubtful links never makes one person of many. At or below "
+        "match_threshold it cuts nothing.",
+    )
 
 
 class Agreement(Strict):

@@ -1,8 +1,14 @@
 """Incremental person linkage on PostgreSQL: four partners of N records each, linked as each upload arrives.
 
-Run (keys made first by ``--make-keys``, not timed: they are made on the partners' machines):
+Run:
     flock /work/locks/bench .venv/bin/python bench/linkage_pg.py --rows 100000 \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/msht_link_bench
+
+The four partners' key rows are made once (partner side and hub re-key, as bench/linkage.py makes
+them: about 12 minutes at 100,000 rows each, not timed, as they are made on the partners'
+machines) and cached under ``var/linkage_pg/`` (not committed), stamped with a fingerprint of the
+code that makes them; a changed key, population or re-key module makes them again, and
+``--make-keys`` forces it.
 
 The database is emptied and built from ``hub.models``. Per partner: its incidents, persons and
 person keys are written by COPY (timed apart: the ingest's storing), then
@@ -13,28 +19,57 @@ cluster merges). Recall and precision of the final clusters against the syntheti
 """
 
 import argparse
+import hashlib
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.linkage import model
-from hub.models import Base, Incident, Organisation, Person, PersonCluster, PersonKey, Submission
+from hub.models import Base, Incident, Organisation, Person, PersonCluster, Submission
 from hub.records import bulk, increments
 
 PARTNERS = ("ngo", "borough", "hospital", "police")
 AGREEMENT = "bench-agreement"
 
 
-def _cache(rows: int, partner: str) -> Path:
-    return Path(f"/tmp/linkage_pg_{rows}_{partner}.npz")
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "var" / "linkage_pg"
+KEY_SOURCES = ("bench/linkage.py", "anonymise/matchkeys.py", "anonymise/pseudonymise.py", "anonymise/normalise.py",
+               "anonymise/names.py", "anonymise/identifiers.py", "hub/submissions/rekey.py", "partner_client/demo_data/people.py")
+"""The code the cached key rows depend on: a change to any of them makes the keys again."""
+
+
+def _cache(rows: int, seed: int, partner: str) -> Path:
+    return CACHE / f"{rows}_{seed}_{partner}.npz"
+
+
+def fingerprint(rows: int, seed: int) -> str:
+    digest = hashlib.sha256(f"{rows}:{seed}".encode())
+    for name in KEY_SOURCES:
+        path = ROOT / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()[:16]
+
+
+def cached(rows: int, seed: int) -> bool:
+    """Whether every partner's key rows are cached, made by the current code."""
+    want = fingerprint(rows, seed)
+    for partner in PARTNERS:
+        path = _cache(rows, seed, partner)
+        if not path.exists():
+            return False
+        with np.load(path) as data:
+            if "fingerprint" not in data or str(data["fingerprint"]) != want:
+                return False
+    return True
 
 
 def make_keys(rows: int, seed: int) -> None:
@@ -55,10 +90,18 @@ def make_keys(rows: int, seed: int) -> None:
         del got[rows:]
         while len(got) < rows:
             got.append(bench.record(next(spare), -1, partner, rng))
+        start = time.perf_counter()
         keys = bench.key_rows(got, with_ids=True)
-        np.savez(_cache(rows, partner), person=np.array([k[0] for k in keys]),
-                 kind=np.array([model.KINDS.index(k[1]) for k in keys]), value=np.array([k[2] for k in keys], dtype=np.int64),
-                 truth=np.array([r.person for r in got]), sex=np.array([r.sex for r in got]), nat=np.array([r.nationality for r in got]))
+        CACHE.mkdir(parents=True, exist_ok=True)
+        part = _cache(rows, seed, partner).with_suffix(".part.npz")
+        names = sorted({k[1] for k in keys})
+        code = {name: i for i, name in enumerate(names)}
+        np.savez(part, person=np.array([k[0] for k in keys], dtype=np.int64), kinds=np.array(names),
+                 kind=np.array([code[k[1]] for k in keys], dtype=np.int16), value=np.array([k[2] for k in keys], dtype=np.int64),
+                 truth=np.array([r.person for r in got]), sex=np.array([r.sex for r in got]), nat=np.array([r.nationality for r in got]),
+                 fingerprint=np.array(fingerprint(rows, seed)))
+        part.replace(_cache(rows, seed, partner))
+        print(f"  keys of {partner}: {len(keys)} rows made in {time.perf_counter() - start:.0f} s (cached in {CACHE})")
 
 
 def _store(session: Session, partner: str, data: dict[str, np.ndarray], first_incident: int) -> str:
@@ -77,17 +120,38 @@ def _store(session: Session, partner: str, data: dict[str, np.ndarray], first_in
     persons = [{"incident_id": first_incident + i, "submission_id": sid, "org_id": partner, "person_seq": 1, "role": "unknown",
                 "gender": sex.get(str(data["sex"][i]), "unknown"), "age_band": "unknown", "age_group": "unknown",
                 "nationality": str(data["nat"][i]), "relationship": "unknown"} for i in range(n)]
-    keys = [{"incident_id": first_incident + int(p), "submission_id": sid, "person_seq": 1, "kind": model.KINDS[int(k)], "key": int(v)}
-            for p, k, v in zip(data["person"], data["kind"], data["value"], strict=True)]
+    names = [str(k) for k in data["kinds"]]
     bulk.copy(session, Incident.__table__, incidents)  # type: ignore[arg-type]
     bulk.copy(session, Person.__table__, persons)  # type: ignore[arg-type]
-    bulk.copy(session, PersonKey.__table__, keys)  # type: ignore[arg-type]
-    session.execute(text("ANALYZE incidents, persons, person_keys"))
+    # the key rows (millions) as COPY text in blocks: plain ints and kind names, nothing to escape
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy("COPY person_keys (incident_id, submission_id, person_seq, kind, key) FROM STDIN") as copy:  # type: ignore[union-attr]
+        for start in range(0, len(data["value"]), 200_000):
+            part = slice(start, start + 200_000)
+            copy.write("".join(f"{first_incident + p}\t{sid}\t1\t{names[k]}\t{v}\n" for p, k, v in zip(
+                data["person"][part].tolist(), data["kind"][part].tolist(), data["value"][part].tolist(), strict=True)))
+    session.execute(text("ANALYZE submissions, incidents, persons, person_keys, person_clusters, person_links"))
     return sid
 
 
-def run(rows: int, url: str) -> None:
+def _time_statements(engine: Engine) -> Counter[str]:
+    """Seconds per SQL statement (its first line, cut), for ``--statements``."""
+    spent: Counter[str] = Counter()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        conn.info.setdefault("started", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        spent[" ".join(statement.split())[:150]] += time.perf_counter() - conn.info["started"].pop()
+
+    return spent
+
+
+def run(rows: int, seed: int, url: str, *, statements: bool = False) -> None:
     engine = create_engine(url)
+    spent = _time_statements(engine) if statements else None
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     truth: dict[int, int] = {}
@@ -98,11 +162,13 @@ def run(rows: int, url: str) -> None:
         session.commit()
     print(f"four partners of {rows} records, PostgreSQL ({engine.dialect.server_version_info}); machine shared with other engineers")
     for number, partner in enumerate(PARTNERS):
-        data = dict(np.load(_cache(rows, partner)))
+        data = dict(np.load(_cache(rows, seed, partner)))
         with Session(engine) as session:
             start = time.perf_counter()
             sid = _store(session, partner, data, number * rows + 1)
             stored = time.perf_counter() - start
+            if spent is not None:
+                spent.clear()
             start = time.perf_counter()
             result = increments.ingest(session, AGREEMENT, sid)
             session.commit()
@@ -114,6 +180,9 @@ def run(rows: int, url: str) -> None:
             clustered = session.scalar(select(func.count()).select_from(PersonCluster)) or 0
         print(f"  {partner:9s}: stored {stored:6.1f} s (COPY of {len(data['value'])} key rows), linked in {took:6.1f} s "
               f"({result.candidates} candidates, {result.links} links, {clustered} cluster rows)")
+        if spent is not None:
+            for statement, seconds in spent.most_common(6):
+                print(f"      {seconds:6.1f} s  {statement}")
     print(f"  linking total over the four uploads: {total_link:.1f} s")
     with Session(engine) as session:
         labels = dict(session.execute(select(PersonCluster.person_id, PersonCluster.cluster_id)).all())
@@ -136,12 +205,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/msht_link_bench")
-    parser.add_argument("--make-keys", action="store_true")
+    parser.add_argument("--make-keys", action="store_true", help="make the key rows again even when cached by the current code")
+    parser.add_argument("--statements", action="store_true", help="print the slowest SQL statements of each upload's linking")
+    parser.add_argument("--reuse-keys", action="store_true", help="use cached key rows even when the code that made them changed")
+    parser.add_argument("--keys-only", action="store_true", help="make (or check) the cached key rows and stop")
     args = parser.parse_args()
-    if args.make_keys or not _cache(args.rows, PARTNERS[-1]).exists():
+    if not args.make_keys and args.reuse_keys and _cache(args.rows, args.seed, PARTNERS[-1]).exists():
+        if not cached(args.rows, args.seed):
+            print("warning: the cached key rows were made by other code than this (--reuse-keys)")
+    elif args.make_keys or not cached(args.rows, args.seed):
+        print(f"making the key rows of four partners of {args.rows} (not timed: partner side)")
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         make_keys(args.rows, args.seed)
-    run(args.rows, args.database_url)
+    if not args.keys_only:
+        run(args.rows, args.seed, args.database_url, statements=args.statements)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ class Pattern:
     score: float
     group: int = 0
     flags: int = 0
+    checked: bool = True
+    """Whether the recognizer's validator judges the match; False when the pattern's own context
+    (a label before the redacted group, such as "CAD" or "Log") already decides it."""
     words: frozenset[str] | None = None
     """A word gate (speed only): a match always holds one of these case-folded words as a whole
     word (:func:`anonymise.recognizers.words_gate.text_words`), so a text without any is skipped.
@@ -108,25 +111,28 @@ class RecognizerSpec:
         >>> [(s.start, s.end) for s in spec.find("a 123 000 456")]
         [(2, 5), (10, 13)]
         """
-        compiled = self.compiled()
+        compiled = self._compiled or self.compiled()
         if words is None and (self.words is not None or any(p.words is not None for _, p in compiled)):
             words = text_words(text)
         if self.words is not None and words is not None and self.words.isdisjoint(words):
             return
         if self._gate and self._gate[0].search(text) is None:
             return
+        validate, normalise, rescore = self.validate, self.normalise, self.rescore
         for (regex, pattern), required in zip(compiled, self._required, strict=True):
-            if pattern.words is not None and words is not None and pattern.words.isdisjoint(words):
+            gate_words = pattern.words
+            if gate_words is not None and words is not None and gate_words.isdisjoint(words):
                 continue
             if required and not all(string in text for string in required):
                 continue
+            group = pattern.group
             for match in regex.finditer(text):
-                start, end = match.span(pattern.group)
+                start, end = match.span(group)
                 if start == end:
                     continue
                 matched = text[start:end]
-                if self.validate is not None and not self.validate(matched):
+                if validate is not None and pattern.checked and not validate(matched):
                     continue
-                key = self.normalise(matched) if self.normalise else _NON_WORD.sub("", matched.casefold())
-                score = self.rescore(matched) if self.rescore else pattern.score
+                key = normalise(matched) if normalise else _NON_WORD.sub("", matched.casefold())
+                score = rescore(matched) if rescore else pattern.score
                 yield Span(start, end, self.entity, score, self.priority, key)

@@ -133,10 +133,13 @@ def _kind_pairs(keys: Keys, max_group: int) -> dict[str, KindPairs]:
         keep = np.ones(person.size, dtype=np.bool_)
         keep[1:] = (value[1:] != value[:-1]) | (person[1:] != person[:-1])
         person, value = person[keep], value[keep]
-        _, counts = np.unique(value, return_counts=True)
+        starts = np.flatnonzero(np.concatenate(([True], value[1:] != value[:-1])))  # value is sorted: its groups are runs
+        counts = np.diff(np.append(starts, value.size))
         group_size = np.repeat(counts, counts)
+        shared = (group_size >= 2) & (group_size <= max_group)  # only whole groups that can make pairs: most values are held once
+        person, value, group_size = person[shared], value[shared], group_size[shared]
         chunks: list[IntArray] = []
-        for offset in range(1, min(int(counts.max()), max_group)):
+        for offset in range(1, min(int(group_size.max(initial=1)), max_group)):
             left = np.arange(person.size - offset)
             same = (value[left] == value[left + offset]) & (group_size[left] <= max_group)
             a, b = person[left[same]], person[left[same] + offset]

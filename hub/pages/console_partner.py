@@ -67,11 +67,16 @@ class PartnerFacts:
         return sum(1 for k in self.keys if k.status == KeyStatus.active)
 
     @property
+    def agreement_titles(self) -> dict[str, str]:
+        """Each agreement's title by its id, to name agreements in words (the id stays in the link)."""
+        return {m.agreement.id: m.agreement.title for m in self.memberships}
+
+    @property
     def provides(self) -> bool:
         return any(PartyRole.provider in m.roles for m in self.memberships)
 
 
-def _memberships(org: Organisation, current: list[Agreement]) -> list[Membership]:
+def _memberships(org: Organisation, current: list[Agreement], names: dict[str, str]) -> list[Membership]:
     out = []
     for a in current:
         party = next((p for p in a.parties if p.org == org.id), None)
@@ -79,7 +84,7 @@ def _memberships(org: Organisation, current: list[Agreement]) -> list[Membership
             continue
         shares = [grant_text(g) for r in a.sharing if r.provider == org.id for g in r.grants]
         sees = [
-            f"{r.provider}: {g.level.value.replace('_', ' ')}"
+            f"{names.get(r.provider, r.provider)}: {g.level.value.replace('_', ' ')}"
             for r in a.sharing for g in r.grants
             if g.org == org.id or (g.kind is not None and g.kind.value == org.kind)
         ]
@@ -95,7 +100,7 @@ def partner_facts(session: Session, org_id: str) -> PartnerFacts:
         users=users,
         keys=partners.list_keys(session, org_id),
         tokens=partners.enrolment_tokens(session, org_id),
-        memberships=_memberships(org, agreements.current_agreements(session)),
+        memberships=_memberships(org, agreements.current_agreements(session), {o.id: o.name for o in partners.list_orgs(session)}),
         submissions=submissions.partner_submissions(session, org_id),
         owed=returns.owed(session, returns.today(), org_id),
         reminders=returns.reminders_sent(session, org_id),

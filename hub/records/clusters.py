@@ -15,7 +15,18 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Select, and_, delete, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from anonymise import MARKER_CODES, LinkageRules
@@ -29,10 +40,13 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
-from hub.records import network_scope
+from hub.records import bulk, network_scope
 from hub.records.current import current_agreement
 
-__all__ = ["Relinked", "active", "attribute_codes", "clustered_persons", "forget", "key_int", "key_purpose", "relink", "threshold_of", "why"]
+__all__ = [
+    "Relinked", "active", "attribute_codes", "clustered_persons", "forget", "key_int", "key_purpose", "keys_of", "relink",
+    "store_links", "threshold_of", "why",
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +82,12 @@ def threshold_of(session: Session, agreement_id: str) -> float:
     return float((agreement.linkage if agreement is not None else LinkageRules()).match_threshold)
 
 
+def bridge_of(session: Session, agreement_id: str) -> float:
+    """The agreement's least probability for a link that alone holds three or more records together (``hub.linkage.chains``)."""
+    agreement = current_agreement(session, agreement_id)
+    return float((agreement.linkage if agreement is not None else LinkageRules()).bridge_threshold)
+
+
 def active(agreement_id: str) -> list[object]:
     return [
         Submission.id == Person.submission_id,
@@ -81,10 +101,47 @@ def attribute_codes(people: Sequence[Any]) -> dict[str, IntArray]:
 
     A code is the value's own hash (stable across calls, so an ingest's codes compare with a full relink's).
     """
+    codes: dict[str, int] = {}
+
     def code(value: str) -> int:
-        return -1 if value in MARKER_CODES else int.from_bytes(hashlib.blake2b(value.encode(), digest_size=7).digest(), "big")
+        if value not in codes:
+            codes[value] = -1 if value in MARKER_CODES else int.from_bytes(hashlib.blake2b(value.encode(), digest_size=7).digest(), "big")
+        return codes[value]
 
     return {name: np.array([code(getattr(p, name)) for p in people], dtype=np.int64) for name in model.ATTRIBUTES}
+
+
+def _kind_code() -> ColumnElement[int]:
+    """A key kind's index in ``model.KINDS`` (-1 for a kind the model does not know), computed by the database."""
+    return cast(case({k: i for i, k in enumerate(model.KINDS)}, value=PersonKey.kind, else_=-1), BigInteger)
+
+
+def keys_of(session: Session, ids: IntArray, rows: Select[*tuple[Any, ...]], attributes: dict[str, IntArray]) -> model.Keys:
+    """The model's keys of persons ``ids`` (sorted) from ``rows``, a SELECT of (person id, kind, key) with
+    ``kind_code`` applied by :func:`key_rows`; rows of unknown kinds dropped, sorted so the result
+    does not depend on the order the database returns them in."""
+    table = bulk.integers(session, rows, 3)
+    table = table[table[:, 1] >= 0]
+    person = np.searchsorted(ids, table[:, 0])
+    order = np.lexsort((table[:, 2], table[:, 1], person))
+    return model.Keys(len(ids), person[order], table[order, 1], table[order, 2], attributes)
+
+
+def key_rows() -> Select[*tuple[Any, ...]]:
+    """(person id, kind index, key) of every person key, as bigints (:func:`hub.records.bulk.integers`)."""
+    return select(cast(Person.id, BigInteger), _kind_code(), PersonKey.key).select_from(PersonKey)
+
+
+def store_links(session: Session, agreement_id: str, ids: IntArray, result: model.Linked) -> None:
+    """Insert the linked pairs of ``result`` (indexes into ``ids``) as ``person_links`` rows, in bulk."""
+    if not result.a.size:
+        return
+    table = PersonLink.__table__
+    assert isinstance(table, Table)
+    bulk.rows(session, table, [
+        {"person_a": int(ids[a]), "person_b": int(ids[b]), "agreement_id": agreement_id, "probability": float(p), "kinds": "|".join(kinds)}
+        for a, b, p, kinds in zip(result.a.tolist(), result.b.tolist(), result.probability.tolist(), result.kinds, strict=True)
+    ])
 
 
 def relink(session: Session, agreement_id: str) -> Relinked:
@@ -102,37 +159,18 @@ def relink(session: Session, agreement_id: str) -> Relinked:
     if not people:
         return Relinked(0, 0, 0, 0)
     ids = np.array([p.id for p in people], dtype=np.int64)
-    attributes = attribute_codes(people)
-    rows = session.execute(
-        select(Person.id, PersonKey.kind, PersonKey.key)
-        .join(Person, and_(Person.incident_id == PersonKey.incident_id, Person.person_seq == PersonKey.person_seq))
-        .join(Submission, and_(*active(agreement_id)))  # type: ignore[arg-type]
-    ).all()
-    index = np.searchsorted(ids, np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
-    known = set(model.KINDS)
-    keys = model.Keys.from_rows(
-        len(ids),
-        [(int(i), str(r[1]), int(r[2])) for i, r in zip(index, rows, strict=True) if r[1] in known],
-        attributes,
-    )
-    result = model.link(keys, threshold=threshold)
+    keys = keys_of(session, ids, key_rows().join(
+        Person, and_(Person.incident_id == PersonKey.incident_id, Person.person_seq == PersonKey.person_seq)
+    ).join(Submission, and_(*active(agreement_id))), attribute_codes(people))  # type: ignore[arg-type]
+    result = model.link(keys, threshold=threshold, bridge=bridge_of(session, agreement_id))
     session.merge(PersonLinkModel(agreement_id=agreement_id, persons=len(ids), parameters=result.model.parameters()))
-    if result.a.size:
-        session.execute(
-            insert(PersonLink),
-            [
-                {"person_a": int(ids[a]), "person_b": int(ids[b]), "agreement_id": agreement_id,
-                 "probability": float(p), "kinds": "|".join(kinds)}
-                for a, b, p, kinds in zip(result.a, result.b, result.probability, result.kinds, strict=True)
-            ],
-        )
-    session.execute(
-        insert(PersonCluster),
-        [
-            {"person_id": int(pid), "agreement_id": agreement_id, "cluster_id": int(ids[c])}
-            for pid, c in zip(ids, result.cluster, strict=True)
-        ],
-    )
+    store_links(session, agreement_id, ids, result)
+    table = PersonCluster.__table__
+    assert isinstance(table, Table)
+    bulk.rows(session, table, [
+        {"person_id": pid, "agreement_id": agreement_id, "cluster_id": c}
+        for pid, c in zip(ids.tolist(), ids[result.cluster].tolist(), strict=True)
+    ])
     clustered = int(np.count_nonzero(np.bincount(result.cluster, minlength=len(ids))[result.cluster] > 1))
     log.info("agreement %s relinked: %d persons, %d candidates, %d links, %d in shared clusters",
              agreement_id, len(ids), result.candidates, int(result.a.size), clustered)

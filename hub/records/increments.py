@@ -19,8 +19,11 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import BigInteger, Table, and_, cast, delete, func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.sql.expression import column as column_clause
+from sqlalchemy.sql.expression import table as table_clause
 
 from hub.linkage import chains, frequency, model
 from hub.models import (
@@ -32,7 +35,7 @@ from hub.models import (
     Submission,
     SubmissionStatus,
 )
-from hub.records import clusters, network_scope
+from hub.records import bulk, clusters, network_scope
 
 __all__ = ["REFIT_GROWTH", "forget_and_recluster", "ingest", "recluster"]
 
@@ -53,6 +56,40 @@ def _active_persons(session: Session, agreement_id: str) -> int:
     ) or 0)
 
 
+_LOCAL: Final = "link_local"
+"""The temporary table of one ingest's local persons: the new ones and every active one sharing a strong key value with them."""
+
+
+def _local_table(session: Session, agreement_id: str, submission_id: str) -> TableClause:
+    """Fill :data:`_LOCAL` (person id, incident id, person seq) in one set-based statement, read by the next ones."""
+    active_key = and_(Submission.id == PersonKey.submission_id, Submission.agreement_id == agreement_id,
+                      Submission.status == SubmissionStatus.active.value)
+    new_keys = select(PersonKey.kind, PersonKey.key).where(
+        PersonKey.submission_id == submission_id, PersonKey.kind.in_(model.STRONG)).distinct().subquery("new_keys")
+    sharing = (
+        select(PersonKey.incident_id, PersonKey.person_seq)
+        .join(new_keys, and_(new_keys.c.kind == PersonKey.kind, new_keys.c.key == PersonKey.key))
+        .join(Submission, active_key)
+        .union(select(Person.incident_id, Person.person_seq).where(Person.submission_id == submission_id))  # keyless ones too
+        .subquery("sharing")
+    )
+    local = (
+        select(Person.id.label("person_id"), Person.incident_id, Person.person_seq)
+        .join(sharing, and_(sharing.c.incident_id == Person.incident_id, sharing.c.person_seq == Person.person_seq))
+        .join(Submission, and_(*clusters.active(agreement_id)))  # type: ignore[arg-type]
+    )
+    connection = session.connection()
+    compiled = local.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_LOCAL}")
+    dropped = " ON COMMIT DROP" if connection.dialect.name == "postgresql" else ""  # SQLite: dropped by ingest
+    positional = connection.dialect.paramstyle in ("qmark", "numeric", "format")
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ()) if positional else compiled.params
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {_LOCAL}{dropped} AS {compiled}", params)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {_LOCAL}")
+    return table_clause(_LOCAL, column_clause("person_id"), column_clause("incident_id"), column_clause("person_seq"))
+
+
 def ingest(session: Session, agreement_id: str, submission_id: str) -> clusters.Relinked:
     """Link one new submission's persons into the agreement's clusters (after its rows are stored)."""
     _detach_inactive(session, agreement_id)
@@ -61,54 +98,40 @@ def ingest(session: Session, agreement_id: str, submission_id: str) -> clusters.
     total = _active_persons(session, agreement_id)
     if fitted is None or stored is None or total > REFIT_GROWTH * max(stored.persons, 1):
         return clusters.relink(session, agreement_id)
-    active_key = and_(Submission.id == PersonKey.submission_id, Submission.agreement_id == agreement_id,
-                      Submission.status == SubmissionStatus.active.value)
-    new_keys = select(PersonKey.kind, PersonKey.key).where(
-        PersonKey.submission_id == submission_id, PersonKey.kind.in_(model.STRONG)).distinct().cte("new_keys")
-    sharing = (
-        select(PersonKey.incident_id, PersonKey.person_seq)
-        .join(new_keys, and_(new_keys.c.kind == PersonKey.kind, new_keys.c.key == PersonKey.key))
-        .join(Submission, active_key)
-        .union(select(Person.incident_id, Person.person_seq).where(Person.submission_id == submission_id))  # keyless ones too
-        .cte("sharing")
-    )
-    local = (
+    _work_memory(session)
+    local = _local_table(session, agreement_id, submission_id)
+    linked = _ingest_local(session, agreement_id, submission_id, fitted, local)
+    session.connection().exec_driver_sql(f"DROP TABLE IF EXISTS {_LOCAL}")
+    return linked
+
+
+def _work_memory(session: Session) -> None:
+    """PostgreSQL: room for the hash joins of linking in memory (default 4 MB spilled them to disk in 16 batches), this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL work_mem = '128MB'"))
+
+
+def _ingest_local(session: Session, agreement_id: str, submission_id: str, fitted: model.Model, local: TableClause) -> clusters.Relinked:
+    people = session.execute(
         select(Person.id, Person.submission_id, Person.gender, Person.age_band, Person.nationality)
-        .join(sharing, and_(sharing.c.incident_id == Person.incident_id, sharing.c.person_seq == Person.person_seq))
-        .join(Submission, and_(*clusters.active(agreement_id)))  # type: ignore[arg-type]
-        .order_by(Person.id)
-    )
-    people = session.execute(local).all()
+        .join(local, local.c.person_id == Person.id).order_by(Person.id)
+    ).all()
     if not people:
         return clusters.Relinked(0, 0, 0, 0)
     ids = np.array([p.id for p in people], dtype=np.int64)
     new = np.array([p.submission_id == submission_id for p in people], dtype=np.bool_)
-    rows = session.execute(
-        select(Person.id, PersonKey.kind, PersonKey.key)
-        .join(sharing, and_(sharing.c.incident_id == PersonKey.incident_id, sharing.c.person_seq == PersonKey.person_seq))
-        .join(Person, and_(Person.incident_id == PersonKey.incident_id, Person.person_seq == PersonKey.person_seq))
-        .join(Submission, active_key)
-    ).all()
-    known = set(model.KINDS)
-    index = np.searchsorted(ids, np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
-    keys = model.Keys.from_rows(
-        len(ids), [(int(i), str(r[1]), int(r[2])) for i, r in zip(index, rows, strict=True) if r[1] in known],
-        clusters.attribute_codes(people),
-    )
+    keys = clusters.keys_of(session, ids, clusters.key_rows().join(
+        local, and_(local.c.incident_id == PersonKey.incident_id, local.c.person_seq == PersonKey.person_seq)
+    ).join(Person, Person.id == local.c.person_id).join(Submission, and_(
+        Submission.id == PersonKey.submission_id, Submission.agreement_id == agreement_id,
+        Submission.status == SubmissionStatus.active.value)), clusters.attribute_codes(people))
     result = model.link_new(keys, new, fitted, threshold=clusters.threshold_of(session, agreement_id),
-                            frequencies=_frequencies(session, agreement_id))
-    if result.a.size:
-        session.execute(insert(PersonLink), [
-            {"person_a": int(ids[a]), "person_b": int(ids[b]), "agreement_id": agreement_id,
-             "probability": float(p), "kinds": "|".join(kinds)}
-            for a, b, p, kinds in zip(result.a, result.b, result.probability, result.kinds, strict=True)
-        ])
-    current = {int(p): int(c) for p, c in session.execute(
-        select(PersonCluster.person_id, PersonCluster.cluster_id)
-        .join(Person, Person.id == PersonCluster.person_id)
-        .join(sharing, and_(sharing.c.incident_id == Person.incident_id, sharing.c.person_seq == Person.person_seq))
-        .where(PersonCluster.agreement_id == agreement_id)
-    )}
+                            frequencies=_frequencies(session, agreement_id), bridge=clusters.bridge_of(session, agreement_id))
+    clusters.store_links(session, agreement_id, ids, result)
+    pairs = bulk.integers(session, select(cast(PersonCluster.person_id, BigInteger), cast(PersonCluster.cluster_id, BigInteger))
+                          .join(local, local.c.person_id == PersonCluster.person_id)
+                          .where(PersonCluster.agreement_id == agreement_id), 2)
+    current = dict(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
     merged = _merge(session, agreement_id, ids, new, result.a, result.b, current)
     if merged:
         recluster(session, agreement_id, merged)  # a chain the new links make is cut as a full relink cuts it
@@ -146,21 +169,17 @@ def _merge(session: Session, agreement_id: str, ids: IntArray, new: BoolArray, a
     np.minimum.at(name, labels, nodes)
     records = _records_per_component(session, agreement_id, nodes, labels, np.unique(labels[np.concatenate([inverse[a], inverse[b]])]),
                                      clustered)
-    renamed = [{"old": int(n), "new": int(name[labels[i]])} for i, n in enumerate(nodes.tolist())
+    renamed = [(int(n), int(name[labels[i]])) for i, n in enumerate(nodes.tolist())
                if name[labels[i]] != n and n in clustered]
-    network_scope.moved(session, agreement_id, {r["old"] for r in renamed} | {r["new"] for r in renamed}
-                        | {int(name[labels[inverse[i]]]) for i in range(ids.size) if new[i]})
-    if renamed:
-        table = PersonCluster.__table__  # Core: executemany keyed by a bound parameter
-        assert isinstance(table, Table)
-        session.execute(
-            update(table).where(table.c.agreement_id == agreement_id, table.c.cluster_id == bindparam("old"))
-            .values(cluster_id=bindparam("new")).execution_options(synchronize_session=False),
-            renamed,
-        )
-    session.execute(insert(PersonCluster), [
-        {"person_id": int(pid), "agreement_id": agreement_id, "cluster_id": int(name[labels[inverse[i]]])}
-        for i, pid in enumerate(ids.tolist()) if new[i]
+    network_scope.moved(session, agreement_id, {old for old, _ in renamed} | {new_name for _, new_name in renamed}
+                        | set(name[labels[inverse[new]]].tolist()))
+    table = PersonCluster.__table__
+    assert isinstance(table, Table)
+    bulk.update_by_key(session, table, "cluster_id", "cluster_id", np.array(renamed, dtype=np.int64).reshape(-1, 2),
+                       where={"agreement_id": agreement_id})
+    bulk.rows(session, table, [
+        {"person_id": pid, "agreement_id": agreement_id, "cluster_id": c}
+        for pid, c in zip(ids[new].tolist(), name[labels[inverse[new]]].tolist(), strict=True)
     ])
     return {int(name[c]) for c, count in records.items() if count >= 3}
 
@@ -240,15 +259,13 @@ def recluster(session: Session, agreement_id: str, cluster_ids: Iterable[int]) -
     people = np.array(sorted(found), dtype=np.int64)
     a = np.searchsorted(people, np.array([p[0] for p in pairs], dtype=np.int64))
     b = np.searchsorted(people, np.array([p[1] for p in pairs], dtype=np.int64))
-    labels = chains.clusters(people.size, a, b, np.array([p[2] for p in pairs], dtype=np.float64), bridge=model.BRIDGE)
+    labels = chains.clusters(people.size, a, b, np.array([p[2] for p in pairs], dtype=np.float64),
+                             bridge=clusters.bridge_of(session, agreement_id))
     network_scope.moved(session, agreement_id, set(wanted) | {int(people[c]) for c in np.unique(labels).tolist()})
-    table = PersonCluster.__table__  # Core: executemany keyed by a bound parameter
+    table = PersonCluster.__table__
     assert isinstance(table, Table)
-    session.execute(
-        update(table).where(table.c.agreement_id == agreement_id, table.c.person_id == bindparam("person"))
-        .values(cluster_id=bindparam("cluster")).execution_options(synchronize_session=False),
-        [{"person": int(p), "cluster": int(people[labels[i]])} for i, p in enumerate(people.tolist())],
-    )
+    bulk.update_by_key(session, table, "person_id", "cluster_id", np.stack([people, people[labels]], axis=1),
+                       where={"agreement_id": agreement_id})
     return int(people.size)
 
 

@@ -97,8 +97,10 @@ def agreement_document(
     cross_partner: bool = False,
     recipients: Sequence[Mapping[str, Any]] = (),
     alerts: Sequence[str] = (),
+    linkage: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``alerts``: the providers that opt in to cross-partner alerts (the agreement then allows cross-partner linkage)."""
+    """``alerts``: the providers that opt in to cross-partner alerts (the agreement then allows cross-partner linkage);
+    ``linkage``: further linkage rules (``match_threshold``, ``bridge_threshold``)."""
     return {
         "id": agreement_id,
         "version": version,
@@ -120,7 +122,7 @@ def agreement_document(
             }
             for org in providers
         ],
-        "linkage": {"cross_partner": cross_partner or bool(alerts)},
+        "linkage": {"cross_partner": cross_partner or bool(alerts), **(linkage or {})},
     }
 
 

@@ -103,10 +103,10 @@ def test_remind_a_late_provider_and_read_its_page(hub_url: tuple[str, str], brow
     expect(page.locator("h1")).to_have_text("Demo Police")
     for section in ("#details", "#users", "#keys", "#agreements", "#returns", "#submissions", "#recent-audit"):
         expect(page.locator(section)).to_be_visible()
-    expect(page.locator("#reminders")).to_contain_text(f"{late} (demo-london)")
+    expect(page.locator("#reminders")).to_contain_text(f"{late} (Demo pan-London modern slavery data sharing (synthetic data only))")
     expect(page.locator("#reminders")).to_contain_text("by olive")
     expect(page.locator("#recent-audit")).to_contain_text("returns.remind")
-    expect(page.locator("#agreements")).to_contain_text("demo-london")
+    expect(page.locator("#agreements")).to_contain_text("Demo pan-London modern slavery data sharing (synthetic data only), version 1")
     expect(page.locator("#agreements")).to_contain_text("every borough council: borough detail")
     expect(page.locator("#checked")).to_have_text("It has not read its returns from the hub yet.")
     _check(page, "partner-page", found)

@@ -109,3 +109,15 @@ def test_contact_form_error_comes_back_in_the_form_with_the_input_kept(hub: HubU
     assert "<h1>Organisations and users</h1>" in page, "the form's own page, not a separate error page"
     kept = hub.client.get("/console/organisations").text.split('<tr data-org="demo-ngo">', 1)[1].split("</tr>", 1)[0]
     assert 'name="contact" maxlength="300" size="28" value=""' in kept, "nothing was stored"
+
+
+def test_partner_page_names_agreements_by_title_and_partners_by_name(hub: HubUnderTest) -> None:
+    hub.arrange(_arrange)
+    login(hub.client, "olive")
+    page = hub.client.get("/console/organisations/lb-newham").text
+    agreements = _section_by_id(page, "agreements")
+    assert '<a href="/console/agreements/demo-london">Demo pan-London modern slavery data sharing (synthetic data only)</a>, version 1' in agreements
+    assert ">demo-london<" not in agreements
+    assert "Demo NGO: borough detail" in agreements, "what it may see, from whom, by display name"
+    for slug in ("demo-ngo:", "demo-police:", "demo-hospital:"):
+        assert slug not in agreements, slug

@@ -1,17 +1,21 @@
 """The hub's person ids: records sharing keys link into one cluster at ingest, and leave it at once on withdrawal."""
 
+import random
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from hub.models import Person, PersonCluster, PersonLink
+from hub.linkage import chains
+from hub.models import Person, PersonCluster, PersonLink, PersonLinkModel
 from hub.records import clusters
 from tests.factories import (
     FakePartner,
     add_agreement,
     add_partner,
     make_tables,
+    pseudonym,
     raw_bundle,
     record_rows,
 )
@@ -20,8 +24,8 @@ from tests.hubs import HubUnderTest
 SHARED = 3
 
 
-def _rows(seed: int) -> dict[str, list[dict[str, Any]]]:
-    tables = make_tables(8, persons_per_incident=1, keys_per_person=3, seed=seed)
+def _rows(seed: int, incidents: int = 8) -> dict[str, list[dict[str, Any]]]:
+    tables = make_tables(incidents, persons_per_incident=1, keys_per_person=3, seed=seed)
     return {table: record_rows(records) for table, records in tables.items()}
 
 
@@ -128,3 +132,67 @@ def test_an_identical_re_upload_changes_no_cluster_and_links_incrementally(
     assert _partition(hub) == before
     with hub.session() as session:
         assert session.scalar(select(func.count()).select_from(PersonCluster)) == 16  # the superseded records left
+
+
+def _stored(hub: HubUnderTest) -> tuple[dict[int, int], list[tuple[int, int, float]]]:
+    with hub.session() as session:
+        labels = {int(p): int(c) for p, c in session.execute(select(PersonCluster.person_id, PersonCluster.cluster_id))}
+        links = [(int(a), int(b), float(p)) for a, b, p in session.execute(
+            select(PersonLink.person_a, PersonLink.person_b, PersonLink.probability))]
+    return labels, links
+
+
+def _chain_rows() -> tuple[dict[str, list[dict[str, Any]]], ...]:
+    """Three uploads: X at the first; Y at the second, X's name-and-date keys and passport, and a phonetic
+    key, phone and NHS number X does not hold; Z at the third, only Y's phonetic key, phone and NHS number. So X~Y and
+    Y~Z link and X and Z share nothing: a chain of three records held by two bridges. The first upload
+    holds 16 records, so the later two (8 each) are linked incrementally with its model."""
+    one, two, three = _rows(1, incidents=16), _rows(2), _rows(3)
+    rng = random.Random(4)
+    later = {kind: pseudonym(rng) for kind in ("metaphone_dob", "phone", "nhs_number")}
+    passport = pseudonym(rng)
+    x, y, z = (rows["persons"][0] for rows in (one, two, three))
+    for name in x:
+        if name.startswith("mk_"):
+            y[name], z[name] = x[name], None
+    x_keys = {k["kind"]: k["key_pid"] for k in one["person_keys"] if k["incident_pid"] == x["incident_pid"]}
+    one["person_keys"] = [k for k in one["person_keys"] if k["incident_pid"] != x["incident_pid"] or k["kind"] not in later]
+    one["person_keys"].append({"incident_pid": x["incident_pid"], "person_seq": 1, "kind": "passport", "key_pid": passport})
+    y_keys = {"canon_sorted_dob": x_keys["canon_sorted_dob"], "passport": passport, **later}
+    for rows, person, kinds in ((two, y, y_keys), (three, z, later)):
+        rows["person_keys"] = [k for k in rows["person_keys"] if k["incident_pid"] != person["incident_pid"]]
+        rows["person_keys"] += [{"incident_pid": person["incident_pid"], "person_seq": 1, "kind": kind, "key_pid": value}
+                                for kind, value in kinds.items()]
+    return one, two, three
+
+
+@pytest.mark.parametrize("bridge", [0.5, 0.999999999999])
+def test_an_ingest_that_makes_a_chain_cuts_it_at_a_bridge_below_the_agreements_bridge_threshold(hub: HubUnderTest, bridge: float) -> None:
+    partners = [hub.arrange(add_partner, org) for org in ("ngo-one", "ngo-two", "ngo-three")]
+    hub.arrange(add_agreement, ["ngo-one", "ngo-two", "ngo-three"], linkage={"bridge_threshold": bridge})
+    for partner, rows in zip(partners, _chain_rows(), strict=True):
+        assert hub.upload(partner, raw_bundle(partner, rows)).status_code == 201
+    labels, links = _stored(hub)
+    with hub.session() as session:
+        fitted = session.scalars(select(PersonLinkModel)).one()
+        assert fitted.persons == 16  # the second and third uploads were linked incrementally, with the first one's model
+        firsts = session.execute(select(Person.org_id, func.min(Person.id)).group_by(Person.org_id)).all()
+    first = {org: int(pid) for org, pid in firsts}
+    x, y, z = first["ngo-one"], first["ngo-two"], first["ngo-three"]  # the first person of each upload
+    kept = {(a, b): p for a, b, p in links}
+    assert (x, y) in kept  # the chain is there, as links
+    assert (y, z) in kept
+    assert (x, z) not in kept
+    assert kept[(y, z)] < bridge or bridge == 0.5
+    if bridge == 0.5:  # every bridge is at or above 0.5: one person of three records
+        assert labels[x] == labels[y] == labels[z]
+    else:  # the weaker bridge was cut at once, in the third upload's transaction; a pair is never cut
+        assert len({labels[x], labels[y], labels[z]}) == 2
+        weakest = min(((x, y), (y, z)), key=lambda pair: kept[pair])
+        assert labels[weakest[0]] != labels[weakest[1]]
+    # the clusters are those the chain rule makes from the stored links (a full relink with this model)
+    people = np.array(sorted(labels), dtype=np.int64)
+    a = np.searchsorted(people, [link[0] for link in links])
+    b = np.searchsorted(people, [link[1] for link in links])
+    expected = chains.clusters(people.size, a, b, np.array([link[2] for link in links]), bridge=bridge)
+    assert {p: int(people[expected[i]]) for i, p in enumerate(people.tolist())} == labels

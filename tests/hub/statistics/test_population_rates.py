@@ -101,6 +101,10 @@ def test_a_suppressed_borough_count_gives_no_rate_in_the_api_csv_or_page(hub: Hu
     cell = re.search(r'<tr data-row data-gss="E09000025">.*?</tr>', page.text, re.S)
     assert cell is not None
     assert "no rate" in cell.group(0)
+    assert page.text.count("data-privacy") == 1, "one privacy note"
+    note = re.search(r'<div class="privacy-label" data-privacy>.*?</div>', page.text, re.S)
+    assert note is not None
+    assert "Newham: Demo NGO, Demo Police, London Borough of Newham" in re.sub(r"\s+", " ", note.group(0)), "the borough's own partners"
     shape = re.search(r'<path [^>]*data-gss="E09000025"[^>]*>', page.text)
     assert shape is not None
     assert "no-rate" in shape.group(0)
