@@ -37,6 +37,8 @@ class KeyKind(StrEnum):
     canon_deletion_dob = "canon_deletion_dob"
     canon_sorted_dob_dm = "canon_sorted_dob_dm"
     canon_sorted_near_dob = "canon_sorted_near_dob"
+    canon_sorted_dob_digit = "canon_sorted_dob_digit"
+    token_deletion_dob = "token_deletion_dob"  # noqa: S105 - the name of a key kind, not a secret
     canon_sorted_ym = "canon_sorted_ym"
     canon_sorted_md = "canon_sorted_md"
     given_surname_initial_dob = "given_surname_initial_dob"
@@ -73,6 +75,8 @@ KEY_SPECS: Final[dict[KeyKind, KeySpec]] = {
     KeyKind.canon_deletion_dob: KeySpec("strong", "name_dob", "the sorted tokens with one letter deleted (each letter in turn, and none) + date of birth: one typo, inserted, dropped, changed or two letters swapped (several values)"),
     KeyKind.canon_sorted_dob_dm: KeySpec("strong", "name_dob", "sorted tokens + year and the day and month in either order: day and month transposed"),
     KeyKind.canon_sorted_near_dob: KeySpec("strong", "name_dob", "sorted tokens + the date of birth in two-day steps, both phases (two values): a day off by one, across a month end too"),
+    KeyKind.canon_sorted_dob_digit: KeySpec("strong", "name_dob", "sorted tokens + the eight digits of the date of birth with one digit deleted (each in turn, eight values): one digit mistyped, or two neighbours swapped"),
+    KeyKind.token_deletion_dob: KeySpec("strong", "name_dob", "any one name token, with one letter deleted or none (each token and letter in turn, several values) + date of birth: the other name replaced, blank or misspelt too"),
     KeyKind.canon_sorted_ym: KeySpec("weak", "name_dob", "sorted tokens + year and month of birth: a wrong day; joins namesakes born the same month"),
     KeyKind.canon_sorted_md: KeySpec("weak", "name_dob", "sorted tokens + day and month of birth: a wrong year; joins namesakes sharing a birthday"),
     KeyKind.given_surname_initial_dob: KeySpec("strong", "name_dob", "first given name + first letter of the surname + date of birth: a slip in the surname"),
@@ -98,12 +102,14 @@ NAME_DOB_LEVELS: Final[tuple[str, ...]] = (
     "canon_deletion_dob",
     "canon_sorted_dob_dm",
     "canon_sorted_near_dob",
+    "canon_sorted_dob_digit",
     "given_surname_initial_dob",
     "initial_surname_dob",
     "canon_sorted_ym",
     "canon_sorted_md",
     "surname_dob_sex",
     "given_dob",
+    "token_deletion_dob",
     "sorted_tokens_yob",
     "metaphone_surname_yob",
 )
@@ -188,12 +194,16 @@ def key_texts(
         out[KeyKind.canon_deletion_dob] = [(text, iso) for text in _deletions(joined)]
         out[KeyKind.canon_sorted_dob_dm] = [(joined, year, *sorted((month, day)))]
         out[KeyKind.canon_sorted_near_dob] = [(joined, step) for step in _near(dob)]
+        digits = f"{year}{month}{day}"
+        out[KeyKind.canon_sorted_dob_digit] = [(joined, d) for d in dict.fromkeys(digits[:i] + digits[i + 1:] for i in range(8))]
         out[KeyKind.canon_sorted_ym] = [(joined, f"{year}-{month}")]
         out[KeyKind.canon_sorted_md] = [(joined, f"{month}-{day}")]
         if canon_given and surname:
             out[KeyKind.nickname_surname_dob] = [(form, surname, iso) for form in given_name_forms(given[0])]
             out[KeyKind.given_dob] = [(canon_given[0], iso)]
             out[KeyKind.given_surname_initial_dob] = [(canon_given[0], surname[0], iso)]
+    if dob is not None and tokens:
+        out[KeyKind.token_deletion_dob] = [(text, dob.isoformat()) for text in dict.fromkeys(v for t in tokens for v in _deletions(t))]
     if dob is not None and surname:
         out[KeyKind.metaphone_surname_yob] = [(jellyfish.metaphone(surname), f"{dob.year:04d}")]
     for kind, values in (ids or {}).items():

@@ -72,8 +72,16 @@ def _first_names() -> frozenset[str]:
 def _full_names(text: str) -> Iterator[str]:
     for match in _CAPITALISED_PAIR.finditer(text):
         first, second = match.group(1).casefold(), match.group(2).casefold()
-        if first in _first_names() and first not in _MONTHS and second not in _NOT_SURNAMES:
+        if first in _first_names() and first not in _MONTHS and second not in _NOT_SURNAMES and not _place(first, second):
             yield match.group(0)
+
+
+def _place(first: str, second: str) -> bool:
+    """Whether two words are a place's name ("Milton Keynes"), which the scrubber keeps."""
+    # Imported here: the word model loads on the first capitalised pair only.
+    from anonymise.namewords import place_phrases
+
+    return (second,) in place_phrases().get(first, ())
 
 
 def leaks(text: str) -> list[str]:

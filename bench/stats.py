@@ -11,8 +11,15 @@ the same aggregations run as bare ``GROUP BY`` statements in the same run.
 
 Targets (issue 7): p95 under 200 ms on PostgreSQL and within 2x of the bare query.
 The API reads the per-submission summary counts ingest keeps (built here in one go after the
-load, timed); the bare queries scan the records. "api first" is the first call of each kind,
-before anything is kept between calls (repeat people are kept until the data change).
+load, timed); the bare queries scan the records. Each hub is a fresh process whose worker
+makes no answers ahead (``MSHT_ANSWERS_AHEAD=false``), so "api first" is the cold first call of
+each kind (hide sets already stored, nothing kept in the process); the later calls are served
+from the answers it keeps (``hub.statistics.published``) until the data change.
+``--baseline-root`` serves the same database from another checkout first (the commit before a
+change): its figures are "base first" and "base p95" in the same run.
+
+    .venv/bin/python bench/stats.py --engines postgresql --pg-database msht_x_1m --keep   # load once, keep
+    .venv/bin/python bench/stats.py --engines postgresql --pg-database msht_x_1m --keep --baseline-root ../old
 Match keys are shortened to 16 hex digits here (the hub stores 64) to keep the load quick.
 """
 
@@ -166,9 +173,12 @@ def load(engine: Engine, n: int) -> dict[str, int]:
 
 
 @contextmanager
-def serving(settings: HubSettings) -> Iterator[str]:
+def serving(settings: HubSettings, root: Path = ROOT, answers_ahead: bool = True) -> Iterator[str]:
     """``msht-hub serve`` in its own process on a loopback port, as in production: calls go over
-    real HTTP and the server shares no interpreter (nor its lock) with this benchmark."""
+    real HTTP and the server shares no interpreter (nor its lock) with this benchmark. ``root``:
+    the checkout whose ``hub`` serves (an older commit for a same-run baseline; this venv's
+    packages); ``answers_ahead``: whether its worker makes the default answers ahead (off: the
+    first call of each kind is cold)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -183,9 +193,11 @@ def serving(settings: HubSettings) -> Iterator[str]:
         "MSHT_POLICIES_DIR": str(settings.policies_dir),
         "MSHT_HOST": "127.0.0.1",
         "MSHT_PORT": str(port),
+        "MSHT_ANSWERS_AHEAD": "true" if answers_ahead else "false",
+        "PYTHONPATH": str(root),
     }
     server = subprocess.Popen(
-        [sys.executable, "-c", "from hub.cli import app; app()", "serve"], env=env, cwd=ROOT,
+        [sys.executable, "-c", "from hub.cli import app; app()", "serve"], env=env, cwd=root,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
@@ -204,6 +216,10 @@ def serving(settings: HubSettings) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(30)
+
+
+def load_average() -> str:
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -253,7 +269,9 @@ BARE = {
 }
 
 
-def bench_engine(name: str, url: str, n: int, repeat: int, workdir: Path, *, fill: bool = True) -> list[tuple[str, ...]]:
+def bench_engine(
+    name: str, url: str, n: int, repeat: int, workdir: Path, *, fill: bool = True, baseline: Path | None = None,
+) -> list[tuple[str, ...]]:
     engine = make_engine(url)
     if fill:
         migrate(url)
@@ -280,24 +298,34 @@ def bench_engine(name: str, url: str, n: int, repeat: int, workdir: Path, *, fil
     rows: list[tuple[str, ...]] = []
     quarter = QUARTERS[-1]
     plain = create_engine(url)  # bare queries: no hub session hooks (SQLite's BEGIN IMMEDIATE)
-    with serving(settings) as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client, plain.connect() as conn:
+    timings: dict[tuple[str, str, str], tuple[float, float, float]] = {}
+    hubs = ([("base", baseline)] if baseline is not None else []) + [("this", ROOT)]
+    for label, root in hubs:  # one fresh process each: its first call of each kind is cold
+        with serving(settings, root, answers_ahead=False) as base, \
+                httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
+            for scope in (NEWHAM, "london"):
+                for endpoint in BARE:
+                    def api(path: str = f"/api/v1/stats/{scope}/{endpoint}") -> object:
+                        r = client.get(path)
+                        assert r.status_code == 200, r.text
+                        return r.content
+
+                    timings[(label, scope, endpoint)] = timed(api, repeat)
+                    a1, _, a95 = timings[(label, scope, endpoint)]
+                    print(f"  [{name} {label}] {scope} {endpoint}: first {a1:.1f} ms, p95 {a95:.1f} ms  ({load_average()})", flush=True)
+    with plain.connect() as conn:
         for scope, where in ((NEWHAM, f"WHERE i.la_gss_code = '{NEWHAM}'"), ("london", "WHERE 1 = 1")):
             for endpoint, sqls in BARE.items():
-                path = f"/api/v1/stats/{scope}/{endpoint}"
-
-                def api(path: str = path) -> object:
-                    r = client.get(path)
-                    assert r.status_code == 200, r.text
-                    return r.content
-
                 def bare(sqls: list[str] = sqls, where: str = where) -> object:
                     out = [conn.execute(text(q.replace("{where}", where)), {"q": quarter}).all() for q in sqls]
                     conn.rollback()
                     return out
 
-                a1, a50, a95 = timed(api, repeat)
                 _, b50, b95 = timed(bare, repeat)
-                rows.append((name, scope, endpoint, f"{a1:.1f}", f"{a50:.1f}", f"{a95:.1f}", f"{b50:.1f}", f"{b95:.1f}", f"{a95 / b95:.2f}"))
+                a1, a50, a95 = timings[("this", scope, endpoint)]
+                before = [f"{timings[('base', scope, endpoint)][i]:.1f}" for i in (0, 2)] if baseline is not None else []
+                rows.append((name, scope, endpoint, *before, f"{a1:.1f}", f"{a50:.1f}", f"{a95:.1f}", f"{b50:.1f}", f"{b95:.1f}",
+                             f"{a95 / b95:.2f}", load_average()))
                 print("  ".join(rows[-1]), flush=True)
     plain.dispose()
     engine.dispose()
@@ -312,13 +340,15 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--pg-database", help="use this database, loading it only if it does not exist yet")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database for another run")
+    parser.add_argument("--baseline-root", type=Path, help="also serve the same database from this checkout (an older commit), timed first")
     args = parser.parse_args()
     results: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for engine_name in args.engines.split(","):
             if engine_name == "sqlite":
-                results += bench_engine("sqlite", f"sqlite:///{work / 'bench.db'}", args.incidents, args.repeat, work)
+                results += bench_engine("sqlite", f"sqlite:///{work / 'bench.db'}", args.incidents, args.repeat, work,
+                                        baseline=args.baseline_root)
             elif engine_name == "postgresql":
                 db = args.pg_database or f"msht_bench_{uuid.uuid4().hex[:8]}"
                 admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
@@ -328,7 +358,8 @@ def main() -> None:
                         c.execute(text(f'CREATE DATABASE "{db}"'))
                 try:
                     url = make_url(args.pg_url).set(database=db).render_as_string(hide_password=False)
-                    results += bench_engine("postgresql", url, args.incidents, args.repeat, work, fill=not exists)
+                    results += bench_engine("postgresql", url, args.incidents, args.repeat, work, fill=not exists,
+                                            baseline=args.baseline_root)
                 finally:
                     if args.keep:
                         print(f"kept PostgreSQL database {db} (--pg-database {db} reuses it)")
@@ -337,7 +368,8 @@ def main() -> None:
                             c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
                     admin.dispose()
     print(f"\n{args.incidents:,} incidents; {args.repeat} calls each; milliseconds")
-    header = ("engine", "scope", "call", "api first", "api p50", "api p95", "bare p50", "bare p95", "p95 ratio")
+    before = ("base first", "base p95") if args.baseline_root is not None else ()
+    header = ("engine", "scope", "call", *before, "api first", "api p50", "api p95", "bare p50", "bare p95", "p95 ratio", "load")
     widths = [max(len(h), *(len(r[i]) for r in results)) for i, h in enumerate(header)]
     for row in (header, *results):
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))

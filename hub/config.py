@@ -59,6 +59,10 @@ class HubSettings(BaseSettings):
         default=True,
         description="Compute the disclosure audits in a background thread after each change, before any question asks.",
     )
+    answers_ahead: bool = Field(
+        default=True,
+        description="After computing the audits ahead, also make each viewer class's default statistics answers, kept in the process.",
+    )
     audit_poll_seconds: float = Field(
         default=30.0, gt=0, description="How often the audit worker looks for changes committed by other hub processes."
     )

@@ -189,7 +189,8 @@ class SecurityHeaders:
 def _audit_worker(settings: HubSettings, app: FastAPI) -> precompute.Worker:
     """The disclosure audits computed ahead (``hub.statistics.precompute``): woken by every commit
     that changed what statistics read, reading through an engine that takes no write lock."""
-    worker = precompute.Worker(make_engine(settings.database_url, reader=True), app.state.sessions, poll=settings.audit_poll_seconds)
+    worker = precompute.Worker(make_engine(settings.database_url, reader=True), app.state.sessions, poll=settings.audit_poll_seconds,
+                               answers=settings.answers_ahead)
 
     @event.listens_for(app.state.sessions, "after_commit")
     def _changed(session: Session) -> None:

@@ -8,7 +8,9 @@ from anonymise.recognizers.words_gate import required_last_words
 _STREET = (
     r"(?:road|rd|street|st|avenue|ave|lane|ln|close|cl|way|drive|dr|court|ct|place|pl|gardens|gdns|"
     r"crescent|cres|terrace|grove|hill|park|square|sq|mews|row|walk|parade|rise|vale|green|"
-    r"broadway|lanes|villas|cottages|buildings|estate|industrial estate|trading estate|business park|retail park|house|towers?|heights|wharf|yard|passage|gate|approach)"
+    r"broadway|lanes|villas|cottages|buildings|estate|industrial estate|trading estate|business park|retail park|house|towers?|heights|wharf|yard|passage|gate|approach|"
+    r"side|quay|pavement|market|circus|boulevard|embankment|promenade|esplanade|croft|chase|dene|wynd|meadows?|orchard|view|"
+    r"clse|cls|crt|cresc|grv|trce|pde|gdn|strt|raod|lne|drv|ind est|trading est|bldgs|bldg|blds)"
 )
 _PREMISES = r"(?:flat|apartment|apt|unit|room|plot|block|studio|bedsit|caravan|cabin|chalet|annexe|annex|pitch|berth)"
 _NAME = r"(?:[A-Z][\w'’-]+\s+){1,3}"
@@ -27,6 +29,13 @@ def _address_like(text: str) -> bool:
     first = text.strip().split()[0].lower()
     if first in _NOT_A_STREET_NAME:
         return False
+    if not any(c.isdigit() for c in text):
+        from anonymise.namewords import place_phrases
+        from anonymise.normalise import fold
+
+        words = fold(text).replace("-", " ").split()
+        if len(words) >= 2 and tuple(words[1:]) in place_phrases().get(words[0], ()):
+            return False  # "Cheetham Hill", "Forest Gate", "Canary Wharf": a district, not a street
     if not any(c.isdigit() for c in text) and (text[:1].islower() or text.isupper()):
         from anonymise.lexicon import lexicon
 
@@ -45,19 +54,30 @@ RECOGNIZER = RecognizerSpec(
             rf"\b{_PREMISES}\s+(?:\d+[A-Za-z]?|[A-Za-z])\b,?\s+(?:{_BUILDING}\d{{1,4}}[A-Za-z]?,?\s+|\d{{1,4}}[A-Za-z]?,?\s+)?{_NAME}{_STREET}\b\.?(?:\s+(?:north|south|east|west)\b)?",
             0.8,
             flags=re.IGNORECASE,
+            words=_street_words,
         ),
         Pattern(
             "number and street",
             rf"(?:\b(?:flat|apartment|apt|unit|room)\s+\d+[A-Za-z]?,?\s+)?\b\d{{1,4}}[A-Za-z]?,?\s+{_NAME}{_STREET}\b\.?(?:\s+(?:north|south|east|west)\b)?",
             0.8,
             flags=re.IGNORECASE,
+            words=_street_words,
         ),
-        Pattern("named street", rf"\b(?-i:{_NAME}){_STREET}\b(?!\s+(?:station|police|market))", 0.55, flags=re.IGNORECASE),
-        Pattern("flat", r"\b(?:flat|apartment|apt|unit|plot|room|bedsit|caravan|cabin|chalet|pitch|berth)\s+\d+[A-Za-z]?\b", 0.6, flags=re.IGNORECASE),
-        Pattern("lower-case street", r"\b(?<![\w'’-])[a-z]{3,}\s+(?:road|rd|street|lane|avenue|close|place|crescent|gardens|terrace|grove|parade|drive|mews)\b", 0.45),
+        Pattern(
+            "number and a named close",
+            r"(?<![\w/.,-])\d{1,4}[A-Za-z]?,?\s+(?-i:The\s+[A-Z][a-z]{3,})(?=\s*[,.\n]|\s+[A-Z]{1,2}\d)",
+            0.6,
+            flags=re.IGNORECASE,
+            words=frozenset({"the"}),
+        ),
+        Pattern("named street", rf"\b(?-i:{_NAME}){_STREET}\b(?!\s+(?:station|police|market))", 0.55, flags=re.IGNORECASE,
+                words=_street_words),
+        Pattern("flat", r"\b(?:flat|apartment|apt|unit|plot|room|bedsit|caravan|cabin|chalet|pitch|berth)\s+\d+[A-Za-z]?\b", 0.6, flags=re.IGNORECASE,
+                words=_premises_words),
+        Pattern("lower-case street", r"\b(?<![\w'’-])[a-z]{3,}\s+(?:road|rd|street|lane|avenue|close|place|crescent|gardens|terrace|grove|parade|drive|mews)\b", 0.45,
+                words=_street_words),
     ),
     validate=lambda s: _address_like(s),
-    words=_street_words | _premises_words,
     priority=64,
     presidio_entities=("LOCATION", "ADDRESS"),
 )

@@ -34,6 +34,9 @@ class Pattern:
     score: float
     group: int = 0
     flags: int = 0
+    checked: bool = True
+    """Whether the recognizer's validator judges the match; False when the pattern's own context
+    (a label before the redacted group, such as "CAD" or "Log") already decides it."""
     words: frozenset[str] | None = None
     """A word gate (speed only): a match always holds one of these case-folded words as a whole
     word (:func:`anonymise.recognizers.words_gate.text_words`), so a text without any is skipped.
@@ -128,7 +131,7 @@ class RecognizerSpec:
                 if start == end:
                     continue
                 matched = text[start:end]
-                if validate is not None and not validate(matched):
+                if validate is not None and pattern.checked and not validate(matched):
                     continue
                 key = normalise(matched) if normalise else _NON_WORD.sub("", matched.casefold())
                 score = rescore(matched) if rescore else pattern.score

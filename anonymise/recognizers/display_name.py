@@ -6,7 +6,8 @@ too short for :mod:`~anonymise.recognizers.handle`. After a platform word (and "
 or "-"), two to four lower-case words up to a function word or punctuation are a display name;
 one word is not enough ("her insta is private"). Signal, Threads and Messenger are ordinary words
 too often ("the signal is bad there") to start a lower-case name. Right after a platform word, a token holding a
-dot is a handle.
+dot is a handle. In quotes after a profile word (``Profile 1 "Sweet Lara 21"``, ``Poster "Ewa Cleaning
+Team"``), up to five words are a display name, whatever their case.
 
 >>> [m.group(1) for m in RECOGNIZER.compiled()[0][0].finditer("her tiktok is golden nails ldn lol. then")]
 ['golden nails ldn']
@@ -14,6 +15,8 @@ dot is a handle.
 ['mia.k']
 >>> [t for t in ("his insta is private", "whatsapp is the only way", "on tiktok is a video") if any(RECOGNIZER.find(t))]
 []
+>>> [m.group(1) for m in RECOGNIZER.compiled()[2][0].finditer('Profile 2 "Sweet Lara 21": claims 21, "new in town"')]
+['Sweet Lara 21']
 """
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
@@ -44,6 +47,8 @@ _WORD_CHARS = r"[a-z\u00C0-\u024F\u1E00-\u1EFF][a-z0-9'\u00C0-\u024F\u1E00-\u1EF
 _STOP = "|".join(sorted(STOP_WORDS, key=len, reverse=True))
 _WORD = rf"(?!(?:{_STOP})(?![\w'])){_WORD_CHARS}"
 
+_PLATFORM_WORDS = required_last_words(PLATFORM_WORDS)
+
 RECOGNIZER = RecognizerSpec(
     entity="HANDLE",
     patterns=(
@@ -52,22 +57,33 @@ RECOGNIZER = RecognizerSpec(
             rf"(?i:\b(?!signal|threads|messenger)){_PLATFORM}{_JOIN}({_WORD}(?:[ ]{_WORD}){{1,3}})(?![\w@]|\.\w)",
             0.55,
             group=1,
+            words=_PLATFORM_WORDS,
         ),
         Pattern(
             "dotted token after a platform word",
             rf"{_PLATFORM}(?:{_JOIN}|[ ])([a-z0-9][\w]*(?:\.[\w]+)+)(?![\w@]|\.\w)",
             0.6,
             group=1,
+            words=_PLATFORM_WORDS,
+        ),
+        Pattern(
+            "quoted name after a profile word",
+            r"(?i:\b(?:profile|account|username|user|handle|display[ ]name|page|poster|posted[ ]by|posting[ ]as|"
+            r"advertised[ ]as|advertising[ ]as|listed[ ]as|ad[ ]titled|advert[ ]titled|group))(?:[ ]\d{1,2})?[ ]?[:\-–]?[ ]?"
+            r"[\"“]([^\"”\n]{2,40}?)[\"”]",
+            0.55,
+            group=1,
         ),
     ),
     validate=lambda s: _is_display_name(s),
-    words=required_last_words(PLATFORM_WORDS),
-    gate=rf"{_PLATFORM}",
+    gate=rf"{_PLATFORM}|[\"“]",
     priority=58,
 )
 
 
 def _is_display_name(text: str) -> bool:
+    if len(text.split()) > 5:
+        return False
     if "." in text:
         return not text.lower().endswith((".com", ".co.uk", ".org", ".net", ".uk"))
     return not STOP_WORDS.issuperset(text.split())

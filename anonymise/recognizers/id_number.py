@@ -15,15 +15,36 @@ import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
 
+_LABEL_WORDS = "NHS|NI|NO|TEL|MOB|REF|CAD|PNC|DOB|ACC|URN|CRN|NRM|ARC|HO|PP|A/C"
+"""Words before a number that label it and are no part of it ("NHS 450 227 9163")."""
+_COUNTRY_CODES = (
+    "ALB|VNM|ERI|SDN|SSD|NGA|POL|CHN|IND|PAK|BGD|BGR|LTU|LVA|EST|AFG|IRN|IRQ|SYR|GHA|PHL|ROU|UKR|GBR|ETH|SOM|EGY|TUR|"
+    "MDA|SVK|CZE|HUN|BRA|KWT|LBY|SLE|CMR|COD|ZWE|KEN|UGA|GMB|SEN|MAR|DZA|TUN|LKA|NPL|MMR|THA|IDN|MYS|RUS|BLR|GEO|ARM"
+)
+"""ISO 3166 alpha-3 codes written before an identity-card or passport number ("ARC number UKR 0092184")."""
+
 RECOGNIZER = RecognizerSpec(
     entity="ID_NUMBER",
     patterns=(
-        Pattern("long number", r"\b\d{6,}\b", 0.5),
+        Pattern("long number", rf"(?:\b(?-i:{_COUNTRY_CODES})\s?)?\b\d{{6,}}\b", 0.5),
         Pattern("digit groups", r"(?<!\w)\+?\d[\d ()-]{8,}\d(?!\w)", 0.4),
         Pattern("reference", r"\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{2,}(?:[/-][A-Z0-9]+)*[/-]\d{3,}\b", 0.5),
-        Pattern("spaced groups", r"(?<![\w+])(?:[A-Z]{1,3}\s)?\d{3,5}(?:\s\d{3,5})+(?:\s[A-Z]{1,3})?(?![\w])", 0.45),
-        Pattern("labelled reference", r"\b(?:CAD|MPS|BTP|REF|Ref|ref|CRN|URN|PNC|NRM|CRIS|Log|LOG|log|STORM|Storm|Incident|INCIDENT|incident)\s?(?:no\.?\s?|#\s?)?\d[\w/-]*\d\w*", 0.5),
-        Pattern("letters and digits", r"(?<![\w/.@-])(?=[\w/-]*\d)[^\W_]+(?:[/-][^\W_]+)*(?![\w@]|[/-]\w)", 0.45),
+        Pattern("spaced groups", rf"(?<![\w+])(?:(?!(?:{_LABEL_WORDS})\s)[A-Z]{{1,3}}\s)?\d{{3,5}}(?:\s\d{{3,5}})+(?:\s[A-Z]{{1,3}})?(?![\w])", 0.45),
+        Pattern(
+            "system prefix after ref",
+            r"\b(?i:ref|reference|no|number)\.?:?\s+((?:CAD|CRIS|MPS|BTP|PNC|STORM|URN|NRM|GMP|WMP)\s?(?=[\w/-]*\d[\w/-]*\d[\w/-]*\d)\d[\w/-]*\w)",
+            0.5,
+            group=1,
+            checked=False,  # "police ref CAD 2231/14NOV": the system's prefix is part of the reference
+        ),
+        Pattern(
+            "labelled reference",
+            r"\b(?:CAD|MPS|BTP|REF|Ref|ref|CRN|URN|PNC|NRM|CRIS|Log|LOG|log|STORM|Storm|Incident|INCIDENT|incident)\s?(?:no\.?\s?|#\s?)?((?=[\w/-]*\d[\w/-]*\d[\w/-]*\d)\d[\w/-]*\w)",
+            0.5,
+            group=1,
+            checked=False,  # the label says it is a reference, however short ("Log 311", "Incident 0417")
+        ),
+        Pattern("letters and digits", r"(?<![\w/.@£$€-])(?=[\w/-]*\d)[^\W_]+(?:[/-][^\W_]+)*(?![\w@]|[/-]\w)", 0.45),
     ),
     validate=lambda s: _reference_like(s),
     normalise=lambda s: re.sub(r"\W", "", s.upper()),
@@ -37,18 +58,17 @@ _NOT_A_REFERENCE = re.compile(
 )
 
 
-_DURATION = re.compile(r"(?i)\d{1,3}-(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?)(?:-olds?)?")
-
-
-_LABEL = re.compile(r"(?:CAD|MPS|BTP|REF|Ref|ref|CRN|URN|PNC|NRM|CRIS|Log|LOG|log|STORM|Storm|Incident|INCIDENT|incident)\s?(?:no\.?\s?|#\s?)?\d{3}")
+_DURATION = re.compile(
+    r"(?i)\d{1,3}-(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?)(?:-olds?)?"
+    r"|\d{1,5}/(?:months?|mths?|weeks?|wks?|days?|hours?|hrs?|h|nights?|years?|yrs?|pw|pcm|shift)"
+)
+"""Durations and rates, not references ("3-month", "150/month", "90/wk")."""
 
 
 def _reference_like(text: str) -> bool:
     if _DURATION.fullmatch(text):
         return False
     digits = sum(c.isdigit() for c in text)
-    if _LABEL.match(text):
-        return True  # "Log 311", "Incident 0417": a log or incident number, however short
     if " " in text:
         return digits >= 7 or (digits >= 4 and bool(re.match(r"[A-Za-z]", text)))
     letters = sum(c.isalpha() for c in text)

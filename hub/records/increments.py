@@ -37,7 +37,7 @@ from hub.models import (
 )
 from hub.records import bulk, clusters, network_scope
 
-__all__ = ["REFIT_GROWTH", "forget_and_recluster", "ingest", "recluster"]
+__all__ = ["MIN_FIT_MATCHES", "REFIT_GROWTH", "fit_enough", "forget_and_recluster", "ingest", "recluster"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,23 @@ _CHUNK: Final = 20_000
 REFIT_GROWTH: Final = 2.0
 """Refit the model (a full relink) when the agreement's persons outgrow its fit this many times:
 so at most a logarithmic number of full relinks as an agreement grows."""
+
+
+MIN_FIT_MATCHES: Final = 20.0
+"""Refit (a full relink) while the stored model expects fewer matched pairs than this among the persons
+it was fitted on: a model fitted on one partner's first upload, which holds nobody twice, has seen no
+match (its prior is near zero) and would link nothing that the next partner sends."""
+
+
+def fit_enough(fitted: model.Model, persons: int) -> bool:
+    """Whether a model fitted on ``persons`` persons saw enough matches to score later uploads.
+
+    >>> fitted = model.Model(m=[], u=[], prior=1e-15, iterations=1)
+    >>> fitted_with_matches = model.Model(m=[], u=[], prior=1e-4, iterations=1)
+    >>> fit_enough(fitted, 5000), fit_enough(fitted_with_matches, 5000)
+    (False, True)
+    """
+    return fitted.prior * persons * (persons - 1) / 2 >= MIN_FIT_MATCHES
 
 
 def _active_persons(session: Session, agreement_id: str) -> int:
@@ -96,7 +113,8 @@ def ingest(session: Session, agreement_id: str, submission_id: str) -> clusters.
     stored = session.get(PersonLinkModel, agreement_id)
     fitted = model.Model.from_parameters(stored.parameters) if stored is not None else None
     total = _active_persons(session, agreement_id)
-    if fitted is None or stored is None or total > REFIT_GROWTH * max(stored.persons, 1):
+    if (fitted is None or stored is None or total > REFIT_GROWTH * max(stored.persons, 1)
+            or not fit_enough(fitted, stored.persons)):
         return clusters.relink(session, agreement_id)
     _work_memory(session)
     local = _local_table(session, agreement_id, submission_id)

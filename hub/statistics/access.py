@@ -5,6 +5,7 @@ which providers' records may be used for the area asked, and only those are read
 """
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Final, NamedTuple
 
@@ -30,7 +31,11 @@ QUARTER: Final = re.compile(r"^(19|20)[0-9]{2}-Q[1-4]$")
 PARSED_KEPT: Final = 256
 """Parsed agreement versions kept per process (keyed by SHA-256: a new version is a new key)."""
 
+VISIBLE_KEPT: Final = 4096
+"""Visibilities kept per process: (viewer, current agreement digests, day, area) -> what it may see."""
+
 _PARSED: BoundedCache[str, Agreement] = BoundedCache(PARSED_KEPT)
+_VISIBLE: BoundedCache[tuple[Viewer, tuple[str, ...], date, str], Visibility] = BoundedCache(VISIBLE_KEPT)
 
 
 class BadQuestion(HubError):
@@ -51,10 +56,11 @@ def scope_name(area: str) -> str:
     return "London (all boroughs)" if area == LONDON else BY_GSS[area].name
 
 
-def governing_agreements(session: Session) -> list[Agreement]:
+def governing_agreements(session: Session, digests: Sequence[str] | None = None) -> list[Agreement]:
     """Every agreement's current version, each stored version parsed once per process (keyed
-    by its SHA-256): parsing YAML on every statistics call cost more than the GROUP BYs."""
-    digests = agreements.current_digests(session)
+    by its SHA-256): parsing YAML on every statistics call cost more than the GROUP BYs.
+    ``digests``: the current versions' digests, if the caller has just read them."""
+    digests = agreements.current_digests(session) if digests is None else digests
     parsed: dict[str, Agreement] = {}
     for digest in digests:
         hit = _PARSED.get(digest)
@@ -77,7 +83,12 @@ def visibility_for(session: Session, principal: Principal, area: str, today: dat
     if area != LONDON and area not in BY_GSS:
         raise NotFound("no such borough: use a London GSS code (E09…) or 'london'")
     day = today or datetime.now(UTC).date()
-    visibility = visible_sources(governing_agreements(session), viewer_of(principal), scope=area, today=day)
+    digests = tuple(agreements.current_digests(session))
+    key = (viewer_of(principal), digests, day, area)
+    visibility = _VISIBLE.get(key)
+    if visibility is None:  # a function of the agreements in force, the viewer and the day: kept under them
+        visibility = visible_sources(governing_agreements(session, digests), key[0], scope=area, today=day)
+        _VISIBLE.put(key, visibility)
     if not visibility.sources and area != principal.gss_code:
         what = "pooled London figures" if area == LONDON else "this borough's detail"
         raise Forbidden(f"no agreement shares {what} with your organisation")

@@ -1,7 +1,8 @@
 """The joint disclosure audit of one viewer class and quarter: what it covers, what it is stored under, and how it is computed.
 
-Everything one viewer can fetch for a quarter (overview, breakdowns, hotspots and the "in" route
-tables of London and of every borough it may see) is one system
+Everything one viewer can fetch for a quarter (overview, breakdowns, hotspots, the "in" route
+and CTDC tables of London and of every borough it may see, the CTDC table lined to the
+nationality breakdown through its citizenship pairs) is one system
 (``hub.statistics.linked.joint``), audited once and stored (``hub.statistics.hidesets``):
 
 - **under** a digest of the *viewer class*: for London and each of the 33 boroughs, the sources
@@ -29,24 +30,24 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from anonymise import BY_GSS, LONDON, Visibility
-from hub.agreements import service as agreements
 from hub.auth.principal import Principal
 from hub.errors import Forbidden
 from hub.models import Submission, SubmissionStatus
 from hub.records import summaries
-from hub.statistics import access, answers, hidesets, linked, queries
+from hub.statistics import access, answers, hidesets, linked, published, queries
+from hub.statistics.caching import BoundedCache
 from hub.statistics.queries import Scope
 
 __all__ = ["AREAS", "SCHEME", "Plan", "ViewerClass", "compute", "fetch", "hide_sets", "plan", "solve", "viewer_class"]
 
 AREAS: Final = (LONDON, *sorted(BY_GSS))
-SCHEME: Final = 2
+SCHEME: Final = 3
 """Part of every key: bump it when what the audit reads or how it decides changes, so every stored hide set goes stale."""
 WAIT_FOR_WORKER: Final = 300.0
 """Seconds a question waits for this process's worker to finish the same audit before computing it itself."""
 
-PLANNED: Final = "msht.audit_plans"
-"""``session.info`` key: the plans one transaction has already made (a page asks for the same quarter's sets many times)."""
+PLANS_KEPT: Final = 1024
+"""Plans kept per process (a page asks for the same quarter's sets many times, a trend for every quarter's)."""
 Area = tuple[tuple[tuple[str, str], ...], int, int, int] | None
 ViewerClass = tuple[tuple[str, Area], ...]
 """Per area (London, then the boroughs by GSS code): sorted sources and the disclosure settings, or None where forbidden."""
@@ -150,6 +151,7 @@ def compute(session: Session, principal: Principal, p: Plan) -> dict[str, frozen
     return solve(p, fetch(session, principal, p))
 
 
+_PLANS: BoundedCache[tuple[object, ...], Plan] = BoundedCache(PLANS_KEPT)
 _solving_lock = threading.Lock()
 _solving: dict[tuple[str, str], threading.Event] = {}
 
@@ -188,13 +190,13 @@ def hide_sets(session: Session, principal: Principal, quarter: str) -> hidesets.
     Stored ahead of the question by the worker (``hub.statistics.precompute``); a question that
     comes first waits for this process's worker if it is on it, else computes the audit now and
     stores it: figures are never served before their audit."""
-    planned: dict[tuple[object, ...], Plan] = session.info.setdefault(PLANNED, {})
-    # any change of the summaries or of an agreement: plan again
-    memo = (principal, quarter, summaries.generation(session), tuple(agreements.current_digests(session)))
-    p = planned.get(memo) or plan(session, principal, quarter)
+    # a plan reads only the agreements, the viewer, the date and the quarter's active submissions
+    # and stamp: kept under those (any change of the summaries or of an agreement: plan again)
+    memo = (access.viewer_of(principal), quarter, published.state(session))
+    p = _PLANS.get(memo) or plan(session, principal, quarter)
     hide = hidesets.load(session, p.name, p.inputs)
     if hide is not None:
-        planned[memo] = p  # one answer reads the same quarter's sets for several areas and points
+        _PLANS.put(memo, p)  # one answer reads the same quarter's sets for several areas and points
         return hide
     mine = solving(p)
     if mine is None:  # this process's worker (or another question) is on it: its answer is the same

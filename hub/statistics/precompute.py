@@ -28,17 +28,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from anonymise import Cancelled, ViewerRole, Visibility
+from anonymise import LONDON, Cancelled, ViewerRole, Visibility
 from hub.agreements import service as agreements
 from hub.auth.principal import Principal
 from hub.db import session_scope
 from hub.models import Organisation, OrgStatus, User, UserStatus
 from hub.records import summaries
-from hub.statistics import access, hidesets, joint, queries
+from hub.statistics import access, hidesets, joint, queries, service
 from hub.statistics.joint import Plan
 from hub.statistics.queries import Scope
 
-__all__ = ["Job", "Result", "Worker", "pending", "principals", "run_one", "run_pending"]
+__all__ = ["Job", "Result", "Worker", "answers_ahead", "pending", "principals", "run_one", "run_pending"]
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +180,24 @@ def run_pending(
     return Result(computed, skipped, stored)
 
 
+def answers_ahead(read: Callable[[], Iterator[Session]], *, stop: threading.Event | None = None) -> int:
+    """Make the default answers of every viewer class (``hub.statistics.service.AHEAD``) for
+    every area it may see, its own borough and London first, in this process
+    (``hub.statistics.published``): after the audits, so they read stored hide sets."""
+    made = 0
+    with contextmanager(read)() as session:
+        for principal in principals(session):
+            views = joint.visibilities(session, principal)
+            first = [a for a in (principal.gss_code, LONDON) if a is not None]
+            areas = [a for a in dict.fromkeys([*first, *views]) if views.get(a) is not None]
+            for area in areas:
+                for name in service.AHEAD:
+                    if stop is not None and stop.is_set():
+                        return made
+                    made += service.ahead(session, principal, name, area)
+    return made
+
+
 def _scope(factory: sessionmaker[Session]) -> Callable[[], Iterator[Session]]:
     return functools.partial(session_scope, factory)
 
@@ -188,8 +206,9 @@ class Worker:
     """A daemon thread running :func:`run_pending` when a change commits in this process, and
     every ``poll`` seconds for changes committed by other processes."""
 
-    def __init__(self, reader: Engine, writes: sessionmaker[Session], *, poll: float) -> None:
+    def __init__(self, reader: Engine, writes: sessionmaker[Session], *, poll: float, answers: bool = True) -> None:
         self.reader = reader
+        self.answers = answers
         self.read, self.write = _scope(sessionmaker(reader, expire_on_commit=False, autoflush=False)), _scope(writes)
         self.poll = poll
         self._wake = threading.Event()
@@ -242,6 +261,8 @@ class Worker:
                     result = run_pending(self.read, self.write, stop=self._stop)
                     log.info("disclosure audits computed ahead: %d computed, %d skipped, %d up to date",
                              result.computed, result.skipped, result.up_to_date)
+                    if self.answers:
+                        log.info("statistics answers made ahead: %d", answers_ahead(self.read, stop=self._stop))
                     self._seen = state if not result.skipped else None
             except Exception:  # keep serving: questions compute what is missing
                 log.exception("computing disclosure audits ahead failed; questions will compute them")

@@ -7,17 +7,18 @@ of exactly those (:mod:`hub.statistics.queries`), assembles protected tables
 answer drew on. Nothing here commits.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from anonymise import LONDON, Visibility, vocab
 from hub import audit
 from hub.auth.principal import Principal
-from hub.errors import Forbidden
+from hub.errors import Forbidden, HubError
 from hub.records import summaries
-from hub.statistics import access, answers, figures, joint, linkage, linked, queries
+from hub.statistics import access, answers, figures, joint, linkage, linked, published, queries
 from hub.statistics import routes as route_stats
 from hub.statistics import tables as assembly
 from hub.statistics.caching import BoundedCache
@@ -43,20 +44,30 @@ from hub.statistics.schemas import (
 from hub.statistics.tables import SUSPECT, VICTIM
 
 REPEATS_CACHED: Final = 64
+A = TypeVar("A", Overview, Trends, Breakdowns, Hotspots, RouteFlows, CtdcTable, Repeats, Coverage)
 _REPEATS: BoundedCache[tuple[object, ...], RepeatCounts] = BoundedCache(REPEATS_CACHED)
 
 
-def _audit(session: Session, principal: Principal, what: str, visibility: Visibility, quarter: str | None) -> None:
+def _audited(what: str, visibility: Visibility, quarter: str | None) -> published.Audited:
     agreements = sorted({a for a, _ in visibility.sources})
-    audit.record(
-        session,
-        actor=principal.actor,
-        action="stats.read",
+    return published.Audited(
         target=f"stats:{what}:{visibility.scope}",
         agreement_id=agreements[0] if len(agreements) == 1 else None,
-        providers=sorted(visibility.providers),
+        providers=tuple(sorted(visibility.providers)),
         details={"scope": visibility.scope, "quarter": quarter, "agreements": agreements},
     )
+
+
+def _served(
+    session: Session, principal: Principal, question: tuple[str, str, str | None], compute: Callable[[], tuple[A, published.Audited]],
+) -> A:
+    """The answer (kept, or computed now: ``hub.statistics.published``) with its audit entry, written for every question."""
+    answer, audited = published.answer(session, principal, question, compute)
+    audit.record(
+        session, actor=principal.actor, action="stats.read", target=audited.target, agreement_id=audited.agreement_id,
+        providers=list(audited.providers), details=audited.details,
+    )
+    return answer
 
 
 def overview_quarters(session: Session, principal: Principal, area: str) -> list[str]:
@@ -68,12 +79,20 @@ def overview_quarters(session: Session, principal: Principal, area: str) -> list
 
 
 def overview(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Overview:
+    return _served(session, principal, ("overview", area, quarter), lambda: _overview(session, principal, area, quarter))
+
+
+def _overview(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Overview, published.Audited]:
     answer, visibility = answers.overview(session, principal, area, quarter)
-    _audit(session, principal, "overview", visibility, answer.quarter)
-    return _masked_changes(session, principal, area, _linked(session, principal, area, answer, visibility))
+    audited = _audited("overview", visibility, answer.quarter)
+    return _masked_changes(session, principal, area, _linked(session, principal, area, answer, visibility)), audited
 
 
 def trends(session: Session, principal: Principal, area: str) -> Trends:
+    return _served(session, principal, ("trends", area, None), lambda: _trends(session, principal, area))
+
+
+def _trends(session: Session, principal: Principal, area: str) -> tuple[Trends, published.Audited]:
     visibility, scope, quarters, _ = access.question(session, principal, area, None)
     series: list[Trend] = []
     if scope.sources and quarters:
@@ -92,14 +111,17 @@ def trends(session: Session, principal: Principal, area: str) -> Trends:
             for t in series
         ]
         quarters = full
-    _audit(session, principal, "trends", visibility, None)
-    return Trends(scope=area, quarters=quarters, series=series, privacy=figures.privacy(visibility, visibility.providers))
+    trends = Trends(scope=area, quarters=quarters, series=series, privacy=figures.privacy(visibility, visibility.providers))
+    return trends, _audited("trends", visibility, None)
 
 
 def breakdowns(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Breakdowns:
+    return _served(session, principal, ("breakdowns", area, quarter), lambda: _breakdowns(session, principal, area, quarter))
+
+
+def _breakdowns(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Breakdowns, published.Audited]:
     answer, visibility = answers.breakdowns(session, principal, area, quarter)
-    _audit(session, principal, "breakdowns", visibility, answer.quarter)
-    return _linked(session, principal, area, answer, visibility)
+    return _linked(session, principal, area, answer, visibility), _audited("breakdowns", visibility, answer.quarter)
 
 
 def premises_by_area(
@@ -140,9 +162,12 @@ def premises_by_area(
 
 
 def hotspots(session: Session, principal: Principal, area: str, quarter: str | None = None) -> Hotspots:
+    return _served(session, principal, ("hotspots", area, quarter), lambda: _hotspots(session, principal, area, quarter))
+
+
+def _hotspots(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Hotspots, published.Audited]:
     answer, visibility = answers.hotspots(session, principal, area, quarter)
-    _audit(session, principal, "hotspots", visibility, answer.quarter)
-    return _linked(session, principal, area, answer, visibility)
+    return _linked(session, principal, area, answer, visibility), _audited("hotspots", visibility, answer.quarter)
 
 
 def routes(session: Session, principal: Principal, area: str, quarter: str | None = None,
@@ -150,35 +175,43 @@ def routes(session: Session, principal: Principal, area: str, quarter: str | Non
     """Potential victims by route for the scope (``out``: recruited in the borough), small flows
     rolled up; the "in" table is part of the scope's linked audit, so its cells hide with it."""
     direction = "in" if area == LONDON else direction
+    return _served(session, principal, (f"routes_{direction}", area, quarter), lambda: _routes(session, principal, area, quarter, direction))
+
+
+def _routes(
+    session: Session, principal: Principal, area: str, quarter: str | None, direction: route_stats.Direction,
+) -> tuple[RouteFlows, published.Audited]:
     visibility, scope, quarters, chosen = access.question(session, principal, area, quarter)
     q = scope.with_quarter(chosen)
     t, keys, seen, named = route_stats.route_table(session, principal, area, direction, visibility, q)
     if direction == "in" and chosen is not None and visibility.sources:
         hide = _hide(session, principal, area, chosen)
         t = Table.model_validate(linked.hidden({"tables": [t.model_dump()]}, hide)["tables"][0]) if hide else t
-    _audit(session, principal, f"routes_{direction}", seen, chosen)
     return RouteFlows(
         scope=area, scope_name=access.scope_name(area), direction=direction,
         question=route_stats.question_text(area, direction), quarter=chosen, quarters=quarters, boroughs_named=named,
         flows=route_stats.flows(t, keys, named), table=t, privacy=t.privacy,
-    )
+    ), _audited(f"routes_{direction}", seen, chosen)
 
 
 def ctdc(session: Session, principal: Principal, area: str, quarter: str | None = None) -> CtdcTable:
     """The CTDC-comparable export of the scope's quarter, with the cells the linked audit hides."""
+    return _served(session, principal, ("ctdc", area, quarter), lambda: _ctdc(session, principal, area, quarter))
+
+
+def _ctdc(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[CtdcTable, published.Audited]:
     visibility, scope, _, chosen = access.question(session, principal, area, quarter)
-    t, keys = route_stats.ctdc_table(session, visibility, scope.with_quarter(chosen))
+    t, keys, _ = route_stats.ctdc_table(session, visibility, scope.with_quarter(chosen))
     if chosen is not None and visibility.sources:
         hide = _hide(session, principal, area, chosen)
         t = Table.model_validate(linked.hidden({"tables": [t.model_dump()]}, hide)["tables"][0]) if hide else t
-    _audit(session, principal, "ctdc", visibility, chosen)
     by_name = {f.key: f for f in t.rows}
     rows = [
         CtdcRow(citizenship=k.origin, citizenship_label=route_label_of(k.origin), country_of_exploitation=k.destination,
                 country_of_exploitation_label=route_label_of(k.destination), figure=by_name[k.name])
         for k in keys
     ]
-    return CtdcTable(scope=area, quarter=chosen, rows=rows, total=t.total, privacy=t.privacy)
+    return CtdcTable(scope=area, quarter=chosen, rows=rows, total=t.total, privacy=t.privacy), _audited("ctdc", visibility, chosen)
 
 
 Linked = TypeVar("Linked", Overview, Breakdowns, Hotspots)
@@ -241,6 +274,10 @@ def _repeat_counts(session: Session, scope: Scope, visibility: Visibility) -> Re
 
 
 def repeats(session: Session, principal: Principal, area: str) -> Repeats:
+    return _served(session, principal, ("repeats", area, None), lambda: _repeats(session, principal, area))
+
+
+def _repeats(session: Session, principal: Principal, area: str) -> tuple[Repeats, published.Audited]:
     visibility, scope, _, _ = access.question(session, principal, area, None)
     counts, contributors = _repeat_counts(session, scope, visibility)
     any_linkage = any(visibility.linkage_allowed(a) for a, _ in visibility.sources)
@@ -260,11 +297,14 @@ def repeats(session: Session, principal: Principal, area: str) -> Repeats:
         "Cross-partner linkage is allowed by the agreement." if any_linkage
         else "The agreement does not allow linking people across partners: only repeats within one partner are counted."
     )
-    _audit(session, principal, "repeats", visibility, None)
-    return Repeats(scope=area, linkage=rule, table=table, privacy=table.privacy)
+    return Repeats(scope=area, linkage=rule, table=table, privacy=table.privacy), _audited("repeats", visibility, None)
 
 
 def coverage(session: Session, principal: Principal, area: str) -> Coverage:
+    return _served(session, principal, ("coverage", area, None), lambda: _coverage(session, principal, area))
+
+
+def _coverage(session: Session, principal: Principal, area: str) -> tuple[Coverage, published.Audited]:
     visibility, scope, _, latest = access.question(session, principal, area, None)
     q_scope = scope.with_quarter(latest)
     sent: dict[str, set[str]] = {}
@@ -279,7 +319,6 @@ def coverage(session: Session, principal: Principal, area: str) -> Coverage:
         assembly.percent(filled, total, 1).model_copy(update={"field": name})
         for name, (filled, total) in sorted(queries.completeness(session, org_id=principal.org_id, scope=None, quarter=latest).items())
     ]
-    _audit(session, principal, "coverage", visibility, latest)
     return Coverage(
         scope=area,
         quarter=latest,
@@ -289,4 +328,28 @@ def coverage(session: Session, principal: Principal, area: str) -> Coverage:
         own_org=principal.org_id,
         own=own,
         privacy=figures.privacy(visibility, sent),
-    )
+    ), _audited("coverage", visibility, latest)
+
+
+AHEAD: Final[dict[str, Callable[[Session, Principal, str], tuple[BaseModel, published.Audited]]]] = {
+    "overview": lambda s, p, area: _overview(s, p, area, None),
+    "breakdowns": lambda s, p, area: _breakdowns(s, p, area, None),
+    "hotspots": lambda s, p, area: _hotspots(s, p, area, None),
+    "trends": _trends,
+    "coverage": _coverage,
+    "repeats": _repeats,
+}
+"""The answers the audit worker makes ahead for each viewer class and area: each page's default (latest quarter)."""
+
+
+def ahead(session: Session, principal: Principal, name: str, area: str) -> bool:
+    """Make and keep the default answer ``name`` for ``area`` (no audit entry: nobody asked yet);
+    False if it was kept already or the viewer may not ask it."""
+    question = (name, area, None)
+    if published.kept(session, principal, question):
+        return False
+    try:
+        published.answer(session, principal, question, lambda: AHEAD[name](session, principal, area))
+    except HubError:  # forbidden for this viewer: its question will say so
+        return False
+    return True

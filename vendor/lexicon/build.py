@@ -1,4 +1,4 @@
-"""Builds anonymise/data/{forenames,surnames,words}.txt.gz from the vendored sources beside this file.
+"""Builds anonymise/data/{forenames,surnames,words,places}.txt.gz from the vendored sources beside this file.
 
     .venv/bin/python vendor/lexicon/build.py
 
@@ -68,6 +68,14 @@ def words() -> list[str]:
     return sorted({f"w {w}" for w in lower} | {f"P {w}" for w in proper - lower})
 
 
+def places() -> list[str]:
+    """Place names, folded, one per line: GeoNames' British places of 5,000 people or more and the
+    world's cities of 150,000 or more outside East Asia, Nigeria and Ghana (where romanised city names
+    are given names or surnames too); ``anonymise.namewords`` keeps only those that no name list holds."""
+    rows = _lines("geonames-places.tsv.gz")[1:]
+    return sorted({" ".join(fold(row.split("\t")[2]).replace("-", " ").split()) for row in rows if row.strip()})
+
+
 def _write(name: str, entries: list[str]) -> None:
     OUT.mkdir(exist_ok=True)
     data = ("\n".join(entries) + "\n").encode()
@@ -80,3 +88,4 @@ if __name__ == "__main__":
     _write("forenames.txt.gz", sorted(forenames()))
     _write("surnames.txt.gz", surnames())
     _write("words.txt.gz", words())
+    _write("places.txt.gz", places())

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from hub.linkage import chains
+from hub.linkage import chains, model
 from hub.models import Person, PersonCluster, PersonLink, PersonLinkModel
-from hub.records import clusters
+from hub.records import clusters, increments
 from tests.factories import (
     FakePartner,
     add_agreement,
@@ -109,10 +109,11 @@ def _partition(hub: HubUnderTest) -> set[frozenset[tuple[str, int]]]:
 
 
 def test_an_identical_re_upload_changes_no_cluster_and_links_incrementally(
-    hub: HubUnderTest, partners: tuple[FakePartner, FakePartner]
+    hub: HubUnderTest, partners: tuple[FakePartner, FakePartner], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hub.models import PersonLinkModel
 
+    # eight persons hold too few matches to pass the refit floor; without it, this tests the incremental path
+    monkeypatch.setattr(increments, "MIN_FIT_MATCHES", 0.0)
     one, two = partners
     rows_one, rows_two = _rows(1), _rows(2)
     _same_people(rows_one, rows_two)
@@ -132,6 +133,29 @@ def test_an_identical_re_upload_changes_no_cluster_and_links_incrementally(
     assert _partition(hub) == before
     with hub.session() as session:
         assert session.scalar(select(func.count()).select_from(PersonCluster)) == 16  # the superseded records left
+
+
+def test_a_model_fitted_on_an_upload_holding_nobody_twice_is_refitted_when_the_next_arrives(
+    hub: HubUnderTest, partners: tuple[FakePartner, FakePartner]
+) -> None:
+    """The first partner's upload holds nobody twice, so its model saw no match (prior near zero): the
+    second upload, no bigger than the first, must relink with a model fitted on both (FEBRL 1 and 4 as
+    two partners' uploads linked 0 % of pairs on names and dates of birth before)."""
+
+    one, two = partners
+    rows_one, rows_two = _rows(1), _rows(2)
+    _same_people(rows_one, rows_two)
+    assert hub.upload(one, raw_bundle(one, rows_one)).status_code == 201
+    with hub.session() as session:
+        first = session.scalars(select(PersonLinkModel)).one()
+        assert first.persons == 8
+        stored = model.Model.from_parameters(first.parameters)
+        assert stored is not None
+        assert not increments.fit_enough(stored, first.persons)
+    assert hub.upload(two, raw_bundle(two, rows_two)).status_code == 201  # 16 persons: not twice the 8 of the fit
+    with hub.session() as session:
+        assert session.scalars(select(PersonLinkModel)).one().persons == 16  # refitted on both uploads
+    assert _shared_clusters(hub) == [2] * SHARED
 
 
 def _stored(hub: HubUnderTest) -> tuple[dict[int, int], list[tuple[int, int, float]]]:
@@ -167,7 +191,10 @@ def _chain_rows() -> tuple[dict[str, list[dict[str, Any]]], ...]:
 
 
 @pytest.mark.parametrize("bridge", [0.5, 0.999999999999])
-def test_an_ingest_that_makes_a_chain_cuts_it_at_a_bridge_below_the_agreements_bridge_threshold(hub: HubUnderTest, bridge: float) -> None:
+def test_an_ingest_that_makes_a_chain_cuts_it_at_a_bridge_below_the_agreements_bridge_threshold(
+    hub: HubUnderTest, bridge: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(increments, "MIN_FIT_MATCHES", 0.0)  # 16 records of nobody twice: else the next upload refits
     partners = [hub.arrange(add_partner, org) for org in ("ngo-one", "ngo-two", "ngo-three")]
     hub.arrange(add_agreement, ["ngo-one", "ngo-two", "ngo-three"], linkage={"bridge_threshold": bridge})
     for partner, rows in zip(partners, _chain_rows(), strict=True):
