@@ -18,7 +18,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import httpx
 import uvicorn
@@ -267,8 +267,9 @@ def _check_london_analyst(url: str) -> None:
         # within London: a named borough or "other London boroughs" (small borough pairs roll up to it) at both ends
         between = [f for f in shown if all(e.startswith("E09") or e == OTHER_LONDON for e in (f["origin"], f["destination"]))]
         named = [f for f in shown if f["origin"].startswith("E09") or f["destination"].startswith("E09")]
-        if not body["boroughs_named"] or not between or not named:
-            raise RuntimeError("the demo analyst sees no borough-to-borough flow on the London routes page")
+        pairs = [f for f in shown if f["origin"].startswith("E09") and f["destination"].startswith("E09") and f["origin"] != f["destination"]]
+        if not body["boroughs_named"] or not between or not named or not pairs:
+            raise RuntimeError("the demo analyst sees no flow between two named boroughs on the London routes page")
         ranked = web.get("/api/v1/stats/london/premises")
         ranked.raise_for_status()
         rankings = [r for r in ranked.json()["rankings"] if sum(1 for a in r["areas"] if a["rank"] is not None) >= 2]
@@ -280,8 +281,14 @@ def _check_london_analyst(url: str) -> None:
             if "data-no-boroughs" in page.text:
                 raise RuntimeError(f"{path}: no borough's figures are open to the demo analyst")
     say(f"analyst (every borough's detail): first London question {first:.2f} s; "
-        f"{len(between)} flows within London and {len(named)} naming a borough on the London routes page, "
+        f"{len(between)} flows within London, {len(pairs)} between two named boroughs "
+        f"({'; '.join(_pair_text(p) for p in pairs)}) "
+        f"and {len(named)} naming a borough on the London routes page, "
         f"{len(rankings)} premises types ranked across boroughs on Where to look")
+
+
+def _pair_text(flow: dict[str, Any]) -> str:
+    return f"{flow['origin_label']} → {flow['destination_label']} {flow['figure']['display']}"
 
 
 def _show_networks(url: str) -> None:

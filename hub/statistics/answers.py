@@ -124,5 +124,8 @@ def routes_body(session: Session, principal: Principal, area: str, quarter: str,
     """The "in" route table as the linked audit reads it."""
     scope = Scope(area, visibility.sources, quarter)
     t = route_stats.route_table(session, principal, area, "in", visibility, scope)[0]
-    c = route_stats.ctdc_table(session, visibility, scope)[0]
-    return {"tables": [t.model_dump(), c.model_dump()], "privacy": t.privacy.model_dump()}
+    c, _, members = route_stats.ctdc_table(session, visibility, scope)
+    return {
+        "tables": [t.model_dump(), c.model_dump()], "privacy": t.privacy.model_dump(),
+        "citizenship": [m._asdict() for m in members],  # the audit's only: never served
+    }

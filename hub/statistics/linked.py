@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from anonymise import Line, Window, intervals, protect, window
+from hub.statistics.figures import NOT_RECORDED, OTHER, fold_markers
 
 __all__ = ["Constraints", "constraints", "hidden", "joint", "narrowed", "protected", "to_hide"]
 
@@ -88,10 +89,43 @@ def _rates(c: Constraints, rates: Iterable[Mapping[str, Any]], m: int, b: int) -
         c.line([yes, c.var(f"incidents:rate:not_{r['key']}")], total)
 
 
+def _citizenship(c: Constraints, responses: Mapping[str, Mapping[str, Any]]) -> None:
+    """Line the CTDC table to the nationality breakdown through their common finest cells: the
+    potential victims of one recorded citizenship and country of exploitation (``citizenship``
+    of the route body, the audit's own input). Each CTDC cell, a region's or "elsewhere" included,
+    is the sum of the pairs rolled into it, and each nationality row the sum of its countries'
+    pairs (a top country's own, "other" every country folded into it, "not recorded" the markers'),
+    so a CTDC region cell minus the nationality rows of its countries is in the system.
+
+    The pairs are placed where the roll-up really put them, which an intruder can only guess at:
+    the audit assumes the intruder knows more than it can, never less."""
+    pairs = [p for body in responses.values() for p in body.get("citizenship", [])]
+    nationality = next(
+        (t for body in responses.values() for t in body.get("tables", []) if t["id"] == "nationality" and t["additive"]), None
+    )
+    if not pairs or nationality is None:
+        return
+    unit = nationality["unit"]
+    top = {f["key"] for f in nationality["rows"]} - {OTHER, NOT_RECORDED}
+    by_row: dict[str, list[int]] = {f["key"]: [] for f in nationality["rows"]}
+    by_cell: dict[str, list[int]] = {}
+    for p in pairs:
+        fine = c.var(f"{unit}:citizenship:{p['nationality']}|{p['exploitation_country']}")
+        code = fold_markers(p["nationality"])
+        row = code if code in top or code == NOT_RECORDED else OTHER
+        by_row.setdefault(row, []).append(fine)
+        by_cell.setdefault(p["cell"], []).append(fine)
+    for cell, members in by_cell.items():
+        c.line(members, c.var(f"{unit}:ctdc:{cell}"))
+    for row, members in by_row.items():
+        c.line(members, c.var(f"{unit}:nationality:{row}"))
+
+
 def constraints(responses: Mapping[str, Mapping[str, Any]]) -> Constraints:
     """One system from the JSON a viewer fetched for one scope and quarter (``overview``,
     ``breakdowns``, ``hotspots``, ``coverage``... keyed by endpoint); all must share a quarter."""
     c = Constraints()
+    _citizenship(c, responses)
     for body in responses.values():
         privacy = body.get("privacy") or {}
         m, b = int(privacy.get("min_count", 5)), int(privacy.get("rounding_base", 5))

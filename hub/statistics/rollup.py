@@ -63,18 +63,18 @@ def key_at(flow: RawFlow, level: int) -> FlowKey:
     return FlowKey(flow.origin[step], OTHER_ROUTES, flow.destination[step])
 
 
-def roll_up(flows: Sequence[RawFlow], min_count: int) -> list[tuple[FlowKey, str, int]]:
-    """The (key, provider, count) rows after rolling small groups up, sorted by key.
+def placed(flows: Sequence[RawFlow], min_count: int) -> list[FlowKey]:
+    """The key each flow is counted under after rolling small groups up, in the order given.
 
     >>> big = RawFlow(("AL", "r", "elsewhere", "elsewhere"), "FR", ("GB",) * 3 + ("elsewhere",), "a", 9)
-    >>> few = [RawFlow((c, "r", "elsewhere", "elsewhere"), "", ("GB",) * 3 + ("elsewhere",), "a", 3) for c in ("VN", "ER")]
-    >>> [(k.name, n) for k, _, n in roll_up([big, *few], 5)]
-    [('AL|FR|GB', 9), ('r|*|GB', 6)]
+    >>> few = RawFlow(("VN", "r", "elsewhere", "elsewhere"), "", ("GB",) * 3 + ("elsewhere",), "a", 3)
+    >>> [k.name for k in placed([big, few, few], 5)]
+    ['AL|FR|GB', 'VN||GB', 'VN||GB']
+    >>> [k.name for k in placed([big, few], 5)]
+    ['AL|FR|GB', 'elsewhere|*|elsewhere']
     """
-    if not flows:
-        return []
     levels = [0] * len(flows)
-    while True:
+    while flows:
         totals: dict[FlowKey, int] = {}
         shares: dict[tuple[FlowKey, str], int] = {}
         for flow, level in zip(flows, levels, strict=True):
@@ -91,8 +91,19 @@ def roll_up(flows: Sequence[RawFlow], min_count: int) -> list[tuple[FlowKey, str
                 moved = True
         if not moved:
             break
+    return [key_at(flow, level) for flow, level in zip(flows, levels, strict=True)]
+
+
+def roll_up(flows: Sequence[RawFlow], min_count: int) -> list[tuple[FlowKey, str, int]]:
+    """The (key, provider, count) rows after rolling small groups up (:func:`placed`), sorted by key.
+
+    >>> big = RawFlow(("AL", "r", "elsewhere", "elsewhere"), "FR", ("GB",) * 3 + ("elsewhere",), "a", 9)
+    >>> few = [RawFlow((c, "r", "elsewhere", "elsewhere"), "", ("GB",) * 3 + ("elsewhere",), "a", 3) for c in ("VN", "ER")]
+    >>> [(k.name, n) for k, _, n in roll_up([big, *few], 5)]
+    [('AL|FR|GB', 9), ('r|*|GB', 6)]
+    """
     out: dict[tuple[FlowKey, str], int] = {}
-    for flow, level in zip(flows, levels, strict=True):
-        slot = (key_at(flow, level), flow.provider)
+    for flow, key in zip(flows, placed(flows, min_count), strict=True):
+        slot = (key, flow.provider)
         out[slot] = out.get(slot, 0) + flow.n  # KeyedCount + KeyedCount keeps the records' key sum
     return [(k, p, n) for (k, p), n in sorted(out.items())]

@@ -12,7 +12,7 @@ flows are drawn from the partners whose grants open every borough's detail to th
 """
 
 import dataclasses
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from hub.errors import Forbidden
 from hub.statistics import access, figures, queries
 from hub.statistics.places import boundaries
 from hub.statistics.queries import RouteCount, Scope
-from hub.statistics.rollup import FlowKey, RawFlow, roll_up
+from hub.statistics.rollup import FlowKey, RawFlow, placed, roll_up
 from hub.statistics.route_nodes import AREA_POINTS, OTHER_LONDON, chain, label, route_label
 from hub.statistics.schemas import Flow, Table
 
@@ -147,9 +147,19 @@ def route_table(session: Session, principal: Principal, area: str, direction: Di
     return t, keys, seen, named
 
 
-def ctdc_table(session: Session, visibility: Visibility, scope: Scope) -> tuple[Table, list[FlowKey]]:
+class Citizenship(NamedTuple):
+    """Which CTDC cell the potential victims of one citizenship and country of exploitation (as
+    recorded) are counted in: what the linked audit lines against the nationality breakdown."""
+
+    nationality: str
+    exploitation_country: str
+    cell: str
+
+
+def ctdc_table(session: Session, visibility: Visibility, scope: Scope) -> tuple[Table, list[FlowKey], list[Citizenship]]:
     """Potential victims by country of citizenship × country of exploitation, CTDC's layout: small
-    cells rolled up (country → region → elsewhere) on both sides, then protected like any table."""
+    cells rolled up (country → region → elsewhere) on both sides, then protected like any table;
+    with the cell each recorded (citizenship, country of exploitation) pair is counted in."""
     rows = queries.citizenship_counts(session, scope) if scope.sources else []
     raw = [
         RawFlow(chain(r.nationality, ""), "", chain(r.exploitation_country, ""), r.provider, r.n) for r in rows
@@ -162,4 +172,7 @@ def ctdc_table(session: Session, visibility: Visibility, scope: Scope) -> tuple[
         rules=visibility, labels={k.name: f"{label(k.origin)} → {label(k.destination)}" for k in keys},
         note="CTDC-comparable: citizenship × country of exploitation; small cells rolled up to a region, then 'elsewhere'.",
     )
-    return t, keys
+    members = sorted({
+        Citizenship(r.nationality, r.exploitation_country, k.name) for r, k in zip(rows, placed(raw, visibility.min_count), strict=True)
+    })
+    return t, keys, members

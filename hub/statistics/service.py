@@ -201,7 +201,7 @@ def ctdc(session: Session, principal: Principal, area: str, quarter: str | None 
 
 def _ctdc(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[CtdcTable, published.Audited]:
     visibility, scope, _, chosen = access.question(session, principal, area, quarter)
-    t, keys = route_stats.ctdc_table(session, visibility, scope.with_quarter(chosen))
+    t, keys, _ = route_stats.ctdc_table(session, visibility, scope.with_quarter(chosen))
     if chosen is not None and visibility.sources:
         hide = _hide(session, principal, area, chosen)
         t = Table.model_validate(linked.hidden({"tables": [t.model_dump()]}, hide)["tables"][0]) if hide else t

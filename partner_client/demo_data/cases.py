@@ -22,6 +22,7 @@ from partner_client.demo_data.people import (
     weighted,
 )
 from partner_client.demo_data.places import Postcode
+from partner_client.demo_data.routes import exploited_in
 
 PARTNERS: Final = ("ngo", "borough", "hospital", "police")
 HOME_BOROUGH: Final = "E09000025"
@@ -176,6 +177,7 @@ class World:
             return Case(partner, person, given, surname, spelling, like.event, like.incident, like.site,
                         person.role, like.exploitation, like.county_lines, like.premises)
         borough = person.borough if rng.random() < 0.55 else weighted(rng, BOROUGH_WEIGHTS)
+        borough = exploited_in(person) or borough  # a corridor's people are met where they are exploited (drawn above all the same: later draws stay as they were)
         premises = weighted(rng, PREMISES_BY_TYPE[person.exploitation])
         return Case(partner, person, given, surname, spelling, self.event_date(), self.incident_id(),
                     self.site(borough), person.role, person.exploitation, person.county_lines, premises)

@@ -1,13 +1,18 @@
-"""Give seeded incidents realistic routes (country of recruitment, transit, exploitation, UK areas) and re-summarise."""
+"""Give seeded incidents realistic routes (country of recruitment, transit, exploitation, UK areas) and re-summarise; or add victims with exact routes."""
 
 import random
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.models import Incident
+from anonymise.perturb import record_key
+from hub.models import Incident, IncidentCode, Person, Submission
 from hub.records import summaries
+from tests.factories.stats_seed import AGREEMENT_ID, pseudonym
 
 ROUTES: Final = (
     ("AL", "IT>FR", "GB", None, None, 20),
@@ -40,3 +45,44 @@ def add_routes(session: Session, seed_: int = 3) -> int:
     session.flush()
     summaries.rebuild(session)
     return len(incidents)
+
+
+def add_victims(
+    session: Session, groups: Sequence[tuple[str, str, int]], *, provider: str = "demo-ngo", quarter: str = "2026-Q1",
+    gss: str = "E09000025", seed_: int = 1,
+) -> None:
+    """One incident and potential victim per person of ``groups`` ((nationality, country of
+    exploitation, people)), recruited in their own country, all alike otherwise (female, 30-38,
+    labour) so no other breakdown has a small cell: for tests that need exact route counts."""
+    rng = random.Random(f"{provider}{quarter}{gss}{seed_}")
+    sub_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    session.add(
+        Submission(
+            id=sub_id, org_id=provider, agreement_id=AGREEMENT_ID, agreement_version=1, quarter=quarter, status="active",
+            bundle_sha256=f"{rng.getrandbits(256):064x}", signing_kid="test-kid", manifest={}, receipt={},
+            record_counts={}, received_at=datetime.now(UTC),
+        )
+    )
+    session.flush()
+    for nationality, exploited, n in groups:
+        for _ in range(n):
+            incident = Incident(
+                submission_id=sub_id, org_id=provider, agreement_id=AGREEMENT_ID, quarter=quarter, incident_key=pseudonym(rng),
+                first_known_month=f"{quarter[:4]}-{3 * int(quarter[-1]) - 2:02d}", source_channel="outreach",
+                county_lines="no", premises_type="nail_bar", exploitation_scope="uk_only", la_gss_code=gss,
+                police_force_area="E23000001", h3_cell=None, h3_resolution=None, recruitment_country=nationality,
+                transit_countries="", exploitation_country=exploited,
+            )
+            incident.record_key = record_key(incident.incident_key, provider, "incident")
+            session.add(incident)
+            session.flush()
+            session.add(IncidentCode(incident_id=incident.id, field="exploitation_types", code="labour"))
+            session.add(
+                Person(
+                    incident_id=incident.id, submission_id=sub_id, org_id=provider, person_seq=1, role="potential_victim",
+                    gender="female", age_band="30-38", age_group="adult", nationality=nationality, relationship="unknown",
+                    record_key=record_key(incident.incident_key, provider, "person", "1"),
+                )
+            )
+    session.flush()
+    summaries.refresh(session, [sub_id])

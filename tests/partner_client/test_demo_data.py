@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from anonymise.london import borough_for_point
+from anonymise.london import BOROUGHS, borough_for_point
 from partner_client.cli import app
 from partner_client.demo_data import DemoFiles, generate, labelled_notes
+from partner_client.demo_data.layouts import BOROUGH_SPELLINGS
 from partner_client.demo_data.notes import ENTITY_TYPES
 
 LAYOUTS = {
@@ -272,3 +273,26 @@ def test_partners_share_a_labour_provider_a_phone_and_a_vehicle_across_exports(d
     phones = [r["Phone"].replace(" ", "").replace("+44", "0") for r in police] + [r["Mobile"].replace(" ", "") for r in ngo]
     assert any(phones.count(p) > 1 for p in ("07700900990", "07700900991", "02079460990", "02079460991"))
     assert sum(1 for r in police if r["VRM"] in {"LC19 XKE", "YT68 BNW"}) >= 2
+
+
+def _borough_code(name: str) -> str | None:
+    spelled = {v: k for k, v in BOROUGH_SPELLINGS.items()}.get(name, name)
+    return next((b.gss for b in BOROUGHS if b.name == spelled), None)
+
+
+def test_london_routes_run_along_corridors_large_enough_to_publish(demo_quarter: DemoFiles) -> None:
+    """Borough-to-borough flows the hub can show: at least min_count people (5 in the demo
+    agreement), and from each partner none or at least 5 (else it could subtract its own)."""
+    pairs: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"ngo": 0, "police": 0})
+    for r in read_rows(demo_quarter.ngo_cases):
+        start, end = _borough_code(r["Borough Recruited"]), _borough_code(r["Borough of Exploitation"])
+        if start and end and start != end:
+            pairs[(start, end)]["ngo"] += 1
+    for r in read_rows(demo_quarter.police_intel):
+        start, end = r["Recruited In"], r["Exploited In"]
+        if r["Role"].lower() != "suspect" and start.startswith("E09") and end.startswith("E09") and start != end:
+            pairs[(start, end)]["police"] += 1
+    assert pairs, "people recruited in one London borough and exploited in another"
+    shown = [k for k, by in pairs.items() if sum(by.values()) >= 5 and all(n == 0 or n >= 5 for n in by.values())]
+    assert len(shown) >= 2, dict(pairs)
+    assert ("E09000025", "E09000030") in pairs  # Newham -> Tower Hamlets, the largest corridor
