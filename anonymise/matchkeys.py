@@ -76,7 +76,7 @@ KEY_SPECS: Final[dict[KeyKind, KeySpec]] = {
     KeyKind.canon_sorted_dob_dm: KeySpec("strong", "name_dob", "sorted tokens + year and the day and month in either order: day and month transposed"),
     KeyKind.canon_sorted_near_dob: KeySpec("strong", "name_dob", "sorted tokens + the date of birth in two-day steps, both phases (two values): a day off by one, across a month end too"),
     KeyKind.canon_sorted_dob_digit: KeySpec("strong", "name_dob", "sorted tokens + the eight digits of the date of birth with one digit deleted (each in turn, eight values): one digit mistyped, or two neighbours swapped"),
-    KeyKind.token_deletion_dob: KeySpec("strong", "name_dob", "any one name token, with one letter deleted or none (each token and letter in turn, several values) + date of birth: the other name replaced, blank or misspelt too"),
+    KeyKind.token_deletion_dob: KeySpec("weak", "name_dob", "any one name token, with one letter deleted or none (each token and letter in turn, several values) + date of birth: the other name replaced, blank or misspelt too"),
     KeyKind.canon_sorted_ym: KeySpec("weak", "name_dob", "sorted tokens + year and month of birth: a wrong day; joins namesakes born the same month"),
     KeyKind.canon_sorted_md: KeySpec("weak", "name_dob", "sorted tokens + day and month of birth: a wrong year; joins namesakes sharing a birthday"),
     KeyKind.given_surname_initial_dob: KeySpec("strong", "name_dob", "first given name + first letter of the surname + date of birth: a slip in the surname"),

@@ -12,11 +12,13 @@ from datetime import date, datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hub import audit
 from hub.auth.pages import OperatorPage, csrf_token
 from hub.deps import DB_INT_MAX, SessionDep
-from hub.models import AuditEntry
+from hub.models import AuditEntry, Organisation
 from hub.pages.templating import templates
 from hub.statistics.exports import csv_safe
 
@@ -35,6 +37,66 @@ def when(at: datetime) -> str:
     '1 Dec 2026, 11:29:39 UTC'
     """
     return f"{at.day} {at:%b %Y, %H:%M:%S} UTC"
+
+
+ACTION_WORDS: Final = {
+    "agreement.load": "Agreement loaded", "agreement.activate": "Agreement activated",
+    "agreement.suspended": "Agreement suspended", "agreement.expired": "Agreement expired",
+    "agreement.revoked": "Agreement revoked", "agreement.draft": "Agreement returned to draft",
+    "agreement.add_party": "Partner added to an agreement",
+    "alerts.listed": "Alerts listed", "alerts.refreshed": "Alerts refreshed",
+    "audit.export": "Audit log exported", "audit.verify": "Audit log verified",
+    "contact.requested": "Contact requested", "contact.accepted": "Contact request accepted",
+    "contact.declined": "Contact request declined",
+    "enrolment.token": "Enrolment token issued", "networks.read": "Networks viewed",
+    "org.add": "Organisation added", "org.edit": "Organisation edited", "org.contact": "Organisation contact set",
+    "org.active": "Organisation re-enabled", "org.disabled": "Organisation disabled",
+    "partner.enrol": "Partner client enrolled", "partner.rotate_key": "Partner key rotated",
+    "partner.revoke_key": "Partner key revoked", "premises.import": "Premises register imported",
+    "retention.purge": "Records purged (retention)", "returns.listed": "Returns listed",
+    "returns.remind": "Reminder sent", "session.login": "Signed in", "session.login_failed": "Sign-in failed",
+    "session.logout": "Signed out", "stats.read": "Statistics viewed", "stats.rebuild": "Statistics rebuilt",
+    "submission.accepted": "Submission accepted", "submission.superseded": "Submission superseded",
+    "submission.withdrawn": "Submission withdrawn",
+    "user.add": "User added", "user.edit": "User edited", "user.password": "Password changed",
+    "user.active": "User re-enabled", "user.disabled": "User disabled",
+    "user.api_token": "API token issued", "user.api_token_revoked": "API token revoked",
+}
+"""audit actions in words for people; the raw action stays beside it (operators search by it)"""
+
+
+def what(action: str) -> str:
+    """An audit action in words: ``returns.remind`` → ``Reminder sent``; one not listed reads as
+    its words (``thing.done_now`` → ``Thing: done now``), never empty.
+
+    >>> what("returns.remind"), what("thing.done_now")
+    ('Reminder sent', 'Thing: done now')
+    """
+    if action in ACTION_WORDS:
+        return ACTION_WORDS[action]
+    kind, _, verb = action.partition(".")
+    text = f"{kind}: {verb}" if verb else kind
+    return (text[:1].upper() + text[1:]).replace("_", " ") or action
+
+
+def org_names(session: Session, targets: Iterable[str]) -> dict[str, str]:
+    """Display names of the organisations that ``org:…`` targets name, by id."""
+    ids = {t.removeprefix("org:") for t in targets if t.startswith("org:")}
+    if not ids:
+        return {}
+    return {i: n for i, n in session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))}
+
+
+def target_words(target: str, names: dict[str, str]) -> str:
+    """An entry's target for people: ``org:demo-police`` → the organisation's name; ``user:olive``
+    → ``olive (user)``; others as recorded.
+
+    >>> target_words("org:demo-police", {"demo-police": "Demo Police"}), target_words("user:olive", {})
+    ('Demo Police', 'olive (user)')
+    """
+    if target.startswith("org:") and target.removeprefix("org:") in names:
+        return names[target.removeprefix("org:")]
+    return who(target) if target.startswith("user:") else target
 
 
 def who(actor: str) -> str:
@@ -64,10 +126,10 @@ def details(values: dict[str, object]) -> list[tuple[str, str]]:
     return [(k.replace("_", " "), _value(v)) for k, v in sorted(values.items())]
 
 
-def _row(e: AuditEntry) -> dict[str, Any]:
+def _row(e: AuditEntry, names: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "id": e.id, "when": when(e.at), "iso": e.at.isoformat(timespec="seconds"), "who": who(e.actor), "action": e.action,
-        "target": e.target, "agreement": e.agreement_id or "", "providers": ", ".join(e.providers or []),
+        "what": what(e.action), "target": e.target, "target_words": target_words(e.target, names or {}), "agreement": e.agreement_id or "", "providers": ", ".join(e.providers or []),
         "details": details(dict(e.details or {})),
         "org": e.target.removeprefix("org:") if e.target.startswith("org:") else "",
     }
@@ -93,10 +155,11 @@ def audit_page(
 ) -> Response:
     f = _filter(actor, action, since, until, q)
     entries = audit.search(session, f, limit=PAGE, before=before)
+    names = org_names(session, (e.target for e in entries))
     query = {k: v for k, v in (("actor", f.actor), ("action", f.action), ("since", since), ("until", until), ("q", f.text)) if v}
     context = {
         "principal": operator, "csrf_token": csrf_token(request), "notice": None,
-        "report": audit.verify(session), "entries": [_row(e) for e in entries], "filter": f, "actions": audit.actions(session),
+        "report": audit.verify(session), "entries": [_row(e, names) for e in entries], "filter": f, "actions": [(a, what(a)) for a in audit.actions(session)],
         "older": entries[-1].id if len(entries) == PAGE else None, "query": query,
     }
     return templates.TemplateResponse(request, "console_audit.html", context)

@@ -26,7 +26,7 @@ from hub.models import (
     Submission,
     User,
 )
-from hub.pages.console_audit import details, when, who
+from hub.pages.console_audit import details, org_names, target_words, what, when, who
 from hub.pages.errors import PageFailed
 from hub.pages.plain import grant_text
 from hub.pages.templating import templates
@@ -112,10 +112,13 @@ def _audit_rows(session: Session, facts: PartnerFacts) -> list[dict[str, Any]]:
     targets = [f"org:{facts.org.id}", *(f"user:{u.username}" for u in facts.users),
                *(f"submission:{s.id}" for s in facts.submissions), *(f"key:{k.kid}" for k in facts.keys)]
     actors = [f"partner:{facts.org.id}", *(f"user:{u.username}" for u in facts.users)]
+    entries = audit.about(session, targets=targets, actors=actors, limit=30)
+    names = org_names(session, (e.target for e in entries))
     return [
         {"id": e.id, "when": when(e.at), "iso": e.at.isoformat(timespec="seconds"), "who": who(e.actor),
-         "action": e.action, "target": e.target, "details": details(dict(e.details or {}))}
-        for e in audit.about(session, targets=targets, actors=actors, limit=30)
+         "action": e.action, "what": what(e.action), "target": e.target, "target_words": target_words(e.target, names),
+         "details": details(dict(e.details or {}))}
+        for e in entries
     ]
 
 

@@ -24,7 +24,6 @@ stay at 12 px or more on screen."""
 MIN_WIDTH_PX: Final = math.ceil(WIDTH * 12 / LABEL_PX)  # dashboard.css .hotspot-map min-width
 CHAR_EM: Final = 0.62  # average glyph width of a sans-serif face (bold included), in ems
 BREAKS: Final = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-RATE_BREAKS: Final = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0)
 CLASSES: Final = 5
 
 
@@ -312,28 +311,49 @@ def hotspot_map(area: str, cells: Sequence[HotspotCell]) -> MapView:
     )
 
 
-def rate_classes(values: Sequence[float]) -> list[tuple[float, float | None]]:
-    """Up to CLASSES rate ranges (low, and the next class's low or None for 'and more').
+NICE_STEPS: Final = (1.0, 2.0, 2.5, 5.0)
+"""a band's width is one of these times a power of ten, so every break is a round number"""
 
+
+def rate_classes(values: Sequence[float]) -> list[tuple[float, float]]:
+    """Up to CLASSES equal, round-numbered rate bands [low, high) spanning the published rates.
+
+    The bands come from the rates themselves, as a choropleth's legend does: the narrowest round
+    width (1, 2, 2.5 or 5 times a power of ten) that covers lowest to highest in CLASSES bands or
+    fewer, so rates that sit close together still fall in different bands.
+
+    >>> rate_classes([12.7, 15.1])
+    [(12.0, 13.0), (13.0, 14.0), (14.0, 15.0), (15.0, 16.0)]
     >>> rate_classes([0.8, 3.1, 12.0])
-    [(0.5, 1.0), (1.0, 2.0), (2.0, 5.0), (5.0, 10.0), (10.0, None)]
+    [(0.0, 2.5), (2.5, 5.0), (5.0, 7.5), (7.5, 10.0), (10.0, 12.5)]
     >>> rate_classes([4.0])
-    [(2.0, None)]
+    [(4.0, 5.0)]
+    >>> rate_classes([])
+    []
     """
     if not values:
         return []
     low, top = min(values), max(values)
-    cuts = [b for b in RATE_BREAKS if b <= top][-CLASSES:]
-    if not cuts or cuts[0] > low:
-        cuts = [low, *cuts][-CLASSES:]
-    cuts = [c for i, c in enumerate(cuts) if i + 1 == len(cuts) or cuts[i + 1] > low]  # no class below every value
-    return [(c, cuts[i + 1] if i + 1 < len(cuts) else None) for i, c in enumerate(cuts)]
+    # one rate alone (or all equal) gets one band as wide as its leading digit: 4.0 is "4 to under 5"
+    span = (top - low) / CLASSES if top > low else (top or 1.0)
+    magnitude = 10.0 ** math.floor(math.log10(span))
+    for scale in (magnitude, magnitude * 10, magnitude * 100):
+        for nice in NICE_STEPS:
+            step = nice * scale
+            first, last = math.floor(low / step + 1e-9), math.floor(top / step + 1e-9) + 1
+            if last - first <= CLASSES:
+                return [(_round(i * step), _round((i + 1) * step)) for i in range(first, last)]
+    raise AssertionError("a band width always fits")  # pragma: no cover: 100 × magnitude spans every rate
 
 
-def _rate_shade(value: float, classes: Sequence[tuple[float, float | None]]) -> int:
-    offset = 5 - len(classes)
+def _round(value: float) -> float:
+    return round(value, 6) + 0.0  # no float dust (0.30000000000000004) and no -0.0 in a label
+
+
+def _rate_shade(value: float, classes: Sequence[tuple[float, float]]) -> int:
+    offset = 5 - len(classes)  # few bands use the darker end, so a single band is not pale
     for i, (low, high) in reversed(list(enumerate(classes))):
-        if value >= low and (high is None or value < high):
+        if low <= value < high:
             return offset + i + 1
     return offset + 1
 
@@ -381,7 +401,7 @@ def rate_map(area: str, rows: Sequence[BoroughRow]) -> MapView:
         rated.append(RatedBorough(b.gss, b.name, proj.path(b.polygons), shade, display))
     by_size = sorted(in_view, key=lambda b: (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]))
     legend = [
-        LegendClass(_rate_shade(low, classes), f"{_per(low)} to under {_per(high)}" if high is not None else f"{_per(low)} or more")
+        LegendClass(_rate_shade(low, classes), f"{_per(low)} to under {_per(high)}")
         for low, high in classes
     ]
     return MapView(

@@ -90,8 +90,18 @@ RECEIPT_LABELS: Final = {
     "status": "Status", "received_at": "Received by the hub", "record_counts": "Records received",
     "agreement_id": "Agreement", "agreement_version": "Agreement version", "bundle_sha256": "Bundle fingerprint",
     "replaces": "Replaces submission", "duplicate": "Already received before", "supersedes": "Replaces earlier submissions",
-    "kid": "Hub key", "key_id": "Hub key",
+    "kid": "Signed by", "key_id": "Signed by",
 }
+
+
+def hub_key_words(kid: str) -> str:
+    """The hub's signing-key id (the start of its public key's SHA-256) in words, every character
+    kept, grouped in fours so it can be read out and compared with the key the client pinned.
+
+    >>> hub_key_words("3f9a0c1d22b4e5f6")
+    "the hub's key with fingerprint 3f9a-0c1d-22b4-e5f6"
+    """
+    return "the hub's key with fingerprint " + "-".join(kid[i : i + 4] for i in range(0, len(kid), 4))
 
 
 def receipt_rows(body: dict[str, Any], org_name: str | None = None, agreement_title: str | None = None) -> list[dict[str, str]]:
@@ -104,6 +114,8 @@ def receipt_rows(body: dict[str, Any], org_name: str | None = None, agreement_ti
     {'label': 'Sent as', 'value': 'Hope Street Refuge', 'code': 'demo-ngo'}
     >>> receipt_rows({"agreement_id": "demo-london"}, agreement_title="London data sharing (demo)")[0]
     {'label': 'Agreement', 'value': 'London data sharing (demo)', 'code': 'demo-london'}
+    >>> receipt_rows({"kid": "3f9a0c1d22b4e5f6"})[0]
+    {'label': 'Signed by', 'value': "the hub's key with fingerprint 3f9a-0c1d-22b4-e5f6", 'code': '3f9a0c1d22b4e5f6'}
     """
     receipt = body.get("receipt", body)
     out = []
@@ -113,6 +125,9 @@ def receipt_rows(body: dict[str, Any], org_name: str | None = None, agreement_ti
         line = {"label": RECEIPT_LABELS.get(key, key.replace("_", " ").capitalize())}
         if key in {"org_id", "partner_id"} and org_name:
             out.append(line | {"value": org_name, "code": str(value)})
+            continue
+        if key in {"kid", "key_id"} and isinstance(value, str) and value:
+            out.append(line | {"value": hub_key_words(value), "code": value})
             continue
         if key == "agreement_id" and agreement_title:
             out.append(line | {"value": agreement_title, "code": str(value)})

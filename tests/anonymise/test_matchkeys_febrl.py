@@ -42,8 +42,9 @@ def _shared_strong(a: Person, b: Person) -> list[str]:
     ],
 )
 def test_each_corruption_is_proposed_by_its_key_alone(a: Person, b: Person, kind: str) -> None:
-    assert kind in STRONG  # it may propose a pair on its own
-    assert _shared_strong(a, b) == [kind]
+    assert kind in {k for k, _ in _keys(a) & _keys(b)}
+    # token_deletion_dob is weak: on bench/linkage.py it linked twins sharing a surname and birthday
+    assert _shared_strong(a, b) == ([kind] if kind in STRONG else [])
 
 
 def test_different_people_sharing_a_birthday_share_no_new_key() -> None:

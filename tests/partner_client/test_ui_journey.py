@@ -229,6 +229,11 @@ def test_caseworker_does_the_whole_job_on_the_page(
         title = parse_agreement(DEMO_AGREEMENT.read_text(encoding="utf-8")).title
         assert f"Agreement\n{title}" in receipt, "the agreement by its title, not demo-london"
         assert "demo-london" not in receipt
+        kid = httpx.get(f"{live_hub.url}/api/v1/hub-key", timeout=60).json()["key_id"]
+        grouped = "-".join(kid[i : i + 4] for i in range(0, len(kid), 4))
+        assert f"Signed by\nthe hub's key with fingerprint {grouped}" in receipt, "the hub's key in words, every character kept"
+        assert kid not in receipt, "the raw key id only in the tooltip"
+        assert page.locator(f"#receipt dd[title='on the hub: {kid}']").count() == 1
         expect(page.locator("#saved-status")).to_contain_text("case-export")
         violations["receipt"] = _serious(page)
         _shot(page, "4-receipt")

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from hub import audit
-from hub.pages.console_audit import details, when
-from tests.factories.accounts import add_user, login
+from hub.models import Organisation
+from hub.pages.console_audit import details, target_words, what, when
+from tests.factories.accounts import add_org, add_user, login
 from tests.hubs import HubUnderTest
 
 
@@ -74,3 +75,39 @@ def test_csv_export_holds_the_filtered_entries_and_is_audited(hub: HubUnderTest)
 def test_readable_forms() -> None:
     assert when(datetime(2026, 1, 5, 9, 3, 7, 999999, tzinfo=UTC)) == "5 Jan 2026, 09:03:07 UTC"
     assert details({"a_b": None, "nested": {"x": 1}}) == [("a b", "none"), ("nested", "x: 1")]
+
+
+def _reminded(s: Session) -> None:
+    add_user(s, "olive", "operator", "hub-operator")
+    org = s.get(Organisation, "demo-police") or add_org(s, "demo-police", kind="Police", gss_code=None)
+    org.name = "Demo Police"
+    audit.record(s, actor="user:olive", action="returns.remind", target="org:demo-police", details={"quarter": "2026-Q2"})
+    audit.record(s, actor="user:olive", action="thing.done_now", target="widget:7")
+
+
+def test_actions_and_organisations_in_words_with_the_raw_action_kept(hub: HubUnderTest) -> None:
+    hub.arrange(_reminded)
+    login(hub.client, "olive")
+    html = hub.client.get("/console/audit").text
+    table = re.search(r'<table id="audit".*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
+    row = next(r for r in re.findall(r"<tr><td class=\"num\">.*?</tr>", table, re.S) if "returns.remind" in r)
+    what = re.search(r'<td data-action="returns\.remind">(.*?)</td>', row, re.S)
+    assert what is not None, row
+    assert what.group(1).startswith("Reminder sent<br>"), "the action in words first"
+    assert '<code class="hint">returns.remind</code>' in what.group(1), "the raw action kept beside it"
+    assert '<a href="/console/organisations/demo-police">Demo Police</a>' in row, "the organisation by its name"
+    assert '<code class="hint">org:demo-police</code>' in row
+    assert ">Thing: done now<br>" in table, "an action not listed still reads as words"
+    assert '<option value="returns.remind">Reminder sent (returns.remind)</option>' in html
+    # operators still search, filter and export by the raw action
+    assert "Reminder sent" in hub.client.get("/console/audit", params={"q": "returns.remind"}).text
+    assert _ids(hub.client.get("/console/audit", params={"action": "returns.remind"}).text)
+    exported = list(csv.reader(io.StringIO(hub.client.get("/console/audit.csv", params={"action": "returns.remind"}).text)))
+    assert [r[3:5] for r in exported[1:]] == [["returns.remind", "org:demo-police"]]
+
+
+def test_actions_in_words() -> None:
+    assert what("returns.remind") == "Reminder sent"
+    assert what("org.disabled") == "Organisation disabled"
+    assert what("odd") == "Odd"
+    assert target_words("org:gone", {}) == "org:gone", "an organisation not on the hub stays as recorded"

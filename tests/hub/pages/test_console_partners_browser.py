@@ -105,7 +105,11 @@ def test_remind_a_late_provider_and_read_its_page(hub_url: tuple[str, str], brow
         expect(page.locator(section)).to_be_visible()
     expect(page.locator("#reminders")).to_contain_text(f"{late} (Demo pan-London modern slavery data sharing (synthetic data only))")
     expect(page.locator("#reminders")).to_contain_text("by olive")
-    expect(page.locator("#recent-audit")).to_contain_text("returns.remind")
+    reminded = page.locator('#recent-audit td[data-action="returns.remind"]')
+    expect(reminded).to_have_count(1)
+    assert reminded.inner_text().split() == ["Reminder", "sent", "returns.remind"], "in words, the raw action kept"
+    target = [line.strip() for line in reminded.locator("xpath=following-sibling::td[1]").inner_text().splitlines() if line.strip()]
+    assert target == ["Demo Police", "org:demo-police"], target
     expect(page.locator("#agreements")).to_contain_text("Demo pan-London modern slavery data sharing (synthetic data only), version 1")
     expect(page.locator("#agreements")).to_contain_text("every borough council: borough detail")
     expect(page.locator("#checked")).to_have_text("It has not read its returns from the hub yet.")

@@ -81,6 +81,20 @@ def test_the_map_toggles_to_rates_per_100000_residents(hub_url: str, browser: Br
         assert f",{shown_rate}," in by_gss[gss]
         shape = w.page.locator(f"svg[data-map] path[data-gss={gss}]")
         assert re.search(r"\bfill-[1-5]\b", shape.get_attribute("class") or "")
+    # every band is labelled with its range, and each borough's shade is its rate's band
+    bands = []
+    for item in w.page.locator("#map-legend li:has(.swatch[class*=shade-])").all():
+        text = item.inner_text()
+        m = re.fullmatch(r"([\d.]+) to under ([\d.]+) per 100,000 residents", text)
+        assert m, text
+        shade = re.search(r"shade-(\d)", item.locator(".swatch").get_attribute("class") or "")
+        bands.append((float(m[1]), float(m[2]), shade[1] if shade else ""))
+    assert bands, "a legend band"
+    for gss in (NEWHAM, TOWER_HAMLETS):
+        rate = float(w.page.locator(f"#tbl-rates tr[data-gss={gss}] td").all_inner_texts()[2])
+        fill = re.search(r"\bfill-(\d)\b", w.page.locator(f"svg[data-map] path[data-gss={gss}]").get_attribute("class") or "")
+        assert fill, gss
+        assert [s for low, high, s in bands if low <= rate < high] == [fill[1]], (gss, rate, bands)
     camden = w.page.locator(f"#tbl-rates tr[data-gss={CAMDEN}] td").all_inner_texts()
     assert camden[2] == "no rate", camden
     assert "no-rate" in (w.page.locator(f"svg[data-map] path[data-gss={CAMDEN}]").get_attribute("class") or "")
