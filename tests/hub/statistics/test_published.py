@@ -178,3 +178,35 @@ def test_the_worker_makes_each_viewer_s_default_answers_ahead_without_auditing_a
 def _fresh_copies() -> None:
     hidesets.forget_copies()  # each test reads its own database
     published.clear()
+
+
+def _hide_rows(s: Session) -> list[str]:
+    from hub.models import HubState
+    return list(s.scalars(select(HubState.name).where(HubState.name.like("hide:%"))))
+
+
+def test_answers_ahead_write_only_in_their_own_sessions_so_a_missing_hide_set_is_stored(db_url: str, scope: Any) -> None:
+    """The worker reads viewers through an engine that must never write (on SQLite its deferred
+    snapshot cannot take the write lock while others write: "database is locked" in ``make demo``).
+    With no audit stored yet, each answer computes its hide set, and must do so in a write session."""
+    from sqlalchemy import event
+
+    reader = make_engine(db_url, reader=True)
+
+    @event.listens_for(reader, "connect")
+    def _read_only(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only = ON" if db_url.startswith("sqlite") else "SET default_transaction_read_only = on")
+        cursor.close()
+
+    writer = make_engine(db_url)
+    reads, writes = make_sessionmaker(reader), make_sessionmaker(writer)
+    hidesets.forget_copies()
+    with scope() as s:
+        assert not _hide_rows(s), "no audit is stored yet, so answers must compute them"
+    made = precompute.answers_ahead(lambda: session_scope(reads), lambda: session_scope(writes))
+    assert made >= len(service.AHEAD) * 2
+    with scope() as s:
+        assert _hide_rows(s), "the answers stored the hide sets they computed"
+    reader.dispose()
+    writer.dispose()
