@@ -20,6 +20,7 @@ nationality breakdown through its citizenship pairs) is one system
 worker is finishing, else computed now, as before: a question never gets unaudited figures.
 """
 
+import contextvars
 import hashlib
 import threading
 from collections.abc import Callable, Mapping
@@ -181,6 +182,16 @@ def abandoned(p: Plan) -> None:
         event.set()
 
 
+STORED_ONLY: Final[contextvars.ContextVar[bool]] = contextvars.ContextVar("msht_hide_sets_stored_only", default=False)
+"""Set by answers made ahead (``hub.statistics.precompute.answers_ahead``): :func:`hide_sets`
+raises :class:`NotStored` instead of computing a missing audit, so that work, which may write,
+stays with the audit jobs and the questions."""
+
+
+class NotStored(Exception):
+    """No stored hide set for this viewer and quarter (only under :data:`STORED_ONLY`)."""
+
+
 def hide_sets(session: Session, principal: Principal, quarter: str) -> hidesets.HideSets:
     """The cells the audit across everything this viewer can fetch for ``quarter`` must hide, by
     area (London and every borough it may see, as one system: London is the sum of the boroughs
@@ -198,6 +209,8 @@ def hide_sets(session: Session, principal: Principal, quarter: str) -> hidesets.
     if hide is not None:
         _PLANS.put(memo, p)  # one answer reads the same quarter's sets for several areas and points
         return hide
+    if STORED_ONLY.get():
+        raise NotStored(quarter)
     mine = solving(p)
     if mine is None:  # this process's worker (or another question) is on it: its answer is the same
         with _solving_lock:

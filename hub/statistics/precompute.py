@@ -180,29 +180,32 @@ def run_pending(
     return Result(computed, skipped, stored)
 
 
-def answers_ahead(read: Callable[[], Iterator[Session]], write: Callable[[], Iterator[Session]] | None = None, *,
-                  stop: threading.Event | None = None) -> int:
+def answers_ahead(read: Callable[[], Iterator[Session]], *, stop: threading.Event | None = None) -> int:
     """Make the default answers of every viewer class (``hub.statistics.service.AHEAD``) for
     every area it may see, its own borough and London first, in this process
-    (``hub.statistics.published``): after the audits, so they read stored hide sets.
+    (``hub.statistics.published``): after the audits, from the stored hide sets only.
 
-    The viewers and areas are read in one ``read`` session; each answer is made in its own
-    ``write`` session (``read`` when none is given), because an answer whose hide set is
-    missing computes and stores it, as a question would: on SQLite a write from a long
-    read-only session fails with "database is locked"."""
-    with contextmanager(read)() as session:
-        plan = []
-        for principal in principals(session):
-            views = joint.visibilities(session, principal)
-            first = [a for a in (principal.gss_code, LONDON) if a is not None]
-            plan += [(principal, a) for a in dict.fromkeys([*first, *views]) if views.get(a) is not None]
+    An answer whose hide set is not stored (an audit skipped because its quarter changed
+    meanwhile) is left to its question: computing it here would write from the worker's read
+    snapshot, which on SQLite fails with "database is locked" while others write."""
     made = 0
-    for principal, area in plan:
-        for name in service.AHEAD:
-            if stop is not None and stop.is_set():
-                return made
-            with contextmanager(write or read)() as session:
-                made += service.ahead(session, principal, name, area)
+    token = joint.STORED_ONLY.set(True)
+    try:
+        with contextmanager(read)() as session:
+            for principal in principals(session):
+                views = joint.visibilities(session, principal)
+                first = [a for a in (principal.gss_code, LONDON) if a is not None]
+                areas = [a for a in dict.fromkeys([*first, *views]) if views.get(a) is not None]
+                for area in areas:
+                    for name in service.AHEAD:
+                        if stop is not None and stop.is_set():
+                            return made
+                        try:
+                            made += service.ahead(session, principal, name, area)
+                        except joint.NotStored:
+                            continue
+    finally:
+        joint.STORED_ONLY.reset(token)
     return made
 
 
@@ -270,7 +273,7 @@ class Worker:
                     log.info("disclosure audits computed ahead: %d computed, %d skipped, %d up to date",
                              result.computed, result.skipped, result.up_to_date)
                     if self.answers:
-                        log.info("statistics answers made ahead: %d", answers_ahead(self.read, self.write, stop=self._stop))
+                        log.info("statistics answers made ahead: %d", answers_ahead(self.read, stop=self._stop))
                     self._seen = state if not result.skipped else None
             except Exception:  # keep serving: questions compute what is missing
                 log.exception("computing disclosure audits ahead failed; questions will compute them")
