@@ -68,10 +68,12 @@ def _strings(value: object) -> Iterator[str]:
 
 def echoed(case: Any, text: str, vocabulary: str = "") -> list[str]:
     """Values the request carried (path, query, body) that the refusal repeats; the hub's own words
-    (a field name, an enum code: anything quoted in ``vocabulary``, the OpenAPI document) are not the sender's."""
+    (a field name, an enum code: anything quoted in ``vocabulary``, the OpenAPI document; the refusal's
+    own error code) are not the sender's."""
     sent = [*_strings(list((case.path_parameters or {}).values())), *_strings(list((case.query or {}).values())),
             *_strings(case.body)]
-    return [s for s in sent if len(s.strip()) >= MIN_ECHO and s in text and f'"{s}"' not in vocabulary]
+    return [s for s in sent if len(s.strip()) >= MIN_ECHO and s in text and f'"{s}"' not in vocabulary
+            and f'"error":"{s}"' not in text.replace('": "', '":"')]  # the hub's own error code ("rejected")
 
 
 def _headers(role: str, credentials: dict[str, Any]) -> dict[str, str]:
