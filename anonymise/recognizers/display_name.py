@@ -93,6 +93,13 @@ RECOGNIZER = RecognizerSpec(
             group=1,
             words=_PLATFORM_WORDS,
         ),
+        Pattern(
+            "cash app tag",
+            r"(?i:\bcash[ ]?app)(?:[ ](?:tag|handle|name|id|is))?[ ]?[:\-]?[ ]?\$[ ]?([A-Za-z][\w]{2,})(?![\w@])",
+            0.6,
+            group=1,
+            words=_PLATFORM_WORDS,
+        ),
     ),
     validate=lambda s: _is_display_name(s),
     gate=rf"{_PLATFORM}|[\"“]",

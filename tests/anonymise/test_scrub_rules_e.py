@@ -116,3 +116,8 @@ def test_a_handle_after_under_and_a_street_after_at() -> None:
 @pytest.mark.parametrize("text", ["arrived at 10 Am", "at 5 PM", "met at 10 Years", "at 3 and then"])
 def test_a_time_or_a_count_after_at_is_no_street(text: str) -> None:
     assert _found("address", text) == []
+
+
+@pytest.mark.parametrize(("text", "tag"), [("- Cash app tag $ QRmiv42.", "QRmiv42"), ("paid on cashapp $jolene", "jolene")])
+def test_a_cash_app_tag_is_a_handle(text: str, tag: str) -> None:
+    assert tag in _found("display_name", text)
