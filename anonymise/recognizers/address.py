@@ -43,7 +43,12 @@ def _address_like(text: str) -> bool:
     return True
 
 
+_ADDRESS_CUE = r"(?:address(?:\s+is)?|addr|lives\s+at|living\s+at|staying\s+at|stays\s+at|resides\s+at|residing\s+at|based\s+at|moved\s+to)"
+"""Words that say a house number and a name follow ("address 9 Greenfield", "staying at 41 Moss")."""
+_CAPS = r"(?-i:[A-Z][\w'’-]+)(?:[ ](?-i:[A-Z][\w'’-]+)){0,2}"
+
 _street_words = required_last_words(_STREET)
+_cue_words = frozenset({"address", "addr", "at", "to"})
 _premises_words = required_last_words(_PREMISES)
 
 RECOGNIZER = RecognizerSpec(
@@ -69,6 +74,21 @@ RECOGNIZER = RecognizerSpec(
             0.6,
             flags=re.IGNORECASE,
             words=frozenset({"the"}),
+        ),
+        Pattern(
+            "number and a name after an address word",
+            rf"\b{_ADDRESS_CUE}\s*:?\s+(?:{_PREMISES}\s+\d+[A-Za-z]?,?\s+)?(\d{{1,4}}[A-Za-z]?,?\s+{_CAPS})",
+            0.6,
+            group=1,
+            flags=re.IGNORECASE,
+            words=_cue_words,
+        ),
+        Pattern(
+            "premises, number and a name",
+            rf"\b{_PREMISES}[ ]\d+[A-Za-z]?,?[ ]\d{{1,4}}[A-Za-z]?,?[ ]{_CAPS}",
+            0.6,
+            flags=re.IGNORECASE,
+            words=_premises_words,
         ),
         Pattern("named street", rf"\b(?-i:{_NAME}){_STREET}\b(?!\s+(?:station|police|market))", 0.55, flags=re.IGNORECASE,
                 words=_street_words),

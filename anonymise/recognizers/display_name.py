@@ -4,7 +4,8 @@
 profile name in lower case, made of ordinary words the word pass keeps, and short dotted handles
 too short for :mod:`~anonymise.recognizers.handle`. After a platform word (and "is", "as", ":"
 or "-"), two to four lower-case words up to a function word or punctuation are a display name;
-one word is not enough ("her insta is private"). Signal, Threads and Messenger are ordinary words
+one word is enough only before punctuation, a line end or "and", after "is", "as" or ":"
+("snap: sunshine."), unless it is a stop word ("her insta is private"). Signal, Threads and Messenger are ordinary words
 too often ("the signal is bad there") to start a lower-case name. Right after a platform word, a token holding a
 dot is a handle. In quotes after a profile word (``Profile 1 "Sweet Lara 21"``, ``Poster "Ewa Cleaning
 Team"``), up to five words are a display name, whatever their case.
@@ -15,6 +16,8 @@ Team"``), up to five words are a display name, whatever their case.
 ['mia.k']
 >>> [t for t in ("his insta is private", "whatsapp is the only way", "on tiktok is a video") if any(RECOGNIZER.find(t))]
 []
+>>> [m.group(1) for m in RECOGNIZER.compiled()[3][0].finditer("snap: sunshine. on insta as princess and on fb as well")]
+['sunshine', 'princess']
 >>> [m.group(1) for m in RECOGNIZER.compiled()[2][0].finditer('Profile 2 "Sweet Lara 21": claims 21, "new in town"')]
 ['Sweet Lara 21']
 """
@@ -47,6 +50,13 @@ _WORD_CHARS = r"[a-z\u00C0-\u024F\u1E00-\u1EFF][a-z0-9'\u00C0-\u024F\u1E00-\u1EF
 _STOP = "|".join(sorted(STOP_WORDS, key=len, reverse=True))
 _WORD = rf"(?!(?:{_STOP})(?![\w'])){_WORD_CHARS}"
 
+_NOT_ONE_NAME = (
+    "well|usual|normal|such|evidence|proof|part|before|above|below|mentioned|requested|said|reported|soon|needed|"
+    "required|shown|ok|okay|yes|none|unknown|nothing|same|unclear|n/a|na|nil|tbc|unk|pending|seized|offline|"
+    "inactive|suspended|removed|screenshot|screenshots|attached|encrypted|locked|unavailable|disabled|verified"
+)
+"""A single word after "insta:" or "on snap as" that is not a name ("on insta as well", "fb: none")."""
+
 _PLATFORM_WORDS = required_last_words(PLATFORM_WORDS)
 
 RECOGNIZER = RecognizerSpec(
@@ -73,6 +83,14 @@ RECOGNIZER = RecognizerSpec(
             r"[\"“]([^\"”\n]{2,40}?)[\"”]",
             0.55,
             group=1,
+        ),
+        Pattern(
+            "one word after a platform word and a colon or as",
+            rf"(?i:\b(?!signal|threads|messenger)){_PLATFORM}(?:[ ](?:is|as|name[ ]is|called)[ ]|[ ]?:[ ]?)"
+            rf"(?!(?:{_NOT_ONE_NAME})(?![\w'])|\d)({_WORD})(?=[ ]?[.,;!?)](?![\w@])|\n|$|[ ](?:and|but|lol|haha|then|so|which|who)(?![\w']))",
+            0.55,
+            group=1,
+            words=_PLATFORM_WORDS,
         ),
     ),
     validate=lambda s: _is_display_name(s),

@@ -44,6 +44,13 @@ RECOGNIZER = RecognizerSpec(
             group=1,
             checked=False,  # the label says it is a reference, however short ("Log 311", "Incident 0417")
         ),
+        Pattern(
+            "driving licence",
+            r"(?<!\w)[A-Z9]{5}\s?\d{6}\s?[A-Z9]{2}\d[A-Z]{2}(?:\s?\d{2})?(?!\w)",
+            0.6,
+            flags=re.IGNORECASE,
+            checked=False,  # "MORGA 753116 SM9IJ": a DVLA licence number, spaced or not
+        ),
         Pattern("letters and digits", r"(?<![\w/.@£$€-])(?=[\w/-]*\d)[^\W_]+(?:[/-][^\W_]+)*(?![\w@]|[/-]\w)", 0.45),
     ),
     validate=lambda s: _reference_like(s),

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from hub.linkage import model
+from hub.linkage import estimate, model
 
 
 @pytest.mark.parametrize("name", ["hub.linkage.model", "hub.linkage.chains", "hub.records.clusters", "anonymise.matchkeys", "anonymise.names"])
@@ -58,3 +58,16 @@ def test_disagreeing_id_numbers_outweigh_a_shared_name_key() -> None:
     result = model.link(model.Keys.from_rows(persons, rows, attributes), threshold=0.99)
     assert (0, 2) not in {(int(a), int(b)) for a, b in zip(result.a, result.b, strict=True)}
     assert np.all(result.probability >= 0.99)
+
+
+def test_a_date_part_level_is_never_likelier_than_namesakes_sharing_that_part() -> None:
+    name_chance = 1 / 1460  # two people of bench/linkage.py share a full name about this often
+    levels = list(estimate.DATE_PART_CHANCE.items())
+    assert {"canon_sorted_ym", "canon_sorted_md", "canon_sorted_dob_digit"} <= {name for name, _ in levels}
+    names = estimate.levels_of("name_dob")
+    tiny = np.full(len(names) + 1, 1e-15)  # EM saw no non-match at any level
+    capped = estimate._cap_chance("name_dob", tiny, name_chance)  # the cap itself is the rule under test
+    for name, chance in levels:
+        assert capped[names.index(name)] >= name_chance * chance * 0.999, name
+    # a level without a date part keeps its 2^-(bits + 6) floor, far below the namesake chance
+    assert capped[names.index("canon_sorted_dob")] < name_chance / 1e6
