@@ -94,7 +94,7 @@ def add_victims(
     summaries.refresh(session, [sub_id])
 
 
-LONDON_RECRUITED: Final = 0.5
+LONDON_RECRUITED: Final = 0.35
 """Share of the seeded incidents whose victim was recruited in London: higher than the demo's, so
 that its corridors publish on a few hundred incidents as they do on the demo's thousands."""
 

@@ -97,6 +97,10 @@ def test_a_london_analyst_sees_borough_to_borough_flows_and_the_premises_ranking
     named = {p for p in pairs if p[0] in london and p[1] in london and p[0] != p[1]}
     assert ("Newham", "Tower Hamlets") in named, pairs.keys()  # the demo's busiest corridor, between two named boroughs
     assert len(named) >= 2, pairs.keys()
+    on_map = set(w.page.locator("svg[data-flow-map] .borough-label").evaluate_all(
+        "els => els.map(e => [...e.querySelectorAll('tspan')].map(t => t.textContent).join(' '))"
+    ))
+    assert {"Newham", "Tower Hamlets"} <= on_map, on_map  # the lines' ends are named on the map
     for pair in named:  # a named flow is published, never small
         assert int(pairs[pair].locator("td.num").first.get_attribute("data-value") or 0) >= 5
     text = w.page.locator("main").inner_text()
@@ -113,6 +117,8 @@ def test_a_london_analyst_sees_borough_to_borough_flows_and_the_premises_ranking
     ranked = w.page.locator("#tbl-premises-hot_food_takeaway tbody tr")
     assert ranked.count() >= 2
     assert ranked.first.locator("td").first.inner_text() == "1"
+    ranks = [r.locator("td").first.inner_text() for r in ranked.all()]
+    assert len([r for r in ranks if r.isdigit()]) >= 2, ranks  # at least two boroughs ranked, ties sharing a rank
     assert w.page.locator("[data-privacy]").count() >= 1
     assert all(u.startswith(hub_url) for u in w.requests)
     assert w.errors == []
