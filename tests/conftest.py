@@ -283,8 +283,7 @@ def make_settings(db: str, tmp_path: Path, **overrides: Any) -> HubSettings:
     return HubSettings(**values)
 
 
-@pytest.fixture
-def chromium_path() -> str:
+def _find_chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
         pytest.skip("browser tests need Debian's chromium (.ci/run installs it)")
@@ -292,13 +291,31 @@ def chromium_path() -> str:
 
 
 @pytest.fixture
-def browser(chromium_path: str) -> Iterator["Browser"]:
-    """Headless Debian Chromium driven by Playwright (no browser download)."""
+def chromium_path() -> str:
+    return _find_chromium()
+
+
+@pytest.fixture(scope="module")
+def _module_chromium() -> Iterator["Browser"]:
+    """One headless Chromium per test module: launching it costs seconds under load.
+    Module scope, not session: Playwright's sync API leaves its event loop set on the thread while it
+    runs, so it must not outlive the browser tests' module (other modules start their own)."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser import CHROMIUM_ARGS
 
     with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        launched = p.chromium.launch(executable_path=_find_chromium(), headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def browser(_module_chromium: "Browser") -> Iterator["Browser"]:
+    """Headless Debian Chromium driven by Playwright (no browser download). Shared by the module's
+    tests, but every context a test opened (its cookies, storage and pages) is closed after it, so no
+    test sees another's state."""
+    assert not _module_chromium.contexts, "a browser test starts with no context open"
+    yield _module_chromium
+    for context in list(_module_chromium.contexts):
+        context.close()

@@ -84,6 +84,14 @@ RECOGNIZER = RecognizerSpec(
             words=_cue_words,
         ),
         Pattern(
+            "number and a name after at",
+            r"(?<![\w'’])(?-i:at)[ ](\d{1,4}[a-z]?[ ](?!(?-i:Am|Pm|Hrs|Mins|Years|Weeks|Days|Months|Times|People|Men|Women)\b)"
+            r"(?-i:[A-Z][a-z][\w'’-]*)(?:[ ](?-i:[A-Z][a-z][\w'’-]*)){0,2})(?![\w'’])",
+            0.5,
+            group=1,
+            words=frozenset({"at"}),
+        ),
+        Pattern(
             "premises, number and a name",
             rf"\b{_PREMISES}[ ]\d+[A-Za-z]?,?[ ]\d{{1,4}}[A-Za-z]?,?[ ]{_CAPS}",
             0.6,

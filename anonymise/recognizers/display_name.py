@@ -53,7 +53,8 @@ _WORD = rf"(?!(?:{_STOP})(?![\w'])){_WORD_CHARS}"
 _NOT_ONE_NAME = (
     "well|usual|normal|such|evidence|proof|part|before|above|below|mentioned|requested|said|reported|soon|needed|"
     "required|shown|ok|okay|yes|none|unknown|nothing|same|unclear|n/a|na|nil|tbc|unk|pending|seized|offline|"
-    "inactive|suspended|removed|screenshot|screenshots|attached|encrypted|locked|unavailable|disabled|verified"
+    "inactive|suspended|removed|screenshot|screenshots|attached|encrypted|locked|unavailable|disabled|verified|"
+    "investigation|review|surveillance|observation|age|control|pressure|threat|duress|watch|scrutiny|another|different"
 )
 """A single word after "insta:" or "on snap as" that is not a name ("on insta as well", "fb: none")."""
 
@@ -86,9 +87,16 @@ RECOGNIZER = RecognizerSpec(
         ),
         Pattern(
             "one word after a platform word and a colon or as",
-            rf"(?i:\b(?!signal|threads|messenger)){_PLATFORM}(?:[ ](?:is|as|name[ ]is|called)[ ]|[ ]?:[ ]?)"
+            rf"(?i:\b(?!signal|threads|messenger)){_PLATFORM}(?:[ ](?:is|as|under|name[ ]is|called)[ ]|[ ]?:[ ]?)"
             rf"(?!(?:{_NOT_ONE_NAME})(?![\w'])|\d)({_WORD})(?=[ ]?[.,;!?)](?![\w@])|\n|$|[ ](?:and|but|lol|haha|then|so|which|who)(?![\w']))",
             0.55,
+            group=1,
+            words=_PLATFORM_WORDS,
+        ),
+        Pattern(
+            "cash app tag",
+            r"(?i:\bcash[ ]?app)(?:[ ](?:tag|handle|name|id|is))?[ ]?[:\-]?[ ]?\$[ ]?([A-Za-z][\w]{2,})(?![\w@])",
+            0.6,
             group=1,
             words=_PLATFORM_WORDS,
         ),

@@ -19,7 +19,7 @@ from anonymise.recognizers.words_gate import required_last_words
 
 PLATFORM_WORDS = (
     r"(?:facebook|fb|insta(?:gram)?|ig|tik\s?tok|snap(?:chat)?|whats\s?app|telegram|twitter|you\s?tube|discord"
-    r"|signal|viber|messenger|threads|onlyfans|only\s?fans|grindr|tinder|badoo|wechat|line\s+app|kik)"
+    r"|signal|viber|messenger|threads|onlyfans|only\s?fans|grindr|tinder|badoo|wechat|line\s+app|kik|cash\s?app)"
 )
 """A platform word (shared with :mod:`~anonymise.recognizers.display_name`)."""
 _PLATFORM = PLATFORM_WORDS + r"(?:'s)?"

@@ -8,9 +8,10 @@ suppressed flow has no value to draw); every drawn figure is also in the table b
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
+from hub.pages.hotspot_map import Label, place_labels
 from hub.statistics.places import boundaries, thames
 from hub.statistics.schemas import Flow
 
@@ -132,6 +133,7 @@ class FlowMap:
     river: list[str]
     lines: list[Line]
     dots: list[Dot]
+    labels: list[Label] = field(default_factory=list)  # the names of the drawn flows' ends on the map, none overlapping
 
 
 class _Projection:
@@ -179,7 +181,11 @@ def flow_map(flows: Sequence[Flow]) -> FlowMap:
     top = max((f.figure.value or 0 for f, _, _ in ends), default=1)
     lines: list[Line] = []
     dots: list[Dot] = []
+    names: dict[str, tuple[float, float]] = {}  # each end inside the map, named once, so a reader can tell the lines apart
     for f, start, stop in ends:
+        for label, point in ((f.origin_label, start), (f.destination_label, stop)):
+            if label not in names and not proj.clamp(*point)[2]:
+                names[label] = proj.xy(*point)
         v = f.figure.value or 0
         width = MIN_STROKE + (MAX_STROKE - MIN_STROKE) * v / top
         title = f"{f.origin_label} → {f.destination_label}: {f.figure.display}"
@@ -198,4 +204,5 @@ def flow_map(flows: Sequence[Flow]) -> FlowMap:
     return FlowMap(
         WIDTH, proj.height, [(b.name, path(b.polygons)) for b in bounds.values()], [path([p]) for p in thames()],
         sorted(lines, key=lambda ln: -ln.width), dots,
+        place_labels([(name, x, y + 22, False) for name, (x, y) in names.items()], WIDTH, proj.height),
     )

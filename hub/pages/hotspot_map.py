@@ -7,7 +7,7 @@ no free place is left to the borough's hover title and the table.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -266,6 +266,34 @@ def place_labels(
     return out
 
 
+def _in_view(every: Iterable[Boundary], proj: _Projection) -> list[Boundary]:
+    """The boundaries whose bounding box reaches into the drawn frame."""
+    frame = (0.0, 0.0, WIDTH, proj.height)
+    return [b for b in every if _overlaps((*proj.xy(b.bbox[0], b.bbox[3]), *proj.xy(b.bbox[2], b.bbox[1])), frame)]
+
+
+def _by_size(bs: Sequence[Boundary]) -> list[Boundary]:
+    """Smallest first, so small boroughs get the first pick of label places."""
+    return sorted(bs, key=lambda b: (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]))
+
+
+def _view(
+    area: str, proj: _Projection, in_view: Sequence[Boundary], *, cells: list[Area], labels: list[Label],
+    legend: list[LegendClass], rated: list[RatedBorough] | None = None,
+) -> MapView:
+    """The map both views share: boundaries in the frame (the area highlighted), the Thames, and the view's own layers."""
+    return MapView(
+        width=WIDTH,
+        height=round(proj.height, 1),
+        boroughs=[(b.gss, b.name, b.gss == area, proj.path(b.polygons)) for b in in_view],
+        river=[proj.path([polygon]) for polygon in thames()],
+        cells=cells,
+        labels=labels,
+        legend=legend,
+        rated=rated,
+    )
+
+
 def hotspot_map(area: str, cells: Sequence[HotspotCell]) -> MapView:
     """The map of one area: London, or one borough with its neighbours around it."""
     every = boundaries()
@@ -282,33 +310,21 @@ def hotspot_map(area: str, cells: Sequence[HotspotCell]) -> MapView:
         )
         for c in cells
     ]
-    in_view = [
-        b for b in every.values()
-        if _overlaps(
-            (*proj.xy(b.bbox[0], b.bbox[3]), *proj.xy(b.bbox[2], b.bbox[1])), (0.0, 0.0, WIDTH, proj.height)
-        )
-    ]
-    by_size = sorted(in_view, key=lambda b: (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]))
+    in_view = _in_view(every.values(), proj)
+    by_size = _by_size(in_view)
     candidates = [(b.name, *_visible_anchor(b, proj), b.gss == area) for b in by_size]
     legend = [
         LegendClass(_shade(low, classes), f"{low} to {high}" if high is not None else f"{low} or more")
         for low, high in classes
     ]
-    return MapView(
-        width=WIDTH,
-        height=round(proj.height, 1),
-        boroughs=[(b.gss, b.name, b.gss == area, proj.path(b.polygons)) for b in in_view],
-        river=[proj.path([polygon]) for polygon in thames()],
-        cells=areas,
-        labels=place_labels(
-            candidates,
-            WIDTH,
-            proj.height,
-            obstacles=[_cell_box(c.cell, proj) for c in cells],
-            focus_spots=_interior(every[area], proj) if area in every else [],
-        ),
-        legend=legend,
+    labels = place_labels(
+        candidates,
+        WIDTH,
+        proj.height,
+        obstacles=[_cell_box(c.cell, proj) for c in cells],
+        focus_spots=_interior(every[area], proj) if area in every else [],
     )
+    return _view(area, proj, in_view, cells=areas, labels=labels, legend=legend)
 
 
 NICE_STEPS: Final = (1.0, 2.0, 2.5, 5.0)
@@ -382,12 +398,7 @@ def rate_map(area: str, rows: Sequence[BoroughRow]) -> MapView:
     by_gss = {r.gss_code: r for r in rows}
     rates = [r.incidents_rate for r in rows if r.incidents_rate is not None]
     classes = rate_classes(rates)
-    in_view = [
-        b for b in every.values()
-        if _overlaps(
-            (*proj.xy(b.bbox[0], b.bbox[3]), *proj.xy(b.bbox[2], b.bbox[1])), (0.0, 0.0, WIDTH, proj.height)
-        )
-    ]
+    in_view = _in_view(every.values(), proj)
     rated = []
     for b in in_view:
         row = by_gss.get(b.gss)
@@ -399,23 +410,15 @@ def rate_map(area: str, rows: Sequence[BoroughRow]) -> MapView:
             shade = _rate_shade(row.incidents_rate, classes)
             display = f"{_per(row.incidents_rate)} incidents per 100,000 residents ({row.incidents.display} incidents)"
         rated.append(RatedBorough(b.gss, b.name, proj.path(b.polygons), shade, display))
-    by_size = sorted(in_view, key=lambda b: (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]))
+    by_size = _by_size(in_view)
     legend = [
         LegendClass(_rate_shade(low, classes), f"{_per(low)} to under {_per(high)}")
         for low, high in classes
     ]
-    return MapView(
-        width=WIDTH,
-        height=round(proj.height, 1),
-        boroughs=[(b.gss, b.name, b.gss == area, proj.path(b.polygons)) for b in in_view],
-        river=[proj.path([polygon]) for polygon in thames()],
-        cells=[],
-        labels=[_boxed(label) for label in place_labels(
-            [(b.name, *_visible_anchor(b, proj), b.gss == area) for b in by_size],
-            WIDTH,
-            proj.height,
-            focus_spots=_interior(every[area], proj) if area in every else [],
-        )],
-        legend=legend,
-        rated=rated,
-    )
+    labels = [_boxed(label) for label in place_labels(
+        [(b.name, *_visible_anchor(b, proj), b.gss == area) for b in by_size],
+        WIDTH,
+        proj.height,
+        focus_spots=_interior(every[area], proj) if area in every else [],
+    )]
+    return _view(area, proj, in_view, cells=[], labels=labels, legend=legend, rated=rated)

@@ -3,8 +3,6 @@
 from collections.abc import Sequence
 from typing import Final, NamedTuple
 
-from scipy.stats import chi2
-
 PER: Final = 100
 LEVEL: Final = 0.95
 METHOD: Final = (
@@ -30,6 +28,9 @@ def poisson_interval(count: int, level: float = LEVEL) -> tuple[float, float]:
     >>> [round(x, 2) for x in poisson_interval(10)]
     [4.8, 18.39]
     """
+    # Imported here, not at the top: scipy.stats adds seconds to every hub start-up.
+    from scipy.stats import chi2
+
     alpha = 1 - level
     lower = 0.0 if count == 0 else float(chi2.ppf(alpha / 2, 2 * count)) / 2
     upper = float(chi2.ppf(1 - alpha / 2, 2 * (count + 1))) / 2

@@ -105,3 +105,19 @@ def test_house_numbers_and_names_without_a_street_word(text: str, address: str) 
 )
 def test_numbers_after_an_address_word_without_a_name_stay(text: str) -> None:
     assert _found("address", text) == []
+
+
+def test_a_handle_after_under_and_a_street_after_at() -> None:
+    assert _found("display_name", "on instagram under sunflower") == ["sunflower"]
+    assert _found("display_name", "on insta under investigation") == []
+    assert "23 Broad" in _found("address", "lives above the shop at 23 Broad")
+
+
+@pytest.mark.parametrize("text", ["arrived at 10 Am", "at 5 PM", "met at 10 Years", "at 3 and then"])
+def test_a_time_or_a_count_after_at_is_no_street(text: str) -> None:
+    assert _found("address", text) == []
+
+
+@pytest.mark.parametrize(("text", "tag"), [("- Cash app tag $ QRmiv42.", "QRmiv42"), ("paid on cashapp $jolene", "jolene")])
+def test_a_cash_app_tag_is_a_handle(text: str, tag: str) -> None:
+    assert tag in _found("display_name", text)

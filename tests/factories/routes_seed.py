@@ -12,6 +12,12 @@ from sqlalchemy.orm import Session
 from anonymise.perturb import record_key
 from hub.models import Incident, IncidentCode, Person, Submission
 from hub.records import summaries
+from partner_client.demo_data.routes import (
+    CORRIDOR_SHARE,
+    COUNTY_LINES_FROM,
+    LONDON_CORRIDORS,
+    TRANSIT,
+)
 from tests.factories.stats_seed import AGREEMENT_ID, pseudonym
 
 ROUTES: Final = (
@@ -86,3 +92,47 @@ def add_victims(
             )
     session.flush()
     summaries.refresh(session, [sub_id])
+
+
+LONDON_RECRUITED: Final = 0.35
+"""Share of the seeded incidents whose victim was recruited in London: higher than the demo's, so
+that its corridors publish on a few hundred incidents as they do on the demo's thousands."""
+
+
+def add_demo_routes(session: Session, seed_: int = 11) -> int:
+    """Routes shaped like the demo's (partner_client.demo_data.routes): most London-recruited
+    people travel one of ``LONDON_CORRIDORS`` (Newham → Tower Hamlets, Croydon → Lambeth, …),
+    British children on county lines along ``COUNTY_LINES_FROM``, the rest from the demo's source
+    countries along its transit routes. A corridor's incident is recorded in the borough it
+    ends in, as the demo's are. Summaries rebuilt; returns incidents given a route. Cheap:
+    no bundles are generated, signed or uploaded, unlike ``make demo``."""
+    rng = random.Random(seed_)
+    corridors = list(LONDON_CORRIDORS)
+    lines = list(COUNTY_LINES_FROM)
+    countries = list(TRANSIT)
+    incidents = session.scalars(select(Incident).order_by(Incident.id)).all()
+    for incident in incidents:
+        incident.transit_countries, incident.exploitation_country = "", "GB"
+        draw = rng.random()
+        if draw < LONDON_RECRUITED:
+            recruited: str | None
+            exploited: str | None
+            if rng.random() < CORRIDOR_SHARE:
+                recruited, exploited = rng.choices(corridors, weights=[LONDON_CORRIDORS[c] for c in corridors])[0]
+                if exploited != incident.la_gss_code:  # as in the demo, recorded where they were exploited
+                    incident.la_gss_code, incident.h3_cell, incident.h3_resolution = exploited, None, None
+            else:
+                recruited, exploited = incident.la_gss_code, None
+            incident.recruitment_country, incident.recruitment_area, incident.exploitation_area = "GB", recruited, exploited
+        elif draw < LONDON_RECRUITED + 0.1:
+            home, county = rng.choices(lines, weights=[COUNTY_LINES_FROM[c] for c in lines])[0]
+            incident.recruitment_country, incident.recruitment_area, incident.exploitation_area = "GB", home, county
+        else:
+            country = rng.choice(countries)
+            routes = TRANSIT[country]
+            transit = rng.choices(list(routes), weights=list(routes.values()))[0]
+            incident.recruitment_country, incident.transit_countries = country, ">".join(transit)
+            incident.recruitment_area = incident.exploitation_area = None
+    session.flush()
+    summaries.rebuild(session)
+    return len(incidents)

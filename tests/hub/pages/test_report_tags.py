@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from sqlalchemy.engine import make_url
 
 from hub.pages import report_pdf
 from hub.pages.pdf_tags import TaggedPdf
@@ -83,17 +84,30 @@ def _tree(pdf: pikepdf.Pdf) -> Node:
     return node(kids[0])
 
 
-@pytest.fixture
-def report(hub: HubUnderTest) -> pikepdf.Pdf:
-    def fill(s: object) -> None:
-        seed(s, per_quarter=30)  # type: ignore[arg-type]
-        add_user(s, "newham.officer", "borough_officer", "lb-newham")  # type: ignore[arg-type]
+@pytest.fixture(scope="module")
+def _reports() -> dict[str, bytes]:
+    """The report's bytes by database engine, made once per module: the tests only read it."""
+    return {}
 
-    hub.arrange(fill)
-    login(hub.client, "newham.officer")
-    response = hub.client.get(f"/api/v1/stats/{NEWHAM}/report.pdf")
-    assert response.status_code == 200
-    return pikepdf.open(io.BytesIO(response.content))
+
+@pytest.fixture
+def report(request: pytest.FixtureRequest, db_url: str, _reports: dict[str, bytes]) -> pikepdf.Pdf:
+    """The Newham report, served by a hub on ``db_url``'s engine (made by the first test on that engine,
+    seeding and rendering take seconds); each test opens its own copy of the bytes."""
+    engine = make_url(db_url).get_backend_name()
+    if engine not in _reports:
+        hub: HubUnderTest = request.getfixturevalue("hub")
+
+        def fill(s: object) -> None:
+            seed(s, per_quarter=30)  # type: ignore[arg-type]
+            add_user(s, "newham.officer", "borough_officer", "lb-newham")  # type: ignore[arg-type]
+
+        hub.arrange(fill)
+        login(hub.client, "newham.officer")
+        response = hub.client.get(f"/api/v1/stats/{NEWHAM}/report.pdf")
+        assert response.status_code == 200
+        _reports[engine] = response.content
+    return pikepdf.open(io.BytesIO(_reports[engine]))
 
 
 def test_the_report_is_marked_tagged_and_in_english(report: pikepdf.Pdf) -> None:

@@ -8,10 +8,11 @@ import pytest
 from playwright.sync_api import Browser
 from sqlalchemy.orm import Session
 
+from anonymise.london import BOROUGHS
 from hub.premises import service as premises
 from tests.browser import SCREENSHOTS, Watched, open_watched
 from tests.factories.accounts import PASSWORD, add_user
-from tests.factories.routes_seed import add_routes
+from tests.factories.routes_seed import add_demo_routes
 from tests.factories.stats_seed import NEWHAM, load_agreement, seed
 from tests.hub.premises.test_indicators import SECRETS, add_quarter, register
 from tests.hub.statistics.test_routes import every_borough_agreement
@@ -30,7 +31,7 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         seed(s, per_quarter=30, seed_=5, with_agreement=False)
         load_agreement(s, every_borough_agreement())  # policies/demo.yaml: the analyst sees every borough from three partners
         add_quarter(s)
-        add_routes(s)
+        add_demo_routes(s)  # the demo's LONDON_CORRIDORS and county lines, without running `make demo`
         premises.import_register(s, [register(Path(directory) / "fhrs.xml")], actor="test")
         add_user(s, "newham.officer", "borough_officer", "lb-newham")
         add_user(s, "analyst", "analyst", "hub-operator")
@@ -44,8 +45,8 @@ def _sign_in(browser: Browser, hub_url: str, user: str) -> Watched:
     w.page.goto(f"{hub_url}/")
     w.page.fill("#username", user)
     w.page.fill("#password", PASSWORD)
-    w.page.click("button[type=submit]")
-    w.page.wait_for_load_state("networkidle")
+    w.page.click("button[type=submit]", timeout=SLOW_MS)  # lands on the overview, whose first load audits every borough shown
+    w.page.wait_for_load_state("networkidle", timeout=SLOW_MS)
     return w
 
 
@@ -90,10 +91,18 @@ def test_a_london_analyst_sees_borough_to_borough_flows_and_the_premises_ranking
     assert response is not None
     assert response.status == 200
     assert w.page.locator("svg[data-flow-map] .flow-line, svg[data-flow-map] .flow-dot").count() >= 1
-    boroughs = {"Newham", "Tower Hamlets", "Camden"}
     rows = w.page.locator("#tbl-routes tbody tr")
-    pairs = [(r.locator("th").inner_text(), r.locator("td").nth(1).inner_text()) for r in rows.all()]
-    assert [p for p in pairs if p[0] in boroughs]
+    pairs = {(r.locator("th").inner_text(), r.locator("td").nth(1).inner_text()): r for r in rows.all()}
+    london = {b.name for b in BOROUGHS}
+    named = {p for p in pairs if p[0] in london and p[1] in london and p[0] != p[1]}
+    assert ("Newham", "Tower Hamlets") in named, pairs.keys()  # the demo's busiest corridor, between two named boroughs
+    assert len(named) >= 2, pairs.keys()
+    on_map = set(w.page.locator("svg[data-flow-map] .borough-label").evaluate_all(
+        "els => els.map(e => [...e.querySelectorAll('tspan')].map(t => t.textContent).join(' '))"
+    ))
+    assert {"Newham", "Tower Hamlets"} <= on_map, on_map  # the lines' ends are named on the map
+    for pair in named:  # a named flow is published, never small
+        assert int(pairs[pair].locator("td.num").first.get_attribute("data-value") or 0) >= 5
     text = w.page.locator("main").inner_text()
     assert "Borough-to-borough flows draw only on the partners whose agreements open every borough" in text
     assert "Not included: Demo Hospital Trust" in text  # partners by their display names, never their ids
@@ -108,6 +117,8 @@ def test_a_london_analyst_sees_borough_to_borough_flows_and_the_premises_ranking
     ranked = w.page.locator("#tbl-premises-hot_food_takeaway tbody tr")
     assert ranked.count() >= 2
     assert ranked.first.locator("td").first.inner_text() == "1"
+    ranks = [r.locator("td").first.inner_text() for r in ranked.all()]
+    assert len([r for r in ranks if r.isdigit()]) >= 2, ranks  # at least two boroughs ranked, ties sharing a rank
     assert w.page.locator("[data-privacy]").count() >= 1
     assert all(u.startswith(hub_url) for u in w.requests)
     assert w.errors == []
