@@ -313,8 +313,12 @@ def _coverage(session: Session, principal: Principal, area: str) -> tuple[Covera
     all_q = sorted({q for qs in sent.values() for q in qs})
     pooled = []
     if scope.sources:
+        hide = _hide(session, principal, area, latest) if latest is not None and visibility.sources else frozenset()
         for name, (filled, total) in sorted(queries.completeness(session, org_id=None, scope=q_scope).items()):
-            pooled.append(figures.share(filled, total, visibility).model_copy(update={"field": name}))
+            share = figures.share(filled, total, visibility)
+            if _gives_back_hidden(name, hide):
+                share = share.model_copy(update={"percent": None, "display": "not available (small numbers)"})
+            pooled.append(share.model_copy(update={"field": name}))
     own = [
         assembly.percent(filled, total, 1).model_copy(update={"field": name})
         for name, (filled, total) in sorted(queries.completeness(session, org_id=principal.org_id, scope=None, quarter=latest).items())
@@ -329,6 +333,19 @@ def _coverage(session: Session, principal: Principal, area: str) -> tuple[Covera
         own=own,
         privacy=figures.privacy(visibility, sent),
     ), _audited("coverage", visibility, latest)
+
+
+def _gives_back_hidden(field: str, hide: frozenset[str]) -> bool:
+    """Whether a pooled share of ``field`` would give back a cell the joint audit hides.
+
+    An incident field's missing count is the very cell its breakdown shows as "not recorded"
+    (``incidents:<field>:not_recorded``) and its total is the headline, so the published total
+    times the percentage (give or take 2.5 points) would bound a hidden cell again.
+    """
+    if not hide or not field.startswith("incidents."):
+        return False
+    column = field.removeprefix("incidents.")
+    return f"incidents:{column}:{figures.NOT_RECORDED}" in hide or "incidents:total" in hide
 
 
 AHEAD: Final[dict[str, Callable[[Session, Principal, str], tuple[BaseModel, published.Audited]]]] = {

@@ -322,3 +322,27 @@ def test_csv_privacy_column_gives_the_partner_count_once(explanations: list[str]
     rows = list(csv.reader(io.StringIO(tables_csv([t], scope="london", quarter=None), newline="")))
     assert rows[0][-1] == "privacy"
     assert [r[-1] for r in rows[1:]] == [privacy, privacy]
+
+
+def test_coverage_withholds_a_share_that_would_give_back_a_cell_the_audit_hides(
+    stats_api: tuple[TestClient, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An incident field's missing count is its breakdown's "not recorded" cell: when the joint
+    audit hides that cell, the coverage percentage (published total times the share, give or take
+    2.5 points) would bound it again, so the share is withheld; other fields stay shown."""
+    from hub.statistics import published, service
+
+    client, _ = stats_api
+    login(client, "newham.officer")
+    published.clear()
+    shown = {f["field"]: f["percent"] for f in client.get(f"/api/v1/stats/{NEWHAM}/coverage").json()["pooled"]}
+    assert shown.get("incidents.source_channel") is not None  # the seed shows it when nothing is hidden
+    others = [k for k, v in shown.items() if v is not None and k != "incidents.source_channel"]
+    assert others
+    monkeypatch.setattr(service, "_hide", lambda *_: frozenset({"incidents:source_channel:not_recorded"}))
+    published.clear()
+    after = {f["field"]: f for f in client.get(f"/api/v1/stats/{NEWHAM}/coverage").json()["pooled"]}
+    assert after["incidents.source_channel"]["percent"] is None
+    assert "not available" in after["incidents.source_channel"]["display"]
+    assert all(after[k]["percent"] == shown[k] for k in others)
+    published.clear()
