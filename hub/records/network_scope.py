@@ -69,9 +69,12 @@ _MOVED: Final = "hub.records.network_scope.moved"
 
 
 def _temporary(session: Session, table: Table) -> Table:
-    """Create (once per connection) and empty the temporary table."""
-    key = "PRIMARY KEY" if table.c.id.primary_key else "NOT NULL"
-    session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name} (id BIGINT {key})"))
+    """Create (once per connection) and empty the temporary table, its columns as ``table`` declares them."""
+    dialect = session.get_bind().dialect
+    columns = ", ".join(
+        f"{c.name} {c.type.compile(dialect)} {'PRIMARY KEY' if c.primary_key else 'NOT NULL'}" for c in table.columns
+    )
+    session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name} ({columns})"))
     session.execute(delete(table))
     return table
 
@@ -171,8 +174,7 @@ def active_submissions(session: Session, agreement_id: str) -> list[str]:
 def _holders(session: Session, agreement_id: str, submission_ids: Collection[str]) -> Any:
     """Active incidents holding a selector (kind and value) that one of these submissions' incidents
     holds: the submissions' distinct values in a temporary table (analysed), joined to the selectors."""
-    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS network_values (kind VARCHAR(16) NOT NULL, selector_key VARCHAR(80) NOT NULL)"))
-    session.execute(delete(_VALUES))
+    _temporary(session, _VALUES)
     for chunk in _chunks(submission_ids):
         session.execute(insert(_VALUES).from_select(
             ["kind", "selector_key"], select(Selector.kind, Selector.selector_key).distinct().where(Selector.submission_id.in_(chunk))))
