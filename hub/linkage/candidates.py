@@ -155,7 +155,7 @@ def _kind_pairs(keys: Keys, max_group: int) -> dict[str, KindPairs]:
 ONE_TOKEN: Final = KeyKind.token_deletion_dob.value
 """The one-token key: it proposes a pair only where a side holds no full name (:func:`_one_token_pairs`)."""
 
-ONE_TOKEN_LEVEL: Final = "one_token_dob"
+ONE_TOKEN_LEVEL: Final = "one_token_dob"  # noqa: S105 - the name of a level, not a secret
 """The name-and-date level of a pair the one-token key proposed (hub-side, no key of its own): placed
 before the weak levels, so its u is learnt from these pairs alone, not from every pair of namesakes or
 twins that share one token."""
