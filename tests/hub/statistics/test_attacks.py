@@ -140,7 +140,7 @@ def test_reupload_flip_point_probing_recovers_no_count() -> None:
 
 
 def _withdrawal_recoveries(publish_: Publish, trials: int = 2000) -> float:
-    """Attack 4: figures before and after a partner withdraws its small share s (1..4) of a cell."""
+    """Attack 4 on one cell: figures before and after a partner withdraws its small share s (1..4)."""
     rng = random.Random(4)
     hits = 0
     for _ in range(trials):
@@ -154,6 +154,99 @@ def test_before_and_after_a_withdrawal_gives_no_exact_share() -> None:
     # rounding alone hides most shares (0 or 5 are the only differences); perturbation keeps it
     # at chance: the difference says nothing more than "some", whatever s was
     assert _withdrawal_recoveries(_perturbed) < 0.15
+
+
+Window = tuple[int, int | None]
+
+
+def _preimages(publish_: Publish) -> dict[int, Window]:
+    """What each published value says of its count, for an intruder who knows the method and
+    not the keys: the least and greatest count any key publishes as that value (the window of
+    rounding is the 5 counts around it; of the ptable, ``anonymise.intervals.window``)."""
+    seen: dict[int, Window] = {}
+    for n in range(RULES.min_count, 130):
+        for p in {publish_(n, key) for key in range(KEY_RANGE)}:
+            lo, hi = seen.get(p, (n, n))
+            seen[p] = (min(lo, n), max(n, hi if hi is not None else n))
+    return seen
+
+
+Model = tuple[Publish, dict[int, Window]]
+
+
+def _model(publish_: Publish) -> Model:
+    return publish_, _preimages(publish_)
+
+
+def _ages(cells: tuple[int, int, int], keys: tuple[int, int, int], model: Model) -> dict[int, Window]:
+    """The intruder's exact interval for adults (1) and "age not recorded" (3) from victims
+    = adults + children + not recorded,
+    adults and children as published and "not recorded" as "fewer than 5" (or 0), knowing the
+    method (rounding: the 5 counts a value rounds from; perturbation: ``window``)."""
+    publish_, seen = model
+
+    def shown(n: int, key: int) -> Window:
+        return (0, 0) if n == 0 else ((1, RULES.min_count - 1) if n < RULES.min_count else seen[publish_(n, key)])
+
+    adults, children, unknown = cells
+    total, *parts = shown(sum(cells), sum(keys)), shown(adults, keys[0]), shown(children, keys[1]), shown(unknown, keys[2])
+    out = {}
+    for i in (0, 2):  # one line: the exact integer interval of a member is its box cut by the line (as intervals() finds)
+        others = [w for j, w in enumerate(parts) if j != i]
+        lo = max(parts[i][0], total[0] - sum(_hi(w) for w in others))
+        hi = min(_hi(parts[i]), _hi(total) - sum(w[0] for w in others))
+        out[i + 1] = (lo, hi)
+    return out
+
+
+def _hi(w: Window) -> int:
+    assert w[1] is not None
+    return w[1]
+
+
+def _pinned_withdrawals(model: Model, trials: int = 4000) -> int:
+    """Attack 4 as the issue ran it: before and after a partner withdraws its submission (a few
+    adults and children, and s of the 1..4 "age not recorded"), "not recorded" pinned by the
+    bounds across tables both times gives the withdrawing partner's exact small share s."""
+    rng = random.Random(4)
+    hits = 0
+    for _ in range(trials):
+        cells = (rng.randrange(10, 60), rng.randrange(5, 30), rng.randrange(1, 5))
+        share = (rng.randrange(0, 5), rng.randrange(0, 3), rng.randrange(1, cells[2] + 1))
+        keys = (rng.randrange(KEY_RANGE), rng.randrange(KEY_RANGE), rng.randrange(KEY_RANGE))
+        share_keys = (rng.randrange(KEY_RANGE), rng.randrange(KEY_RANGE), rng.randrange(KEY_RANGE))
+        before = _ages(cells, keys, model)[3]
+        after = _ages(
+            (cells[0] - share[0], cells[1] - share[1], cells[2] - share[2]),
+            (keys[0] - share_keys[0], keys[1] - share_keys[1], keys[2] - share_keys[2]), model,
+        )[3]
+        hits += before[0] == before[1] and after[0] == after[1] and before[0] - after[0] == share[2]
+    return hits
+
+
+def test_before_and_after_a_withdrawal_pinned_cells_give_no_share() -> None:
+    assert _pinned_withdrawals(_model(_rounded)) > 40  # the control: deterministic rounding gives the exact share
+    assert _pinned_withdrawals(_model(_perturbed)) == 0
+
+
+def _own_subtractions(model: Model, trials: int = 4000) -> int:
+    """Attack 6 as the issue ran it: a provider holding ``own`` of the adults subtracts them from
+    the adults cell, pinned by the bounds across tables, and gets the other partners' exact count,
+    which should only ever appear rounded (others >= 5: a smaller part is hidden outright)."""
+    rng = random.Random(6)
+    hits = 0
+    for _ in range(trials):
+        cells = (rng.randrange(10, 60), rng.randrange(5, 30), rng.randrange(1, 5))
+        own = rng.randrange(0, cells[0] - RULES.min_count + 1)
+        keys = (rng.randrange(KEY_RANGE), rng.randrange(KEY_RANGE), rng.randrange(KEY_RANGE))
+        lo, hi = _ages(cells, keys, model)[1]
+        hits += lo == hi and lo - own == cells[0] - own
+    return hits
+
+
+def test_own_record_subtraction_from_a_pinned_cell_gives_no_exact_count() -> None:
+    assert _own_subtractions(_model(_rounded)) > 40  # the control: with rounding the others' adults come out exact
+    assert _own_subtractions(_model(_perturbed)) == 0
 
 
 def test_own_record_subtraction_from_a_perturbed_cell_is_not_exact() -> None:
