@@ -291,3 +291,36 @@ def test_rounding_bounds_across_tables_cannot_pin_a_small_cell() -> None:
         lo = max(1, (pv - 2 * b + 1) - (pa + 2 * b - 1) - (pc + 2 * b - 1))
         hi = min(RULES.min_count - 1, (pv + 2 * b - 1) - (pa - 2 * b + 1) - (pc - 2 * b + 1))
         assert (lo, hi) == (1, RULES.min_count - 1)
+
+
+def _victim_and_suspect(order: int) -> dict[str, Any]:
+    """40 incidents where one person is a potential victim in the first incident and a suspect in
+    the second (the same match keys and linkage keys); ``order`` -1 stores the records reversed,
+    so the suspect's row comes first."""
+    tables = make_tables(40, seed=1)
+    victim = next(p for p in tables["persons"] if p.role == "potential_victim")
+    suspect = next(p for p in tables["persons"] if p.role == "suspect" and p.incident_pid != victim.incident_pid)
+    same = {k: getattr(victim, k) for k in ("mk_name_dob", "mk_initial_surname_dob", "mk_sorted_tokens_yob", "mk_surname_dob_sex")}
+    tables["persons"] = [p.model_copy(update=same) if p is suspect else p for p in tables["persons"]]
+    keys = {k.kind: k.key_pid for k in tables["person_keys"] if (k.incident_pid, k.person_seq) == (victim.incident_pid, victim.person_seq)}
+    tables["person_keys"] = [
+        k.model_copy(update={"key_pid": keys[k.kind]}) if (k.incident_pid, k.person_seq) == (suspect.incident_pid, suspect.person_seq) else k
+        for k in tables["person_keys"]
+    ]
+    return {name: list(records)[::order] for name, records in tables.items()}
+
+
+def test_a_person_seen_as_victim_and_suspect_keeps_one_role_whatever_the_row_order(hub: HubUnderTest, partner: FakePartner) -> None:
+    """Issue 12: a person both victim and suspect took the role of the lowest row id, so an
+    identical re-upload moved London's repeat suspects 107 -> 109. The role is a function of the
+    records: the same records stored in the opposite order give the same repeat figures."""
+    token: str = hub.arrange(add_user_token, partner.org_id, "borough_officer")
+    assert hub.upload(partner, partner.bundle(_victim_and_suspect(1))).status_code == 201
+    before = _everything(hub, token)
+    repeats = {f["key"]: f for f in before["repeats"]["table"]["rows"]}
+    assert repeats["victims_repeat"]["suppressed"] == "small", "the one repeat person counts as a potential victim"
+    assert repeats["suspects_repeat"]["value"] == 0
+    again = hub.upload(partner, partner.bundle(_victim_and_suspect(-1)))  # the suspect's row stored first
+    assert again.status_code == 201
+    assert again.json()["receipt"]["supersedes"]
+    assert _everything(hub, token) == before
