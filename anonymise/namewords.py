@@ -56,6 +56,8 @@ _AGE_AFTER: Final = re.compile(r"\s*\(\d{1,2}\s*(?:[MFmf]|yrs?|y/?o)?\)")
 """A name followed by an age: "Precious (15)", "Will (17M)"."""
 _FOREIGN_LETTERS: Final = re.compile(r"[^\x00-\x7fàâçèéêëîïôûùüÿæœ]")
 _SENTENCE_END: Final = re.compile(r"[.!?:;\n•\-–—*(\[\"“]\s*$|^\s*$")
+_APOSTROPHE: Final = re.compile(r"['’]")
+_CLAUSE_END: Final = re.compile(r"[.!?;\n]")
 
 TITLES: Final = frozenset(
     _words("""mr mrs ms miss mx dr prof sir madam lady lord rev pc dc ds di sgt insp cllr
@@ -413,12 +415,12 @@ class NameWords:
         def end_of(k: int) -> int:
             return tokens[k][1]
 
-        parts = [p for p in re.split(r"['’]", folded) if p]
+        parts = [p for p in _APOSTROPHE.split(folded) if p]
         if folded in _place_words() and i and tokens[i - 1][3] in NAMING:
             return Verdict.name, "after a naming word"  # "a man called Bolton", "known as Pali"
         if folded in self.domain or (parts and all(p in self.domain for p in parts)):
             return _DOMAIN
-        if i and not re.search(r"[.!?;\n]", text[tokens[i - 1][1] : start]):
+        if i and not _CLAUSE_END.search(text, tokens[i - 1][1], start):
             place_word = tokens[i - 1][3]
             if folded in _one_word_countries() and place_word in _PLACE_WORDS:
                 return Verdict.keep, "a country after a place word"
@@ -447,7 +449,7 @@ class NameWords:
         # An ordinary word: a title, kinship or naming word before it makes it a name ("aunty Comfort").
         before = [t[3] for t in tokens[max(0, i - 2) : i]]
         gap = text[tokens[i - 1][1] : start] if i else ""
-        prev = before[-1] if before and not re.search(r"[.!?;\n]", gap) else ""
+        prev = before[-1] if before and not _CLAUSE_END.search(gap) else ""
         titled = prev in TITLES and (style is not CaseStyle.mixed or capital)
         if titled and (folded not in lex.common or prev in HONORIFICS):
             return Verdict.name, f"after '{prev}'"

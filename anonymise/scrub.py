@@ -47,6 +47,8 @@ _NER_BATCH: Final = 64
 _POSSESSIVE: Final = re.compile(r"['’]s?$")
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+")
 _PLACEHOLDER: Final = re.compile(r"<[A-Z_]+_[0-9]+>")
+_WORDS: Final = re.compile(r"\w+")
+_WORDS_2: Final = re.compile(r"\w{2,}")
 _PLACEHOLDER_ENTITIES: Final = {"NER_ORG_AS_PERSON": "PERSON"}
 _SENTENCE: Final = re.compile(r"[^.!?\n]+[.!?]*\n?|\n")
 _NER_KEEPS: Final = frozenset({"GPE", "LOC", "NORP"})
@@ -374,7 +376,7 @@ def _looks_like_name(text: str) -> bool:
 
 
 def _link_to_known(span: Span, text: str, known: KnownIdentifiers) -> Span:
-    for token in re.findall(r"\w+", FoldedText(text[span.start : span.end]).folded):
+    for token in _WORDS.findall(FoldedText(text[span.start : span.end]).folded):
         key = known.name_tokens.get(token)
         if key is not None:
             return Span(span.start, span.end, span.entity, span.score, span.priority, key)
@@ -476,7 +478,7 @@ def _render(text: str, spans: list[Span]) -> tuple[str, list[Entity]]:
             pieces.append(f"<AGE_{_band_label(span.key)}>")
             continue
         key = span.key or FoldedText(text[span.start : span.end]).folded
-        tokens = re.findall(r"\w{2,}", FoldedText(text[span.start : span.end]).folded) if entity in _NAMEISH else []
+        tokens = _WORDS_2.findall(FoldedText(text[span.start : span.end]).folded) if entity in _NAMEISH else []
         number = numbers.get(entity, {}).get(key)
         if number is None and len(tokens) == 1 and not span.key.startswith("known-person-") and tokens[0] in person_tokens:
             entity, number = person_tokens[tokens[0]]  # "Ardita" after "Ardita Hoxha": the same person

@@ -3,15 +3,12 @@
 import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
+from anonymise.recognizers.prefilters import alternation
 from anonymise.recognizers.words_gate import required_last_words
 
-_STREET = (
-    r"(?:road|rd|street|st|avenue|ave|lane|ln|close|cl|way|drive|dr|court|ct|place|pl|gardens|gdns|"
-    r"crescent|cres|terrace|grove|hill|park|square|sq|mews|row|walk|parade|rise|vale|green|"
-    r"broadway|lanes|villas|cottages|buildings|estate|industrial estate|trading estate|business park|retail park|house|towers?|heights|wharf|yard|passage|gate|approach|"
-    r"side|quay|pavement|market|circus|boulevard|embankment|promenade|esplanade|croft|chase|dene|wynd|meadows?|orchard|view|"
-    r"clse|cls|crt|cresc|grv|trce|pde|gdn|strt|raod|lne|drv|ind est|trading est|bldgs|bldg|blds)"
-)
+_STREET_WORDS = ["road", "rd", "street", "st", "avenue", "ave", "lane", "ln", "close", "cl", "way", "drive", "dr", "court", "ct", "place", "pl", "gardens", "gdns", "crescent", "cres", "terrace", "grove", "hill", "park", "square", "sq", "mews", "row", "walk", "parade", "rise", "vale", "green", "broadway", "lanes", "villas", "cottages", "buildings", "estate", "industrial estate", "trading estate", "business park", "retail park", "house", "towers?", "heights", "wharf", "yard", "passage", "gate", "approach", "side", "quay", "pavement", "market", "circus", "boulevard", "embankment", "promenade", "esplanade", "croft", "chase", "dene", "wynd", "meadows?", "orchard", "view", "clse", "cls", "crt", "cresc", "grv", "trce", "pde", "gdn", "strt", "raod", "lne", "drv", "ind est", "trading est", "bldgs", "bldg", "blds"]
+_STREET = alternation(_STREET_WORDS)
+"""A street-type word, in this order; grouped by first letter (speed only: the same matches)."""
 _PREMISES = r"(?:flat|apartment|apt|unit|room|plot|block|studio|bedsit|caravan|cabin|chalet|annexe|annex|pitch|berth)"
 _NAME = r"(?:[A-Z][\w'’-]+\s+){1,3}"
 _BUILDING = r"(?-i:(?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+),\s+"

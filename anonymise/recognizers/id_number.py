@@ -15,6 +15,11 @@ import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
 
+_NON_WORD = re.compile(r"\W")
+_LETTER_FIRST = re.compile(r"[A-Za-z]")
+_SIX_DIGITS = re.compile(r"\d{6,}")
+_LETTERS_TWO_DIGITS = re.compile(r"[A-Za-z]+\d{2}")
+
 _LABEL_WORDS = "NHS|NI|NO|TEL|MOB|REF|CAD|PNC|DOB|ACC|URN|CRN|NRM|ARC|HO|PP|A/C"
 """Words before a number that label it and are no part of it ("NHS 450 227 9163")."""
 _COUNTRY_CODES = (
@@ -54,7 +59,7 @@ RECOGNIZER = RecognizerSpec(
         Pattern("letters and digits", r"(?<![\w/.@£$€-])(?=[\w/-]*\d)[^\W_]+(?:[/-][^\W_]+)*(?![\w@]|[/-]\w)", 0.45),
     ),
     validate=lambda s: _reference_like(s),
-    normalise=lambda s: re.sub(r"\W", "", s.upper()),
+    normalise=lambda s: _NON_WORD.sub("", s.upper()),
     gate=r"\d",
     priority=20,
 )
@@ -77,10 +82,10 @@ def _reference_like(text: str) -> bool:
         return False
     digits = sum(c.isdigit() for c in text)
     if " " in text:
-        return digits >= 7 or (digits >= 4 and bool(re.match(r"[A-Za-z]", text)))
+        return digits >= 7 or (digits >= 4 and bool(_LETTER_FIRST.match(text)))
     letters = sum(c.isalpha() for c in text)
     if _NOT_A_REFERENCE.fullmatch(text):
         return False
     if letters == 0:
-        return digits >= 6 or (digits >= 5 and "/" not in text) or bool(re.search(r"\d{6,}", text))
-    return digits >= 3 or (digits >= 2 and letters >= 4 and not re.fullmatch(r"[A-Za-z]+\d{2}", text))
+        return digits >= 6 or (digits >= 5 and "/" not in text) or bool(_SIX_DIGITS.search(text))
+    return digits >= 3 or (digits >= 2 and letters >= 4 and not _LETTERS_TWO_DIGITS.fullmatch(text))

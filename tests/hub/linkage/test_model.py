@@ -71,3 +71,14 @@ def test_a_date_part_level_is_never_likelier_than_namesakes_sharing_that_part() 
         assert capped[names.index(name)] >= name_chance * chance * 0.999, name
     # a level without a date part keeps its 2^-(bits + 6) floor, far below the namesake chance
     assert capped[names.index("canon_sorted_dob")] < name_chance / 1e6
+
+
+def test_a_model_stored_over_other_name_and_date_levels_is_refitted() -> None:
+    rows, _, persons, attributes = _population(50, seed=6)
+    fitted = model.link(model.Keys.from_rows(persons, rows, attributes), threshold=0.9).model
+    stored = fitted.parameters()
+    assert model.Model.from_parameters(stored) is not None
+    # a model stored before a level was added (here: one level fewer) would score the wrong levels
+    older = {**stored, "name_dob_levels": list(estimate.levels_of("name_dob"))[:-1]}
+    assert model.Model.from_parameters(older) is None
+    assert model.Model.from_parameters({k: v for k, v in stored.items() if k != "name_dob_levels"}) is None
