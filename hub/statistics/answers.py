@@ -134,8 +134,8 @@ def routes_body(session: Session, principal: Principal, area: str, quarter: str,
 def coverage_body(session: Session, area: str, quarter: str, visibility: Visibility) -> dict[str, object]:
     """The pooled coverage shares of ``quarter`` as the linked audit reads them, before its hide set:
     every field (each code field too, filled or not, so London's cells and the boroughs' line up)
-    and the published totals, the persons' included, which no page shows (the audit assumes the
-    intruder knows it)."""
+    and the published totals: the persons', which no page shows, and the incidents' even where the
+    headline is hidden (the audit assumes the intruder knows both)."""
     counts = queries.completeness(session, org_id=None, scope=Scope(area, visibility.sources, quarter))
     incidents = counts[queries.COMPLETENESS_FIELDS[0]].total
     persons = counts[queries.PERSON_COMPLETENESS[0]].total
@@ -144,6 +144,6 @@ def coverage_body(session: Session, area: str, quarter: str, visibility: Visibil
     pooled = [figures.share(filled, total, visibility).model_copy(update={"field": name}) for name, (filled, total) in sorted(counts.items())]
     return {
         "pooled": [s.model_dump() for s in pooled],
-        "totals": {"persons": protect_series([persons], visibility).cells[0].value},
+        "totals": {name: protect_series([n], visibility).cells[0].value for name, n in (("incidents", incidents), ("persons", persons))},
         "privacy": figures.privacy(visibility, visibility.providers).model_dump(),
     }

@@ -163,7 +163,7 @@ def _coverage(c: Constraints, body: Mapping[str, Any], m: int, b: int, incidents
     rest's``. The persons total is not published; an audit body may give it (``totals``), so the
     audit assumes the intruder knows it. A share shown below 100 % says its missing count is
     shown too (a zero gives 100 %), so at least ``m``."""
-    totals: dict[str, int | None] = {"incidents": incidents, **(body.get("totals") or {})}
+    totals: dict[str, int | None] = {"incidents": incidents, **{k: v for k, v in (body.get("totals") or {}).items() if v is not None}}
     shares = [s for s in body.get("pooled", []) if s["field"].partition(".")[0] in ("incidents", "persons")]
     if any(s["field"].startswith("persons.") for s in shares):
         c.line([c.var("potential victims:total"), c.var("persons:not_victims")], c.var("persons:total"))
