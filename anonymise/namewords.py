@@ -441,8 +441,9 @@ class NameWords:
         if not ordinary:
             if style is CaseStyle.mixed and surface.isupper() and len(surface) <= 4 and not is_name:
                 return Verdict.acronym, "short capitals"
-            if style is CaseStyle.mixed and not capital and len(folded) >= 6 and not is_name and self._typo(folded):
-                return Verdict.keep, "typo of an ordinary word"
+            after_platform = _after_platform(text, tokens, i)
+            if style is CaseStyle.mixed and not capital and len(folded) >= 6 and not is_name and not after_platform and self._typo(folded):
+                return Verdict.keep, "typo of an ordinary word"  # but "fb costel enache" is a profile name, not a typo
             if folded in lex.proper and not is_name:
                 return Verdict.proper, "proper noun in no name list"
             return (Verdict.name, "in a name list") if is_name else (Verdict.unknown, "not an ordinary word")
@@ -571,6 +572,9 @@ _COVERED: Final = (Verdict.keep, "covered")
 _PLACE: Final = (Verdict.keep, "a place of several words")
 _NICKNAME: Final = (Verdict.name, "a nickname in quotes")
 _CUES: Final = TITLES | NAMING | {"as", "is"}
+_PLATFORM_TOKENS: Final = frozenset(_words("fb facebook insta instagram ig tiktok snap snapchat whatsapp telegram twitter wechat viber"))
+"""Platform words: what follows one is a profile name, whatever it looks like ("fb costel enache")."""
+_PROFILE_GAP: Final = re.compile(r"[ ]?[:\-–]?[ ]")
 
 
 @functools.cache
@@ -603,6 +607,17 @@ def _place_tokens(text: str, tokens: list[tuple[int, int, str, str]]) -> set[int
             if len({w[2][:1].isupper() for w in words if w[3] not in ("and", "upon", "on", "the", "le", "de")}) == 1:
                 found.update(range(i, k + 1))
     return found
+
+
+def _after_platform(text: str, tokens: list[tuple[int, int, str, str]], i: int) -> bool:
+    """Whether token i is the first or second word right after a platform word ("fb costel enache", "insta: maria")."""
+    for back in (1, 2):
+        k = i - back
+        if k < 0 or not all(_PROFILE_GAP.fullmatch(text, tokens[m][1], tokens[m + 1][0]) for m in range(k, i)):
+            return False
+        if tokens[k][3] in _PLATFORM_TOKENS:
+            return True
+    return False
 
 
 def _same_case(a: str, b: str) -> bool:

@@ -21,6 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from anonymise.generalise import age_band
 from anonymise.known import FoldedText, KnownIdentifiers
+from anonymise.lexicon import lexicon
 from anonymise.namewords import CaseStyle, Decision, NameWords, Verdict, WordFind, domain_words
 from anonymise.nlp import DEFAULT_NER_MODEL, load_ner, ner_model_installed
 from anonymise.normalise import fold
@@ -397,7 +398,10 @@ def _repeat_mentions(spans: Sequence[Span], text: str, style: CaseStyle = CaseSt
     ``will``); in a note without capitals in any case.
     """
     words: dict[str, tuple[str, str]] = {}
+    loose: dict[str, tuple[str, str]] = {}
+    """In a normally written note, the folded form of a found word that is no ordinary word: "costel" after "Costel"."""
     domain = domain_words()
+    ordinary = lexicon().ordinary
     for span in spans:
         business = span.entity == "BUSINESS"
         if (span.entity in _NAMEISH and not span.key.startswith("known-person-")) or business:
@@ -409,11 +413,18 @@ def _repeat_mentions(spans: Sequence[Span], text: str, style: CaseStyle = CaseSt
                     if business and (len(word) < 4 or lower in TYPE_TOKENS):
                         continue  # "Stellar" of "Stellar Workforce" again is the business; "Workforce" is anyone's
                     words.setdefault(word if style is CaseStyle.mixed else lower, (span.entity, span.key))
+                    if (
+                        style is CaseStyle.mixed and not business and span.rule not in GUARD_RULES and len(lower) >= 4
+                        and lower not in ordinary and lower.removesuffix("s") not in ordinary
+                    ):  # a name found for a reason (a list, a cue, a pattern), not only because nothing vouched for it
+                        loose.setdefault(lower, (span.entity, span.key))
     if not words:
         return []
     found = []
     for m in _NAME_WORD.finditer(text):
         seen = words.get(m[0] if style is CaseStyle.mixed else fold(m[0]))
+        if seen is None and loose and not m[0][:1].isupper():
+            seen = loose.get(fold(m[0]))
         if seen is not None:
             found.append(Span(m.start(), m.end(), seen[0], 0.6, PRIORITY_NER - 2, seen[1], "repeat"))
     return found
