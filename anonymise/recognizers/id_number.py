@@ -56,6 +56,21 @@ RECOGNIZER = RecognizerSpec(
             flags=re.IGNORECASE,
             checked=False,  # "MORGA 753116 SM9IJ": a DVLA licence number, spaced or not
         ),
+        Pattern(
+            "part of a number",
+            r"\b(?i:passport|pp|number|no\.?|num|brp|arc|licen[cs]e|ref(?:erence)?|id|nhs|ni|phone|mobile|mob|tel|visa|permit|plate|reg)"
+            r"\s+(?:\w+\s+)?(?i:ending|ends|starting|starts|begins|beginning)(?:\s+(?i:in|with))?\s*:?\s*(\d{3,}[A-Za-z]?)\b",
+            0.5,
+            group=1,
+            checked=False,  # "passport number ending 4471": part of a number still narrows a person down
+        ),
+        Pattern(
+            "last digits",
+            r"\b(?i:last|first)\s+(?:\d|two|three|four|five|six)\s+(?i:digits|numbers)(?:\s+(?i:are|were|is))?\s*:?\s*(\d{3,6})\b",
+            0.5,
+            group=1,
+            checked=False,
+        ),
         Pattern("letters and digits", r"(?<![\w/.@£$€-])(?=[\w/-]*\d)[^\W_]+(?:[/-][^\W_]+)*(?![\w@]|[/-]\w)", 0.45),
     ),
     validate=lambda s: _reference_like(s),

@@ -169,3 +169,33 @@ def test_a_found_name_that_is_an_ordinary_word_stays_case_sensitive(scrubber: Sc
     out = _out(scrubber, text)
     assert "Rose" not in out
     assert "She will rose early" in out
+
+
+# Part of a number: "passport number ending 4471", "last four digits 3321".
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("passport number ending 4471, held by the agent", "4471"),
+        ("BRP ending 8812", "8812"),
+        ("the number ends with 7731.", "7731"),
+        ("his phone number starting 07700 9", "07700"),
+        ("she gave the last four digits 3321 only", "3321"),
+    ],
+)
+def test_part_of_an_identifier_is_removed(scrubber: Scrubber, text: str, digits: str) -> None:
+    assert digits in _found("id_number", text)
+    assert digits not in _out(scrubber, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The shift ending 2200 was the last one; she paid 300 for it.",
+        "Her number ending up with the boss worried her at 10:30.",
+        "It starts with 3 visits a week and ends in May.",
+    ],
+)
+def test_endings_without_an_identifier_word_keep_their_numbers(text: str) -> None:
+    assert [s for s in _found("id_number", text) if s in ("2200", "300", "3")] == []
