@@ -38,6 +38,7 @@ class KeyKind(StrEnum):
     canon_sorted_dob_dm = "canon_sorted_dob_dm"
     canon_sorted_near_dob = "canon_sorted_near_dob"
     canon_sorted_dob_digit = "canon_sorted_dob_digit"
+    prefix_sorted_dob = "prefix_sorted_dob"
     token_deletion_dob = "token_deletion_dob"  # noqa: S105 - the name of a key kind, not a secret
     canon_sorted_ym = "canon_sorted_ym"
     canon_sorted_md = "canon_sorted_md"
@@ -76,6 +77,7 @@ KEY_SPECS: Final[dict[KeyKind, KeySpec]] = {
     KeyKind.canon_sorted_dob_dm: KeySpec("strong", "name_dob", "sorted tokens + year and the day and month in either order: day and month transposed"),
     KeyKind.canon_sorted_near_dob: KeySpec("strong", "name_dob", "sorted tokens + the date of birth in two-day steps, both phases (two values): a day off by one, across a month end too"),
     KeyKind.canon_sorted_dob_digit: KeySpec("strong", "name_dob", "sorted tokens + the eight digits of the date of birth with one digit deleted (each in turn, eight values): one digit mistyped, or two neighbours swapped"),
+    KeyKind.prefix_sorted_dob: KeySpec("strong", "name_dob", "the first three letters of every name token (transliterations folded), sorted + date of birth: a nickname that shortens the name (Abi/Abigail, Klodi/Klodian), a slip after the third letter of any token, both"),
     KeyKind.token_deletion_dob: KeySpec("weak", "name_dob", "any one name token, with one letter deleted or none (each token and letter in turn, several values) + date of birth: the other name replaced, blank or misspelt too"),
     KeyKind.canon_sorted_ym: KeySpec("weak", "name_dob", "sorted tokens + year and month of birth: a wrong day; joins namesakes born the same month"),
     KeyKind.canon_sorted_md: KeySpec("weak", "name_dob", "sorted tokens + day and month of birth: a wrong year; joins namesakes sharing a birthday"),
@@ -102,6 +104,7 @@ NAME_DOB_LEVELS: Final[tuple[str, ...]] = (
     "canon_deletion_dob",
     "canon_sorted_dob_dm",
     "canon_sorted_near_dob",
+    "prefix_sorted_dob",
     "canon_sorted_dob_digit",
     "given_surname_initial_dob",
     "initial_surname_dob",
@@ -141,6 +144,21 @@ def _deletions(text: str) -> list[str]:
     if len(text) > _MAX_DELETION_LENGTH:
         return [text]
     return list(dict.fromkeys([text, *(text[:i] + text[i + 1:] for i, c in enumerate(text) if c != " ")]))
+
+
+def _sorted_deletions(joined: str) -> list[str]:
+    """:func:`_deletions` of sorted tokens, and each deletion's tokens sorted again where a deleted or
+    swapped first letter changed their order (*Arben Gashi* / *Raben Gashi*: ``aben gashi``).
+
+    >>> "aben gashi" in _sorted_deletions("gashi raben"), _sorted_deletions("al bo")[:3]
+    (True, ['al bo', 'l bo', 'a bo'])
+    """
+    out = _deletions(joined)
+    return list(dict.fromkeys([*out, *(" ".join(sorted(text.split())) for text in out)]))
+
+
+_PREFIX: Final = 3
+"""Letters of each token kept by ``prefix_sorted_dob``."""
 
 
 def _near(day: date) -> list[str]:
@@ -191,11 +209,12 @@ def key_texts(
         out[KeyKind.metaphone_dob] = [(_codes(tokens, jellyfish.metaphone), iso)]
         out[KeyKind.nysiis_dob] = [(_codes(tokens, jellyfish.nysiis), iso)]
         out[KeyKind.match_rating_dob] = [(_codes(tokens, jellyfish.match_rating_codex), iso)]
-        out[KeyKind.canon_deletion_dob] = [(text, iso) for text in _deletions(joined)]
+        out[KeyKind.canon_deletion_dob] = [(text, iso) for text in _sorted_deletions(joined)]
         out[KeyKind.canon_sorted_dob_dm] = [(joined, year, *sorted((month, day)))]
         out[KeyKind.canon_sorted_near_dob] = [(joined, step) for step in _near(dob)]
         digits = f"{year}{month}{day}"
         out[KeyKind.canon_sorted_dob_digit] = [(joined, d) for d in dict.fromkeys(digits[:i] + digits[i + 1:] for i in range(8))]
+        out[KeyKind.prefix_sorted_dob] = [(" ".join(sorted(t[:_PREFIX] for t in tokens)), iso)]
         out[KeyKind.canon_sorted_ym] = [(joined, f"{year}-{month}")]
         out[KeyKind.canon_sorted_md] = [(joined, f"{month}-{day}")]
         if canon_given and surname:

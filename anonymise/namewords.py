@@ -56,6 +56,8 @@ _AGE_AFTER: Final = re.compile(r"\s*\(\d{1,2}\s*(?:[MFmf]|yrs?|y/?o)?\)")
 """A name followed by an age: "Precious (15)", "Will (17M)"."""
 _FOREIGN_LETTERS: Final = re.compile(r"[^\x00-\x7fàâçèéêëîïôûùüÿæœ]")
 _SENTENCE_END: Final = re.compile(r"[.!?:;\n•\-–—*(\[\"“]\s*$|^\s*$")
+_APOSTROPHE: Final = re.compile(r"['’]")
+_CLAUSE_END: Final = re.compile(r"[.!?;\n]")
 
 TITLES: Final = frozenset(
     _words("""mr mrs ms miss mx dr prof sir madam lady lord rev pc dc ds di sgt insp cllr
@@ -413,12 +415,12 @@ class NameWords:
         def end_of(k: int) -> int:
             return tokens[k][1]
 
-        parts = [p for p in re.split(r"['’]", folded) if p]
+        parts = [p for p in _APOSTROPHE.split(folded) if p]
         if folded in _place_words() and i and tokens[i - 1][3] in NAMING:
             return Verdict.name, "after a naming word"  # "a man called Bolton", "known as Pali"
         if folded in self.domain or (parts and all(p in self.domain for p in parts)):
             return _DOMAIN
-        if i and not re.search(r"[.!?;\n]", text[tokens[i - 1][1] : start]):
+        if i and not _CLAUSE_END.search(text, tokens[i - 1][1], start):
             place_word = tokens[i - 1][3]
             if folded in _one_word_countries() and place_word in _PLACE_WORDS:
                 return Verdict.keep, "a country after a place word"
@@ -439,15 +441,16 @@ class NameWords:
         if not ordinary:
             if style is CaseStyle.mixed and surface.isupper() and len(surface) <= 4 and not is_name:
                 return Verdict.acronym, "short capitals"
-            if style is CaseStyle.mixed and not capital and len(folded) >= 6 and not is_name and self._typo(folded):
-                return Verdict.keep, "typo of an ordinary word"
+            after_platform = _after_platform(text, tokens, i)
+            if style is CaseStyle.mixed and not capital and len(folded) >= 6 and not is_name and not after_platform and self._typo(folded):
+                return Verdict.keep, "typo of an ordinary word"  # but "fb costel enache" is a profile name, not a typo
             if folded in lex.proper and not is_name:
                 return Verdict.proper, "proper noun in no name list"
             return (Verdict.name, "in a name list") if is_name else (Verdict.unknown, "not an ordinary word")
         # An ordinary word: a title, kinship or naming word before it makes it a name ("aunty Comfort").
         before = [t[3] for t in tokens[max(0, i - 2) : i]]
         gap = text[tokens[i - 1][1] : start] if i else ""
-        prev = before[-1] if before and not re.search(r"[.!?;\n]", gap) else ""
+        prev = before[-1] if before and not _CLAUSE_END.search(gap) else ""
         titled = prev in TITLES and (style is not CaseStyle.mixed or capital)
         if titled and (folded not in lex.common or prev in HONORIFICS):
             return Verdict.name, f"after '{prev}'"
@@ -569,6 +572,9 @@ _COVERED: Final = (Verdict.keep, "covered")
 _PLACE: Final = (Verdict.keep, "a place of several words")
 _NICKNAME: Final = (Verdict.name, "a nickname in quotes")
 _CUES: Final = TITLES | NAMING | {"as", "is"}
+_PLATFORM_TOKENS: Final = frozenset(_words("fb facebook insta instagram ig tiktok snap snapchat whatsapp telegram twitter wechat viber"))
+"""Platform words: what follows one is a profile name, whatever it looks like ("fb costel enache")."""
+_PROFILE_GAP: Final = re.compile(r"[ ]?[:\-–]?[ ]")
 
 
 @functools.cache
@@ -601,6 +607,17 @@ def _place_tokens(text: str, tokens: list[tuple[int, int, str, str]]) -> set[int
             if len({w[2][:1].isupper() for w in words if w[3] not in ("and", "upon", "on", "the", "le", "de")}) == 1:
                 found.update(range(i, k + 1))
     return found
+
+
+def _after_platform(text: str, tokens: list[tuple[int, int, str, str]], i: int) -> bool:
+    """Whether token i is the first or second word right after a platform word ("fb costel enache", "insta: maria")."""
+    for back in (1, 2):
+        k = i - back
+        if k < 0 or not all(_PROFILE_GAP.fullmatch(text, tokens[m][1], tokens[m + 1][0]) for m in range(k, i)):
+            return False
+        if tokens[k][3] in _PLATFORM_TOKENS:
+            return True
+    return False
 
 
 def _same_case(a: str, b: str) -> bool:

@@ -51,14 +51,23 @@ def normalise(text: str) -> str:
     if text.isascii():  # NFKC leaves ASCII alone; its only spaces are these, and it has no format characters
         return text.translate(_ASCII_SPACES)
     folded = unicodedata.normalize("NFKC", text)
-    out = []
-    for char in folded:
+    # One translation for the characters this text holds (the same per-character rule, looked up once each).
+    table = {ord(char): _SPACE_OR_GONE[char] for char in set(_NON_ASCII.findall(folded))}
+    return folded.translate(_ASCII_SPACES).translate(table)
+
+
+class _SpaceOrGone(dict[str, str | None]):
+    """A non-ASCII character as :func:`normalise` writes it: a space, nothing (``None``), or itself."""
+
+    def __missing__(self, char: str) -> str | None:
         category = unicodedata.category(char)
-        if category in _VISIBLE_SPACE_CATEGORIES or char in "\t\n\r\x0b\x0c":
-            out.append(" ")
-        elif category != "Cf":
-            out.append(char)
-    return "".join(out)
+        answer = " " if category in _VISIBLE_SPACE_CATEGORIES else None if category == "Cf" else char
+        self[char] = answer
+        return answer
+
+
+_SPACE_OR_GONE: Final = _SpaceOrGone()
+_NON_ASCII: Final = re.compile(r"[^\x00-\x7f]")
 
 
 @cache

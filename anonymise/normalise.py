@@ -146,6 +146,11 @@ _TIME_PART: Final = re.compile(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _EXCEL_EPOCH: Final = date(1899, 12, 30)
 
 
+MAX_AGE: Final = 130
+"""A date of birth more than this many years ago is refused: an impossible date such as ``20020653``
+(day 53) would otherwise read as 20 Feb 653 under ``%d%m%Y`` and make keys of a wrong date."""
+
+
 def parse_dob(text: str, formats: Sequence[str] | None = None, *, today: date | None = None) -> date | None:
     """Parse a date of birth as UK partners export it, day first; None if it cannot be read.
 
@@ -158,8 +163,8 @@ def parse_dob(text: str, formats: Sequence[str] | None = None, *, today: date | 
 
     >>> parse_dob("12.03.90"), parse_dob("March 12, 1990"), parse_dob("32944")
     (datetime.date(1990, 3, 12), datetime.date(1990, 3, 12), datetime.date(1990, 3, 12))
-    >>> parse_dob("31/02/1990") is None
-    True
+    >>> parse_dob("31/02/1990") is None, parse_dob("20020653") is None  # not 20 Feb 653: day 53 of June 2002
+    (True, True)
     """
     today = today or date.today()  # noqa: DTZ011 - a calendar date, not an instant
     cleaned = " ".join(text.replace(",", " ").split())
@@ -180,7 +185,7 @@ def parse_dob(text: str, formats: Sequence[str] | None = None, *, today: date | 
             continue
         if "%y" in fmt and parsed > today:
             parsed = parsed.replace(year=parsed.year - 100)
-        return parsed if parsed <= today else None
+        return parsed if today.year - MAX_AGE <= parsed.year and parsed <= today else None
     return None
 
 

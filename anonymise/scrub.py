@@ -21,6 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from anonymise.generalise import age_band
 from anonymise.known import FoldedText, KnownIdentifiers
+from anonymise.lexicon import lexicon
 from anonymise.namewords import CaseStyle, Decision, NameWords, Verdict, WordFind, domain_words
 from anonymise.nlp import DEFAULT_NER_MODEL, load_ner, ner_model_installed
 from anonymise.normalise import fold
@@ -47,6 +48,8 @@ _NER_BATCH: Final = 64
 _POSSESSIVE: Final = re.compile(r"['’]s?$")
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+")
 _PLACEHOLDER: Final = re.compile(r"<[A-Z_]+_[0-9]+>")
+_WORDS: Final = re.compile(r"\w+")
+_WORDS_2: Final = re.compile(r"\w{2,}")
 _PLACEHOLDER_ENTITIES: Final = {"NER_ORG_AS_PERSON": "PERSON"}
 _SENTENCE: Final = re.compile(r"[^.!?\n]+[.!?]*\n?|\n")
 _NER_KEEPS: Final = frozenset({"GPE", "LOC", "NORP"})
@@ -374,7 +377,7 @@ def _looks_like_name(text: str) -> bool:
 
 
 def _link_to_known(span: Span, text: str, known: KnownIdentifiers) -> Span:
-    for token in re.findall(r"\w+", FoldedText(text[span.start : span.end]).folded):
+    for token in _WORDS.findall(FoldedText(text[span.start : span.end]).folded):
         key = known.name_tokens.get(token)
         if key is not None:
             return Span(span.start, span.end, span.entity, span.score, span.priority, key)
@@ -395,7 +398,10 @@ def _repeat_mentions(spans: Sequence[Span], text: str, style: CaseStyle = CaseSt
     ``will``); in a note without capitals in any case.
     """
     words: dict[str, tuple[str, str]] = {}
+    loose: dict[str, tuple[str, str]] = {}
+    """In a normally written note, the folded form of a found word that is no ordinary word: "costel" after "Costel"."""
     domain = domain_words()
+    ordinary = lexicon().ordinary
     for span in spans:
         business = span.entity == "BUSINESS"
         if (span.entity in _NAMEISH and not span.key.startswith("known-person-")) or business:
@@ -407,11 +413,18 @@ def _repeat_mentions(spans: Sequence[Span], text: str, style: CaseStyle = CaseSt
                     if business and (len(word) < 4 or lower in TYPE_TOKENS):
                         continue  # "Stellar" of "Stellar Workforce" again is the business; "Workforce" is anyone's
                     words.setdefault(word if style is CaseStyle.mixed else lower, (span.entity, span.key))
+                    if (
+                        style is CaseStyle.mixed and not business and span.rule not in GUARD_RULES and len(lower) >= 4
+                        and lower not in ordinary and lower.removesuffix("s") not in ordinary
+                    ):  # a name found for a reason (a list, a cue, a pattern), not only because nothing vouched for it
+                        loose.setdefault(lower, (span.entity, span.key))
     if not words:
         return []
     found = []
     for m in _NAME_WORD.finditer(text):
         seen = words.get(m[0] if style is CaseStyle.mixed else fold(m[0]))
+        if seen is None and loose and not m[0][:1].isupper():
+            seen = loose.get(fold(m[0]))
         if seen is not None:
             found.append(Span(m.start(), m.end(), seen[0], 0.6, PRIORITY_NER - 2, seen[1], "repeat"))
     return found
@@ -476,7 +489,7 @@ def _render(text: str, spans: list[Span]) -> tuple[str, list[Entity]]:
             pieces.append(f"<AGE_{_band_label(span.key)}>")
             continue
         key = span.key or FoldedText(text[span.start : span.end]).folded
-        tokens = re.findall(r"\w{2,}", FoldedText(text[span.start : span.end]).folded) if entity in _NAMEISH else []
+        tokens = _WORDS_2.findall(FoldedText(text[span.start : span.end]).folded) if entity in _NAMEISH else []
         number = numbers.get(entity, {}).get(key)
         if number is None and len(tokens) == 1 and not span.key.startswith("known-person-") and tokens[0] in person_tokens:
             entity, number = person_tokens[tokens[0]]  # "Ardita" after "Ardita Hoxha": the same person

@@ -12,6 +12,7 @@ from anonymise.recognizers import (
     display_name,
     email,
     handle,
+    handle_parts,
     iban,
     id_number,
     ip_address,
@@ -32,6 +33,7 @@ __all__ = ["REGISTRY", "Pattern", "RecognizerSpec", "Span"]
 REGISTRY: Final[dict[str, RecognizerSpec]] = {
     "email": email.RECOGNIZER,
     "handle": handle.RECOGNIZER,
+    "handle_parts": handle_parts.RECOGNIZER,
     "social_name": social_name.RECOGNIZER,
     "display_name": display_name.RECOGNIZER,
     "url": url.RECOGNIZER,

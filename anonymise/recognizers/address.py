@@ -3,16 +3,18 @@
 import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
+from anonymise.recognizers.prefilters import alternation
 from anonymise.recognizers.words_gate import required_last_words
 
-_STREET = (
-    r"(?:road|rd|street|st|avenue|ave|lane|ln|close|cl|way|drive|dr|court|ct|place|pl|gardens|gdns|"
-    r"crescent|cres|terrace|grove|hill|park|square|sq|mews|row|walk|parade|rise|vale|green|"
-    r"broadway|lanes|villas|cottages|buildings|estate|industrial estate|trading estate|business park|retail park|house|towers?|heights|wharf|yard|passage|gate|approach|"
-    r"side|quay|pavement|market|circus|boulevard|embankment|promenade|esplanade|croft|chase|dene|wynd|meadows?|orchard|view|"
-    r"clse|cls|crt|cresc|grv|trce|pde|gdn|strt|raod|lne|drv|ind est|trading est|bldgs|bldg|blds)"
-)
-_PREMISES = r"(?:flat|apartment|apt|unit|room|plot|block|studio|bedsit|caravan|cabin|chalet|annexe|annex|pitch|berth)"
+_STREET_WORDS = ["road", "rd", "street", "st", "avenue", "ave", "lane", "ln", "close", "cl", "way", "drive", "dr", "court", "ct", "place", "pl", "gardens", "gdns", "crescent", "cres", "terrace", "grove", "hill", "park", "square", "sq", "mews", "row", "walk", "parade", "rise", "vale", "green", "broadway", "lanes", "villas", "cottages", "buildings", "estate", "industrial estate", "trading estate", "business park", "retail park", "house", "towers?", "heights", "wharf", "yard", "passage", "gate", "approach", "side", "quay", "pavement", "market", "circus", "boulevard", "embankment", "promenade", "esplanade", "croft", "chase", "dene", "wynd", "meadows?", "orchard", "view", "clse", "cls", "crt", "cresc", "grv", "trce", "pde", "gdn", "strt", "raod", "lne", "drv", "ind est", "trading est", "bldgs", "bldg", "blds"]
+_STREET = alternation(_STREET_WORDS)
+"""A street-type word, in this order; grouped by first letter (speed only: the same matches)."""
+_PREMISES = r"(?:flat|apartment|apt|unit|room|plot|block|studio|bedsit|caravan|cabin|chalet|annexe|annex|pitch|berth|rm|flt|suite|ste|maisonette)"
+"""Premises words, with the abbreviations notes use ("Rm 4", "Flt 2", "Ste 3"); a full stop may follow ("Apt. 5")."""
+_UNIT = r"\d+(?:/\d+)?[A-Za-z]?"
+"""A flat or room number: "4", "3b", Glasgow's "3/2"."""
+_HOUSE = r"\d{1,4}(?:[-–]\d{1,4})?[A-Za-z]?"
+"""A house number: "31", "45a", a range "12-14"."""
 _NAME = r"(?:[A-Z][\w'’-]+\s+){1,3}"
 _BUILDING = r"(?-i:(?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+),\s+"
 """A building's name between the flat and the house number ("Flat 21, Tower View, 5 Cannon Street Road")."""
@@ -56,14 +58,14 @@ RECOGNIZER = RecognizerSpec(
     patterns=(
         Pattern(
             "premises, number and street",
-            rf"\b{_PREMISES}\s+(?:\d+[A-Za-z]?|[A-Za-z])\b,?\s+(?:{_BUILDING}\d{{1,4}}[A-Za-z]?,?\s+|\d{{1,4}}[A-Za-z]?,?\s+)?{_NAME}{_STREET}\b\.?(?:\s+(?:north|south|east|west)\b)?",
+            rf"\b{_PREMISES}\.?\s+(?:{_UNIT}|[A-Za-z])\b,?\s+(?:{_BUILDING}{_HOUSE},?\s+|{_HOUSE},?\s+)?{_NAME}{_STREET}\b\.?(?:\s+(?:north|south|east|west)\b)?",
             0.8,
             flags=re.IGNORECASE,
             words=_street_words,
         ),
         Pattern(
             "number and street",
-            rf"(?:\b(?:flat|apartment|apt|unit|room)\s+\d+[A-Za-z]?,?\s+)?\b\d{{1,4}}[A-Za-z]?,?\s+{_NAME}{_STREET}\b\.?(?:\s+(?:north|south|east|west)\b)?",
+            rf"(?:\b(?:flat|apartment|apt|unit|room|rm|flt)\.?\s+{_UNIT},?\s+)?\b{_HOUSE},?\s+{_NAME}{_STREET}\b\.?(?:\s+(?:north|south|east|west)\b)?",
             0.8,
             flags=re.IGNORECASE,
             words=_street_words,
@@ -77,7 +79,7 @@ RECOGNIZER = RecognizerSpec(
         ),
         Pattern(
             "number and a name after an address word",
-            rf"\b{_ADDRESS_CUE}\s*:?\s+(?:{_PREMISES}\s+\d+[A-Za-z]?,?\s+)?(\d{{1,4}}[A-Za-z]?,?\s+{_CAPS})",
+            rf"\b{_ADDRESS_CUE}\s*:?\s+(?:{_PREMISES}\.?\s+{_UNIT},?\s+)?({_HOUSE},?\s+{_CAPS})",
             0.6,
             group=1,
             flags=re.IGNORECASE,
@@ -93,14 +95,14 @@ RECOGNIZER = RecognizerSpec(
         ),
         Pattern(
             "premises, number and a name",
-            rf"\b{_PREMISES}[ ]\d+[A-Za-z]?,?[ ]\d{{1,4}}[A-Za-z]?,?[ ]{_CAPS}",
+            rf"\b{_PREMISES}\.?[ ]{_UNIT},?[ ]{_HOUSE},?[ ]{_CAPS}",
             0.6,
             flags=re.IGNORECASE,
             words=_premises_words,
         ),
         Pattern("named street", rf"\b(?-i:{_NAME}){_STREET}\b(?!\s+(?:station|police|market))", 0.55, flags=re.IGNORECASE,
                 words=_street_words),
-        Pattern("flat", r"\b(?:flat|apartment|apt|unit|plot|room|bedsit|caravan|cabin|chalet|pitch|berth)\s+\d+[A-Za-z]?\b", 0.6, flags=re.IGNORECASE,
+        Pattern("flat", rf"\b(?:flat|apartment|apt|unit|plot|room|bedsit|caravan|cabin|chalet|pitch|berth|rm|flt|suite)\.?\s+{_UNIT}\b", 0.6, flags=re.IGNORECASE,
                 words=_premises_words),
         Pattern("lower-case street", r"\b(?<![\w'’-])[a-z]{3,}\s+(?:road|rd|street|lane|avenue|close|place|crescent|gardens|terrace|grove|parade|drive|mews)\b", 0.45,
                 words=_street_words),

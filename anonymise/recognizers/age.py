@@ -13,6 +13,7 @@ import re
 from typing import Final
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
+from anonymise.recognizers.prefilters import alternation
 
 
 def _words(text: str) -> list[str]:
@@ -21,10 +22,11 @@ def _words(text: str) -> list[str]:
 
 _UNITS: Final = _words("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen")
 _TENS: Final = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-_WORD_AGE: Final = (
-    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
-    r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
-)
+_TENS_WORDS: Final = _words("twenty thirty forty fifty sixty seventy eighty ninety")
+_UNIT_SUFFIX: Final = "(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+_WORD_AGE: Final = alternation([*(f"{tens}{_UNIT_SUFFIX}" for tens in _TENS_WORDS), *_UNITS[1:]])
+"""A number from one to ninety-nine in words: ``(?:twenty|…|ninety)(?:[- ]one…)?|one|…|nineteen``, grouped by
+first letter (speed only: the same matches in the same order, :func:`~anonymise.recognizers.prefilters.alternation`)."""
 _AGE: Final = rf"(?:\d{{1,2}}|{_WORD_AGE})"
 
 

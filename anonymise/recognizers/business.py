@@ -13,6 +13,7 @@ import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
 from anonymise.recognizers.keep import PLACES, kept_words
+from anonymise.recognizers.prefilters import alternation
 from anonymise.recognizers.words_gate import required_last_words
 
 
@@ -52,7 +53,8 @@ _WORKPLACE_TYPE = (
     "(?:nails|car wash|takeaway|farm|recruitment|cafe|restaurant|hotel|salon|barbers|kitchen|cottage|garden|trim|spa|wash"
     "|grill|packhouse|agency|logistics|motors|textiles|foods)"
 )
-_TYPE = "(?:" + "|".join(sorted(TYPE_WORDS, key=len, reverse=True)) + ")"
+_TYPE = alternation(sorted(TYPE_WORDS, key=len, reverse=True))
+"""Longest first; grouped by first letter (speed only: the same matches, :func:`~anonymise.recognizers.prefilters.alternation`)."""
 _NAME_WORD = r"(?:[A-Z][\w'’&-]*|&)"
 _FIRST_WORD = r"(?!(?:The|A|An|At|In|On|Of|To|For|By|From|And|Or|THE|AT|IN|ON|OF|TO|FOR|BY|FROM|AND)\s)[A-Z][\w'’&-]*"
 _LOWER_NAME = r"(?:[a-z][\w'’-]+)"

@@ -94,6 +94,22 @@ RECOGNIZER = RecognizerSpec(
             words=_PLATFORM_WORDS,
         ),
         Pattern(
+            "single-quoted name before a platform word",
+            rf"(?<![\w'’])['‘]((?=[^'‘’\n]*\w)[^\s'‘’][^'‘’\n]{{0,39}}?)['’](?!\w)[ ](?i:on|via|from|in)[ ]{_PLATFORM}\b",
+            0.55,
+            group=1,
+            words=_PLATFORM_WORDS,
+        ),
+        Pattern(
+            "one word after a username word",
+            rf"(?i:\b(?:user[ ]?name|user[ ]?id|screen[ ]?name|gamer[ ]?tag|profile[ ]name|account[ ]name|display[ ]name"
+            rf"|(?:her|his|their|my|your|same|insta|ig|tiktok|twitter)[ ]handle))(?:[ ](?:is|was|as))?[ ]?[:\-–]?[ ]?"
+            rf"(?!(?:{_NOT_ONE_NAME}|{_STOP})(?![\w'])|\d)([\w.@]*[^\W\d_][\w.]*?)(?=[.,;:!?)\s]|$)",
+            0.55,
+            group=1,
+            words=required_last_words(r"(?:username|name|id|tag|handle|gamertag|screenname|userid)"),
+        ),
+        Pattern(
             "cash app tag",
             r"(?i:\bcash[ ]?app)(?:[ ](?:tag|handle|name|id|is))?[ ]?[:\-]?[ ]?\$[ ]?([A-Za-z][\w]{2,})(?![\w@])",
             0.6,
@@ -102,7 +118,7 @@ RECOGNIZER = RecognizerSpec(
         ),
     ),
     validate=lambda s: _is_display_name(s),
-    gate=rf"{_PLATFORM}|[\"“]",
+    gate=rf"{_PLATFORM}|[\"“]|(?i:user[ ]?(?:name|id)|screen[ ]?name|gamer[ ]?tag|handle|account[ ]name|profile[ ]name|display[ ]name)",
     priority=58,
 )
 

@@ -49,3 +49,4 @@ def _looks_like_handle(text: str) -> bool:
 
 _SENTENCE_WORDS = frozenset(_words("she he they we i it the and but so then was is her his him them this that there com org net co uk"))
 """A missing space after a full stop ("home.she said") is not a handle."""
+

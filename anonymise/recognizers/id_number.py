@@ -15,6 +15,11 @@ import re
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
 
+_NON_WORD = re.compile(r"\W")
+_LETTER_FIRST = re.compile(r"[A-Za-z]")
+_SIX_DIGITS = re.compile(r"\d{6,}")
+_LETTERS_TWO_DIGITS = re.compile(r"[A-Za-z]+\d{2}")
+
 _LABEL_WORDS = "NHS|NI|NO|TEL|MOB|REF|CAD|PNC|DOB|ACC|URN|CRN|NRM|ARC|HO|PP|A/C"
 """Words before a number that label it and are no part of it ("NHS 450 227 9163")."""
 _COUNTRY_CODES = (
@@ -51,10 +56,25 @@ RECOGNIZER = RecognizerSpec(
             flags=re.IGNORECASE,
             checked=False,  # "MORGA 753116 SM9IJ": a DVLA licence number, spaced or not
         ),
+        Pattern(
+            "part of a number",
+            r"\b(?i:passport|pp|number|no\.?|num|brp|arc|licen[cs]e|ref(?:erence)?|id|nhs|ni|phone|mobile|mob|tel|visa|permit|plate|reg)"
+            r"\s+(?:\w+\s+)?(?i:ending|ends|starting|starts|begins|beginning)(?:\s+(?i:in|with))?\s*:?\s*(\d{3,}[A-Za-z]?)\b",
+            0.5,
+            group=1,
+            checked=False,  # "passport number ending 4471": part of a number still narrows a person down
+        ),
+        Pattern(
+            "last digits",
+            r"\b(?i:last|first)\s+(?:\d|two|three|four|five|six)\s+(?i:digits|numbers)(?:\s+(?i:are|were|is))?\s*:?\s*(\d{3,6})\b",
+            0.5,
+            group=1,
+            checked=False,
+        ),
         Pattern("letters and digits", r"(?<![\w/.@£$€-])(?=[\w/-]*\d)[^\W_]+(?:[/-][^\W_]+)*(?![\w@]|[/-]\w)", 0.45),
     ),
     validate=lambda s: _reference_like(s),
-    normalise=lambda s: re.sub(r"\W", "", s.upper()),
+    normalise=lambda s: _NON_WORD.sub("", s.upper()),
     gate=r"\d",
     priority=20,
 )
@@ -77,10 +97,10 @@ def _reference_like(text: str) -> bool:
         return False
     digits = sum(c.isdigit() for c in text)
     if " " in text:
-        return digits >= 7 or (digits >= 4 and bool(re.match(r"[A-Za-z]", text)))
+        return digits >= 7 or (digits >= 4 and bool(_LETTER_FIRST.match(text)))
     letters = sum(c.isalpha() for c in text)
     if _NOT_A_REFERENCE.fullmatch(text):
         return False
     if letters == 0:
-        return digits >= 6 or (digits >= 5 and "/" not in text) or bool(re.search(r"\d{6,}", text))
-    return digits >= 3 or (digits >= 2 and letters >= 4 and not re.fullmatch(r"[A-Za-z]+\d{2}", text))
+        return digits >= 6 or (digits >= 5 and "/" not in text) or bool(_SIX_DIGITS.search(text))
+    return digits >= 3 or (digits >= 2 and letters >= 4 and not _LETTERS_TWO_DIGITS.fullmatch(text))

@@ -40,7 +40,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Final
 
-__all__ = ["compile_prefiltered", "first_chars", "prefiltered", "required_strings", "searcher"]
+__all__ = ["alternation", "compile_prefiltered", "first_chars", "prefiltered", "required_strings", "searcher"]
 
 _ZERO_WIDTH: Final = frozenset({_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT})
 _REPEATS: Final = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT})
@@ -306,3 +306,29 @@ def searcher(regex: str, flags: int = 0) -> Callable[[str], "re.Match[str] | Non
         return compiled.search(text)
 
     return search
+
+
+def alternation(branches: "list[str] | tuple[str, ...]") -> str:
+    """``(?:b1|b2|…)``, written with the branches grouped under their first character, in their order.
+
+    Python's engine tries every branch of an alternation in turn at each position (under
+    IGNORECASE without even a first-character check), so a long list of words costs a call per
+    word per position. Grouped, a position whose character starts no branch fails after one test
+    per group. The answer matches exactly what the plain alternation matches, with the same
+    preference: at a given position only branches starting with the character there can match,
+    and they are tried in their original order (``(?:aX|aY)`` is ``a(?:X|Y)``). Each branch must
+    start with a plain literal character (a letter, a digit, a space or ``&``), not a class, a group
+    or an optional character.
+
+    >>> alternation(["road", "rd", "street", "st", "avenue"])
+    '(?:r(?:oad|d)|s(?:treet|t)|a(?:venue))'
+    >>> re.fullmatch(alternation(["barbers?", "bar", "& sons"]), "barber") is not None
+    True
+    """
+    groups: dict[str, list[str]] = {}
+    for branch in branches:
+        first, rest = branch[:1], branch[1:]
+        if not (first.isalnum() or first in " &") or rest[:1] in ("?", "*", "{") or first == "":
+            raise ValueError("every branch must start with a plain literal character")
+        groups.setdefault(first, []).append(rest)
+    return "(?:" + "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in groups.items()) + ")"

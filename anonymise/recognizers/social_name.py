@@ -15,12 +15,10 @@ False
 """
 
 from anonymise.recognizers.base import Pattern, RecognizerSpec
+from anonymise.recognizers.prefilters import alternation
 from anonymise.recognizers.words_gate import required_last_words
 
-PLATFORM_WORDS = (
-    r"(?:facebook|fb|insta(?:gram)?|ig|tik\s?tok|snap(?:chat)?|whats\s?app|telegram|twitter|you\s?tube|discord"
-    r"|signal|viber|messenger|threads|onlyfans|only\s?fans|grindr|tinder|badoo|wechat|line\s+app|kik|cash\s?app)"
-)
+PLATFORM_WORDS = alternation([r"facebook", r"fb", r"insta(?:gram)?", r"ig", r"tik\s?tok", r"snap(?:chat)?", r"whats\s?app", r"telegram", r"twitter", r"you\s?tube", r"discord", r"signal", r"viber", r"messenger", r"threads", r"onlyfans", r"only\s?fans", r"grindr", r"tinder", r"badoo", r"wechat", r"line\s+app", r"kik", r"cash\s?app"])
 """A platform word (shared with :mod:`~anonymise.recognizers.display_name`)."""
 _PLATFORM = PLATFORM_WORDS + r"(?:'s)?"
 _PHRASE = (

@@ -29,7 +29,9 @@ __all__ = [
     "COMPARISONS",
     "FREQUENCY",
     "KINDS",
+    "LEVELS",
     "NULL",
+    "ONE_TOKEN_LEVEL",
     "STRONG",
     "Candidates",
     "Keys",
@@ -150,11 +152,70 @@ def _kind_pairs(keys: Keys, max_group: int) -> dict[str, KindPairs]:
     return out
 
 
+ONE_TOKEN: Final = KeyKind.token_deletion_dob.value
+"""The one-token key: it proposes a pair only where a side holds no full name (:func:`_one_token_pairs`)."""
+
+ONE_TOKEN_LEVEL: Final = "one_token_dob"  # noqa: S105 - the name of a level, not a secret
+"""The name-and-date level of a pair the one-token key proposed (hub-side, no key of its own): placed
+before the weak levels, so its u is learnt from these pairs alone, not from every pair of namesakes or
+twins that share one token."""
+
+LEVELS: Final[tuple[str, ...]] = (
+    *NAME_DOB_LEVELS[: NAME_DOB_LEVELS.index("surname_dob_sex")], ONE_TOKEN_LEVEL,
+    *NAME_DOB_LEVELS[NAME_DOB_LEVELS.index("surname_dob_sex"):],
+)
+"""The hub's name-and-date levels: :data:`anonymise.matchkeys.NAME_DOB_LEVELS` and :data:`ONE_TOKEN_LEVEL`."""
+
+
+def _one_token_pairs(kinds: Mapping[str, KindPairs], strong: IntArray, n: int) -> IntArray:
+    """Pairs sharing the one-token key where either side has no full name (a blank given name or
+    surname), unless that side is ambiguous: it shares the key with two full-name persons who share
+    no strong key with each other (a twin's and its sibling's records), so it could be either.
+
+    >>> has = np.array([True] * 4)
+    >>> full = KindPairs(np.array([False, True, True, True]), np.empty(0, dtype=np.int64))
+    >>> token = KindPairs(has, np.array([0 * 4 + 1, 0 * 4 + 2], dtype=np.int64))
+    >>> _one_token_pairs({ONE_TOKEN: token, FREQUENCY: full}, np.empty(0, dtype=np.int64), 4).tolist()  # 1 and 2 disagree
+    []
+    >>> _one_token_pairs({ONE_TOKEN: token, FREQUENCY: full}, np.array([1 * 4 + 2]), 4).tolist()  # 1 and 2 are one person
+    [1, 2]
+    """
+    pairs = kinds[ONE_TOKEN].pairs
+    full = kinds[FREQUENCY].has
+    a, b = pairs // n, pairs % n
+    part = ~full[a] | ~full[b]
+    pairs, a, b = pairs[part], a[part], b[part]
+    if not pairs.size:
+        return pairs
+    side = np.concatenate([a[~full[a]], b[~full[b]]])
+    other = np.concatenate([b[~full[a]], a[~full[b]]])
+    named = full[other]
+    side, other = side[named], other[named]
+    order = np.lexsort((other, side))
+    side, other = side[order], other[order]
+    ambiguous = np.zeros(n, dtype=np.bool_)
+    starts = np.flatnonzero(np.concatenate(([True], side[1:] != side[:-1]))) if side.size else np.empty(0, dtype=np.int64)
+    ends = np.append(starts[1:], side.size)
+    for start, end in zip(starts[ends - starts >= 2].tolist(), ends[ends - starts >= 2].tolist(), strict=True):
+        members = other[start:end]
+        lo, hi = np.meshgrid(members, members, indexing="ij")
+        upper = lo < hi
+        codes = lo[upper] * n + hi[upper]
+        if not np.isin(codes, strong).all():
+            ambiguous[side[start]] = True
+    keep = ~ambiguous[a] & ~ambiguous[b]
+    return pairs[keep]
+
+
 def block(keys: Keys, *, max_group: int = 50) -> tuple[Candidates, dict[str, KindPairs]]:
-    """Candidate pairs: persons sharing a value of a strong key; and each kind's agreeing pairs."""
+    """Candidate pairs: persons sharing a value of a strong key, or of the one-token key where a side
+    has no full name and is not ambiguous (:func:`_one_token_pairs`); and each kind's agreeing pairs."""
     kinds = _kind_pairs(keys, max_group)
     strong = [kinds[k].pairs for k in STRONG if kinds[k].pairs.size]
     codes = np.unique(np.concatenate(strong)) if strong else np.empty(0, dtype=np.int64)
+    one = _one_token_pairs(kinds, codes, keys.n_persons)
+    kinds[ONE_TOKEN_LEVEL] = KindPairs(kinds[ONE_TOKEN].has, one)
+    codes = np.union1d(codes, one)
     agree = {name: np.isin(codes, kind.pairs, assume_unique=True) for name, kind in kinds.items()}
     n = keys.n_persons
     candidates = Candidates(codes // n, codes % n, agree, np.empty((codes.size, 0), dtype=np.int8))
@@ -162,7 +223,7 @@ def block(keys: Keys, *, max_group: int = 50) -> tuple[Candidates, dict[str, Kin
 
 
 def levels_of(comparison: str) -> tuple[str, ...]:
-    return NAME_DOB_LEVELS if comparison == "name_dob" else (comparison,)
+    return LEVELS if comparison == "name_dob" else (comparison,)
 
 
 def compare(candidates: Candidates, kinds: Mapping[str, KindPairs], attributes: Mapping[str, IntArray]) -> Candidates:
@@ -184,8 +245,8 @@ def compare(candidates: Candidates, kinds: Mapping[str, KindPairs], attributes: 
         column[(column == NULL) & holders(kinds, names)[a] & holders(kinds, names)[b]] = len(names)
         levels[:, c] = column
     name = levels[:, COMPARISONS.index("name_dob")]
-    names_agree = (name >= 0) & (name < len(NAME_DOB_LEVELS))
-    without_year = np.isin(name, [NAME_DOB_LEVELS.index(k) for k in YEARLESS if k in NAME_DOB_LEVELS])
+    names_agree = (name >= 0) & (name < len(LEVELS))
+    without_year = np.isin(name, [LEVELS.index(k) for k in YEARLESS if k in LEVELS])
     for implied in IMPLIED_BY_NAME_DOB:
         levels[names_agree & ~(without_year & (implied == "age_band")), COMPARISONS.index(implied)] = NULL
     candidates.levels = levels

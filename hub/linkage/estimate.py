@@ -47,13 +47,15 @@ class Model:
 
     def parameters(self) -> dict[str, object]:
         """Plain numbers to store (``person_link_models``): m, u, prior, iterations."""
-        return {"comparisons": list(COMPARISONS), "m": [x.tolist() for x in self.m], "u": [x.tolist() for x in self.u],
+        return {"comparisons": list(COMPARISONS), "name_dob_levels": list(levels_of("name_dob")),
+                "m": [x.tolist() for x in self.m], "u": [x.tolist() for x in self.u],
                 "prior": self.prior, "iterations": self.iterations}
 
     @classmethod
     def from_parameters(cls, stored: Mapping[str, object]) -> "Model | None":
-        """The stored model, or None when it was fitted over other comparisons (the keys changed: refit)."""
-        if stored.get("comparisons") != list(COMPARISONS):
+        """The stored model, or None when it was fitted over other comparisons or other name-and-date
+        levels (the keys changed: refit; a model stored before a level was added would index the wrong level)."""
+        if stored.get("comparisons") != list(COMPARISONS) or stored.get("name_dob_levels") != list(levels_of("name_dob")):
             return None
         m, u = stored["m"], stored["u"]
         prior, iterations = stored["prior"], stored["iterations"]
@@ -96,7 +98,7 @@ def _outside(
 
 CHANCE_BITS: Final[dict[str, float]] = {
     "name_dob": 26, "canon_sorted_dob": 26, "nickname_surname_dob": 24, "initial_surname_dob": 22,
-    "metaphone_dob": 24, "nysiis_dob": 24, "match_rating_dob": 24, "canon_deletion_dob": 22, "canon_sorted_dob_dm": 25, "canon_sorted_near_dob": 24, "canon_sorted_dob_digit": 23, "token_deletion_dob": 16,
+    "metaphone_dob": 24, "nysiis_dob": 24, "match_rating_dob": 24, "canon_deletion_dob": 22, "canon_sorted_dob_dm": 25, "canon_sorted_near_dob": 24, "canon_sorted_dob_digit": 23, "prefix_sorted_dob": 21, "token_deletion_dob": 16, "one_token_dob": 20,
     "canon_sorted_ym": 20, "canon_sorted_md": 18, "given_surname_initial_dob": 20, "sorted_tokens_yob": 16,
     "surname_dob_sex": 16, "given_dob": 14, "metaphone_surname_yob": 10,
     "nhs_number": 30, "ni_number": 28, "passport": 28, "ukvi_reference": 27, "pnc_id": 28,

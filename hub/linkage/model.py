@@ -20,13 +20,13 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from anonymise import NAME_DOB_LEVELS
 from hub.linkage import frequency
 from hub.linkage.candidates import (
     ATTRIBUTES,
     COMPARISONS,
     FREQUENCY,
     KINDS,
+    LEVELS,
     NULL,
     STRONG,
     Candidates,
@@ -69,7 +69,7 @@ def score(candidates: Candidates, model: Model, adjustment: FloatArray | None = 
     weight = np.full(candidates.a.size, np.log2(model.prior / (1 - model.prior)))
     if adjustment is not None:
         name_level = candidates.levels[:, COMPARISONS.index("name_dob")]
-        agrees = (name_level >= 0) & (name_level < len(NAME_DOB_LEVELS))
+        agrees = (name_level >= 0) & (name_level < len(LEVELS))
         weight -= np.where(agrees, adjustment, 0.0)
     for c, w in enumerate(model.weights()):
         level = candidates.levels[:, c].astype(np.int64)

@@ -52,3 +52,26 @@ def test_different_people_sharing_a_birthday_share_no_new_key() -> None:
     assert _shared_strong(a, b) == []
     c = ("lucy", "reid", date(1958, 3, 1))  # namesakes ten years apart
     assert _shared_strong(a, c) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kind"),
+    [
+        # two letters at the start of a token swapped change the sorted order of the tokens: the deletion
+        # key sorts the tokens again after deleting (bench/linkage.py's typo 't' at position 1)
+        (("arben", "gashi", date(1996, 2, 11)), ("raben", "gashi", date(1996, 2, 11)), "canon_deletion_dob"),
+        # a nickname that shortens the given name, and a slip in the surname
+        (("abi", "o'conor", date(1997, 4, 10)), ("abigail", "o'connor", date(1997, 4, 10)), "prefix_sorted_dob"),
+        # a shortened nickname with given and family names swapped
+        (("abi", "taylor", date(1980, 2, 11)), ("taylor", "abigail", date(1980, 2, 11)), "prefix_sorted_dob"),
+        # slips after the third letter of both names (two slips: no one-deletion key)
+        (("krzysztfo", "lewanodwski", date(2003, 2, 6)), ("krzysztof", "lewandowksi", date(2003, 2, 6)), "prefix_sorted_dob"),
+    ],
+)
+def test_each_name_slip_is_proposed_by_its_key_alone(a: Person, b: Person, kind: str) -> None:
+    assert _shared_strong(a, b) == [kind]
+
+
+def test_twins_with_other_given_names_share_no_prefix_key() -> None:
+    a, b = ("abigail", "taylor", date(1980, 2, 11)), ("thomas", "taylor", date(1980, 2, 11))
+    assert _shared_strong(a, b) == []

@@ -32,7 +32,7 @@ def test_dob_formats_partners_use(text: str) -> None:
     assert parse_dob(text) == DOB
 
 
-@pytest.mark.parametrize("text", ["", "unknown", "31/02/1990", "13/13/1990", "1990", "12/03/2999", "abc 12"])
+@pytest.mark.parametrize("text", ["", "unknown", "31/02/1990", "13/13/1990", "1990", "12/03/2999", "abc 12", "20020653", "01/01/1850"])
 def test_unreadable_or_future_dobs_are_none(text: str) -> None:
     assert parse_dob(text) is None
 

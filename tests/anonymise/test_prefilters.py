@@ -13,6 +13,7 @@ from anonymise.recognizers import REGISTRY
 from anonymise.recognizers.prefilters import (
     _skip_class,
     _with_skip_block,
+    alternation,
     compile_prefiltered,
     first_chars,
     prefiltered,
@@ -242,3 +243,41 @@ def test_required_strings() -> None:
     assert required_strings(r"(?i)Sons\b-") == ("-",)  # case-insensitive letters are not required as written
     assert required_strings(r"a?b*c{0,2}") == ()
     assert required_strings(r"(?:ab){2}") == ("ab",)
+
+
+# alternation(): branches grouped by first character, same matches and same preference.
+
+_BRANCHES = st.lists(st.text(alphabet="abcs ?", min_size=1, max_size=5).filter(lambda b: b[0] in "abcs" and b[1:2] != "?" and "??" not in b), min_size=1, max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_BRANCHES, st.text(alphabet="abcsABCS -", max_size=30), st.sampled_from([0, re.IGNORECASE]))
+def test_a_grouped_alternation_matches_as_the_plain_one(branches: list[str], text: str, flags: int) -> None:
+    plain = re.compile(r"\b(?:" + "|".join(branches) + r")(?:s|\b)", flags)
+    grouped = re.compile(r"\b" + alternation(branches) + r"(?:s|\b)", flags)
+    assert _matches(grouped, text) == _matches(plain, text)
+
+
+def test_a_grouped_alternation_keeps_the_branch_order() -> None:
+    # "st" before "street": the first branch that lets the rest match wins, as in the plain list.
+    assert re.match(alternation(["st", "street"]) + "(r?)", "street").group(1) == "r"
+    assert re.match(alternation(["street", "st"]) + "(r?)", "street").group(1) == ""
+
+
+def test_the_recognizers_word_lists_are_grouped_and_match_as_before() -> None:
+    from anonymise.recognizers import address, business
+
+    for regex in (business._TYPE, address._STREET):
+        assert regex.startswith("(?:")
+    plain_types = "(?:" + "|".join(sorted(business.TYPE_WORDS, key=len, reverse=True)) + ")"
+    plain_streets = "(?:" + "|".join(address._STREET_WORDS) + ")"
+    for plain, grouped in ((plain_types, business._TYPE), (plain_streets, address._STREET)):
+        before, after = re.compile(rf"\b[A-Z]\w+\s+{plain}\b", re.IGNORECASE), re.compile(rf"\b[A-Z]\w+\s+{grouped}\b", re.IGNORECASE)
+        for note in _dev_notes():
+            assert _matches(after, note) == _matches(before, note)
+
+
+def test_alternation_refuses_a_branch_it_cannot_group() -> None:
+    for bad in ("[Ff]acebook", "(?:new )?account", "a?b", ""):
+        with pytest.raises(ValueError):
+            alternation([bad])

@@ -71,3 +71,28 @@ def test_a_date_part_level_is_never_likelier_than_namesakes_sharing_that_part() 
         assert capped[names.index(name)] >= name_chance * chance * 0.999, name
     # a level without a date part keeps its 2^-(bits + 6) floor, far below the namesake chance
     assert capped[names.index("canon_sorted_dob")] < name_chance / 1e6
+
+
+def test_a_model_stored_over_other_name_and_date_levels_is_refitted() -> None:
+    rows, _, persons, attributes = _population(50, seed=6)
+    fitted = model.link(model.Keys.from_rows(persons, rows, attributes), threshold=0.9).model
+    stored = fitted.parameters()
+    assert model.Model.from_parameters(stored) is not None
+    # a model stored before a level was added (here: one level fewer) would score the wrong levels
+    older = {**stored, "name_dob_levels": list(estimate.levels_of("name_dob"))[:-1]}
+    assert model.Model.from_parameters(older) is None
+    assert model.Model.from_parameters({k: v for k, v in stored.items() if k != "name_dob_levels"}) is None
+
+
+def test_a_blank_name_record_is_proposed_only_where_it_is_not_ambiguous() -> None:
+    """Persons 0 and 1: one person, full name; 2: a record of them with the given name blank (one
+    token); 3 and 4: twins with their own given names; 5: a blank-name record sharing the surname and
+    date of birth with both twins. 2 is proposed with 0 and 1; 5 with nobody (it could be either twin)."""
+    rows = [(0, "canon_sorted_dob", 1), (1, "canon_sorted_dob", 1), (3, "canon_sorted_dob", 3), (4, "canon_sorted_dob", 4)]
+    rows += [(p, "canon_sorted", 10 + p) for p in (0, 1, 3, 4)]  # a full name: the name-only key
+    rows += [(p, "token_deletion_dob", 7) for p in (0, 1, 2)] + [(p, "token_deletion_dob", 8) for p in (3, 4, 5)]
+    candidates, _ = model.block(model.Keys.from_rows(6, rows))
+    pairs = {(int(a), int(b)) for a, b in zip(candidates.a, candidates.b, strict=True)}
+    assert {(0, 2), (1, 2)} <= pairs
+    assert not {(3, 5), (4, 5), (3, 4)} & pairs
+    assert (0, 1) in pairs  # by their full-name key
