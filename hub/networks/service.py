@@ -262,7 +262,7 @@ def counts(session: Session, principal: Principal, area: str | None = None) -> N
         spanning_boroughs=figure([r.id for r in rows if len(r.boroughs) > 1], "spanning", "… that span other boroughs"),
         county_lines=figure([r.id for r in rows if r.county_lines], "county_lines", "… with county lines incidents"),
         by_type=[figure(ids, f"type:{code}", code.replace("_", " ")) for code, ids in sorted(typed.items())],
-        privacy=figures.privacy(visibility, visibility.providers),
+        privacy=figures.privacy(visibility),
     )
     _audit(session, principal, f"networks:counts:{gss}", set(visibility.providers), {"scope": gss, "networks": len(rows)})
     return result

@@ -52,7 +52,7 @@ def overview(session: Session, principal: Principal, area: str, quarter: str | N
         ]
     return Overview(
         scope=area, scope_name=access.scope_name(area), quarter=chosen, quarters=quarters, headlines=headlines,
-        rates=rates, tables=tables, privacy=figures.privacy(visibility, visibility.providers),
+        rates=rates, tables=tables, privacy=figures.privacy(visibility),
     ), visibility
 
 
@@ -103,7 +103,7 @@ def breakdowns(session: Session, principal: Principal, area: str, quarter: str |
         ]
         rates = assembly.rates(session, q, visibility, totals)
     return Breakdowns(
-        scope=area, quarter=chosen, tables=tables, cross=cross, rates=rates, privacy=figures.privacy(visibility, visibility.providers),
+        scope=area, quarter=chosen, tables=tables, cross=cross, rates=rates, privacy=figures.privacy(visibility),
     ), visibility
 
 
@@ -145,5 +145,5 @@ def coverage_body(session: Session, area: str, quarter: str, visibility: Visibil
     return {
         "pooled": [s.model_dump() for s in pooled],
         "totals": {name: protect_series([n], visibility).cells[0].value for name, n in (("incidents", incidents), ("persons", persons))},
-        "privacy": figures.privacy(visibility, visibility.providers).model_dump(),
+        "privacy": figures.privacy(visibility).model_dump(),
     }

@@ -59,8 +59,15 @@ def fold_markers(code: str) -> str:
 SEVERAL = "(several)"
 
 
-def privacy(visibility: Visibility, contributors: Iterable[str]) -> PrivacyLabel:
-    included = {c for c in contributors if c != SEVERAL}  # "(several)" groups real providers, it is not one
+def privacy(visibility: Visibility) -> PrivacyLabel:
+    """The label of every figure the viewer may fetch for a scope: the partners the agreements include.
+
+    Never the partners that sent the records counted (issue 12, attack 5): in a borough or quarter
+    where one partner alone sent records, "based on 1 of 4 partners: Demo Police" would name the
+    source of every figure under it. The label depends on the agreements and the viewer only, so it
+    is the same for every table, area and quarter of a scope whoever sent what.
+    """
+    included = set(visibility.providers)
     return PrivacyLabel(
         scope=visibility.scope,
         min_count=visibility.min_count,
@@ -145,9 +152,7 @@ def table(
     total_rows: Sequence[tuple[str, str, int]] = (),
     labels: dict[str, str] | None = None,
     note: str | None = None,
-    contributors: Iterable[str] | None = None,
 ) -> Table:
-    """``contributors`` overrides the partners named in the privacy label (rows may group several)."""
     pooled, per, providers = pivot(rows, categories)
     if additive:
         protected = protect_series(pooled, rules, providers=per)
@@ -175,7 +180,7 @@ def table(
     total = figure(protected.cells[-1], "total", "Total", rules.min_count)
     return Table(
         id=id_, title=title, unit=unit, rows=figures, total=total, additive=additive, note=note,
-        privacy=privacy(visibility, providers if contributors is None else contributors),
+        privacy=privacy(visibility),
     )
 
 
@@ -218,7 +223,7 @@ def cross_table(
         row_totals=[figure(x, row_cats[i], label_for(row_cats[i]), m) for i, x in enumerate(protected.row_totals())],
         col_totals=[figure(x, col_cats[j], label_for(col_cats[j]), m) for j, x in enumerate(protected.col_totals())],
         total=figure(protected.cells[-1], "total", "Total", m),
-        privacy=privacy(visibility, providers),
+        privacy=privacy(visibility),
     )
 
 

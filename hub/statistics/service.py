@@ -111,7 +111,7 @@ def _trends(session: Session, principal: Principal, area: str) -> tuple[Trends, 
             for t in series
         ]
         quarters = full
-    trends = Trends(scope=area, quarters=quarters, series=series, privacy=figures.privacy(visibility, visibility.providers))
+    trends = Trends(scope=area, quarters=quarters, series=series, privacy=figures.privacy(visibility))
     return trends, _audited("trends", visibility, None)
 
 
@@ -157,7 +157,7 @@ def premises_by_area(
         details={"scope": area, "quarter": chosen, "agreements": agreements, "areas": sorted(tables)},
     )
     return AreaTables(
-        scope=area, quarter=chosen, quarters=quarters, tables=tables, privacy=figures.privacy(visibility, visibility.providers),
+        scope=area, quarter=chosen, quarters=quarters, tables=tables, privacy=figures.privacy(visibility),
     )
 
 
@@ -279,7 +279,7 @@ def repeats(session: Session, principal: Principal, area: str) -> Repeats:
 
 def _repeats(session: Session, principal: Principal, area: str) -> tuple[Repeats, published.Audited]:
     visibility, scope, _, _ = access.question(session, principal, area, None)
-    counts, contributors = _repeat_counts(session, scope, visibility)
+    counts, _ = _repeat_counts(session, scope, visibility)
     any_linkage = any(visibility.linkage_allowed(a) for a, _ in visibility.sources)
     providers = sorted(visibility.providers)
     cats = [rule.key for rule in REPEAT_KEYS]
@@ -291,7 +291,6 @@ def _repeats(session: Session, principal: Principal, area: str) -> tuple[Repeats
         id_="repeats", title="Repeat people (counts only)", unit="people", rows=rows, categories=cats,
         visibility=visibility, rules=visibility, additive=False, total_rows=[], labels=labels,
         note="People are matched by hub re-keyed match keys only; nobody is named or listed.",
-        contributors=set(contributors),
     )
     rule = (
         "Cross-partner linkage is allowed by the agreement." if any_linkage
@@ -331,7 +330,7 @@ def _coverage(session: Session, principal: Principal, area: str) -> tuple[Covera
         pooled=pooled,
         own_org=principal.org_id,
         own=own,
-        privacy=figures.privacy(visibility, sent),
+        privacy=figures.privacy(visibility),
     ), _audited("coverage", visibility, latest)
 
 

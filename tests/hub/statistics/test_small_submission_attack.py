@@ -8,6 +8,8 @@ knows the method. Against plain rounding (the control) the total is narrowed to 
 issue found ("7, published 5"); against the hub it is not, and no small cell is narrowed.
 """
 
+import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,7 @@ def small_borough(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
         for premises, n in NEW:
             add_incidents(s, provider="demo-police", quarter=QUARTER, gss=CAMDEN, n=n, premises=premises)
         add_user(s, "newham.officer", "borough_officer", "lb-newham")
+        add_user(s, "london.analyst", "analyst", "hub-operator")
         s.commit()
     published.clear()
     hidesets.forget_copies()
@@ -109,3 +112,86 @@ def test_a_small_new_submission_is_not_pinned(small_borough: TestClient) -> None
     assert hi is None or hi >= 7
     assert hi is None or hi - lo > 2, total
     assert found == {}
+
+
+# Every channel a viewer can fetch for one area and quarter that carries a privacy label or a list
+# of partners: the JSON answers, the CSV exports, the dashboard pages and the PDF report.
+API = ("overview", "breakdowns", "hotspots", "routes", "ctdc", "repeats", "trends", "coverage")
+CSV = ("breakdowns.csv", "hotspots.csv", "routes.csv", "ctdc.csv")
+PAGES = ("", "/trends", "/breakdowns", "/hotspots", "/where-to-look", "/routes", "/repeats", "/coverage", "/report")
+AGREED = ["demo-ngo", "demo-police", "lb-newham"]  # the providers whose records the officer's agreements include
+
+
+def _labels(body: Any) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """Every privacy label in a JSON answer: how many partners it counts, and which it names."""
+    if isinstance(body, dict):
+        if "partners_included" in body:
+            yield body["partners_included"], tuple(body.get("partners", ()))
+        for v in body.values():
+            yield from _labels(v)
+    elif isinstance(body, list):
+        for v in body:
+            yield from _labels(v)
+
+
+def _what_names_partners(client: TestClient, area: str, tmp_path: Path) -> dict[str, set[Any]]:
+    """For each channel, every statement it makes about which partners the figures come from."""
+    seen: dict[str, set[Any]] = {}
+    q = {"quarter": QUARTER}
+    for n in API:
+        r = client.get(f"/api/v1/stats/{area}/{n}", params=q if n not in ("trends", "repeats", "coverage") else {})
+        assert r.status_code == 200, n
+        body = r.json()
+        seen[n] = set(_labels(body))
+        if n == "coverage":  # which partners sent which quarters
+            seen["coverage:providers"] = {(p["provider"], tuple(p["quarters"])) for p in body["providers"]}
+    for n in CSV:
+        r = client.get(f"/api/v1/stats/{area}/{n}", params=q)
+        assert r.status_code == 200, n
+        seen[n] = set(re.findall(r"based on [^;\n]*", r.text))
+    for page in PAGES:
+        r = client.get(f"/dashboard/{area}{page}")
+        assert r.status_code == 200, page
+        text = re.sub(r"\s+", " ", r.text)
+        seen[f"page{page}"] = set(re.findall(r"based on \d+ of \d+ partners?(?:: <span data-partners>[^<]*</span>)?", text))
+    pdf = tmp_path / f"{area}.pdf"
+    r = client.get(f"/api/v1/stats/{area}/report.pdf", params=q)
+    assert r.status_code == 200
+    pdf.write_bytes(r.content)
+    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout)
+    seen["report.pdf"] = set(re.findall(r"based on \d+ of \d+ partners[^.]*", text))
+    return seen
+
+
+def test_no_channel_names_the_lone_sender_of_a_boroughs_figures(small_borough: TestClient, tmp_path: Path) -> None:
+    """Attack 5's naming part, as the officer: Camden's figures for the quarter are Demo Police's alone.
+
+    Whatever a page, answer, CSV or the PDF says about partners, it says the same for Camden (one
+    sender) as for Newham (three senders): the partners the agreements include. Before the fix,
+    every table's label in the JSON answers, the hotspots and routes pages and their answers said
+    "based on 1 of 4 partners: Demo Police" for Camden.
+    """
+    camden = _what_names_partners(small_borough, CAMDEN, tmp_path)
+    newham = _what_names_partners(small_borough, NEWHAM, tmp_path)
+    for channel, said in camden.items():
+        assert said, channel  # the channel was read: it does say something about partners
+        assert said == newham[channel], channel
+    for channel in API:
+        assert camden[channel] == {(3, tuple(AGREED))}, channel
+    # the coverage page lists who sent which quarter for the whole scope, not for the borough
+    assert {p for p, _ in camden["coverage:providers"]} == set(AGREED)
+
+
+def test_the_analyst_is_not_told_who_sent_londons_figures(small_borough: TestClient) -> None:
+    """The analyst (pooled London only): every label names the agreements' partners, Camden stays closed."""
+    small_borough.cookies.clear()
+    login(small_borough, "london.analyst")
+    for n in API:
+        r = small_borough.get(f"/api/v1/stats/london/{n}", params={"quarter": QUARTER} if n not in ("trends", "repeats", "coverage") else {})
+        assert r.status_code == 200, n
+        labels = set(_labels(r.json()))
+        assert len(labels) == 1, (n, labels)
+        [(count, named)] = labels
+        assert count == len(named), n
+        assert "demo-police" in named, n
+    assert small_borough.get(f"/api/v1/stats/{CAMDEN}/overview").status_code in (403, 404)

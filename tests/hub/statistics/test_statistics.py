@@ -181,8 +181,9 @@ def test_repeat_people_follow_a_withdrawal_at_once(stats_api: tuple[TestClient, 
         for sid in ids:
             withdraw_submission(s, sid, actor="test")
         s.commit()
-    # lb-newham alone: a few victims recur within its own records (perturbed: 10), and nobody is at two partners any more
-    assert repeats() == ({"victims_repeat": 10, "suspects_repeat": 0, "victims_multi_partner": 0, "suspects_multi_partner": 0}, 1)
+    # lb-newham alone: a few victims recur within its own records (perturbed: 10), and nobody is at two partners any more.
+    # The label still counts the partners the agreements include: it never says who sent the records (issue 12, attack 5)
+    assert repeats() == ({"victims_repeat": 10, "suspects_repeat": 0, "victims_multi_partner": 0, "suspects_multi_partner": 0}, 4)
 
 
 def test_csv_export_escapes_formula_injection(stats_api: tuple[TestClient, Any]) -> None:
