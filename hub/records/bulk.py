@@ -1,42 +1,69 @@
 """Bulk reads and writes in the caller's transaction: PostgreSQL COPY, SQLite's executemany, elsewhere Core executemany."""
 
+import json
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Select, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.expression import column as column_clause
 from sqlalchemy.sql.expression import table as table_clause
 
 _BATCH: Final = 5000
 
 
-def copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL COPY FROM STDIN, in the session's transaction."""
+def copy(session: Session, table: Table, rows: list[dict[str, Any]], *, into: str | None = None) -> None:
+    """PostgreSQL COPY FROM STDIN (into ``table``, or the table named ``into`` with its columns), in
+    the session's transaction; JSON columns' values are sent as their JSON text."""
     from psycopg import sql
 
     if not rows:
         return
     columns = list(rows[0])
+    as_json = {c for c in columns if isinstance(table.c[c].type, sqltypes.JSON)}
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+        sql.Identifier(into or table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     )
     driver = session.connection().connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         for row in rows:
-            copy.write_row([row[c] for c in columns])
+            copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+
+
+def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], key: str = "id") -> None:
+    """Set every column of ``rows`` (dicts with the same keys, ``key`` among them) on the row of
+    ``table`` with that ``key``. PostgreSQL: COPY'd into a temporary copy of the table and one
+    ``UPDATE … FROM``; elsewhere an executemany of single-row updates."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != key]
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(
+            update(table).where(table.c[key] == bindparam("key_")).values({c: bindparam(c) for c in columns})
+            .execution_options(synchronize_session=False),
+            [{**{c: row[c] for c in columns}, "key_": row[key]} for row in rows],
+        )
+        return
+    staged = f"bulk_{table.name}"
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {staged} (LIKE {table.name}) ON COMMIT DROP"))
+    session.execute(text(f"TRUNCATE {staged}"))
+    copy(session, table, rows, into=staged)
+    assignments = ", ".join(f"{c} = s.{c}" for c in columns)
+    session.execute(text(f"UPDATE {table.name} SET {assignments} FROM {staged} s WHERE {table.name}.{key} = s.{key}"))  # noqa: S608 - names from the models
 
 
 def executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """The driver's own executemany with positional rows, in the session's transaction (SQLite)."""
+    """The driver's own executemany with positional rows, in the session's transaction (SQLite); JSON columns' values as their JSON text."""
     if not rows:
         return
     columns = list(rows[0])
     names = [table.c[column].name for column in columns]  # KeyError for a column the table lacks
+    as_json = {c for c in columns if isinstance(table.c[c].type, sqltypes.JSON)}
     statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 - table and column names come from the models
     driver = session.connection().connection.driver_connection
-    driver.executemany(statement, (tuple(row[c] for c in columns) for row in rows))  # type: ignore[union-attr]
+    driver.executemany(statement, (tuple(json.dumps(row[c]) if c in as_json else row[c] for c in columns) for row in rows))  # type: ignore[union-attr]
 
 
 def rows(session: Session, table: Table, batch: list[dict[str, Any]]) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     and_,
     delete,
+    func,
     insert,
     literal,
     select,
@@ -46,7 +47,7 @@ from hub.models import (
 from hub.records import bulk
 
 __all__ = [
-    "DISSOLVED", "SCOPE", "PersonChange", "Removed", "Scope", "active", "fill", "find", "moved", "person_changes", "removed", "snapshot",
+    "DISSOLVED", "SCOPE", "Crowded", "PersonChange", "Removed", "Scope", "active", "crowded", "fill", "find", "moved", "person_changes", "removed", "snapshot",
     "take_moved",
 ]
 
@@ -144,7 +145,7 @@ def active(agreement_id: str, submission_column: Any) -> Any:
 @dataclass(frozen=True)
 class Removed:
     """What the incidents about to leave the graph touched, read while their rows still exist:
-    the networks they were in, and the active incidents sharing a selector with them."""
+    the networks they were in, and the incidents (active or not: ``find`` keeps the active) sharing a selector with them."""
 
     incidents: frozenset[int] = frozenset()
     networks: frozenset[int] = frozenset()
@@ -171,22 +172,23 @@ def active_submissions(session: Session, agreement_id: str) -> list[str]:
     return sorted(str(s) for s in session.scalars(select(Submission.id).where(active(agreement_id, Submission.id))))
 
 
-def _holders(session: Session, agreement_id: str, submission_ids: Collection[str]) -> Any:
-    """Active incidents holding a selector (kind and value) that one of these submissions' incidents
-    holds: the submissions' distinct values in a temporary table (analysed), joined to the selectors."""
+def _holders(session: Session, submission_ids: Collection[str]) -> Any:
+    """Incidents holding a selector (kind and value) that one of these submissions' incidents holds:
+    the submissions' distinct values in a temporary table (analysed), joined to the selectors. Active
+    or not: the scope keeps only the active ones (``find``), and filtering here cost a pass comparing
+    each selector's submission id with every active one."""
     _temporary(session, _VALUES)
     for chunk in _chunks(submission_ids):
         session.execute(insert(_VALUES).from_select(
             ["kind", "selector_key"], select(Selector.kind, Selector.selector_key).distinct().where(Selector.submission_id.in_(chunk))))
     _analyze(session, _VALUES)
     return (select(Selector.incident_id)
-            .join(_VALUES, and_(_VALUES.c.selector_key == Selector.selector_key, _VALUES.c.kind == Selector.kind))
-            .where(Selector.submission_id.in_(active_submissions(session, agreement_id))))
+            .join(_VALUES, and_(_VALUES.c.selector_key == Selector.selector_key, _VALUES.c.kind == Selector.kind)))
 
 
-def _sharing_selectors(session: Session, agreement_id: str, submission_ids: Collection[str]) -> set[int]:
-    """Active incidents holding a selector (kind and value) that one of these submissions' incidents holds."""
-    return {int(i) for i in session.scalars(_holders(session, agreement_id, submission_ids).distinct())}
+def _sharing_selectors(session: Session, submission_ids: Collection[str]) -> set[int]:
+    """Incidents (active or not) holding a selector (kind and value) that one of these submissions' incidents holds."""
+    return {int(i) for i in session.scalars(_holders(session, submission_ids).distinct())}
 
 
 def removed(session: Session, agreement_id: str, submission_ids: Collection[str]) -> Removed:
@@ -201,7 +203,7 @@ def removed(session: Session, agreement_id: str, submission_ids: Collection[str]
             select(NetworkMember.network_id).distinct()
             .join(Incident, Incident.id == NetworkMember.incident_id).where(Incident.submission_id.in_(chunk))
         )}
-    neighbours = _sharing_selectors(session, agreement_id, submission_ids) - incidents
+    neighbours = _sharing_selectors(session, submission_ids) - incidents
     return Removed(frozenset(incidents), frozenset(networks), frozenset(neighbours))
 
 
@@ -318,7 +320,7 @@ def find(session: Session, agreement_id: str, added: Collection[str], gone: Remo
     if added:
         subs = sorted(added)
         _add(session, select(Incident.id).where(Incident.submission_id.in_(subs)))
-        _add(session, _holders(session, agreement_id, subs))
+        _add(session, _holders(session, subs))
     clusters = {c.old for c in changes if c.old is not None} | {c.new for c in changes if c.new is not None}
     if clusters:
         ids = fill(session, clusters, _CLUSTERS)
@@ -342,3 +344,54 @@ def find(session: Session, agreement_id: str, added: Collection[str], gone: Remo
         select(scope.c.id, NetworkMember.network_id).outerjoin(NetworkMember, NetworkMember.incident_id == scope.c.id)
     ).all()
     return Scope(frozenset(int(i) for i, _ in rows), frozenset(dissolved), {int(i): int(n) for i, n in rows if n is not None})
+
+
+_CANDIDATES: Final = Table("network_candidates", _META, Column("kind", String(16), nullable=False),
+                           Column("selector_key", String(80), nullable=False))
+_CANDIDATE_CLUSTERS: Final = _ids_table("network_candidate_clusters")
+
+
+@dataclass(frozen=True)
+class Crowded:
+    """Nodes held by more than ``max_share`` active incidents, as (provider, kind, key) and (provider,
+    cluster); the provider is ``""`` where the agreement allows cross-partner linkage."""
+
+    selectors: frozenset[tuple[str, str, str]]
+    clusters: frozenset[tuple[str, int]]
+
+
+def crowded(
+    session: Session, agreement_id: str, selectors: Collection[tuple[str, str]], clusters: Collection[int], *,
+    cross: bool, max_share: int,
+) -> Crowded:
+    """Which of these selectors (kind, key) and person clusters more than ``max_share`` active incidents
+    hold (per provider unless ``cross``): the candidates in temporary tables, one grouped join each."""
+    live = active_submissions(session, agreement_id)
+    found: set[tuple[str, str, str]] = set()
+    if selectors:
+        values = _temporary(session, _CANDIDATES)
+        bulk.rows(session, values, [{"kind": k, "selector_key": v} for k, v in sorted(set(selectors))])
+        _analyze(session, values)
+        by = [Selector.kind, Selector.selector_key] if cross else [Selector.org_id, Selector.kind, Selector.selector_key]
+        found = {
+            ("" if cross else str(r[0]), str(r[-2]), str(r[-1]))
+            for r in session.execute(
+                select(*by).join(values, and_(values.c.selector_key == Selector.selector_key, values.c.kind == Selector.kind))
+                .where(Selector.submission_id.in_(live))
+                .group_by(*by).having(func.count(func.distinct(Selector.incident_id)) > max_share)
+            )
+        }
+    people: set[tuple[str, int]] = set()
+    if clusters:
+        ids = fill(session, clusters, _CANDIDATE_CLUSTERS)
+        by_person = [PersonCluster.cluster_id] if cross else [Person.org_id, PersonCluster.cluster_id]
+        people = {
+            ("" if cross else str(r[0]), int(r[-1]))
+            for r in session.execute(
+                select(*by_person).join(ids, ids.c.id == PersonCluster.cluster_id)
+                .join(Person, Person.id == PersonCluster.person_id)
+                .where(Person.submission_id.in_(live), PersonCluster.agreement_id == agreement_id)
+                .group_by(*by_person).having(func.count(func.distinct(Person.incident_id)) > max_share)
+            )
+        }
+    return Crowded(frozenset(found), frozenset(people))

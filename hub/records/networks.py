@@ -23,8 +23,7 @@ from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, bindparam, delete, func, insert, select
-from sqlalchemy import update as sql_update
+from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from anonymise import KEY_RANGE
@@ -142,32 +141,32 @@ class _Graph:
 
 
 def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bool) -> _Graph:
-    """The incidents (all the agreement's active ones, or those in ``scope``), their edges and codes."""
+    """The incidents (all the agreement's active ones, or those in ``scope``), their edges and codes.
 
-    def within(statement: Any, column: Any) -> Any:
-        return statement if scope is None else statement.join(scope, scope.c.id == column)
+    ``scope`` holds active incidents only (``network_scope.find``), so a scoped read joins it and
+    filters nothing else: the filter on the active submissions' ids cost a pass comparing strings
+    over every row of each table."""
+    live = network_scope.active_submissions(session, agreement_id) if scope is None else []
 
-    live = network_scope.active_submissions(session, agreement_id)
+    def within(statement: Any, incident: Any, submission: Any) -> Any:
+        return statement.where(submission.in_(live)) if scope is None else statement.join(scope, scope.c.id == incident)
 
     incidents = _frame(
         session,
         within(select(Incident.id, Incident.org_id, Incident.la_gss_code, Incident.first_known_month, Incident.quarter,
-                      Incident.county_lines, Incident.record_key), Incident.id)
-        .where(Incident.submission_id.in_(live))
+                      Incident.county_lines, Incident.record_key), Incident.id, Incident.submission_id)
         .order_by(Incident.id),
         ["id", "org", "gss", "month", "quarter", "county_lines", "record_key"],
     )
     selectors = _frame(
         session,
-        within(select(Selector.incident_id, Selector.kind, Selector.selector_key), Selector.incident_id)
-        .where(Selector.submission_id.in_(live)),
+        within(select(Selector.incident_id, Selector.kind, Selector.selector_key), Selector.incident_id, Selector.submission_id),
         ["incident_id", "kind", "key"],
     )
     people = _frame(
         session,
-        within(select(Person.incident_id, PersonCluster.cluster_id), Person.incident_id)
-        .join(PersonCluster, PersonCluster.person_id == Person.id)
-        .where(Person.submission_id.in_(live)),
+        within(select(Person.incident_id, PersonCluster.cluster_id).join(PersonCluster, PersonCluster.person_id == Person.id),
+               Person.incident_id, Person.submission_id),
         ["incident_id", "key"],
     )
     people["kind"] = PERSON
@@ -177,66 +176,60 @@ def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bo
     edges["incident"] = index
     edges["partition"] = np.full(len(edges), "", dtype=object) if cross else incidents["org"].to_numpy()[index]
     edges["key"] = edges["key"].astype(str)
+    edges["node"] = _nodes(edges)
+    codes_of = select(IncidentCode.incident_id, IncidentCode.code).where(IncidentCode.field == "exploitation_types")
     codes = _frame(
         session,
-        within(select(IncidentCode.incident_id, IncidentCode.code), IncidentCode.incident_id)
-        .join(Incident, Incident.id == IncidentCode.incident_id)
-        .where(Incident.submission_id.in_(live))
-        .where(IncidentCode.field == "exploitation_types"),
+        within(codes_of.join(Incident, Incident.id == IncidentCode.incident_id), IncidentCode.incident_id, Incident.submission_id)
+        if scope is None else within(codes_of, IncidentCode.incident_id, IncidentCode.incident_id),
         ["id", "code"],
     )
     return _Graph(incidents, edges, codes)
 
 
-def _crowded(session: Session, agreement_id: str, loaded: _Graph, *, cross: bool) -> set[tuple[str, str, str]]:
-    """Nodes of the loaded (scope's) incidents held by more than ``graph.MAX_SHARE`` active incidents in
-    all: the only nodes with holders outside the scope (see ``hub.records.network_scope``). Only a node
-    two to ``MAX_SHARE`` of the scope's incidents hold could join any of them, so only those are
-    counted, by index lookups on their values."""
+def _nodes(edges: pd.DataFrame) -> Any:
+    """A node number per edge: one per (partition, kind, key), from integer codes (a MultiIndex of the
+    strings took seconds at 700,000 edges)."""
+    if not len(edges):
+        return np.empty(0, dtype=np.int64)
+    key = pd.factorize(edges["key"].to_numpy())[0].astype(np.int64)
+    kind = pd.factorize(edges["kind"].to_numpy())[0].astype(np.int64)
+    partition = pd.factorize(edges["partition"].to_numpy())[0].astype(np.int64)
+    combined = (key * (int(kind.max()) + 1) + kind) * (int(partition.max()) + 1) + partition
+    return pd.factorize(combined)[0].astype(np.int64)
+
+
+def _crowded(session: Session, agreement_id: str, loaded: _Graph, *, cross: bool) -> Any:
+    """The node numbers of the loaded (scope's) incidents' nodes held by more than ``graph.MAX_SHARE``
+    active incidents in all: the only nodes with holders outside the scope (see
+    ``hub.records.network_scope``). Only a node two to ``MAX_SHARE`` of the scope's incidents hold
+    could join any of them, so only those are counted (``network_scope.crowded``: the candidates in
+    a temporary table, one grouped join)."""
     edges = loaded.edges
     if not len(edges):
-        return set()
-    live = network_scope.active_submissions(session, agreement_id)
-    held = edges.drop_duplicates(["partition", "kind", "key", "incident"]).groupby(["partition", "kind", "key"]).size()
-    candidates = held[(held >= 2) & (held <= graph.MAX_SHARE)].index
-    selector_keys = sorted({key for _, kind, key in candidates if kind != PERSON})
-    cluster_ids = sorted({int(key) for _, kind, key in candidates if kind == PERSON})
-    crowded: set[tuple[str, str, str]] = set()
-    by = [Selector.kind, Selector.selector_key] if cross else [Selector.org_id, Selector.kind, Selector.selector_key]
-    for start in range(0, len(selector_keys), 5000):
-        crowded |= {
-            ("" if cross else str(r[0]), str(r[-2]), str(r[-1]))
-            for r in session.execute(
-                select(*by).where(Selector.submission_id.in_(live))
-                .where(Selector.selector_key.in_(selector_keys[start:start + 5000]))
-                .group_by(*by).having(func.count(func.distinct(Selector.incident_id)) > graph.MAX_SHARE)
-            )
-        }
-    by_person = [PersonCluster.cluster_id] if cross else [Person.org_id, PersonCluster.cluster_id]
-    for start in range(0, len(cluster_ids), 5000):
-        crowded |= {
-            ("" if cross else str(r[0]), PERSON, str(r[-1]))
-            for r in session.execute(
-                select(*by_person).join(Person, Person.id == PersonCluster.person_id)
-                .where(Person.submission_id.in_(live))
-                .where(PersonCluster.agreement_id == agreement_id, PersonCluster.cluster_id.in_(cluster_ids[start:start + 5000]))
-                .group_by(*by_person).having(func.count(func.distinct(Person.incident_id)) > graph.MAX_SHARE)
-            )
-        }
-    return crowded
+        return np.empty(0, dtype=np.int64)
+    node = edges["node"].to_numpy(dtype=np.int64)
+    incident = edges["incident"].to_numpy(dtype=np.int64)
+    stride = len(loaded.incidents)
+    held = np.bincount(np.unique(node * stride + incident) // stride)
+    first = np.full(held.size, len(edges), dtype=np.int64)
+    np.minimum.at(first, node, np.arange(len(edges), dtype=np.int64))
+    candidates = np.flatnonzero((held >= 2) & (held <= graph.MAX_SHARE))
+    rows = edges.iloc[first[candidates]]
+    named = dict(zip(zip(rows["partition"].tolist(), rows["kind"].tolist(), rows["key"].tolist(), strict=True),
+                     candidates.tolist(), strict=True))
+    selectors = {(kind, key) for _, kind, key in named if kind != PERSON}
+    clusters = {int(key) for _, kind, key in named if kind == PERSON}
+    found = network_scope.crowded(session, agreement_id, selectors, clusters, cross=cross, max_share=graph.MAX_SHARE)
+    nodes = set(found.selectors) | {(partition, PERSON, str(cluster)) for partition, cluster in found.clusters}
+    return np.array(sorted(named[n] for n in nodes if n in named), dtype=np.int64)
 
 
-def _components(loaded: _Graph, crowded: set[tuple[str, str, str]]) -> tuple[pd.DataFrame, graph.Components]:
-    """Components of the loaded incidents; the edges returned keep the crowded nodes (a network
-    counts every node its incidents hold), the components ignore them."""
+def _components(loaded: _Graph, crowded: Any) -> tuple[pd.DataFrame, graph.Components]:
+    """Components of the loaded incidents; the edges returned keep the ``crowded`` nodes (node
+    numbers: a network counts every node its incidents hold), the components ignore them."""
     edges = loaded.edges
-    edges = edges.assign(node=pd.MultiIndex.from_arrays(
-        [edges["partition"].to_numpy(), edges["kind"].to_numpy(), edges["key"].to_numpy()]
-    ).factorize()[0] if len(edges) else np.empty(0, dtype=np.int64))
-    joining = edges
-    if crowded and len(edges):
-        keys = zip(edges["partition"].tolist(), edges["kind"].tolist(), edges["key"].tolist(), strict=True)
-        joining = edges[np.fromiter((k not in crowded for k in keys), dtype=np.bool_, count=len(edges))]
+    joining = edges[~np.isin(edges["node"].to_numpy(), crowded)] if len(crowded) else edges
     found = graph.components(len(loaded.incidents), joining["incident"].to_numpy(dtype=np.int64),
                              joining["node"].to_numpy(dtype=np.int64), max_share=graph.MAX_SHARE)
     return edges, found
@@ -295,7 +288,7 @@ def rebuild(session: Session, agreement_id: str) -> Rebuilt:
     was_in = _was_in(session, agreement_id)
     loaded = _load(session, agreement_id, None, cross=cross)
     last_quarter = _last_quarter(session, agreement_id)
-    edges, found = _components(loaded, set())
+    edges, found = _components(loaded, np.empty(0, dtype=np.int64))
     ids = _network_ids(session, loaded.incidents["id"].tolist(), found.label, found.count, was_in)
     forget(session, agreement_id)
     stored = _store(session, _rows(agreement_id, loaded, edges, found.label, ids, cross=cross))
@@ -331,6 +324,7 @@ def update(session: Session, agreement_id: str, *, added: Collection[str] = (), 
     gone = gone or Removed()
     cross = cross_partner(session, agreement_id)
     clock = _Clock()
+    _roomy(session)
     changes = network_scope.person_changes(session, agreement_id, moved, added=added, gone=gone.incidents)
     clock.lap("person changes")
     scope = network_scope.find(session, agreement_id, added, gone, changes)
@@ -357,6 +351,16 @@ def update(session: Session, agreement_id: str, *, added: Collection[str] = (), 
              "(%d rows) (%s)", agreement_id, len(loaded.incidents), len(scope.dissolved), len(rows.networks), stored,
              written, clock)
     return Rebuilt(len(loaded.incidents), len(edges), len(rows.networks), int(np.count_nonzero(found.label >= 0)))
+
+
+WORK_MEM: Final = "64MB"
+"""PostgreSQL's ``work_mem`` for the rest of an update's transaction: the scope's and the load's
+hash joins and sorts of a 100,000-incident upload spill to disk at the default 4 MB."""
+
+
+def _roomy(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
 
 
 class _Clock:
@@ -438,8 +442,7 @@ def _rows(
 
 
 def _insert(session: Session, rows: _Rows, members: dict[int, int], facets: Collection[tuple[int, str, str]]) -> None:
-    if rows.networks:
-        session.execute(NETWORKS.insert(), rows.networks)
+    bulk.rows(session, NETWORKS, rows.networks)
     bulk.rows(session, MEMBERS, [{"incident_id": i, "network_id": n} for i, n in sorted(members.items())])
     bulk.rows(session, FACETS, [{"network_id": n, "facet": f, "value": v} for n, f, v in sorted(facets)])
 
@@ -450,7 +453,6 @@ def _store(session: Session, rows: _Rows) -> int:
     return len(rows.networks)
 
 
-_COLUMNS: Final = [c.name for c in NETWORKS.columns]
 
 
 def _store_changes(session: Session, rows: _Rows, dissolved: Collection[int]) -> tuple[int, int]:
@@ -472,12 +474,7 @@ def _store_changes(session: Session, rows: _Rows, dissolved: Collection[int]) ->
         for start in range(0, len(ids), 5000):
             session.execute(delete(column.table).where(column.in_(ids[start:start + 5000])))
     changed = [r for r in rows.networks if r["id"] in old_networks and old_networks[r["id"]] != r]
-    if changed:
-        session.execute(
-            sql_update(NETWORKS).where(NETWORKS.c.id == bindparam("network"))
-            .values({c: bindparam(c) for c in _COLUMNS if c != "id"}).execution_options(synchronize_session=False),
-            [{**{k: v for k, v in r.items() if k != "id"}, "network": r["id"]} for r in changed],
-        )
+    bulk.update_rows(session, NETWORKS, changed)
     fresh = _Rows([r for r in rows.networks if r["id"] not in old_networks], {}, set())
     members = {i: n for i, n in rows.members.items() if old_members.get(i) != n}
     facets = rows.facets - old_facets.keys()

@@ -61,6 +61,8 @@ GENERATION: Final = "stats_generation"
 QUARTER_STAMP: Final = "stats_quarter:"
 _LINK_LOCK: Final = 0x6D736874_6C696E6B  # "mshtlink"
 MARKERS: Final = ("unknown", "not_asked", "not_applicable")
+CODE_FIELDS: Final = ("exploitation_types", "labour_sectors", "methods_of_control", "recruitment_methods")
+"""Multi-valued incident fields, stored one row per code in ``incident_codes``."""
 MATCH_KEYS: Final = (
     Person.mk_name_dob,
     Person.mk_initial_surname_dob,

@@ -6,7 +6,7 @@ writes the audit log or commits.
 
 from sqlalchemy.orm import Session
 
-from anonymise import Visibility, vocab
+from anonymise import Visibility, protect_series, vocab
 from hub.auth.principal import Principal
 from hub.statistics import access, figures, queries
 from hub.statistics import routes as route_stats
@@ -16,7 +16,7 @@ from hub.statistics.queries import Count, Scope
 from hub.statistics.schemas import Breakdowns, Headline, Hotspots, Overview, Rate, Table
 from hub.statistics.tables import VICTIM
 
-__all__ = ["breakdowns", "hotspots", "overview", "routes_body"]
+__all__ = ["breakdowns", "coverage_body", "hotspots", "overview", "routes_body"]
 
 
 def overview(session: Session, principal: Principal, area: str, quarter: str | None) -> tuple[Overview, Visibility]:
@@ -128,4 +128,22 @@ def routes_body(session: Session, principal: Principal, area: str, quarter: str,
     return {
         "tables": [t.model_dump(), c.model_dump()], "privacy": t.privacy.model_dump(),
         "citizenship": [m._asdict() for m in members],  # the audit's only: never served
+    }
+
+
+def coverage_body(session: Session, area: str, quarter: str, visibility: Visibility) -> dict[str, object]:
+    """The pooled coverage shares of ``quarter`` as the linked audit reads them, before its hide set:
+    every field (each code field too, filled or not, so London's cells and the boroughs' line up)
+    and the published totals: the persons', which no page shows, and the incidents' even where the
+    headline is hidden (the audit assumes the intruder knows both)."""
+    counts = queries.completeness(session, org_id=None, scope=Scope(area, visibility.sources, quarter))
+    incidents = counts[queries.COMPLETENESS_FIELDS[0]].total
+    persons = counts[queries.PERSON_COMPLETENESS[0]].total
+    for name in queries.CODE_COMPLETENESS:
+        counts.setdefault(name, queries.Completeness(0, incidents))
+    pooled = [figures.share(filled, total, visibility).model_copy(update={"field": name}) for name, (filled, total) in sorted(counts.items())]
+    return {
+        "pooled": [s.model_dump() for s in pooled],
+        "totals": {name: protect_series([n], visibility).cells[0].value for name, n in (("incidents", incidents), ("persons", persons))},
+        "privacy": figures.privacy(visibility, visibility.providers).model_dump(),
     }

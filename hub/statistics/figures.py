@@ -263,5 +263,14 @@ def share(filled: int, total: int, rules: Rules) -> FieldCompleteness:
     shown, _, whole = protected.cells
     if shown.value is None or whole.value is None or protected.cells[1].value is None or not whole.value:
         return FieldCompleteness(field="", percent=None, display="not available (small numbers)")
-    percent = 5 * round(100 * shown.value / whole.value / 5)
+    percent = percent_of(shown.value, whole.value)
     return FieldCompleteness(field="", percent=percent, display=f"{percent}%")
+
+
+def percent_of(filled: int, total: int) -> int:
+    """A coverage percentage from published counts, rounded to 5 points (what ``hub.statistics.linked`` inverts).
+
+    >>> percent_of(15, 20), percent_of(45, 50)
+    (75, 90)
+    """
+    return 5 * round(100 * filled / total / 5)

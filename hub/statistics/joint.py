@@ -1,8 +1,8 @@
 """The joint disclosure audit of one viewer class and quarter: what it covers, what it is stored under, and how it is computed.
 
-Everything one viewer can fetch for a quarter (overview, breakdowns, hotspots, the "in" route
-and CTDC tables of London and of every borough it may see, the CTDC table lined to the
-nationality breakdown through its citizenship pairs) is one system
+Everything one viewer can fetch for a quarter (overview, breakdowns, hotspots, the coverage
+shares, the "in" route and CTDC tables of London and of every borough it may see, the CTDC table
+lined to the nationality breakdown through its citizenship pairs) is one system
 (``hub.statistics.linked.joint``), audited once and stored (``hub.statistics.hidesets``):
 
 - **under** a digest of the *viewer class*: for London and each of the 33 boroughs, the sources
@@ -42,7 +42,7 @@ from hub.statistics.queries import Scope
 __all__ = ["AREAS", "SCHEME", "Plan", "ViewerClass", "compute", "fetch", "hide_sets", "plan", "solve", "viewer_class"]
 
 AREAS: Final = (LONDON, *sorted(BY_GSS))
-SCHEME: Final = 3
+SCHEME: Final = 4
 """Part of every key: bump it when what the audit reads or how it decides changes, so every stored hide set goes stale."""
 WAIT_FOR_WORKER: Final = 300.0
 """Seconds a question waits for this process's worker to finish the same audit before computing it itself."""
@@ -129,6 +129,7 @@ def fetch(session: Session, principal: Principal, p: Plan) -> dict[str, dict[str
             "breakdowns": answers.breakdowns(session, principal, area, q)[0].model_dump(),
             "hotspots": answers.hotspots(session, principal, area, q)[0].model_dump(),
             "routes": answers.routes_body(session, principal, area, q, visibility),
+            "coverage": answers.coverage_body(session, area, q, visibility),
         }
         for area, visibility in p.seen.items()
     }

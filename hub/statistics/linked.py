@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from anonymise import Line, Window, intervals, protect, window
-from hub.statistics.figures import NOT_RECORDED, OTHER, fold_markers
+from hub.statistics.figures import NOT_RECORDED, OTHER, fold_markers, percent_of
 
 __all__ = ["Constraints", "constraints", "hidden", "joint", "narrowed", "protected", "to_hide"]
 
@@ -54,6 +54,13 @@ class Constraints:
 
     def line(self, members: Sequence[int], total: int) -> None:
         self.lines.append(Line(tuple(members), total))
+
+    def bound(self, name: str, w: Window) -> int:
+        """Intersect the window ``w`` with what is known of cell ``name``."""
+        i = self.var(name)
+        (lo, hi), (old_lo, old_hi) = w, self.windows[i]
+        self.windows[i] = (max(lo, old_lo), hi if old_hi is None else (old_hi if hi is None else min(hi, old_hi)))
+        return i
 
 
 def _table(c: Constraints, t: Mapping[str, Any], m: int, b: int) -> None:
@@ -121,6 +128,75 @@ def _citizenship(c: Constraints, responses: Mapping[str, Mapping[str, Any]]) -> 
         c.line(members, c.var(f"{unit}:nationality:{row}"))
 
 
+def filled_window(percent: int, total: int, m: int, b: int) -> Window:
+    """What a pooled share of ``percent`` (``figures.share``: the published filled count over the
+    published ``total``) says about the true filled count: the union of the windows of every
+    publishable filled value (0, or a multiple of ``b`` of at least ``m``) giving that percentage.
+
+    >>> filled_window(50, 20, 5, 5)   # only a published 10 of 20 gives 50 %: 10 stands for 1..19
+    (5, 19)
+    """
+    lo: int | None = None
+    hi: int | None = None
+    for p in range(0, 2 * total + 4 * b + 1, b):
+        if 0 < p < m or percent_of(p, total) != percent:
+            continue
+        w_lo, w_hi = window(p, "shown", min_count=m, rounding_base=b)
+        assert w_hi is not None
+        lo, hi = (w_lo, w_hi) if lo is None or hi is None else (min(lo, w_lo), max(hi, w_hi))
+    return (0, None) if lo is None else (lo, hi)
+
+
+VICTIM_TABLES: Final = ("gender", "age_band", "nationality")
+"""Person fields whose potential victims' breakdown has a "not recorded" row."""
+
+
+def _coverage(c: Constraints, body: Mapping[str, Any], m: int, b: int, incidents: int | None) -> None:
+    """The pooled shares of the coverage page as cells of the system.
+
+    A share of field ``f`` is its filled count over its total, both published (perturbed) and
+    the percentage rounded to 5 points (``figures.share``), so with the published total it bounds
+    the filled count (:func:`filled_window`), and ``filled + missing = total``. An incident field's
+    missing count is its breakdown's "not recorded" row where there is one, and its total the
+    incidents headline. A person field counts every person (victims, suspects and others
+    together): ``persons = victims + the rest`` and ``missing = victims' "not recorded" + the
+    rest's``. The persons total is not published; an audit body may give it (``totals``), so the
+    audit assumes the intruder knows it. A share shown below 100 % says its missing count is
+    shown too (a zero gives 100 %), so at least ``m``."""
+    totals: dict[str, int | None] = {"incidents": incidents, **{k: v for k, v in (body.get("totals") or {}).items() if v is not None}}
+    shares = [s for s in body.get("pooled", []) if s["field"].partition(".")[0] in ("incidents", "persons")]
+    if any(s["field"].startswith("persons.") for s in shares):
+        c.line([c.var("potential victims:total"), c.var("persons:not_victims")], c.var("persons:total"))
+        if totals.get("persons"):
+            c.see("persons:total", {"value": totals["persons"], "suppressed": None}, m, b)
+    for s in shares:
+        unit, _, column = s["field"].partition(".")
+        filled, total = c.var(f"{unit}:coverage:{column}"), c.var(f"{unit}:total")
+        if unit == "incidents":
+            missing = c.var(f"incidents:{column}:{NOT_RECORDED}")
+        else:
+            missing = c.var(f"persons:coverage_missing:{column}")
+            victims = f"potential victims:{column}:{NOT_RECORDED}" if column in VICTIM_TABLES else f"potential victims:coverage_missing:{column}"
+            rest = c.var(f"persons:rest_missing:{column}")
+            c.line([c.var(victims), rest], missing)
+            c.line([rest, c.var(f"persons:rest_filled:{column}")], c.var("persons:not_victims"))
+        c.line([filled, missing], total)
+        shown_total = totals.get(unit)
+        if s["percent"] is None or not shown_total:
+            continue
+        c.bound(f"{unit}:coverage:{column}", filled_window(s["percent"], shown_total, m, b))
+        if s["percent"] != 100:
+            c.bound(c.names[missing], (m, None))
+
+
+def _incidents_shown(responses: Mapping[str, Mapping[str, Any]]) -> int | None:
+    for body in responses.values():
+        for h in body.get("headlines", []):
+            if h["key"] == "incidents" and h["figure"]["suppressed"] is None:
+                return int(h["figure"]["value"])
+    return None
+
+
 def constraints(responses: Mapping[str, Mapping[str, Any]]) -> Constraints:
     """One system from the JSON a viewer fetched for one scope and quarter (``overview``,
     ``breakdowns``, ``hotspots``, ``coverage``... keyed by endpoint); all must share a quarter."""
@@ -136,6 +212,8 @@ def constraints(responses: Mapping[str, Mapping[str, Any]]) -> Constraints:
         for t in body.get("cross", []):
             _cross(c, t, m, b)
         _rates(c, body.get("rates", []), m, b)
+        if "pooled" in body:
+            _coverage(c, body, m, b, _incidents_shown(responses))
     return c
 
 

@@ -20,6 +20,7 @@ from hub.models import LinkedPerson, PersonCluster, StatCount, Submission, Submi
 from hub.records.measure import Measure
 from hub.records.routes import CITIZENSHIP, ROUTE_CATEGORIES, ROUTES_IN, ROUTES_OUT
 from hub.records.summaries import (
+    CODE_FIELDS,
     CODES,
     FILLED,
     H3,
@@ -39,6 +40,8 @@ INCIDENT_FIELDS: Final = INCIDENT_PROFILE.categories
 """the incident fields ``incident_field`` answers"""
 COMPLETENESS_FIELDS: Final = tuple(INCIDENT_FILLED)
 PERSON_COMPLETENESS: Final = tuple(PERSON_FILLED)
+CODE_COMPLETENESS: Final = tuple(f"incidents.{name}" for name in CODE_FIELDS)
+"""the multi-valued fields' shares (``completeness`` lists only those with a code in scope)"""
 
 
 class Count(NamedTuple):

@@ -336,16 +336,20 @@ def _coverage(session: Session, principal: Principal, area: str) -> tuple[Covera
 
 
 def _gives_back_hidden(field: str, hide: frozenset[str]) -> bool:
-    """Whether a pooled share of ``field`` would give back a cell the joint audit hides.
+    """Whether the pooled share of ``field`` is withheld by the joint audit.
 
-    An incident field's missing count is the very cell its breakdown shows as "not recorded"
-    (``incidents:<field>:not_recorded``) and its total is the headline, so the published total
-    times the percentage (give or take 2.5 points) would bound a hidden cell again.
+    The audit sees every share as a cell of its system (``linked._coverage``: the published
+    total times the percentage, give or take 2.5 points, bounds the filled count, and the filled
+    and missing counts add up to the total) and hides the share's cell when that would narrow a
+    small cell. Besides, an incident field's share is withheld whenever the audit hides its
+    "not recorded" row or the incident total (the share would bound the hidden cell again).
     """
-    if not hide or not field.startswith("incidents."):
+    if not hide:
         return False
-    column = field.removeprefix("incidents.")
-    return f"incidents:{column}:{figures.NOT_RECORDED}" in hide or "incidents:total" in hide
+    unit, _, column = field.partition(".")
+    if f"{unit}:coverage:{column}" in hide:
+        return True
+    return unit == "incidents" and (f"incidents:{column}:{figures.NOT_RECORDED}" in hide or "incidents:total" in hide)
 
 
 AHEAD: Final[dict[str, Callable[[Session, Principal, str], tuple[BaseModel, published.Audited]]]] = {

@@ -11,12 +11,10 @@ from anonymise import MATCH_KEY_FIELDS
 from hub.records import clusters
 from hub.records import store as records
 from hub.records.store import Rows
+from hub.records.summaries import CODE_FIELDS
 from hub.submissions import memory
 from hub.submissions.rekey import INCIDENT, Rekeyer, person_purpose, selector_purpose
 from hub.submissions.validate import ValidTables
-
-CODE_FIELDS: Final = ("exploitation_types", "labour_sectors", "methods_of_control", "recruitment_methods")
-"""Multi-valued incident fields, stored one row per code in ``incident_codes``."""
 
 
 @dataclass(frozen=True)

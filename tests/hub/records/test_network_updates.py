@@ -78,7 +78,7 @@ def _rows(spec: list[tuple[Set[int], int | None]], seed: int, quarter: str = "20
 def _state(session: Session, agreement_id: str) -> tuple[dict[frozenset[int], Any], dict[Any, Any], set[Any]]:
     members: dict[int, set[int]] = defaultdict(set)
     for i, n in session.execute(
-        select(NetworkMember.incident_id, NetworkMember.network_id).join(Network).where(Network.agreement_id == agreement_id)
+        select(NetworkMember.incident_id, NetworkMember.network_id).join(Network, Network.id == NetworkMember.network_id).where(Network.agreement_id == agreement_id)
     ):
         members[n].add(i)
     facets: dict[int, set[tuple[str, str]]] = defaultdict(set)
@@ -90,6 +90,9 @@ def _state(session: Session, agreement_id: str) -> tuple[dict[frozenset[int], An
                                    frozenset(facets[n.id]))
         for n in session.scalars(select(Network).where(Network.agreement_id == agreement_id))
     }
+    networks_held = set(session.scalars(select(Network.id)))
+    assert set(facets) <= networks_held, "a facet row outlived its network (no foreign key since migration 0013)"
+    assert set(session.scalars(select(NetworkMember.network_id))) <= networks_held, "a member row outlived its network"
     alerts = {(a.incident_id, a.other_incident_id): (a.org_id, a.other_org_id, a.kinds, a.submission_id, a.row)
               for a in session.scalars(select(Alert).where(Alert.agreement_id == agreement_id))}
     snapshot = {(p.person_id, p.incident_id, p.cluster_id)
