@@ -43,8 +43,8 @@ from anonymise.scrub import Scrubber, ScrubInput
 from bench.scrub import measured  # the demo benchmark's timing helper
 
 EVAL = Path(__file__).resolve().parent / "eval"
-FILES = ("notes_a", "notes_b", "notes_c", "notes_d", "notes_e", "templates")
-"""A set whose file is missing in a split is skipped (notes_e is vendored when its writer finishes)."""
+FILES = ("notes_a", "notes_b", "notes_c", "notes_d", "notes_e", "notes_f", "templates")
+"""A set whose file is missing in a split is skipped (each set is vendored when its writer finishes)."""
 MUST_REMOVE = ("HANDLE", "PHONE_NUMBER", "EMAIL_ADDRESS", "STREET_ADDRESS", "POSTCODE", "NI_NUMBER", "NHS_NUMBER",
                "PASSPORT", "ID_NUMBER", "IBAN_CODE", "CREDIT_CARD", "CARD_NUMBER", "BANK_ACCOUNT", "IP_ADDRESS",
                "SOCIAL_HANDLE", "BRP_NUMBER", "IMMIGRATION_REF", "POLICE_ID", "DRIVING_LICENCE")
