@@ -42,7 +42,7 @@ from hub.statistics.queries import Scope
 __all__ = ["AREAS", "SCHEME", "Plan", "ViewerClass", "compute", "fetch", "hide_sets", "plan", "solve", "viewer_class"]
 
 AREAS: Final = (LONDON, *sorted(BY_GSS))
-SCHEME: Final = 4
+SCHEME: Final = 5
 """Part of every key: bump it when what the audit reads or how it decides changes, so every stored hide set goes stale."""
 WAIT_FOR_WORKER: Final = 300.0
 """Seconds a question waits for this process's worker to finish the same audit before computing it itself."""

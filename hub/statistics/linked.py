@@ -31,6 +31,8 @@ class Constraints:
     windows: list[Window] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     small: set[int] = field(default_factory=set)
+    shown_missing: list[tuple[int, tuple[int, ...], int]] = field(default_factory=list)
+    """The missing count of every shown share, the terms it sums and N: it is 0 or at least N."""
     _index: dict[str, int] = field(default_factory=dict)
 
     def var(self, name: str) -> int:
@@ -179,6 +181,8 @@ def _coverage(c: Constraints, body: Mapping[str, Any], m: int, b: int, incidents
             victims = f"potential victims:{column}:{NOT_RECORDED}" if column in VICTIM_TABLES else f"potential victims:coverage_missing:{column}"
             rest = c.var(f"persons:rest_missing:{column}")
             c.line([c.var(victims), rest], missing)
+            if s["percent"] is not None:
+                c.shown_missing.append((missing, (c.var(victims), rest), m))
             c.line([rest, c.var(f"persons:rest_filled:{column}")], c.var("persons:not_victims"))
         c.line([filled, missing], total)
         shown_total = totals.get(unit)
@@ -214,7 +218,19 @@ def constraints(responses: Mapping[str, Mapping[str, Any]]) -> Constraints:
         _rates(c, body.get("rates", []), m, b)
         if "pooled" in body:
             _coverage(c, body, m, b, _incidents_shown(responses))
+    _not_small(c)
     return c
+
+
+def _not_small(c: Constraints) -> None:
+    """A shown share's missing count is 0 or at least N (1..N−1 would be small, and the share not
+    shown). A linear system cannot hold "0 or at least N", so a share of 100 % leaves the missing
+    count free, which is looser than the intruder; but once a term of the missing count is known
+    to be at least 1 (victims' "not recorded" shown as "fewer than N"), the intruder knows the
+    missing count is at least N, and so does the audit."""
+    for missing, terms, m in c.shown_missing:
+        if any(c.windows[t][0] >= 1 for t in terms):
+            c.bound(c.names[missing], (m, None))
 
 
 UNLINED: Final = (":nationality:", ":hotspots:", ":routes:", ":ctdc:")

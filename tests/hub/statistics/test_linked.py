@@ -215,3 +215,36 @@ def test_a_shares_window_holds_every_filled_count_it_can_come_from(filled: int, 
     assert (hi is None or filled <= hi)
     assert hi is not None
     assert hi - lo < 4 * rules.rounding_base + shown_total // 10 + 10
+
+
+def _persons(not_recorded: dict[str, Any]) -> dict[str, Any]:
+    """40 potential victims, gender: male 40 and "not recorded" as given; 40 persons; gender recorded for 100 %."""
+    rows = [_fig("male", 40), _fig("female", 0), not_recorded]
+    table = {"id": "gender", "unit": "potential victims", "additive": True, "total": _fig("total", 40), "rows": rows}
+    return {
+        "overview": {"privacy": PRIVACY, "headlines": [{"key": "potential_victims", "figure": _fig("potential_victims", 40)}]},
+        "breakdowns": {"privacy": PRIVACY, "tables": [table]},
+        "coverage": {"privacy": PRIVACY, "totals": {"persons": 40}, "pooled": [{"field": "persons.gender", "percent": 100, "display": ""}]},
+    }
+
+
+def test_a_full_share_with_a_small_term_says_its_missing_count_is_at_least_n() -> None:
+    """A shown share's missing count is 0 or at least N. At 100 % the linear system cannot say
+    that, but when victims' "not recorded" is "fewer than 5" (so at least 1) the missing count of
+    the gender share is at least 5, as the intruder knows; with a "not recorded" of 0 it stays free."""
+    small = constraints(_persons(_fig(NOT_RECORDED, None, "small")))
+    lo, _ = small.windows[small.names.index("persons:coverage_missing:gender")]
+    assert lo >= 5
+    zero = constraints(_persons(_fig(NOT_RECORDED, 0)))
+    lo, _ = zero.windows[zero.names.index("persons:coverage_missing:gender")]
+    assert lo == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(filled=st.integers(0, 200), missing=st.integers(1, 4), keys=st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)))
+def test_a_share_with_a_missing_count_of_1_to_n_minus_1_is_never_shown(filled: int, missing: int, keys: tuple[int, int]) -> None:
+    """What the bound above rests on: a shown share's missing count is never small."""
+    from hub.statistics import figures
+
+    share = figures.share(KeyedCount(filled, keys[0]), KeyedCount(filled + missing, keys[0] + keys[1]), DisclosureRules())
+    assert share.percent is None
