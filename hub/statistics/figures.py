@@ -56,9 +56,6 @@ def fold_markers(code: str) -> str:
     return NOT_RECORDED if code in MARKERS or code == "" else code
 
 
-SEVERAL = "(several)"
-
-
 def privacy(visibility: Visibility) -> PrivacyLabel:
     """The label of every figure the viewer may fetch for a scope: the partners the agreements include.
 

@@ -64,8 +64,6 @@ class RepeatCount(NamedTuple):
 
 class RepeatCounts(NamedTuple):
     counts: list[RepeatCount]
-    contributors: frozenset[str]
-    """every provider the people came from"""
 
 
 def people(appearances: Sequence[Appearance], visibility: Visibility) -> list[PersonGroup]:
@@ -107,7 +105,4 @@ def count_people(found: Sequence[PersonGroup]) -> RepeatCounts:
             if person.role == rule.role and len(person.incidents) >= rule.min_incidents and len(person.providers) >= rule.min_partners:
                 owner = next(iter(person.providers)) if len(person.providers) == 1 else SEVERAL
                 counts[(rule.key, owner)] = counts.get((rule.key, owner), 0) + KeyedCount(1, person.key_sum)
-    return RepeatCounts(
-        [RepeatCount(k, o, n) for (k, o), n in sorted(counts.items())],
-        frozenset(p for person in found for p in person.providers),
-    )
+    return RepeatCounts([RepeatCount(k, o, n) for (k, o), n in sorted(counts.items())])

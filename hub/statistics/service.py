@@ -261,7 +261,7 @@ def _repeat_counts(session: Session, scope: Scope, visibility: Visibility) -> Re
     a stale answer is never served.
     """
     if not scope.sources:
-        return RepeatCounts([], frozenset())
+        return RepeatCounts([])
     generation = summaries.generation(session)  # read before the records: see summaries._bump
     active = tuple(queries.active_submissions(session, scope))
     key = (generation, active, scope.area, scope.sources, tuple(sorted(visibility.linkage.items())))
@@ -279,7 +279,7 @@ def repeats(session: Session, principal: Principal, area: str) -> Repeats:
 
 def _repeats(session: Session, principal: Principal, area: str) -> tuple[Repeats, published.Audited]:
     visibility, scope, _, _ = access.question(session, principal, area, None)
-    counts, _ = _repeat_counts(session, scope, visibility)
+    counts = _repeat_counts(session, scope, visibility).counts
     any_linkage = any(visibility.linkage_allowed(a) for a, _ in visibility.sources)
     providers = sorted(visibility.providers)
     cats = [rule.key for rule in REPEAT_KEYS]
