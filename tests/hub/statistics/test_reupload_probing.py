@@ -24,7 +24,14 @@ from anonymise.agreement import DisclosureRules
 from anonymise.disclosure import round_count
 from anonymise.intervals import Window, window
 from hub.models import AuditEntry
-from tests.factories import FakePartner, add_partner, add_user_token, agreement_document, make_tables, store_agreement
+from tests.factories import (
+    FakePartner,
+    add_partner,
+    add_user_token,
+    agreement_document,
+    make_tables,
+    store_agreement,
+)
 from tests.hubs import HubUnderTest
 
 RULES = DisclosureRules()
@@ -129,7 +136,8 @@ def test_reupload_probing_is_refused_past_the_limit_and_audited_with_its_size(hu
     for target in TARGETS:
         assert len(seen[target]) == allowed
         lo, hi = _others(seen[target])
-        assert lo <= OTHERS and (hi is None or hi >= OTHERS), target
+        assert lo <= OTHERS, target
+        assert hi is None or hi >= OTHERS, target
         assert hi is None or hi - lo > 2, (target, lo, hi)
     with hub.session() as session:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "submission.superseded")).all()
@@ -147,5 +155,6 @@ def test_reupload_probing_past_the_limit_pins_nothing_through_the_ptable_alone(h
     assert refused == []
     for target in TARGETS:
         lo, hi = _others(seen[target])
-        assert lo <= OTHERS and (hi is None or hi >= OTHERS), target
+        assert lo <= OTHERS, target
+        assert hi is None or hi >= OTHERS, target
         assert hi is None or hi - lo > 2, (target, lo, hi)
