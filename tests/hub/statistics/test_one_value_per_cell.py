@@ -10,6 +10,7 @@ figure from a true count, or rounded it again, would show another value for some
 import csv
 import io
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,44 @@ def test_every_figure_of_the_csv_and_the_page_equals_the_json_cell(officer: Test
         assert _page_cells(html, table_id) == [(c[1], c[2]) for c in cells], title
         compared += len(cells)
     assert compared >= len(shown)
+
+
+PAGE_FURNITURE = re.compile(r"OFFICIAL-SENSITIVE|Page \d+ of \d+$")
+
+
+def _pdf_blocks(text: str) -> list[list[tuple[str, str]]]:
+    """Every table the report prints under a "Category" heading: its (label, figure) rows up to
+    and including "Total" (pdftotext -layout keeps a row on one line, columns apart by spaces)."""
+    blocks: list[list[tuple[str, str]]] = []
+    rows: list[tuple[str, str]] | None = None
+    for line in text.splitlines():
+        if re.match(r"^Category\s{2,}", line):
+            rows = rows if rows is not None else []  # a table going on over a page repeats its heading
+            continue
+        if rows is None or not line.strip() or PAGE_FURNITURE.search(line):
+            continue  # a page break inside a table
+        found = re.match(r"^(\S.*?)\s{2,}(\S.*?)\s*$", line)
+        assert found, line  # a row of the table, label and figure
+        rows.append((found.group(1), found.group(2)))
+        if found.group(1).startswith("Total"):
+            blocks.append(rows)
+            rows = None
+    return blocks
+
+
+def test_every_breakdown_figure_in_the_pdf_report_equals_the_json_cell(officer: TestClient, tmp_path: Path) -> None:
+    """The PDF read back with pdftotext: each one-way breakdown table's printed rows (those not 0,
+    as the report prints them, and the total) equal the JSON cells. Control (mutation-checked):
+    the report printing a figure's value + 1 fails here."""
+    body = officer.get(f"/api/v1/stats/{NEWHAM}/breakdowns", params={"quarter": QUARTER}).json()
+    expected = [
+        [(f["label"], f["display"]) for f in [*t["rows"], t["total"]] if f["value"] != 0 or f["suppressed"] or f is t["total"]]
+        for t in body["tables"]
+    ]
+    assert sum(len(rows) for rows in expected) > 30, "figures to compare"
+    r = officer.get(f"/api/v1/stats/{NEWHAM}/report.pdf", params={"quarter": QUARTER})
+    assert r.status_code == 200
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(r.content)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    assert _pdf_blocks(text)[: len(expected)] == expected  # the breakdowns come first; then the routes table
