@@ -139,3 +139,34 @@ def test_every_breakdown_figure_in_the_pdf_report_equals_the_json_cell(officer: 
     pdf.write_bytes(r.content)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     assert _pdf_blocks(text)[: len(expected)] == expected  # the breakdowns come first; then the routes table
+
+
+def test_every_trend_and_overview_figure_on_the_pages_and_in_the_pdf_equals_the_json_cell(officer: TestClient, tmp_path: Path) -> None:
+    """The trends answer against the trends page's table and the report's trend table, and the
+    overview's tables against the overview page; the headlines against the report's first
+    column. Control (mutation-checked): the trends page showing a point's value + 1 fails here."""
+    trends = officer.get(f"/api/v1/stats/{NEWHAM}/trends").json()
+    grid = [[s["points"][i] for s in trends["series"]] for i in range(len(trends["quarters"]))]
+    assert sum(f["value"] is not None for row in grid for f in row) > 5, "figures to compare"
+    page = officer.get(f"/dashboard/{NEWHAM}/trends").text.replace("&#39;", "'").replace("&amp;", "&")
+    assert _page_cells(page, "trend") == [(f["display"], "" if f["value"] is None else str(f["value"])) for row in grid for f in row]
+
+    overview = officer.get(f"/api/v1/stats/{NEWHAM}/overview", params={"quarter": QUARTER}).json()
+    tables = _json_tables(overview)
+    assert tables, "overview tables"
+    html = officer.get(f"/dashboard/{NEWHAM}", params={"quarter": QUARTER}).text.replace("&#39;", "'").replace("&amp;", "&")
+    for table_id, (title, cells) in tables.items():
+        if f'id="t-{table_id}" data-empty' not in html:
+            assert _page_cells(html, table_id) == [(c[1], c[2]) for c in cells], title
+
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(officer.get(f"/api/v1/stats/{NEWHAM}/report.pdf", params={"quarter": QUARTER}).content)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    printed = {m.group(1): re.split(r"\s{2,}", m.group(2)) for m in re.finditer(r"^(\d{4}-Q\d)\s{2,}(\S.*?)\s*$", text, flags=re.MULTILINE)}
+    assert [printed[q] for q in trends["quarters"]] == [[f["display"] for f in row] for row in grid]
+    headlines = overview["headlines"]
+    assert headlines, "headlines"
+    for h in headlines:
+        found = re.search(rf"^{re.escape(h['label'])}\s{{2,}}(\S+)", text, flags=re.MULTILINE)
+        assert found, h["label"]
+        assert found.group(1) == h["figure"]["display"], h["label"]
