@@ -3,10 +3,11 @@
 import itertools
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from anonymise.intervals import Line, Window, intervals, protect, window
+from anonymise.perturb import generate
 
 # a 2 x 2 table with row, column and grand totals: cells 0..3, row totals 4, 5, column totals 6, 7, grand 8
 GRID_LINES = (Line((0, 1), 4), Line((2, 3), 5), Line((0, 2), 6), Line((1, 3), 7), Line((4, 5), 8), Line((6, 7), 8))
@@ -73,3 +74,95 @@ def test_protect_stops_when_cancelled_and_returns_no_partial_answer() -> None:
     assert protect(bounds, lines, small=[1], true=[6, 4, 10], cancelled=lambda: False) == [0]
     with pytest.raises(Cancelled):
         protect(bounds, lines, small=[1], true=[6, 4, 10], cancelled=lambda: True)
+
+
+# --- perturbation-style windows (issue 12 review gap 8) ---------------------------------------
+
+PTABLE = generate(5, 5)
+
+
+def _table_lines(rows: int, cols: int) -> tuple[Line, ...]:
+    """Cells r * cols + c, then row totals, column totals and the grand total."""
+    n = rows * cols
+    row_total, col_total, grand = n, n + rows, n + rows + cols
+    return (
+        *(Line(tuple(r * cols + c for c in range(cols)), row_total + r) for r in range(rows)),
+        *(Line(tuple(r * cols + c for r in range(rows)), col_total + c) for c in range(cols)),
+        Line(tuple(row_total + r for r in range(rows)), grand),
+        Line(tuple(col_total + c for c in range(cols)), grand),
+    )
+
+
+def _inside(v: int, w: Window) -> bool:
+    return w[0] <= v and (w[1] is None or v <= w[1])
+
+
+def _enumerate(bounds: list[Window], rows: int, cols: int) -> dict[int, tuple[int, int]] | None:
+    """Every integer table inside the windows, column by column (an exact enumeration: a state is
+    the partial row sums, and each cell's least and greatest value over the tables reaching it)."""
+    n = rows * cols
+    cap = bounds[-1][1]
+    assert cap is not None  # the grand total is shown, so every cell is bounded
+
+    def span(w: Window) -> range:
+        return range(w[0], min(cap, w[1] if w[1] is not None else cap) + 1)
+
+    states: dict[tuple[int, ...], dict[int, tuple[int, int]]] = {(0,) * rows: {}}
+    for c in range(cols):
+        column = [span(bounds[r * cols + c]) for r in range(rows)]
+        out: dict[tuple[int, ...], dict[int, tuple[int, int]]] = {}
+        for values in itertools.product(*column):
+            if not _inside(sum(values), bounds[n + rows + c]):
+                continue
+            for partial, seen in states.items():
+                nxt = tuple(p + v for p, v in zip(partial, values, strict=True))
+                if sum(nxt) > cap:
+                    continue
+                here = out.setdefault(nxt, {})
+                merged = {**seen, **{r * cols + c: (v, v) for r, v in enumerate(values)}}
+                for cell, (a, b) in merged.items():
+                    old = here.get(cell)
+                    here[cell] = (a, b) if old is None else (min(old[0], a), max(old[1], b))
+        states = out
+    found: dict[int, tuple[int, int]] | None = None
+    for sums, seen in states.items():
+        ok = all(_inside(s, bounds[n + r]) for r, s in enumerate(sums))
+        if ok and bounds[-1][0] <= sum(sums) <= cap:
+            found = {k: (min(v[0], found[k][0]), max(v[1], found[k][1])) for k, v in seen.items()} if found else dict(seen)
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    shape=st.sampled_from([(2, 2), (2, 3)]),
+    true=st.lists(st.integers(0, 7), min_size=6, max_size=6),
+    keys=st.lists(st.integers(0, 10**6), min_size=12, max_size=12),
+    hide=st.lists(st.booleans(), min_size=12, max_size=12),
+)
+def test_intervals_equal_brute_force_under_perturbation_windows(
+    shape: tuple[int, int], true: list[int], keys: list[int], hide: list[bool]
+) -> None:
+    """Each cell and margin published through the ptable (window max(N, p-2b+1)..p+2b-1), a
+    small one as "fewer than 5" (1..4), some interior cells hidden outright; the grand total
+    always shown. The audit's interval of every interior cell equals the least and greatest
+    value over all consistent integer tables."""
+    rows, cols = shape
+    n = rows * cols
+    cells = true[:n]
+    values = [*cells, *(sum(cells[r * cols:(r + 1) * cols]) for r in range(rows)),
+              *(sum(cells[c::cols]) for c in range(cols)), sum(cells)]
+    assume(values[-1] >= 5)
+
+    def published(i: int, v: int) -> Window:
+        if i < n and hide[i]:
+            return (0, None)
+        if 1 <= v < 5:
+            return window(None, "small", min_count=5, rounding_base=5)
+        return window(PTABLE.published(v, keys[i]), "shown", min_count=5, rounding_base=5)
+
+    bounds = [published(i, v) for i, v in enumerate(values)]
+    assert all(lo <= v <= (hi if hi is not None else v) for v, (lo, hi) in zip(values, bounds, strict=True))
+    brute = _enumerate(bounds, rows, cols)
+    assert brute is not None  # the true table is one
+    found = intervals(bounds, _table_lines(rows, cols), list(range(n)))
+    assert found == brute

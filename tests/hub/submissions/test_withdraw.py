@@ -92,8 +92,14 @@ def test_partner_withdraws_a_quarter(hub: HubUnderTest, partners: tuple[FakePart
     assert record_counts(hub, theirs)["incidents"] == 5
     assert record_counts(hub)["persons"] == 2 * 2 + 5 * 2
     with hub.session() as session:
-        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.action == "submission.withdrawn")).all()
-    assert len(actions) == 2
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "submission.withdrawn")).all()
+    # issue 12, attack 4: each withdrawal is visible in the audit log with its size, so an
+    # operator sees a partner withdrawing and re-sending to difference the figures
+    assert {(e.target, e.details["quarter"], e.details["records"]["incidents"]) for e in entries} == {
+        (f"submission:{first}", "2026-Q3", 3),
+        (f"submission:{second}", "2026-Q3", 4),
+    }
+    assert all(e.details["records"]["persons"] > 0 for e in entries)
     again = hub.partner_call(one, "POST", "/api/v1/submissions/2026-Q3/withdraw")
     assert again.status_code == 404
 
@@ -124,6 +130,7 @@ def test_operator_withdraws_a_submission(hub: HubUnderTest, partners: tuple[Fake
     with hub.session() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "submission.withdrawn")).one()
         assert (entry.actor, entry.target, entry.providers) == ("user:op1", f"submission:{sid}", ["ngo-one"])
+        assert entry.details["records"]["incidents"] == 3  # its size, for the operator reading the log
     twice = hub.client.post(f"/api/v1/operator/submissions/{sid}/withdraw", headers={"Authorization": f"Bearer {token}"})
     assert twice.status_code == 200
     assert twice.json() == {"withdrawn": [], "incidents_deleted": 0}
