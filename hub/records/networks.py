@@ -294,10 +294,23 @@ def rebuild(session: Session, agreement_id: str) -> Rebuilt:
     stored = _store(session, _rows(agreement_id, loaded, edges, found.label, ids, cross=cross))
     network_scope.snapshot(session, agreement_id, None)
     _mark(session, agreement_id, last_quarter)
+    _analyze_rewritten(session)
     _note_touched(session, agreement_id, None)
     log.info("agreement %s networks rebuilt: %d incidents, %d edges, %d networks",
              agreement_id, len(loaded.incidents), len(edges), stored)
     return Rebuilt(len(loaded.incidents), len(edges), stored, int(np.count_nonzero(found.label >= 0)))
+
+
+_REWRITTEN: Final = ("networks", "network_members", "network_facets", "network_persons")
+
+
+def _analyze_rewritten(session: Session) -> None:
+    """PostgreSQL: fresh statistics for the tables a rebuild rewrote, in its transaction. The next
+    update's plans follow them: with ``network_persons`` estimated at 2,374 rows against 1.33 M
+    (autovacuum had not yet run after a rebuild) its snapshot statement took 6.4 s, not 0.3 s."""
+    if session.get_bind().dialect.name == "postgresql":
+        for table in _REWRITTEN:
+            session.execute(text(f"ANALYZE {table}"))
 
 
 REBUILD_SHARE: Final = 0.5
