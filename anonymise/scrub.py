@@ -56,6 +56,10 @@ _NER_KEEPS: Final = frozenset({"GPE", "LOC", "NORP"})
 GUARD_RULES: Final = frozenset({"unknown word", "proper noun"})
 """Entity rules of words removed only because nothing vouched for them: ``<UNKNOWN_n>``, marked in the preview."""
 _NAMEISH: Final = frozenset({"PERSON", "UNKNOWN"})
+_OUTWARD_AFTER_ADDRESS: Final = re.compile(
+    r"[ \t]*,?[ \t]*(?:[A-Z][a-z]+[ \t]+)?([A-Za-z]{1,2}[0-9][A-Za-z0-9]?(?:[ \t][0-9](?![A-Za-z0-9]))?)(?![A-Za-z0-9])"
+)
+"""A postcode district (or sector) closing an address: "17 Brixton Hill Court, SW2", "Lower Road, ME15 7", "High Street, Leeds LS6"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +224,7 @@ class Scrubber:
         words = text_words(text)
         for spec in self._recognizers:
             spans.extend(spec.find(text, words))
+        spans.extend(_outward_after_address(text, spans))
         decision = None
         if self._words is not None:
             decision = self._words.decide(text, [(s.start, s.end) for s in spans if s.entity != "PERSON" or s.key.startswith("known-")])
@@ -296,6 +301,18 @@ def _word_span(word: WordFind, rule: str | None = None) -> Span:
             rule = "cue"
     entity = "UNKNOWN" if rule in GUARD_RULES else "PERSON"
     return Span(word.start, word.end, entity, 0.45, PRIORITY_NER - 1, "", rule)
+
+
+def _outward_after_address(text: str, spans: Sequence[Span]) -> list[Span]:
+    """An outward code right after a found address is part of it; a district named on its own ("lives in SW2") is kept."""
+    found = []
+    for span in spans:
+        if span.entity == "ADDRESS":
+            m = _OUTWARD_AFTER_ADDRESS.match(text, span.end)
+            if m is not None:
+                code = m[1]
+                found.append(Span(m.start(1), m.end(1), "POSTCODE", 0.6, 65, re.sub(r"\s", "", code.upper())))
+    return found
 
 
 def _recase(sentence: str, offset: int, decision: Decision) -> str:
