@@ -35,6 +35,7 @@ from hub.models import (
     NetworkBuild,
     NetworkFacet,
     NetworkMember,
+    NetworkPerson,
     Person,
     PersonCluster,
     Selector,
@@ -143,13 +144,15 @@ class _Graph:
 def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bool) -> _Graph:
     """The incidents (all the agreement's active ones, or those in ``scope``), their edges and codes.
 
-    ``scope`` holds active incidents only (``network_scope.find``), so a scoped read joins it and
-    filters nothing else: the filter on the active submissions' ids cost a pass comparing strings
-    over every row of each table."""
+    ``scope`` holds active incidents only (``network_scope.find``), so a scoped read looks its ids
+    up (``network_scope.among``) and filters nothing else: the filter on the active submissions'
+    ids cost a pass comparing strings over every row of each table. A scoped read takes the
+    persons' clusters from the snapshot ``network_persons``, which ``update`` has brought in line
+    with the clusters first: one narrow table instead of ``persons`` joined to ``person_clusters``."""
     live = network_scope.active_submissions(session, agreement_id) if scope is None else []
 
     def within(statement: Any, incident: Any, submission: Any) -> Any:
-        return statement.where(submission.in_(live)) if scope is None else statement.join(scope, scope.c.id == incident)
+        return statement.where(submission.in_(live)) if scope is None else statement.where(network_scope.among(session, incident, scope))
 
     incidents = _frame(
         session,
@@ -166,7 +169,9 @@ def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bo
     people = _frame(
         session,
         within(select(Person.incident_id, PersonCluster.cluster_id).join(PersonCluster, PersonCluster.person_id == Person.id),
-               Person.incident_id, Person.submission_id),
+               Person.incident_id, Person.submission_id) if scope is None else
+        within(select(NetworkPerson.incident_id, NetworkPerson.cluster_id).where(NetworkPerson.agreement_id == agreement_id),
+               NetworkPerson.incident_id, None),
         ["incident_id", "key"],
     )
     people["kind"] = PERSON
@@ -346,6 +351,7 @@ def update(session: Session, agreement_id: str, *, added: Collection[str] = (), 
         log.info("agreement %s: an update would recompute %d incidents, most of the agreement: rebuilt instead",
                  agreement_id, len(scope.incidents))
         return rebuild(session, agreement_id)
+    network_scope.snapshot(session, agreement_id, changes)  # the clusters the scoped load reads
     last_quarter = _last_quarter(session, agreement_id)
     loaded = _load(session, agreement_id, network_scope.SCOPE, cross=cross)
     clock.lap("load")
@@ -356,7 +362,6 @@ def update(session: Session, agreement_id: str, *, added: Collection[str] = (), 
     rows = _rows(agreement_id, loaded, edges, found.label, ids, cross=cross)
     clock.lap("components")
     stored, written = _store_changes(session, rows, scope.dissolved)
-    network_scope.snapshot(session, agreement_id, changes)
     _mark(session, agreement_id, last_quarter)
     clock.lap("store")
     _note_touched(session, agreement_id, scope.incidents | gone.incidents | {c.incident_id for c in changes})
@@ -474,11 +479,12 @@ def _store_changes(session: Session, rows: _Rows, dissolved: Collection[int]) ->
     are written; returns the networks inserted or updated and the rows written in all."""
     gone_ids = network_scope.DISSOLVED
     old_networks = {int(r.id): dict(r._mapping) for r in session.execute(
-        select(NETWORKS).join(gone_ids, gone_ids.c.id == NETWORKS.c.id))}
+        select(NETWORKS).where(network_scope.among(session, NETWORKS.c.id, gone_ids)))}
     old_members = {int(i): int(n) for i, n in session.execute(
-        select(MEMBERS.c.incident_id, MEMBERS.c.network_id).join(gone_ids, gone_ids.c.id == MEMBERS.c.network_id))}
+        select(MEMBERS.c.incident_id, MEMBERS.c.network_id).where(network_scope.among(session, MEMBERS.c.network_id, gone_ids)))}
     old_facets = {(int(n), str(f), str(v)): int(i) for i, n, f, v in session.execute(
-        select(FACETS.c.id, FACETS.c.network_id, FACETS.c.facet, FACETS.c.value).join(gone_ids, gone_ids.c.id == FACETS.c.network_id))}
+        select(FACETS.c.id, FACETS.c.network_id, FACETS.c.facet, FACETS.c.value)
+        .where(network_scope.among(session, FACETS.c.network_id, gone_ids)))}
     members_gone = sorted(i for i, n in old_members.items() if rows.members.get(i) != n)
     facets_gone = sorted(i for key, i in old_facets.items() if key not in rows.facets)
     kept = {r["id"] for r in rows.networks}
