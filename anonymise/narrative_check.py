@@ -134,7 +134,7 @@ def leaks_many(texts: Sequence[str]) -> list[list[str]]:
             if next(iter(find(text, words_of)), None) is not None:
                 kinds.add(name)
     for kinds, text in zip(found, seen, strict=True):
-        if _SPELLED_EMAIL.search(text):
+        if (not text.isascii() or "dot" in text.lower()) and _SPELLED_EMAIL.search(text):  # every match holds "dot", in any case
             kinds.add("email_spelled_out")
         if next(_full_names(text), None) is not None:
             kinds.add("full_name")

@@ -229,7 +229,7 @@ class Scrubber:
         texts = [item.text for item in items]
         live = [i for i, text in enumerate(texts) if isinstance(text, str) and text.strip()]
         knowns = [KnownIdentifiers(items[i].known) for i in live]
-        spans = [known.find(texts[i], FoldedText(texts[i])) for i, known in zip(live, knowns, strict=True)]
+        spans = [known.find(texts[i]) for i, known in zip(live, knowns, strict=True)]  # it folds the text only when it has something to find
         words = [text_words(texts[i]) for i in live]
         for spec in self._recognizers:
             find = spec.find
@@ -493,12 +493,15 @@ def _merge(spans: Iterable[Span], text: str) -> list[Span]:
             group_end = span.end
     merged: list[Span] = []
     for group in groups:
-        start = min(s.start for s in group)
-        end = max(s.end for s in group)
-        chosen = max(group, key=lambda s: (s.end - s.start, s.priority))
-        same = [s for s in group if s.entity == chosen.entity]
-        key = max(same, key=lambda s: (s.priority, s.end - s.start)).key
-        span = Span(start, end, chosen.entity, chosen.score, chosen.priority, key, chosen.rule)
+        if len(group) == 1:
+            span = group[0]  # what the union below makes of a single span: the same fields
+        else:
+            start = min(s.start for s in group)
+            end = max(s.end for s in group)
+            chosen = max(group, key=lambda s: (s.end - s.start, s.priority))
+            same = [s for s in group if s.entity == chosen.entity]
+            key = max(same, key=lambda s: (s.priority, s.end - s.start)).key
+            span = Span(start, end, chosen.entity, chosen.score, chosen.priority, key, chosen.rule)
         if (
             merged
             and merged[-1].entity in _NAMEISH

@@ -23,7 +23,7 @@ from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import Table, case, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from anonymise import KEY_RANGE
@@ -121,7 +121,7 @@ def _frame(session: Session, statement: Any, columns: list[str]) -> pd.DataFrame
     return pd.DataFrame({name: pd.Series(list(column)) for name, column in zip(columns, values, strict=True)}, columns=columns)
 
 
-_INTEGER: Final = frozenset({"id", "incident_id", "record_key"})
+_INTEGER: Final = frozenset({"id", "incident_id", "record_key", "added"})
 """Integer columns of the loaded frames (the rest stay strings: a cluster id is a node's key)."""
 
 
@@ -141,25 +141,27 @@ class _Graph:
     codes: pd.DataFrame
 
 
-def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bool) -> _Graph:
+def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bool, added: Collection[str] = ()) -> _Graph:
     """The incidents (all the agreement's active ones, or those in ``scope``), their edges and codes.
 
     ``scope`` holds active incidents only (``network_scope.find``), so a scoped read looks its ids
     up (``network_scope.among``) and filters nothing else: the filter on the active submissions'
     ids cost a pass comparing strings over every row of each table. A scoped read takes the
     persons' clusters from the snapshot ``network_persons``, which ``update`` has brought in line
-    with the clusters first: one narrow table instead of ``persons`` joined to ``person_clusters``."""
+    with the clusters first: one narrow table instead of ``persons`` joined to ``person_clusters``.
+    The incidents' column ``added`` is 1 for an incident of the ``added`` submissions."""
     live = network_scope.active_submissions(session, agreement_id) if scope is None else []
 
     def within(statement: Any, incident: Any, submission: Any) -> Any:
         return statement.where(submission.in_(live)) if scope is None else statement.where(network_scope.among(session, incident, scope))
 
+    is_added = case((Incident.submission_id.in_(sorted(added)), 1), else_=0) if added else literal(0)
     incidents = _frame(
         session,
         within(select(Incident.id, Incident.org_id, Incident.la_gss_code, Incident.first_known_month, Incident.quarter,
-                      Incident.county_lines, Incident.record_key), Incident.id, Incident.submission_id)
+                      Incident.county_lines, Incident.record_key, is_added), Incident.id, Incident.submission_id)
         .order_by(Incident.id),
-        ["id", "org", "gss", "month", "quarter", "county_lines", "record_key"],
+        ["id", "org", "gss", "month", "quarter", "county_lines", "record_key", "added"],
     )
     selectors = _frame(
         session,
@@ -204,12 +206,16 @@ def _nodes(edges: pd.DataFrame) -> Any:
     return pd.factorize(combined)[0].astype(np.int64)
 
 
-def _crowded(session: Session, agreement_id: str, loaded: _Graph, *, cross: bool) -> Any:
+def _crowded(session: Session, agreement_id: str, loaded: _Graph, moved: Collection[int], *, cross: bool) -> Any:
     """The node numbers of the loaded (scope's) incidents' nodes held by more than ``graph.MAX_SHARE``
     active incidents in all: the only nodes with holders outside the scope (see
     ``hub.records.network_scope``). Only a node two to ``MAX_SHARE`` of the scope's incidents hold
     could join any of them, so only those are counted (``network_scope.crowded``: the candidates in
-    a temporary table, one grouped join)."""
+    a temporary table, one grouped join). Not counted either: a node whose every active holder is in
+    the scope, so its count here is its count: a selector an added incident holds (``find`` took in
+    every holder of the added values) and a person cluster in ``moved`` (the clusters of the
+    persons that changed cluster: ``find`` took in their holders in the snapshot and every changed
+    person's incident). About a third of the candidates at 1,000,000 (bench/networks.py)."""
     edges = loaded.edges
     if not len(edges):
         return np.empty(0, dtype=np.int64)
@@ -219,7 +225,12 @@ def _crowded(session: Session, agreement_id: str, loaded: _Graph, *, cross: bool
     held = np.bincount(np.unique(node * stride + incident) // stride)
     first = np.full(held.size, len(edges), dtype=np.int64)
     np.minimum.at(first, node, np.arange(len(edges), dtype=np.int64))
-    candidates = np.flatnonzero((held >= 2) & (held <= graph.MAX_SHARE))
+    complete = np.zeros(held.size, dtype=bool)
+    complete[node[loaded.incidents["added"].to_numpy(dtype=np.int64)[incident] == 1]] = True
+    if moved:
+        clusters_of = edges["key"].where(edges["kind"] == PERSON)
+        complete[node[clusters_of.isin({str(c) for c in moved}).to_numpy()]] = True
+    candidates = np.flatnonzero((held >= 2) & (held <= graph.MAX_SHARE) & ~complete)
     rows = edges.iloc[first[candidates]]
     named = dict(zip(zip(rows["partition"].tolist(), rows["kind"].tolist(), rows["key"].tolist(), strict=True),
                      candidates.tolist(), strict=True))
@@ -353,9 +364,10 @@ def update(session: Session, agreement_id: str, *, added: Collection[str] = (), 
         return rebuild(session, agreement_id)
     network_scope.snapshot(session, agreement_id, changes)  # the clusters the scoped load reads
     last_quarter = _last_quarter(session, agreement_id)
-    loaded = _load(session, agreement_id, network_scope.SCOPE, cross=cross)
+    loaded = _load(session, agreement_id, network_scope.SCOPE, cross=cross, added=added)
     clock.lap("load")
-    crowded = _crowded(session, agreement_id, loaded, cross=cross)
+    moved_clusters = {c.old for c in changes if c.old is not None} | {c.new for c in changes if c.new is not None}
+    crowded = _crowded(session, agreement_id, loaded, moved_clusters, cross=cross)
     clock.lap("crowded")
     edges, found = _components(loaded, crowded)
     ids = _network_ids(session, loaded.incidents["id"].tolist(), found.label, found.count, scope.was_in)
