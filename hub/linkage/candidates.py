@@ -175,7 +175,8 @@ def _one_token_pairs(kinds: Mapping[str, KindPairs], strong: IntArray, n: int) -
     """Pairs sharing the one-token key where either side has no full name (a blank given name or
     surname), unless that side is ambiguous: it shares the key with two full-name persons who share
     no strong key with each other (a twin's and its sibling's records), so it could be either.
-    Returns the pairs and which persons are ambiguous.
+    ``strong``: the sorted unique codes of the pairs sharing a strong key. Returns the pairs and which
+    persons are ambiguous.
 
     >>> has = np.array([True] * 4)
     >>> full = KindPairs(np.array([False, True, True, True]), np.empty(0, dtype=np.int64))
@@ -207,7 +208,8 @@ def _one_token_pairs(kinds: Mapping[str, KindPairs], strong: IntArray, n: int) -
         lo, hi = np.meshgrid(members, members, indexing="ij")
         upper = lo < hi
         codes = lo[upper] * n + hi[upper]
-        if not np.isin(codes, strong).all():
+        at = np.minimum(np.searchsorted(strong, codes), max(strong.size - 1, 0))
+        if not strong.size or not (strong[at] == codes).all():  # strong is sorted: a search, not np.isin's sort of it per person
             ambiguous[side[start]] = True
     keep = ~ambiguous[a] & ~ambiguous[b]
     return pairs[keep], ambiguous
