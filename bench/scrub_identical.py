@@ -1,8 +1,9 @@
 """Whether a speed change left the scrubber's output unchanged: every dev note through this tree and a git revision, compared.
 
-Run: .venv/bin/python bench/scrub_identical.py [--rev origin/main] [--ner both|on|off]
+Run: .venv/bin/python bench/scrub_identical.py [--rev origin/main] [--ner both|on|off] [--split dev|test|both]
 
-Each tree scrubs every note of the dev split (bench/eval/dev, never the test split) in its own
+Each tree scrubs every note of the dev split (bench/eval/dev; ``--split test`` or ``both`` adds the
+test split, whose notes are compared and counted but never shown) in its own
 process, once with NER and once without; the text, the entities (type, offsets, rule) and the
 drop reason of every note must be equal. The other revision is checked out with ``git worktree``
 into a temporary directory and runs with this tree's virtual environment. It prints counts and
@@ -36,8 +37,8 @@ json.dump(out, sys.stdout)
 """
 
 
-def dump(tree: Path, ner: str) -> list[object]:
-    dev = ROOT / "bench" / "eval" / "dev"
+def dump(tree: Path, ner: str, split: str) -> list[object]:
+    dev = ROOT / "bench" / "eval" / split
     result = subprocess.run(  # our own interpreter on our own script
         [sys.executable, "-c", _DUMP, str(tree), str(dev), ner], capture_output=True, text=True, check=True, cwd=tree
     )
@@ -50,21 +51,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", default="origin/main")
     parser.add_argument("--ner", choices=("both", "on", "off"), default="both")
+    parser.add_argument("--split", choices=("dev", "test", "both"), default="dev")
     args = parser.parse_args()
     modes = ("off", "on") if args.ner == "both" else (args.ner,)
+    splits = ("dev", "test") if args.split == "both" else (args.split,)
     with tempfile.TemporaryDirectory() as tmp:
         other = Path(tmp) / "other"
         subprocess.run(["git", "worktree", "add", "--detach", str(other), args.rev], cwd=ROOT, check=True,
                        capture_output=True)
         try:
             same = True
-            for ner in modes:
-                ours, theirs = dump(ROOT, ner), dump(other, ner)
-                if not ours:
-                    raise SystemExit("no dev notes found")
-                differ = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
-                print(f"NER {ner}: {len(ours)} dev notes, {len(differ)} differ" + (f" (indices {differ[:20]})" if differ else ""))
-                same = same and not differ
+            for split in splits:
+                for ner in modes:
+                    ours, theirs = dump(ROOT, ner, split), dump(other, ner, split)
+                    if not ours:
+                        raise SystemExit(f"no {split} notes found")
+                    differ = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
+                    print(f"NER {ner}: {len(ours)} {split} notes, {len(differ)} differ" + (f" (indices {differ[:20]})" if differ else ""))
+                    same = same and not differ
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=True)
     raise SystemExit(0 if same else 1)

@@ -31,6 +31,7 @@ __all__ = [
     "KINDS",
     "LEVELS",
     "NULL",
+    "ONE_TOKEN",
     "ONE_TOKEN_LEVEL",
     "STRONG",
     "Candidates",
@@ -117,6 +118,9 @@ class Candidates:
     b: IntArray
     agree: dict[str, BoolArray]
     levels: npt.NDArray[np.int8]  # (pairs, comparisons): level index, len(levels) disagree, -1 null
+    ambiguous: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
+    """Per person: no full name, and it shares the one-token key with two full-name persons who share
+    no strong key with each other, so the one-token key proposes none of its pairs (:func:`block`)."""
 
 
 def _kind_pairs(keys: Keys, max_group: int) -> dict[str, KindPairs]:
@@ -167,33 +171,36 @@ LEVELS: Final[tuple[str, ...]] = (
 """The hub's name-and-date levels: :data:`anonymise.matchkeys.NAME_DOB_LEVELS` and :data:`ONE_TOKEN_LEVEL`."""
 
 
-def _one_token_pairs(kinds: Mapping[str, KindPairs], strong: IntArray, n: int) -> IntArray:
+def _one_token_pairs(kinds: Mapping[str, KindPairs], strong: IntArray, n: int) -> tuple[IntArray, BoolArray]:
     """Pairs sharing the one-token key where either side has no full name (a blank given name or
     surname), unless that side is ambiguous: it shares the key with two full-name persons who share
     no strong key with each other (a twin's and its sibling's records), so it could be either.
+    ``strong``: the sorted unique codes of the pairs sharing a strong key. Returns the pairs and which
+    persons are ambiguous.
 
     >>> has = np.array([True] * 4)
     >>> full = KindPairs(np.array([False, True, True, True]), np.empty(0, dtype=np.int64))
     >>> token = KindPairs(has, np.array([0 * 4 + 1, 0 * 4 + 2], dtype=np.int64))
-    >>> _one_token_pairs({ONE_TOKEN: token, FREQUENCY: full}, np.empty(0, dtype=np.int64), 4).tolist()  # 1 and 2 disagree
-    []
-    >>> _one_token_pairs({ONE_TOKEN: token, FREQUENCY: full}, np.array([1 * 4 + 2]), 4).tolist()  # 1 and 2 are one person
+    >>> pairs, ambiguous = _one_token_pairs({ONE_TOKEN: token, FREQUENCY: full}, np.empty(0, dtype=np.int64), 4)
+    >>> pairs.tolist(), ambiguous.tolist()  # 1 and 2 disagree: 0 could be either
+    ([], [True, False, False, False])
+    >>> _one_token_pairs({ONE_TOKEN: token, FREQUENCY: full}, np.array([1 * 4 + 2]), 4)[0].tolist()  # 1 and 2 are one person
     [1, 2]
     """
     pairs = kinds[ONE_TOKEN].pairs
     full = kinds[FREQUENCY].has
+    ambiguous = np.zeros(n, dtype=np.bool_)
     a, b = pairs // n, pairs % n
     part = ~full[a] | ~full[b]
     pairs, a, b = pairs[part], a[part], b[part]
     if not pairs.size:
-        return pairs
+        return pairs, ambiguous
     side = np.concatenate([a[~full[a]], b[~full[b]]])
     other = np.concatenate([b[~full[a]], a[~full[b]]])
     named = full[other]
     side, other = side[named], other[named]
     order = np.lexsort((other, side))
     side, other = side[order], other[order]
-    ambiguous = np.zeros(n, dtype=np.bool_)
     starts = np.flatnonzero(np.concatenate(([True], side[1:] != side[:-1]))) if side.size else np.empty(0, dtype=np.int64)
     ends = np.append(starts[1:], side.size)
     for start, end in zip(starts[ends - starts >= 2].tolist(), ends[ends - starts >= 2].tolist(), strict=True):
@@ -201,10 +208,11 @@ def _one_token_pairs(kinds: Mapping[str, KindPairs], strong: IntArray, n: int) -
         lo, hi = np.meshgrid(members, members, indexing="ij")
         upper = lo < hi
         codes = lo[upper] * n + hi[upper]
-        if not np.isin(codes, strong).all():
+        at = np.minimum(np.searchsorted(strong, codes), max(strong.size - 1, 0))
+        if not strong.size or not (strong[at] == codes).all():  # strong is sorted: a search, not np.isin's sort of it per person
             ambiguous[side[start]] = True
     keep = ~ambiguous[a] & ~ambiguous[b]
-    return pairs[keep]
+    return pairs[keep], ambiguous
 
 
 def block(keys: Keys, *, max_group: int = 50) -> tuple[Candidates, dict[str, KindPairs]]:
@@ -213,12 +221,12 @@ def block(keys: Keys, *, max_group: int = 50) -> tuple[Candidates, dict[str, Kin
     kinds = _kind_pairs(keys, max_group)
     strong = [kinds[k].pairs for k in STRONG if kinds[k].pairs.size]
     codes = np.unique(np.concatenate(strong)) if strong else np.empty(0, dtype=np.int64)
-    one = _one_token_pairs(kinds, codes, keys.n_persons)
+    one, ambiguous = _one_token_pairs(kinds, codes, keys.n_persons)
     kinds[ONE_TOKEN_LEVEL] = KindPairs(kinds[ONE_TOKEN].has, one)
     codes = np.union1d(codes, one)
     agree = {name: np.isin(codes, kind.pairs, assume_unique=True) for name, kind in kinds.items()}
     n = keys.n_persons
-    candidates = Candidates(codes // n, codes % n, agree, np.empty((codes.size, 0), dtype=np.int8))
+    candidates = Candidates(codes // n, codes % n, agree, np.empty((codes.size, 0), dtype=np.int8), ambiguous)
     return candidates, kinds
 
 

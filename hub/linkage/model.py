@@ -14,7 +14,7 @@ Steps, each in its own module with its own input and output:
 No key value leaves these modules; a pair's explanation is the list of key kinds it agrees on.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -28,6 +28,7 @@ from hub.linkage.candidates import (
     KINDS,
     LEVELS,
     NULL,
+    ONE_TOKEN,
     STRONG,
     Candidates,
     Keys,
@@ -44,6 +45,7 @@ __all__ = [
     "COMPARISONS",
     "FREQUENCY",
     "KINDS",
+    "ONE_TOKEN",
     "STRONG",
     "Candidates",
     "Keys",
@@ -90,6 +92,10 @@ class Linked:
     cluster: IntArray
     model: Model
     candidates: int
+    ambiguous: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """:func:`link_new`: the existing persons without a full name that a new person's one-token key made
+    ambiguous (:func:`hub.linkage.candidates.block`): a full relink proposes none of their pairs on
+    that key now, so their links that no strong key proposed are to go."""
 
 
 BRIDGE: Final = 0.95
@@ -130,11 +136,28 @@ def link_new(
     candidates, kinds = block(keys, max_group=max_group)
     touches = new[candidates.a] | new[candidates.b]
     candidates = Candidates(candidates.a[touches], candidates.b[touches],
-                            {k: v[touches] for k, v in candidates.agree.items()}, candidates.levels)
+                            {k: v[touches] for k, v in candidates.agree.items()}, candidates.levels, candidates.ambiguous)
     candidates = compare(candidates, kinds, keys.attributes)
     names = name_values(keys)
     adjustment = frequency.adjustment(names[candidates.a], names[candidates.b], frequencies) if frequencies is not None else None
-    return _chosen(keys, candidates, model, threshold, adjustment, bridge)
+    linked = _chosen(keys, candidates, model, threshold, adjustment, bridge)
+    linked.ambiguous = _made_ambiguous(keys.n_persons, new, kinds[ONE_TOKEN].pairs, candidates.ambiguous)
+    return linked
+
+
+def _made_ambiguous(n: int, new: BoolArray, token_pairs: IntArray, ambiguous: BoolArray) -> IntArray:
+    """The existing ambiguous persons that share the one-token key with a new person: only a new
+    full-name person can have made them so (ambiguity only grows as persons arrive), and the ingest
+    loads every holder of their one-token values, so their ambiguity is the full relink's.
+
+    >>> _made_ambiguous(3, np.array([False, False, True]), np.array([0 * 3 + 2]), np.array([True, True, False])).tolist()
+    [0]
+    """
+    a, b = token_pairs // n, token_pairs % n
+    reached = np.zeros(n, dtype=np.bool_)
+    reached[a[new[b]]] = True
+    reached[b[new[a]]] = True
+    return np.flatnonzero(reached & ambiguous & ~new).astype(np.int64)
 
 
 def _chosen(keys: Keys, candidates: Candidates, model: Model, threshold: float, adjustment: FloatArray | None,

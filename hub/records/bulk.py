@@ -1,6 +1,7 @@
 """Bulk reads and writes in the caller's transaction: PostgreSQL COPY, SQLite's executemany, elsewhere Core executemany."""
 
 import json
+import operator
 from typing import Any, Final
 
 import numpy as np
@@ -27,9 +28,17 @@ def copy(session: Session, table: Table, rows: list[dict[str, Any]], *, into: st
         sql.Identifier(into or table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     )
     driver = session.connection().connection.driver_connection
+    values = operator.itemgetter(*columns)  # a tuple per row in C; one column gives the bare value
     with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+        if as_json:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+        elif len(columns) == 1:
+            for row in rows:
+                copy.write_row((values(row),))
+        else:
+            for row in rows:
+                copy.write_row(values(row))
 
 
 def update_rows(session: Session, table: Table, rows: list[dict[str, Any]], key: str = "id") -> None:

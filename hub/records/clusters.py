@@ -44,7 +44,8 @@ from hub.records import bulk, network_scope
 from hub.records.current import current_agreement
 
 __all__ = [
-    "Relinked", "active", "attribute_codes", "clustered_persons", "forget", "key_int", "key_purpose", "keys_of", "relink",
+    "Relinked", "active", "attribute_codes", "clustered_persons", "forget", "key_int", "key_purpose", "key_table", "keys_from",
+    "keys_of", "relink",
     "store_links", "threshold_of", "why",
 ]
 
@@ -120,8 +121,17 @@ def keys_of(session: Session, ids: IntArray, rows: Select[*tuple[Any, ...]], att
     """The model's keys of persons ``ids`` (sorted) from ``rows``, a SELECT of (person id, kind, key) with
     ``kind_code`` applied by :func:`key_rows`; rows of unknown kinds dropped, sorted so the result
     does not depend on the order the database returns them in."""
+    return keys_from(ids, key_table(session, rows), attributes)
+
+
+def key_table(session: Session, rows: Select[*tuple[Any, ...]]) -> IntArray:
+    """(person id, kind index, key) rows of ``rows`` (:func:`key_rows`), rows of unknown kinds dropped."""
     table = bulk.integers(session, rows, 3)
-    table = table[table[:, 1] >= 0]
+    return table[table[:, 1] >= 0]
+
+
+def keys_from(ids: IntArray, table: IntArray, attributes: dict[str, IntArray]) -> model.Keys:
+    """The model's keys of persons ``ids`` (sorted) from a :func:`key_table`, sorted by person, kind and key."""
     person = np.searchsorted(ids, table[:, 0])
     order = np.lexsort((table[:, 2], table[:, 1], person))
     return model.Keys(len(ids), person[order], table[order, 1], table[order, 2], attributes)

@@ -1,7 +1,10 @@
 """Incremental linkage: an ingest scores only its new records' pairs; a withdrawal reclusters only the clusters it touched.
 
 ``ingest`` finds, through the (kind, key) index of ``person_keys``, every active record of the
-agreement sharing a strong key value with a new record; scores the candidate pairs that involve a
+agreement sharing a strong key value or a one-token value with a new record (and every holder of the
+one-token values of an older blank-name record among them: whether the one-token key proposes
+depends on them all); drops the one-token links of the older blank-name records a new record made
+ambiguous; scores the candidate pairs that involve a
 new record with the model stored at the agreement's last full relink (``clusters.relink``, run
 instead when there is no model yet or the agreement has more than doubled since); stores the
 links; and merges the clusters they join (union of components, named by their smallest record
@@ -15,11 +18,24 @@ transaction, and a cluster it held together falls apart into the components left
 
 import logging
 from collections.abc import Collection, Iterable
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import BigInteger, Table, and_, cast, delete, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.sql.expression import column as column_clause
@@ -81,8 +97,8 @@ def _local_table(session: Session, agreement_id: str, submission_id: str) -> Tab
     """Fill :data:`_LOCAL` (person id, incident id, person seq) in one set-based statement, read by the next ones."""
     active_key = and_(Submission.id == PersonKey.submission_id, Submission.agreement_id == agreement_id,
                       Submission.status == SubmissionStatus.active.value)
-    new_keys = select(PersonKey.kind, PersonKey.key).where(
-        PersonKey.submission_id == submission_id, PersonKey.kind.in_(model.STRONG)).distinct().subquery("new_keys")
+    new_keys = select(PersonKey.kind, PersonKey.key).where(  # the one-token key too: it proposes where a side has no full name
+        PersonKey.submission_id == submission_id, PersonKey.kind.in_((*model.STRONG, model.ONE_TOKEN))).distinct().subquery("new_keys")
     sharing = (
         select(PersonKey.incident_id, PersonKey.person_seq)
         .join(new_keys, and_(new_keys.c.kind == PersonKey.kind, new_keys.c.key == PersonKey.key))
@@ -104,6 +120,10 @@ def _local_table(session: Session, agreement_id: str, submission_id: str) -> Tab
     connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {_LOCAL}{dropped} AS {compiled}", params)
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"ANALYZE {_LOCAL}")
+    return _local_clause()
+
+
+def _local_clause() -> TableClause:
     return table_clause(_LOCAL, column_clause("person_id"), column_clause("incident_id"), column_clause("person_seq"))
 
 
@@ -133,21 +153,23 @@ def _work_memory(session: Session) -> None:
 
 
 def _ingest_local(session: Session, agreement_id: str, submission_id: str, fitted: model.Model, local: TableClause) -> clusters.Relinked:
-    people = session.execute(
-        select(Person.id, Person.submission_id, Person.gender, Person.age_band, Person.nationality)
-        .join(local, local.c.person_id == Person.id).order_by(Person.id)
-    ).all()
+    people = list(session.execute(_people().join(local, local.c.person_id == Person.id)).all())
     if not people:
         return clusters.Relinked(0, 0, 0, 0)
     ids = np.array([p.id for p in people], dtype=np.int64)
     new = np.array([p.submission_id == submission_id for p in people], dtype=np.bool_)
-    keys = clusters.keys_of(session, ids, clusters.key_rows().join(
+    table = clusters.key_table(session, clusters.key_rows().join(
         local, and_(local.c.incident_id == PersonKey.incident_id, local.c.person_seq == PersonKey.person_seq)
     ).join(Person, Person.id == local.c.person_id).join(Submission, and_(
         Submission.id == PersonKey.submission_id, Submission.agreement_id == agreement_id,
-        Submission.status == SubmissionStatus.active.value)), clusters.attribute_codes(people))
+        Submission.status == SubmissionStatus.active.value)))
+    people, ids, new, table = _with_token_holders(session, agreement_id, people, ids, new, table)
+    keys = clusters.keys_from(ids, table, clusters.attribute_codes(people))
     result = model.link_new(keys, new, fitted, threshold=clusters.threshold_of(session, agreement_id),
                             frequencies=_frequencies(session, agreement_id), bridge=clusters.bridge_of(session, agreement_id))
+    unlinked = _drop_one_token_links(session, agreement_id, ids[result.ambiguous].tolist())
+    if unlinked:
+        recluster(session, agreement_id, unlinked)  # a blank-name record the new one made ambiguous leaves its cluster
     clusters.store_links(session, agreement_id, ids, result)
     pairs = bulk.integers(session, select(cast(PersonCluster.person_id, BigInteger), cast(PersonCluster.cluster_id, BigInteger))
                           .join(local, local.c.person_id == PersonCluster.person_id)
@@ -156,9 +178,70 @@ def _ingest_local(session: Session, agreement_id: str, submission_id: str, fitte
     merged = _merge(session, agreement_id, ids, new, result.a, result.b, current)
     if merged:
         recluster(session, agreement_id, merged)  # a chain the new links make is cut as a full relink cuts it
-    log.info("agreement %s: submission %s linked incrementally: %d new persons, %d local, %d candidates, %d links",
-             agreement_id, submission_id, int(new.sum()), len(ids), result.candidates, int(result.a.size))
+    log.info("agreement %s: submission %s linked incrementally: %d new persons, %d local, %d candidates, %d links, %d unlinked",
+             agreement_id, submission_id, int(new.sum()), len(ids), result.candidates, int(result.a.size), len(unlinked))
     return clusters.Relinked(int(new.sum()), result.candidates, int(result.a.size), 0)
+
+
+def _people() -> Select[*tuple[Any, ...]]:
+    return select(Person.id, Person.submission_id, Person.gender, Person.age_band, Person.nationality).order_by(Person.id)
+
+
+def _with_token_holders(session: Session, agreement_id: str, people: list[Any], ids: IntArray, new: BoolArray,
+                        table: IntArray) -> tuple[list[Any], IntArray, BoolArray, IntArray]:
+    """Add to the local persons every holder of a one-token value of an existing local person without a
+    full name that shares a one-token value with a new person: that person's pair with a new one is
+    proposed only if it is not ambiguous, which depends on all of them (and the strong keys they share),
+    as in a full relink. Returns the people, ids, new flags and key table with them (ids sorted)."""
+    token = table[:, 1] == model.KINDS.index(model.ONE_TOKEN)
+    person, value = np.searchsorted(ids, table[token, 0]), table[token, 2]
+    full = np.zeros(ids.size, dtype=np.bool_)
+    full[np.searchsorted(ids, table[table[:, 1] == model.KINDS.index(model.FREQUENCY), 0])] = True
+    sharing = np.isin(value, value[new[person]]) & ~new[person] & ~full[person]
+    values = np.unique(value[np.isin(person, person[sharing])]).tolist()
+    found: set[int] = set()
+    for start in range(0, len(values), _CHUNK):
+        found |= {int(p) for p in session.scalars(
+            select(Person.id).join(PersonKey, and_(PersonKey.incident_id == Person.incident_id, PersonKey.person_seq == Person.person_seq))
+            .join(Submission, and_(*clusters.active(agreement_id)))  # type: ignore[arg-type]
+            .where(PersonKey.kind == model.ONE_TOKEN, PersonKey.key.in_(values[start:start + _CHUNK])).distinct())}
+    extra = sorted(found - set(ids.tolist()))
+    if not extra:
+        return people, ids, new, table
+    session.execute(insert(_local_clause()).from_select(
+        ["person_id", "incident_id", "person_seq"],
+        select(Person.id, Person.incident_id, Person.person_seq).where(Person.id.in_(extra))))
+    added = list(session.execute(_people().where(Person.id.in_(extra))).all())
+    rows = clusters.key_table(session, clusters.key_rows().join(
+        Person, and_(Person.incident_id == PersonKey.incident_id, Person.person_seq == PersonKey.person_seq)
+    ).join(Submission, and_(Submission.id == PersonKey.submission_id, Submission.agreement_id == agreement_id,
+                            Submission.status == SubmissionStatus.active.value)).where(Person.id.in_(extra)))
+    people = sorted([*people, *added], key=lambda p: int(p.id))
+    merged = np.array([p.id for p in people], dtype=np.int64)
+    return people, merged, np.isin(merged, ids[new]), np.concatenate([table, rows])
+
+
+def _drop_one_token_links(session: Session, agreement_id: str, persons: list[int]) -> set[int]:
+    """Delete the stored links of these persons that no strong key proposed (the one-token key did: they
+    are ambiguous now); returns the clusters those links were in."""
+    strong = set(model.STRONG)
+    gone: list[tuple[int, int]] = []
+    for start in range(0, len(persons), _CHUNK):
+        chunk = persons[start:start + _CHUNK]
+        gone += [(int(a), int(b)) for a, b, kinds in session.execute(
+            select(PersonLink.person_a, PersonLink.person_b, PersonLink.kinds).where(
+                PersonLink.agreement_id == agreement_id, or_(PersonLink.person_a.in_(chunk), PersonLink.person_b.in_(chunk))))
+            if not strong & set(kinds.split("|"))]
+    if not gone:
+        return set()
+    ends = sorted({p for pair in gone for p in pair})
+    affected = {int(c) for c in session.scalars(select(PersonCluster.cluster_id).where(
+        PersonCluster.agreement_id == agreement_id, PersonCluster.person_id.in_(ends)).distinct())}
+    table = PersonLink.__table__
+    assert isinstance(table, Table)
+    session.execute(table.delete().where(table.c.person_a == bindparam("a"), table.c.person_b == bindparam("b")),
+                    [{"a": a, "b": b} for a, b in gone])
+    return affected
 
 
 def _frequencies(session: Session, agreement_id: str) -> frequency.Frequencies:

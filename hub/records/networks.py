@@ -23,7 +23,7 @@ from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import Table, case, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from anonymise import KEY_RANGE
@@ -35,6 +35,7 @@ from hub.models import (
     NetworkBuild,
     NetworkFacet,
     NetworkMember,
+    NetworkPerson,
     Person,
     PersonCluster,
     Selector,
@@ -120,7 +121,7 @@ def _frame(session: Session, statement: Any, columns: list[str]) -> pd.DataFrame
     return pd.DataFrame({name: pd.Series(list(column)) for name, column in zip(columns, values, strict=True)}, columns=columns)
 
 
-_INTEGER: Final = frozenset({"id", "incident_id", "record_key"})
+_INTEGER: Final = frozenset({"id", "incident_id", "record_key", "added"})
 """Integer columns of the loaded frames (the rest stay strings: a cluster id is a node's key)."""
 
 
@@ -140,23 +141,27 @@ class _Graph:
     codes: pd.DataFrame
 
 
-def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bool) -> _Graph:
+def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bool, added: Collection[str] = ()) -> _Graph:
     """The incidents (all the agreement's active ones, or those in ``scope``), their edges and codes.
 
-    ``scope`` holds active incidents only (``network_scope.find``), so a scoped read joins it and
-    filters nothing else: the filter on the active submissions' ids cost a pass comparing strings
-    over every row of each table."""
+    ``scope`` holds active incidents only (``network_scope.find``), so a scoped read looks its ids
+    up (``network_scope.among``) and filters nothing else: the filter on the active submissions'
+    ids cost a pass comparing strings over every row of each table. A scoped read takes the
+    persons' clusters from the snapshot ``network_persons``, which ``update`` has brought in line
+    with the clusters first: one narrow table instead of ``persons`` joined to ``person_clusters``.
+    The incidents' column ``added`` is 1 for an incident of the ``added`` submissions."""
     live = network_scope.active_submissions(session, agreement_id) if scope is None else []
 
     def within(statement: Any, incident: Any, submission: Any) -> Any:
-        return statement.where(submission.in_(live)) if scope is None else statement.join(scope, scope.c.id == incident)
+        return statement.where(submission.in_(live)) if scope is None else statement.where(network_scope.among(session, incident, scope))
 
+    is_added = case((Incident.submission_id.in_(sorted(added)), 1), else_=0) if added else literal(0)
     incidents = _frame(
         session,
         within(select(Incident.id, Incident.org_id, Incident.la_gss_code, Incident.first_known_month, Incident.quarter,
-                      Incident.county_lines, Incident.record_key), Incident.id, Incident.submission_id)
+                      Incident.county_lines, Incident.record_key, is_added), Incident.id, Incident.submission_id)
         .order_by(Incident.id),
-        ["id", "org", "gss", "month", "quarter", "county_lines", "record_key"],
+        ["id", "org", "gss", "month", "quarter", "county_lines", "record_key", "added"],
     )
     selectors = _frame(
         session,
@@ -166,7 +171,9 @@ def _load(session: Session, agreement_id: str, scope: Table | None, *, cross: bo
     people = _frame(
         session,
         within(select(Person.incident_id, PersonCluster.cluster_id).join(PersonCluster, PersonCluster.person_id == Person.id),
-               Person.incident_id, Person.submission_id),
+               Person.incident_id, Person.submission_id) if scope is None else
+        within(select(NetworkPerson.incident_id, NetworkPerson.cluster_id).where(NetworkPerson.agreement_id == agreement_id),
+               NetworkPerson.incident_id, None),
         ["incident_id", "key"],
     )
     people["kind"] = PERSON
@@ -199,12 +206,16 @@ def _nodes(edges: pd.DataFrame) -> Any:
     return pd.factorize(combined)[0].astype(np.int64)
 
 
-def _crowded(session: Session, agreement_id: str, loaded: _Graph, *, cross: bool) -> Any:
+def _crowded(session: Session, agreement_id: str, loaded: _Graph, moved: Collection[int], *, cross: bool) -> Any:
     """The node numbers of the loaded (scope's) incidents' nodes held by more than ``graph.MAX_SHARE``
     active incidents in all: the only nodes with holders outside the scope (see
     ``hub.records.network_scope``). Only a node two to ``MAX_SHARE`` of the scope's incidents hold
     could join any of them, so only those are counted (``network_scope.crowded``: the candidates in
-    a temporary table, one grouped join)."""
+    a temporary table, one grouped join). Not counted either: a node whose every active holder is in
+    the scope, so its count here is its count: a selector an added incident holds (``find`` took in
+    every holder of the added values) and a person cluster in ``moved`` (the clusters of the
+    persons that changed cluster: ``find`` took in their holders in the snapshot and every changed
+    person's incident). About a third of the candidates at 1,000,000 (bench/networks.py)."""
     edges = loaded.edges
     if not len(edges):
         return np.empty(0, dtype=np.int64)
@@ -214,7 +225,12 @@ def _crowded(session: Session, agreement_id: str, loaded: _Graph, *, cross: bool
     held = np.bincount(np.unique(node * stride + incident) // stride)
     first = np.full(held.size, len(edges), dtype=np.int64)
     np.minimum.at(first, node, np.arange(len(edges), dtype=np.int64))
-    candidates = np.flatnonzero((held >= 2) & (held <= graph.MAX_SHARE))
+    complete = np.zeros(held.size, dtype=bool)
+    complete[node[loaded.incidents["added"].to_numpy(dtype=np.int64)[incident] == 1]] = True
+    if moved:
+        clusters_of = edges["key"].where(edges["kind"] == PERSON)
+        complete[node[clusters_of.isin({str(c) for c in moved}).to_numpy()]] = True
+    candidates = np.flatnonzero((held >= 2) & (held <= graph.MAX_SHARE) & ~complete)
     rows = edges.iloc[first[candidates]]
     named = dict(zip(zip(rows["partition"].tolist(), rows["kind"].tolist(), rows["key"].tolist(), strict=True),
                      candidates.tolist(), strict=True))
@@ -346,17 +362,18 @@ def update(session: Session, agreement_id: str, *, added: Collection[str] = (), 
         log.info("agreement %s: an update would recompute %d incidents, most of the agreement: rebuilt instead",
                  agreement_id, len(scope.incidents))
         return rebuild(session, agreement_id)
+    network_scope.snapshot(session, agreement_id, changes)  # the clusters the scoped load reads
     last_quarter = _last_quarter(session, agreement_id)
-    loaded = _load(session, agreement_id, network_scope.SCOPE, cross=cross)
+    loaded = _load(session, agreement_id, network_scope.SCOPE, cross=cross, added=added)
     clock.lap("load")
-    crowded = _crowded(session, agreement_id, loaded, cross=cross)
+    moved_clusters = {c.old for c in changes if c.old is not None} | {c.new for c in changes if c.new is not None}
+    crowded = _crowded(session, agreement_id, loaded, moved_clusters, cross=cross)
     clock.lap("crowded")
     edges, found = _components(loaded, crowded)
     ids = _network_ids(session, loaded.incidents["id"].tolist(), found.label, found.count, scope.was_in)
     rows = _rows(agreement_id, loaded, edges, found.label, ids, cross=cross)
     clock.lap("components")
     stored, written = _store_changes(session, rows, scope.dissolved)
-    network_scope.snapshot(session, agreement_id, changes)
     _mark(session, agreement_id, last_quarter)
     clock.lap("store")
     _note_touched(session, agreement_id, scope.incidents | gone.incidents | {c.incident_id for c in changes})
@@ -474,11 +491,12 @@ def _store_changes(session: Session, rows: _Rows, dissolved: Collection[int]) ->
     are written; returns the networks inserted or updated and the rows written in all."""
     gone_ids = network_scope.DISSOLVED
     old_networks = {int(r.id): dict(r._mapping) for r in session.execute(
-        select(NETWORKS).join(gone_ids, gone_ids.c.id == NETWORKS.c.id))}
+        select(NETWORKS).where(network_scope.among(session, NETWORKS.c.id, gone_ids)))}
     old_members = {int(i): int(n) for i, n in session.execute(
-        select(MEMBERS.c.incident_id, MEMBERS.c.network_id).join(gone_ids, gone_ids.c.id == MEMBERS.c.network_id))}
+        select(MEMBERS.c.incident_id, MEMBERS.c.network_id).where(network_scope.among(session, MEMBERS.c.network_id, gone_ids)))}
     old_facets = {(int(n), str(f), str(v)): int(i) for i, n, f, v in session.execute(
-        select(FACETS.c.id, FACETS.c.network_id, FACETS.c.facet, FACETS.c.value).join(gone_ids, gone_ids.c.id == FACETS.c.network_id))}
+        select(FACETS.c.id, FACETS.c.network_id, FACETS.c.facet, FACETS.c.value)
+        .where(network_scope.among(session, FACETS.c.network_id, gone_ids)))}
     members_gone = sorted(i for i, n in old_members.items() if rows.members.get(i) != n)
     facets_gone = sorted(i for key, i in old_facets.items() if key not in rows.facets)
     kept = {r["id"] for r in rows.networks}
