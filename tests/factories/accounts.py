@@ -1,8 +1,10 @@
 """Test helpers for people: organisations, local users, signed-in TestClients (synthetic, fixed test passwords)."""
 
 import functools
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -64,3 +66,22 @@ def csrf_of(client: TestClient) -> str:
     response = client.get("/api/v1/session")
     assert response.status_code == 200, response.text
     return str(response.json()["csrf_token"])
+
+
+@contextmanager
+def signed_in(db_url: str, tmp_path: Path, username: str) -> Iterator[TestClient]:
+    """A TestClient of a hub on ``db_url``, signed in as ``username``, with the statistics'
+    in-memory answers and hide-set copies cleared before and after (a test's figures are its own)."""
+    from hub.main import create_app
+    from hub.statistics import hidesets, published
+    from tests.conftest import make_settings
+
+    published.clear()
+    hidesets.forget_copies()
+    try:
+        with TestClient(create_app(make_settings(db_url, tmp_path)), base_url="http://127.0.0.1") as client:
+            login(client, username)
+            yield client
+    finally:
+        published.clear()
+        hidesets.forget_copies()

@@ -24,11 +24,9 @@ from fastapi.testclient import TestClient
 
 from anonymise.intervals import Window
 from hub.db import make_engine, make_sessionmaker
-from hub.main import create_app
-from hub.statistics import hidesets, joint, published
+from hub.statistics import joint
 from hub.statistics.linked import constraints, narrowed
-from tests.conftest import make_settings
-from tests.factories.accounts import add_user, login
+from tests.factories.accounts import add_user, signed_in
 from tests.factories.stats_seed import (
     CAMDEN,
     NEWHAM,
@@ -60,13 +58,8 @@ def camden(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
             add_incidents(s, provider="demo-police", quarter=QUARTER, gss=CAMDEN, n=n, premises=premises, seed_=seed_)
         add_user(s, "newham.officer", "borough_officer", "lb-newham")
         s.commit()
-    published.clear()
-    hidesets.forget_copies()
-    with TestClient(create_app(make_settings(db_url, tmp_path)), base_url="http://127.0.0.1") as client:
-        login(client, "newham.officer")
+    with signed_in(db_url, tmp_path, "newham.officer") as client:
         yield client
-    published.clear()
-    hidesets.forget_copies()
     engine.dispose()
 
 

@@ -19,10 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.db import make_engine, make_sessionmaker
-from hub.main import create_app
-from hub.statistics import hidesets, published
-from tests.conftest import make_settings
-from tests.factories.accounts import add_user, login
+from tests.factories.accounts import add_user, signed_in
 from tests.factories.stats_seed import NEWHAM, QUARTERS, TOWER_HAMLETS, seed
 
 QUARTER = QUARTERS[-1]
@@ -37,13 +34,8 @@ def officer(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
         seed(s, per_quarter=40, boroughs=(NEWHAM, TOWER_HAMLETS))
         add_user(s, "newham.officer", "borough_officer", "lb-newham")
         s.commit()
-    published.clear()
-    hidesets.forget_copies()
-    with TestClient(create_app(make_settings(db_url, tmp_path)), base_url="http://127.0.0.1") as client:
-        login(client, "newham.officer")
+    with signed_in(db_url, tmp_path, "newham.officer") as client:
         yield client
-    published.clear()
-    hidesets.forget_copies()
     engine.dispose()
 
 

@@ -22,11 +22,9 @@ from anonymise.agreement import DisclosureRules
 from anonymise.disclosure import round_count
 from anonymise.intervals import Window, intervals
 from hub.db import make_engine, make_sessionmaker
-from hub.main import create_app
-from hub.statistics import hidesets, linked, published
+from hub.statistics import linked
 from hub.statistics.linked import constraints, narrowed
-from tests.conftest import make_settings
-from tests.factories.accounts import add_user, login
+from tests.factories.accounts import add_user, login, signed_in
 from tests.factories.stats_seed import (
     CAMDEN,
     NEWHAM,
@@ -61,13 +59,8 @@ def small_borough(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
         add_user(s, "newham.officer", "borough_officer", "lb-newham")
         add_user(s, "london.analyst", "analyst", "hub-operator")
         s.commit()
-    published.clear()
-    hidesets.forget_copies()
-    with TestClient(create_app(make_settings(db_url, tmp_path)), base_url="http://127.0.0.1") as client:
-        login(client, "newham.officer")
+    with signed_in(db_url, tmp_path, "newham.officer") as client:
         yield client
-    published.clear()
-    hidesets.forget_copies()
     engine.dispose()
 
 
