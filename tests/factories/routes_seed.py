@@ -9,6 +9,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anonymise.london import BOROUGHS
 from anonymise.perturb import record_key
 from hub.models import Incident, IncidentCode, Person, Submission
 from hub.records import summaries
@@ -18,7 +19,7 @@ from partner_client.demo_data.routes import (
     LONDON_CORRIDORS,
     TRANSIT,
 )
-from tests.factories.stats_seed import AGREEMENT_ID, pseudonym
+from tests.factories.stats_seed import AGREEMENT_ID, DEMO_AGREEMENT, pseudonym
 
 ROUTES: Final = (
     ("AL", "IT>FR", "GB", None, None, 20),
@@ -136,3 +137,12 @@ def add_demo_routes(session: Session, seed_: int = 11) -> int:
     session.flush()
     summaries.rebuild(session)
     return len(incidents)
+
+
+def every_borough_agreement() -> str:
+    """The demo agreement itself: the analyst sees every borough's detail from the NGO, Newham and
+    the police (the hospital shares pooled London only)."""
+    source = DEMO_AGREEMENT.read_text(encoding="utf-8")
+    every = ", ".join(b.gss for b in BOROUGHS)
+    assert source.count(f"{{role: analyst, level: borough_detail, boroughs: [{every}]}}") == 3
+    return source

@@ -12,10 +12,9 @@ from anonymise.london import BOROUGHS
 from hub.premises import service as premises
 from tests.browser import SCREENSHOTS, Watched, open_watched
 from tests.factories.accounts import PASSWORD, add_user
-from tests.factories.routes_seed import add_demo_routes
+from tests.factories.routes_seed import add_demo_routes, every_borough_agreement
 from tests.factories.stats_seed import NEWHAM, load_agreement, seed
 from tests.hub.premises.test_indicators import SECRETS, add_quarter, register
-from tests.hub.statistics.test_routes import every_borough_agreement
 from tests.hubs import serve_seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -2,8 +2,6 @@
 
 import csv
 import io
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -19,15 +17,14 @@ from anonymise.london import BOROUGHS
 from hub.auth.principal import Principal
 from hub.db import make_engine, make_sessionmaker
 from hub.main import create_app
-from hub.premises import service as premises
 from hub.statistics import routes, service
 from hub.statistics.rollup import FlowKey, RawFlow, roll_up
 from hub.statistics.route_nodes import ELSEWHERE, OTHER_ROUTES, chain
 from tests.conftest import make_settings
-from tests.factories.accounts import add_user, login
+from tests.factories.accounts import login
 from tests.factories.routes_seed import add_routes
-from tests.factories.stats_seed import DEMO_AGREEMENT, NEWHAM, load_agreement, seed
-from tests.hub.premises.test_indicators import SECRETS, pooled_agreement_text, register
+from tests.factories.stats_seed import NEWHAM, load_agreement, seed
+from tests.hub.premises.test_indicators import SECRETS, pooled_agreement_text
 
 MIN: Final = 5
 TOP: Final = FlowKey(ELSEWHERE, OTHER_ROUTES, ELSEWHERE)
@@ -113,36 +110,6 @@ def test_a_lone_small_elsewhere_is_suppressed_with_a_complement_and_the_check_ho
     assert check_table(protected) == []
 
 
-def every_borough_agreement() -> str:
-    """The demo agreement itself: the analyst sees every borough's detail from the NGO, Newham and
-    the police (the hospital shares pooled London only)."""
-    source = DEMO_AGREEMENT.read_text(encoding="utf-8")
-    every = ", ".join(b.gss for b in BOROUGHS)
-    assert source.count(f"{{role: analyst, level: borough_detail, boroughs: [{every}]}}") == 3
-    return source
-
-
-def _agreement(analyst_boroughs: bool) -> str:
-    return every_borough_agreement() if analyst_boroughs else pooled_agreement_text()
-
-
-@pytest.fixture
-def routed(db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(db_url)
-    factory = make_sessionmaker(engine)
-    caplog.set_level(logging.DEBUG)
-    with factory() as s:
-        seed(s, per_quarter=30, seed_=5, with_agreement=False)
-        load_agreement(s, _agreement(analyst_boroughs=True))
-        assert add_routes(s) > 0
-        premises.import_register(s, [register(tmp_path / "fhrs.xml")], actor="test")
-        add_user(s, "newham.officer", "borough_officer", "lb-newham")
-        add_user(s, "analyst", "analyst", "hub-operator")
-        s.commit()
-    yield factory
-    engine.dispose()
-
-
 def test_a_newham_officer_sees_where_people_exploited_in_newham_were_recruited(routed: sessionmaker[Session]) -> None:
     with routed() as s:
         answer = service.routes(s, OFFICER, NEWHAM, QUARTER, "in")
@@ -184,7 +151,7 @@ def test_with_pooled_london_grants_only_no_borough_is_named(db_url: str) -> None
     factory = make_sessionmaker(engine)
     with factory() as s:
         seed(s, per_quarter=30, seed_=5, with_agreement=False)
-        load_agreement(s, _agreement(analyst_boroughs=False))
+        load_agreement(s, pooled_agreement_text())
         add_routes(s)
         answer = service.routes(s, ANALYST, "london", QUARTER)
     engine.dispose()
