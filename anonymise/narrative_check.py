@@ -129,9 +129,8 @@ def leaks_many(texts: Sequence[str]) -> list[list[str]]:
     for name, spec in REGISTRY.items():
         if name in _AGREEMENT_MAY_KEEP:
             continue
-        find = spec.find
-        for kinds, text, words_of in zip(found, seen, words, strict=True):
-            if next(iter(find(text, words_of)), None) is not None:
+        for kinds, found_in in zip(found, spec.found_any(seen, words), strict=True):
+            if found_in:
                 kinds.add(name)
     for kinds, text in zip(found, seen, strict=True):
         if (not text.isascii() or "dot" in text.lower()) and _SPELLED_EMAIL.search(text):  # every match holds "dot", in any case

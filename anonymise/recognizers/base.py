@@ -2,7 +2,7 @@
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -156,3 +156,71 @@ class RecognizerSpec:
                 key = normalise(matched) if normalise else _NON_WORD.sub("", matched.casefold())
                 score = rescore(matched) if rescore else pattern_score
                 yield Span(start, end, entity, score, priority, key)
+
+    def find_many(self, texts: Sequence[str], words: Sequence[frozenset[str]]) -> list[list[Span]]:
+        """:meth:`find` of each text (``words[i]`` is :func:`text_words` of ``texts[i]``), each pattern over
+        every text before the next (speed only: the same spans in the same order for each text).
+
+        >>> spec = RecognizerSpec("NUMBER", (Pattern("digits", r"\\d{3}", 0.5), Pattern("x", r"x\\d", 0.5)))
+        >>> [[(s.start, s.end) for s in found] for found in spec.find_many(["123 x4", "no"], [frozenset(), frozenset()])]
+        [[(0, 3), (4, 6)], []]
+        """
+        found: list[list[Span]] = [[] for _ in texts]
+        for (finditer, group, checked, pattern_score), todo in self._runs(texts, words):
+            validate, normalise, rescore = self.validate, self.normalise, self.rescore
+            entity, priority = self.entity, self.priority
+            for i in todo:
+                text = texts[i]
+                spans = found[i]
+                for match in finditer(text):
+                    start, end = match.span(group)
+                    if start == end:
+                        continue
+                    matched = text[start:end]
+                    if checked and not validate(matched):  # type: ignore[misc]  # checked only with a validator
+                        continue
+                    key = normalise(matched) if normalise else _NON_WORD.sub("", matched.casefold())
+                    score = rescore(matched) if rescore else pattern_score
+                    spans.append(Span(start, end, entity, score, priority, key))
+        return found
+
+    def found_any(self, texts: Sequence[str], words: Sequence[frozenset[str]]) -> list[bool]:
+        """Whether :meth:`find` finds anything in each text (``words`` as for :meth:`find_many`; speed only).
+
+        >>> spec = RecognizerSpec("NUMBER", (Pattern("digits", r"\\d{3}", 0.5),), validate=lambda s: s != "000")
+        >>> spec.found_any(["a 000", "a 000 123", "none"], [frozenset()] * 3)
+        [False, True, False]
+        """
+        answers = [False] * len(texts)
+        validate = self.validate
+        for (finditer, group, checked, _score), todo in self._runs(texts, words, answers):
+            for i in todo:
+                if answers[i]:
+                    continue  # found by an earlier pattern
+                text = texts[i]
+                for match in finditer(text):
+                    start, end = match.span(group)
+                    if start != end and (not checked or validate(text[start:end])):  # type: ignore[misc]  # checked only with a validator
+                        answers[i] = True
+                        break
+        return answers
+
+    def _runs(
+        self, texts: Sequence[str], words: Sequence[frozenset[str]], skip: list[bool] | None = None
+    ) -> Iterator[tuple[tuple[Callable[[str], Iterator["re.Match[str]"]], int, bool, float], list[int]]]:
+        """Each pattern, in order, with the texts :meth:`find` would scan with it (the same gates)."""
+        plan = self._plan[0] if self._plan else self._make_plan()
+        spec_words, gate, _needs_words, steps = plan
+        live = [
+            i for i in range(len(texts))
+            if not (spec_words is not None and spec_words.isdisjoint(words[i])) and not (gate is not None and gate(texts[i]) is None)
+        ]
+        for finditer, group, gate_words, required, checked, pattern_score in steps:
+            todo = [
+                i for i in live
+                if not (skip is not None and skip[i])
+                and not (gate_words is not None and gate_words.isdisjoint(words[i]))
+                and not (required and not all(string in texts[i] for string in required))
+            ]
+            if todo:
+                yield (finditer, group, checked, pattern_score), todo

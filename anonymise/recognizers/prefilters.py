@@ -48,6 +48,7 @@ _CATEGORIES: Final = {
     _sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_SPACE: r"\s", _sre.CATEGORY_WORD: r"\w",
     _sre.CATEGORY_NOT_DIGIT: r"\D", _sre.CATEGORY_NOT_SPACE: r"\S", _sre.CATEGORY_NOT_WORD: r"\W",
 }
+_NOT_WORD: Final = frozenset({_sre.CATEGORY_NOT_WORD, _sre.CATEGORY_UNI_NOT_WORD, _sre.CATEGORY_LOC_NOT_WORD})
 _BROAD: Final = (r"\w", r"\W", r"\s", r"\S", r"\D")
 """Classes that hold (nearly) every letter, or every space: a lookahead on them filters little in prose."""
 _GLOBAL_FLAGS: Final = re.compile(r"\(\?[aiLmsux]+\)")
@@ -67,6 +68,12 @@ def _first(items: Any, flags: int, out: list[tuple[bool, str]]) -> bool:
             out.append((bool(flags & re.IGNORECASE), _escape(av)))
             return False
         if op is _sre.IN:
+            if av and av[0][0] is _sre.NEGATE:
+                # A negated class that excludes every non-word character ([^\W_], [^\W\d]) holds word characters only.
+                if any(item_op is _sre.CATEGORY and value in _NOT_WORD for item_op, value in av[1:]):
+                    out.append((False, r"\w"))
+                    return False
+                raise _Unknown
             for item_op, value in av:
                 if item_op is _sre.LITERAL:
                     out.append((bool(flags & re.IGNORECASE), _escape(value)))
@@ -115,6 +122,8 @@ def first_chars(regex: str, flags: int = 0) -> str | None:
     '(?i:[fio])'
     >>> first_chars(r"(?<![\\w/])(?:flat\\s+)?\\d+")
     '(?-i:[f\\\\d])'
+    >>> first_chars(r"(?<![\\w/])[^\\W_]+")
+    '(?-i:[\\\\w])'
     >>> first_chars(r"a?") is None, first_chars(r"[^a]b") is None
     (True, True)
     """

@@ -98,7 +98,7 @@ def _outside(
 
 CHANCE_BITS: Final[dict[str, float]] = {
     "name_dob": 26, "canon_sorted_dob": 26, "nickname_surname_dob": 24, "initial_surname_dob": 22,
-    "metaphone_dob": 24, "nysiis_dob": 24, "match_rating_dob": 24, "canon_deletion_dob": 22, "canon_sorted_dob_dm": 25, "canon_sorted_near_dob": 24, "canon_sorted_dob_digit": 23, "prefix_sorted_dob": 21, "token_deletion_dob": 16, "one_token_dob": 20,
+    "metaphone_dob": 24, "nysiis_dob": 24, "match_rating_dob": 24, "canon_deletion_dob": 22, "canon_sorted_dob_dm": 25, "canon_sorted_near_dob": 24, "canon_sorted_dob_digit": 23, "dob_digit_ym": 23, "dob_digit_md": 23, "prefix_sorted_dob": 21, "token_deletion_dob": 16, "one_token_dob": 20,
     "canon_sorted_ym": 20, "canon_sorted_md": 18, "given_surname_initial_dob": 20, "sorted_tokens_yob": 16,
     "surname_dob_sex": 16, "given_dob": 14, "metaphone_surname_yob": 10,
     "nhs_number": 30, "ni_number": 28, "passport": 28, "ukvi_reference": 27, "pnc_id": 28,
@@ -115,7 +115,7 @@ there a match) it would drive u to zero and the level's weight to 60 bits, enoug
 disagreeing NHS number."""
 
 
-DATE_PART_CHANCE: Final[dict[str, float]] = {"canon_sorted_ym": 1 / (12 * 40), "canon_sorted_md": 1 / 365.25, "canon_sorted_dob_digit": 1 / 500}
+DATE_PART_CHANCE: Final[dict[str, float]] = {"canon_sorted_ym": 1 / (12 * 40), "canon_sorted_md": 1 / 365.25, "canon_sorted_dob_digit": 1 / 500, "dob_digit_ym": 1 / 1200, "dob_digit_md": 1 / 1200}
 """The chance that two different people's dates of birth agree on a key's date part (year and month,
 dates of birth spread over about 40 years; a birthday): u of such a level is at least the chance
 that two different people share a full name (the agreement's own name counts,

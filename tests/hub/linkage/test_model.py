@@ -96,3 +96,18 @@ def test_a_blank_name_record_is_proposed_only_where_it_is_not_ambiguous() -> Non
     assert {(0, 2), (1, 2)} <= pairs
     assert not {(3, 5), (4, 5), (3, 4)} & pairs
     assert (0, 1) in pairs  # by their full-name key
+
+
+def test_the_one_digit_level_is_split_by_the_date_part_the_pair_also_shares() -> None:
+    """0-1 also share the year and month, 0-2 the birthday, 0-3 only the digit key (``19740430`` / ``19470430``)."""
+    from hub.linkage.candidates import LEVELS, block, compare
+
+    digit, ym, md = "canon_sorted_dob_digit", "canon_sorted_ym", "canon_sorted_md"
+    rows = [(p, digit, 1) for p in range(4)] + [(0, ym, 2), (1, ym, 2), (0, md, 3), (2, md, 3), (3, ym, 4), (3, md, 5)]
+    candidates, kinds = block(model.Keys.from_rows(4, rows))
+    candidates = compare(candidates, kinds, {})
+    level = {(int(a), int(b)): LEVELS[int(x)] for a, b, x in zip(candidates.a, candidates.b, candidates.levels[:, 0], strict=True)}
+    assert level[0, 1] == "dob_digit_ym"
+    assert level[0, 2] == "dob_digit_md"
+    assert level[0, 3] == digit
+    assert level[1, 2] == digit  # share the digit key, neither date part
